@@ -1,0 +1,41 @@
+"""symbackprop: backpropagation derived symbolically, as the lecture derives it.
+
+    >>> import symbackprop as sb
+    >>> net = sb.Network([2, 2, 2], activation="sigmoid", cost="mse")
+    >>> d = net.backward()
+    >>> print(d.dC_dz(1, 1))
+    δ⁽¹⁾₁ = σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + w⁽²⁾₂₁·δ⁽²⁾₂)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .activations import Activation
+from .backward import Derivation, Formula
+from .costs import Cost
+from .errors import (AnswerError, PointError, RenderError, SpecError, SymbackpropError,
+                     TooLargeError)
+from .network import Network
+from .printing import latex, text
+from .spec import load
+
+try:
+    __version__ = version("symbackprop")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+
+def check_answer(net, wrt, answer):
+    """Compare a hand-derived answer (LaTeX or plain text) with the derived formula."""
+    from .answers import check_answer as _check_answer
+    return _check_answer(net, wrt, answer)
+
+
+def render(derivation, format="latex", **options):
+    """The derivation as a document: latex, markdown, html, json or text."""
+    from .render import render as _render
+    return _render(derivation, format, **options)
+
+
+__all__ = ["Activation", "AnswerError", "Cost", "Derivation", "Formula", "Network", "PointError",
+           "RenderError", "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
+           "load", "render", "text", "__version__"]

@@ -1,0 +1,404 @@
+"""The activation registry: one entry per activation function.
+
+Why SymPy ``Function`` classes rather than plain expressions: ``a = σ(z)`` must print as
+σ(z) (not as ``1/(1 + e^{-z})``), differentiate to its usual closed form
+σ(z)(1 − σ(z)), and compile to a numerically stable evaluator. Each entry therefore
+carries
+
+* ``func``: the SymPy function class, printed with the entry's LaTeX;
+* ``prime``: the class of its derivative, printed as σ′(z) (the amplifier of the
+  reversed network) and expanded by :meth:`Activation.prime_closed` into the usual
+  closed form;
+* ``numeric``: implementations by number system (``float``: stable float code,
+  ``mp``: mpmath at any precision, ``exact``: fractions, only where the function maps
+  rationals to rationals).
+
+Adding an activation is one call to :func:`register` with an :class:`Activation`.
+``softmax`` is the one entry that is not elementwise: its output j depends on every
+pre-activation of the layer, so Case 1 goes through its full Jacobian.
+
+Convention at the kink: ReLU′(0) = 0 and leaky ReLU′(0) = α (the derivative from the
+left), written with ``step(z)``, which is 1 for z > 0 and 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Callable
+
+import mpmath
+import sympy
+from mpmath.libmp import prec_to_dps
+
+from .errors import SpecError
+
+_T = sympy.Dummy("t")
+
+
+class Step(sympy.Function):
+    """step(t) = 1 for t > 0, else 0: the derivative of ReLU, with ReLU′(0) = 0."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, t):
+        if t.is_Number:
+            return sympy.S.One if t > 0 else sympy.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    def _latex(self, printer):
+        return r"\operatorname{step}\left(%s\right)" % printer._print(self.args[0])
+
+    def _eval_evalf(self, prec):
+        return self.func(self.args[0].evalf(prec_to_dps(prec)))
+
+
+def _step(t):
+    return 1.0 if t > 0 else 0.0
+
+
+def _step_exact(t):
+    return 1 if t > 0 else 0
+
+
+class ActivationFunction(sympy.Function):
+    """σ(t) for one registry entry; concrete classes are made by :class:`Activation`."""
+
+    nargs = 1
+    activation: "Activation"
+
+    @classmethod
+    def eval(cls, t):
+        if cls.activation.is_identity:
+            return t
+        return None
+
+    def fdiff(self, argindex=1):
+        return self.activation.prime_closed(self.args[0])
+
+    def _latex(self, printer):
+        return r"%s\left(%s\right)" % (self.activation.latex, printer._print(self.args[0]))
+
+    def _eval_evalf(self, prec):
+        return self.activation.template(self.args[0]).evalf(prec_to_dps(prec))
+
+
+class ActivationPrime(sympy.Function):
+    """σ′(t): kept unexpanded in one-step formulas (the amplifier σ′(z))."""
+
+    nargs = 1
+    activation: "Activation"
+
+    @classmethod
+    def eval(cls, t):
+        if cls.activation.is_identity:
+            return sympy.S.One
+        return None
+
+    def fdiff(self, argindex=1):
+        d = sympy.Dummy("d")
+        return sympy.diff(self.activation.prime_closed(d), d).xreplace({d: self.args[0]})
+
+    def closed(self):
+        """The usual closed form: σ(z)(1 − σ(z)), 1 − tanh²(z), step(z) …"""
+        return self.activation.prime_closed(self.args[0])
+
+    def _latex(self, printer):
+        return r"%s'\left(%s\right)" % (self.activation.latex, printer._print(self.args[0]))
+
+    def _eval_evalf(self, prec):
+        return self.closed().evalf(prec_to_dps(prec))
+
+
+class Activation:
+    """One registry entry.
+
+    ``template(t)`` is the function as an elementary SymPy expression (used by
+    ``evalf`` and for custom activations); ``prime_closed_of(f, t)`` gives the derivative
+    in its usual closed form from the function class ``f`` (so that σ′ reads
+    σ(t)(1 − σ(t))). ``numeric`` maps a number system to ``(f, f′)`` callables.
+    ``range`` is ``"unit"`` (0, 1), ``"positive"`` (0, ∞), ``"real"``, or ``None`` when
+    unknown; costs with a logarithm use it to reject outputs that can be ≤ 0.
+    """
+
+    def __init__(self, name: str, latex: str, template: Callable, prime_closed_of: Callable,
+                 numeric: dict, *, range: str | None = "real", class_name: str | None = None,
+                 elementwise: bool = True, is_identity: bool = False, options: dict | None = None):
+        self.name = name
+        self.latex = latex
+        self.template = template
+        self._prime_closed_of = prime_closed_of
+        self.numeric = numeric
+        self.range = range
+        self.elementwise = elementwise
+        self.is_identity = is_identity
+        self.options = dict(options or {})
+        base = class_name or _identifier(name)
+        self.func = type(base, (ActivationFunction,), {"activation": self})
+        self.prime = type(base + "Prime", (ActivationPrime,), {"activation": self})
+
+    def __call__(self, t):
+        return self.func(t)
+
+    def prime_closed(self, t):
+        """The derivative at ``t`` in its usual closed form."""
+        return self._prime_closed_of(self.func, t)
+
+    def namespace(self, system: str) -> dict:
+        """Name → callable for compiled code in ``system`` (float, mp or exact)."""
+        if system not in self.numeric:
+            return {}
+        f, fp = self.numeric[system]
+        space = {self.func.__name__: f}
+        if fp is not None:
+            space[self.prime.__name__] = fp
+        return space
+
+    def describe(self) -> str:
+        if self.options:
+            opts = ", ".join(f"{k}={v}" for k, v in sorted(self.options.items()))
+            return f"{self.name} ({opts})"
+        return self.name
+
+    def __repr__(self):
+        return f"Activation({self.describe()!r})"
+
+    @classmethod
+    def custom(cls, name: str, fn: Callable, latex: str | None = None) -> "Activation":
+        """An activation from a SymPy expression: ``Activation.custom("swish", lambda t: t*sympy.tanh(t))``.
+
+        The derivative is found once by ``sympy.diff`` on the one-variable template;
+        numbers come from ``lambdify`` of the template and its derivative.
+        """
+        t = sympy.Symbol("t", real=True)
+        try:
+            expr = sympy.sympify(fn(t))
+        except Exception as exc:  # the user's own Python callable failed
+            raise SpecError(f"custom activation {name!r}: calling it on a symbol failed: {exc}") from None
+        if expr.free_symbols - {t}:
+            raise SpecError(f"custom activation {name!r} may only use its argument, not "
+                            f"{sorted(map(str, expr.free_symbols - {t}))}")
+        dexpr = sympy.diff(expr, t)
+        numeric = {
+            "float": (sympy.lambdify(t, expr, "math"), sympy.lambdify(t, dexpr, "math")),
+            "mp": (sympy.lambdify(t, expr, "mpmath"), sympy.lambdify(t, dexpr, "mpmath")),
+        }
+        return cls(name, latex or r"\operatorname{%s}" % name,
+                   lambda x: expr.xreplace({t: x}),
+                   lambda f, x: dexpr.xreplace({t: x}),
+                   numeric, range=None, class_name="Custom_" + _identifier(name))
+
+
+def _identifier(name: str) -> str:
+    out = "".join(ch if ch.isalnum() else "_" for ch in name)
+    return out if out[:1].isalpha() else "A" + out
+
+
+# --- numerically stable float forms -----------------------------------------------
+
+def _sigmoid(t):
+    if t >= 0:
+        return 1.0 / (1.0 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1.0 + e)
+
+
+def _sigmoid_prime(t):
+    s = _sigmoid(t)
+    return s * (1.0 - s)
+
+
+def _softplus(t):
+    return max(t, 0.0) + math.log1p(math.exp(-abs(t)))
+
+
+def _silu_prime(t):
+    s = _sigmoid(t)
+    return s * (1.0 + t * (1.0 - s))
+
+
+def _mp_sigmoid(t):
+    return 1 / (1 + mpmath.exp(-t))
+
+
+def _mp_sigmoid_prime(t):
+    s = _mp_sigmoid(t)
+    return s * (1 - s)
+
+
+def _relu(t):
+    return t if t > 0 else 0 * t
+
+
+# --- the registry --------------------------------------------------------------------
+
+REGISTRY: dict[str, Callable[..., Activation]] = {}
+
+
+def register(name: str, factory: Callable[..., Activation]) -> None:
+    """Add an activation: ``factory(**options)`` returns the :class:`Activation`."""
+    REGISTRY[name] = factory
+
+
+def _cached(build):
+    made = {}
+
+    def factory(**options):
+        key = tuple(sorted(options.items()))
+        if key not in made:
+            made[key] = build(**options)
+        return made[key]
+    return factory
+
+
+def _exp(t):
+    return sympy.exp(t)
+
+
+_SIGMOID = Activation(
+    "sigmoid", r"\sigma",
+    lambda t: 1 / (1 + sympy.exp(-t)),
+    lambda f, t: f(t) * (1 - f(t)),
+    {"float": (_sigmoid, _sigmoid_prime), "mp": (_mp_sigmoid, _mp_sigmoid_prime)},
+    range="unit", class_name="Sigmoid")
+register("sigmoid", lambda: _SIGMOID)
+
+register("tanh", _cached(lambda: Activation(
+    "tanh", r"\tanh",
+    lambda t: sympy.tanh(t),
+    lambda f, t: 1 - f(t) ** 2,
+    {"float": (math.tanh, lambda t: 1.0 - math.tanh(t) ** 2),
+     "mp": (mpmath.tanh, lambda t: 1 - mpmath.tanh(t) ** 2)},
+    class_name="Tanh")))
+
+register("relu", _cached(lambda: Activation(
+    "relu", r"\operatorname{ReLU}",
+    lambda t: sympy.Piecewise((t, t > 0), (0, True)),
+    lambda f, t: Step(t),
+    {"float": (_relu, _step), "mp": (_relu, _step), "exact": (_relu, _step_exact)},
+    class_name="ReLU")))
+
+
+def _leaky_relu(alpha=sympy.Rational(1, 100)):
+    try:
+        a = sympy.nsimplify(alpha, rational=True) if not isinstance(alpha, sympy.Basic) else alpha
+    except (TypeError, ValueError, sympy.SympifyError):
+        raise SpecError(f"leaky_relu: alpha must be a number, got {alpha!r}") from None
+    if not (a.is_Rational and 0 <= a < 1):
+        raise SpecError(f"leaky_relu: alpha must be a number in [0, 1), got {alpha!r}")
+    fa, ea = float(a), Fraction(int(a.p), int(a.q))
+    return Activation(
+        "leaky_relu", r"\operatorname{LReLU}_{%s}" % sympy.latex(a),
+        lambda t: sympy.Piecewise((t, t > 0), (a * t, True)),
+        lambda f, t: a + (1 - a) * Step(t),
+        {"float": (lambda t: t if t > 0 else fa * t, lambda t: 1.0 if t > 0 else fa),
+         "mp": (lambda t: t if t > 0 else mpmath.mpf(a.p) / a.q * t,
+                lambda t: mpmath.mpf(1) if t > 0 else mpmath.mpf(a.p) / a.q),
+         "exact": (lambda t: t if t > 0 else ea * t, lambda t: 1 if t > 0 else ea)},
+        class_name="LeakyReLU_%d_%d" % (a.p, a.q), options={"alpha": a})
+
+
+register("leaky_relu", _cached(_leaky_relu))
+
+register("identity", _cached(lambda: Activation(
+    "identity", r"\operatorname{id}",
+    lambda t: t,
+    lambda f, t: sympy.S.One,
+    {"float": (lambda t: t, lambda t: 1.0), "mp": (lambda t: t, lambda t: mpmath.mpf(1)),
+     "exact": (lambda t: t, lambda t: 1)},
+    class_name="Identity", is_identity=True)))
+
+register("softplus", _cached(lambda: Activation(
+    "softplus", r"\operatorname{softplus}",
+    lambda t: sympy.log(1 + sympy.exp(t)),
+    lambda f, t: _SIGMOID.func(t),
+    {"float": (_softplus, _sigmoid), "mp": (lambda t: mpmath.log1p(mpmath.exp(t)), _mp_sigmoid)},
+    range="positive", class_name="Softplus")))
+
+register("silu", _cached(lambda: Activation(
+    "silu", r"\operatorname{SiLU}",
+    lambda t: t / (1 + sympy.exp(-t)),
+    lambda f, t: _SIGMOID.func(t) * (1 + t * (1 - _SIGMOID.func(t))),
+    {"float": (lambda t: t * _sigmoid(t), _silu_prime),
+     "mp": (lambda t: t * _mp_sigmoid(t),
+            lambda t: _mp_sigmoid(t) * (1 + t * (1 - _mp_sigmoid(t))))},
+    class_name="SiLU")))
+
+
+# --- softmax: the one activation that is not elementwise -----------------------------
+
+class Softmax(sympy.Function):
+    """softmax_j(z_1, …, z_n) = e^{z_j} / Σ_i e^{z_i}; args are (j, z_1, …, z_n), j 1-based."""
+
+    @classmethod
+    def eval(cls, j, *zs):
+        if not zs or not (j.is_Integer and 1 <= j <= len(zs)):
+            raise SpecError("softmax: the index must be an integer between 1 and the layer width")
+        return None
+
+    def fdiff(self, argindex=1):
+        if argindex == 1:
+            return sympy.S.Zero
+        j, zs = int(self.args[0]), self.args[1:]
+        k = argindex - 1
+        return self * ((1 if j == k else 0) - Softmax(k, *zs))
+
+    def _latex(self, printer):
+        zs = ", ".join(printer._print(z) for z in self.args[1:])
+        return r"\operatorname{softmax}_{%s}\left(%s\right)" % (self.args[0], zs)
+
+    def _eval_evalf(self, prec):
+        j, zs = int(self.args[0]), self.args[1:]
+        expr = sympy.exp(zs[j - 1]) / sympy.Add(*[sympy.exp(z) for z in zs])
+        return expr.evalf(prec_to_dps(prec))
+
+
+def _softmax_float(j, *zs):
+    m = max(zs)
+    exps = [math.exp(z - m) for z in zs]
+    return exps[int(j) - 1] / math.fsum(exps)
+
+
+def _softmax_mp(j, *zs):
+    m = max(zs)
+    exps = [mpmath.exp(z - m) for z in zs]
+    return exps[int(j) - 1] / mpmath.fsum(exps)
+
+
+_SOFTMAX = Activation(
+    "softmax", r"\operatorname{softmax}",
+    None, None, {"float": (_softmax_float, None), "mp": (_softmax_mp, None)},
+    range="unit", class_name="SoftmaxEntry", elementwise=False)
+_SOFTMAX.func = Softmax
+register("softmax", lambda: _SOFTMAX)
+
+
+NUMERIC_HELPERS = {
+    "float": {"Step": _step},
+    "mp": {"Step": _step},
+    "exact": {"Step": _step_exact},
+}
+
+
+def get(spec) -> Activation:
+    """The activation named by ``spec``: a name, a dict ``{"name": …, options}``, or an Activation."""
+    if isinstance(spec, Activation):
+        return spec
+    options = {}
+    if isinstance(spec, dict):
+        options = {k: v for k, v in spec.items() if k != "name"}
+        spec = spec.get("name")
+    if not isinstance(spec, str) or spec not in REGISTRY:
+        raise SpecError(f"unknown activation {spec!r}; expected one of: {', '.join(sorted(REGISTRY))}")
+    try:
+        return REGISTRY[spec](**options)
+    except TypeError:
+        raise SpecError(f"activation {spec!r} takes no option(s) {', '.join(sorted(options))}") from None
+
+
+def names() -> list[str]:
+    return sorted(REGISTRY)

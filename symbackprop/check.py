@@ -1,0 +1,215 @@
+"""The three-way gradient check, shipped with the package (as autograd ships its own).
+
+Every gradient ∂C/∂p (parameters and inputs) is computed by three independent routes:
+
+(a) **recursion**: the one-step backprop formulas, compiled (:func:`numeric.evaluate`);
+(b) **symbolic**: ``sympy.diff`` of the closed-form cost, then compiled; the closed form
+    is cut at the layer before p (holding those activations fixed is exact, since p
+    cannot change them), and a parameter is eligible only when that closed form has at
+    most :data:`SYMBOLIC_LIMIT` nodes: the tree grows like n^(L+1). When more than
+    :data:`SYMBOLIC_ALL` parameters are eligible, a seeded sample of
+    :data:`SYMBOLIC_SAMPLE` is checked and the report says so;
+(c) **finite differences**: central differences of the cost in mpmath at 50 digits
+    (:func:`numeric.finite_differences`): no float round-off.
+
+A gradient passes when |a − c| ≤ atol + rtol·|c| and, where (b) was computed,
+|a − b| ≤ atol + rtol·|b| (defaults ``rtol = 1e-6``, ``atol = 1e-9``). A ReLU or leaky
+ReLU input exactly at its kink (|z| < 10⁻³⁰) makes the cost non-differentiable there: the
+parameters upstream of that neuron are reported as such, their finite difference is not
+used, and they do not fail the check (the recursion and the symbolic route use the same
+one-sided convention, ReLU′(0) = 0, and are still compared).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from . import numeric
+from .numeric import Program, resolve_point, to_system
+
+RTOL = 1e-6
+ATOL = 1e-9
+SYMBOLIC_LIMIT = 20_000
+SYMBOLIC_ALL = 60
+SYMBOLIC_SAMPLE = 16
+KINK = mpmath.mpf("1e-30")
+
+
+@dataclass
+class Row:
+    """One gradient by the three routes; ``symbolic`` or ``finite_difference`` may be None."""
+
+    name: str
+    recursion: object
+    symbolic: object
+    finite_difference: object
+    abs_error: float
+    rel_error: float
+    ok: bool
+    note: str | None = None
+
+
+@dataclass
+class CheckReport:
+    rows: list
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+    rtol: float
+    atol: float
+    exact: bool
+    symbolic_note: str
+    kinks: list = field(default_factory=list)
+    values: object = None
+
+    @property
+    def failures(self) -> list:
+        return [r for r in self.rows if not r.ok]
+
+    def as_dict(self) -> dict:
+        return {"passed": self.passed, "max_abs_error": self.max_abs_error,
+                "max_rel_error": self.max_rel_error}
+
+    def summary(self) -> str:
+        verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {len(self.rows)})"
+        lines = [f"three-way check {verdict}: {len(self.rows)} gradients, max abs error "
+                 f"{self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
+                 f"(rtol {self.rtol:g}, atol {self.atol:g})",
+                 f"symbolic route: {self.symbolic_note}"]
+        if self.kinks:
+            lines.append("non-differentiable point: " + ", ".join(self.kinks) +
+                         " at a kink; finite differences not used upstream of it")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+def _error(value, reference) -> tuple[float, float]:
+    diff = abs(float(mpmath.mpf(_mp(value)) - _mp(reference)))
+    scale = abs(float(_mp(reference)))
+    return diff, (diff / scale if scale > ATOL else diff)
+
+
+def _mp(value):
+    return to_system(value, "mp") if not isinstance(value, mpmath.mpf) else value
+
+
+def cost_from(net, start: int) -> sympy.Expr:
+    """C in closed form from layer ``start`` on: the activations of layer start − 1 stay symbols."""
+    env = {}
+    for node in net.nodes.values():
+        if node.kind in ("z", "a") and node.layer >= start:
+            env[node.symbol] = node.expr.xreplace(env)
+    return net.cost.xreplace(env)
+
+
+def _cost_size(net, start: int) -> int:
+    sizes = {}
+    for node in net.nodes.values():
+        if node.kind in ("z", "a") and node.layer >= start:
+            sizes[node.symbol] = _size(node.expr, sizes)
+    return _size(net.cost, sizes)
+
+
+def _size(expr, sizes):
+    if expr in sizes:
+        return sizes[expr]
+    return 1 + sum(_size(a, sizes) for a in expr.args) if expr.args else 1
+
+
+def _start(net, sym) -> int:
+    return 1 if net.nodes[sym].kind == "x" else net.layer_of(sym)
+
+
+def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str) -> dict:
+    """Route (b) for the parameters ``wrt``: diff of the closed-form cost, compiled."""
+    net = derivation.network
+    out = {}
+    by_start: dict[int, list] = {}
+    for p in wrt:
+        by_start.setdefault(_start(net, p), []).append(p)
+    for start, params in sorted(by_start.items()):
+        cost = cost_from(net, start)
+        leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
+        derivs = [sympy.diff(cost, p) for p in params]
+        grads = [sympy.Symbol("g%d" % i) for i in range(len(params))]
+        prog = Program(net, list(zip(grads, derivs)), leaves, grads, system)
+        args = {}
+        for s in leaves:
+            v = values.get(s, forward.get(s))
+            args[s] = to_system(v, system) if system != "float" or not isinstance(v, mpmath.mpf) else float(v)
+        result = prog(args)
+        out.update({p: result[g] for p, g in zip(params, grads)})
+    return out
+
+
+def _upstream(net, kinks) -> set:
+    """Leaves (inputs and parameters) from which a path reaches one of the kink nodes."""
+    seen, stack = set(), list(kinks)
+    while stack:
+        sym = stack.pop()
+        node = net.nodes[sym]
+        if node.expr is None:
+            seen.add(sym)
+            continue
+        for parent in node.expr.free_symbols:
+            if parent not in seen:
+                stack.append(parent)
+    return seen
+
+
+def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
+          symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
+          seed: int = 0) -> CheckReport:
+    """Compare the three routes for every gradient at a point; see the module docstring."""
+    net = derivation.network
+    values = resolve_point(net, point)
+    recursion = numeric.evaluate(derivation, point)
+    forward = numeric.forward_mp(derivation, values, 50)
+
+    kinks = [node.symbol for node in net.nodes.values()
+             if node.kind == "z" and net.activations[node.layer - 1].name in ("relu", "leaky_relu")
+             and abs(forward[node.symbol]) < KINK]
+    upstream = _upstream(net, kinks)
+
+    wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "x")]
+    fd = numeric.finite_differences(derivation, values, [p for p in wrt if p not in upstream])
+
+    eligible = [p for p in wrt if _cost_size(net, _start(net, p)) <= symbolic_limit]
+    if len(eligible) <= SYMBOLIC_ALL:
+        chosen = eligible
+    else:
+        chosen = sorted(random.Random(seed).sample(eligible, sample), key=wrt.index)
+    system = "exact" if recursion.exact else "float"
+    symbolic = symbolic_gradients(derivation, values, forward, chosen, system)
+    if len(chosen) == len(wrt):
+        note = f"all {len(wrt)} gradients"
+    else:
+        note = f"{len(chosen)} of {len(wrt)} gradients"
+        if len(chosen) < len(eligible):
+            note += f" (seeded sample of {len(eligible)} eligible, seed {seed})"
+        if len(eligible) < len(wrt):
+            note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
+                     f"more than {symbolic_limit} nodes")
+
+    rows, max_abs, max_rel = [], 0.0, 0.0
+    for p in wrt:
+        g = derivation.gradient(p)
+        a = recursion.numbers[g.symbol]
+        s, c = symbolic.get(p), fd.get(p)
+        ok, worst_abs, worst_rel = True, 0.0, 0.0
+        for ref in (c, s):
+            if ref is None:
+                continue
+            err_abs, err_rel = _error(a, ref)
+            ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
+            worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
+        note_row = "non-differentiable point (ReLU kink downstream)" if p in upstream else None
+        rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, ok, note_row))
+        max_abs, max_rel = max(max_abs, worst_abs), max(max_rel, worst_rel)
+    return CheckReport(rows, all(r.ok for r in rows), max_abs, max_rel, rtol, atol,
+                       recursion.exact, note, [k.name for k in kinks], recursion)

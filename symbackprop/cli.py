@@ -1,0 +1,167 @@
+"""The command line: argparse wiring over the library, nothing more.
+
+Every :class:`~symbackprop.errors.SymbackpropError` becomes one line ``error: …`` on
+stderr and exit code 2; files are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import SymbackpropError
+from .printing import text, unicode_name
+from .spec import load
+
+LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise SymbackpropError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symbackprop",
+                     description="Derive backpropagation symbolically and check it three ways.")
+    parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("demo", help="the lecture's network: derivation and numbers, in the terminal")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("eval", help="forward values, cost, every gradient and the three-way check")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("derive", help="the derivation as a document")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("--format", default="latex", choices=["latex", "markdown", "html", "json", "text"])
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--fragment", action="store_true", help="only the body, to paste into existing notes")
+    p.add_argument("--closed", action="store_true", help="also show every formula in closed form")
+    p.add_argument("--notation", choices=["layered", "bracket", "lecture"], help="override the spec's notation")
+    p.set_defaults(run=cmd_derive)
+
+    p = sub.add_parser("check", help="check one hand-derived answer")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("--wrt", required=True, metavar="NAME", help="the parameter or node, e.g. w_5")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--answer", metavar="LATEX", help="the answer, in LaTeX or plain text")
+    group.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("answers", metavar="ANSWERS.csv", help="CSV with columns id,wrt,answer")
+    p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
+    p.set_defaults(run=cmd_grade)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except SymbackpropError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+# --- demo and eval ----------------------------------------------------------------------
+
+def _number(value) -> str:
+    return f"{float(value):.6g}"
+
+
+def describe_values(net, report) -> list[str]:
+    """Forward values, cost, gradients by the three routes, and the check's verdict."""
+    values = report.values
+    lines = ["Forward pass (z = Σ w·a + b, a = activation(z)):"]
+    for l in range(1, net.L + 1):
+        zs = ", ".join(_number(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
+        acts = ", ".join(_number(values.a(l, j)) for j in range(1, net.sizes[l] + 1))
+        lines.append(f"  layer {l} ({net.activations[l - 1].describe()}): z = [{zs}]  a = [{acts}]")
+    lines.append(f"Cost ({net.cost_function.name}): C = {_number(values.cost)}")
+    lines.append("")
+    lines.append("Gradients: recursion | symbolic diff | finite differences")
+    width = max(len(unicode_name("∂C/∂" + r.name)) for r in report.rows)
+    for r in report.rows:
+        sym = "-" if r.symbolic is None else _number(r.symbolic)
+        fd = "-" if r.finite_difference is None else _number(r.finite_difference)
+        mark = "ok" if r.ok else "MISMATCH"
+        label = unicode_name(r"\frac{\partial C}{\partial %s}" % r.name)
+        lines.append(f"  {label:<{width}}  {_number(r.recursion):>13} {sym:>13} {fd:>13}  {mark}"
+                     + (f"  ({r.note})" if r.note else ""))
+    lines.append("")
+    lines.append(report.summary())
+    return lines
+
+
+def cmd_demo(args) -> int:
+    net = load(LECTURE_SPEC)
+    d = net.backward()
+    out = [net.title or "symbackprop demo", net.describe(), ""]
+    out.append("Forward pass: every z and a")
+    out += ["  " + f.text() for f in d.formulas if f.kind in ("z", "a", "C")]
+    out.append("")
+    out.append("Backward pass, from the output layer backwards (δ = ∂C/∂z):")
+    for f in d.select("delta"):
+        label = "Case 1 (output layer)" if f.case == 1 else "Case 2 (hidden layer)"
+        out.append(f"  {f.text()}    [{label}]")
+    out.append("")
+    out.append("Gradients: ∂C/∂w = ∂z/∂w · ∂C/∂z, where ∂z/∂w is the input on that edge")
+    out += ["  " + f.text() for f in d.gradients]
+    out.append("")
+    out += describe_values(net, d.check())
+    print("\n".join(out))
+    return 0
+
+
+def eval_json(net, report) -> dict:
+    values = report.values
+    return {
+        "cost": float(values.cost),
+        "layers": [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
+                   for layer in values.layers],
+        "gradients": {name: float(v) for name, v in values.gradients.items()},
+        "check": {**report.as_dict(), "symbolic": report.symbolic_note,
+                  "non_differentiable": report.kinks},
+    }
+
+
+def cmd_eval(args) -> int:
+    net = load(args.spec)
+    report = net.backward().check()
+    if args.json:
+        print(json.dumps(eval_json(net, report), indent=1, ensure_ascii=False))
+    else:
+        print("\n".join([net.describe()] + describe_values(net, report)))
+    return 0 if report.passed else 1
+
+
+# --- documents and answers (see symbackprop.render and symbackprop.answers) -------------
+
+def cmd_derive(args) -> int:
+    raise SymbackpropError("derive: not available yet")
+
+
+def cmd_check(args) -> int:
+    raise SymbackpropError("check: not available yet")
+
+
+def cmd_grade(args) -> int:
+    raise SymbackpropError("grade: not available yet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

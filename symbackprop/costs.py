@@ -1,0 +1,81 @@
+"""The cost registry: name → C as a SymPy expression of the outputs a_j and targets y_j.
+
+∂C/∂a_j, the input of the reversed network, is found by differentiating this small
+expression once per output; the cost never sees the rest of the network.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import sympy
+
+from .errors import SpecError
+
+
+class Cost:
+    """One registry entry: ``fn(a, y)`` builds C from the output and target symbols.
+
+    ``needs`` names the output range the cost requires (``"unit"``: every a_j in (0, 1),
+    ``"positive"``: a_j > 0), or ``None``. ``latex`` is the formula for documents.
+    """
+
+    def __init__(self, name: str, fn: Callable[[Sequence, Sequence], sympy.Expr], latex: str,
+                 *, needs: str | None = None, rational: bool = False):
+        self.name = name
+        self.fn = fn
+        self.latex = latex
+        self.needs = needs
+        self.rational = rational
+
+    def __call__(self, a: Sequence, y: Sequence) -> sympy.Expr:
+        return self.fn(list(a), list(y))
+
+    def __repr__(self):
+        return f"Cost({self.name!r})"
+
+    @classmethod
+    def custom(cls, name: str, fn: Callable, latex: str | None = None) -> "Cost":
+        """A cost from Python: ``Cost.custom("l4", lambda a, y: sum((ai - yi)**4 for ai, yi in zip(a, y)))``."""
+        probe_a = sympy.symbols("a1:3")
+        probe_y = sympy.symbols("y1:3")
+        try:
+            expr = sympy.sympify(fn(list(probe_a), list(probe_y)))
+        except Exception as exc:  # the user's own Python callable failed
+            raise SpecError(f"custom cost {name!r}: calling it on symbols failed: {exc}") from None
+        rational = all(p.exp.is_Integer for p in expr.atoms(sympy.Pow)) and not expr.atoms(sympy.Function)
+        return cls(name, fn, latex or r"C = \operatorname{%s}(a, y)" % name, rational=rational)
+
+
+REGISTRY: dict[str, Cost] = {}
+
+
+def register(cost: Cost) -> None:
+    REGISTRY[cost.name] = cost
+
+
+_HALF = sympy.Rational(1, 2)
+
+register(Cost("mse", lambda a, y: _HALF * sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
+              r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True))
+register(Cost("sse", lambda a, y: sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
+              r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True))
+register(Cost("cross_entropy", lambda a, y: -sympy.Add(*[yi * sympy.log(ai) for ai, yi in zip(a, y)]),
+              r"C = -\sum_j y_j \ln a^{(L)}_j", needs="positive"))
+register(Cost("binary_cross_entropy",
+              lambda a, y: -sympy.Add(*[yi * sympy.log(ai) + (1 - yi) * sympy.log(1 - ai)
+                                        for ai, yi in zip(a, y)]),
+              r"C = -\sum_j \left[y_j \ln a^{(L)}_j + (1 - y_j) \ln\left(1 - a^{(L)}_j\right)\right]",
+              needs="unit"))
+
+
+def get(spec) -> Cost:
+    if isinstance(spec, Cost):
+        return spec
+    if not isinstance(spec, str) or spec not in REGISTRY:
+        raise SpecError(f"unknown cost {spec!r}; expected one of: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[spec]
+
+
+def names() -> list[str]:
+    return sorted(REGISTRY)

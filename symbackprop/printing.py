@@ -1,0 +1,162 @@
+"""Printing formulas as LaTeX and as Unicode text.
+
+Symbol names are already LaTeX (see :mod:`naming`), so the LaTeX printer writes them
+verbatim; in products it puts the forward-pass factor first and the δ (or ∂C/∂·) last,
+as the lecture writes ∂C/∂w = a · ∂C/∂z. The text printer turns the same names into
+Unicode (w⁽²⁾₁₁, δ⁽¹⁾₂, ∂C/∂w₅) for terminals.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from .activations import ActivationFunction, ActivationPrime, Softmax, Step
+
+
+def _is_adjoint(expr) -> bool:
+    return expr.is_Symbol and (expr.name.startswith("\\delta") or expr.name.startswith("\\frac{\\partial"))
+
+
+def _factor_rank(expr) -> tuple:
+    if expr.is_Number:
+        rank = 0
+    elif isinstance(expr, ActivationPrime):
+        rank = 1
+    elif _is_adjoint(expr):
+        rank = 3
+    else:
+        rank = 2
+    return (rank, sympy.default_sort_key(expr))
+
+
+def ordered_factors(expr: sympy.Mul) -> list:
+    """The factors of a product in reading order: number, σ′(z), the rest, δ."""
+    return sorted(expr.args, key=_factor_rank)
+
+
+class Latex(LatexPrinter):
+    """SymPy's LaTeX printer, with verbatim symbol names and lecture-order products."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        return expr.name
+
+    def _print_Mul(self, expr):
+        factors = ordered_factors(expr)
+        if factors[0] == -1:
+            return "- " + self._print(sympy.Mul(*factors[1:], evaluate=False))
+        saved = self._settings["order"]
+        self._settings["order"] = "none"
+        try:
+            return super()._print_Mul(sympy.Mul(*factors, evaluate=False))
+        finally:
+            self._settings["order"] = saved
+
+
+def latex(expr, **settings) -> str:
+    """LaTeX of a SymPy expression with this project's symbol names."""
+    return Latex(settings).doprint(expr)
+
+
+_SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))
+_SUB = dict(zip("0123456789()+-=aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
+_WORDS = {r"\delta": "δ", r"\sigma": "σ", r"\partial": "∂", r"\alpha": "α", r"\beta": "β",
+          r"\theta": "θ", r"\eta": "η", r"\lambda": "λ", r"\mu": "μ", r"\tau": "τ",
+          r"\phi": "φ", r"\psi": "ψ", r"\omega": "ω", r"\gamma": "γ", r"\epsilon": "ε"}
+
+
+def _script(body: str, table: dict, mark: str) -> str:
+    body = unicode_name(body)
+    if all(ch in table for ch in body):
+        return "".join(table[ch] for ch in body)
+    return mark + (body if len(body) == 1 else "(" + body + ")")
+
+
+_GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
+
+
+def unicode_name(name: str) -> str:
+    """``w^{(2)}_{11}`` → ``w⁽²⁾₁₁``; ``\\frac{\\partial C}{\\partial z_{3}}`` → ``∂C/∂z₃``."""
+    m = re.fullmatch(r"\\frac\{\\partial ([^{}]*)\}" + r"\{\\partial (.*)\}", name)
+    if m:
+        return "∂%s/∂%s" % (unicode_name(m.group(1)), unicode_name(m.group(2)))
+    name = re.sub(r"\\hat" + _GROUP, lambda g: unicode_name(g.group(1)) + "\u0302", name)
+    name = re.sub(r"\\operatorname" + _GROUP, lambda g: g.group(1), name)
+    name = re.sub(r"\^" + _GROUP, lambda g: _script(g.group(1), _SUP, "^"), name)
+    name = re.sub(r"_" + _GROUP, lambda g: _script(g.group(1), _SUB, "_"), name)
+    name = re.sub(r"\^([^{])", lambda g: _script(g.group(1), _SUP, "^"), name)
+    name = re.sub(r"_([^{])", lambda g: _script(g.group(1), _SUB, "_"), name)
+    for word, char in _WORDS.items():
+        name = re.sub(re.escape(word) + r"(?![A-Za-z])", char, name)
+    return name.replace("\\", "")
+
+
+_FUNCTION_TEXT = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LReLU",
+                  "identity": "id", "softplus": "softplus", "silu": "SiLU"}
+
+
+class Text(StrPrinter):
+    """Readable one-line Unicode: σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + …)."""
+
+    def _print_Symbol(self, expr):
+        return unicode_name(expr.name)
+
+    def _fname(self, expr):
+        act = expr.activation
+        return _FUNCTION_TEXT.get(act.name, act.name)
+
+    def _print_ActivationFunction(self, expr):
+        return "%s(%s)" % (self._fname(expr), self._print(expr.args[0]))
+
+    def _print_ActivationPrime(self, expr):
+        return "%s′(%s)" % (self._fname(expr), self._print(expr.args[0]))
+
+    def _print_Step(self, expr):
+        return "step(%s)" % self._print(expr.args[0])
+
+    def _print_Softmax(self, expr):
+        return "softmax%s(%s)" % (_script(str(expr.args[0]), _SUB, "_"),
+                                  ", ".join(self._print(z) for z in expr.args[1:]))
+
+    def _print_Mul(self, expr):
+        factors = ordered_factors(expr)
+        if factors[0] == -1:
+            return "-" + self.parenthesize(sympy.Mul(*factors[1:], evaluate=False), 50)
+        parts = []
+        for f in factors:
+            if f.is_Pow and f.exp == -1:
+                parts.append("/" + self.parenthesize(f.base, 50))
+                continue
+            parts.append(("·" if parts else "") + self.parenthesize(f, 40))
+        return "".join(parts)
+
+    def _print_log(self, expr):
+        return "ln(%s)" % self._print(expr.args[0])
+
+
+# StrPrinter dispatches on the class name; the activation classes are made at run time,
+# so route every subclass to the two generic methods.
+def _dispatch_generic(printer_class):
+    original = printer_class._print
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, ActivationFunction):
+            return self._print_ActivationFunction(expr)
+        if isinstance(expr, ActivationPrime):
+            return self._print_ActivationPrime(expr)
+        return original(self, expr, **kwargs)
+    printer_class._print = _print
+
+
+_dispatch_generic(Text)
+
+
+def text(expr) -> str:
+    """One-line Unicode text of a SymPy expression."""
+    return Text({"order": "none"}).doprint(expr)
+
+
+__all__ = ["latex", "text", "unicode_name", "Latex", "Text", "Softmax", "Step"]
