@@ -25,7 +25,7 @@ import sympy
 from .activations import ActivationPrime
 from .errors import SymbackpropError, TooLargeError
 from .naming import Notation
-from .network import Network, local_partial
+from .network import Network, local_partial, product
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -121,9 +121,9 @@ class Derivation:
             partial = local_partial(net, consumer, sym)
             if consumer.kind == "C":
                 feeds_cost = True
-                terms.append(sympy.factor_terms(partial))
+                terms.append(partial)
             else:
-                terms.append(partial * self._adjoint[c])
+                terms.append(product(partial, self._adjoint[c]))
         return sympy.Add(*terms), feeds_cost
 
     def _delta(self, l: int, j: int) -> Formula:
@@ -143,7 +143,7 @@ class Derivation:
         net = self.network
         uses = tuple((local_partial(net, net.nodes[c], sym), self._adjoint[c])
                      for c in net.nodes[sym].consumers)
-        expr = sympy.Add(*[factor * delta for factor, delta in uses])
+        expr = sympy.Add(*[product(factor, delta) for factor, delta in uses])
         return self._formula(sympy.Symbol(Notation.gradient(sym.name)), expr, kind, sym,
                              layer, index, None, uses)
 

@@ -33,9 +33,9 @@ from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-6
 ATOL = 1e-9
-SYMBOLIC_LIMIT = 20_000
-SYMBOLIC_ALL = 60
-SYMBOLIC_SAMPLE = 16
+SYMBOLIC_LIMIT = 5_000
+SYMBOLIC_ALL = 40
+SYMBOLIC_SAMPLE = 12
 KINK = mpmath.mpf("1e-30")
 
 
@@ -136,8 +136,9 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
         cost = cost_from(net, start)
         leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
         derivs = [sympy.diff(cost, p) for p in params]
-        grads = [sympy.Symbol("g%d" % i) for i in range(len(params))]
-        prog = Program(net, list(zip(grads, derivs)), leaves, grads, system)
+        shared, reduced = sympy.cse(derivs, symbols=sympy.numbered_symbols("s", cls=sympy.Dummy))
+        grads = [sympy.Dummy("g%d" % i) for i in range(len(params))]
+        prog = Program(net, list(shared) + list(zip(grads, reduced)), leaves, grads, system)
         args = {}
         for s in leaves:
             v = values.get(s, forward.get(s))
@@ -179,7 +180,8 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "x")]
     fd = numeric.finite_differences(derivation, values, [p for p in wrt if p not in upstream])
 
-    eligible = [p for p in wrt if _cost_size(net, _start(net, p)) <= symbolic_limit]
+    sizes = {start: _cost_size(net, start) for start in range(1, net.L + 1)}
+    eligible = [p for p in wrt if sizes[_start(net, p)] <= symbolic_limit]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:

@@ -21,9 +21,10 @@ class Cost:
     """
 
     def __init__(self, name: str, fn: Callable[[Sequence, Sequence], sympy.Expr], latex: str,
-                 *, needs: str | None = None, rational: bool = False):
+                 *, needs: str | None = None, rational: bool = False, partial: Callable | None = None):
         self.name = name
         self.fn = fn
+        self.partial_rule = partial
         self.latex = latex
         self.needs = needs
         self.rational = rational
@@ -33,6 +34,16 @@ class Cost:
 
     def __repr__(self):
         return f"Cost({self.name!r})"
+
+    def partial(self, cost: sympy.Expr, a: sympy.Symbol, y: sympy.Symbol) -> sympy.Expr:
+        """∂C/∂a_j, the input of the reversed network at output j (target y_j).
+
+        Registry costs are sums over outputs and carry their rule (½(a − y)² gives
+        a − y); a custom cost is differentiated once with ``sympy.diff``.
+        """
+        if self.partial_rule is not None:
+            return self.partial_rule(a, y)
+        return sympy.factor_terms(sympy.diff(cost, a))
 
     @classmethod
     def custom(cls, name: str, fn: Callable, latex: str | None = None) -> "Cost":
@@ -57,16 +68,19 @@ def register(cost: Cost) -> None:
 _HALF = sympy.Rational(1, 2)
 
 register(Cost("mse", lambda a, y: _HALF * sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
-              r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True))
+              r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True,
+              partial=lambda a, y: a - y))
 register(Cost("sse", lambda a, y: sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
-              r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True))
+              r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True,
+              partial=lambda a, y: 2 * (a - y)))
 register(Cost("cross_entropy", lambda a, y: -sympy.Add(*[yi * sympy.log(ai) for ai, yi in zip(a, y)]),
-              r"C = -\sum_j y_j \ln a^{(L)}_j", needs="positive"))
+              r"C = -\sum_j y_j \ln a^{(L)}_j", needs="positive",
+              partial=lambda a, y: -y / a))
 register(Cost("binary_cross_entropy",
               lambda a, y: -sympy.Add(*[yi * sympy.log(ai) + (1 - yi) * sympy.log(1 - ai)
                                         for ai, yi in zip(a, y)]),
               r"C = -\sum_j \left[y_j \ln a^{(L)}_j + (1 - y_j) \ln\left(1 - a^{(L)}_j\right)\right]",
-              needs="unit"))
+              needs="unit", partial=lambda a, y: -y / a + (1 - y) / (1 - a)))
 
 
 def get(spec) -> Cost:

@@ -19,13 +19,29 @@ from fractions import Fraction
 
 import mpmath
 import sympy
-from sympy.printing.pycode import PythonCodePrinter
+from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
 from . import activations as _activations
 from .errors import PointError, SpecError
 from .network import as_number
 
 SYSTEMS = ("float", "mp", "exact")
+
+
+class _MpPrinter(MpmathPrinter):
+    """mpmath code where a sum of three or more terms is one ``fdot``: a single rounding
+    and about three times faster than term-by-term arithmetic."""
+
+    def _print_Add(self, expr, order=None):
+        if len(expr.args) < 3:
+            return super()._print_Add(expr, order)
+        pairs = []
+        for term in expr.args:
+            if term.is_Mul and len(term.args) == 2:
+                pairs.append("(%s, %s)" % (self._print(term.args[0]), self._print(term.args[1])))
+            else:
+                pairs.append("(%s, 1)" % self._print(term))
+        return "fdot((%s,))" % ", ".join(pairs)
 
 
 class _ExactPrinter(PythonCodePrinter):
@@ -56,10 +72,10 @@ class Program:
             plain[symbol] = target
         outs = [plain[s] for s in outputs]
         modules = [_namespace(net, system), "mpmath" if system == "mp" else "math"]
-        printer = None
-        if system == "exact":
-            printer = _ExactPrinter({"fully_qualified_modules": False, "inline": True,
-                                     "allow_unknown_functions": True})
+        settings = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True}
+        printer = {"exact": _ExactPrinter, "mp": _MpPrinter}.get(system)
+        if printer is not None:
+            printer = printer(settings)
         self.leaves = tuple(leaves)
         self.outputs = tuple(outputs)
         self.system = system
@@ -201,27 +217,49 @@ def forward_mp(derivation, values: dict, dps: int) -> dict:
     return out
 
 
+def tail(derivation, start: int) -> Program:
+    """The cost as a compiled mpmath function of layer ``start`` − 1's activations (or
+    the inputs), the parameters from layer ``start`` on, and the targets."""
+    cache = derivation.__dict__.setdefault("_programs", {})
+    key = ("tail", start)
+    if key not in cache:
+        net = derivation.network
+        defs = [(f.symbol, f.expr) for f in derivation.formulas
+                if (f.kind in ("z", "a") and f.layer >= start) or f.kind == "C"]
+        defined = {s for s, _ in defs}
+        free = set().union(*(e.free_symbols for _, e in defs)) - defined
+        leaves_ = sorted(free, key=sympy.default_sort_key)
+        cache[key] = Program(net, defs, leaves_, [net.cost_symbol], "mp")
+    return cache[key]
+
+
 def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = "1e-20") -> dict:
     """Route (c): central differences (C(p + h) − C(p − h)) / 2h in mpmath.
 
     At 50 digits with h = 10⁻²⁰ the truncation error is about h² = 10⁻⁴⁰ and the
     round-off about 10⁻⁵⁰/h = 10⁻³⁰, so the result is exact for any float comparison.
+    A parameter first used in layer l cannot change the layers before it, so the cost
+    is recomputed from layer l only (:func:`tail`).
     """
-    prog = program(derivation, "mp", upto=derivation.network.cost_symbol)
-    cost = derivation.network.cost_symbol
+    net = derivation.network
+    groups: dict[int, list] = {}
+    for p in wrt:
+        start = 1 if net.nodes[p].kind == "x" else net.layer_of(p)
+        groups.setdefault(start, []).append(p)
     out = {}
     with mpmath.workdps(dps):
         step = mpmath.mpf(h)
-        base = {s: to_system(v, "mp") for s, v in values.items()}
-        args = [base[s] for s in prog.leaves]
-        position = {s: i for i, s in enumerate(prog.leaves)}
-        at_cost = prog.outputs.index(cost)
-        for p in wrt:
-            i = position[p]
-            args[i] = base[p] + step
-            up = prog._fn(*args)[at_cost]
-            args[i] = base[p] - step
-            down = prog._fn(*args)[at_cost]
-            args[i] = base[p]
-            out[p] = (up - down) / (2 * step)
+        base = forward_mp(derivation, values, dps)
+        for start, params in sorted(groups.items()):
+            prog = tail(derivation, start)
+            args = [base[s] for s in prog.leaves]
+            position = {s: i for i, s in enumerate(prog.leaves)}
+            for p in params:
+                i = position[p]
+                args[i] = base[p] + step
+                up = prog._fn(*args)[0]
+                args[i] = base[p] - step
+                down = prog._fn(*args)[0]
+                args[i] = base[p]
+                out[p] = (up - down) / (2 * step)
     return out
