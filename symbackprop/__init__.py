@@ -9,6 +9,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import activations, costs
 from .activations import Activation
 from .backward import Derivation, Formula
 from .costs import Cost
@@ -32,7 +33,7 @@ def check_answer(net, wrt, answer):
 
 def render(derivation, format="latex", **options):
     """The derivation as a document: latex, markdown, html, json or text."""
-    from .render import render as _render
+    from .documents import render as _render
     return _render(derivation, format, **options)
 
 

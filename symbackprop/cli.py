@@ -152,7 +152,15 @@ def cmd_eval(args) -> int:
 # --- documents and answers (see symbackprop.render and symbackprop.answers) -------------
 
 def cmd_derive(args) -> int:
-    raise SymbackpropError("derive: not available yet")
+    from .documents import render
+    from .io import write_atomic
+    net = load(args.spec, notation=args.notation)
+    document = render(net.backward(), args.format, fragment=args.fragment, closed=args.closed)
+    if args.output:
+        write_atomic(args.output, document)
+    else:
+        sys.stdout.write(document)
+    return 0
 
 
 def cmd_check(args) -> int:

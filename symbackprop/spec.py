@@ -25,10 +25,11 @@ LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "
 POINT_FIELDS = ("x", "y")
 
 
-def load(source) -> Network:
-    """A :class:`Network` from a spec file path (``.toml`` or ``.json``) or a dict."""
+def load(source, *, notation: str | None = None) -> Network:
+    """A :class:`Network` from a spec file path (``.toml`` or ``.json``) or a dict;
+    ``notation`` (layered, bracket or lecture) overrides the spec's own."""
     if isinstance(source, dict):
-        return from_dict(source, "spec")
+        return from_dict(_with_notation(source, notation), "spec")
     path = Path(source)
     where = str(source)
     try:
@@ -55,7 +56,11 @@ def load(source) -> Network:
             raise SpecError(f"{where}: invalid TOML: {exc}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{where}: expected a table (object) at the top level")
-    return from_dict(data, where)
+    return from_dict(_with_notation(data, notation), where)
+
+
+def _with_notation(data: dict, notation: str | None) -> dict:
+    return data if notation is None else {**data, "notation": notation}
 
 
 def _fail(where: str, field: str, message: str):

@@ -1,0 +1,231 @@
+"""Long formulas broken across lines, by us rather than by a TeX package.
+
+Why: a closed form of a three-layer network is thousands of characters of LaTeX, and
+``\\left( … \\right)`` pairs cannot span a line break. So an expression too wide for a
+line is cut into *tokens* along its own structure: the terms of a sum, the factors of
+a product, the argument of σ(·). A group that is cut gets sized delimiters
+(``\\bigl( … \\bigr)``, larger for outer groups) which may open on one line and close on
+another; anything narrow enough stays one token printed by :func:`printing.latex`.
+:func:`lines` then fills lines greedily, breaking before a ``+``, ``-``, ``=`` or
+``\\cdot`` at the shallowest depth it can. The same lines feed ``align*`` (LaTeX,
+MathML) and ``aligned`` (Markdown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..activations import ActivationFunction, ActivationPrime
+from ..printing import Latex, latex, ordered_factors
+
+#: Width budget of one line, in the rough units of :func:`width` (about half an em).
+LINE_WIDTH = 64
+#: Sub-expressions at most this wide are never cut.
+ATOM_WIDTH = 24
+
+_SIZES = (r"\bigl", r"\Bigl", r"\biggl", r"\Biggl")
+_ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
+         "big", "Big", "operatorname", "mathrm", "displaystyle", "tfrac", "hat", ",", ";", "!",
+         "mathbf", "boldsymbol", "text"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of a formula. ``lead`` is printed only when the piece starts a new line
+    (``\\cdot`` before a factor); ``join`` only when it continues one. ``depth`` ranks
+    the break before it (0 is the outermost); ``breakable`` says whether a line may
+    start here."""
+
+    latex: str
+    width: float
+    breakable: bool = False
+    depth: int = 0
+    lead: str = ""
+    join: str = ""
+
+
+def width(tex: str) -> float:
+    """Estimated printed width of a LaTeX fragment (subscripts count 0.7)."""
+    total, i, n = 0.0, 0, len(tex)
+    while i < n:
+        ch = tex[i]
+        if ch == "\\":
+            j = i + 1
+            while j < n and tex[j].isalpha():
+                j += 1
+            name = tex[i + 1:j] if j > i + 1 else tex[i + 1:i + 2]
+            i = j if j > i + 1 else i + 2
+            if name == "frac":
+                top, i = _group(tex, i)
+                bottom, i = _group(tex, i)
+                total += max(width(top), width(bottom)) + 0.5
+            elif name == "quad":
+                total += 2
+            elif name not in _ZERO:
+                total += 1
+        elif ch in "^_":
+            body, i = _group(tex, i + 1)
+            total += 0.7 * width(body)
+        elif ch in "{} ":
+            i += 1
+        elif ch in "+-=<>":
+            total += 2
+            i += 1
+        else:
+            total += 1
+            i += 1
+    return total
+
+
+def _group(tex: str, i: int) -> tuple[str, int]:
+    """The argument starting at ``tex[i]``: a braced group or one character."""
+    while i < len(tex) and tex[i] == " ":
+        i += 1
+    if i >= len(tex):
+        return "", i
+    if tex[i] != "{":
+        if tex[i] == "\\":
+            j = i + 1
+            while j < len(tex) and tex[j].isalpha():
+                j += 1
+            return tex[i:max(j, i + 2)], max(j, i + 2)
+        return tex[i], i + 1
+    depth, j = 0, i
+    while j < len(tex):
+        depth += {"{": 1, "}": -1}.get(tex[j], 0)
+        if depth == 0:
+            return tex[i + 1:j], j + 1
+        j += 1
+    return tex[i + 1:], len(tex)
+
+
+def atom(tex: str, **kw) -> Token:
+    return Token(tex, width(tex), **kw)
+
+
+class _Cutter:
+    def __init__(self):
+        self.printer = Latex({})
+
+    def cut(self, expr, depth: int = 0) -> tuple[list[Token], int]:
+        """Tokens of ``expr`` and the nesting height of the cut groups inside it."""
+        tex = latex(expr)
+        if width(tex) <= ATOM_WIDTH:
+            return [atom(tex)], 0
+        if expr.is_Add:
+            return self._add(expr, depth)
+        if expr.is_Mul:
+            return self._mul(expr, depth)
+        if isinstance(expr, (ActivationFunction, ActivationPrime)) and len(expr.args) == 1:
+            act = expr.activation
+            name = act.latex + ("'" if isinstance(expr, ActivationPrime) else "")
+            return self._wrap(name, expr.args[0], "", depth)
+        if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
+            return self._wrap("", expr.base, "^{%s}" % expr.exp, depth)
+        return [atom(tex)], 0
+
+    def _wrap(self, head: str, inner, tail: str, depth: int) -> tuple[list[Token], int]:
+        tokens, height = self.cut(inner, depth + 1)
+        size = _SIZES[min(height, len(_SIZES) - 1)]
+        opened = atom(head + size + "(")
+        first = tokens[0]
+        tokens[0] = Token(opened.latex + " " + first.latex, opened.width + first.width,
+                          first.breakable, first.depth, first.lead, first.join)
+        last = tokens[-1]
+        close = size[:-1] + "r)" + tail
+        tokens[-1] = Token(last.latex + " " + close, last.width + width(close), last.breakable,
+                           last.depth, last.lead, last.join)
+        return tokens, height + 1
+
+    def _add(self, expr, depth):
+        out, height = [], 0
+        for i, term in enumerate(self.printer._as_ordered_terms(expr)):
+            negative = term.could_extract_minus_sign()
+            body = -term if negative else term
+            tokens, h = self.cut(body, depth)
+            if i > 0 or negative:
+                sign = "- " if negative else "+ "
+                first = tokens[0]
+                tokens[0] = Token(sign + first.latex, first.width + 2, i > 0, depth)
+            out += tokens
+            height = max(height, h)
+        return out, height
+
+    def _mul(self, expr, depth):
+        factors = ordered_factors(expr)
+        out, height, sign = [], 0, ""
+        if factors[0].is_Number and factors[0] < 0:
+            sign = "- "
+            rest = -factors[0]
+            factors = ([rest] if rest != 1 else []) + factors[1:]
+        if any(f.is_Pow and f.exp.is_negative for f in factors):
+            return [atom(latex(expr))], 0
+        for i, factor in enumerate(factors):
+            if factor.is_Rational and factor.q != 1:
+                tokens, h = [atom(r"\frac{%d}{%d}" % (factor.p, factor.q))], 0
+            elif factor.is_Add:
+                tokens, h = self._wrap("", factor, "", depth + 1)
+            else:
+                tokens, h = self.cut(factor, depth + 1)
+            if i > 0:
+                first = tokens[0]
+                tokens[0] = Token(first.latex, first.width, True, depth + 0.5, lead=r"\cdot ")
+            out += tokens
+            height = max(height, h)
+        if sign:
+            first = out[0]
+            out[0] = Token(sign + first.latex, first.width + 2, first.breakable, first.depth,
+                           first.lead, first.join)
+        return out, height
+
+
+def tokens(expr) -> list[Token]:
+    """The tokens of a SymPy expression (one token when it is short)."""
+    return _Cutter().cut(sympy.sympify(expr))[0]
+
+
+def equals(pieces: list[list[Token]]) -> list[Token]:
+    """Right-hand sides joined by ``=``: ``expr = value``, each a place to break."""
+    out: list[Token] = []
+    for i, piece in enumerate(pieces):
+        if i > 0:
+            first = piece[0]
+            piece = [Token("= " + first.latex, first.width + 2, True, -1)] + piece[1:]
+        out += piece
+    return out
+
+
+def lines(toks: list[Token], limit: float = LINE_WIDTH) -> list[str]:
+    """Greedy line filling; a line breaks before its shallowest late break."""
+    result, current, used = [], [], 0.0
+    for tok in toks:
+        if current and used + tok.width > limit:
+            candidates = [i for i, t in enumerate(current) if t.breakable and i > 0]
+            if candidates:
+                late = [i for i in candidates if _width(current[:i]) >= limit / 3] or candidates
+                best = min(late, key=lambda i: (current[i].depth, -i))
+                result.append(current[:best])
+                current = current[best:]
+                used = _width(current)
+        current.append(tok)
+        used += tok.width
+    if current:
+        result.append(current)
+    return [_join(line, start=(n > 0)) for n, line in enumerate(result)]
+
+
+def _width(toks) -> float:
+    return sum(t.width for t in toks)
+
+
+def _join(line: list[Token], start: bool) -> str:
+    parts = []
+    for i, tok in enumerate(line):
+        prefix = tok.lead if (i == 0 and start) else tok.join
+        parts.append(prefix + tok.latex)
+    return " ".join(parts)
+
+
+__all__ = ["ATOM_WIDTH", "LINE_WIDTH", "Token", "atom", "equals", "lines", "tokens", "width"]

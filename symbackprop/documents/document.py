@@ -1,0 +1,470 @@
+"""The derivation document, in the order of the lecture, as format-neutral blocks.
+
+1. the network: its layers, activations, cost and notation;
+2. the chain-rule split ∂C/∂w = ∂z/∂w · ∂C/∂z;
+3. the forward pass: every z and a, and ∂z/∂w = the input on that edge;
+4. the backward pass: Case 1 (output layer), Case 2 (hidden layers) as one-step
+   recursions with σ′(z) as the amplifier, the reversed network, closed forms on request;
+5. the summary: every parameter, ∂C/∂w = a · ∂C/∂z, its value;
+6. the vector form (Nielsen's four equations), evaluated when there are numbers;
+7. the three-way check, when the spec has values.
+
+Numbers appear only when the spec (or the given point) has a value for every input,
+target and parameter; otherwise the document is purely symbolic.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..errors import PointError, TooLargeError
+from ..network import local_partial
+from ..printing import latex, text, unicode_name
+from . import breaking, diagram, vector
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
+from .numbers import bound, number
+
+#: Closed forms above this many tree nodes are not printed in documents.
+CLOSED_PRINT_LIMIT = 1500
+#: Vectors and matrices of the vector form are printed up to this many rows.
+MATRIX_ROWS = 6
+
+
+def M(expr) -> Math:
+    """A SymPy expression as inline math."""
+    return Math(latex(expr), text(expr))
+
+
+def S(name: str) -> Math:
+    """A symbol name (LaTeX) as inline math."""
+    return Math(name, unicode_name(name))
+
+
+def partial(of: str, wrt: str) -> Math:
+    return Math(r"\frac{\partial %s}{\partial %s}" % (of, wrt),
+                "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
+
+
+def _names(symbols) -> Math:
+    """A list of symbols; long lists are shortened to first, second, …, last."""
+    symbols = list(symbols)
+    if len(symbols) > 4:
+        symbols = symbols[:2] + [None] + symbols[-1:]
+    tex = ", ".join(r"\dots" if s is None else s.name for s in symbols)
+    txt = ", ".join("…" if s is None else unicode_name(s.name) for s in symbols)
+    return Math(tex, txt)
+
+
+class Builder:
+    def __init__(self, derivation, *, closed: bool = False, point=None):
+        self.d = derivation
+        self.net = derivation.network
+        self.closed = closed
+        self.blocks: list = []
+        try:
+            self.values = derivation.evaluate(point)
+        except PointError:
+            self.values = None
+        self.report = derivation.check(point) if self.values is not None else None
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def add(self, *blocks):
+        self.blocks.extend(blocks)
+
+    def p(self, *parts):
+        self.add(Paragraph(tuple(parts)))
+
+    def value(self, symbol):
+        if self.values is None:
+            return None
+        return self.values.numbers.get(symbol)
+
+    def row(self, lhs: Math, pieces: list, text_rhs: str, value=None) -> Row:
+        """``lhs = piece₁ = piece₂ … [= value]``, broken into lines."""
+        pieces = list(pieces)
+        texts = [text_rhs]
+        if value is not None:
+            v = number(value)
+            pieces.append([breaking.atom(v.latex)])
+            texts.append(v.text)
+        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces))), " = ".join(texts))
+
+    def formula_row(self, f, value=True) -> Row:
+        return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr),
+                        self.value(f.symbol) if value else None)
+
+    def closed_rows(self, formulas) -> list:
+        rows, skipped = [], []
+        for f in formulas:
+            size = f.closed_size
+            if size > CLOSED_PRINT_LIMIT:
+                skipped.append((f, size))
+                continue
+            try:
+                expr = f.closed
+            except TooLargeError:
+                skipped.append((f, size))
+                continue
+            rows.append(self.row(M(f.symbol), [breaking.tokens(expr)], text(expr)))
+        blocks = [Equations(tuple(rows))] if rows else []
+        if skipped:
+            parts = ["Not printed in closed form (the expression tree is too large to read; "
+                     "the one-step formulas above define the same quantities): "]
+            for i, (f, size) in enumerate(skipped):
+                parts += [", " if i else "", M(f.symbol), " (about %d nodes)" % size]
+            parts.append(".")
+            blocks.append(Paragraph(tuple(parts)))
+        return blocks
+
+    # --- sections ----------------------------------------------------------------------
+
+    def build(self) -> Document:
+        self.network_section()
+        self.split_section()
+        self.forward_section()
+        self.backward_section()
+        self.summary_section()
+        self.vector_section()
+        if self.report is not None:
+            self.check_section()
+        title = self.net.title or "Backpropagation, derived"
+        return Document(title, tuple(self.blocks))
+
+    def network_section(self):
+        net = self.net
+        self.add(Heading("The network"))
+        sizes = "-".join(str(n) for n in net.sizes)
+        self.p("A fully connected %s network with %d layer%s of weights. " % (
+            sizes, net.L, "s" if net.L > 1 else ""),
+            "Layer 0 holds the inputs; layer ", Math("l", "l"), " computes ",
+            Math(r"z = \sum w a + b", "z = Σ w·a + b"), " from the activations of layer ",
+            Math("l - 1", "l − 1"), ", then ", Math(r"a = \sigma(z)", "a = σ(z)"), ".")
+        rows = [("0", str(net.sizes[0]), "input", Math("", ""), _names(net.inputs), Math("", ""),
+                 Math("", ""))]
+        for l in range(1, net.L + 1):
+            n = net.sizes[l]
+            act = net.activations[l - 1]
+            weights = [net.w(l, j, k) for j in range(1, n + 1) for k in range(1, net.sizes[l - 1] + 1)]
+            rows.append((str(l), str(n), act.describe(),
+                         _names([net.z(l, j) for j in range(1, n + 1)]),
+                         _names([net.a(l, j) for j in range(1, n + 1)]),
+                         _names(weights), _names([net.b(l, j) for j in range(1, n + 1)])))
+        self.add(Table(("layer", "units", "activation", (Math("z", "z"),), (Math("a", "a"),),
+                        "weights", "biases"), tuple(rows), "rrlllll"))
+        cost = net.cost_function
+        self.p("The cost (", cost.name, ") of one example: ",
+               Math(cost.latex, _cost_text(cost.name)), "; for this network")
+        cost_row = self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost))
+        self.add(Equations((cost_row,)))
+        self.notation_paragraph()
+        shared = [p for p in net.parameters if len(net.uses(p)) > 1]
+        if shared:
+            parts = ["Shared parameters (one symbol on several edges): "]
+            for i, p in enumerate(shared):
+                parts += [", " if i else "", S(p.name), " on %d edges" % len(net.uses(p))]
+            parts.append("; the gradient of a shared parameter is the sum over its edges.")
+            self.p(*parts)
+
+    def notation_paragraph(self):
+        net = self.net
+        style = net.notation.style
+        l = vector.layer_mark(net, "l")
+        if style == "lecture":
+            self.p("Notation (lecture): neurons are numbered through the whole network, ",
+                   Math("z_1, z_2, \\dots", "z₁, z₂, …"), ", weights ",
+                   Math("w_1, w_2, \\dots", "w₁, w₂, …"), " in row-major layer order, outputs ",
+                   Math("y_j", "yⱼ"), ", targets ", Math(r"\hat{y}_j", "ŷⱼ"), ".")
+        else:
+            lm1 = vector.layer_mark(net, "l-1")
+            self.p("Notation (%s): " % style, Math("w%s_{jk}" % l, "w_jk (layer l)"),
+                   " is the weight to neuron ", Math("j", "j"), " of layer ", Math("l", "l"),
+                   " from neuron ", Math("k", "k"), " of layer ", Math("l-1", "l − 1"),
+                   " (so it multiplies ", Math("a%s_k" % lm1, "aₖ (layer l − 1)"), "), and ",
+                   Math(r"\delta%s_j = \frac{\partial C}{\partial z%s_j}" % (l, l),
+                        "δⱼ = ∂C/∂zⱼ (layer l)"), ".")
+        if net.notation._custom:
+            self.p("Some names are the spec's own (named neurons, weights or biases).")
+
+    def split_section(self):
+        self.add(Heading("The chain rule split"))
+        self.p("Gradient descent needs ", partial("C", "w"), " for every weight and bias. A weight ",
+               Math("w", "w"), " reaches the cost only through the ", Math("z", "z"),
+               " it feeds, so by the chain rule")
+        self.add(Equations((Row(partial("C", "w"),
+                                (r"\frac{\partial z}{\partial w} \cdot \frac{\partial C}{\partial z}",),
+                                "∂z/∂w · ∂C/∂z"),)))
+        self.p("The forward pass gives ", partial("z", "w"),
+               " (the input on that edge); the backward pass gives ", partial("C", "z"),
+               " for every ", Math("z", "z"), ". A value that feeds several consumers collects one "
+               "term per consumer: ",
+               Math(r"\frac{\partial C}{\partial s} = \sum_i \frac{\partial u_i}{\partial s}"
+                    r" \frac{\partial C}{\partial u_i}", "∂C/∂s = Σᵢ ∂uᵢ/∂s · ∂C/∂uᵢ"), ".")
+
+    def forward_section(self):
+        net, d = self.net, self.d
+        self.add(Heading("Forward pass"))
+        self.p("Every pre-activation and activation, layer by layer",
+               " (with its value at the given point)." if self.values else ".")
+        for l in range(1, net.L + 1):
+            rows = []
+            for j in range(1, net.sizes[l] + 1):
+                rows.append(self.z_row(l, j))
+            for j in range(1, net.sizes[l] + 1):
+                rows.append(self.formula_row(d.activation(l, j)))
+            self.add(Heading("Layer %d (%s)" % (l, net.activations[l - 1].describe()), 2),
+                     Equations(tuple(rows)))
+        self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost),
+                                     self.value(net.cost_symbol)),)))
+        self.add(Figure(diagram.forward(net),
+                        ("The forward network: each edge carries its weight, each neuron adds its "
+                         "bias and applies its activation.",)))
+        self.add(Heading("The forward-pass factor", 2))
+        self.p("For a weight, ", partial("z", "w"),
+               " is the value of the input connected by the weight: an input ",
+               Math("x_k", "xₖ"), " in the first layer, the activation ", Math("a", "a"),
+               " of the neuron the weight comes from in a deeper layer. For a bias, ",
+               Math(r"\frac{\partial z}{\partial b} = 1", "∂z/∂b = 1"), ".")
+        header = ("weight", "edge", (partial("z", "w"),), "value") if self.values else \
+            ("weight", "edge", (partial("z", "w"),))
+        rows = []
+        for f in d.gradients:
+            if f.kind != "w":
+                continue
+            for factor, delta in f.uses:
+                z = d.formula(delta).of
+                src = factor.name if factor.is_Symbol else latex(factor)
+                row = (S(f.of.name), Math(r"%s \to %s" % (src, z.name),
+                                          "%s → %s" % (unicode_name(src), unicode_name(z.name))),
+                       (partial(z.name, f.of.name), Math(" = " + latex(factor), " = " + text(factor))))
+                if self.values:
+                    row += (number(self.value(factor) if factor.is_Symbol else factor),)
+                rows.append(row)
+        self.add(Table(header, tuple(rows), "lllr" if self.values else "lll"))
+
+    def z_row(self, l: int, j: int) -> Row:
+        net = self.net
+        node = net.nodes[net.z(l, j)]
+        toks = []
+        for i, (w, a) in enumerate(node.terms):
+            tok = breaking.atom("%s %s" % (w.name, a.name))
+            toks.append(breaking.Token(("+ " if i else "") + tok.latex, tok.width + (2 if i else 0),
+                                       i > 0, 0))
+        toks.append(breaking.Token("+ " + node.bias.name, breaking.width(node.bias.name) + 2, True, 0))
+        txt = " + ".join("%s·%s" % (unicode_name(w.name), unicode_name(a.name)) for w, a in node.terms)
+        txt += " + " + unicode_name(node.bias.name)
+        return self.row(S(node.name), [toks], txt, self.value(node.symbol))
+
+    def backward_section(self):
+        net, d = self.net, self.d
+        L = net.L
+        out_act = net.activations[-1]
+        self.add(Heading("Backward pass"))
+        self.p("The backward pass computes ", partial("C", "z"), " for every ", Math("z", "z"),
+               ", starting from the output layer and moving backward. With ",
+               Math(r"a = \sigma(z)", "a = σ(z)"), " feeding the next layer, ",
+               Math(r"\frac{\partial C}{\partial z} = \sigma'(z) \sum_i w_i "
+                    r"\frac{\partial C}{\partial z_i}", "∂C/∂z = σ′(z) Σᵢ wᵢ ∂C/∂zᵢ"),
+               ": one step, where ", Math(r"\sigma'(z)", "σ′(z)"),
+               " is a constant, because the forward pass has fixed ", Math("z", "z"), ".")
+        self.add(Heading("Case 1: the output layer", 2))
+        self.p("For an output neuron, ",
+               Math(r"\frac{\partial C}{\partial z} = \frac{\partial a}{\partial z} "
+                    r"\frac{\partial C}{\partial a}", "∂C/∂z = ∂a/∂z · ∂C/∂a"),
+               ", and ", partial("C", "a"), " depends only on the cost:")
+        rows = []
+        for a in net.outputs:
+            g = sympy.factor_terms(local_partial(net, net.nodes[net.cost_symbol], a))
+            rows.append(self.row(partial("C", a.name), [breaking.tokens(g)], text(g),
+                                 self._cost_gradient_value(g)))
+        self.add(Equations(tuple(rows)))
+        if not out_act.elementwise:
+            self.p("The output activation (", out_act.name, ") is not elementwise: each ",
+                   partial("C", "z"), " sums over its full Jacobian ",
+                   Math(r"\frac{\partial a_i}{\partial z_j} = a_i (\delta_{ij} - a_j)",
+                        "∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ)"), ".")
+        self.add(Equations(tuple(self.formula_row(f) for f in d.select("delta") if f.case == 1)))
+        hidden = [f for f in d.select("delta") if f.case == 2]
+        if hidden:
+            self.add(Heading("Case 2: the hidden layers", 2))
+            self.p("A hidden ", Math("z", "z"), " feeds the next layer's pre-activations: apply "
+                   "the same step to them, recursively, until the output layer is reached. Going "
+                   "backward, every ", partial("C", "z"), " on the right is already known.")
+            for l in range(L - 1, 0, -1):
+                rows = tuple(self.formula_row(f) for f in hidden if f.layer == l)
+                self.add(Equations(rows))
+        self.amplifier_table()
+        self.add(Figure(diagram.backward(net),
+                        ("The backward pass is a reversed network: its inputs are ",
+                         partial("C", "a"), " at the output side; it runs right to left over the "
+                         "same weights; each neuron is an amplifier that multiplies by the "
+                         "constant ", Math(r"\sigma'(z)", "σ′(z)"), " and puts out ",
+                         partial("C", "z"), ".")))
+        if self.closed:
+            self.add(Heading("Closed forms", 2))
+            self.p("Every ", partial("C", "z"), " fully substituted in the inputs, targets, "
+                   "weights and biases:")
+            self.add(*self.closed_rows(d.select("delta")))
+
+    def _cost_gradient_value(self, expr):
+        if self.values is None:
+            return None
+        nums = self.values.numbers
+        subs = {s: _sympy_number(nums[s]) for s in expr.free_symbols}
+        v = expr.xreplace(subs)
+        if v.is_Rational:
+            return v
+        return float(v)
+
+    def amplifier_table(self):
+        if self.values is None:
+            return
+        net = self.net
+        acts = [l for l in range(1, net.L + 1) if net.activations[l - 1].elementwise]
+        if not acts:
+            return
+        self.p("The amplifiers at this point:")
+        rows = []
+        for l in acts:
+            act = net.activations[l - 1]
+            for j in range(1, net.sizes[l] + 1):
+                z = net.z(l, j)
+                zv = self.values.numbers[z]
+                prime = act.prime(z)
+                rows.append((S(z.name), number(zv), (M(prime),), number(_prime_value(act, zv, self.values.exact)),
+                             number(self.values.numbers[net.delta(l, j)])))
+        self.add(Table((Math("z", "z"), "value", "amplifier", "factor",
+                        (partial("C", "z"),)), tuple(rows), "lrlrr"))
+
+    def summary_section(self):
+        d = self.d
+        self.add(Heading("Summary: every gradient"))
+        self.p("Multiply: ", Math(r"\frac{\partial C}{\partial w} = a \cdot \frac{\partial C}{\partial z}",
+                                   "∂C/∂w = a · ∂C/∂z"),
+               " for every weight (the input on its edge times the ", partial("C", "z"),
+               " of the neuron it feeds), and ",
+               Math(r"\frac{\partial C}{\partial b} = \frac{\partial C}{\partial z}", "∂C/∂b = ∂C/∂z"),
+               " for every bias.")
+        header = ("parameter", "gradient") + (("value",) if self.values else ())
+        rows = []
+        for f in d.gradients + d.select("x"):
+            row = (S(f.of.name), (Math(r"%s = %s" % (latex(f.symbol), latex(f.expr)),
+                                       "%s = %s" % (text(f.symbol), text(f.expr))),))
+            if self.values:
+                row += (number(self.values.numbers[f.symbol]),)
+            rows.append(row)
+        self.add(Table(header, tuple(rows), "llr" if self.values else "ll"))
+        self.p("The last %d row%s: the gradient with respect to the inputs, " % (
+            len(d.select("x")), "s" if len(d.select("x")) > 1 else ""),
+            partial("C", "x"), ", by the same rule.")
+        if self.closed:
+            self.add(Heading("Closed forms", 2))
+            self.add(*self.closed_rows(d.gradients + d.select("x")))
+
+    def vector_section(self):
+        net = self.net
+        self.add(Heading("Vector form"))
+        self.p("The same result for a whole layer at once, with ", Math(r"\odot", "⊙"),
+               " the elementwise product, ", Math(r"W%s" % vector.layer_mark(net, "l"), "Wˡ"),
+               " the matrix of weights (row ", Math("j", "j"), " = neuron ", Math("j", "j"),
+               ", column ", Math("k", "k"), " = input ", Math("k", "k"), ") and ",
+               Math("L = %d" % net.L, "L = %d" % net.L), " the output layer:")
+        rows = tuple(Row(Math(lhs, t.split(" = ")[0]), (rhs,), t.split(" = ", 1)[1])
+                     for lhs, rhs, t in vector.equations(net))
+        self.add(Equations(rows))
+        if self.values is None:
+            return
+        vv = vector.evaluate(net, self.values.numbers)
+        worst = max(abs(vv.gradients[name] - float(v)) for name, v in self.values.gradients.items())
+        rows = []
+        for l in range(net.L, 0, -1):
+            if net.sizes[l] > MATRIX_ROWS or net.sizes[l - 1] > MATRIX_ROWS:
+                continue
+            rows.append(Row(Math(r"\delta%s" % vector.layer_mark(net, l), "δ" + _sup(l)),
+                            (_column(vv.delta[l]),), _vector_text(vv.delta[l])))
+        for l in range(1, net.L + 1):
+            if net.sizes[l] > MATRIX_ROWS or net.sizes[l - 1] > MATRIX_ROWS:
+                continue
+            rows.append(Row(partial("C", "W%s" % vector.layer_mark(net, l)),
+                            (_matrix(vv.dW[l]),), "; ".join(_vector_text(r) for r in vv.dW[l])))
+        if rows:
+            self.p("Evaluated with matrices at the given point:")
+            self.add(Equations(tuple(rows)))
+        self.p("These matrices, entry by entry, are the scalar gradients of the summary table "
+               "(largest difference ", bound(worst), ")",
+               "; a shared parameter's gradient is the sum of its entries." if
+               any(len(net.uses(p)) > 1 for p in net.parameters) else ".")
+
+    def check_section(self):
+        r = self.report
+        self.add(Heading("Three-way check"))
+        self.p("Every gradient computed three independent ways: (a) the recursion above, "
+               "compiled; (b) ", Math(r"\texttt{sympy.diff}", "sympy.diff"),
+               " of the closed-form cost; (c) central finite differences at 50 digits. ",
+               "Result: %s, %d gradients, largest relative difference " % (
+                   "passed" if r.passed else "FAILED", len(r.rows)),
+               bound(r.max_rel_error), " (tolerance: relative ", number(r.rtol),
+               ", absolute ", number(r.atol), "). Symbolic route: %s." % r.symbolic_note)
+        rows = []
+        for row in r.rows:
+            sym = number(row.symbolic) if row.symbolic is not None else "-"
+            fd = number(row.finite_difference) if row.finite_difference is not None else "-"
+            verdict = "ok" if row.ok else "MISMATCH"
+            if row.note:
+                verdict += " (%s)" % row.note
+            rows.append(((partial("C", row.name),), number(row.recursion), sym, fd, verdict))
+        self.add(Table(("gradient", "(a) recursion", "(b) symbolic", "(c) finite differences",
+                        "agree"), tuple(rows), "lrrrl"))
+        if r.kinks:
+            self.p("Non-differentiable point: ", *_join_names(r.kinks),
+                   " at a kink; finite differences are not used upstream of it.")
+
+
+def _join_names(names) -> list:
+    out = []
+    for i, name in enumerate(names):
+        out += [", " if i else "", S(name)]
+    return out
+
+
+def _sympy_number(v):
+    from fractions import Fraction
+    if isinstance(v, Fraction):
+        return sympy.Rational(v.numerator, v.denominator)
+    return sympy.Float(float(v))
+
+
+def _prime_value(act, z, exact: bool):
+    system = "exact" if exact and "exact" in act.numeric else "float"
+    return act.numeric[system][1](z if system == "exact" else float(z))
+
+
+def _cost_text(name: str) -> str:
+    return {"mse": "C = ½ Σⱼ (aⱼ − yⱼ)²", "sse": "C = Σⱼ (aⱼ − yⱼ)²",
+            "cross_entropy": "C = −Σⱼ yⱼ ln aⱼ",
+            "binary_cross_entropy": "C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)]"}.get(name, name)
+
+
+def _sup(l) -> str:
+    return "".join(dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))[c] for c in str(l))
+
+
+def _column(values) -> str:
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(number(v).latex for v in values)
+
+
+def _matrix(rows) -> str:
+    return r"\begin{pmatrix} %s \end{pmatrix}" % r" \\ ".join(
+        " & ".join(number(v).latex for v in row) for row in rows)
+
+
+def _vector_text(values) -> str:
+    return "(" + ", ".join(number(v).text for v in values) + ")"
+
+
+def build(derivation, *, closed: bool = False, point=None) -> Document:
+    """The document of a derivation (see the module docstring for its sections)."""
+    return Builder(derivation, closed=closed, point=point).build()
+
+
+__all__ = ["CLOSED_PRINT_LIMIT", "build"]

@@ -1,0 +1,120 @@
+"""LaTeX: a standalone article (amsmath, booktabs, longtable, TikZ) or only its body.
+
+Only packages of Debian's texlive-latex-base, -latex-recommended and -pictures are used,
+and the output is ASCII, so that both ``pdflatex`` and ``lualatex`` compile it. Long
+right-hand sides arrive already broken into lines (:mod:`breaking`); ``align*`` sets
+them, with ``\\allowdisplaybreaks`` so that a long display may continue on the next page.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from . import diagram
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{array,booktabs,longtable}
+\usepackage{tikz}
+\usetikzlibrary{shapes.geometric}
+\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.6em}
+"""
+
+FRAGMENT_NOTE = (r"% Body of a symbackprop derivation. Needs in the preamble:" "\n"
+                 r"% \usepackage{amsmath,amssymb,array,booktabs,longtable,tikz}" "\n"
+                 r"% \usetikzlibrary{shapes.geometric}" "\n")
+
+_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "<": r"\textless{}", ">": r"\textgreater{}"}
+_UNICODE = {"\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``",
+            "\u201d": "''", "\u2026": r"\dots{}", "\u2212": "-", "\u00a0": "~", "\u2192": r"$\to$"}
+
+
+def escape(text: str) -> str:
+    """Prose as ASCII LaTeX: specials escaped, accents decomposed, the rest replaced by ?."""
+    out = []
+    for ch in text:
+        if ch in _SPECIAL:
+            out.append(_SPECIAL[ch])
+        elif ch in _UNICODE:
+            out.append(_UNICODE[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+            out.append(plain if plain else "?")
+    return "".join(out)
+
+
+def inline(parts) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Math):
+            out.append("$%s$" % part.latex if part.latex else "")
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def equations(block: Equations) -> str:
+    lines = [r"\begin{align*}"]
+    rows = []
+    for row in block.rows:
+        first, *rest = row.lines
+        text = "  %s &= %s" % (row.lhs.latex, first)
+        for line in rest:
+            text += " \\\\\n  &\\quad %s" % line
+        rows.append(text)
+    lines.append(" \\\\\n".join(rows))
+    lines.append(r"\end{align*}")
+    return "\n".join(lines)
+
+
+def table(block: Table) -> str:
+    spec = "".join(block.align)
+    head = " & ".join(inline(cell_parts(c)) for c in block.header) + r" \\"
+    out = [r"{\renewcommand{\arraystretch}{1.5}", r"\begin{longtable}{%s}" % spec, r"\toprule", head, r"\midrule", r"\endhead",
+           r"\bottomrule", r"\endlastfoot"]
+    for row in block.rows:
+        out.append(" & ".join(inline(cell_parts(c)) for c in row) + r" \\")
+    out.append(r"\end{longtable}}")
+    return "\n".join(out)
+
+
+def figure(block: Figure) -> str:
+    return "\n".join([r"\begin{center}", diagram.tikz(block.diagram), r"\end{center}",
+                      r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + inline(block.caption)
+                      + r"\end{minipage}\end{center}"])
+
+
+def body(doc: Document) -> str:
+    out = []
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            command = "section" if block.level == 1 else "subsection"
+            out.append("\\%s{%s}" % (command, escape(block.title)))
+        elif isinstance(block, Paragraph):
+            out.append(inline(block.parts))
+        elif isinstance(block, Equations):
+            if block.rows:
+                out.append(equations(block))
+        elif isinstance(block, Table):
+            out.append(table(block))
+        elif isinstance(block, Figure):
+            out.append(figure(block))
+    return "\n\n".join(out) + "\n"
+
+
+def render(doc: Document, *, fragment: bool = False) -> str:
+    if fragment:
+        return FRAGMENT_NOTE + "\n" + body(doc)
+    return (PREAMBLE + "\n" + r"\title{%s}" % escape(doc.title) + "\n" + r"\author{}" + "\n" + r"\date{}" + "\n\n"
+            + r"\begin{document}" + "\n" + r"\maketitle" + "\n\n" + body(doc) + r"\end{document}" + "\n")
+
+
+__all__ = ["PREAMBLE", "body", "escape", "render"]

@@ -1,0 +1,80 @@
+"""Markdown in the dialect of lecture notes: ``$…$`` inline, ``$$…$$`` display.
+
+Typora, Obsidian, Jupyter and GitHub render this math. Displays use ``aligned`` inside
+``$$``; tables are pipe tables; diagrams are inline SVG (an HTML block without blank
+lines, which Markdown passes through unchanged).
+"""
+
+from __future__ import annotations
+
+from . import diagram
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+
+_ESCAPE = {"\\": "\\\\", "*": "\\*", "_": "\\_", "`": "\\`", "|": "\\|", "<": "&lt;", "$": "\\$"}
+
+
+def escape(text: str) -> str:
+    return "".join(_ESCAPE.get(ch, ch) for ch in text)
+
+
+def inline(parts) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, Math):
+            out.append("$%s$" % part.latex if part.latex else "")
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def equations(block: Equations) -> str:
+    rows = []
+    for row in block.rows:
+        first, *rest = row.lines
+        text = "%s &= %s" % (row.lhs.latex, first)
+        for line in rest:
+            text += " \\\\\n&\\quad %s" % line
+        rows.append(text)
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
+
+
+def table(block: Table) -> str:
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+
+    def line(cells):
+        return "| " + " | ".join(inline(cell_parts(c)) for c in cells) + " |"
+    out = [line(block.header), "|" + "|".join(marks[a] for a in block.align) + "|"]
+    out += [line(row) for row in block.rows]
+    return "\n".join(out)
+
+
+def figure(block: Figure) -> str:
+    caption = inline(block.caption)
+    title = " ".join(p.text if isinstance(p, Math) else p for p in block.caption)
+    return diagram.svg(block.diagram, title) + "\n\n" + "*" + caption + "*"
+
+
+def body(doc: Document) -> str:
+    out = []
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            out.append("#" * (block.level + 1) + " " + escape(block.title))
+        elif isinstance(block, Paragraph):
+            out.append(inline(block.parts))
+        elif isinstance(block, Equations):
+            if block.rows:
+                out.append(equations(block))
+        elif isinstance(block, Table):
+            out.append(table(block))
+        elif isinstance(block, Figure):
+            out.append(figure(block))
+    return "\n\n".join(out) + "\n"
+
+
+def render(doc: Document, *, fragment: bool = False) -> str:
+    if fragment:
+        return body(doc)
+    return "# " + escape(doc.title) + "\n\n" + body(doc)
+
+
+__all__ = ["body", "escape", "render"]

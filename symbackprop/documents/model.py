@@ -1,0 +1,81 @@
+"""The format-neutral document: headings, prose with inline math, equations, tables, figures.
+
+:mod:`document` builds it from a Derivation once; each format (LaTeX, Markdown, HTML,
+text) only walks these blocks. Math is carried twice, as LaTeX and as Unicode text, so
+that the text format never has to parse LaTeX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Math:
+    """Inline math: ``latex`` for TeX, Markdown and MathML; ``text`` for terminals."""
+
+    latex: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    title: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Prose: a tuple of plain strings and :class:`Math`."""
+
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Row:
+    """One displayed equation ``lhs = …``: ``lines`` are the LaTeX lines of the right-hand
+    side (already broken), ``text`` is the whole right-hand side in Unicode."""
+
+    lhs: Math
+    lines: tuple
+    text: str
+
+
+@dataclass(frozen=True)
+class Equations:
+    rows: tuple
+
+
+@dataclass(frozen=True)
+class Table:
+    """``header`` and every row are tuples of cells; a cell is a string, a Math or a
+    tuple of both (prose). ``align`` has one of l, r, c per column."""
+
+    header: tuple
+    rows: tuple
+    align: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A diagram (see :mod:`diagram`) and its caption (prose parts)."""
+
+    diagram: object
+    caption: tuple
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    blocks: tuple
+
+
+def cell_parts(cell) -> tuple:
+    """A table cell as prose parts."""
+    if isinstance(cell, tuple):
+        return cell
+    return (cell,)
+
+
+__all__ = ["Document", "Equations", "Figure", "Heading", "Math", "Paragraph", "Row", "Table",
+           "cell_parts"]
