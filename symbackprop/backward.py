@@ -76,6 +76,10 @@ class Formula:
     def _repr_latex_(self):
         return "$\\displaystyle %s$" % self.latex()
 
+    def _repr_html_(self):
+        from .documents.html import math
+        return math(self.latex(), display=True)
+
 
 class Derivation:
     """Forward and backward formulas of a :class:`Network`, in one ordered tuple.
@@ -258,6 +262,23 @@ class Derivation:
     def _repr_latex_(self):
         body = r" \\ ".join(f.latex().replace(" = ", " &= ", 1) for f in self.formulas)
         return r"$\begin{aligned} %s \end{aligned}$" % body
+
+    # --- documents (see symbackprop.documents) -------------------------------------------
+
+    def to_latex(self, **options) -> str:
+        from .documents import render
+        return render(self, "latex", **options)
+
+    def to_markdown(self, **options) -> str:
+        from .documents import render
+        return render(self, "markdown", **options)
+
+    def to_html(self, **options) -> str:
+        from .documents import render
+        return render(self, "html", **options)
+
+    def _repr_html_(self):
+        return self.to_html(fragment=True)
 
 
 def _size(expr, sizes) -> int:

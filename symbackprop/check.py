@@ -139,10 +139,7 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
         shared, reduced = sympy.cse(derivs, symbols=sympy.numbered_symbols("s", cls=sympy.Dummy))
         grads = [sympy.Dummy("g%d" % i) for i in range(len(params))]
         prog = Program(net, list(shared) + list(zip(grads, reduced)), leaves, grads, system)
-        args = {}
-        for s in leaves:
-            v = values.get(s, forward.get(s))
-            args[s] = to_system(v, system) if system != "float" or not isinstance(v, mpmath.mpf) else float(v)
+        args = {s: to_system(values[s] if s in values else forward[s], system) for s in leaves}
         result = prog(args)
         out.update({p: result[g] for p, g in zip(params, grads)})
     return out
@@ -187,7 +184,10 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     else:
         chosen = sorted(random.Random(seed).sample(eligible, sample), key=wrt.index)
     system = "exact" if recursion.exact else "float"
-    symbolic = symbolic_gradients(derivation, values, forward, chosen, system)
+    # The layer before a parameter enters route (b) as numbers: exact ones from the
+    # forward pass when the point is exact, else the 50-digit forward pass.
+    symbolic = symbolic_gradients(derivation, values, recursion.numbers if recursion.exact else forward,
+                                  chosen, system)
     if len(chosen) == len(wrt):
         note = f"all {len(wrt)} gradients"
     else:

@@ -30,7 +30,7 @@ def check_name(name, where: str) -> str:
     """A user-given symbol name: a short LaTeX-like word with balanced braces."""
     if not isinstance(name, str) or not _NAME.match(name) or len(name) > 64:
         raise SpecError(f"{where}: {name!r} is not a valid symbol name "
-                        "(letters, digits, _ ^ {{ }} ( ) [ ] , ' and LaTeX commands; no spaces)")
+                        "(letters, digits, _ ^ { } ( ) [ ] , ' and LaTeX commands; no spaces)")
     depth = 0
     for ch in name:
         depth += {"{": 1, "}": -1}.get(ch, 0)

@@ -264,6 +264,10 @@ class Network:
         from .printing import latex
         return "$C = %s$" % latex(self.cost)
 
+    def _repr_html_(self):
+        from .documents.html import network_html
+        return network_html(self)
+
 
 _BY_COMPARE = cmp_to_key(sympy.Basic.compare)
 

@@ -51,10 +51,19 @@ class _ExactPrinter(PythonCodePrinter):
     _print_Half = _print_Rational
 
 
-def _namespace(net, system: str) -> dict:
+def _namespace(exprs, system: str) -> dict:
+    """Implementations of every activation function (and σ′) that ``exprs`` use: a
+    derivative may bring in another activation (softplus′ = σ)."""
     space = dict(_activations.NUMERIC_HELPERS[system])
-    for act in net.activations:
-        space.update(act.namespace(system))
+    used = set()
+    for expr in exprs:
+        used.update(type(f) for f in expr.atoms(sympy.Function))
+    for cls in sorted(used, key=lambda c: c.__name__):
+        act = getattr(cls, "activation", None)
+        if act is not None:
+            space.update(act.namespace(system))
+    if _activations.Softmax in used:
+        space.update(_activations.get("softmax").namespace(system))
     space["Fraction"] = Fraction
     return space
 
@@ -71,7 +80,7 @@ class Program:
             body.append((target, expr.xreplace(plain)))
             plain[symbol] = target
         outs = [plain[s] for s in outputs]
-        modules = [_namespace(net, system), "mpmath" if system == "mp" else "math"]
+        modules = [_namespace([e for _, e in body], system), "mpmath" if system == "mp" else "math"]
         settings = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True}
         printer = {"exact": _ExactPrinter, "mp": _MpPrinter}.get(system)
         if printer is not None:
@@ -136,7 +145,7 @@ def can_be_exact(net, values: dict) -> bool:
 
 def to_system(value, system: str):
     if system == "exact":
-        return value
+        return value if isinstance(value, (Fraction, int)) else Fraction(value)
     if system == "mp":
         if isinstance(value, Fraction):
             return mpmath.mpf(value.numerator) / value.denominator

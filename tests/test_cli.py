@@ -1,0 +1,145 @@
+"""The command line, run in-process: exact output, exit codes, bad input."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import symbackprop as sb
+from symbackprop import activations
+from symbackprop.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".toml", ".json"))
+
+
+def test_demo_derives_and_checks_the_lecture_network(run_cli):
+    code, out, err = run_cli("demo")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "The lecture's forward-pass example"
+    assert "  δ⁽³⁾₁ = σ′(z⁽³⁾₁)·(a⁽³⁾₁ - y₁)    [Case 1 (output layer)]" in lines
+    assert "  δ⁽¹⁾₂ = σ′(z⁽¹⁾₂)·(w⁽²⁾₁₂·δ⁽²⁾₁ + w⁽²⁾₂₂·δ⁽²⁾₂)    [Case 2 (hidden layer)]" in lines
+    assert "  ∂C/∂w⁽²⁾₁₁ = a⁽¹⁾₁·δ⁽²⁾₁" in lines
+    assert "  layer 2 (sigmoid): z = [1.84482, -2.08323]  a = [0.863518, 0.110737]" in lines
+    assert "Cost (mse): C = 0.205379" in lines
+    assert any(line.startswith("three-way check passed: 20 gradients") for line in lines)
+
+
+def test_eval_json(run_cli):
+    code, out, err = run_cli("eval", ROOT / "examples" / "lecture.toml", "--json")
+    assert code == 0 and err == ""
+    data = json.loads(out)
+    assert list(data) == ["cost", "layers", "gradients", "check"]
+    assert data["cost"] == pytest.approx(0.20537890262600114, rel=1e-12)
+    assert data["layers"][0] == {"z": [4.0, -2.0], "a": [pytest.approx(0.9820137900379085, rel=1e-14),
+                                                        pytest.approx(0.11920292202211755, rel=1e-14)]}
+    assert len(data["layers"]) == 3
+    assert list(data["gradients"])[:3] == ["w^{(1)}_{11}", "w^{(1)}_{12}", "b^{(1)}_{1}"]
+    assert len(data["gradients"]) == 18
+    assert data["gradients"]["w^{(3)}_{11}"] == pytest.approx(0.12595991053765374, rel=1e-12)
+    assert data["check"]["passed"] is True
+    assert data["check"]["max_abs_error"] < 1e-15
+    assert data["check"]["non_differentiable"] == []
+
+
+def test_eval_exits_1_when_the_routes_disagree(run_cli, monkeypatch):
+    """A wrong derivative rule (σ′ = σ) must be caught by the check."""
+    sigmoid = activations.get("sigmoid")
+    f, _ = sigmoid.numeric["float"]
+    monkeypatch.setitem(sigmoid.numeric, "float", (f, f))
+    code, out, _ = run_cli("eval", ROOT / "examples" / "lecture.toml")
+    assert code == 1
+    assert "three-way check FAILED (20 of 20)" in out
+    assert "MISMATCH" in out
+
+
+def test_relu_kink_is_reported_not_failed(tmp_path, run_cli):
+    spec = tmp_path / "kink.toml"
+    spec.write_text("inputs = 1\n[[layers]]\nunits = 1\nactivation = \"relu\"\nW = [[1]]\nb = [-1]\n"
+                    "[[layers]]\nunits = 1\nactivation = \"identity\"\nW = [[2]]\nb = [0]\n"
+                    "[point]\nx = [1]\ny = [3]\n")
+    code, out, _ = run_cli("eval", spec, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["check"]["passed"] is True
+    assert data["check"]["non_differentiable"] == ["z^{(1)}_{1}"]
+    assert data["gradients"] == {"w^{(1)}_{11}": 0.0, "b^{(1)}_{1}": 0.0, "w^{(2)}_{11}": 0.0, "b^{(2)}_{1}": -3.0}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_evaluates_and_passes(run_cli, example):
+    net = sb.load(example)
+    code, out, err = run_cli("eval", example, "--json")
+    if len(net.values) < len(net.parameters) + len(net.inputs) + len(net.targets):
+        # a symbolic-only example: eval names what is missing
+        assert code == 2 and out == "" and err.startswith("error: no value for ")
+        return
+    assert (code, err) == (0, "")
+    assert json.loads(out)["check"]["passed"] is True
+
+
+def test_every_subcommand_has_help_and_is_in_the_readme(capsys):
+    readme = (ROOT / "README.md").read_text()
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {"demo", "eval", "derive", "check", "grade"}
+    for name, subparser in sub.choices.items():
+        assert subparser.format_help().startswith(f"usage: symbackprop {name}")
+        assert f"symbackprop {name}" in readme
+
+
+def test_usage_errors_are_one_line(run_cli):
+    code, out, err = run_cli("eval")
+    assert (code, out, err) == (2, "", "error: the following arguments are required: SPEC\n")
+    code, _, err = run_cli("frobnicate")
+    assert code == 2 and err.startswith("error: argument COMMAND: invalid choice: 'frobnicate'")
+
+
+def test_the_console_script_runs_as_a_module():
+    done = subprocess.run([sys.executable, "-m", "symbackprop", "eval", "missing.toml"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "error: missing.toml: no such file\n")
+
+
+def test_import_is_light():
+    code = "import sys, symbackprop; print('numpy' in sys.modules, 'torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False False"
+
+
+def test_softmax_cross_entropy_case_1_reduces_to_a_minus_y():
+    net = sb.Network([2, 3], activation="softmax", cost="cross_entropy")
+    point = {"x_{1}": 0.3, "x_{2}": -1.2, "y_{1}": 0, "y_{2}": 1, "y_{3}": 0}
+    point.update({p.name: 0.1 * i - 0.4 for i, p in enumerate(net.parameters)})
+    d = net.backward()
+    assert d.dC_dz(1, 1).case == 1
+    values = d.evaluate(point)
+    for j in (1, 2, 3):
+        assert values.delta(1, j) == pytest.approx(values.a(1, j) - point[f"y_{{{j}}}"], abs=1e-15)
+    assert d.check(point).passed
+
+
+def test_closed_form_of_a_deep_network_is_refused_quickly():
+    d = sb.Network([16] * 5).backward()
+    f = d.dC_dw(1, 1, 1)
+    assert f.closed_size > 10**7
+    with pytest.raises(sb.TooLargeError, match=r"the closed form of \\frac\{\\partial C\}\{\\partial "
+                       r"w\^\{\(1\)\}_\{11\}\} would have about .* nodes, above the limit of 200000"):
+        f.closed
+    assert d.dC_db(4, 1).closed_size < f.closed_size
+
+
+def test_large_network_check_samples_the_symbolic_route():
+    import random
+    net = sb.Network([8, 8, 8, 8])
+    rng = random.Random(3)
+    point = {s: rng.uniform(-1, 1) for s in net.parameters + net.inputs + net.targets}
+    report = net.backward().check(point)
+    assert report.passed
+    assert re.fullmatch(r"12 of 224 gradients \(seeded sample of \d+ eligible, seed 0\); \d+ not eligible: "
+                        r"their closed-form cost has more than 5000 nodes", report.symbolic_note)
+    assert sum(r.symbolic is not None for r in report.rows) == 12
+    assert all(r.finite_difference is not None for r in report.rows)

@@ -1,0 +1,168 @@
+"""Specs: every field, notation and shared name; every kind of bad input as one message."""
+
+import json
+
+import pytest
+import sympy
+
+import symbackprop as sb
+from symbackprop.errors import SpecError
+
+GOOD = """
+inputs = 2
+[[layers]]
+units = 2
+W = [[1, -2], [-1, 1]]
+b = [1, 0]
+[[layers]]
+units = 1
+activation = "identity"
+[point]
+x = [1, -1]
+y = [0]
+"""
+
+
+def write(tmp_path, text, name="spec.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+BAD = [
+    pytest.param("inputs = 2\n[[layers]\nunits = 1\n", "spec.toml: invalid TOML: ", id="malformed-toml"),
+    pytest.param("inputs = 2\nlayer = []\n", "spec.toml: layer: unknown field; expected one of: title, inputs, "
+                 "targets, cost, notation, layers, point", id="unknown-top-field"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 2\nw = [[1, 2], [3, 4]]\n",
+                 "spec.toml: layers[1].w: unknown field; expected one of: units, activation, W, b, "
+                 "weight_names, bias_names, neuron_names", id="unknown-layer-field"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 2\nW = [[1, 2], [3, 4], [5, 6]]\n",
+                 "spec.toml: layers[1].W: expected 2 rows (one per unit), got 3", id="W-rows"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 2\nW = [[1, 2], [3]]\n",
+                 "spec.toml: layers[1].W[1]: expected 2 entries (one per unit of the previous layer), got 1",
+                 id="W-columns"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 1\n[point]\nx = [1, 2, 3]\n",
+                 "spec.toml: point.x: expected 2 numbers, got 3", id="x-length"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 1\nactivation = \"sigmod\"\n",
+                 "spec.toml: layers[1].activation: unknown activation 'sigmod'; expected one of: identity, "
+                 "leaky_relu, relu, sigmoid, silu, softmax, softplus, tanh", id="unknown-activation"),
+    pytest.param("inputs = 2\ncost = \"l2\"\n[[layers]]\nunits = 1\n",
+                 "spec.toml: cost: unknown cost 'l2'; expected one of: binary_cross_entropy, cross_entropy, "
+                 "mse, sse", id="unknown-cost"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 2\nbias_names = [\"b\", \"b\"]\nb = [1, 2]\n",
+                 "spec.toml: layers[1].b[1]: b is shared, but layers[1].b[0] gives it 1 and layers[1].b[1] "
+                 "gives 2", id="shared-name-two-values"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 0\n",
+                 "spec.toml: layers[1].units: expected a positive whole number, got 0", id="zero-width"),
+    pytest.param("inputs = -3\n[[layers]]\nunits = 1\n",
+                 "spec.toml: inputs: expected a positive whole number, got -3", id="negative-width"),
+    pytest.param("inputs = 1\n[[layers]]\nunits = 1\nb = [\"one\"]\n",
+                 "spec.toml: layers[1].b[0]: expected a number, got 'one'", id="non-numeric"),
+    pytest.param("inputs = 1\n[[layers]]\nunits = 1\nb = [true]\n",
+                 "spec.toml: layers[1].b[0]: expected a number, got True", id="boolean"),
+    pytest.param("inputs = 1\n[[layers]]\nunits = 1\nb = [nan]\n",
+                 "spec.toml: layers[1].b[0]: expected a finite number, got nan", id="nan"),
+    pytest.param("inputs = 2\n", "spec.toml: layers: expected at least one [[layers]] table", id="no-layers"),
+    pytest.param("[[layers]]\nunits = 1\n", "spec.toml: inputs: missing: give a count or a list of names",
+                 id="no-inputs"),
+    pytest.param("inputs = 2\n[[layers]]\nunits = 2\nactivation = \"softmax\"\n[[layers]]\nunits = 1\n",
+                 "spec.toml: layers[1].activation: softmax is only supported on the output layer",
+                 id="hidden-softmax"),
+    pytest.param("inputs = 1\ncost = \"binary_cross_entropy\"\n[[layers]]\nunits = 1\nactivation = \"relu\"\n",
+                 "spec.toml: cost binary_cross_entropy takes the logarithm of the outputs, but output "
+                 "activation relu can be outside (0, 1); use sigmoid", id="log-of-relu"),
+    pytest.param("inputs = [\"x 1\"]\n[[layers]]\nunits = 1\n",
+                 "spec.toml: inputs[0]: 'x 1' is not a valid symbol name (letters, digits, _ ^ { } ( ) [ ] , ' "
+                 "and LaTeX commands; no spaces)", id="bad-name"),
+    pytest.param("inputs = [\"h\"]\n[[layers]]\nunits = 1\nneuron_names = [\"h\"]\n",
+                 "spec.toml: the name 'h' is used for both a input and a activation", id="name-clash"),
+    pytest.param("inputs = 1\nnotation = \"greek\"\n[[layers]]\nunits = 1\n",
+                 "spec.toml: notation: unknown notation 'greek'; expected one of: layered, bracket, lecture",
+                 id="unknown-notation"),
+    pytest.param("inputs = 1\n[[layers]]\nunits = 1\nactivation = {name = \"leaky_relu\", alpha = 2}\n",
+                 "spec.toml: layers[1].activation: leaky_relu: alpha must be a number in [0, 1), got 2",
+                 id="bad-alpha"),
+]
+
+
+@pytest.mark.parametrize("text, message", BAD)
+def test_bad_spec_is_one_clear_error(tmp_path, run_cli, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(SpecError) as info:
+        sb.load(path)
+    assert str(info.value).replace(str(path), "spec.toml").startswith(message)
+    code, out, err = run_cli("eval", path)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_missing_file_and_bad_json(tmp_path, run_cli):
+    code, _, err = run_cli("eval", tmp_path / "none.toml")
+    assert (code, err) == (2, f"error: {tmp_path / 'none.toml'}: no such file\n")
+    path = write(tmp_path, '{"inputs": 2, "layers": [', "spec.json")
+    code, _, err = run_cli("eval", path)
+    assert code == 2 and err == f"error: {path}: invalid JSON at line 1, column 26: Expecting value\n"
+
+
+def test_json_spec_equals_toml_spec(tmp_path):
+    toml_net = sb.load(write(tmp_path, GOOD))
+    data = {"inputs": 2, "layers": [{"units": 2, "W": [[1, -2], [-1, 1]], "b": [1, 0]},
+                                    {"units": 1, "activation": "identity"}],
+            "point": {"x": [1, -1], "y": [0]}}
+    json_net = sb.load(write(tmp_path, json.dumps(data), "spec.json"))
+    dict_net = sb.load(data)
+    assert toml_net.values == json_net.values == dict_net.values
+    assert toml_net.describe() == json_net.describe()
+
+
+def test_missing_values_are_named():
+    net = sb.load({"inputs": 1, "layers": [{"units": 1}]})
+    with pytest.raises(sb.PointError, match=r"no value for x_\{1\}, y_\{1\}, w\^\{\(1\)\}_\{11\}, b\^\{\(1\)\}_\{1\}; give them in the spec or in the point"):
+        net.backward().evaluate()
+    values = net.backward().evaluate({"w^{(1)}_{11}": 2, "b^(1)_1": 0, "x_1": 1, "y_1": 0})
+    assert values.cost == pytest.approx(0.5 * (1 / (1 + 2.718281828459045 ** -2)) ** 2)
+
+
+def test_notations():
+    layered = sb.Network([2, 2, 2, 2])
+    assert [s.name for s in (layered.w(2, 1, 2), layered.b(3, 1), layered.z(1, 2), layered.a(2, 1),
+                             layered.delta(3, 2), layered.x(1), layered.y(2))] == [
+        "w^{(2)}_{12}", "b^{(3)}_{1}", "z^{(1)}_{2}", "a^{(2)}_{1}", r"\delta^{(3)}_{2}", "x_{1}", "y_{2}"]
+    bracket = sb.Network([2, 2], notation="bracket")
+    assert bracket.w(1, 2, 1).name == "w^{[1]}_{21}"
+    lecture = sb.Network([2, 2, 2, 2], notation="lecture")
+    assert [lecture.z(l, j).name for l in (1, 2, 3) for j in (1, 2)] == [f"z_{{{n}}}" for n in range(1, 7)]
+    assert [lecture.w(l, j, k).name for l in (1, 2, 3) for j in (1, 2) for k in (1, 2)] == \
+        [f"w_{{{n}}}" for n in range(1, 13)]
+    assert lecture.a(3, 1).name == "y_{1}" and lecture.y(1).name == r"\hat{y}_{1}"
+    assert lecture.delta(3, 1).name == r"\frac{\partial C}{\partial z_{5}}"
+    wide = sb.Network([12, 1])
+    assert wide.w(1, 1, 10).name == "w^{(1)}_{1,10}" and wide.w(1, 1, 9).name == "w^{(1)}_{19}"
+
+
+def test_shared_bias_gradient_is_summed_over_its_uses():
+    net = sb.load({"inputs": ["i_1", "i_2"], "targets": ["t_1"],
+                   "layers": [{"units": 2, "bias_names": ["b_1", "b_1"], "neuron_names": ["h_1", "h_2"],
+                               "weight_names": [["w_1", "w_2"], ["w_3", "w_4"]]},
+                              {"units": 1, "neuron_names": ["o_1"]}]})
+    d = net.backward()
+    b1 = net.symbol("b_1")
+    assert net.parameters.count(b1) == 1
+    f = d.gradient("b_1")
+    assert f.expr == sympy.Symbol(r"\delta_{h_1}") + sympy.Symbol(r"\delta_{h_2}")
+    assert f.latex() == r"\frac{\partial C}{\partial b_1} = \delta_{h_1} + \delta_{h_2}"
+    assert d.dC_dz(1, 1).latex() == r"\delta_{h_1} = \sigma'\left(z_{h_1}\right) w^{(2)}_{11} \delta_{o_1}"
+    rng_values = {"i_1": 0.5, "i_2": -0.3, "t_1": 0.2, "w_1": 0.1, "w_2": -0.4, "w_3": 0.7, "w_4": 0.2,
+                  "b_1": 0.35, "w^{(2)}_{11}": 0.6, "w^{(2)}_{12}": -0.9, "b^{(2)}_{1}": 0.1}
+    report = d.check(rng_values)
+    assert report.passed
+    values = report.values
+    assert values.gradients["b_1"] == pytest.approx(values[net.delta(1, 1)] + values[net.delta(1, 2)])
+    assert list(values.gradients).count("b_1") == 1
+
+
+def test_symbol_lookup_is_loose_about_braces_and_lists_names():
+    net = sb.Network([1, 1])
+    assert net.symbol("w^(1)_11") == net.w(1, 1, 1)
+    with pytest.raises(SpecError, match=r"unknown name 'q'; this network defines: x_\{1\}, y_\{1\}, "):
+        net.symbol("q")
