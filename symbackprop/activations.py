@@ -36,6 +36,11 @@ from .errors import SpecError
 _T = sympy.Dummy("t")
 
 
+def _power(text: str, exp) -> str:
+    """f(z) raised to a power, as LaTeX: ``\\left(f(z)\\right)^{2}``."""
+    return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
+
+
 class Step(sympy.Function):
     """step(t) = 1 for t > 0, else 0: the derivative of ReLU, with ReLU′(0) = 0."""
 
@@ -50,8 +55,8 @@ class Step(sympy.Function):
     def fdiff(self, argindex=1):
         return sympy.S.Zero
 
-    def _latex(self, printer):
-        return r"\operatorname{step}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _power(r"\operatorname{step}\left(%s\right)" % printer._print(self.args[0]), exp)
 
     def _eval_evalf(self, prec):
         return self.func(self.args[0].evalf(prec_to_dps(prec)))
@@ -80,8 +85,9 @@ class ActivationFunction(sympy.Function):
     def fdiff(self, argindex=1):
         return self.activation.prime_closed(self.args[0])
 
-    def _latex(self, printer):
-        return r"%s\left(%s\right)" % (self.activation.latex, printer._print(self.args[0]))
+    def _latex(self, printer, exp=None):
+        name = self.activation.latex if exp is None else "%s^{%s}" % (self.activation.latex, exp)
+        return r"%s\left(%s\right)" % (name, printer._print(self.args[0]))
 
     def _eval_evalf(self, prec):
         return self.activation.template(self.args[0]).evalf(prec_to_dps(prec))
@@ -107,8 +113,8 @@ class ActivationPrime(sympy.Function):
         """The usual closed form: σ(z)(1 − σ(z)), 1 − tanh²(z), step(z) …"""
         return self.activation.prime_closed(self.args[0])
 
-    def _latex(self, printer):
-        return r"%s'\left(%s\right)" % (self.activation.latex, printer._print(self.args[0]))
+    def _latex(self, printer, exp=None):
+        return _power(r"%s'\left(%s\right)" % (self.activation.latex, printer._print(self.args[0])), exp)
 
     def _eval_evalf(self, prec):
         return self.closed().evalf(prec_to_dps(prec))
@@ -347,9 +353,9 @@ class Softmax(sympy.Function):
         k = argindex - 1
         return self * ((1 if j == k else 0) - Softmax(k, *zs))
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         zs = ", ".join(printer._print(z) for z in self.args[1:])
-        return r"\operatorname{softmax}_{%s}\left(%s\right)" % (self.args[0], zs)
+        return _power(r"\operatorname{softmax}_{%s}\left(%s\right)" % (self.args[0], zs), exp)
 
     def _eval_evalf(self, prec):
         j, zs = int(self.args[0]), self.args[1:]
