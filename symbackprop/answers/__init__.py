@@ -1,0 +1,20 @@
+"""Checking hand-derived answers against the derivation.
+
+A linear pipeline, one module per stage:
+
+* :mod:`lexer`: answer text → tokens (limits, positions, :class:`AnswerReadError`);
+* :mod:`names`: written names → network symbols, in every notation;
+* :mod:`reader`: tokens → a SymPy expression (recursive descent; nothing is evaluated);
+* :mod:`reference`: the network's definitions and their values at seeded points;
+* :mod:`evaluate`: numbers from an expression tree;
+* :mod:`symbolic`: a cheap symbolic proof of equality;
+* :mod:`compare`: the verdict, with a counterexample;
+* :mod:`diagnose`: the name of the mistake;
+* :mod:`verdict`: all of the above for one answer (:func:`check_answer`);
+* :mod:`grade` and :mod:`report`: a CSV of answers → a CSV, JSON or HTML report.
+"""
+
+from .lexer import AnswerReadError
+from .verdict import Verdict, check_answer, read_answer
+
+__all__ = ["AnswerReadError", "Verdict", "check_answer", "read_answer"]

@@ -1,0 +1,95 @@
+"""Equivalence of an answer with the derived formula: numerically always, symbolically
+where SymPy can.
+
+The answer is evaluated at every point of the :class:`~reference.Reference` (the spec's
+point and seeded random points, away from ReLU kinks). Values agree when
+``|answer − expected| ≤ ATOL + RTOL·max(|answer|, |expected|)``. A disagreement in floats
+is confirmed in mpmath at 40 digits before it counts, so round-off can never make a
+right answer wrong; a confirmed disagreement is a counterexample, and a counterexample is
+a proof of inequality. Agreement at every usable point (at least :data:`MIN_POINTS`)
+makes the answer equivalent; the symbolic proof (:mod:`symbolic`) is attempted too and
+reported, and decides when too few points are usable. Otherwise the verdict is
+undecided, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mpmath
+
+from .evaluate import Undefined, evaluate
+from .symbolic import prove_equal
+
+RTOL = 1e-8
+ATOL = 1e-11
+#: Fewest usable points for a numeric verdict of equivalence.
+MIN_POINTS = 8
+#: Digits of the confirmation of a counterexample.
+CONFIRM_DPS = 40
+
+
+def close(a, e, rtol=RTOL, atol=ATOL) -> bool:
+    return abs(a - e) <= atol + rtol * max(abs(a), abs(e))
+
+
+@dataclass
+class Comparison:
+    """``verdict`` is equivalent, not_equivalent or undecided; ``values`` holds the
+    answer's value at every point (None where it is undefined there)."""
+
+    verdict: str
+    values: list
+    points: int
+    counterexample: dict | None = None
+    reason: str | None = None
+    symbolic: bool | None = None
+    mismatch: int | None = field(default=None, repr=False)
+
+
+def values_at_points(reference, expr) -> list:
+    out = []
+    for point in reference.points:
+        try:
+            out.append(evaluate(expr, point.values))
+        except Undefined:
+            out.append(None)
+    return out
+
+
+def counterexample(reference, target, index, answer_value) -> dict:
+    point = reference.points[index]
+    return {"point": {s.name: float(v) for s, v in point.leaves.items()},
+            "where": point.label,
+            "answer": float(answer_value), "expected": float(target.values[index])}
+
+
+def _confirmed(reference, target, answer, index) -> bool:
+    """Whether a float disagreement at point ``index`` holds at 40 digits."""
+    with mpmath.workdps(CONFIRM_DPS):
+        exact = reference.exact_values(index, CONFIRM_DPS)
+        try:
+            a = evaluate(answer, exact, "mp")
+        except Undefined:
+            return True
+        e = exact[target.symbol]
+        return not close(a, e, rtol=mpmath.mpf(10) ** -25, atol=mpmath.mpf(10) ** -30)
+
+
+def compare(reference, target, answer, *, symbolic: bool = True) -> Comparison:
+    """Compare ``answer`` (a SymPy expression in network symbols) with ``target``."""
+    values = values_at_points(reference, answer)
+    usable = [i for i, v in enumerate(values) if v is not None]
+    for i in usable:
+        if not close(values[i], target.values[i]) and _confirmed(reference, target, answer, i):
+            return Comparison("not_equivalent", values, len(usable),
+                              counterexample(reference, target, i, values[i]), mismatch=i)
+    proved = prove_equal(reference, answer, target) if symbolic or len(usable) < MIN_POINTS else None
+    if len(usable) >= MIN_POINTS:
+        return Comparison("equivalent", values, len(usable), symbolic=proved)
+    if proved:
+        return Comparison("equivalent", values, len(usable), symbolic=True)
+    total = len(values)
+    reason = (f"the answer can be evaluated at only {len(usable)} of {total} points "
+              f"(it is undefined or at a kink elsewhere), and SymPy could not prove it equal")
+    return Comparison("undecided", values, len(usable), reason=reason, symbolic=proved)

@@ -1,0 +1,164 @@
+"""Tokens of a hand-written answer: the first stage of the reader.
+
+An answer is short LaTeX (``a^{(1)}_1 \\delta^{(2)}_1``) or plain text
+(``(o1 - t1)*o1*(1 - o1)*h1``). The tokenizer knows the few characters and commands
+that such answers use and nothing else: any other character is an error at its
+position, and commands are only *named* here (the parser decides which it knows).
+Limits are checked before anything else, so that a 100 kB answer fails at once.
+
+Why hand-written: every generic route from text to SymPy (``sympify``, ``parse_expr``,
+``parse_latex``) either evaluates Python or misreads the notation (``w^{(2)}_{12}`` as a
+power). Here text only ever becomes tokens, and tokens only ever become SymPy objects
+built by the parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import AnswerError
+
+#: Longest answer read, in characters.
+MAX_LENGTH = 10_000
+#: Longest number literal, in digits.
+MAX_DIGITS = 30
+
+
+class AnswerReadError(AnswerError):
+    """An answer cannot be read: the message says what, ``position`` (0-based offset into
+    ``text``) says where. :meth:`caret` draws the line and a caret under the position."""
+
+    def __init__(self, message: str, position: int, text: str):
+        self.reason = message
+        self.position = max(0, min(position, len(text)))
+        self.text = text
+        super().__init__(f"answer, {self.where()}: {message}")
+
+    def where(self) -> str:
+        line, column = self.line_column()
+        if "\n" in self.text:
+            return f"line {line}, column {column}"
+        return f"column {column}"
+
+    def line_column(self) -> tuple[int, int]:
+        before = self.text[: self.position]
+        line = before.count("\n") + 1
+        column = self.position - (before.rfind("\n") + 1) + 1
+        return line, column
+
+    def caret(self, width: int = 72) -> list[str]:
+        """Two lines: the answer's line around the position, and a caret under it."""
+        start = self.text.rfind("\n", 0, self.position) + 1
+        end = self.text.find("\n", self.position)
+        line = self.text[start: end if end >= 0 else len(self.text)]
+        column = self.position - start
+        left = max(0, column - width // 2)
+        shown = line[left: left + width]
+        prefix = "…" if left > 0 else ""
+        suffix = "…" if left + width < len(line) else ""
+        shown = "".join(ch if ch.isprintable() else " " for ch in shown)
+        return ["  " + prefix + shown + suffix, "  " + " " * (len(prefix) + column - left) + "^"]
+
+
+@dataclass(frozen=True)
+class Token:
+    """``kind`` is NUM, WORD, CMD (``text`` with its backslash), or the character itself
+    for operators and brackets (``+ - * / ^ _ ( ) [ ] { } ' , =``), ``**`` for the power
+    of plain text, and END."""
+
+    kind: str
+    text: str
+    position: int
+
+    def show(self) -> str:
+        if self.kind == "END":
+            return "the end of the answer"
+        return repr(self.text)
+
+
+# Characters that stand for a command: the Unicode an answer pasted from notes may use.
+_UNICODE = {
+    "σ": r"\sigma", "δ": r"\delta", "∂": r"\partial", "·": r"\cdot", "⋅": r"\cdot",
+    "×": r"\times", "∗": "*", "−": "-", "–": "-", "′": "'", "″": "''", "‴": "'''",
+    "η": r"\eta", "α": r"\alpha", "β": r"\beta", "λ": r"\lambda",
+}
+_SINGLE = set("+-*/^_()[]{}',=")
+# Spacing and sizing commands carry no meaning in an answer.
+_IGNORED = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\displaystyle",
+            r"\textstyle", r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg",
+            r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\Biggl",
+            r"\Biggr", r"\middle"}
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of ``text``; raises :class:`AnswerReadError` at the first problem."""
+    if not isinstance(text, str):
+        raise AnswerReadError(f"expected text, got {type(text).__name__}", 0, "")
+    if len(text) > MAX_LENGTH:
+        raise AnswerReadError(f"the answer is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH}", MAX_LENGTH, text)
+    if not text.strip() or not text.replace("$", "").strip():
+        raise AnswerReadError("the answer is empty", 0, text)
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace() or ch in "$~":
+            i += 1
+        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            j = i
+            while j < n and text[j].isdigit():
+                j += 1
+            if j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+                j += 1
+                while j < n and text[j].isdigit():
+                    j += 1
+            if j - i > MAX_DIGITS:
+                raise AnswerReadError(f"a number of more than {MAX_DIGITS} digits", i, text)
+            tokens.append(Token("NUM", text[i:j], i))
+            i = j
+        elif ch.isascii() and ch.isalpha():
+            j = i
+            while j < n and text[j].isascii() and text[j].isalnum():
+                j += 1
+            tokens.append(Token("WORD", text[i:j], i))
+            i = j
+        elif ch == "\\":
+            j = i + 1
+            while j < n and text[j].isascii() and text[j].isalpha():
+                j += 1
+            if j == i + 1:
+                if j >= n:
+                    raise AnswerReadError("a backslash at the end of the answer", i, text)
+                j += 1
+            command = text[i:j]
+            if command == r"\left" or command == r"\right" or command == r"\middle":
+                if j < n and text[j] == ".":      # \left. and \right. : an invisible fence
+                    j += 1
+            if command not in _IGNORED:
+                tokens.append(Token("CMD", command, i))
+            i = j
+        elif ch == "*" and text.startswith("**", i):
+            tokens.append(Token("**", "**", i))
+            i += 2
+        elif ch in _SINGLE:
+            tokens.append(Token(ch, ch, i))
+            i += 1
+        elif ch in _UNICODE:
+            for part in _unicode_tokens(_UNICODE[ch]):
+                tokens.append(Token(part[0], part[1], i))
+            i += 1
+        elif ch == "ŷ":
+            tokens += [Token("CMD", r"\hat", i), Token("WORD", "y", i)]
+            i += 1
+        else:
+            shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
+            raise AnswerReadError(f"unexpected character {shown}", i, text)
+    tokens.append(Token("END", "", n))
+    return tokens
+
+
+def _unicode_tokens(replacement: str):
+    if replacement.startswith("\\"):
+        return [("CMD", replacement)]
+    return [(ch, ch) for ch in replacement]

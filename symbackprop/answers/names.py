@@ -1,0 +1,414 @@
+"""Which network symbol a written name means, in every notation.
+
+A name is read as a **base** (``w``, ``\\delta``, ``\\hat{y}``, ``h``), an optional
+**subscript**, an optional **layer** (``^{(2)}``, ``^{[2]}``, or a bare ``^2`` where that
+is not a power) and **primes**. Every name the network defines is split the same way, so
+``w^{(2)}_{12}``, ``w^{[2]}_{12}``, ``w_{12}^{(2)}``, ``w^2_{12}`` and ``w^{(2)}_{1,2}``
+all meet ``w^{(2)}_{12}``, and ``o1``, ``o_1``, ``o_{1}`` all meet ``o_1``. Subscripts
+lose their braces, spaces and underscores (``z_{h_1}`` is ``z_{h1}``); commas count
+only when they are needed to tell ``w_{1,11}`` from ``w_{11,1}``.
+
+Aliases: ``\\delta`` with the indices of a z means ∂C/∂z (``\\delta^{(2)}_1``,
+``\\delta_5``, ``\\delta_{h_1}``); ``net_{h1}`` is z of neuron h₁ and ``out_{h1}`` its
+activation (the worked-example style); ``C`` is the cost.
+
+**The lecture's z, z′, z″.** Without indices, ``z`` is the pre-activation of the neuron
+the answer is about: for ``--wrt w`` (or b) the neuron that w feeds, for ``--wrt z`` that
+z, for ``--wrt a`` the z under that a. ``z'``, ``z''``, ``z'''`` are the neurons its
+activation feeds, in order (the next layer's first, second, third neuron), as in the
+lecture's ∂C/∂z = σ′(z)[w₃ ∂C/∂z′ + w₄ ∂C/∂z″]. ``a``, ``a'`` … and ``\\delta``,
+``\\delta'`` … are the activations and adjoints of the same neurons.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from .lexer import AnswerReadError, Token, tokenize
+
+# Commands that wrap a word and mean nothing more.
+WRAPPERS = {r"\mathrm", r"\text", r"\mathit", r"\operatorname", r"\textrm", r"\mathsf",
+            r"\textit", r"\mathbf", r"\boldsymbol", r"\bm"}
+# Greek letters that may start a name (a spec may use them).
+GREEK = {r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\varepsilon", r"\eta",
+         r"\theta", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\tau", r"\phi",
+         r"\varphi", r"\chi", r"\psi", r"\omega", r"\Delta", r"\Theta", r"\Phi", r"\Omega"}
+ACCENTS = {r"\hat", r"\widehat", r"\bar", r"\tilde", r"\vec"}
+
+_LAYER = re.compile(r"^[(\[](\d+)[)\]]$")
+
+
+@dataclass(frozen=True)
+class Written:
+    """A name as written: see the module docstring. ``number`` is a bare numeric
+    superscript (a layer or a power), ``number_first`` whether it came before the
+    subscript; ``position`` is where the name starts in the answer."""
+
+    base: str
+    sub: str | None = None
+    layer: int | None = None
+    number: int | None = None
+    number_first: bool = False
+    primes: int = 0
+    position: int = 0
+    end: int = 0
+
+    def shown(self, text: str) -> str:
+        return text[self.position:self.end] if text else self.base
+
+
+def read_written(tokens: list[Token], i: int, text: str):
+    """Read a name starting at ``tokens[i]``: returns (Written, index after it).
+
+    Stops before a superscript that is not a layer, a prime or a bare number: that is a
+    power, for the caller.
+    """
+    start = tokens[i].position
+    base, inner, i = _read_base(tokens, i, text)
+    sub = layer = number = None
+    number_first = False
+    primes = 0
+    if inner is not None:        # \hat{y_1}: the accent covers the whole name
+        sub, layer, number, primes = inner.sub, inner.layer, inner.number, inner.primes
+        number_first = inner.number_first
+    while True:
+        tok = tokens[i]
+        if tok.kind == "_":
+            if sub is not None:
+                raise AnswerReadError("a second subscript on one name", tok.position, text)
+            raw, i = _script(tokens, i + 1, text)
+            sub = normalize(raw, tok.position + 1, text)
+        elif tok.kind == "^" and layer is None and number is None:
+            raw, j = _script(tokens, i + 1, text)
+            kind, value = classify_superscript(raw)
+            if kind == "layer":
+                layer = value
+            elif kind == "primes":
+                primes += value
+            elif kind == "number":
+                number = value
+                number_first = sub is None
+            else:
+                break
+            i = j
+        elif tok.kind == "'":
+            primes += 1
+            i += 1
+        else:
+            break
+    if sub is None and base[-1:].isdigit() and not base.startswith("\\"):
+        stem = base.rstrip("0123456789")
+        if stem:
+            base, sub = stem, base[len(stem):]
+    end = tokens[i - 1].position + len(tokens[i - 1].text)
+    return Written(base, sub, layer, number, number_first if number is not None else False,
+                   primes, start, end), i
+
+
+def _read_base(tokens, i, text):
+    """(base, the name inside an accent or None, index after the base)."""
+    tok = tokens[i]
+    if tok.kind == "WORD":
+        return tok.text, None, i + 1
+    if tok.kind == "CMD" and tok.text in WRAPPERS:
+        word, j = _braced_word(tokens, i + 1, text)
+        return word, None, j
+    if tok.kind == "CMD" and tok.text in ACCENTS:
+        nxt = tokens[i + 1]
+        if nxt.kind == "{":
+            inner, j = read_written(tokens, i + 2, text)
+            if tokens[j].kind != "}":
+                raise AnswerReadError(f"expected '}}' to close {tok.text}{{…}}, found "
+                                      f"{tokens[j].show()}", tokens[j].position, text)
+            accent = "\\hat" if tok.text == r"\widehat" else tok.text
+            return "%s{%s}" % (accent, inner.base), inner, j + 1
+        if nxt.kind == "WORD" or (nxt.kind == "CMD" and nxt.text in GREEK):
+            accent = "\\hat" if tok.text == r"\widehat" else tok.text
+            return "%s{%s}" % (accent, nxt.text), None, i + 2
+        raise AnswerReadError(f"expected a letter after {tok.text}", nxt.position, text)
+    if tok.kind == "CMD" and tok.text in GREEK:
+        return tok.text, None, i + 1
+    raise AnswerReadError(f"expected a name, found {tok.show()}", tok.position, text)
+
+
+def _braced_word(tokens, i, text):
+    if tokens[i].kind != "{":
+        if tokens[i].kind == "WORD":
+            return tokens[i].text, i + 1
+        raise AnswerReadError(f"expected '{{' after {tokens[i - 1].text}", tokens[i].position, text)
+    words = []
+    j = i + 1
+    while tokens[j].kind in ("WORD", "NUM", "_"):
+        words.append(tokens[j].text)
+        j += 1
+    if tokens[j].kind != "}" or not words:
+        raise AnswerReadError(f"expected a word in {tokens[i - 1].text}{{…}}", tokens[j].position, text)
+    return "".join(words), j + 1
+
+
+def _script(tokens, i, text):
+    """The raw text of a sub- or superscript: a {group} or a single token."""
+    tok = tokens[i]
+    if tok.kind == "{":
+        depth, j = 1, i + 1
+        while depth:
+            kind = tokens[j].kind
+            if kind == "END":
+                raise AnswerReadError("unbalanced '{': it is never closed", tok.position, text)
+            depth += {"{": 1, "}": -1}.get(kind, 0)
+            j += 1
+        raw = text[tok.position + 1: tokens[j - 1].position]
+        if not raw.strip():
+            raise AnswerReadError("an empty script", tok.position, text)
+        return raw, j
+    if tok.kind in ("NUM", "WORD", "'"):
+        return tok.text, i + 1
+    if tok.kind == "CMD" and (tok.text == r"\prime" or tok.text in GREEK):
+        return tok.text, i + 1
+    if tok.kind == "(":
+        # ^(2) in plain text: a layer if it is (digits), else a power for the caller
+        if tokens[i + 1].kind == "NUM" and tokens[i + 2].kind == ")":
+            return "(%s)" % tokens[i + 1].text, i + 3
+        return None, i
+    if tok.kind in ("-", "+"):
+        return None, i
+    raise AnswerReadError(f"expected a sub- or superscript, found {tok.show()}", tok.position, text)
+
+
+def normalize(raw: str, position: int, text: str) -> str:
+    """A subscript without braces, spaces, underscores or wrapping commands."""
+    try:
+        tokens = tokenize(raw)
+    except AnswerReadError as exc:
+        raise AnswerReadError(exc.reason, position + exc.position, text) from None
+    parts = []
+    for tok in tokens:
+        if tok.kind in ("NUM", "WORD", ",", "'"):
+            parts.append(tok.text)
+        elif tok.kind == "CMD" and tok.text not in WRAPPERS:
+            parts.append(tok.text)
+        elif tok.kind in ("{", "}", "_", "END"):
+            continue
+        else:
+            raise AnswerReadError(f"unexpected {tok.show()} in a subscript",
+                                  position + tok.position, text)
+    return "".join(parts)
+
+
+def classify_superscript(raw):
+    """('layer', l) for (l) or [l]; ('primes', n); ('number', n) for a bare integer;
+    ('power', None) otherwise."""
+    if raw is None:
+        return "power", None
+    compact = "".join(raw.split()).replace("{", "").replace("}", "")
+    m = _LAYER.match(compact)
+    if m:
+        return "layer", int(m.group(1))
+    primes = compact.replace(r"\prime", "'")
+    if primes and set(primes) == {"'"}:
+        return "primes", len(primes)
+    if compact.isdigit() and len(compact) <= 4:
+        return "number", int(compact)
+    return "power", None
+
+
+def name_key(name: str):
+    """(base, layer, subscript) of one of the network's own names, or None."""
+    try:
+        tokens = tokenize(name)
+        written, i = read_written(tokens, 0, name)
+    except AnswerReadError:
+        return None
+    if tokens[i].kind != "END":
+        return None
+    layer = written.layer if written.layer is not None else written.number
+    return written.base, layer, written.sub
+
+
+def _loose(sub):
+    return None if sub is None else sub.replace(",", "")
+
+
+class Vocabulary:
+    """The names one network defines, and the neuron an answer is about (for z, z′ …)."""
+
+    def __init__(self, reference, about=None):
+        self.reference = reference
+        net = self.net = reference.net
+        self._exact: dict = {}
+        self._loose: dict = {}
+        for sym, node in net.nodes.items():
+            if node.kind == "C":
+                continue
+            key = name_key(sym.name)
+            if key is None:
+                continue
+            self._exact.setdefault(key, sym)
+            loose = (key[0], key[1], _loose(key[2]))
+            self._loose.setdefault(loose, set()).add(sym)
+        self.neuron = None       # the z the answer is about
+        self.next = []           # the z's its activation feeds
+        if about is not None:
+            self._about(about)
+
+    def _about(self, node_symbol):
+        net = self.net
+        node = net.nodes[node_symbol]
+        zs = []
+        if node.kind == "z":
+            zs = [node_symbol]
+        elif node.kind == "a":
+            zs = [s for s, n in net.nodes.items()
+                  if n.kind == "z" and n.layer == node.layer and n.index == node.index]
+        elif node.kind == "param":
+            zs = sorted({z for z, _ in net.uses(node_symbol)}, key=lambda z: self._position(z))
+        if len(zs) == 1:
+            self.neuron = zs[0]
+            z = net.nodes[zs[0]]
+            a = net.a(z.layer, z.index[0])
+            self.next = sorted((c for c in net.nodes[a].consumers if net.nodes[c].kind == "z"),
+                               key=lambda s: self._position(s))
+
+    def _position(self, z):
+        node = self.net.nodes[z]
+        return (node.layer, node.index)
+
+    # --- lookups ------------------------------------------------------------------------
+
+    def lookup(self, base, layer, sub, where=None, text=""):
+        """The symbol with this key, or None; an ambiguous loose match is an error."""
+        if base == "C" and layer is None and sub is None:
+            return self.net.cost_symbol
+        sym = self._exact.get((base, layer, sub))
+        if sym is not None:
+            return sym
+        found = self._loose.get((base, layer, _loose(sub)), set())
+        if len(found) == 1:
+            return next(iter(found))
+        if len(found) > 1 and where is not None:
+            names = ", ".join(sorted(s.name for s in found))
+            raise AnswerReadError(f"the name is ambiguous here: it could be {names}; "
+                                  "separate the indices with a comma", where, text)
+        return None
+
+    def resolve(self, written: Written, text: str):
+        """(symbol, power) for a written name: the node symbol (or adjoint, for δ) and a
+        numeric power read from a bare superscript (None when there is none)."""
+        base = written.base
+        for layer, power in self._layer_choices(written):
+            sym = self._resolve_base(base, layer, written, text)
+            if sym is not None:
+                if written.primes:
+                    raise AnswerReadError(
+                        "primes only mark the lecture's z′, z″ (and a′, δ′) written without "
+                        f"indices; {written.shown(text)!r} names a node already",
+                        written.position, text)
+                return sym, power
+        if written.sub is None and written.layer is None and written.number is None:
+            sym = self._contextual(base, written, text)
+            if sym is not None:
+                return sym, None
+        if written.sub is None and written.layer is None and written.number is not None:
+            sym = self._contextual(base, written, text)
+            if sym is not None:
+                return sym, written.number
+        raise AnswerReadError(f"unknown name {written.shown(text)!r}; this network defines: "
+                              + ", ".join(self.reference.names())
+                              + r" (and \delta for ∂C/∂z)", written.position, text)
+
+    @staticmethod
+    def _layer_choices(written):
+        if written.layer is not None:
+            return [(written.layer, None)]
+        if written.number is None:
+            return [(None, None)]
+        as_layer, as_power = (written.number, None), (None, written.number)
+        return [as_layer, as_power] if written.number_first else [as_power, as_layer]
+
+    def _resolve_base(self, base, layer, written, text):
+        where = written.position
+        if base in (r"\delta",):
+            z = self.lookup("z", layer, written.sub, where, text)
+            if z is not None and self.net.nodes[z].kind == "z":
+                return self.reference.adjoint(z)
+            return None
+        if base == "net":
+            return self.lookup("z", layer, written.sub, where, text)
+        if base == "out":
+            sym = self.lookup("a", layer, written.sub, where, text)
+            if sym is None and written.sub and layer is None:
+                stem = written.sub.rstrip("0123456789")
+                sym = self.lookup(stem, None, written.sub[len(stem):] or None, where, text)
+            return sym
+        return self.lookup(base, layer, written.sub, where, text)
+
+    def _contextual(self, base, written, text):
+        if base not in ("z", "a", r"\delta", "net", "out"):
+            return None
+        if self.neuron is None:
+            raise AnswerReadError(f"{written.shown(text)!r} without indices names the neuron "
+                                  "the answer is about, and this --wrt has none (or more than "
+                                  "one); write the indices", written.position, text)
+        if written.primes == 0:
+            z = self.neuron
+        elif written.primes <= len(self.next):
+            z = self.next[written.primes - 1]
+        else:
+            where = (f"{self.neuron.name} feeds only {len(self.next)} neuron(s)"
+                     if self.next else f"{self.neuron.name} is in the output layer")
+            raise AnswerReadError(f"{written.shown(text)!r} is not defined here: {where}",
+                                  written.position, text)
+        node = self.net.nodes[z]
+        if base in ("z", "net"):
+            return z
+        if base in ("a", "out"):
+            return self.net.a(node.layer, node.index[0])
+        return self.reference.adjoint(z)
+
+    # --- functions of names -------------------------------------------------------------
+
+    def adjoint(self, sym, position, text):
+        """∂C/∂(sym)."""
+        if sym in self.reference.adjoints:
+            return self.reference.adjoint(sym)
+        raise AnswerReadError(f"∂C/∂{sym.name} is not defined: ∂C/∂ takes a node of the "
+                              "network (an input, target, weight, bias, z or a)", position, text)
+
+    def partial(self, of, wrt, position, text):
+        """∂(of)/∂(wrt): ∂C/∂· is the adjoint; otherwise a one-step partial derivative
+        (wrt feeds of directly) or the derivative of of's closed form by a leaf."""
+        net = self.net
+        if of == wrt:
+            return sympy.S.One
+        if of == net.cost_symbol:
+            return self.adjoint(wrt, position, text)
+        node = net.nodes.get(of)
+        if node is None or node.expr is None:
+            raise AnswerReadError(f"∂{of.name}/∂{wrt.name}: {of.name} is not defined by the "
+                                  "network (use ∂C/∂·, or a node's one-step partial)", position, text)
+        if wrt in node.expr.free_symbols:
+            from ..network import local_partial
+            return local_partial(net, node, wrt)
+        if net.nodes.get(wrt) is not None and net.nodes[wrt].expr is None:
+            closed = self.reference.derivation.closed(of, limit=20_000)
+            return sympy.diff(closed, wrt)
+        raise AnswerReadError(f"∂{of.name}/∂{wrt.name}: {wrt.name} does not feed {of.name} "
+                              "directly; write the chain rule out", position, text)
+
+    def activation_for(self, argument):
+        """The activation σ means here: the layer's when applied to a named z, else the
+        network's single elementwise activation, else the logistic sigmoid."""
+        from .. import activations
+        net = self.net
+        node = net.nodes.get(argument) if isinstance(argument, sympy.Symbol) else None
+        if node is not None and node.kind == "z":
+            act = net.nodes[net.a(node.layer, node.index[0])].activation
+            if act.elementwise:
+                return act
+        distinct = {a.name: a for a in net.activations if a.elementwise}
+        if len(distinct) == 1 and len({a.describe() for a in net.activations if a.elementwise}) == 1:
+            return next(iter(distinct.values()))
+        return activations.get("sigmoid")

@@ -1,0 +1,213 @@
+"""What answers are compared with: the network's definitions and their values at points.
+
+For one network this module holds, computed once and cached on its derivation:
+
+* the **definitions** of the derivation (every z, a, C, δ and ∂C/∂ of a parameter or
+  input), plus ∂C/∂a for every activation and ∂C/∂y for every target, so that an answer
+  may name the adjoint of any node;
+* the **points**: the spec's own point first (when the spec gives every value and it is
+  not at a ReLU kink), then seeded random points, each with the value of every leaf and
+  every definition, computed by one compiled program (:class:`numeric.Program`);
+* a **target** per ``--wrt`` node: its adjoint symbol, the derived formula and its value
+  at every point.
+
+Random values are rounded to two decimals so that a counterexample reads well; points
+where a ReLU-type input is within 10⁻³ of its kink are redrawn, so that the one-sided
+derivative convention never decides a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from .. import numeric
+from ..errors import AnswerError, PointError, SymbackpropError
+from ..naming import Notation
+from ..network import local_partial
+from ..printing import latex, text, unicode_name
+
+#: Random points drawn besides the spec's own point.
+RANDOM_POINTS = 24
+#: Seed of the point generator: the same network always gets the same points.
+SEED = 20240417
+#: A point is redrawn when a ReLU-type pre-activation is closer than this to 0.
+KINK_MARGIN = 1e-3
+_KINKED = ("relu", "leaky_relu")
+
+
+@dataclass
+class Point:
+    """One point: ``values`` maps every leaf and defined symbol to a float; ``leaves``
+    lists the leaf values (as numbers, exact where the spec gave them) for reports."""
+
+    label: str
+    values: dict
+    leaves: dict
+
+
+@dataclass
+class Target:
+    """What ``--wrt`` asks for: ∂C/∂(node) as ``symbol``, defined by ``expr``."""
+
+    node: sympy.Symbol
+    symbol: sympy.Symbol
+    expr: sympy.Expr
+    values: list
+    formula_latex: str
+    formula_text: str
+    cache: dict = field(default_factory=dict, repr=False)
+
+
+class Reference:
+    """Definitions, adjoints and points of one network (see the module docstring)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.derivation = d = net.backward()
+        defs = list(d.definitions())
+        self.adjoints: dict[sympy.Symbol, sympy.Expr] = {net.cost_symbol: sympy.S.One}
+        for f in d.formulas:
+            if f.kind == "delta":
+                self.adjoints[f.of] = f.symbol
+            elif f.kind in ("w", "b", "x"):
+                self.adjoints[f.of] = f.symbol
+        extras = []
+        delta_of = {f.of: f.symbol for f in d.formulas if f.kind == "delta"}
+        for sym, node in net.nodes.items():
+            if node.kind == "a":
+                terms = []
+                for c in node.consumers:
+                    consumer = net.nodes[c]
+                    adj = sympy.S.One if consumer.kind == "C" else delta_of.get(c)
+                    if adj is None:
+                        continue
+                    terms.append(local_partial(net, consumer, sym) * adj)
+                extras.append((sympy.Symbol(Notation.gradient(sym.name)), sympy.Add(*terms)))
+                self.adjoints[sym] = extras[-1][0]
+        for y in net.targets:
+            extras.append((sympy.Symbol(Notation.gradient(y.name)), sympy.diff(net.cost, y)))
+            self.adjoints[y] = extras[-1][0]
+        self.definitions = tuple(defs + extras)
+        self.defined = dict(self.definitions)
+        self.leaves = numeric.leaves(net)
+        self.order = {s: i for i, (s, _) in enumerate(self.definitions)}
+        self._program = numeric.Program(net, self.definitions, self.leaves,
+                                        [s for s, _ in self.definitions], "float")
+        self._mp_program = None
+        self._points = None
+        self._targets: dict = {}
+        self.normal_forms: dict = {}
+
+    # --- names --------------------------------------------------------------------------
+
+    def adjoint(self, node: sympy.Symbol) -> sympy.Expr:
+        """The symbol standing for ∂C/∂(node) (1 for the cost itself)."""
+        return self.adjoints[node]
+
+    def node_of_adjoint(self, symbol: sympy.Symbol):
+        """The node whose adjoint ``symbol`` is, or None."""
+        for node, adj in self.adjoints.items():
+            if adj == symbol:
+                return node
+        return None
+
+    def names(self) -> list[str]:
+        """Every name an answer may use, in graph order."""
+        return [s.name for s, n in self.net.nodes.items() if n.kind != "C"]
+
+    # --- points -------------------------------------------------------------------------
+
+    @property
+    def points(self) -> list[Point]:
+        if self._points is None:
+            self._points = self._sample()
+        return self._points
+
+    def _values(self, leaves: dict):
+        """Every definition's value from float leaf values, or None (kink, overflow …)."""
+        try:
+            out = self._program({s: float(v) for s, v in leaves.items()})
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+            return None
+        out.update({s: float(v) for s, v in leaves.items()})
+        for s, v in out.items():
+            if isinstance(v, complex) or not math.isfinite(v):
+                return None
+        net = self.net
+        for node in net.nodes.values():
+            if node.kind == "a" and node.activation.name in _KINKED:
+                if abs(out[net.z(node.layer, node.index[0])]) < KINK_MARGIN:
+                    return None
+        return out
+
+    def _sample(self) -> list[Point]:
+        points = []
+        try:
+            spec = numeric.resolve_point(self.net)
+        except (PointError, SymbackpropError):
+            spec = None
+        if spec is not None:
+            values = self._values(spec)
+            if values is not None:
+                points.append(Point("the spec's point", values, dict(spec)))
+        rng = random.Random(SEED)
+        kinds = {s: self.net.nodes[s].kind for s in self.leaves}
+        attempts = 0
+        while len(points) < RANDOM_POINTS + (spec is not None) and attempts < 20 * RANDOM_POINTS:
+            attempts += 1
+            leaves = {}
+            for s in self.leaves:
+                if kinds[s] == "y":
+                    leaves[s] = round(rng.uniform(0.05, 0.95), 2)
+                else:
+                    magnitude = round(rng.uniform(0.1, 1.5), 2)
+                    leaves[s] = magnitude if rng.random() < 0.5 else -magnitude
+            values = self._values(leaves)
+            if values is not None:
+                points.append(Point(f"random point {len(points) + 1}", values, leaves))
+        if len(points) < 4:
+            raise AnswerError("cannot find points where this network can be evaluated "
+                              "away from ReLU kinks")
+        return points
+
+    def exact_values(self, index: int, dps: int = 40) -> dict:
+        """Every definition's value at point ``index`` in mpmath at ``dps`` digits."""
+        if self._mp_program is None:
+            self._mp_program = numeric.Program(self.net, self.definitions, self.leaves,
+                                               [s for s, _ in self.definitions], "mp")
+        point = self.points[index]
+        with mpmath.workdps(dps):
+            args = {s: numeric.to_system(v, "mp") for s, v in point.leaves.items()}
+            out = self._mp_program(args)
+            out.update(args)
+        return out
+
+    # --- targets ------------------------------------------------------------------------
+
+    def target(self, node: sympy.Symbol) -> Target:
+        """∂C/∂(node) for a parameter, input, target, z or a (cached)."""
+        if node not in self._targets:
+            if node == self.net.cost_symbol or node not in self.adjoints:
+                raise AnswerError(f"wrt: {node.name} has no derivative to check; give a "
+                                  "parameter, input, target, z or a")
+            symbol = self.adjoints[node]
+            expr = self.defined[symbol]
+            self._targets[node] = Target(
+                node, symbol, expr, [p.values[symbol] for p in self.points],
+                "%s = %s" % (latex(symbol), latex(expr)),
+                "%s = %s" % (unicode_name(symbol.name), text(expr)))
+        return self._targets[node]
+
+
+def reference(net) -> Reference:
+    """The :class:`Reference` of a network, built once and kept on its derivation."""
+    d = net.backward()
+    cache = d.__dict__
+    if "_answer_reference" not in cache:
+        cache["_answer_reference"] = Reference(net)
+    return cache["_answer_reference"]
