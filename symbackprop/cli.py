@@ -163,12 +163,62 @@ def cmd_derive(args) -> int:
     return 0
 
 
+def _read_answer_file(path) -> str:
+    from .answers.lexer import MAX_LENGTH
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(4 * MAX_LENGTH + 1)
+    except FileNotFoundError:
+        raise SymbackpropError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SymbackpropError(f"{path}: is a directory, expected a file with the answer") from None
+    except OSError as exc:
+        raise SymbackpropError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        if len(raw) > 4 * MAX_LENGTH:
+            raise SymbackpropError(f"{path}: the answer is longer than {MAX_LENGTH} characters") from None
+        raise SymbackpropError(f"{path}: not UTF-8 text") from None
+
+
 def cmd_check(args) -> int:
-    raise SymbackpropError("check: not available yet")
+    """Exit 0 when the answer is shown equivalent; 1 when it is not, or undecided."""
+    from .answers import AnswerReadError, check_answer
+    net = load(args.spec)
+    answer = args.answer if args.answer is not None else _read_answer_file(args.answer_file)
+    try:
+        verdict = check_answer(net, args.wrt, answer)
+    except AnswerReadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("\n".join(exc.caret()), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(verdict.as_dict(), indent=1, ensure_ascii=False))
+    else:
+        print("\n".join(verdict.describe()))
+    return 0 if verdict.equivalent else 1
 
 
 def cmd_grade(args) -> int:
-    raise SymbackpropError("grade: not available yet")
+    """Exit 0 once every row is graded (wrong answers and bad rows are in the report)."""
+    from .answers import grade, report
+    fmt = report.format_for(args.output) if args.output else "csv"
+    net = load(args.spec)
+    rows = grade.read_rows(args.answers)
+    progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
+    results = grade.grade(net, rows, progress=progress)
+    content = report.render(results, fmt, title=net.title)
+    if not args.output:
+        sys.stdout.write(content)
+        return 0
+    from .io import write_atomic
+    write_atomic(args.output, content)
+    counts = grade.summary(results)
+    print(f"graded {counts['total']} answers: {counts['equivalent']} equivalent, "
+          f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
+          f"{counts['error']} errors; report written to {args.output}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
