@@ -70,8 +70,10 @@ _WORDS = {r"\delta": "δ", r"\sigma": "σ", r"\partial": "∂", r"\alpha": "α",
 
 def _script(body: str, table: dict, mark: str) -> str:
     body = unicode_name(body)
-    if all(ch in table for ch in body):
-        return "".join(table[ch] for ch in body)
+    if all(ch in table or ch in table.values() for ch in body):  # z_{o_1} → zₒ₁
+        return "".join(table.get(ch, ch) for ch in body)
+    if body.startswith("[") and body.endswith("]"):  # bracket notation: w^[2]₁₁
+        return mark + body
     return mark + (body if len(body) == 1 else "(" + body + ")")
 
 
@@ -135,6 +137,13 @@ class Text(StrPrinter):
 
     def _print_log(self, expr):
         return "ln(%s)" % self._print(expr.args[0])
+
+    def _print_Pow(self, expr):
+        """Small whole powers as superscripts: (a − y)², e⁻¹ stays for the product printer."""
+        exp = expr.exp
+        if exp.is_Integer and 2 <= exp <= 9:
+            return self.parenthesize(expr.base, 60) + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(exp)]
+        return super()._print_Pow(expr)
 
 
 # StrPrinter dispatches on the class name; the activation classes are made at run time,

@@ -21,7 +21,7 @@ from ..activations import ActivationFunction, ActivationPrime
 from ..printing import Latex, latex, ordered_factors
 
 #: Width budget of one line, in the rough units of :func:`width` (about half an em).
-LINE_WIDTH = 64
+LINE_WIDTH = 80
 #: Sub-expressions at most this wide are never cut.
 ATOM_WIDTH = 24
 
@@ -181,8 +181,11 @@ class _Cutter:
         return out, height
 
 
-def tokens(expr) -> list[Token]:
-    """The tokens of a SymPy expression (one token when it is short)."""
+def tokens(expr, limit: float = LINE_WIDTH) -> list[Token]:
+    """The tokens of a SymPy expression: one token when it fits on a line."""
+    tex = latex(expr)
+    if width(tex) <= limit:
+        return [atom(tex)]
     return _Cutter().cut(sympy.sympify(expr))[0]
 
 

@@ -167,7 +167,7 @@ def _mark(net: Network, l) -> str:
 
 
 def _partial(name: str) -> str:
-    return r"\frac{\partial C}{\partial %s}" % name
+    return r"\partial C / \partial %s" % name
 
 
 def _diagram(name, nodes, edges, headers, compact) -> Diagram:

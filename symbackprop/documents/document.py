@@ -26,6 +26,9 @@ from .numbers import bound, number
 
 #: Closed forms above this many tree nodes are not printed in documents.
 CLOSED_PRINT_LIMIT = 1500
+#: Gradients wider than this (in :func:`breaking.width` units) leave the summary table
+#: for a display of their own.
+TABLE_WIDTH = 44
 #: Vectors and matrices of the vector form are printed up to this many rows.
 MATRIX_ROWS = 6
 
@@ -48,8 +51,8 @@ def partial(of: str, wrt: str) -> Math:
 def _names(symbols) -> Math:
     """A list of symbols; long lists are shortened to first, second, …, last."""
     symbols = list(symbols)
-    if len(symbols) > 4:
-        symbols = symbols[:2] + [None] + symbols[-1:]
+    if len(symbols) > 3:
+        symbols = symbols[:1] + [None] + symbols[-1:]
     tex = ", ".join(r"\dots" if s is None else s.name for s in symbols)
     txt = ", ".join("…" if s is None else unicode_name(s.name) for s in symbols)
     return Math(tex, txt)
@@ -216,9 +219,9 @@ class Builder:
                      Equations(tuple(rows)))
         self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost),
                                      self.value(net.cost_symbol)),)))
-        self.add(Figure(diagram.forward(net),
-                        ("The forward network: each edge carries its weight, each neuron adds its "
-                         "bias and applies its activation.",)))
+        forward = diagram.forward(net)
+        self.add(Figure(forward, ("The forward network: each edge carries its weight, each neuron "
+                                  "adds its bias and applies its activation." + _compact(forward),)))
         self.add(Heading("The forward-pass factor", 2))
         self.p("For a weight, ", partial("z", "w"),
                " is the value of the input connected by the weight: an input ",
@@ -294,12 +297,13 @@ class Builder:
                 rows = tuple(self.formula_row(f) for f in hidden if f.layer == l)
                 self.add(Equations(rows))
         self.amplifier_table()
-        self.add(Figure(diagram.backward(net),
+        backward = diagram.backward(net)
+        self.add(Figure(backward,
                         ("The backward pass is a reversed network: its inputs are ",
                          partial("C", "a"), " at the output side; it runs right to left over the "
                          "same weights; each neuron is an amplifier that multiplies by the "
                          "constant ", Math(r"\sigma'(z)", "σ′(z)"), " and puts out ",
-                         partial("C", "z"), ".")))
+                         partial("C", "z"), "." + _compact(backward))))
         if self.closed:
             self.add(Heading("Closed forms", 2))
             self.p("Every ", partial("C", "z"), " fully substituted in the inputs, targets, "
@@ -346,17 +350,25 @@ class Builder:
                Math(r"\frac{\partial C}{\partial b} = \frac{\partial C}{\partial z}", "∂C/∂b = ∂C/∂z"),
                " for every bias.")
         header = ("parameter", "gradient") + (("value",) if self.values else ())
-        rows = []
-        for f in d.gradients + d.select("x"):
-            row = (S(f.of.name), (Math(r"%s = %s" % (latex(f.symbol), latex(f.expr)),
-                                       "%s = %s" % (text(f.symbol), text(f.expr))),))
+        rows, wide = [], []
+        for f in d.gradients:
+            tex = latex(f.expr)
+            if breaking.width(tex) > TABLE_WIDTH:
+                wide.append(f)
+                cell = Math(r"%s = \sum \text{ of %d terms}" % (latex(f.symbol), len(f.uses)),
+                            "%s = Σ of %d terms" % (text(f.symbol), len(f.uses)))
+            else:
+                cell = Math(r"%s = %s" % (latex(f.symbol), tex), "%s = %s" % (text(f.symbol), text(f.expr)))
+            row = (S(f.of.name), (cell,))
             if self.values:
                 row += (number(self.values.numbers[f.symbol]),)
             rows.append(row)
         self.add(Table(header, tuple(rows), "llr" if self.values else "ll"))
-        self.p("The last %d row%s: the gradient with respect to the inputs, " % (
-            len(d.select("x")), "s" if len(d.select("x")) > 1 else ""),
-            partial("C", "x"), ", by the same rule.")
+        if wide:
+            self.p("In full:")
+            self.add(Equations(tuple(self.formula_row(f) for f in wide)))
+        self.p("The gradient with respect to the inputs, by the same rule:")
+        self.add(Equations(tuple(self.formula_row(f) for f in d.select("x"))))
         if self.closed:
             self.add(Heading("Closed forms", 2))
             self.add(*self.closed_rows(d.gradients + d.select("x")))
@@ -418,6 +430,13 @@ class Builder:
         if r.kinks:
             self.p("Non-differentiable point: ", *_join_names(r.kinks),
                    " at a kink; finite differences are not used upstream of it.")
+
+
+def _compact(d) -> str:
+    if not d.compact:
+        return ""
+    return (" Compact drawing: a layer of more than %d units shows its first %d units and its "
+            "last; the labels are left out." % (diagram.MAX_UNITS, diagram.SHOWN))
 
 
 def _join_names(names) -> list:

@@ -91,6 +91,13 @@ def body(doc: Document) -> str:
     return "\n".join(out) + "\n"
 
 
+def network_html(net) -> str:
+    """A network for Jupyter: what it is, its cost as MathML, and its forward diagram."""
+    from ..printing import latex
+    return ("<div>" + html.escape(net.describe()) + "<br>" + math("C = " + latex(net.cost))
+            + "</div>\n" + diagram.svg(diagram.forward(net), net.title or "the network"))
+
+
 def render(doc: Document, *, fragment: bool = False) -> str:
     if fragment:
         return body(doc)
@@ -101,4 +108,4 @@ def render(doc: Document, *, fragment: bool = False) -> str:
             f"<h1>{title}</h1>\n" + body(doc) + "</body>\n</html>\n")
 
 
-__all__ = ["body", "math", "render"]
+__all__ = ["body", "math", "network_html", "render"]

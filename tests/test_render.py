@@ -1,0 +1,390 @@
+"""Derivation documents: exact strings, every format, the CLI, determinism, the vector form."""
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+
+import symbackprop as sb
+from symbackprop.documents import breaking, diagram, document, vector
+from symbackprop.documents.latex import escape
+from symbackprop.documents.numbers import bound, number
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".toml", ".json"))
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+FORMATS = ("latex", "markdown", "html", "json", "text")
+
+
+@pytest.fixture(scope="module")
+def lecture_docs():
+    d = sb.load(ROOT / "examples" / "lecture.toml").backward()
+    return {fmt: sb.render(d, fmt) for fmt in FORMATS}
+
+
+# --- pieces --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, tex, txt", [
+    pytest.param(Fraction(4), "4", "4", id="integer"),
+    pytest.param(Fraction(-2), "{-2}", "-2", id="negative-integer"),
+    pytest.param(Fraction(-1, 2), r"{-\tfrac{1}{2}}", "-1/2", id="fraction"),
+    pytest.param(0.9820137900379085, "0.982014", "0.982014", id="six-digits"),
+    pytest.param(-0.0, "0", "0", id="negative-zero"),
+    pytest.param(2.5e-20, r"2.5 \times 10^{-20}", "2.5×10⁻²⁰", id="exponent"),
+])
+def test_numbers_print_the_same_in_every_format(value, tex, txt):
+    assert number(value).latex == tex
+    assert number(value).text == txt
+
+
+def test_error_bounds_are_powers_of_ten():
+    assert bound(1.2468e-15).latex == "< 10^{-14}"
+    assert bound(0.0).text == "0"
+
+
+def test_a_short_expression_is_one_line():
+    x, y = sympy.symbols("x y")
+    assert breaking.lines(breaking.tokens(x + y)) == ["x + y"]
+
+
+def test_a_long_sum_breaks_before_its_terms():
+    xs = sympy.symbols("x_{1:13}")
+    lines = breaking.lines(breaking.tokens(sympy.Add(*[3 * x for x in xs]), limit=30), limit=30)
+    assert len(lines) > 2
+    assert all(line.startswith("+ ") for line in lines[1:])
+    assert sorted(" ".join(lines).replace("+ ", "").split()) == sorted(" ".join(
+        sb.latex(3 * x) for x in xs).split())
+
+
+def test_a_cut_group_gets_sized_delimiters_that_may_span_lines(lecture):
+    expr = lecture.backward().dC_dw(1, 1, 1).closed
+    lines = breaking.lines(breaking.tokens(expr))
+    assert len(lines) > 10
+    assert all(line.count(r"\left(") == line.count(r"\right)") for line in lines)
+    text = " ".join(lines)
+    for size in ("bigl", "Bigl", "biggl"):
+        assert text.count("\\" + size + "(") == text.count("\\" + size[:-1] + "r)")
+
+
+def test_width_counts_fractions_once_and_scripts_less():
+    assert breaking.width(r"\frac{\partial C}{\partial z}") == pytest.approx(2.5)
+    assert breaking.width("w^{(2)}_{11}") == pytest.approx(1 + 0.7 * 3 + 0.7 * 2)
+
+
+def test_prose_escapes_to_ascii_latex():
+    assert escape("50% of x_1 & café — ∑") == r"50\% of x\_1 \& cafe --- ?"
+
+
+def test_text_printer_writes_small_powers_as_superscripts(lecture):
+    assert sb.text(lecture.cost) == "1/2·(a⁽³⁾₁ - y₁)² + 1/2·(a⁽³⁾₂ - y₂)²"
+
+
+# --- the lecture document -------------------------------------------------------------------
+
+def test_latex_follows_the_lecture(lecture_docs):
+    tex = lecture_docs["latex"]
+    sections = [line for line in tex.splitlines() if line.startswith(r"\section")]
+    assert sections == [r"\section{The network}", r"\section{The chain rule split}",
+                        r"\section{Forward pass}", r"\section{Backward pass}",
+                        r"\section{Summary: every gradient}", r"\section{Vector form}",
+                        r"\section{Three-way check}"]
+    assert r"  z^{(1)}_{1} &= w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2} + b^{(1)}_{1} = 4" in tex
+    assert r"  z^{(1)}_{2} &= w^{(1)}_{21} x_{1} + w^{(1)}_{22} x_{2} + b^{(1)}_{2} = {-2}" in tex
+    assert (r"  \delta^{(2)}_{1} &= \sigma'\left(z^{(2)}_{1}\right) \left(w^{(3)}_{11} "
+            r"\delta^{(3)}_{1} + w^{(3)}_{21} \delta^{(3)}_{2}\right) = 0.0544268") in tex
+    assert r"\frac{\partial C}{\partial a^{(3)}_{1}} &= a^{(3)}_{1} - y_{1} = 0.617705" in tex
+    assert (r"$w^{(2)}_{11}$ & $\frac{\partial C}{\partial w^{(2)}_{11}} = a^{(1)}_{1} "
+            r"\delta^{(2)}_{1}$ & $0.0534479$ \\") in tex
+    # the slide's reference numbers: a = σ(z) per layer
+    for a in ("0.982014", "0.119203", "0.863518", "0.110737", "0.617705", "0.829124"):
+        assert "= %s" % a in tex
+    assert tex.isascii()
+    assert "Case 1" in tex and "Case 2" in tex
+
+
+def test_partial_derivatives_never_print_as_d(lecture_docs):
+    for fmt in ("latex", "markdown", "json"):
+        doc = lecture_docs[fmt]
+        assert r"\partial" in doc
+        assert r"\frac{d" not in doc and r"\mathrm{d}" not in doc and r"\frac{\mathrm{d}" not in doc
+    assert "∂C/∂w⁽¹⁾₁₁ = x₁·δ⁽¹⁾₁" in lecture_docs["text"]
+
+
+def test_markdown_uses_dollar_math(lecture_docs):
+    md = lecture_docs["markdown"]
+    assert md.startswith("# The lecture's forward-pass example\n\n## The network\n")
+    assert "$$\n\\begin{aligned}\n" in md and "\\begin{align*}" not in md
+    assert "| $w^{(2)}_{11}$ | $\\frac{\\partial C}{\\partial w^{(2)}_{11}} = a^{(1)}_{1} \\delta^{(2)}_{1}$ | $0.0534479$ |" in md
+    assert md.count("<svg") == 2 and md.count("</svg>") == 2
+    svg = md[md.index("<svg"):md.index("</svg>")]
+    assert "\n\n" not in svg
+
+
+def test_html_is_self_contained(lecture_docs):
+    page = lecture_docs["html"]
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    assert "<script" not in page.lower()
+    urls = [part.split('"')[0] for part in page.split("http")[1:]]
+    assert urls and all(u.startswith("://www.w3.org/") for u in urls)
+    assert page.count("<math") > 100
+    assert page.count("<svg") == 2
+    assert "\\frac" not in page  # all math converted
+
+
+def test_json_lists_every_formula(lecture):
+    d = lecture.backward()
+    data = json.loads(sb.render(d, "json"))
+    assert [f["symbol"] for f in data["formulas"]] == [f.symbol.name for f in d.formulas]
+    values = d.evaluate()
+    for entry, f in zip(data["formulas"], d.formulas):
+        assert entry["latex"] == f.latex()
+        assert entry["srepr"] == sympy.srepr(f.expr)
+        assert entry["value"] == float(values.numbers[f.symbol])
+    delta = data["formulas"][[f["symbol"] for f in data["formulas"]].index(r"\delta^{(1)}_{2}")]
+    assert (delta["kind"], delta["layer"], delta["neuron"], delta["case"]) == ("delta", 1, 2, 2)
+    w = next(f for f in data["formulas"] if f["symbol"] == r"\frac{\partial C}{\partial w^{(3)}_{12}}")
+    assert (w["layer"], w["neuron"], w["input"]) == (3, 1, 2)
+    assert w["uses"] == [{"dz": "a^{(2)}_{2}", "delta": r"\delta^{(3)}_{1}"}]
+    assert data["check"]["passed"] is True
+    assert data["vector_form"][0] == r"\delta^{(L)} = \nabla_{a} C \odot \sigma'(z^{(L)})"
+
+
+def test_json_closed_forms(lecture):
+    data = json.loads(sb.render(lecture.backward(), "json", closed=True))
+    w = next(f for f in data["formulas"] if f["symbol"] == r"\frac{\partial C}{\partial w^{(3)}_{11}}")
+    closed = w["closed"]["latex"]
+    assert closed.startswith(r"\left(1 - \sigma\left(b^{(3)}_{1} + w^{(3)}_{11} \sigma\left(")
+    assert "a^{(" not in closed and "delta" not in closed and "z^{(" not in closed
+    assert w["closed"]["srepr"] == sympy.srepr(lecture.backward().dC_dw(3, 1, 1).closed)
+    assert "closed" not in data["formulas"][0]
+
+
+def test_closed_forms_too_large_are_named_and_skipped(lecture, monkeypatch):
+    d = lecture.backward()
+    limit = d.dC_dz(3, 1).closed_size
+    assert d.dC_dz(2, 1).closed_size > limit
+    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", limit)
+    tex = sb.render(d, "latex", closed=True)
+    assert r"\subsection{Closed forms}" in tex
+    assert r"$\delta^{(2)}_{1}$ (about %d nodes)" % d.dC_dz(2, 1).closed_size in tex
+    assert (r"  \delta^{(3)}_{1} &= \biggl( 1 - \sigma\Bigl( b^{(3)}_{1} + w^{(3)}_{11} \sigma\bigl( "
+            r"b^{(2)}_{1} + w^{(2)}_{11} \sigma\left(b^{(1)}_{1} + w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2}"
+            r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(") in tex
+
+
+def test_symbolic_document_without_values():
+    d = sb.Network([2, 3, 1], activation="tanh", cost="mse").backward()
+    text = sb.render(d, "text")
+    assert "Three-way check" not in text and "value" not in text.split("Summary")[1].split("\n")[3]
+    assert "δ⁽¹⁾₁ = tanh′(z⁽¹⁾₁)·w⁽²⁾₁₁·δ⁽²⁾₁" in text
+
+
+def test_softmax_document_uses_the_jacobian():
+    d = sb.load(ROOT / "examples" / "softmax.toml").backward()
+    text = sb.render(d, "text")
+    assert "∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ)" in text
+    back = diagram.backward(d.network)
+    assert sum(n.kind == "jacobian" for n in back.nodes) == 3
+    sources = [e for e in back.edges if e.source.startswith("b3n")]
+    assert len(sources) == 9
+
+
+def test_named_example_reproduces_the_worked_example():
+    d = sb.load(ROOT / "examples" / "named.toml").backward()
+    text = sb.render(d, "text")
+    assert "zₕ₁ = w₁·i₁ + w₂·i₂ + b₁ = 0.3775" in text
+    assert "C = 1/2·(o₁ - t₁)² + 1/2·(o₂ - t₂)² = 0.298371" in text
+    assert "b₁ on 2 edges" in text
+    assert "  w₅         ∂C/∂w₅ = h₁·δₒ₁        0.082167\n" in text
+    assert "  b₁         ∂C/∂b₁ = δₕ₁ + δₕ₂    0.0187256\n" in text
+
+
+def test_fragment_is_only_the_body(lecture):
+    d = lecture.backward()
+    tex = sb.render(d, "latex", fragment=True)
+    assert tex.startswith("% Body of a symbackprop derivation.")
+    assert r"\documentclass" not in tex and r"\begin{document}" not in tex
+    assert "<html" not in sb.render(d, "html", fragment=True)
+    assert not sb.render(d, "markdown", fragment=True).startswith("# ")
+
+
+def test_unknown_format_and_misplaced_fragment_are_render_errors(lecture):
+    with pytest.raises(sb.RenderError, match="unknown format 'pdf'; expected one of: latex, markdown"):
+        sb.render(lecture.backward(), "pdf")
+    with pytest.raises(sb.RenderError, match="--fragment applies to latex, markdown, html, not json"):
+        sb.render(lecture.backward(), "json", fragment=True)
+
+
+def test_python_conveniences_and_jupyter(lecture):
+    d = lecture.backward()
+    assert d.to_latex() == sb.render(d, "latex")
+    assert d.to_markdown(fragment=True) == sb.render(d, "markdown", fragment=True)
+    assert d.to_html() == sb.render(d, "html")
+    f = d.dC_dz(1, 1)
+    assert f._repr_html_().startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+    assert d._repr_html_() == sb.render(d, "html", fragment=True)
+    net_html = lecture._repr_html_()
+    assert "<svg" in net_html and "<math" in net_html
+
+
+# --- diagrams -----------------------------------------------------------------------------------
+
+def test_forward_diagram_labels_every_edge_with_its_weight(lecture):
+    fwd = diagram.forward(lecture)
+    assert [n.kind for n in fwd.nodes].count("neuron") == 6
+    assert [e.label for e in fwd.edges][:4] == ["w^{(1)}_{11}", "w^{(1)}_{12}", "w^{(1)}_{21}", "w^{(1)}_{22}"]
+    assert len(fwd.edges) == 12 and not fwd.compact
+
+
+def test_reversed_diagram_runs_right_to_left_with_amplifiers(lecture):
+    back = diagram.backward(lecture)
+    nodes = {n.key: n for n in back.nodes}
+    assert [n.kind for n in back.nodes].count("amplifier") == 6
+    assert nodes["b2n1"].above == r"\sigma'\left(z^{(2)}_{1}\right)"
+    assert nodes["b2n1"].below == r"\delta^{(2)}_{1}"
+    assert nodes["b4n1"].label == r"\partial C / \partial a^{(3)}_{1}"
+    weighted = [e for e in back.edges if e.label]
+    assert all(nodes[e.source].x > nodes[e.target].x for e in back.edges)
+    assert sorted(e.label for e in weighted) == sorted(e.label for e in diagram.forward(lecture).edges)
+    tikz = diagram.tikz(back)
+    assert tikz.count("shape border rotate=180") == 6
+    svg = diagram.svg(back, "reversed")
+    assert svg.count("<polygon") == 6 and "δ⁽²⁾₁" in svg and "σ′(z⁽²⁾₁)" in svg
+
+
+def test_wide_layers_get_a_compact_drawing():
+    net = sb.load(ROOT / "examples" / "wide.toml")
+    fwd = diagram.forward(net)
+    assert fwd.compact
+    assert sum(n.kind == "dots" for n in fwd.nodes) == 1
+    assert sum(n.kind == "neuron" for n in fwd.nodes) == diagram.SHOWN + 1 + 2
+    assert all(e.label == "" for e in fwd.edges)
+
+
+# --- the vector form equals the scalar form -----------------------------------------------------
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "point" in p.read_text()], ids=lambda p: p.stem)
+def test_vector_form_gives_the_scalar_gradients(path):
+    d = sb.load(path).backward()
+    values = d.evaluate()
+    vv = vector.evaluate(d.network, values.numbers)
+    assert list(vv.gradients) == list(values.gradients)
+    for name, g in values.gradients.items():
+        assert vv.gradients[name] == pytest.approx(float(g), rel=1e-12, abs=1e-15), name
+
+
+def test_vector_form_at_another_point(lecture):
+    d = lecture.backward()
+    point = {"x_{1}": 0.3, "x_{2}": 0.7, "w^{(2)}_{12}": -0.4, "y_{1}": 1}
+    values = d.evaluate(point)
+    vv = vector.evaluate(lecture, values.numbers)
+    assert vv.delta[3] == pytest.approx([float(values.delta(3, 1)), float(values.delta(3, 2))], rel=1e-12)
+    for name, g in values.gradients.items():
+        assert vv.gradients[name] == pytest.approx(float(g), rel=1e-12, abs=1e-15)
+
+
+def test_vector_form_in_the_document(lecture_docs):
+    tex = lecture_docs["latex"]
+    assert r"\delta^{(l)} &= \bigl((W^{(l+1)})^{\top} \delta^{(l+1)}\bigr) \odot \sigma'(z^{(l)})" in tex
+    assert r"\delta^{(3)} &= \begin{pmatrix} 0.145868 \\ {-0.0242093} \end{pmatrix}" in tex
+    assert r"\frac{\partial C}{\partial W^{(l)}} &= \delta^{(l)} \, (a^{(l-1)})^{\top}" in tex
+
+
+# --- snapshot and determinism -------------------------------------------------------------------
+
+def test_lecture_latex_snapshot(lecture_docs):
+    """The lecture's LaTeX, checked by hand once; a diff here is a review, not noise."""
+    path = SNAPSHOTS / "lecture.tex"
+    if os.environ.get("SYMBACKPROP_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(lecture_docs["latex"], encoding="utf-8")
+    assert lecture_docs["latex"] == path.read_text(encoding="utf-8")
+
+
+_DIGESTS = """
+import hashlib, sys
+import symbackprop as sb
+for path in sys.argv[1:]:
+    d = sb.load(path).backward()
+    for fmt in ("latex", "markdown", "html", "json", "text"):
+        print(path, fmt, hashlib.sha256(sb.render(d, fmt).encode()).hexdigest())
+"""
+
+
+def test_output_is_byte_identical_across_processes():
+    paths = [str(ROOT / "examples" / "named.toml"), str(ROOT / "examples" / "softmax.toml")]
+    runs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run([sys.executable, "-c", _DIGESTS, *paths], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        runs.append(out)
+    assert runs[0] == runs[1]
+    assert len(runs[0].splitlines()) == 10
+
+
+# --- command line --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_derives_in_every_format(run_cli, path):
+    for fmt in FORMATS:
+        code, out, err = run_cli("derive", path, "--format", fmt)
+        assert (code, err) == (0, ""), fmt
+        assert out.endswith("\n") and len(out) > 1000
+
+
+def test_derive_output_file_is_written_whole(run_cli, tmp_path, lecture_docs):
+    target = tmp_path / "lecture.tex"
+    code, out, err = run_cli("derive", ROOT / "examples" / "lecture.toml", "-o", target)
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text(encoding="utf-8") == lecture_docs["latex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lecture.tex"]
+
+
+def test_failed_derive_leaves_the_output_file_alone(run_cli, tmp_path):
+    target = tmp_path / "out.md"
+    target.write_text("previous", encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("inputs = 2\n[[layers]]\nunits = 0\n", encoding="utf-8")
+    code, out, err = run_cli("derive", bad, "--format", "markdown", "-o", target)
+    assert code == 2 and out == ""
+    assert err == f"error: {bad}: layers[1].units: expected a positive whole number, got 0\n"
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "out.md"]
+
+
+def test_unwritable_output_is_one_error_line(run_cli, tmp_path):
+    target = tmp_path / "missing" / "out.tex"
+    code, out, err = run_cli("derive", ROOT / "examples" / "lecture.toml", "-o", target)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {target}: cannot write: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["derive", "nope.toml"], "error: nope.toml: no such file\n", id="missing-file"),
+    pytest.param(["derive", "examples/lecture.toml", "--format", "json", "--fragment"],
+                 "error: --fragment applies to latex, markdown, html, not json\n", id="fragment-json"),
+    pytest.param(["derive", "examples/lecture.toml", "--format", "pdf"],
+                 "error: argument --format: invalid choice: 'pdf' (choose from 'latex', 'markdown', "
+                 "'html', 'json', 'text')\n", id="format"),
+])
+def test_bad_derive_input_is_one_error_line(run_cli, argv, message, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = run_cli(*argv)
+    assert (code, out, err) == (2, "", message)
+
+
+def test_notation_override(run_cli):
+    code, out, _ = run_cli("derive", ROOT / "examples" / "lecture.toml", "--notation", "lecture")
+    assert code == 0
+    assert (r"  \frac{\partial C}{\partial z_{3}} &= \sigma'\left(z_{3}\right) \left(w_{9} "
+            r"\frac{\partial C}{\partial z_{5}} + w_{11} \frac{\partial C}{\partial z_{6}}\right)") in out
+    assert r"\hat{y}_{1}" in out
+    code, out, _ = run_cli("derive", ROOT / "examples" / "lecture.toml", "--notation", "bracket",
+                           "--format", "text")
+    assert "  δ^[3]₁ = σ′(z^[3]₁)·(a^[3]₁ - y₁) = 0.145868\n" in out
+    assert sb.load(ROOT / "examples" / "lecture.toml", notation="bracket").notation.style == "bracket"
