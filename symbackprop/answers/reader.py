@@ -33,8 +33,8 @@ from .. import activations
 from .lexer import AnswerReadError, Token, tokenize
 from .names import GREEK, WRAPPERS, ACCENTS, read_written
 
-#: Deepest nesting of groups, signs and atoms.
-MAX_DEPTH = 200
+#: Deepest nesting, counted in expressions, signs and atoms (a bracket costs two).
+MAX_DEPTH = 100
 #: Largest numeric exponent.
 MAX_EXPONENT = 64
 #: Largest number, in bits, that a power of numbers may produce.
@@ -96,7 +96,8 @@ class Reader:
     def enter(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the answer is nested more than {MAX_DEPTH} levels deep")
+            raise self.error("the answer is nested too deeply (more than "
+                             f"{MAX_DEPTH // 2} levels of brackets, signs or functions)")
 
     def leave(self):
         self.depth -= 1
