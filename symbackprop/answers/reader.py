@@ -326,6 +326,8 @@ class Reader:
         opener = self.peek
         closer = _OPEN.get(opener.text, {"(": ")", "[": "]", "{": "}"}.get(opener.kind))
         self.i += 1
+        if self.peek.kind == "END":
+            raise self.error(f"unbalanced {opener.text!r}: it is never closed", opener.position)
         if self.peek.kind == "CMD" and self.peek.text == r"\partial":
             value = self.partial()
         else:
