@@ -69,7 +69,7 @@ def read_rows(path) -> list[Row]:
 
 
 def parse_rows(content: str, where: str = "answers") -> list[Row]:
-    lines = io.StringIO(content, newline="")
+    lines = io.StringIO(content.removeprefix("\ufeff"), newline="")
     reader = csv.reader(lines, strict=True)
     try:
         header = next(reader)

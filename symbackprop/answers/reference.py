@@ -158,8 +158,9 @@ class Reference:
                 points.append(Point("the spec's point", values, dict(spec)))
         rng = random.Random(SEED)
         kinds = {s: self.net.nodes[s].kind for s in self.leaves}
-        attempts = 0
-        while len(points) < RANDOM_POINTS + (spec is not None) and attempts < 20 * RANDOM_POINTS:
+        first = len(points)
+        attempts, wanted = 0, first + RANDOM_POINTS
+        while len(points) < wanted and attempts < 20 * RANDOM_POINTS:
             attempts += 1
             leaves = {}
             for s in self.leaves:
@@ -170,7 +171,7 @@ class Reference:
                     leaves[s] = magnitude if rng.random() < 0.5 else -magnitude
             values = self._values(leaves)
             if values is not None:
-                points.append(Point(f"random point {len(points) + 1}", values, leaves))
+                points.append(Point(f"random point {len(points) - first + 1}", values, leaves))
         if len(points) < 4:
             raise AnswerError("cannot find points where this network can be evaluated "
                               "away from ReLU kinks")
