@@ -108,22 +108,9 @@ def describe_values(net, report) -> list[str]:
 
 
 def cmd_demo(args) -> int:
-    net = load(LECTURE_SPEC)
-    d = net.backward()
-    out = [net.title or "symbackprop demo", net.describe(), ""]
-    out.append("Forward pass: every z and a")
-    out += ["  " + f.text() for f in d.formulas if f.kind in ("z", "a", "C")]
-    out.append("")
-    out.append("Backward pass, from the output layer backwards (δ = ∂C/∂z):")
-    for f in d.select("delta"):
-        label = "Case 1 (output layer)" if f.case == 1 else "Case 2 (hidden layer)"
-        out.append(f"  {f.text()}    [{label}]")
-    out.append("")
-    out.append("Gradients: ∂C/∂w = ∂z/∂w · ∂C/∂z, where ∂z/∂w is the input on that edge")
-    out += ["  " + f.text() for f in d.gradients]
-    out.append("")
-    out += describe_values(net, d.check())
-    print("\n".join(out))
+    """The lecture's network as a text document: derivation, numbers, three-way check."""
+    from .documents import render
+    print(render(load(LECTURE_SPEC).backward(), "text"), end="")
     return 0
 
 

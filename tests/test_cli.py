@@ -21,12 +21,14 @@ def test_demo_derives_and_checks_the_lecture_network(run_cli):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "The lecture's forward-pass example"
-    assert "  δ⁽³⁾₁ = σ′(z⁽³⁾₁)·(a⁽³⁾₁ - y₁)    [Case 1 (output layer)]" in lines
-    assert "  δ⁽¹⁾₂ = σ′(z⁽¹⁾₂)·(w⁽²⁾₁₂·δ⁽²⁾₁ + w⁽²⁾₂₂·δ⁽²⁾₂)    [Case 2 (hidden layer)]" in lines
-    assert "  ∂C/∂w⁽²⁾₁₁ = a⁽¹⁾₁·δ⁽²⁾₁" in lines
-    assert "  layer 2 (sigmoid): z = [1.84482, -2.08323]  a = [0.863518, 0.110737]" in lines
-    assert "Cost (mse): C = 0.205379" in lines
-    assert any(line.startswith("three-way check passed: 20 gradients") for line in lines)
+    assert "  z⁽²⁾₁ = w⁽²⁾₁₁·a⁽¹⁾₁ + w⁽²⁾₁₂·a⁽¹⁾₂ + b⁽²⁾₁ = 1.84482" in lines
+    assert "  a⁽³⁾₂ = σ(z⁽³⁾₂) = 0.829124" in lines
+    assert "Case 1: the output layer" in lines and "Case 2: the hidden layers" in lines
+    assert "  δ⁽³⁾₁ = σ′(z⁽³⁾₁)·(a⁽³⁾₁ - y₁) = 0.145868" in lines
+    assert "  δ⁽¹⁾₂ = σ′(z⁽¹⁾₂)·(w⁽²⁾₁₂·δ⁽²⁾₁ + w⁽²⁾₂₂·δ⁽²⁾₂) = -0.00320509" in lines
+    assert "  w⁽²⁾₁₁     ∂C/∂w⁽²⁾₁₁ = a⁽¹⁾₁·δ⁽²⁾₁    0.0534479" in lines
+    assert "  C = 1/2·(a⁽³⁾₁ - y₁)² + 1/2·(a⁽³⁾₂ - y₂)² = 0.205379" in lines
+    assert any(line.startswith("Result: passed, 20 gradients") for line in lines)
 
 
 def test_eval_json(run_cli):
