@@ -83,6 +83,7 @@ _UNICODE = {
     "η": r"\eta", "α": r"\alpha", "β": r"\beta", "λ": r"\lambda",
 }
 _SINGLE = set("+-*/^_()[]{}',=")
+_DIGITS = set("0123456789")   # not str.isdigit, which accepts ² and other digits
 # Spacing and sizing commands carry no meaning in an answer.
 _IGNORED = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\displaystyle",
             r"\textstyle", r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg",
@@ -105,13 +106,13 @@ def tokenize(text: str) -> list[Token]:
         ch = text[i]
         if ch.isspace() or ch in "$~":
             i += 1
-        elif ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             j = i
-            while j < n and text[j].isdigit():
+            while j < n and text[j] in _DIGITS:
                 j += 1
-            if j < n and text[j] == "." and j + 1 < n and text[j + 1].isdigit():
+            if j < n and text[j] == "." and j + 1 < n and text[j + 1] in _DIGITS:
                 j += 1
-                while j < n and text[j].isdigit():
+                while j < n and text[j] in _DIGITS:
                     j += 1
             if j - i > MAX_DIGITS:
                 raise AnswerReadError(f"a number of more than {MAX_DIGITS} digits", i, text)

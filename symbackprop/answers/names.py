@@ -99,7 +99,7 @@ def read_written(tokens: list[Token], i: int, text: str):
             i += 1
         else:
             break
-    if sub is None and base[-1:].isdigit() and not base.startswith("\\"):
+    if sub is None and base[-1:] in "0123456789" and base[-1:] and not base.startswith("\\"):
         stem = base.rstrip("0123456789")
         if stem:
             base, sub = stem, base[len(stem):]
@@ -210,7 +210,7 @@ def classify_superscript(raw):
     primes = compact.replace(r"\prime", "'")
     if primes and set(primes) == {"'"}:
         return "primes", len(primes)
-    if compact.isdigit() and len(compact) <= 4:
+    if re.fullmatch(r"[0-9]{1,4}", compact):
         return "number", int(compact)
     return "power", None
 
