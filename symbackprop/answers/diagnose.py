@@ -60,6 +60,7 @@ class _Builder:
         self.G = target.symbol
         self.candidates: list = []      # (code, explanation, replacements | None, direct | None)
         self.cone = self._cone()
+        self.near = self._near()
 
     def _cone(self) -> list:
         """Defined symbols the target depends on, in definition order."""
@@ -70,8 +71,22 @@ class _Builder:
             if s in seen or s not in defined:
                 continue
             seen.add(s)
-            stack.extend(defined[s].free_symbols)
+            stack.extend(self.ref.uses(s))
         return sorted(seen, key=lambda s: self.ref.order[s])
+
+    def _near(self) -> set:
+        """The layers whose single δ's are mutated one by one: the question's own neuron
+        layer and the next (a mistake deeper down is caught by the network-wide variants)."""
+        net, node = self.net, self.net.nodes[self.target.node]
+        if node.kind == "param":
+            first = min(net.nodes[z].layer for z, _ in net.uses(self.target.node))
+        elif node.kind in ("z", "a"):
+            first = node.layer
+        elif node.kind == "x":
+            first = 1
+        else:
+            first = net.L
+        return {first, first + 1}
 
     def add(self, code, explanation, replacements=None, direct=None):
         self.candidates.append((code, explanation, replacements, direct))
@@ -150,8 +165,9 @@ class _Builder:
                  "is left out (each neuron of the reversed network multiplies by σ′(z))",
                  replacements=everywhere)
         for s, z in deltas:
-            self.add("missing_sigma_prime", f"missing σ′ factor: σ′({_u(z.symbol)}) is left out "
-                     f"of {_u(s)}", replacements={s: everywhere[s]})
+            if z.layer in self.near:
+                self.add("missing_sigma_prime", f"missing σ′ factor: σ′({_u(z.symbol)}) is left "
+                         f"out of {_u(s)}", replacements={s: everywhere[s]})
 
     def _wrong_activation(self):
         deltas = [(s, z) for s, z in self.deltas() if self._primes(self.ref.defined[s])]
@@ -173,6 +189,8 @@ class _Builder:
                 self.add("wrong_activation_derivative", explanation, replacements=repl)
                 if len(repl) > 1:
                     for s, changed in repl.items():
+                        if self.net.nodes[self.ref.node_of_adjoint(s)].layer not in self.near:
+                            continue
                         self.add("wrong_activation_derivative", f"{explanation}, in {_u(s)}",
                                  replacements={s: changed})
 
@@ -236,7 +254,7 @@ class _Builder:
 
     def _missing_terms(self):
         adjoint_symbols = set(self.ref.adjoints.values())
-        sums = [s for s, _ in self.deltas()]
+        sums = [s for s, z in self.deltas() if z.layer in self.near]
         if self.net.nodes[self.target.node].kind in ("x", "a"):
             sums.append(self.G)
         for s in sums:
@@ -323,25 +341,37 @@ def _alternatives(act):
 
 
 def _values(reference, cone, replacements, direct, G):
-    defined = reference.defined
-    free = {s: defined[s].free_symbols for s in cone}
+    """A mistaken formula's value at every point: the direct expression, or the changed
+    definitions and every definition downstream of them, in order."""
+    steps = []
+    if direct is None:
+        changed = set()
+        for s in cone:
+            if s in replacements:
+                steps.append((s, replacements[s]))
+                changed.add(s)
+            elif reference.uses(s) & changed:
+                steps.append((s, reference.defined[s]))
+                changed.add(s)
     out = []
     for point in reference.points:
         try:
             if direct is not None:
                 out.append(evaluate(direct, point.values))
                 continue
-            changed: dict = {}
-            env = ChainMap(changed, point.values)
-            for s in cone:
-                if s in replacements:
-                    changed[s] = evaluate(replacements[s], env)
-                elif free[s] & changed.keys():
-                    changed[s] = evaluate(defined[s], env)
-            out.append(changed.get(G, point.values[G]))
+            new: dict = {}
+            env = ChainMap(new, point.values)
+            for s, expr in steps:
+                new[s] = evaluate(expr, env)
+            out.append(new.get(G, point.values[G]))
         except Undefined:
             out.append(None)
     return out
+
+
+def _key(values) -> tuple:
+    """A coarse fingerprint of a list of values, to find duplicates quickly."""
+    return tuple(None if v is None else float(f"{v:.5g}") for v in values)
 
 
 def _same(xs, ys) -> bool:
@@ -354,10 +384,12 @@ def mistakes(reference, target) -> list[Mistake]:
     if "mistakes" not in target.cache:
         builder = _Builder(reference, target)
         found: list[Mistake] = []
+        seen = {_key(target.values)}
         for code, explanation, replacements, direct in builder.build():
             values = _values(reference, builder.cone, replacements or {}, direct, target.symbol)
-            if _same(values, target.values) or any(_same(values, m.values) for m in found):
+            if _key(values) in seen or _same(values, target.values):
                 continue
+            seen.add(_key(values))
             found.append(Mistake(code, explanation, values))
         target.cache["mistakes"] = found
     return target.cache["mistakes"]

@@ -112,10 +112,17 @@ class Reference:
 
     def node_of_adjoint(self, symbol: sympy.Symbol):
         """The node whose adjoint ``symbol`` is, or None."""
-        for node, adj in self.adjoints.items():
-            if adj == symbol:
-                return node
-        return None
+        if not hasattr(self, "_nodes_of_adjoints"):
+            self._nodes_of_adjoints = {adj: node for node, adj in self.adjoints.items()}
+        return self._nodes_of_adjoints.get(symbol)
+
+    def uses(self, symbol: sympy.Symbol) -> frozenset:
+        """The free symbols of a definition (cached)."""
+        if not hasattr(self, "_free"):
+            self._free = {}
+        if symbol not in self._free:
+            self._free[symbol] = frozenset(self.defined[symbol].free_symbols)
+        return self._free[symbol]
 
     def names(self) -> list[str]:
         """Every name an answer may use, in graph order."""
