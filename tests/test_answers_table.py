@@ -4,7 +4,7 @@ Each case names a network, the node the answer is for, the answer, and either
 ``"equivalent"`` or the diagnosis code the checker must give (``None``: wrong, with no
 named mistake). Networks: the lecture's 2-2-2-2 sigmoid network (examples/lecture.toml),
 the worked example with shared biases (examples/shared_bias.toml), and small networks in
-the lecture, bracket, tanh and ReLU settings.
+the lecture, bracket, tanh, ReLU and softmax (cross-entropy) settings.
 """
 
 from functools import lru_cache
@@ -33,6 +33,8 @@ def network(key):
         return sb.Network([2, 2, 1], activation="tanh")
     if key == "relu":
         return sb.Network([2, 2, 1], activation=["relu", "identity"])
+    if key == "softmax":
+        return sb.Network([2, 3], activation="softmax", cost="cross_entropy")
     raise KeyError(key)
 
 
@@ -206,6 +208,10 @@ CASES = [
     case("relu", "w^{(2)}_{11}", r"\mathrm{ReLU}(z^{(1)}_1) (z^{(2)}_1 - y_1)", OK, "relu-function"),
     case("relu", "w^{(1)}_{11}", r"x_1 w^{(2)}_{11} (a^{(2)}_1 - y_1)", "missing_sigma_prime",
          "relu-missing-step"),
+    case("softmax", "w^{(1)}_{11}", r"x_1 (a^{(1)}_1 - y_1)", OK, "softmax-a-minus-y"),
+    case("softmax", "b^{(1)}_{2}", r"a^{(1)}_2 - y_2", OK, "softmax-bias"),
+    case("softmax", "w^{(1)}_{11}", r"x_1 (y_1 - a^{(1)}_1)", "sign_error", "softmax-sign"),
+    case("softmax", "w^{(1)}_{11}", r"a^{(1)}_1 - y_1", "wrong_input", "softmax-input-missing"),
 ]
 
 

@@ -13,13 +13,16 @@ For one network this module holds, computed once and cached on its derivation:
 
 Random values are rounded to two decimals so that a counterexample reads well; points
 where a ReLU-type input is within 10⁻³ of its kink are redrawn, so that the one-sided
-derivative convention never decides a verdict.
+derivative convention never decides a verdict. The targets of ``cross_entropy`` are drawn
+as a distribution (exact fractions summing to 1), the domain on which the usual answer
+a − y holds.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from fractions import Fraction
 from dataclasses import dataclass, field
 
 import mpmath
@@ -176,6 +179,11 @@ class Reference:
                 else:
                     magnitude = round(rng.uniform(0.1, 1.5), 2)
                     leaves[s] = magnitude if rng.random() < 0.5 else -magnitude
+            if self.net.cost_function.name == "cross_entropy":
+                # the targets of cross-entropy are a distribution: a − y assumes Σ y = 1
+                weights = {s: rng.randint(5, 95) for s in self.net.targets}
+                total = sum(weights.values())
+                leaves.update({s: Fraction(k, total) for s, k in weights.items()})
             values = self._values(leaves)
             if values is not None:
                 points.append(Point(f"random point {len(points) - first + 1}", values, leaves))
