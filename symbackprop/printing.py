@@ -45,6 +45,8 @@ class Latex(LatexPrinter):
         return expr.name
 
     def _print_Mul(self, expr):
+        if not expr.is_Mul:  # SymPy prints a negative power (1/x) through _print_Mul
+            return super()._print_Mul(expr)
         factors = ordered_factors(expr)
         if factors[0] == -1:
             return "- " + self._print(sympy.Mul(*factors[1:], evaluate=False))

@@ -70,3 +70,10 @@ def test_unknown_names_list_the_valid_ones():
         sb.Network([1, 1], cost="hinge")
     with pytest.raises(sb.SpecError, match=r"expected 2 activations \(one per layer 1 … 2\), got 3"):
         sb.Network([1, 1, 1], activation=["relu"] * 3)
+
+
+def test_negative_powers_print_as_fractions():
+    x = sympy.Symbol("x_{1}")
+    assert latex(1 / (x + 1)) == r"\frac{1}{x_{1} + 1}"
+    assert latex(x ** -64) == r"\frac{1}{x_{1}^{64}}"
+    assert latex(-sympy.Symbol(r"\delta_{1}") * x) == r"- x_{1} \delta_{1}"

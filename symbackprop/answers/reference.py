@@ -33,7 +33,7 @@ from ..errors import AnswerError, PointError, SymbackpropError
 from ..naming import Notation
 from ..network import local_partial
 from ..printing import unicode_name
-from .show import latex, text
+from ..printing import latex, text
 
 #: Random points drawn besides the spec's own point.
 RANDOM_POINTS = 24

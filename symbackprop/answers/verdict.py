@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import AnswerError, SpecError
-from .show import latex, text
+from ..printing import latex, text
 from .compare import compare
 from .diagnose import diagnose
 from .lexer import AnswerReadError
