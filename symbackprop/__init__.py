@@ -37,6 +37,6 @@ def render(derivation, format="latex", **options):
     return _render(derivation, format, **options)
 
 
-__all__ = ["Activation", "AnswerError", "Cost", "Derivation", "Formula", "Network", "PointError",
+__all__ = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula", "Network", "PointError",
            "RenderError", "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
            "load", "render", "text", "__version__"]

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SymbackpropError
-from .printing import text, unicode_name
+from .io import read_text
+from .printing import unicode_name
 from .spec import load
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
@@ -152,21 +153,7 @@ def cmd_derive(args) -> int:
 
 def _read_answer_file(path) -> str:
     from .answers.lexer import MAX_LENGTH
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(4 * MAX_LENGTH + 1)
-    except FileNotFoundError:
-        raise SymbackpropError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SymbackpropError(f"{path}: is a directory, expected a file with the answer") from None
-    except OSError as exc:
-        raise SymbackpropError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        if len(raw) > 4 * MAX_LENGTH:
-            raise SymbackpropError(f"{path}: the answer is longer than {MAX_LENGTH} characters") from None
-        raise SymbackpropError(f"{path}: not UTF-8 text") from None
+    return read_text(path, "a file with the answer", limit=4 * MAX_LENGTH).strip()
 
 
 def cmd_check(args) -> int:

@@ -34,3 +34,25 @@ def write_atomic(path, content: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def read_text(path, expected: str, *, limit: int | None = None, error=SymbackpropError) -> str:
+    """A user's file as text (UTF-8, a byte-order mark dropped). Every failure is one
+    ``error`` naming the file: missing, a directory (``expected`` says what was wanted),
+    unreadable, larger than ``limit`` bytes, or not UTF-8."""
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read() if limit is None else handle.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{where}: is a directory, expected {expected}") from None
+    except OSError as exc:
+        raise error(f"{where}: cannot read: {exc.strerror}") from None
+    if limit is not None and len(raw) > limit:
+        raise error(f"{where}: larger than {limit:,} bytes, expected {expected}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{where}: not UTF-8 text (byte {exc.start})") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import costs
 from .errors import SpecError
+from .io import read_text
 from .naming import NOTATIONS, check_name
 from .network import Network, as_number
 
@@ -23,6 +24,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point")
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
+MAX_SPEC_BYTES = 20_000_000
 
 
 def load(source, *, notation: str | None = None) -> Network:
@@ -32,18 +34,7 @@ def load(source, *, notation: str | None = None) -> Network:
         return from_dict(_with_notation(source, notation), "spec")
     path = Path(source)
     where = str(source)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{where}: is a directory, expected a spec file") from None
-    except OSError as exc:
-        raise SpecError(f"{where}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{where}: not UTF-8 text") from None
+    text = read_text(path, "a spec file (.toml or .json)", limit=MAX_SPEC_BYTES, error=SpecError)
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)

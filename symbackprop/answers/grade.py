@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import SymbackpropError
+from ..io import read_text
 from .lexer import AnswerReadError
 from .verdict import Verdict, check_answer
 
@@ -51,20 +51,7 @@ class Graded:
 def read_rows(path) -> list[Row]:
     """The rows of an answers CSV; a file without the columns is an error."""
     where = str(path)
-    try:
-        raw = Path(path).read_bytes()[: MAX_FILE + 1]
-    except FileNotFoundError:
-        raise SymbackpropError(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise SymbackpropError(f"{where}: is a directory, expected a CSV file") from None
-    except OSError as exc:
-        raise SymbackpropError(f"{where}: cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_FILE:
-        raise SymbackpropError(f"{where}: larger than {MAX_FILE // 1_000_000} MB")
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SymbackpropError(f"{where}: not UTF-8 text (byte {exc.start})") from None
+    content = read_text(path, "a CSV file", limit=MAX_FILE)
     return parse_rows(content, where)
 
 
