@@ -13,7 +13,7 @@ from latex2mathml.converter import convert
 
 from ..errors import RenderError
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
 
 STYLE = """body { font-family: Georgia, "Times New Roman", serif; max-width: 58em; margin: 2em auto;
   padding: 0 1em; line-height: 1.5; color: #111; }
@@ -46,6 +46,8 @@ def inline(parts) -> str:
 
 
 def equations(block: Equations) -> str:
+    if not block.rows:
+        return ""
     rows = []
     for row in block.rows:
         first, *rest = row.lines
@@ -73,22 +75,14 @@ def figure(block: Figure) -> str:
             + inline(block.caption) + "</figcaption>\n</figure>")
 
 
+def heading(block: Heading) -> str:
+    level = block.level + 1
+    return "<h%d>%s</h%d>" % (level, html.escape(block.title), level)
+
+
 def body(doc: Document) -> str:
-    out = []
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            level = block.level + 1
-            out.append("<h%d>%s</h%d>" % (level, html.escape(block.title), level))
-        elif isinstance(block, Paragraph):
-            out.append("<p>" + inline(block.parts) + "</p>")
-        elif isinstance(block, Equations):
-            if block.rows:
-                out.append(equations(block))
-        elif isinstance(block, Table):
-            out.append(table(block))
-        elif isinstance(block, Figure):
-            out.append(figure(block))
-    return "\n".join(out) + "\n"
+    return walk(doc, {Heading: heading, Paragraph: lambda block: "<p>" + inline(block.parts) + "</p>",
+                      Equations: equations, Table: table, Figure: figure}, separator="\n")
 
 
 def network_html(net) -> str:

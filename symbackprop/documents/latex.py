@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -62,6 +62,8 @@ def inline(parts) -> str:
 
 
 def equations(block: Equations) -> str:
+    if not block.rows:
+        return ""
     lines = [r"\begin{align*}"]
     rows = []
     for row in block.rows:
@@ -92,22 +94,14 @@ def figure(block: Figure) -> str:
                       + r"\end{minipage}\end{center}"])
 
 
+def heading(block: Heading) -> str:
+    command = "section" if block.level == 1 else "subsection"
+    return "\\%s{%s}" % (command, escape(block.title))
+
+
 def body(doc: Document) -> str:
-    out = []
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            command = "section" if block.level == 1 else "subsection"
-            out.append("\\%s{%s}" % (command, escape(block.title)))
-        elif isinstance(block, Paragraph):
-            out.append(inline(block.parts))
-        elif isinstance(block, Equations):
-            if block.rows:
-                out.append(equations(block))
-        elif isinstance(block, Table):
-            out.append(table(block))
-        elif isinstance(block, Figure):
-            out.append(figure(block))
-    return "\n\n".join(out) + "\n"
+    return walk(doc, {Heading: heading, Paragraph: lambda block: inline(block.parts),
+                      Equations: equations, Table: table, Figure: figure})
 
 
 def render(doc: Document, *, fragment: bool = False) -> str:

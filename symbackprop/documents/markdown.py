@@ -8,7 +8,7 @@ lines, which Markdown passes through unchanged).
 from __future__ import annotations
 
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
 
 _ESCAPE = {"\\": "\\\\", "*": "\\*", "_": "\\_", "`": "\\`", "|": "\\|", "<": "&lt;", "$": "\\$"}
 
@@ -28,6 +28,8 @@ def inline(parts) -> str:
 
 
 def equations(block: Equations) -> str:
+    if not block.rows:
+        return ""
     rows = []
     for row in block.rows:
         first, *rest = row.lines
@@ -54,21 +56,13 @@ def figure(block: Figure) -> str:
     return diagram.svg(block.diagram, title) + "\n\n" + "*" + caption + "*"
 
 
+def heading(block: Heading) -> str:
+    return "#" * (block.level + 1) + " " + escape(block.title)
+
+
 def body(doc: Document) -> str:
-    out = []
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            out.append("#" * (block.level + 1) + " " + escape(block.title))
-        elif isinstance(block, Paragraph):
-            out.append(inline(block.parts))
-        elif isinstance(block, Equations):
-            if block.rows:
-                out.append(equations(block))
-        elif isinstance(block, Table):
-            out.append(table(block))
-        elif isinstance(block, Figure):
-            out.append(figure(block))
-    return "\n\n".join(out) + "\n"
+    return walk(doc, {Heading: heading, Paragraph: lambda block: inline(block.parts),
+                      Equations: equations, Table: table, Figure: figure})
 
 
 def render(doc: Document, *, fragment: bool = False) -> str:

@@ -70,6 +70,13 @@ class Document:
     blocks: tuple
 
 
+def walk(doc: Document, writers: dict, separator: str = "\n\n") -> str:
+    """Every block through the writer for its class, in order (dispatch on the block's
+    class, as SymPy's printers do); a block written as "" is left out."""
+    out = [writers[type(block)](block) for block in doc.blocks]
+    return separator.join(part for part in out if part) + "\n"
+
+
 def cell_parts(cell) -> tuple:
     """A table cell as prose parts."""
     if isinstance(cell, tuple):
@@ -78,4 +85,4 @@ def cell_parts(cell) -> tuple:
 
 
 __all__ = ["Document", "Equations", "Figure", "Heading", "Math", "Paragraph", "Row", "Table",
-           "cell_parts"]
+           "cell_parts", "walk"]

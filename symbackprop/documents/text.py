@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts
+from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
 
 WIDTH = 88
 
@@ -36,21 +36,23 @@ def table(block: Table) -> str:
     return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
 
 
+def heading(block: Heading) -> str:
+    underline = "-" if block.level == 1 else "·"
+    return block.title + "\n" + underline * len(block.title)
+
+
+def equations(block: Equations) -> str:
+    return "\n".join("  %s = %s" % (row.lhs.text, row.text) for row in block.rows)
+
+
+def figure(block: Figure) -> str:
+    return wrap("[diagram in the latex, markdown and html formats] " + inline(block.caption))
+
+
 def render(doc: Document) -> str:
-    out = [doc.title + "\n" + "=" * len(doc.title)]
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            underline = "-" if block.level == 1 else "·"
-            out.append(block.title + "\n" + underline * len(block.title))
-        elif isinstance(block, Paragraph):
-            out.append(wrap(inline(block.parts)))
-        elif isinstance(block, Equations):
-            out.append("\n".join("  %s = %s" % (row.lhs.text, row.text) for row in block.rows))
-        elif isinstance(block, Table):
-            out.append(table(block))
-        elif isinstance(block, Figure):
-            out.append(wrap("[diagram in the latex, markdown and html formats] " + inline(block.caption)))
-    return "\n\n".join(out) + "\n"
+    title = doc.title + "\n" + "=" * len(doc.title) + "\n\n"
+    return title + walk(doc, {Heading: heading, Paragraph: lambda block: wrap(inline(block.parts)),
+                              Equations: equations, Table: table, Figure: figure})
 
 
 __all__ = ["render"]
