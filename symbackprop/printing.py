@@ -128,14 +128,16 @@ class Text(StrPrinter):
     def _print_Mul(self, expr):
         factors = ordered_factors(expr)
         if factors[0] == -1:
-            return "-" + self.parenthesize(sympy.Mul(*factors[1:], evaluate=False), 50)
-        parts = []
-        for f in factors:
-            if f.is_Pow and f.exp == -1:
-                parts.append("/" + self.parenthesize(f.base, 50))
-                continue
-            parts.append(("·" if parts else "") + self.parenthesize(f, 40))
-        return "".join(parts)
+            return "-" + self.parenthesize(sympy.Mul(*factors[1:], evaluate=False), 40)
+        over = [f.base if f.exp == -1 else sympy.Pow(f.base, -f.exp)
+                for f in factors if f.is_Pow and f.exp.is_negative]
+        top = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        text = "·".join(self.parenthesize(f, 40) for f in top) if top else "1"
+        if len(over) == 1:
+            text += "/" + self.parenthesize(over[0], 50)
+        elif over:
+            text += "/(" + "·".join(self.parenthesize(f, 40) for f in over) + ")"
+        return text
 
     def _print_log(self, expr):
         return "ln(%s)" % self._print(expr.args[0])

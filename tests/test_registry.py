@@ -77,3 +77,12 @@ def test_negative_powers_print_as_fractions():
     assert latex(1 / (x + 1)) == r"\frac{1}{x_{1} + 1}"
     assert latex(x ** -64) == r"\frac{1}{x_{1}^{64}}"
     assert latex(-sympy.Symbol(r"\delta_{1}") * x) == r"- x_{1} \delta_{1}"
+
+
+def test_text_writes_quotients():
+    from symbackprop.printing import text
+    a, y = sympy.Symbol("a^{(2)}_{1}"), sympy.Symbol("y_{1}")
+    assert text(-y / a) == "-y₁/a⁽²⁾₁"
+    assert text(1 / a) == "1/a⁽²⁾₁"
+    assert text((1 - y) / (1 - a)) == "(1 - y₁)/(1 - a⁽²⁾₁)"
+    assert text(2 * y / (a * y - 1)) == "2·y₁/(-1 + a⁽²⁾₁·y₁)"
