@@ -13,10 +13,15 @@ once per node and cached: grading many answers to one question costs one compari
 value lists per mistake.
 
 Codes, in the order they are tried: ``sign_error``, ``factor_two``,
-``missing_sigma_prime``, ``wrong_activation_derivative``, ``wrong_input``,
-``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``; two mistakes at
-once are reported as ``code+sign_error`` or ``code+factor_two``; the fallback is
-``constant_factor``.
+``missing_sigma_prime`` (everywhere, in one whole layer — the output layer's is Case 1
+without σ′ — or in one δ), ``wrong_activation_derivative``, ``wrong_input``,
+``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``,
+``softmax_diagonal_only`` (a softmax layer's δ_i = a_i(1 − a_i)·∂C/∂a_i, without the
+cross terms −a_i a_j·∂C/∂a_j); then ``wrong_parameter`` (the answer equals the gradient
+of another parameter: another edge, a bias for a weight …) or, for a z, a, input or
+target, ``wrong_node`` (another node's gradient), read from the values every point
+already holds. Two mistakes at once are reported as ``code+sign_error`` or
+``code+factor_two``; the fallback is ``constant_factor``.
 """
 
 from __future__ import annotations
@@ -150,6 +155,7 @@ class _Builder:
             self._missing_uses()
         self._wrong_layer(node)
         self._output_signs()
+        self._softmax_diagonal()
         return self.candidates
 
     def _primes(self, expr):
@@ -164,6 +170,18 @@ class _Builder:
         self.add("missing_sigma_prime", "missing σ′ factors: every σ′(z) of the backward pass "
                  "is left out (each neuron of the reversed network multiplies by σ′(z))",
                  replacements=everywhere)
+        layers: dict = {}
+        for s, z in deltas:
+            layers.setdefault(z.layer, []).append(s)
+        if len(layers) > 1:
+            for l in sorted(layers, reverse=True):
+                where = ("the output layer" if l == self.net.L else f"layer {l}")
+                case = (" (Case 1 without its factor σ′(z))" if l == self.net.L
+                        else " (Case 2 without its factor σ′(z))")
+                names = ", ".join(_u(s) for s in layers[l])
+                self.add("missing_sigma_prime", f"missing σ′ factors in {where}: σ′(z) is left "
+                         f"out of every δ of layer {l} ({names}){case}",
+                         replacements={s: everywhere[s] for s in layers[l]})
         for s, z in deltas:
             if z.layer in self.near:
                 self.add("missing_sigma_prime", f"missing σ′ factor: σ′({_u(z.symbol)}) is left "
@@ -321,6 +339,25 @@ class _Builder:
                      "derivative has a − y", replacements={s: -self.ref.defined[s]})
 
 
+    def _softmax_diagonal(self):
+        """A softmax layer's δ with only the diagonal of its Jacobian: δ_i = a_i(1 − a_i)
+        ∂C/∂a_i, the −a_i a_j ∂C/∂a_j of every other output j left out (as if softmax were
+        elementwise, like the sigmoid)."""
+        net = self.net
+        repl = {}
+        for s, z in self.deltas():
+            a = net.a(z.layer, z.index[0])
+            if net.nodes[a].activation.name != "softmax" or a not in self.ref.adjoints:
+                continue
+            repl[s] = a * (1 - a) * self.ref.adjoint(a)
+        if repl:
+            names = ", ".join(_u(s) for s in repl)
+            self.add("softmax_diagonal_only", "only the diagonal of the softmax Jacobian: "
+                     f"{names} as a_i(1 − a_i)·∂C/∂a_i, without the terms −a_i a_j·∂C/∂a_j of "
+                     "the other outputs (softmax is not elementwise: every a_j depends on "
+                     "every z_i)", replacements=repl)
+
+
 def _alternatives(act):
     """(label, t ↦ mistaken σ′(t)) for an activation."""
     out = []
@@ -375,8 +412,14 @@ def _key(values) -> tuple:
 
 
 def _same(xs, ys) -> bool:
-    common = [(x, y) for x, y in zip(xs, ys) if x is not None and y is not None]
-    return len(common) >= MIN_POINTS and all(close(x, y) for x, y in common)
+    count = 0
+    for x, y in zip(xs, ys):
+        if x is None or y is None:
+            continue
+        if not close(x, y):
+            return False
+        count += 1
+    return count >= MIN_POINTS
 
 
 def mistakes(reference, target) -> list[Mistake]:
@@ -395,6 +438,41 @@ def mistakes(reference, target) -> list[Mistake]:
     return target.cache["mistakes"]
 
 
+def _gradient_values(reference) -> dict:
+    """node → the values of ∂C/∂node at every point, for every node with an adjoint
+    (read from the points, computed once per network)."""
+    cache = reference.__dict__
+    if "_gradient_values" not in cache:
+        out = {}
+        for node, adj in reference.adjoints.items():
+            if node == reference.net.cost_symbol or adj not in reference.defined:
+                continue
+            out[node] = [p.values[adj] for p in reference.points]
+        cache["_gradient_values"] = out
+    return cache["_gradient_values"]
+
+
+def other_gradients(reference, target) -> list[Mistake]:
+    """The gradients of the other nodes of the target's kind (another parameter, input,
+    z, a or target), as mistakes: ``wrong_parameter`` for a parameter, ``wrong_node``
+    otherwise. Cached on the target."""
+    if "others" not in target.cache:
+        net = reference.net
+        kind = net.nodes[target.node].kind
+        code = "wrong_parameter" if kind == "param" else "wrong_node"
+        found = []
+        for node, values in _gradient_values(reference).items():
+            if node == target.node or net.nodes[node].kind != kind:
+                continue
+            if _same(values, target.values):
+                continue
+            what = "another parameter" if kind == "param" else "another node"
+            found.append(Mistake(code, f"the derivative with respect to {what}: this is "
+                                       f"∂C/∂{_u(node)}, not ∂C/∂{_u(target.node)}", values))
+        target.cache["others"] = found
+    return target.cache["others"]
+
+
 _SCALED = ((-1, "sign_error", "and the sign is wrong"),
            (2, "factor_two", "and off by a factor 2"),
            (0.5, "factor_two", "and off by a factor ½"))
@@ -402,7 +480,7 @@ _SCALED = ((-1, "sign_error", "and the sign is wrong"),
 
 def diagnose(reference, target, answer_values) -> Diagnosis | None:
     """The mistake whose values the answer has, or None."""
-    found = mistakes(reference, target)
+    found = mistakes(reference, target) + other_gradients(reference, target)
     for m in found:
         if _same(answer_values, m.values):
             return Diagnosis(m.code, m.explanation)

@@ -399,16 +399,69 @@ class Vocabulary:
                               "directly; write the chain rule out", position, text)
 
     def activation_for(self, argument):
-        """The activation σ means here: the layer's when applied to a named z, else the
-        network's single elementwise activation, else the logistic sigmoid."""
+        """The activation a generic σ means when applied to ``argument``.
+
+        1. A named z (``z^{(2)}_1``, ``net_{h1}``, the lecture's bare ``z``), or a written-out
+           pre-activation Σ w·a + b that is, after expansion, exactly one neuron's one-step
+           definition of z: that neuron's layer activation (when it is elementwise).
+        2. Otherwise, the network's single elementwise activation, if it has only one.
+        3. Otherwise (mixed activations and an argument that is no neuron's z: ambiguous),
+           the activation of the neuron the answer is about (the one ``--wrt`` feeds),
+           when that is elementwise: the σ′(z) of ∂C/∂z = σ′(z)·Σ w δ is that neuron's.
+        4. Otherwise the logistic sigmoid, which is what σ means by itself.
+        """
         from .. import activations
         net = self.net
-        node = net.nodes.get(argument) if isinstance(argument, sympy.Symbol) else None
-        if node is not None and node.kind == "z":
+        z = self._neuron_of(argument)
+        if z is not None:
+            node = net.nodes[z]
             act = net.nodes[net.a(node.layer, node.index[0])].activation
             if act.elementwise:
                 return act
         distinct = {a.name: a for a in net.activations if a.elementwise}
         if len(distinct) == 1 and len({a.describe() for a in net.activations if a.elementwise}) == 1:
             return next(iter(distinct.values()))
+        if self.neuron is not None:
+            node = net.nodes[self.neuron]
+            act = net.nodes[net.a(node.layer, node.index[0])].activation
+            if act.elementwise:
+                return act
         return activations.get("sigmoid")
+
+    def _neuron_of(self, argument):
+        """The z symbol ``argument`` stands for (a z itself, or Σ w·a + b written out), or
+        None."""
+        node = self.net.nodes.get(argument) if isinstance(argument, sympy.Symbol) else None
+        if node is not None:
+            return argument if node.kind == "z" else None
+        if isinstance(argument, sympy.Symbol) or not isinstance(argument, sympy.Expr) \
+                or argument.is_Number:
+            return None
+        forms = self._z_forms()
+        try:
+            key = sympy.expand(argument)
+        except Exception:       # pragma: no cover - expand of a readable answer
+            return None
+        return forms.get(key)
+
+    def _z_forms(self):
+        """expanded one-step definition of z → z symbol (None where two neurons of
+        different activations share a definition); cached on the reference."""
+        cache = self.reference.__dict__
+        if "_z_forms" not in cache:
+            forms: dict = {}
+            net = self.net
+            for sym, node in net.nodes.items():
+                if node.kind != "z" or node.expr is None:
+                    continue
+                key = sympy.expand(node.expr)
+                if key in forms and forms[key] is not None:
+                    other = net.nodes[forms[key]]
+                    same = (net.nodes[net.a(other.layer, other.index[0])].activation.describe()
+                            == net.nodes[net.a(node.layer, node.index[0])].activation.describe())
+                    if not same:
+                        forms[key] = None
+                    continue
+                forms[key] = sym
+            cache["_z_forms"] = forms
+        return cache["_z_forms"]

@@ -13,9 +13,12 @@ For one network this module holds, computed once and cached on its derivation:
 
 Random values are rounded to two decimals so that a counterexample reads well; points
 where a ReLU-type input is within 10⁻³ of its kink are redrawn, so that the one-sided
-derivative convention never decides a verdict. The targets of ``cross_entropy`` are drawn
-as a distribution (exact fractions summing to 1), the domain on which the usual answer
-a − y holds.
+derivative convention never decides a verdict. The targets of ``cross_entropy`` with a
+**softmax** output layer are drawn as a distribution (exact fractions summing to 1), the
+domain on which the usual answer a − y holds; with any other output layer (sigmoid,
+tanh …) cross-entropy's targets are drawn independently like every other leaf, since no
+identity there needs Σ y = 1 and assuming it would accept wrong answers such as
+−(1 − y₂)(1 − a₁) for −y₁(1 − a₁).
 """
 
 from __future__ import annotations
@@ -169,6 +172,8 @@ class Reference:
         rng = random.Random(SEED)
         kinds = {s: self.net.nodes[s].kind for s in self.leaves}
         first = len(points)
+        softmax_ce = (self.net.cost_function.name == "cross_entropy"
+                      and self.net.activations[-1].name == "softmax")
         attempts, wanted = 0, first + RANDOM_POINTS
         while len(points) < wanted and attempts < 20 * RANDOM_POINTS:
             attempts += 1
@@ -179,8 +184,9 @@ class Reference:
                 else:
                     magnitude = round(rng.uniform(0.1, 1.5), 2)
                     leaves[s] = magnitude if rng.random() < 0.5 else -magnitude
-            if self.net.cost_function.name == "cross_entropy":
-                # the targets of cross-entropy are a distribution: a − y assumes Σ y = 1
+            if softmax_ce:
+                # softmax + cross-entropy: a − y assumes Σ y = 1, so the targets are a
+                # distribution; with any other output layer they stay independent
                 weights = {s: rng.randint(5, 95) for s in self.net.targets}
                 total = sum(weights.values())
                 leaves.update({s: Fraction(k, total) for s, k in weights.items()})
