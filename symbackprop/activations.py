@@ -46,6 +46,9 @@ class Step(sympy.Function):
 
     nargs = 1
 
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
     @classmethod
     def eval(cls, t):
         if t.is_Number:
@@ -76,6 +79,9 @@ class ActivationFunction(sympy.Function):
     nargs = 1
     activation: "Activation"
 
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
     @classmethod
     def eval(cls, t):
         if cls.activation.is_identity:
@@ -98,6 +104,9 @@ class ActivationPrime(sympy.Function):
 
     nargs = 1
     activation: "Activation"
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
 
     @classmethod
     def eval(cls, t):
@@ -214,8 +223,7 @@ def _sigmoid(t):
 
 
 def _sigmoid_prime(t):
-    s = _sigmoid(t)
-    return s * (1.0 - s)
+    return _sigmoid(t) * _sigmoid(-t)  # σ(t)(1 − σ(t)) without cancellation in 1 − σ(t)
 
 
 def _softplus(t):
@@ -224,7 +232,7 @@ def _softplus(t):
 
 def _silu_prime(t):
     s = _sigmoid(t)
-    return s * (1.0 + t * (1.0 - s))
+    return s * (1.0 + t * _sigmoid(-t))
 
 
 def _mp_sigmoid(t):
@@ -232,8 +240,7 @@ def _mp_sigmoid(t):
 
 
 def _mp_sigmoid_prime(t):
-    s = _mp_sigmoid(t)
-    return s * (1 - s)
+    return _mp_sigmoid(t) * _mp_sigmoid(-t)
 
 
 def _relu(t):
@@ -340,6 +347,9 @@ register("silu", _cached(lambda: Activation(
 class Softmax(sympy.Function):
     """softmax_j(z_1, …, z_n) = e^{z_j} / Σ_i e^{z_i}; args are (j, z_1, …, z_n), j 1-based."""
 
+    def _eval_is_real(self):
+        return all(z.is_real for z in self.args[1:]) or None
+
     @classmethod
     def eval(cls, j, *zs):
         if not zs or not (j.is_Integer and 1 <= j <= len(zs)):
@@ -383,9 +393,38 @@ _SOFTMAX.func = Softmax
 register("softmax", lambda: _SOFTMAX)
 
 
+class LogSigmoid(sympy.Function):
+    """ln σ(t), for numbers only: cost code uses it where ln a with a = σ(z) would lose
+    every digit once σ saturates (ln(1 − σ(40)) in floats is ln 0)."""
+
+    nargs = 1
+
+
+class LogSoftmax(sympy.Function):
+    """ln softmax_j(z_1, …, z_n), for numbers only (see :class:`LogSigmoid`)."""
+
+
+def _log_sigmoid(t):
+    return -math.log1p(math.exp(-t)) if t >= 0 else t - math.log1p(math.exp(t))
+
+
+def _mp_log_sigmoid(t):
+    return -mpmath.log1p(mpmath.exp(-t)) if t >= 0 else t - mpmath.log1p(mpmath.exp(t))
+
+
+def _log_softmax_float(j, *zs):
+    m = max(zs)
+    return zs[int(j) - 1] - m - math.log(math.fsum(math.exp(z - m) for z in zs))
+
+
+def _log_softmax_mp(j, *zs):
+    m = max(zs)
+    return zs[int(j) - 1] - m - mpmath.log(mpmath.fsum(mpmath.exp(z - m) for z in zs))
+
+
 NUMERIC_HELPERS = {
-    "float": {"Step": _step},
-    "mp": {"Step": _step},
+    "float": {"Step": _step, "LogSigmoid": _log_sigmoid, "LogSoftmax": _log_softmax_float},
+    "mp": {"Step": _step, "LogSigmoid": _mp_log_sigmoid, "LogSoftmax": _log_softmax_mp},
     "exact": {"Step": _step_exact},
 }
 

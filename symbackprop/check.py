@@ -13,11 +13,16 @@ Every gradient ∂C/∂p (parameters and inputs) is computed by three independen
     (:func:`numeric.finite_differences`): no float round-off.
 
 A gradient passes when |a − c| ≤ atol + rtol·|c| and, where (b) was computed,
-|a − b| ≤ atol + rtol·|b| (defaults ``rtol = 1e-6``, ``atol = 1e-9``). A ReLU or leaky
-ReLU input exactly at its kink (|z| < 10⁻³⁰) makes the cost non-differentiable there: the
-parameters upstream of that neuron are reported as such, their finite difference is not
-used, and they do not fail the check (the recursion and the symbolic route use the same
-one-sided convention, ReLU′(0) = 0, and are still compared).
+|a − b| ≤ atol + rtol·|b| (defaults ``rtol = 1e-6``, ``atol = 1e-9``).
+
+A ReLU or leaky ReLU input at its kink makes the cost non-differentiable there. "At"
+means within float rounding of it: |z| ≤ 10⁻¹²·(Σ|w·a| + |b|) + 10⁻¹⁵, so that decimal
+inputs whose exact sum is 0 (0.2 + 0.5 − 0.09 − 0.61) count, and so does a z closer to
+the kink than the finite-difference step can resolve. The parameters and inputs upstream
+of such a neuron are reported as at a non-differentiable point: their finite difference
+is not computed, and they neither fail the check nor enter its maximum errors (their
+recursion and symbolic values are still shown: both use ReLU′(0) = 0, but float rounding
+may put z on either side).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import mpmath
 import sympy
 
 from . import numeric
+from .costs import real_diff
 from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-6
@@ -36,7 +42,8 @@ ATOL = 1e-9
 SYMBOLIC_LIMIT = 5_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
-KINK = mpmath.mpf("1e-30")
+KINK_RELATIVE = mpmath.mpf("1e-12")
+KINK_ABSOLUTE = mpmath.mpf("1e-15")
 
 
 @dataclass
@@ -135,14 +142,24 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
     for start, params in sorted(by_start.items()):
         cost = cost_from(net, start)
         leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
-        derivs = [sympy.diff(cost, p) for p in params]
+        derivs = [real_diff(cost, p) for p in params]
+        if system != "exact":
+            derivs = [numeric.stable(d) for d in derivs]
         shared, reduced = sympy.cse(derivs, symbols=sympy.numbered_symbols("s", cls=sympy.Dummy))
         grads = [sympy.Dummy("g%d" % i) for i in range(len(params))]
         prog = Program(net, list(shared) + list(zip(grads, reduced)), leaves, grads, system)
-        args = {s: to_system(values[s] if s in values else forward[s], system) for s in leaves}
-        result = prog(args)
-        out.update({p: result[g] for p, g in zip(params, grads)})
+        with mpmath.workdps(30):
+            args = {s: to_system(values[s] if s in values else forward[s], system) for s in leaves}
+            result = prog(args)
+        convert = float if system == "mp" else (lambda v: v)
+        out.update({p: convert(result[g]) for p, g in zip(params, grads)})
     return out
+
+
+def _at_kink(node, forward) -> bool:
+    """z within float rounding of 0 (see the module docstring)."""
+    scale = mpmath.fsum(abs(forward[w] * forward[a]) for w, a in node.terms) + abs(forward[node.bias])
+    return abs(forward[node.symbol]) <= KINK_RELATIVE * scale + KINK_ABSOLUTE
 
 
 def _upstream(net, kinks) -> set:
@@ -171,7 +188,7 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
 
     kinks = [node.symbol for node in net.nodes.values()
              if node.kind == "z" and net.activations[node.layer - 1].name in ("relu", "leaky_relu")
-             and abs(forward[node.symbol]) < KINK]
+             and _at_kink(node, forward)]
     upstream = _upstream(net, kinks)
 
     wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "x")]
@@ -183,7 +200,9 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
         chosen = eligible
     else:
         chosen = sorted(random.Random(seed).sample(eligible, sample), key=wrt.index)
-    system = "exact" if recursion.exact else "float"
+    # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
+    # softmax values that underflow in floats at large |z|.
+    system = "exact" if recursion.exact else "mp"
     # The layer before a parameter enters route (b) as numbers: exact ones from the
     # forward pass when the point is exact, else the 50-digit forward pass.
     symbolic = symbolic_gradients(derivation, values, recursion.numbers if recursion.exact else forward,
@@ -210,8 +229,11 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
             err_abs, err_rel = _error(a, ref)
             ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
             worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
-        note_row = "non-differentiable point (ReLU kink downstream)" if p in upstream else None
-        rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, ok, note_row))
+        if p in upstream:
+            rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, True,
+                            "non-differentiable point (ReLU kink downstream)"))
+            continue
+        rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, ok))
         max_abs, max_rel = max(max_abs, worst_abs), max(max_rel, worst_rel)
     return CheckReport(rows, all(r.ok for r in rows), max_abs, max_rel, rtol, atol,
                        recursion.exact, note, [k.name for k in kinks], recursion)

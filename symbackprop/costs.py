@@ -43,7 +43,7 @@ class Cost:
         """
         if self.partial_rule is not None:
             return self.partial_rule(a, y)
-        return sympy.factor_terms(sympy.diff(cost, a))
+        return sympy.factor_terms(real_diff(cost, a))
 
     @classmethod
     def custom(cls, name: str, fn: Callable, latex: str | None = None) -> "Cost":
@@ -56,6 +56,14 @@ class Cost:
             raise SpecError(f"custom cost {name!r}: calling it on symbols failed: {exc}") from None
         rational = all(p.exp.is_Integer for p in expr.atoms(sympy.Pow)) and not expr.atoms(sympy.Function)
         return cls(name, fn, latex or r"C = \operatorname{%s}(a, y)" % name, rational=rational)
+
+
+def real_diff(expr: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
+    """``sympy.diff`` with every symbol taken as real, then renamed back: network values
+    are real, and without that |a − y| differentiates into re(·) and im(·) parts."""
+    real = {s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols if not s.is_real}
+    back = {r: s for s, r in real.items()}
+    return sympy.diff(expr.xreplace(real), real.get(wrt, wrt)).xreplace(back)
 
 
 REGISTRY: dict[str, Cost] = {}

@@ -22,7 +22,7 @@ import sympy
 from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
 from . import activations as _activations
-from .errors import PointError, SpecError
+from .errors import PointError, SpecError, SymbackpropError
 from .network import as_number
 
 SYSTEMS = ("float", "mp", "exact")
@@ -88,13 +88,77 @@ class Program:
         self.leaves = tuple(leaves)
         self.outputs = tuple(outputs)
         self.system = system
-        self._fn = sympy.lambdify([plain[s] for s in leaves], outs, modules=modules,
-                                  printer=printer, cse=lambda exprs: (body, exprs),
-                                  dummify=False, docstring_limit=0)
+        try:
+            self._fn = sympy.lambdify([plain[s] for s in leaves], outs, modules=modules,
+                                      printer=printer, cse=lambda exprs: (body, exprs),
+                                      dummify=False, docstring_limit=0)
+        except NotImplementedError as exc:  # a custom function SymPy cannot write as code
+            raise SymbackpropError(f"cannot compile the formulas to {system} code: {exc}") from None
 
     def __call__(self, values: dict) -> dict:
         args = [values[s] for s in self.leaves]
-        return dict(zip(self.outputs, self._fn(*args)))
+        try:
+            return dict(zip(self.outputs, self._fn(*args)))
+        except NameError as exc:
+            raise SymbackpropError(f"cannot evaluate the formulas: {exc} (a custom function "
+                                   "without a numeric implementation)") from None
+        except (OverflowError, ValueError, ZeroDivisionError) as exc:
+            raise PointError(f"the network cannot be evaluated at this point: {exc}") from None
+
+
+_SIGMOID = _activations.get("sigmoid")
+
+
+def _complement(expr):
+    """u when ``expr`` is 1 − σ(u), else None."""
+    if expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args:
+        other = expr.args[0] if expr.args[1] == 1 else expr.args[1]
+        if other.is_Mul and len(other.args) == 2 and other.args[0] == -1 \
+                and isinstance(other.args[1], _SIGMOID.func):
+            return other.args[1].args[0]
+    return None
+
+
+def _stable_node(expr):
+    if isinstance(expr, sympy.log):
+        inner = expr.args[0]
+        if isinstance(inner, _SIGMOID.func):
+            return _activations.LogSigmoid(inner.args[0])
+        if isinstance(inner, _activations.Softmax):
+            return _activations.LogSoftmax(*inner.args)
+        return expr
+    u = _complement(expr)
+    return _SIGMOID.func(-u) if u is not None else expr
+
+
+def stable(expr):
+    """The same value, written for numbers that saturate: ln σ(u) → LogSigmoid(u),
+    1 − σ(u) → σ(−u), ln(1 − σ(u)) → LogSigmoid(−u), ln softmax → LogSoftmax."""
+    return expr.replace(lambda e: isinstance(e, (sympy.log, sympy.Add)), _stable_node)
+
+
+def stable_definitions(net, defs) -> list:
+    """Definitions for compiled code. Where the output layer is sigmoid or softmax, the
+    cost and the output δ are written in the pre-activations (a = σ(z) inlined, σ′(z) as
+    σ(z)σ(−z), the δ expanded so that σ(z)/σ(z) cancels), then made :func:`stable`:
+    binary cross-entropy then stays finite and exact to the last digit at |z| = 40, where
+    ln(1 − a) in floats is ln 0."""
+    out_act = net.activations[-1]
+    if out_act.name not in ("sigmoid", "softmax"):
+        return list(defs)
+    inline = {a: net.nodes[a].expr for a in net.outputs}
+    out_deltas = {net.delta(net.L, j) for j in range(1, net.sizes[-1] + 1)}
+    result = []
+    for symbol, expr in defs:
+        if symbol == net.cost_symbol:
+            expr = stable(expr.xreplace(inline))
+        elif symbol in out_deltas:
+            expr = expr.xreplace(inline)
+            expr = expr.xreplace({p: _SIGMOID.func(p.args[0]) * _SIGMOID.func(-p.args[0])
+                                  for p in expr.atoms(_SIGMOID.prime)})
+            expr = stable(sympy.expand(stable(expr)))
+        result.append((symbol, expr))
+    return result
 
 
 def leaves(net) -> tuple:
@@ -111,7 +175,8 @@ def program(derivation, system: str, upto=None) -> Program:
         if upto is not None:
             defs = defs[: [s for s, _ in defs].index(upto) + 1]
         net = derivation.network
-        cache[key] = Program(net, defs, leaves(net), [s for s, _ in defs], system)
+        body = defs if system == "exact" else stable_definitions(net, defs)
+        cache[key] = Program(net, body, leaves(net), [s for s, _ in defs], system)
     return cache[key]
 
 
@@ -208,10 +273,7 @@ def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
                          "(identity, relu, leaky_relu) and a polynomial cost (mse, sse)")
     system = "exact" if (possible if exact is None else exact) else "float"
     args = {s: to_system(v, system) for s, v in values.items()}
-    try:
-        numbers = program(derivation, system)(args)
-    except (OverflowError, ValueError, ZeroDivisionError) as exc:
-        raise PointError(f"the network cannot be evaluated at this point: {exc}") from None
+    numbers = program(derivation, system)(args)
     numbers.update(args)
     return Values(net, numbers, system == "exact")
 
@@ -235,6 +297,7 @@ def tail(derivation, start: int) -> Program:
         net = derivation.network
         defs = [(f.symbol, f.expr) for f in derivation.formulas
                 if (f.kind in ("z", "a") and f.layer >= start) or f.kind == "C"]
+        defs = stable_definitions(net, defs)
         defined = {s for s, _ in defs}
         free = set().union(*(e.free_symbols for _, e in defs)) - defined
         leaves_ = sorted(free, key=sympy.default_sort_key)
