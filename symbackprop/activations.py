@@ -316,6 +316,7 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
 
 
 register("leaky_relu", _cached(_leaky_relu))
+OPTIONS = {"leaky_relu": ("alpha",)}
 
 register("identity", _cached(lambda: Activation(
     "identity", r"\operatorname{id}",
@@ -436,13 +437,17 @@ def get(spec) -> Activation:
     options = {}
     if isinstance(spec, dict):
         options = {k: v for k, v in spec.items() if k != "name"}
-        spec = spec.get("name")
+        if "name" not in spec:
+            raise SpecError("an activation table needs a name, e.g. {name = \"leaky_relu\", alpha = 0.1}")
+        spec = spec["name"]
     if not isinstance(spec, str) or spec not in REGISTRY:
-        raise SpecError(f"unknown activation {spec!r}; expected one of: {', '.join(sorted(REGISTRY))}")
-    try:
-        return REGISTRY[spec](**options)
-    except TypeError:
-        raise SpecError(f"activation {spec!r} takes no option(s) {', '.join(sorted(options))}") from None
+        shown = repr(spec) if len(repr(spec)) <= 40 else repr(spec)[:37] + "..."
+        raise SpecError(f"unknown activation {shown}; expected one of: {', '.join(sorted(REGISTRY))}")
+    unknown = sorted(set(options) - set(OPTIONS.get(spec, ())))
+    if unknown:
+        takes = ", ".join(OPTIONS.get(spec, ())) or "none"
+        raise SpecError(f"activation {spec!r} has no option {unknown[0]!r} (its options: {takes})")
+    return REGISTRY[spec](**options)
 
 
 def names() -> list[str]:

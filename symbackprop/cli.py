@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import SymbackpropError
+from .errors import PointError, SymbackpropError
 from .io import read_text
 from .printing import unicode_name
 from .spec import load
@@ -69,9 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return args.run(args)
+        if getattr(args, "output", None) == "":
+            raise SymbackpropError("the output path is empty")
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
     except SymbackpropError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # standard output closed or full
+        print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        try:
+            sys.stdout = open(os.devnull, "w")  # nothing more to flush at exit
+        except OSError:
+            pass
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -129,7 +141,10 @@ def eval_json(net, report) -> dict:
 
 def cmd_eval(args) -> int:
     net = load(args.spec)
-    report = net.backward().check()
+    try:
+        report = net.backward().check()
+    except PointError as exc:
+        raise PointError(f"{args.spec}: {exc}") from None
     if args.json:
         print(json.dumps(eval_json(net, report), indent=1, ensure_ascii=False))
     else:
@@ -144,7 +159,7 @@ def cmd_derive(args) -> int:
     from .io import write_atomic
     net = load(args.spec, notation=args.notation)
     document = render(net.backward(), args.format, fragment=args.fragment, closed=args.closed)
-    if args.output:
+    if args.output is not None:
         write_atomic(args.output, document)
     else:
         sys.stdout.write(document)
@@ -177,13 +192,13 @@ def cmd_check(args) -> int:
 def cmd_grade(args) -> int:
     """Exit 0 once every row is graded (wrong answers and bad rows are in the report)."""
     from .answers import grade, report
-    fmt = report.format_for(args.output) if args.output else "csv"
+    fmt = report.format_for(args.output) if args.output is not None else "csv"
     net = load(args.spec)
     rows = grade.read_rows(args.answers)
     progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
     results = grade.grade(net, rows, progress=progress)
     content = report.render(results, fmt, title=net.title)
-    if not args.output:
+    if args.output is None:
         sys.stdout.write(content)
         return 0
     from .io import write_atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,30 +11,56 @@ from .errors import SymbackpropError
 
 
 def write_atomic(path, content: str | bytes) -> None:
-    """Write ``content`` to ``path``; on any failure the target is left as it was."""
-    target = Path(path)
+    """Write ``content`` to ``path``; on any failure the target is left as it was.
+
+    A regular file (or a new one) is written to a temporary file beside it and renamed
+    over it, keeping an existing file's permissions (a new file gets 0666 less the
+    umask). A symbolic link is followed to its target. Anything else that exists
+    (a device such as /dev/null, a FIFO) is written in place, never replaced.
+    """
+    if str(path) == "":
+        raise SymbackpropError("the output path is empty")
+    target = Path(os.path.realpath(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        info = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise SymbackpropError(f"{path}: is a directory, expected a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        try:
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
+        return
+    mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        if isinstance(exc, OSError):
+            raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def read_text(path, expected: str, *, limit: int | None = None, error=SymbackpropError) -> str:

@@ -24,20 +24,30 @@ from .errors import SpecError
 NOTATIONS = ("layered", "bracket", "lecture")
 
 _NAME = re.compile(r"^[A-Za-z\\][A-Za-z0-9_^{}()\[\],'\\.]*$")
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+          "pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
+          "Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
+#: The LaTeX commands a name may use: Greek letters and accents, nothing that acts.
+COMMANDS = frozenset(_GREEK + "hat bar tilde vec dot ddot check breve mathrm mathbf mathit mathsf ell prime".split())
 
 
 def check_name(name, where: str) -> str:
     """A user-given symbol name: a short LaTeX-like word with balanced braces."""
     if not isinstance(name, str) or not _NAME.match(name) or len(name) > 64:
-        raise SpecError(f"{where}: {name!r} is not a valid symbol name "
+        raise SpecError(f"{where}: '{name}' is not a valid symbol name "
                         "(letters, digits, _ ^ { } ( ) [ ] , ' and LaTeX commands; no spaces)")
+    unknown = sorted(set(re.findall(r"\\([A-Za-z]+)", name)) - COMMANDS)
+    if unknown or re.search(r"\\[^A-Za-z]", name):
+        bad = "\\" + unknown[0] if unknown else "a backslash not followed by a letter"
+        raise SpecError(f"{where}: '{name}' uses {bad}; a name may use only Greek letters and the "
+                        "accents \\hat, \\bar, \\tilde, \\vec, \\dot and \\mathrm-style fonts")
     depth = 0
     for ch in name:
         depth += {"{": 1, "}": -1}.get(ch, 0)
         if depth < 0:
             break
     if depth != 0:
-        raise SpecError(f"{where}: {name!r} has unbalanced braces")
+        raise SpecError(f"{where}: '{name}' has unbalanced braces")
     return name
 
 

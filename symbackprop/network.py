@@ -66,6 +66,11 @@ class Network:
         for i, n in enumerate(sizes):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise SpecError(f"layer {i} width must be a positive integer, got {n!r}")
+            if n > MAX_WIDTH:
+                raise SpecError(f"layer {i} width {n} is above the limit of {MAX_WIDTH:,} units")
+        weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+        if weights > MAX_WEIGHTS:
+            raise SpecError(f"the network has {weights:,} weights, above the limit of {MAX_WEIGHTS:,}")
         self.sizes = tuple(sizes)
         self.L = len(sizes) - 1
         self.title = title
@@ -95,11 +100,19 @@ class Network:
     # --- construction --------------------------------------------------------------
 
     def _symbol(self, name: str, kind: str) -> sympy.Symbol:
-        group = "param" if kind == "param" else kind
-        seen = self._kinds.get(name)
-        if seen is not None and seen != group:
-            raise SpecError(f"the name {name!r} is used for both a {seen} and a {group}")
-        self._kinds[name] = group
+        """The symbol of a name; one name, one kind of node. Names that differ only in
+        braces (x_1, x_{1}) are the same name to a reader, so they may not mean two things."""
+        key = _loose(name)
+        if key in RESERVED:
+            raise SpecError(f"the name '{name}' is reserved for {RESERVED[key]}")
+        seen = self._kinds.get(key)
+        if seen is not None:
+            seen_kind, seen_name = seen
+            if seen_name != name:
+                raise SpecError(f"the names '{seen_name}' and '{name}' are the same symbol written two ways")
+            if seen_kind != kind:
+                raise SpecError(f"the name '{name}' is used for both {_article(seen_kind)} and {_article(kind)}")
+        self._kinds[key] = (kind, name)
         return sympy.Symbol(name)
 
     def _add(self, node: Node) -> Node:
@@ -127,10 +140,10 @@ class Network:
             for j in range(1, self.sizes[l] + 1):
                 terms = []
                 for k in range(1, self.sizes[l - 1] + 1):
-                    w = self._add(Node(self._symbol(n.w(l, j, k), "param"), "param", l, (j, k))).symbol
+                    w = self._add(Node(self._symbol(n.w(l, j, k), "parameter"), "param", l, (j, k))).symbol
                     self._w[l, j, k] = w
                     terms.append((w, prev[k - 1]))
-                b = self._add(Node(self._symbol(n.b(l, j), "param"), "param", l, (j,))).symbol
+                b = self._add(Node(self._symbol(n.b(l, j), "parameter"), "param", l, (j,))).symbol
                 self._b[l, j] = b
                 z = self._symbol(n.z(l, j), "pre-activation")
                 expr = sympy.Add(*[product(w, a) for w, a in terms], b)
@@ -141,7 +154,7 @@ class Network:
                 partials[b] = partials[b] + 1 if b in partials else sympy.S.One
                 self._add(Node(z, "z", l, (j,), expr, tuple(terms), b, partials=partials))
                 self._z[l, j] = z
-                self._delta[l, j] = sympy.Symbol(n.delta(l, j))
+                self._delta[l, j] = self._symbol(n.delta(l, j), "∂C/∂z symbol")
                 zs.append(z)
                 for w, a_in in terms:
                     self._param_uses.setdefault(w, []).append((z, a_in))
@@ -156,8 +169,6 @@ class Network:
             prev = layer_a
         self.cost = self.cost_function(prev, self._y)
         self.cost_symbol = sympy.Symbol("C")
-        if self.cost_symbol in self.nodes or "C" in self._kinds:
-            raise SpecError("the name 'C' is reserved for the cost")
         self._add(Node(self.cost_symbol, "C", None, (), self.cost))
         for node in self.nodes.values():
             if node.expr is None:
@@ -281,6 +292,15 @@ def product(u, v):
     return u * v
 
 
+MAX_WIDTH = 10_000
+MAX_WEIGHTS = 250_000
+RESERVED = {"C": "the cost", "e": "Euler's number"}
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def _loose(name: str) -> str:
     """A name with its braces and spaces removed: ``w_{5}`` and ``w_5`` meet."""
     return "".join(ch for ch in name if ch not in "{} ")
@@ -324,23 +344,32 @@ def as_number(value, where: str):
     """A user's number as Fraction (exact: int, 'p/q') or float; anything else is an error."""
     if isinstance(value, bool):
         raise SpecError(f"{where}: expected a number, got {value!r}")
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, Fraction):
-        return value
+    if isinstance(value, (int, Fraction)):
+        return _in_range(Fraction(value), where)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise SpecError(f"{where}: expected a finite number, got {value!r}")
         return value
     if isinstance(value, sympy.Rational):
-        return Fraction(int(value.p), int(value.q))
+        return _in_range(Fraction(int(value.p), int(value.q)), where)
     if isinstance(value, sympy.Float):
         return float(value)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            pass
-    raise SpecError(f"{where}: expected a number, got {value!r}")
+        if len(text) <= 100:
+            try:
+                return _in_range(Fraction(text), where)
+            except (ValueError, ZeroDivisionError):
+                pass
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise SpecError(f"{where}: expected a number, got {shown}")
+
+
+def _in_range(value: Fraction, where: str) -> Fraction:
+    """Exact values must still fit a float: every route but the exact one uses floats."""
+    try:
+        float(value)
+    except OverflowError:
+        raise SpecError(f"{where}: number too large (at most about 1.8e308)") from None
+    return value
 

@@ -103,7 +103,8 @@ class Program:
             raise SymbackpropError(f"cannot evaluate the formulas: {exc} (a custom function "
                                    "without a numeric implementation)") from None
         except (OverflowError, ValueError, ZeroDivisionError) as exc:
-            raise PointError(f"the network cannot be evaluated at this point: {exc}") from None
+            reason = exc.args[-1] if exc.args else type(exc).__name__
+            raise PointError(f"the network cannot be evaluated at this point: {reason}") from None
 
 
 _SIGMOID = _activations.get("sigmoid")

@@ -40,11 +40,15 @@ def load(source, *, notation: str | None = None) -> Network:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, [[[…]]] nested too deep
+            raise SpecError(f"{where}: invalid JSON: {_reason(exc)}") from None
     else:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"{where}: invalid TOML: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise SpecError(f"{where}: invalid TOML: {_reason(exc)}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{where}: expected a table (object) at the top level")
     return from_dict(_with_notation(data, notation), where)
@@ -52,6 +56,12 @@ def load(source, *, notation: str | None = None) -> Network:
 
 def _with_notation(data: dict, notation: str | None) -> dict:
     return data if notation is None else {**data, "notation": notation}
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
 
 
 def _fail(where: str, field: str, message: str):
@@ -75,7 +85,7 @@ def _names(where, field, value, n) -> list:
         _fail(where, field, f"expected a list of {n} names, got {value!r}")
     if len(value) != n:
         _fail(where, field, f"expected {n} names, got {len(value)}")
-    return [check_name(v, f"{where}: {field}[{i}]") for i, v in enumerate(value)]
+    return [check_name(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
 
 
 def _vector(where, field, value, n) -> list:
@@ -83,7 +93,7 @@ def _vector(where, field, value, n) -> list:
         _fail(where, field, f"expected a list of {n} numbers, got {value!r}")
     if len(value) != n:
         _fail(where, field, f"expected {n} numbers, got {len(value)}")
-    return [as_number(v, f"{where}: {field}[{i}]") for i, v in enumerate(value)]
+    return [as_number(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
 
 
 def _matrix(where, field, value, rows, cols, item) -> list:
@@ -92,11 +102,11 @@ def _matrix(where, field, value, rows, cols, item) -> list:
     if len(value) != rows:
         _fail(where, field, f"expected {rows} rows (one per unit), got {len(value)}")
     out = []
-    for j, row in enumerate(value):
+    for j, row in enumerate(value, start=1):
         if not isinstance(row, list) or len(row) != cols:
             got = len(row) if isinstance(row, list) else repr(row)
             _fail(where, f"{field}[{j}]", f"expected {cols} entries (one per unit of the previous layer), got {got}")
-        out.append([item(v, f"{where}: {field}[{j}][{k}]") for k, v in enumerate(row)])
+        out.append([item(v, f"{where}: {field}[{j}][{k}]") for k, v in enumerate(row, start=1)])
     return out
 
 
@@ -104,8 +114,9 @@ def from_dict(data: dict, where: str = "spec") -> Network:
     """Validate a spec dict and build its network (with its values)."""
     _unknown(where, "", data, TOP_FIELDS)
     title = data.get("title")
-    if title is not None and not isinstance(title, str):
-        _fail(where, "title", f"expected a string, got {title!r}")
+    if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200
+                              or any(ord(ch) < 32 or ord(ch) == 127 for ch in title)):
+        _fail(where, "title", "expected one line of text (at most 200 characters, no control characters)")
     if "inputs" not in data:
         _fail(where, "inputs", "missing: give a count or a list of names")
     inputs = data["inputs"]
@@ -189,11 +200,11 @@ def _values(net: Network, data: dict, where: str) -> dict:
             W = _matrix(where, f"layers[{l}].W", layer["W"], units, prev, as_number)
             for j in range(units):
                 for k in range(prev):
-                    put(net.w(l, j + 1, k + 1), W[j][k], f"layers[{l}].W[{j}][{k}]")
+                    put(net.w(l, j + 1, k + 1), W[j][k], f"layers[{l}].W[{j + 1}][{k + 1}]")
         if "b" in layer:
             b = _vector(where, f"layers[{l}].b", layer["b"], units)
             for j in range(units):
-                put(net.b(l, j + 1), b[j], f"layers[{l}].b[{j}]")
+                put(net.b(l, j + 1), b[j], f"layers[{l}].b[{j + 1}]")
     point = data.get("point", {})
     if not isinstance(point, dict):
         _fail(where, "point", "expected a table with x and y")

@@ -1,6 +1,8 @@
 """The command line, run in-process: exact output, exit codes, bad input."""
 
 import json
+import os
+import stat
 import re
 import subprocess
 import sys
@@ -115,7 +117,7 @@ def test_every_example_evaluates_and_passes(run_cli, example):
     code, out, err = run_cli("eval", example, "--json")
     if len(net.values) < len(net.parameters) + len(net.inputs) + len(net.targets):
         # a symbolic-only example: eval names what is missing
-        assert code == 2 and out == "" and err.startswith("error: no value for ")
+        assert code == 2 and out == "" and err.startswith(f"error: {example}: no value for ")
         return
     assert (code, err) == (0, "")
     assert json.loads(out)["check"]["passed"] is True
@@ -183,3 +185,23 @@ def test_large_network_check_samples_the_symbolic_route():
                         r"their closed-form cost has more than 5000 nodes", report.symbolic_note)
     assert sum(r.symbolic is not None for r in report.rows) == 12
     assert all(r.finite_difference is not None for r in report.rows)
+
+
+def test_output_files_keep_permissions_and_devices_stay_devices(tmp_path, run_cli):
+    lecture = ROOT / "examples" / "lecture.toml"
+    target = tmp_path / "notes.tex"
+    target.write_text("old")
+    target.chmod(0o640)
+    assert run_cli("derive", lecture, "-o", target)[0] == 0
+    assert (target.stat().st_mode & 0o777) == 0o640
+    assert target.read_text().startswith("\\documentclass")
+    link = tmp_path / "link.tex"
+    link.symlink_to(target)
+    assert run_cli("derive", lecture, "--format", "markdown", "-o", link)[0] == 0
+    assert link.is_symlink() and target.read_text().startswith("# The lecture's forward-pass example")
+    assert run_cli("derive", lecture, "-o", os.devnull)[0] == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert run_cli("derive", lecture, "-o", "") == (2, "", "error: the output path is empty\n")
+    code, _, err = run_cli("derive", lecture, "-o", tmp_path)
+    assert code == 2 and err == f"error: {tmp_path}: is a directory, expected a file name\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.tex", "notes.tex"]  # no temporary left
