@@ -2,10 +2,10 @@
 
 A row that cannot be checked (a missing field, an unknown ``wrt``, an answer that cannot
 be read) becomes a row of verdict ``error`` with the message: the batch goes on. Only a
-file that is not a CSV of those columns stops it. Everything per question is cached by
-:mod:`reference` and :mod:`diagnose` (the derived formula's values at the points, the
-mistaken formulas' values), so a class's answers to one question cost one reading and
-one walk of each answer's tree per point.
+file that is not a CSV of those columns, or that names one of them twice, stops it.
+Everything per question is cached by :mod:`reference` and :mod:`diagnose` (the derived
+formula's values at the points, the mistaken formulas' values), so a class's answers to
+one question cost one reading and one walk of each answer's tree per point.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ MAX_FILE = 50_000_000
 
 @dataclass
 class Row:
+    """One line of the answers CSV: ``id`` stripped of surrounding spaces, ``wrt`` and
+    ``answer`` exactly as written (the report shows the student's ``wrt`` as is)."""
+
     line: int
     id: str
     wrt: str
@@ -69,6 +72,10 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
     if missing:
         raise SymbackpropError(f"{where}: line 1: expected the columns id,wrt,answer; "
                                f"missing {', '.join(missing)} (found {', '.join(header) or 'nothing'})")
+    for c in COLUMNS:
+        if names.count(c) > 1:
+            raise SymbackpropError(f"{where}: line 1: the column {c} appears "
+                                   f"{names.count(c)} times in the header; keep one")
     at = {c: names.index(c) for c in COLUMNS}
     rows: list[Row] = []
     while True:
@@ -86,19 +93,19 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
             continue
         if len(fields) != len(header):
             got = dict(enumerate(fields))
-            rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at["wrt"], "").strip(),
+            rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at["wrt"], ""),
                             got.get(at["answer"], ""),
                             f"line {line}: {len(fields)} fields where the header has "
                             f"{len(header)}; quote an answer that contains commas"))
             continue
-        rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]].strip(), fields[at["answer"]]))
+        rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]], fields[at["answer"]]))
     return rows
 
 
 def grade_row(net, row: Row, *, symbolic: bool = True) -> Graded:
     if row.problem:
         return Graded(row, error=row.problem)
-    if not row.wrt:
+    if not row.wrt.strip():
         return Graded(row, error=f"line {row.line}: the wrt field is empty")
     try:
         return Graded(row, verdict=check_answer(net, row.wrt, row.answer, symbolic=symbolic))

@@ -4,7 +4,13 @@ An answer is short LaTeX (``a^{(1)}_1 \\delta^{(2)}_1``) or plain text
 (``(o1 - t1)*o1*(1 - o1)*h1``). The tokenizer knows the few characters and commands
 that such answers use and nothing else: any other character is an error at its
 position, and commands are only *named* here (the parser decides which it knows).
-Limits are checked before anything else, so that a 100 kB answer fails at once.
+
+Numbers are decimal (``2``, ``0.5``, ``.5``) or in scientific notation (``2e-3``,
+``1.5E+2``): e or E directly after the digits, then a digit or a sign and a digit.
+Otherwise e stays a name, Euler's e: ``2e``, ``2 e^{-3}``, ``2e^{-3}``, ``2e-x``.
+
+Limits are checked before anything else, so that a 100 kB answer fails at once; messages
+quote at most :data:`MAX_QUOTED` characters of the answer (:func:`quote`).
 
 Why hand-written: every generic route from text to SymPy (``sympify``, ``parse_expr``,
 ``parse_latex``) either evaluates Python or misreads the notation (``w^{(2)}_{12}`` as a
@@ -22,17 +28,49 @@ from ..errors import AnswerError
 MAX_LENGTH = 10_000
 #: Longest number literal, in digits.
 MAX_DIGITS = 30
+#: Largest power of ten in scientific notation (``2e-3``, ``1.5E+2``).
+MAX_POWER_OF_TEN = 300
+#: Most characters of the user's own text that a message quotes.
+MAX_QUOTED = 60
+
+
+def clip(text: str, limit: int = MAX_QUOTED) -> str:
+    """The user's ``text`` for a one-line message: at most ``limit`` characters (then
+    ``…``), whitespace as a space, other unprintable characters escaped."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(" " if ch.isspace() else ch if ch.isprintable()
+                   else repr(ch)[1:-1] for ch in text)
+
+
+def quote(text: str, limit: int = MAX_QUOTED) -> str:
+    """:func:`clip` in quotes, LaTeX backslashes shown once (``'\\frac{'``, not
+    ``repr``'s doubled ``'\\\\frac{'``)."""
+    shown = clip(text, limit)
+    mark = '"' if "'" in shown and '"' not in shown else "'"
+    return mark + shown + mark
 
 
 class AnswerReadError(AnswerError):
     """An answer cannot be read: the message says what, ``position`` (0-based offset into
-    ``text``) says where. :meth:`caret` draws the line and a caret under the position."""
+    ``text``) says where. :meth:`caret` draws the line and a caret under the position.
 
-    def __init__(self, message: str, position: int, text: str):
+    ``source`` names where the answer came from: None (the default) gives
+    ``answer, line 2, column 19: …``; a file name gives ``FILE: line 2, column 19: …``.
+    It may be set after the error is raised (:func:`verdict.check_answer` does, from its
+    ``source`` argument); the message follows it."""
+
+    def __init__(self, message: str, position: int, text: str, source: str | None = None):
         self.reason = message
         self.position = max(0, min(position, len(text)))
         self.text = text
-        super().__init__(f"answer, {self.where()}: {message}")
+        self.source = source
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        if self.source is None:
+            return f"answer, {self.where()}: {self.reason}"
+        return f"{self.source}: {self.where()}: {self.reason}"
 
     def where(self) -> str:
         line, column = self.line_column()
@@ -73,7 +111,7 @@ class Token:
     def show(self) -> str:
         if self.kind == "END":
             return "the end of the answer"
-        return repr(self.text)
+        return quote(self.text)
 
 
 # Characters that stand for a command: the Unicode an answer pasted from notes may use.
@@ -116,6 +154,7 @@ def tokenize(text: str) -> list[Token]:
                     j += 1
             if j - i > MAX_DIGITS:
                 raise AnswerReadError(f"a number of more than {MAX_DIGITS} digits", i, text)
+            j = _scientific(text, i, j)
             tokens.append(Token("NUM", text[i:j], i))
             i = j
         elif ch.isascii() and ch.isalpha():
@@ -153,10 +192,32 @@ def tokenize(text: str) -> list[Token]:
             tokens += [Token("CMD", r"\hat", i), Token("WORD", "y", i)]
             i += 1
         else:
-            shown = repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
+            shown = quote(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
             raise AnswerReadError(f"unexpected character {shown}", i, text)
     tokens.append(Token("END", "", n))
     return tokens
+
+
+def _scientific(text: str, start: int, j: int) -> int:
+    """The end of the number ``text[start:j]`` with its power of ten, if one follows:
+    ``e``/``E`` directly after the digits, then a digit or a sign and a digit (``2e-3``,
+    ``1.5E+2``). Anything else (``2e``, ``2e^{-3}``, ``2 e-3``, ``2e-x``) leaves e as a
+    name (Euler's e). A power of ten above :data:`MAX_POWER_OF_TEN` is an error."""
+    n = len(text)
+    if j >= n or text[j] not in "eE":
+        return j
+    k = j + 1
+    if k < n and text[k] in "+-":
+        k += 1
+    if k >= n or text[k] not in _DIGITS:
+        return j
+    digits = k
+    while k < n and text[k] in _DIGITS:
+        k += 1
+    if k - digits > len(str(MAX_POWER_OF_TEN)) or int(text[digits:k]) > MAX_POWER_OF_TEN:
+        raise AnswerReadError(f"the power of ten in {quote(text[start:k])} is too large "
+                              f"(at most {MAX_POWER_OF_TEN})", j, text)
+    return k
 
 
 def _unicode_tokens(replacement: str):

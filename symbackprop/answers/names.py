@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .lexer import AnswerReadError, Token, tokenize
+from .lexer import AnswerReadError, Token, quote, tokenize
 
 # Commands that wrap a word and mean nothing more.
 WRAPPERS = {r"\mathrm", r"\text", r"\mathit", r"\operatorname", r"\textrm", r"\mathsf",
@@ -304,7 +304,7 @@ class Vocabulary:
                 if written.primes:
                     raise AnswerReadError(
                         "primes only mark the lecture's z′, z″ (and a′, δ′) written without "
-                        f"indices; {written.shown(text)!r} names a node already",
+                        f"indices; {quote(written.shown(text))} names a node already",
                         written.position, text)
                 return sym, power
         if written.sub is None and written.layer is None and written.number is None:
@@ -315,7 +315,7 @@ class Vocabulary:
             sym = self._contextual(base, written, text)
             if sym is not None:
                 return sym, written.number
-        raise AnswerReadError(f"unknown name {written.shown(text)!r}; this network defines: "
+        raise AnswerReadError(f"unknown name {quote(written.shown(text))}; this network defines: "
                               + ", ".join(self.reference.names())
                               + r" (and \delta for ∂C/∂z)", written.position, text)
 
@@ -349,7 +349,7 @@ class Vocabulary:
         if base not in ("z", "a", r"\delta", "net", "out"):
             return None
         if self.neuron is None:
-            raise AnswerReadError(f"{written.shown(text)!r} without indices names the neuron "
+            raise AnswerReadError(f"{quote(written.shown(text))} without indices names the neuron "
                                   "the answer is about, and this --wrt has none (or more than "
                                   "one); write the indices", written.position, text)
         if written.primes == 0:
@@ -359,7 +359,7 @@ class Vocabulary:
         else:
             where = (f"{self.neuron.name} feeds only {len(self.next)} neuron(s)"
                      if self.next else f"{self.neuron.name} is in the output layer")
-            raise AnswerReadError(f"{written.shown(text)!r} is not defined here: {where}",
+            raise AnswerReadError(f"{quote(written.shown(text))} is not defined here: {where}",
                                   written.position, text)
         node = self.net.nodes[z]
         if base in ("z", "net"):

@@ -11,11 +11,12 @@ The grammar is the notation of hand-derived backprop answers, LaTeX or plain tex
              | \\frac{…}{…} | \\sqrt{…} | function [primes] [^n] argument
              | \\partial name   (only as ∂X/∂Y: ∂C/∂y is the adjoint of y)
 
-Names are resolved by :class:`names.Vocabulary`; functions are σ (the network's
-activation), sigmoid, tanh, ReLU, softplus, SiLU, exp, e^{…}, ln, log (natural), sqrt,
-step, max, min; a prime on a function is its derivative (σ′(z) is the amplifier of the
-reversed network). Every SymPy object is built here from tokens: no text reaches
-``sympify``, ``parse_expr``, ``eval`` or ``exec``.
+Numbers are exact rationals (``0.5`` is 1/2, ``2e-3`` is 1/500). Names are resolved by
+:class:`names.Vocabulary`; functions are σ (the network's activation), sigmoid, tanh,
+ReLU, softplus, SiLU, exp, e^{…}, ln, log (natural), sqrt, step, max, min; a prime on a
+function is its derivative (σ′(z) is the amplifier of the reversed network). Every
+SymPy object is built here from tokens: no text reaches ``sympify``, ``parse_expr``,
+``eval`` or ``exec``.
 
 Limits: nesting deeper than :data:`MAX_DEPTH`, exponents above :data:`MAX_EXPONENT` and
 numbers of more than :data:`MAX_BITS` bits are errors, so that no answer can make the
@@ -30,7 +31,7 @@ from fractions import Fraction
 import sympy
 
 from .. import activations
-from .lexer import AnswerReadError, Token, tokenize
+from .lexer import AnswerReadError, Token, clip, quote, tokenize
 from .names import GREEK, WRAPPERS, ACCENTS, read_written
 
 #: Deepest nesting, counted in expressions, signs and atoms (a bracket costs two).
@@ -108,11 +109,11 @@ class Reader:
             self.i += 1
             return tok
         if opener is not None and tok.kind == "END":
-            raise self.error(f"unbalanced {opener.text!r}: it is never closed", opener.position)
+            raise self.error(f"unbalanced {quote(opener.text)}: it is never closed", opener.position)
         if opener is not None:
-            raise self.error(f"expected {kind!r} to close the {opener.text!r} at column "
+            raise self.error(f"expected {quote(kind)} to close the {quote(opener.text)} at column "
                              f"{opener.position + 1}, found {tok.show()}")
-        raise self.error(f"expected {kind!r}, found {tok.show()}")
+        raise self.error(f"expected {quote(kind)}, found {tok.show()}")
 
     def finished(self, value, position):
         if isinstance(value, Partial):
@@ -131,7 +132,7 @@ class Reader:
         tok = self.peek
         if tok.kind != "END":
             if tok.kind in (")", "]", "}") or (tok.kind == "CMD" and tok.text in (r"\}", r"\rbrack")):
-                raise self.error(f"unbalanced {tok.text!r}: nothing opens it")
+                raise self.error(f"unbalanced {quote(tok.text)}: nothing opens it")
             raise self.error(f"unexpected {tok.show()}")
         return parts
 
@@ -297,12 +298,12 @@ class Reader:
                 raise self.error(f"{command} is not supported: {_UNSUPPORTED[command]}")
             if command in _TIMES or command == r"\div":
                 raise self.error(f"{command} needs something to multiply on its left")
-            raise self.error(f"unknown command {command}")
+            raise self.error(f"unknown command {clip(command)}")
         if kind == "END":
             raise self.error("the answer ends where an expression was expected")
         if kind in (")", "]", "}"):
-            raise self.error(f"unbalanced {tok.text!r}: nothing opens it"
-                             if self._unopened(tok) else f"expected an expression before {tok.text!r}")
+            raise self.error(f"unbalanced {quote(tok.text)}: nothing opens it"
+                             if self._unopened(tok) else f"expected an expression before {quote(tok.text)}")
         raise self.error(f"unexpected {tok.show()}")
 
     def _unopened(self, tok: Token) -> bool:
@@ -327,7 +328,7 @@ class Reader:
         closer = _OPEN.get(opener.text, {"(": ")", "[": "]", "{": "}"}.get(opener.kind))
         self.i += 1
         if self.peek.kind == "END":
-            raise self.error(f"unbalanced {opener.text!r}: it is never closed", opener.position)
+            raise self.error(f"unbalanced {quote(opener.text)}: it is never closed", opener.position)
         if self.peek.kind == "CMD" and self.peek.text == r"\partial":
             value = self.partial()
         else:
@@ -386,6 +387,9 @@ class Reader:
             return self.group()
         if tok.kind == "NUM" and len(tok.text) > 1 and tok.text[0].isdigit():
             # \frac12: LaTeX takes one digit as each argument
+            if "e" in tok.text.lower():
+                raise self.error(f"write a number in scientific notation in braces, as in "
+                                 f"{command.text}{{{tok.text}}}{{…}}")
             self.tokens[self.i] = Token("NUM", tok.text[1:], tok.position + 1)
             return _number(tok.text[0])
         if tok.kind in ("NUM", "WORD", "CMD"):

@@ -1,6 +1,18 @@
 """Grade reports: CSV, JSON, or HTML with each answer as MathML next to the expected
 formula. The format follows the report file's extension (``.csv``, ``.json``,
-``.html``/``.htm``)."""
+``.html``/``.htm``).
+
+``wrt`` is the student's text exactly as written in the answers file; ``resolved`` is
+the canonical name of the node it means (empty when it names none).
+
+**Formula injection.** A spreadsheet opening the CSV report runs a cell that begins
+with ``=``, ``+``, ``-`` or ``@`` (and some also after a leading tab or carriage return)
+as a formula, e.g. an id ``=HYPERLINK(…)``. In the CSV report only, the cells of text
+the student wrote (``id``, ``wrt`` and ``answer``) that begin with one of these
+characters are prefixed with a single quote ``'`` (``-a δ`` becomes ``'-a δ``), which
+spreadsheets show as text. The JSON and HTML reports keep the text as is (HTML escapes
+it).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +27,7 @@ from ..errors import SymbackpropError
 from .grade import summary
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
-CSV_COLUMNS = ("id", "wrt", "verdict", "diagnosis", "explanation", "reason", "answer",
+CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "reason", "answer",
                "answer_latex", "expected", "counterexample_point", "counterexample_answer",
                "counterexample_expected", "symbolic", "error")
 
@@ -33,7 +45,7 @@ def format_for(path: str) -> str:
 def row_dict(result) -> dict:
     """One graded row as plain data."""
     row, v = result.row, result.verdict
-    out = {"id": row.id, "line": row.line, "wrt": v.wrt if v else row.wrt,
+    out = {"id": row.id, "line": row.line, "wrt": row.wrt, "resolved": v.wrt if v else None,
            "verdict": result.outcome, "answer": row.answer}
     if v is not None:
         out.update({"answer_latex": v.answer, "expected": v.expected,
@@ -56,6 +68,15 @@ def _point(c) -> str:
     return "; ".join(f"{k}={v:g}" for k, v in c["point"].items())
 
 
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(cell: str) -> str:
+    """``cell`` with a ``'`` in front when a spreadsheet would read it as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def to_csv(results) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -63,8 +84,9 @@ def to_csv(results) -> str:
     for r in results:
         d = row_dict(r)
         c = d["counterexample"]
-        writer.writerow([d["id"], d["wrt"], d["verdict"], d["diagnosis"] or "",
-                         d["explanation"] or "", d["reason"] or "", d["answer"],
+        writer.writerow([defuse(d["id"]), defuse(d["wrt"]), d["resolved"] or "", d["verdict"],
+                         d["diagnosis"] or "", d["explanation"] or "", d["reason"] or "",
+                         defuse(d["answer"]),
                          d["answer_latex"] or "", d["expected"] or "",
                          _point(c) if c else "", repr(c["answer"]) if c else "",
                          repr(c["expected"]) if c else "",
@@ -128,9 +150,12 @@ def to_html(results, title=None) -> str:
             where = ('answer = %s, expected = %s<br><span class="small">%s</span>'
                      % (html.escape(f"{c['answer']:.6g}"), html.escape(f"{c['expected']:.6g}"),
                         html.escape(_point(c))))
+        wrt = html.escape(d["wrt"])
+        if d["resolved"] and d["resolved"] != d["wrt"]:
+            wrt += '<br><span class="small">%s</span>' % html.escape(d["resolved"])
         out.append('<tr class="%s"><td>%s</td><td>%s</td><td class="verdict">%s</td><td>%s</td>'
                    "<td>%s</td><td>%s</td><td>%s</td></tr>"
-                   % (d["verdict"], html.escape(d["id"]), html.escape(d["wrt"]), verdict, answer,
+                   % (d["verdict"], html.escape(d["id"]), wrt, verdict, answer,
                       mathml(d["expected"]), note, where))
     out += ["</tbody>", "</table>", "</body>", "</html>", ""]
     return "\n".join(out)

@@ -18,7 +18,7 @@ from ..errors import AnswerError, SpecError
 from ..printing import latex, text
 from .compare import compare
 from .diagnose import diagnose
-from .lexer import AnswerReadError
+from .lexer import AnswerReadError, quote
 from .names import Vocabulary
 from .reader import read
 from .reference import reference
@@ -99,14 +99,14 @@ def resolve_wrt(ref, wrt) -> sympy.Symbol:
     except AnswerReadError as exc:
         reason = exc.reason.split("; this network")[0]
         if not reason.startswith("unknown name"):
-            reason = f"cannot read {wrt!r}: {reason}"
+            reason = f"cannot read {quote(wrt)}: {reason}"
         raise AnswerError(f"wrt: {reason}; this network defines: " + ", ".join(ref.names())) from None
     sym = parts[-1]
     if isinstance(sym, sympy.Symbol):
         node = sym if sym in net.nodes else ref.node_of_adjoint(sym)
         if node is not None:
             return node
-    raise AnswerError(f"wrt: {wrt!r} is not one name; this network defines: " + ", ".join(ref.names()))
+    raise AnswerError(f"wrt: {quote(wrt)} is not one name; this network defines: " + ", ".join(ref.names()))
 
 
 def _vocabulary(ref, node):
@@ -131,9 +131,18 @@ def read_answer(net, wrt, answer: str):
     return node, target, expr
 
 
-def check_answer(net, wrt, answer: str, *, symbolic: bool = True) -> Verdict:
-    """Check a hand-derived answer for ∂C/∂(wrt) against the derivation."""
-    node, target, expr = read_answer(net, wrt, answer)
+def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
+                 source: str | None = None) -> Verdict:
+    """Check a hand-derived answer for ∂C/∂(wrt) against the derivation.
+
+    ``source`` names where the answer came from (a file name) for the message of an
+    :class:`AnswerReadError`: ``FILE: line 2, column 19: …`` instead of ``answer, …``."""
+    try:
+        node, target, expr = read_answer(net, wrt, answer)
+    except AnswerReadError as exc:
+        if source is not None:
+            exc.source = str(source)
+        raise
     ref = reference(net)
     result = compare(ref, target, expr, symbolic=symbolic)
     found = None
