@@ -31,7 +31,7 @@ from .network import Network, local_partial, product
 CLOSED_FORM_LIMIT = 200_000
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Formula:
     """``symbol = expr``: one definition of the derivation.
 
@@ -72,6 +72,10 @@ class Formula:
 
     def __str__(self):
         return self.text()
+
+    def __repr__(self):
+        case = f", case={self.case}" if self.case else ""
+        return f"<Formula {self.text()} ({self.kind}{case})>"
 
     def _repr_latex_(self):
         return "$\\displaystyle %s$" % self.latex()

@@ -148,7 +148,8 @@ def cmd_eval(args) -> int:
     if args.json:
         print(json.dumps(eval_json(net, report), indent=1, ensure_ascii=False))
     else:
-        print("\n".join([net.describe()] + describe_values(net, report)))
+        header = [net.title] if net.title else []
+        print("\n".join(header + [net.describe(), ""] + describe_values(net, report)))
     return 0 if report.passed else 1
 
 
@@ -177,7 +178,7 @@ def cmd_check(args) -> int:
     net = load(args.spec)
     answer = args.answer if args.answer is not None else _read_answer_file(args.answer_file)
     try:
-        verdict = check_answer(net, args.wrt, answer)
+        verdict = check_answer(net, args.wrt, answer, source=args.answer_file)
     except AnswerReadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("\n".join(exc.caret()), file=sys.stderr)

@@ -79,7 +79,7 @@ def test_check_answer_file_errors_give_line_and_column(run_cli, tmp_path):
     path.write_text("a^{(1)}_1\n  \\delta^{(2)}_1 %\n", encoding="utf-8")
     code, out, err = run_cli("check", LECTURE, "--wrt", "w^{(2)}_{11}", "--answer-file", path)
     assert (code, out) == (2, "")
-    assert err.splitlines() == ["error: answer, line 2, column 18: unexpected character '%'",
+    assert err.splitlines() == [f"error: {path}: line 2, column 18: unexpected character '%'",
                                 r"    \delta^{(2)}_1 %", "                   ^"]
 
 

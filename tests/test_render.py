@@ -195,7 +195,7 @@ def test_softmax_document_uses_the_jacobian():
 
 
 def test_named_example_reproduces_the_worked_example():
-    d = sb.load(ROOT / "examples" / "named.toml").backward()
+    d = sb.load(ROOT / "examples" / "shared_bias.toml").backward()
     text = sb.render(d, "text")
     assert "zₕ₁ = w₁·i₁ + w₂·i₂ + b₁ = 0.3775" in text
     assert "C = 1/2·(o₁ - t₁)² + 1/2·(o₂ - t₂)² = 0.298371" in text
@@ -316,7 +316,7 @@ for path in sys.argv[1:]:
 
 
 def test_output_is_byte_identical_across_processes():
-    paths = [str(ROOT / "examples" / "named.toml"), str(ROOT / "examples" / "softmax.toml")]
+    paths = [str(ROOT / "examples" / "shared_bias.toml"), str(ROOT / "examples" / "softmax.toml")]
     runs = []
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)

@@ -49,7 +49,7 @@ def test_closed_forms_break_instead_of_running_off_the_page(tmp_path):
 
 def test_fragment_compiles_inside_existing_notes(tmp_path):
     require_tool("pdflatex")
-    body = sb.render(sb.load(ROOT / "examples" / "named.toml").backward(), "latex", fragment=True)
+    body = sb.render(sb.load(ROOT / "examples" / "shared_bias.toml").backward(), "latex", fragment=True)
     notes = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,array,booktabs,longtable,tikz}\n"
              "\\usetikzlibrary{shapes.geometric}\n\\begin{document}\nMy notes.\n\n" + body
              + "\\end{document}\n")
