@@ -14,6 +14,7 @@ Python names. Three number systems:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -275,6 +276,11 @@ def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
     system = "exact" if (possible if exact is None else exact) else "float"
     args = {s: to_system(v, system) for s, v in values.items()}
     numbers = program(derivation, system)(args)
+    if system == "float":
+        for symbol, value in numbers.items():
+            if not math.isfinite(value):
+                raise PointError(f"the network cannot be evaluated at this point: {symbol.name} "
+                                 f"is {value} (the values are too large for floating point)")
     numbers.update(args)
     return Values(net, numbers, system == "exact")
 

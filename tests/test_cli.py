@@ -205,3 +205,23 @@ def test_output_files_keep_permissions_and_devices_stay_devices(tmp_path, run_cl
     code, _, err = run_cli("derive", lecture, "-o", tmp_path)
     assert code == 2 and err == f"error: {tmp_path}: is a directory, expected a file name\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.tex", "notes.tex"]  # no temporary left
+
+
+def test_values_beyond_floating_point_are_one_error(tmp_path, run_cli):
+    spec = tmp_path / "huge.toml"
+    spec.write_text("inputs = 1\ncost = \"binary_cross_entropy\"\n[[layers]]\nunits = 1\nW = [[1e308]]\n"
+                    "b = [1e308]\n[point]\nx = [1e308]\ny = [1]\n")
+    message = ("the network cannot be evaluated at this point: z^{(1)}_{1} is inf "
+               "(the values are too large for floating point)\n")
+    assert run_cli("eval", spec) == (2, "", f"error: {spec}: {message}")
+    assert run_cli("derive", spec) == (2, "", f"error: {message}")
+
+
+def test_saturated_outputs_keep_the_document_whole(tmp_path, run_cli):
+    spec = tmp_path / "sat.toml"
+    spec.write_text("inputs = 1\ncost = \"binary_cross_entropy\"\n[[layers]]\nunits = 1\nW = [[40]]\nb = [0]\n"
+                    "[point]\nx = [1]\ny = [1]\n")
+    code, out, _ = run_cli("derive", spec, "--format", "text")
+    assert code == 0
+    assert "The vector form is not evaluated at this point: in plain floating point the" in out
+    assert "Result: passed, 3 gradients" in out

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import PointError, TooLargeError
+from ..errors import TooLargeError
 from ..network import local_partial
 from ..printing import latex, text, unicode_name
 from . import breaking, diagram, vector
 from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
-from .numbers import bound, number
+from .numbers import bound, evaluated, number
 
 #: Closed forms above this many tree nodes are not printed in documents.
 CLOSED_PRINT_LIMIT = 1500
@@ -64,11 +64,7 @@ class Builder:
         self.net = derivation.network
         self.closed = closed
         self.blocks: list = []
-        try:
-            self.values = derivation.evaluate(point)
-        except PointError:
-            self.values = None
-        self.report = derivation.check(point) if self.values is not None else None
+        self.values, self.report = evaluated(derivation, point)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -386,7 +382,12 @@ class Builder:
         self.add(Equations(rows))
         if self.values is None:
             return
-        vv = vector.evaluate(net, self.values.numbers)
+        try:
+            vv = vector.evaluate(net, self.values.numbers)
+        except (ArithmeticError, ValueError):
+            self.p("The vector form is not evaluated at this point: in plain floating point the "
+                   "outputs saturate (the scalar values above use stable formulas).")
+            return
         worst = max(abs(vv.gradients[name] - float(v)) for name, v in self.values.gradients.items())
         rows = []
         for l in range(net.L, 0, -1):

@@ -15,10 +15,11 @@ import json
 
 import sympy
 
-from ..errors import PointError, TooLargeError
+from ..errors import TooLargeError
 from ..printing import latex
 from . import vector
 from .document import CLOSED_PRINT_LIMIT
+from .numbers import evaluated
 
 
 def _float(v):
@@ -54,11 +55,7 @@ def formula(f, values, closed: bool) -> dict:
 
 def document(derivation, *, closed: bool = False, point=None) -> dict:
     net = derivation.network
-    try:
-        values = derivation.evaluate(point)
-    except PointError:
-        values = None
-    report = derivation.check(point) if values is not None else None
+    values, report = evaluated(derivation, point)
     return {
         "title": net.title,
         "network": {"sizes": list(net.sizes),

@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import sympy
 
+from ..errors import PointError
+from ..numeric import resolve_point
 from .model import Math
 
 DIGITS = 6
@@ -63,3 +65,14 @@ def _superscript(n: int) -> str:
 
 
 __all__ = ["DIGITS", "bound", "number"]
+
+
+def evaluated(derivation, point=None):
+    """(values, check report) for a document, or (None, None) when the spec lacks values:
+    then the document stays symbolic. A point with every value that cannot be evaluated
+    is an error, not a document that silently lacks its numbers."""
+    try:
+        resolve_point(derivation.network, point)
+    except PointError:
+        return None, None
+    return derivation.evaluate(point), derivation.check(point)
