@@ -13,7 +13,8 @@ from latex2mathml.converter import convert
 
 from ..errors import RenderError
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
+from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+                    inline_parts, walk)
 
 STYLE = """body { font-family: Georgia, "Times New Roman", serif; max-width: 58em; margin: 2em auto;
   padding: 0 1em; line-height: 1.5; color: #111; }
@@ -36,26 +37,13 @@ def math(tex: str, display: bool = False) -> str:
 
 
 def inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            out.append(math(part.latex) if part.latex else "")
-        else:
-            out.append(html.escape(part, quote=False))
-    return "".join(out)
+    return inline_parts(parts, math, lambda text: html.escape(text, quote=False))
 
 
 def equations(block: Equations) -> str:
     if not block.rows:
         return ""
-    rows = []
-    for row in block.rows:
-        first, *rest = row.lines
-        text = "%s &= %s" % (row.lhs.latex, first)
-        for line in rest:
-            text += r" \\ &\quad " + line
-        rows.append(text)
-    return math(r"\begin{align*}" + r" \\ ".join(rows) + r"\end{align*}", display=True)
+    return math(r"\begin{align*}" + aligned(block, r" \\ ") + r"\end{align*}", display=True)
 
 
 def table(block: Table) -> str:

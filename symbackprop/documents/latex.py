@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
+from .model import (Document, Equations, Figure, Heading, Paragraph, Table, aligned, cell_parts, inline_parts,
+                    walk)
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -52,29 +53,13 @@ def escape(text: str) -> str:
 
 
 def inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            out.append("$%s$" % part.latex if part.latex else "")
-        else:
-            out.append(escape(part))
-    return "".join(out)
+    return inline_parts(parts, lambda tex: "$%s$" % tex, escape)
 
 
 def equations(block: Equations) -> str:
     if not block.rows:
         return ""
-    lines = [r"\begin{align*}"]
-    rows = []
-    for row in block.rows:
-        first, *rest = row.lines
-        text = "  %s &= %s" % (row.lhs.latex, first)
-        for line in rest:
-            text += " \\\\\n  &\\quad %s" % line
-        rows.append(text)
-    lines.append(" \\\\\n".join(rows))
-    lines.append(r"\end{align*}")
-    return "\n".join(lines)
+    return "\\begin{align*}\n" + aligned(block, " \\\\\n", "  ") + "\n\\end{align*}"
 
 
 def table(block: Table) -> str:

@@ -8,7 +8,8 @@ lines, which Markdown passes through unchanged).
 from __future__ import annotations
 
 from . import diagram
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
+from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+                    inline_parts, walk)
 
 _ESCAPE = {"\\": "\\\\", "*": "\\*", "_": "\\_", "`": "\\`", "|": "\\|", "<": "&lt;", "$": "\\$"}
 
@@ -18,26 +19,13 @@ def escape(text: str) -> str:
 
 
 def inline(parts) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, Math):
-            out.append("$%s$" % part.latex if part.latex else "")
-        else:
-            out.append(escape(part))
-    return "".join(out)
+    return inline_parts(parts, lambda tex: "$%s$" % tex, escape)
 
 
 def equations(block: Equations) -> str:
     if not block.rows:
         return ""
-    rows = []
-    for row in block.rows:
-        first, *rest = row.lines
-        text = "%s &= %s" % (row.lhs.latex, first)
-        for line in rest:
-            text += " \\\\\n&\\quad %s" % line
-        rows.append(text)
-    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}\n$$"
+    return "$$\n\\begin{aligned}\n" + aligned(block, " \\\\\n") + "\n\\end{aligned}\n$$"
 
 
 def table(block: Table) -> str:

@@ -77,6 +77,23 @@ def walk(doc: Document, writers: dict, separator: str = "\n\n") -> str:
     return separator.join(part for part in out if part) + "\n"
 
 
+def aligned(block: Equations, newline: str, indent: str = "") -> str:
+    """The rows of an align environment: ``lhs &= first line``, then continuation lines
+    ``&\\quad …``; ``newline`` ends a line (it holds the ``\\\\``)."""
+    rows = []
+    for row in block.rows:
+        first, *rest = row.lines
+        rows.append(indent + "%s &= %s" % (row.lhs.latex, first)
+                    + "".join(newline + indent + r"&\quad " + line for line in rest))
+    return newline.join(rows)
+
+
+def inline_parts(parts, write_math, write_text) -> str:
+    """Prose: each :class:`Math` through ``write_math`` (its LaTeX), the rest through ``write_text``."""
+    return "".join((write_math(p.latex) if p.latex else "") if isinstance(p, Math) else write_text(p)
+                   for p in parts)
+
+
 def cell_parts(cell) -> tuple:
     """A table cell as prose parts."""
     if isinstance(cell, tuple):
@@ -85,4 +102,4 @@ def cell_parts(cell) -> tuple:
 
 
 __all__ = ["Document", "Equations", "Figure", "Heading", "Math", "Paragraph", "Row", "Table",
-           "cell_parts", "walk"]
+           "aligned", "cell_parts", "inline_parts", "walk"]
