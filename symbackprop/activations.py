@@ -33,9 +33,6 @@ from mpmath.libmp import prec_to_dps
 
 from .errors import SpecError
 
-_T = sympy.Dummy("t")
-
-
 def _power(text: str, exp) -> str:
     """f(z) raised to a power, as LaTeX: ``\\left(f(z)\\right)^{2}``."""
     return text if exp is None else r"\left(%s\right)^{%s}" % (text, exp)
@@ -191,7 +188,7 @@ class Activation:
         """
         t = sympy.Symbol("t", real=True)
         try:
-            expr = sympy.sympify(fn(t))
+            expr = sympy.sympify(fn(t), strict=True)
         except Exception as exc:  # the user's own Python callable failed
             raise SpecError(f"custom activation {name!r}: calling it on a symbol failed: {exc}") from None
         if expr.free_symbols - {t}:
@@ -262,14 +259,14 @@ def _cached(build):
 
     def factory(**options):
         key = tuple(sorted(options.items()))
+        try:
+            hash(key)
+        except TypeError:  # a list or table as an option: let build() say what is wrong
+            return build(**options)
         if key not in made:
             made[key] = build(**options)
         return made[key]
     return factory
-
-
-def _exp(t):
-    return sympy.exp(t)
 
 
 _SIGMOID = Activation(
@@ -296,13 +293,33 @@ register("relu", _cached(lambda: Activation(
     class_name="ReLU")))
 
 
+def _exact(value):
+    """A number as an exact Fraction, 0.01 as 1/100 (as written, not as the binary float);
+    None for anything else. Strings are read by ``Fraction`` only, never evaluated."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, sympy.Float):
+        return Fraction(str(value))
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
+
+
 def _leaky_relu(alpha=sympy.Rational(1, 100)):
-    try:
-        a = sympy.nsimplify(alpha, rational=True) if not isinstance(alpha, sympy.Basic) else alpha
-    except (TypeError, ValueError, sympy.SympifyError):
-        raise SpecError(f"leaky_relu: alpha must be a number, got {alpha!r}") from None
-    if not (a.is_Rational and 0 <= a < 1):
-        raise SpecError(f"leaky_relu: alpha must be a number in [0, 1), got {alpha!r}")
+    exact = _exact(alpha)
+    shown = repr(alpha) if len(repr(alpha)) <= 40 else repr(alpha)[:37] + "..."
+    if exact is None or not 0 <= exact < 1:
+        raise SpecError(f"leaky_relu: alpha must be a number in [0, 1), got {shown}")
+    a = sympy.Rational(exact.numerator, exact.denominator)
     fa, ea = float(a), Fraction(int(a.p), int(a.q))
     return Activation(
         "leaky_relu", r"\operatorname{LReLU}_{%s}" % sympy.latex(a),

@@ -51,7 +51,7 @@ class Cost:
         probe_a = sympy.symbols("a1:3")
         probe_y = sympy.symbols("y1:3")
         try:
-            expr = sympy.sympify(fn(list(probe_a), list(probe_y)))
+            expr = sympy.sympify(fn(list(probe_a), list(probe_y)), strict=True)
         except Exception as exc:  # the user's own Python callable failed
             raise SpecError(f"custom cost {name!r}: calling it on symbols failed: {exc}") from None
         rational = all(p.exp.is_Integer for p in expr.atoms(sympy.Pow)) and not expr.atoms(sympy.Function)

@@ -1,6 +1,7 @@
 """Specs: every field, notation and shared name; every kind of bad input as one message."""
 
 import json
+import re
 
 import pytest
 import sympy
@@ -193,3 +194,30 @@ def test_symbol_lookup_is_loose_about_braces_and_lists_names():
     assert net.symbol("w^(1)_11") == net.w(1, 1, 1)
     with pytest.raises(SpecError, match=r"unknown name 'q'; this network defines: x_\{1\}, y_\{1\}, "):
         net.symbol("q")
+
+
+def test_spec_text_is_never_evaluated(tmp_path, run_cli):
+    sentinel = tmp_path / "pwned"
+    path = write(tmp_path, "inputs = 1\n[[layers]]\nunits = 1\nactivation = {name = \"leaky_relu\", alpha = "
+                 f"\"__import__('os').system('touch {sentinel}') and 0\"}}\n")
+    code, out, err = run_cli("eval", path)
+    assert code == 2 and out == "" and not sentinel.exists()
+    assert err.startswith(f"error: {path}: layers[1].activation: leaky_relu: alpha must be a number in [0, 1), got ")
+    path = write(tmp_path, "inputs = 1\n[[layers]]\nunits = 1\nactivation = {name = \"leaky_relu\", alpha = [1]}\n")
+    assert run_cli("eval", path)[2] == (f"error: {path}: layers[1].activation: leaky_relu: alpha must be a "
+                                         "number in [0, 1), got [1]\n")
+    assert sb.activations.get({"name": "leaky_relu", "alpha": "1/3"}).options == {"alpha": sympy.Rational(1, 3)}
+    assert sb.activations.get({"name": "leaky_relu", "alpha": 0.01}).options == {"alpha": sympy.Rational(1, 100)}
+
+
+def test_no_generic_text_to_code_route_in_the_package():
+    """User text may reach SymPy only through the project's own readers."""
+    from pathlib import Path
+    for path in sorted((Path(sb.__file__).parent).rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("#")[0]
+            where = f"{path.name}:{number}"
+            assert "parse_expr(" not in code and "parse_latex(" not in code, where
+            assert re.search(r"(?<!def )\beval\(|\bexec\(|__import__\(", code) is None, where
+            assert "sympify(" not in code or "strict=True" in code, where
+            assert "nsimplify(" not in code or path.name == "diagnose.py", where

@@ -186,7 +186,7 @@ def tokens(expr, limit: float = LINE_WIDTH) -> list[Token]:
     tex = latex(expr)
     if width(tex) <= limit:
         return [atom(tex)]
-    return _Cutter().cut(sympy.sympify(expr))[0]
+    return _Cutter().cut(sympy.sympify(expr, strict=True))[0]
 
 
 def equals(pieces: list[list[Token]]) -> list[Token]:
