@@ -139,7 +139,8 @@ class Activation:
 
     def __init__(self, name: str, latex: str, template: Callable, prime_closed_of: Callable,
                  numeric: dict, *, range: str | None = "real", class_name: str | None = None,
-                 elementwise: bool = True, is_identity: bool = False, options: dict | None = None):
+                 elementwise: bool = True, is_identity: bool = False, kinked: bool = False,
+                 options: dict | None = None):
         self.name = name
         self.latex = latex
         self.template = template
@@ -148,6 +149,7 @@ class Activation:
         self.range = range
         self.elementwise = elementwise
         self.is_identity = is_identity
+        self.kinked = kinked  # not differentiable at 0 (ReLU, leaky ReLU)
         self.options = dict(options or {})
         base = class_name or _identifier(name)
         self.func = type(base, (ActivationFunction,), {"activation": self})
@@ -290,7 +292,7 @@ register("relu", _cached(lambda: Activation(
     lambda t: sympy.Piecewise((t, t > 0), (0, True)),
     lambda f, t: Step(t),
     {"float": (_relu, _step), "mp": (_relu, _step), "exact": (_relu, _step_exact)},
-    class_name="ReLU")))
+    class_name="ReLU", kinked=True)))
 
 
 def _exact(value):
@@ -329,7 +331,7 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
          "mp": (lambda t: t if t > 0 else mpmath.mpf(a.p) / a.q * t,
                 lambda t: mpmath.mpf(1) if t > 0 else mpmath.mpf(a.p) / a.q),
          "exact": (lambda t: t if t > 0 else ea * t, lambda t: 1 if t > 0 else ea)},
-        class_name="LeakyReLU_%d_%d" % (a.p, a.q), options={"alpha": a})
+        class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, options={"alpha": a})
 
 
 register("leaky_relu", _cached(_leaky_relu))
@@ -466,6 +468,3 @@ def get(spec) -> Activation:
         raise SpecError(f"activation {spec!r} has no option {unknown[0]!r} (its options: {takes})")
     return REGISTRY[spec](**options)
 
-
-def names() -> list[str]:
-    return sorted(REGISTRY)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from .activations import ActivationPrime
-from .errors import SymbackpropError, TooLargeError
+from .errors import TooLargeError
 from .naming import Notation
 from .network import Network, local_partial, product
 
@@ -293,4 +293,4 @@ def _size(expr, sizes) -> int:
     return 1 + sum(_size(arg, sizes) for arg in expr.args)
 
 
-__all__ = ["CLOSED_FORM_LIMIT", "Derivation", "Formula", "SymbackpropError"]
+__all__ = ["CLOSED_FORM_LIMIT", "Derivation", "Formula"]

@@ -34,6 +34,7 @@ import mpmath
 import sympy
 
 from . import numeric
+from .backward import _size
 from .costs import real_diff
 from .numeric import Program, resolve_point, to_system
 
@@ -78,8 +79,10 @@ class CheckReport:
         return [r for r in self.rows if not r.ok]
 
     def as_dict(self) -> dict:
+        """The ``check`` object of ``eval --json``."""
         return {"passed": self.passed, "max_abs_error": self.max_abs_error,
-                "max_rel_error": self.max_rel_error}
+                "max_rel_error": self.max_rel_error, "symbolic": self.symbolic_note,
+                "non_differentiable": list(self.kinks)}
 
     def summary(self) -> str:
         verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {len(self.rows)})"
@@ -95,10 +98,11 @@ class CheckReport:
     __str__ = summary
 
 
-def _error(value, reference) -> tuple[float, float]:
+def _error(value, reference, atol: float) -> tuple[float, float]:
+    """Absolute and relative difference; relative is absolute where |reference| ≤ atol."""
     diff = abs(float(mpmath.mpf(_mp(value)) - _mp(reference)))
     scale = abs(float(_mp(reference)))
-    return diff, (diff / scale if scale > ATOL else diff)
+    return diff, (diff / scale if scale > atol else diff)
 
 
 def _mp(value):
@@ -122,23 +126,13 @@ def _cost_size(net, start: int) -> int:
     return _size(net.cost, sizes)
 
 
-def _size(expr, sizes):
-    if expr in sizes:
-        return sizes[expr]
-    return 1 + sum(_size(a, sizes) for a in expr.args) if expr.args else 1
-
-
-def _start(net, sym) -> int:
-    return 1 if net.nodes[sym].kind == "x" else net.layer_of(sym)
-
-
 def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str) -> dict:
     """Route (b) for the parameters ``wrt``: diff of the closed-form cost, compiled."""
     net = derivation.network
     out = {}
     by_start: dict[int, list] = {}
     for p in wrt:
-        by_start.setdefault(_start(net, p), []).append(p)
+        by_start.setdefault(net.layer_of(p), []).append(p)
     for start, params in sorted(by_start.items()):
         cost = cost_from(net, start)
         leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
@@ -147,7 +141,7 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
             derivs = [numeric.stable(d) for d in derivs]
         shared, reduced = sympy.cse(derivs, symbols=sympy.numbered_symbols("s", cls=sympy.Dummy))
         grads = [sympy.Dummy("g%d" % i) for i in range(len(params))]
-        prog = Program(net, list(shared) + list(zip(grads, reduced)), leaves, grads, system)
+        prog = Program(list(shared) + list(zip(grads, reduced)), leaves, grads, system)
         with mpmath.workdps(30):
             args = {s: to_system(values[s] if s in values else forward[s], system) for s in leaves}
             result = prog(args)
@@ -187,7 +181,7 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     forward = numeric.forward_mp(derivation, values, 50)
 
     kinks = [node.symbol for node in net.nodes.values()
-             if node.kind == "z" and net.activations[node.layer - 1].name in ("relu", "leaky_relu")
+             if node.kind == "z" and net.activations[node.layer - 1].kinked
              and _at_kink(node, forward)]
     upstream = _upstream(net, kinks)
 
@@ -195,11 +189,11 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     fd = numeric.finite_differences(derivation, values, [p for p in wrt if p not in upstream])
 
     sizes = {start: _cost_size(net, start) for start in range(1, net.L + 1)}
-    eligible = [p for p in wrt if sizes[_start(net, p)] <= symbolic_limit]
+    eligible = [p for p in wrt if sizes[net.layer_of(p)] <= symbolic_limit]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
-        chosen = sorted(random.Random(seed).sample(eligible, sample), key=wrt.index)
+        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=wrt.index)
     # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
     # softmax values that underflow in floats at large |z|.
     system = "exact" if recursion.exact else "mp"
@@ -226,7 +220,7 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
         for ref in (c, s):
             if ref is None:
                 continue
-            err_abs, err_rel = _error(a, ref)
+            err_abs, err_rel = _error(a, ref, atol)
             ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
             worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
         if p in upstream:

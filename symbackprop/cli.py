@@ -127,15 +127,14 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def eval_json(net, report) -> dict:
+def eval_json(report) -> dict:
     values = report.values
     return {
         "cost": float(values.cost),
         "layers": [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
                    for layer in values.layers],
         "gradients": {name: float(v) for name, v in values.gradients.items()},
-        "check": {**report.as_dict(), "symbolic": report.symbolic_note,
-                  "non_differentiable": report.kinks},
+        "check": report.as_dict(),
     }
 
 
@@ -146,14 +145,14 @@ def cmd_eval(args) -> int:
     except PointError as exc:
         raise PointError(f"{args.spec}: {exc}") from None
     if args.json:
-        print(json.dumps(eval_json(net, report), indent=1, ensure_ascii=False))
+        print(json.dumps(eval_json(report), indent=1, ensure_ascii=False))
     else:
         header = [net.title] if net.title else []
         print("\n".join(header + [net.describe(), ""] + describe_values(net, report)))
     return 0 if report.passed else 1
 
 
-# --- documents and answers (see symbackprop.render and symbackprop.answers) -------------
+# --- documents and answers (see symbackprop.documents and symbackprop.answers) ----------
 
 def cmd_derive(args) -> int:
     from .documents import render

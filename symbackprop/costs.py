@@ -98,6 +98,3 @@ def get(spec) -> Cost:
         raise SpecError(f"unknown cost {spec!r}; expected one of: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[spec]
 
-
-def names() -> list[str]:
-    return sorted(REGISTRY)

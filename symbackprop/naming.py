@@ -39,8 +39,8 @@ def check_name(name, where: str) -> str:
     unknown = sorted(set(re.findall(r"\\([A-Za-z]+)", name)) - COMMANDS)
     if unknown or re.search(r"\\[^A-Za-z]", name):
         bad = "\\" + unknown[0] if unknown else "a backslash not followed by a letter"
-        raise SpecError(f"{where}: '{name}' uses {bad}; a name may use only Greek letters and the "
-                        "accents \\hat, \\bar, \\tilde, \\vec, \\dot and \\mathrm-style fonts")
+        raise SpecError(f"{where}: '{name}' uses {bad}; a name may use only Greek letters and "
+                        + ", ".join("\\" + c for c in sorted(COMMANDS - set(_GREEK))))
     depth = 0
     for ch in name:
         depth += {"{": 1, "}": -1}.get(ch, 0)

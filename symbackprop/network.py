@@ -239,9 +239,12 @@ class Network:
         """The edges a parameter sits on: ((z it feeds, ∂z/∂param), …)."""
         return tuple(self._param_uses[param])
 
-    def layer_of(self, param: sympy.Symbol) -> int:
-        """The first layer that uses a parameter."""
-        return min(self.nodes[z].layer for z, _ in self._param_uses[param])
+    def layer_of(self, leaf: sympy.Symbol) -> int:
+        """The first layer that uses a parameter (1 for an input): nothing before it
+        depends on it."""
+        if self.nodes[leaf].kind == "x":
+            return 1
+        return min(self.nodes[z].layer for z, _ in self._param_uses[leaf])
 
     def symbol(self, name: str) -> sympy.Symbol:
         """The symbol of a node by its name (``"w^{(2)}_{11}"``, ``"w_5"``, ``"x_1"``)."""
@@ -366,7 +369,8 @@ def as_number(value, where: str):
 
 
 def _in_range(value: Fraction, where: str) -> Fraction:
-    """Exact values must still fit a float: every route but the exact one uses floats."""
+    """Exact values must still fit a float: the recursion (route a) and every report use
+    floats unless the whole point is exact."""
     try:
         float(value)
     except OverflowError:

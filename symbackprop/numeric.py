@@ -7,7 +7,8 @@ computed. Symbols are renamed to plain identifiers first, since LaTeX names are 
 Python names. Three number systems:
 
 * ``float``: stable float code (σ without overflow, softmax shifted by its maximum);
-* ``mp``: mpmath at the working precision, for finite differences without round-off;
+* ``mp``: mpmath at the working precision: the 50-digit forward pass and finite
+  differences, the symbolic route of the check, and the answer checker's confirmations;
 * ``exact``: fractions, when every value is rational and every function maps
   rationals to rationals (identity, ReLU, leaky ReLU; mse or sse).
 """
@@ -25,8 +26,6 @@ from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 from . import activations as _activations
 from .errors import PointError, SpecError, SymbackpropError
 from .network import as_number
-
-SYSTEMS = ("float", "mp", "exact")
 
 
 class _MpPrinter(MpmathPrinter):
@@ -73,7 +72,7 @@ class Program:
     """``definitions`` (symbol, expr) compiled into one function of ``leaves`` that
     returns the values of ``outputs`` (all in the same order as given)."""
 
-    def __init__(self, net, definitions, leaves, outputs, system: str = "float"):
+    def __init__(self, definitions, leaves, outputs, system: str = "float"):
         plain = {s: sympy.Symbol("p%d" % i) for i, s in enumerate(leaves)}
         body = []
         for i, (symbol, expr) in enumerate(definitions):
@@ -178,7 +177,7 @@ def program(derivation, system: str, upto=None) -> Program:
             defs = defs[: [s for s, _ in defs].index(upto) + 1]
         net = derivation.network
         body = defs if system == "exact" else stable_definitions(net, defs)
-        cache[key] = Program(net, body, leaves(net), [s for s, _ in defs], system)
+        cache[key] = Program(body, leaves(net), [s for s, _ in defs], system)
     return cache[key]
 
 
@@ -308,7 +307,7 @@ def tail(derivation, start: int) -> Program:
         defined = {s for s, _ in defs}
         free = set().union(*(e.free_symbols for _, e in defs)) - defined
         leaves_ = sorted(free, key=sympy.default_sort_key)
-        cache[key] = Program(net, defs, leaves_, [net.cost_symbol], "mp")
+        cache[key] = Program(defs, leaves_, [net.cost_symbol], "mp")
     return cache[key]
 
 
@@ -323,8 +322,7 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     net = derivation.network
     groups: dict[int, list] = {}
     for p in wrt:
-        start = 1 if net.nodes[p].kind == "x" else net.layer_of(p)
-        groups.setdefault(start, []).append(p)
+        groups.setdefault(net.layer_of(p), []).append(p)
     out = {}
     with mpmath.workdps(dps):
         step = mpmath.mpf(h)

@@ -270,3 +270,8 @@ def test_long_unknown_name_in_an_answer_is_clipped(net):
     with pytest.raises(AnswerReadError) as info:
         check_answer(net, WRT, "x_1 \\" + "a" * 5000)
     assert str(info.value) == "answer, column 5: unknown command \\" + "a" * (MAX_QUOTED - 2) + "…"
+
+
+def test_defuse_leaves_negative_numbers_alone():
+    from symbackprop.answers.report import defuse
+    assert [defuse(c) for c in ("-0.5", "-a_1", "=1", "2")] == ["-0.5", "'-a_1", "'=1", "2"]

@@ -1,4 +1,4 @@
-"""The lecture's reference numbers (LECTURE.md §2) and its derivation, exactly."""
+"""The lecture's reference numbers (the slide's forward-pass table) and its derivation, exactly."""
 
 import math
 from fractions import Fraction
@@ -8,7 +8,7 @@ import sympy
 
 import symbackprop as sb
 
-# LECTURE.md's forward-pass table, to the two decimals the slide shows.
+# The lecture's forward-pass table, to the two decimals the slide shows.
 TABLE = [
     ([4, -2], [0.98, 0.12]),
     ([1.84, -2.08], [0.86, 0.11]),

@@ -14,7 +14,7 @@ undecided, with the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mpmath
 
@@ -44,7 +44,6 @@ class Comparison:
     counterexample: dict | None = None
     reason: str | None = None
     symbolic: bool | None = None
-    mismatch: int | None = field(default=None, repr=False)
 
 
 def values_at_points(reference, expr) -> list:
@@ -83,7 +82,7 @@ def compare(reference, target, answer, *, symbolic: bool = True) -> Comparison:
     for i in usable:
         if not close(values[i], target.values[i]) and _confirmed(reference, target, answer, i):
             return Comparison("not_equivalent", values, len(usable),
-                              counterexample(reference, target, i, values[i]), mismatch=i)
+                              counterexample(reference, target, i, values[i]))
     proved = prove_equal(reference, answer, target) if symbolic or len(usable) < MIN_POINTS else None
     if len(usable) >= MIN_POINTS:
         return Comparison("equivalent", values, len(usable), symbolic=proved)

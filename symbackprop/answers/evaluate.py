@@ -22,7 +22,6 @@ from ..activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 #: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
 KINK = 1e-7
-_KINKED = ("relu", "leaky_relu")
 
 
 class Undefined(Exception):
@@ -107,7 +106,7 @@ class _Walk:
         if isinstance(expr, (ActivationFunction, ActivationPrime)):
             act = expr.activation
             t = self.value(expr.args[0])
-            if act.name in _KINKED and abs(t) < KINK:
+            if act.kinked and abs(t) < KINK:
                 raise Undefined("at the kink of ReLU")
             f, fp = act.numeric[s.name if s.name in act.numeric else "float"]
             if isinstance(expr, ActivationPrime):

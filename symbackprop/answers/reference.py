@@ -44,7 +44,6 @@ RANDOM_POINTS = 24
 SEED = 20240417
 #: A point is redrawn when a ReLU-type pre-activation is closer than this to 0.
 KINK_MARGIN = 1e-3
-_KINKED = ("relu", "leaky_relu")
 
 
 @dataclass
@@ -79,9 +78,7 @@ class Reference:
         defs = list(d.definitions())
         self.adjoints: dict[sympy.Symbol, sympy.Expr] = {net.cost_symbol: sympy.S.One}
         for f in d.formulas:
-            if f.kind == "delta":
-                self.adjoints[f.of] = f.symbol
-            elif f.kind in ("w", "b", "x"):
+            if f.kind in ("delta", "w", "b", "x"):
                 self.adjoints[f.of] = f.symbol
         extras = []
         delta_of = {f.of: f.symbol for f in d.formulas if f.kind == "delta"}
@@ -103,12 +100,11 @@ class Reference:
         self.defined = dict(self.definitions)
         self.leaves = numeric.leaves(net)
         self.order = {s: i for i, (s, _) in enumerate(self.definitions)}
-        self._program = numeric.Program(net, self.definitions, self.leaves,
+        self._program = numeric.Program(self.definitions, self.leaves,
                                         [s for s, _ in self.definitions], "float")
         self._mp_program = None
         self._points = None
         self._targets: dict = {}
-        self.normal_forms: dict = {}
 
     # --- names --------------------------------------------------------------------------
 
@@ -154,7 +150,7 @@ class Reference:
                 return None
         net = self.net
         for node in net.nodes.values():
-            if node.kind == "a" and node.activation.name in _KINKED:
+            if node.kind == "a" and node.activation.kinked:
                 if abs(out[net.z(node.layer, node.index[0])]) < KINK_MARGIN:
                     return None
         return out
@@ -201,7 +197,7 @@ class Reference:
     def exact_values(self, index: int, dps: int = 40) -> dict:
         """Every definition's value at point ``index`` in mpmath at ``dps`` digits."""
         if self._mp_program is None:
-            self._mp_program = numeric.Program(self.net, self.definitions, self.leaves,
+            self._mp_program = numeric.Program(self.definitions, self.leaves,
                                                [s for s, _ in self.definitions], "mp")
         point = self.points[index]
         with mpmath.workdps(dps):

@@ -73,8 +73,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def defuse(cell: str) -> str:
-    """``cell`` with a ``'`` in front when a spreadsheet would read it as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """``cell`` with a ``'`` in front when a spreadsheet would read it as a formula; a plain
+    negative number such as -0.5 is left as it is."""
+    if not cell.startswith(FORMULA_STARTS) or _negative_number(cell):
+        return cell
+    return "'" + cell
+
+
+def _negative_number(cell: str) -> bool:
+    try:
+        return cell.startswith("-") and float(cell) < 0
+    except ValueError:
+        return False
 
 
 def to_csv(results) -> str:
@@ -84,14 +94,13 @@ def to_csv(results) -> str:
     for r in results:
         d = row_dict(r)
         c = d["counterexample"]
-        writer.writerow([defuse(d["id"]), defuse(d["wrt"]), d["resolved"] or "", d["verdict"],
-                         d["diagnosis"] or "", d["explanation"] or "", d["reason"] or "",
-                         defuse(d["answer"]),
-                         d["answer_latex"] or "", d["expected"] or "",
-                         _point(c) if c else "", repr(c["answer"]) if c else "",
-                         repr(c["expected"]) if c else "",
-                         "" if d["symbolic"] is None else str(d["symbolic"]).lower(),
-                         d["error"] or ""])
+        cells = [d["id"], d["wrt"], d["resolved"] or "", d["verdict"],
+                 d["diagnosis"] or "", d["explanation"] or "", d["reason"] or "", d["answer"],
+                 d["answer_latex"] or "", d["expected"] or "",
+                 _point(c) if c else "", repr(c["answer"]) if c else "",
+                 repr(c["expected"]) if c else "",
+                 "" if d["symbolic"] is None else str(d["symbolic"]).lower(), d["error"] or ""]
+        writer.writerow([defuse(cell) for cell in cells])
     return buffer.getvalue()
 
 

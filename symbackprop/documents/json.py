@@ -64,10 +64,7 @@ def document(derivation, *, closed: bool = False, point=None) -> dict:
                     "notation": net.notation.style},
         "formulas": [formula(f, values, closed) for f in derivation.formulas],
         "vector_form": ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)],
-        "check": None if report is None else {
-            "passed": report.passed, "max_abs_error": report.max_abs_error,
-            "max_rel_error": report.max_rel_error, "symbolic": report.symbolic_note,
-            "non_differentiable": list(report.kinks)},
+        "check": None if report is None else report.as_dict(),
     }
 
 

@@ -75,4 +75,5 @@ def evaluated(derivation, point=None):
         resolve_point(derivation.network, point)
     except PointError:
         return None, None
-    return derivation.evaluate(point), derivation.check(point)
+    report = derivation.check(point)
+    return report.values, report
