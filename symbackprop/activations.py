@@ -138,11 +138,13 @@ class Activation:
     """
 
     def __init__(self, name: str, latex: str, template: Callable, prime_closed_of: Callable,
-                 numeric: dict, *, range: str | None = "real", class_name: str | None = None,
+                 numeric: dict, *, text: str | None = None, range: str | None = "real",
+                 class_name: str | None = None,
                  elementwise: bool = True, is_identity: bool = False, kinked: bool = False,
                  options: dict | None = None):
         self.name = name
         self.latex = latex
+        self.text = text or name  # Unicode, for terminals: σ, tanh, ReLU
         self.template = template
         self._prime_closed_of = prime_closed_of
         self.numeric = numeric
@@ -276,7 +278,7 @@ _SIGMOID = Activation(
     lambda t: 1 / (1 + sympy.exp(-t)),
     lambda f, t: f(t) * (1 - f(t)),
     {"float": (_sigmoid, _sigmoid_prime), "mp": (_mp_sigmoid, _mp_sigmoid_prime)},
-    range="unit", class_name="Sigmoid")
+    text="σ", range="unit", class_name="Sigmoid")
 register("sigmoid", lambda: _SIGMOID)
 
 register("tanh", _cached(lambda: Activation(
@@ -292,7 +294,7 @@ register("relu", _cached(lambda: Activation(
     lambda t: sympy.Piecewise((t, t > 0), (0, True)),
     lambda f, t: Step(t),
     {"float": (_relu, _step), "mp": (_relu, _step), "exact": (_relu, _step_exact)},
-    class_name="ReLU", kinked=True)))
+    text="ReLU", class_name="ReLU", kinked=True)))
 
 
 def _exact(value):
@@ -331,7 +333,7 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
          "mp": (lambda t: t if t > 0 else mpmath.mpf(a.p) / a.q * t,
                 lambda t: mpmath.mpf(1) if t > 0 else mpmath.mpf(a.p) / a.q),
          "exact": (lambda t: t if t > 0 else ea * t, lambda t: 1 if t > 0 else ea)},
-        class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, options={"alpha": a})
+        text="LReLU", class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, options={"alpha": a})
 
 
 register("leaky_relu", _cached(_leaky_relu))
@@ -343,7 +345,7 @@ register("identity", _cached(lambda: Activation(
     lambda f, t: sympy.S.One,
     {"float": (lambda t: t, lambda t: 1.0), "mp": (lambda t: t, lambda t: mpmath.mpf(1)),
      "exact": (lambda t: t, lambda t: 1)},
-    class_name="Identity", is_identity=True)))
+    text="id", class_name="Identity", is_identity=True)))
 
 register("softplus", _cached(lambda: Activation(
     "softplus", r"\operatorname{softplus}",
@@ -359,7 +361,7 @@ register("silu", _cached(lambda: Activation(
     {"float": (lambda t: t * _sigmoid(t), _silu_prime),
      "mp": (lambda t: t * _mp_sigmoid(t),
             lambda t: _mp_sigmoid(t) * (1 + t * (1 - _mp_sigmoid(t))))},
-    class_name="SiLU")))
+    text="SiLU", class_name="SiLU")))
 
 
 # --- softmax: the one activation that is not elementwise -----------------------------

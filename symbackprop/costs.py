@@ -21,8 +21,10 @@ class Cost:
     """
 
     def __init__(self, name: str, fn: Callable[[Sequence, Sequence], sympy.Expr], latex: str,
-                 *, needs: str | None = None, rational: bool = False, partial: Callable | None = None):
+                 *, text: str | None = None, needs: str | None = None, rational: bool = False,
+                 partial: Callable | None = None):
         self.name = name
+        self.text = text or name  # Unicode, for terminals
         self.fn = fn
         self.partial_rule = partial
         self.latex = latex
@@ -76,19 +78,20 @@ def register(cost: Cost) -> None:
 _HALF = sympy.Rational(1, 2)
 
 register(Cost("mse", lambda a, y: _HALF * sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
-              r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True,
-              partial=lambda a, y: a - y))
+              r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", text="C = ½ Σⱼ (aⱼ − yⱼ)²",
+              rational=True, partial=lambda a, y: a - y))
 register(Cost("sse", lambda a, y: sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
-              r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", rational=True,
+              r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", text="C = Σⱼ (aⱼ − yⱼ)²", rational=True,
               partial=lambda a, y: 2 * (a - y)))
 register(Cost("cross_entropy", lambda a, y: -sympy.Add(*[yi * sympy.log(ai) for ai, yi in zip(a, y)]),
-              r"C = -\sum_j y_j \ln a^{(L)}_j", needs="positive",
+              r"C = -\sum_j y_j \ln a^{(L)}_j", text="C = −Σⱼ yⱼ ln aⱼ", needs="positive",
               partial=lambda a, y: -y / a))
 register(Cost("binary_cross_entropy",
               lambda a, y: -sympy.Add(*[yi * sympy.log(ai) + (1 - yi) * sympy.log(1 - ai)
                                         for ai, yi in zip(a, y)]),
               r"C = -\sum_j \left[y_j \ln a^{(L)}_j + (1 - y_j) \ln\left(1 - a^{(L)}_j\right)\right]",
-              needs="unit", partial=lambda a, y: -y / a + (1 - y) / (1 - a)))
+              text="C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)]", needs="unit",
+              partial=lambda a, y: -y / a + (1 - y) / (1 - a)))
 
 
 def get(spec) -> Cost:

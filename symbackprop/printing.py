@@ -98,10 +98,6 @@ def unicode_name(name: str) -> str:
     return name.replace("\\", "")
 
 
-_FUNCTION_TEXT = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LReLU",
-                  "identity": "id", "softplus": "softplus", "silu": "SiLU"}
-
-
 class Text(StrPrinter):
     """Readable one-line Unicode: σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + …)."""
 
@@ -109,8 +105,7 @@ class Text(StrPrinter):
         return unicode_name(expr.name)
 
     def _fname(self, expr):
-        act = expr.activation
-        return _FUNCTION_TEXT.get(act.name, act.name)
+        return expr.activation.text
 
     def _print_ActivationFunction(self, expr):
         return "%s(%s)" % (self._fname(expr), self._print(expr.args[0]))

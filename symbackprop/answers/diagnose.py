@@ -361,10 +361,10 @@ class _Builder:
 def _alternatives(act):
     """(label, t ↦ mistaken σ′(t)) for an activation."""
     out = []
-    for name in ("sigmoid", "tanh", "relu", "softplus", "silu"):
-        if name == act.name:
-            continue
+    for name in sorted(activations.REGISTRY):
         other = activations.get(name)
+        if name == act.name or other.is_identity or other.options or not other.elementwise:
+            continue
         out.append((f"the derivative of {name}", other.prime_closed))
     f = act.func
     if act.name != "sigmoid":

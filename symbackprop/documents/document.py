@@ -153,7 +153,7 @@ class Builder:
                         "weights", "biases"), tuple(rows), "rrlllll"))
         cost = net.cost_function
         self.p("The cost (", cost.name, ") of one example: ",
-               Math(cost.latex, _cost_text(cost.name)), "; for this network")
+               Math(cost.latex, cost.text), "; for this network")
         cost_row = self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost))
         self.add(Equations((cost_row,)))
         self.notation_paragraph()
@@ -457,12 +457,6 @@ def _sympy_number(v):
 def _prime_value(act, z, exact: bool):
     system = "exact" if exact and "exact" in act.numeric else "float"
     return act.numeric[system][1](z if system == "exact" else float(z))
-
-
-def _cost_text(name: str) -> str:
-    return {"mse": "C = ½ Σⱼ (aⱼ − yⱼ)²", "sse": "C = Σⱼ (aⱼ − yⱼ)²",
-            "cross_entropy": "C = −Σⱼ yⱼ ln aⱼ",
-            "binary_cross_entropy": "C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)]"}.get(name, name)
 
 
 def _sup(l) -> str:
