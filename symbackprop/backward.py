@@ -99,6 +99,7 @@ class Derivation:
         self._closed: dict[sympy.Symbol, sympy.Expr] = {}
         self._sizes: dict[sympy.Symbol, int] = {}
         self._adjoint: dict[sympy.Symbol, sympy.Symbol] = {net.cost_symbol: sympy.S.One}
+        self._activation_adjoint: dict[sympy.Symbol, sympy.Expr] = {}
         out: list[Formula] = []
         for node in net.nodes.values():
             if node.kind in ("z", "a", "C"):
@@ -140,6 +141,7 @@ class Derivation:
         terms, case = [], 2
         for c in net.nodes[z].consumers:          # the activation(s) of z
             inner, feeds_cost = self._adjoint_of(c)
+            self._activation_adjoint[c] = inner
             if feeds_cost:
                 case = 1
             terms.append(sympy.Mul(local_partial(net, net.nodes[c], z), inner))
@@ -171,6 +173,11 @@ class Derivation:
 
     def dC_dz(self, l: int, j: int) -> Formula:
         return self._by_symbol[self.network.delta(l, j)]
+
+    def dC_da(self, l: int, j: int) -> sympy.Expr:
+        """∂C/∂a^{(l)}_j in one step: the cost's own partial at the output layer (the input of
+        the reversed network), Σ w·δ of the next layer in a hidden one."""
+        return self._activation_adjoint[self.network.a(l, j)]
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
         return self.gradient(self.network.w(l, j, k))

@@ -82,7 +82,7 @@ register(Cost("mse", lambda a, y: _HALF * sympy.Add(*[(ai - yi) ** 2 for ai, yi 
               rational=True, partial=lambda a, y: a - y))
 register(Cost("sse", lambda a, y: sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
               r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", text="C = Σⱼ (aⱼ − yⱼ)²", rational=True,
-              partial=lambda a, y: 2 * (a - y)))
+              partial=lambda a, y: sympy.factor_terms(2 * (a - y))))
 register(Cost("cross_entropy", lambda a, y: -sympy.Add(*[yi * sympy.log(ai) for ai, yi in zip(a, y)]),
               r"C = -\sum_j y_j \ln a^{(L)}_j", text="C = −Σⱼ yⱼ ln aⱼ", needs="positive",
               partial=lambda a, y: -y / a))

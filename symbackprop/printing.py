@@ -122,8 +122,9 @@ class Text(StrPrinter):
 
     def _print_Mul(self, expr):
         factors = ordered_factors(expr)
-        if factors[0] == -1:
-            return "-" + self.parenthesize(sympy.Mul(*factors[1:], evaluate=False), 40)
+        if factors[0].is_Number and factors[0] < 0:
+            rest = factors[1:] if factors[0] == -1 else [-factors[0]] + factors[1:]
+            return "-" + self.parenthesize(sympy.Mul(*rest, evaluate=False), 40)
         over = [f.base if f.exp == -1 else sympy.Pow(f.base, -f.exp)
                 for f in factors if f.is_Pow and f.exp.is_negative]
         top = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]

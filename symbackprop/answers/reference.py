@@ -34,7 +34,6 @@ import sympy
 from .. import numeric
 from ..errors import AnswerError, PointError, SymbackpropError
 from ..naming import Notation
-from ..network import local_partial
 from ..printing import unicode_name
 from ..printing import latex, text
 
@@ -81,17 +80,9 @@ class Reference:
             if f.kind in ("delta", "w", "b", "x"):
                 self.adjoints[f.of] = f.symbol
         extras = []
-        delta_of = {f.of: f.symbol for f in d.formulas if f.kind == "delta"}
         for sym, node in net.nodes.items():
             if node.kind == "a":
-                terms = []
-                for c in node.consumers:
-                    consumer = net.nodes[c]
-                    adj = sympy.S.One if consumer.kind == "C" else delta_of.get(c)
-                    if adj is None:
-                        continue
-                    terms.append(local_partial(net, consumer, sym) * adj)
-                extras.append((sympy.Symbol(Notation.gradient(sym.name)), sympy.Add(*terms)))
+                extras.append((sympy.Symbol(Notation.gradient(sym.name)), d.dC_da(node.layer, node.index[0])))
                 self.adjoints[sym] = extras[-1][0]
         for y in net.targets:
             extras.append((sympy.Symbol(Notation.gradient(y.name)), sympy.diff(net.cost, y)))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import sympy
 
 from ..errors import TooLargeError
-from ..network import local_partial
 from ..printing import latex, text, unicode_name
 from . import breaking, diagram, vector
 from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
@@ -273,7 +272,7 @@ class Builder:
                ", and ", partial("C", "a"), " depends only on the cost:")
         rows = []
         for a in net.outputs:
-            g = sympy.factor_terms(local_partial(net, net.nodes[net.cost_symbol], a))
+            g = self.d.dC_da(net.L, net.nodes[a].index[0])
             rows.append(self.row(partial("C", a.name), [breaking.tokens(g)], text(g),
                                  self._cost_gradient_value(g)))
         self.add(Equations(tuple(rows)))
