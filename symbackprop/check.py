@@ -171,6 +171,40 @@ def _upstream(net, kinks) -> set:
     return seen
 
 
+def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, str]:
+    """The gradients route (b) covers, and the sentence that says which."""
+    sizes = {start: _cost_size(net, start) for start in range(1, net.L + 1)}
+    eligible = [p for p in wrt if sizes[net.layer_of(p)] <= limit]
+    if len(eligible) <= SYMBOLIC_ALL:
+        chosen = eligible
+    else:
+        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=wrt.index)
+    if len(chosen) == len(wrt):
+        return chosen, f"all {len(wrt)} gradients"
+    note = f"{len(chosen)} of {len(wrt)} gradients"
+    if len(chosen) < len(eligible):
+        note += f" (seeded sample of {len(eligible)} eligible, seed {seed})"
+    if len(eligible) < len(wrt):
+        note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
+                 f"more than {limit} nodes")
+    return chosen, note
+
+
+def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool) -> Row:
+    """One gradient: the recursion against finite differences and the symbolic route."""
+    ok, worst_abs, worst_rel = True, 0.0, 0.0
+    for ref in (fd, symbolic):
+        if ref is None:
+            continue
+        err_abs, err_rel = _error(recursion, ref, atol)
+        ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
+        worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
+    if at_kink:
+        return Row(name, recursion, symbolic, fd, worst_abs, worst_rel, True,
+                   "non-differentiable point (ReLU kink downstream)")
+    return Row(name, recursion, symbolic, fd, worst_abs, worst_rel, ok)
+
+
 def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
           symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
           seed: int = 0) -> CheckReport:
@@ -181,53 +215,23 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     forward = numeric.forward_mp(derivation, values, 50)
 
     kinks = [node.symbol for node in net.nodes.values()
-             if node.kind == "z" and net.activations[node.layer - 1].kinked
-             and _at_kink(node, forward)]
+             if node.kind == "z" and net.activations[node.layer - 1].kinked and _at_kink(node, forward)]
     upstream = _upstream(net, kinks)
 
     wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "x")]
     fd = numeric.finite_differences(derivation, values, [p for p in wrt if p not in upstream])
-
-    sizes = {start: _cost_size(net, start) for start in range(1, net.L + 1)}
-    eligible = [p for p in wrt if sizes[net.layer_of(p)] <= symbolic_limit]
-    if len(eligible) <= SYMBOLIC_ALL:
-        chosen = eligible
-    else:
-        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=wrt.index)
+    chosen, note = choose_symbolic(net, wrt, symbolic_limit, sample, seed)
     # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
-    # softmax values that underflow in floats at large |z|.
-    system = "exact" if recursion.exact else "mp"
-    # The layer before a parameter enters route (b) as numbers: exact ones from the
-    # forward pass when the point is exact, else the 50-digit forward pass.
-    symbolic = symbolic_gradients(derivation, values, recursion.numbers if recursion.exact else forward,
-                                  chosen, system)
-    if len(chosen) == len(wrt):
-        note = f"all {len(wrt)} gradients"
+    # softmax values that underflow in floats at large |z|. The layer before a parameter
+    # enters it as numbers: exact ones when the point is exact, else the 50-digit forward pass.
+    if recursion.exact:
+        symbolic = symbolic_gradients(derivation, values, recursion.numbers, chosen, "exact")
     else:
-        note = f"{len(chosen)} of {len(wrt)} gradients"
-        if len(chosen) < len(eligible):
-            note += f" (seeded sample of {len(eligible)} eligible, seed {seed})"
-        if len(eligible) < len(wrt):
-            note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
-                     f"more than {symbolic_limit} nodes")
+        symbolic = symbolic_gradients(derivation, values, forward, chosen, "mp")
 
-    rows, max_abs, max_rel = [], 0.0, 0.0
-    for p in wrt:
-        g = derivation.gradient(p)
-        a = recursion.numbers[g.symbol]
-        s, c = symbolic.get(p), fd.get(p)
-        ok, worst_abs, worst_rel = True, 0.0, 0.0
-        for ref in (c, s):
-            if ref is None:
-                continue
-            err_abs, err_rel = _error(a, ref, atol)
-            ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
-            worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
-        if p in upstream:
-            rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, True,
-                            "non-differentiable point (ReLU kink downstream)"))
-            continue
-        rows.append(Row(p.name, a, s, c, worst_abs, worst_rel, ok))
-        max_abs, max_rel = max(max_abs, worst_abs), max(max_rel, worst_rel)
-    return CheckReport(rows, all(r.ok for r in rows), max_abs, max_rel, rtol, atol,
+    rows = [_row(p.name, recursion.numbers[derivation.gradient(p).symbol], symbolic.get(p), fd.get(p),
+                 rtol, atol, p in upstream) for p in wrt]
+    counted = [r for r in rows if r.note is None]
+    return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
+                       max((r.rel_error for r in counted), default=0.0), rtol, atol,
                        recursion.exact, note, [k.name for k in kinks], recursion)
