@@ -39,7 +39,8 @@ def load(source, *, notation: str | None = None) -> Network:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SpecError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise SpecError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: "
+                            f"{exc.msg}") from None
         except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, [[[…]]] nested too deep
             raise SpecError(f"{where}: invalid JSON: {_reason(exc)}") from None
     else:
@@ -105,7 +106,8 @@ def _matrix(where, field, value, rows, cols, item) -> list:
     for j, row in enumerate(value, start=1):
         if not isinstance(row, list) or len(row) != cols:
             got = len(row) if isinstance(row, list) else repr(row)
-            _fail(where, f"{field}[{j}]", f"expected {cols} entries (one per unit of the previous layer), got {got}")
+            _fail(where, f"{field}[{j}]",
+                  f"expected {cols} entries (one per unit of the previous layer), got {got}")
         out.append([item(v, f"{where}: {field}[{j}][{k}]") for k, v in enumerate(row, start=1)])
     return out
 
@@ -132,30 +134,12 @@ def from_dict(data: dict, where: str = "spec") -> Network:
     if not isinstance(layers, list) or not layers:
         _fail(where, "layers", "expected at least one [[layers]] table")
     sizes, acts, names = [n_in], [], {}
-    for i, layer in enumerate(layers):
-        field = f"layers[{i + 1}]"
-        if not isinstance(layer, dict):
-            _fail(where, field, "expected a table")
-        _unknown(where, field + ".", layer, LAYER_FIELDS)
-        if "units" not in layer:
-            _fail(where, f"{field}.units", "missing")
-        units = _count(where, f"{field}.units", layer["units"])
-        prev = sizes[-1]
+    for l, layer in enumerate(layers, start=1):
+        units, act, own = _layer(where, l, layer, sizes[-1], last=l == len(layers))
         sizes.append(units)
-        act = _activation(where, f"{field}.activation", layer.get("activation", "sigmoid"))
-        if not act.elementwise and i + 1 < len(layers):
-            _fail(where, f"{field}.activation", f"{act.name} is only supported on the output layer")
         acts.append(act)
-        own = {}
-        if "weight_names" in layer:
-            own["weights"] = _matrix(where, f"{field}.weight_names", layer["weight_names"], units, prev,
-                                     check_name)
-        if "bias_names" in layer:
-            own["biases"] = _names(where, f"{field}.bias_names", layer["bias_names"], units)
-        if "neuron_names" in layer:
-            own["neurons"] = _names(where, f"{field}.neuron_names", layer["neuron_names"], units)
         if own:
-            names[i + 1] = own
+            names[l] = own
     targets = data.get("targets")
     if targets is not None:
         targets = _names(where, "targets", targets, sizes[-1])
@@ -174,6 +158,29 @@ def from_dict(data: dict, where: str = "spec") -> Network:
         raise SpecError(f"{where}: {exc}") from None
     net.values = _values(net, data, where)
     return net
+
+
+def _layer(where: str, l: int, layer, prev: int, *, last: bool):
+    """One [[layers]] table: its width, its activation and its own names."""
+    field = f"layers[{l}]"
+    if not isinstance(layer, dict):
+        _fail(where, field, "expected a table")
+    _unknown(where, field + ".", layer, LAYER_FIELDS)
+    if "units" not in layer:
+        _fail(where, f"{field}.units", "missing")
+    units = _count(where, f"{field}.units", layer["units"])
+    act = _activation(where, f"{field}.activation", layer.get("activation", "sigmoid"))
+    if not act.elementwise and not last:
+        _fail(where, f"{field}.activation", f"{act.name} is only supported on the output layer")
+    own = {}
+    if "weight_names" in layer:
+        own["weights"] = _matrix(where, f"{field}.weight_names", layer["weight_names"], units, prev,
+                                 check_name)
+    if "bias_names" in layer:
+        own["biases"] = _names(where, f"{field}.bias_names", layer["bias_names"], units)
+    if "neuron_names" in layer:
+        own["neurons"] = _names(where, f"{field}.neuron_names", layer["neuron_names"], units)
+    return units, act, own
 
 
 def _activation(where, field, value):
