@@ -32,6 +32,7 @@ import sympy
 from mpmath.libmp import prec_to_dps
 
 from .errors import SpecError
+from .exact import parse_fraction
 
 def _power(text: str, exp) -> str:
     """f(z) raised to a power, as LaTeX: ``\\left(f(z)\\right)^{2}``."""
@@ -310,19 +311,17 @@ def _exact(value):
         return Fraction(int(value.p), int(value.q))
     if isinstance(value, sympy.Float):
         return Fraction(str(value))
-    if isinstance(value, str) and len(value) <= 40:
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            return None
+    if isinstance(value, str):
+        return parse_fraction(value)
     return None
 
 
 def _leaky_relu(alpha=sympy.Rational(1, 100)):
     exact = _exact(alpha)
     shown = repr(alpha) if len(repr(alpha)) <= 40 else repr(alpha)[:37] + "..."
-    if exact is None or not 0 <= exact < 1:
-        raise SpecError(f"leaky_relu: alpha must be a number in [0, 1), got {shown}")
+    if exact is None or not 0 <= exact < 1 or exact.denominator > 10**12:
+        raise SpecError(f"leaky_relu: alpha must be a number in [0, 1) with at most 12 decimals, "
+                        f"got {shown}")
     a = sympy.Rational(exact.numerator, exact.denominator)
     fa, ea = float(a), Fraction(int(a.p), int(a.q))
     return Activation(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from .activations import ActivationPrime
-from .errors import TooLargeError
+from .errors import SpecError, TooLargeError
 from .naming import Notation
 from .network import Network, local_partial, product
 
@@ -177,7 +177,11 @@ class Derivation:
     def dC_da(self, l: int, j: int) -> sympy.Expr:
         """∂C/∂a^{(l)}_j in one step: the cost's own partial at the output layer (the input of
         the reversed network), Σ w·δ of the next layer in a hidden one."""
-        return self._activation_adjoint[self.network.a(l, j)]
+        a = self.network.a(l, j) if l >= 1 else None
+        if a not in self._activation_adjoint:
+            raise SpecError(f"∂C/∂a is defined for layers 1 … {self.network.L}, not layer {l}; "
+                            "for an input use dC_dx")
+        return self._activation_adjoint[a]
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
         return self.gradient(self.network.w(l, j, k))

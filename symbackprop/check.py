@@ -16,9 +16,9 @@ A gradient passes when |a − c| ≤ atol + rtol·|c| and, where (b) was compute
 |a − b| ≤ atol + rtol·|b| (defaults ``rtol = 1e-6``, ``atol = 1e-9``).
 
 A ReLU or leaky ReLU input at its kink makes the cost non-differentiable there. "At"
-means within float rounding of it: |z| ≤ 10⁻¹²·(Σ|w·a| + |b|) + 10⁻¹⁵, so that decimal
-inputs whose exact sum is 0 (0.2 + 0.5 − 0.09 − 0.61) count, and so does a z closer to
-the kink than the finite-difference step can resolve. The parameters and inputs upstream
+means within float rounding of it, or closer than the finite-difference step reaches:
+|z| ≤ 10⁻¹²·(Σ|w·a| + |b|) or |z| < h·max(1, |a|…) with h = 10⁻²⁰, so that decimal inputs
+whose exact sum is 0 (0.2 + 0.5 − 0.09 − 0.61) count, and a z of 10⁻²⁵ does too. The parameters and inputs upstream
 of such a neuron are reported as at a non-differentiable point: their finite difference
 is not computed, and they neither fail the check nor enter its maximum errors (their
 recursion and symbolic values are still shown: both use ReLU′(0) = 0, but float rounding
@@ -44,7 +44,6 @@ SYMBOLIC_LIMIT = 5_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
 KINK_RELATIVE = mpmath.mpf("1e-12")
-KINK_ABSOLUTE = mpmath.mpf("1e-15")
 
 
 @dataclass
@@ -152,8 +151,10 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
 
 def _at_kink(node, forward) -> bool:
     """z within float rounding of 0 (see the module docstring)."""
+    z = abs(forward[node.symbol])
     scale = mpmath.fsum(abs(forward[w] * forward[a]) for w, a in node.terms) + abs(forward[node.bias])
-    return abs(forward[node.symbol]) <= KINK_RELATIVE * scale + KINK_ABSOLUTE
+    reach = mpmath.mpf(numeric.FD_STEP) * max([1] + [abs(forward[a]) for _, a in node.terms])
+    return z <= KINK_RELATIVE * scale or z < reach
 
 
 def _upstream(net, kinks) -> set:

@@ -15,11 +15,13 @@ def write_atomic(path, content: str | bytes) -> None:
 
     A regular file (or a new one) is written to a temporary file beside it and renamed
     over it, keeping an existing file's permissions (a new file gets 0666 less the
-    umask). A symbolic link is followed to its target. Anything else that exists
+    umask); a file the user may not write is refused, as the shell's ``>`` would. A symbolic link is followed to its target. Anything else that exists
     (a device such as /dev/null, a FIFO) is written in place, never replaced.
     """
     if str(path) == "":
         raise SymbackpropError("the output path is empty")
+    if str(path).endswith(os.sep):
+        raise SymbackpropError(f"{path}: is a directory path, expected a file name")
     target = Path(os.path.realpath(path))
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
@@ -37,6 +39,8 @@ def write_atomic(path, content: str | bytes) -> None:
         except OSError as exc:
             raise SymbackpropError(f"{path}: cannot write: {exc.strerror}") from None
         return
+    if info is not None and not os.access(target, os.W_OK):
+        raise SymbackpropError(f"{path}: cannot write: Permission denied")
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -28,7 +28,8 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
           "pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
           "Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
 #: The LaTeX commands a name may use: Greek letters and accents, nothing that acts.
-COMMANDS = frozenset(_GREEK + "hat bar tilde vec dot ddot check breve mathrm mathbf mathit mathsf ell prime".split())
+COMMANDS = frozenset(_GREEK + ("varkappa hat widehat bar overline tilde widetilde vec dot ddot check breve "
+                               "mathrm mathbf mathit mathsf mathcal mathbb boldsymbol ell prime").split())
 
 
 def check_name(name, where: str) -> str:

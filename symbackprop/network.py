@@ -20,6 +20,7 @@ import sympy
 from . import activations as _activations
 from . import costs as _costs
 from .errors import SpecError
+from .exact import parse_fraction
 from .naming import Notation
 
 
@@ -358,12 +359,9 @@ def as_number(value, where: str):
     if isinstance(value, sympy.Float):
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
-        if len(text) <= 100:
-            try:
-                return _in_range(Fraction(text), where)
-            except (ValueError, ZeroDivisionError):
-                pass
+        exact = parse_fraction(value)
+        if exact is not None:
+            return _in_range(exact, where)
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     raise SpecError(f"{where}: expected a number, got {shown}")
 

@@ -139,13 +139,19 @@ def stable(expr):
 
 
 def stable_definitions(net, defs) -> list:
-    """Definitions for compiled code. Where the output layer is sigmoid or softmax, the
-    cost and the output δ are written in the pre-activations (a = σ(z) inlined, σ′(z) as
-    σ(z)σ(−z), the δ expanded so that σ(z)/σ(z) cancels), then made :func:`stable`:
-    binary cross-entropy then stays finite and exact to the last digit at |z| = 40, where
-    ln(1 − a) in floats is ln 0."""
+    """Definitions for compiled code.
+
+    With a sigmoid output layer the cost and each output δ are written in the
+    pre-activation (a = σ(z) inlined, σ′(z) as σ(z)σ(−z), the δ expanded so that σ(z)/σ(z)
+    cancels), then made :func:`stable`: binary cross-entropy stays finite and exact to the
+    last digit at |z| = 40, where ln(1 − a) in floats is ln 0. With a softmax output layer
+    only ln a_j in the cost becomes log-softmax: its δ has no quotient, and inlining the
+    softmax into every δ would cost O(n³)."""
     out_act = net.activations[-1]
-    if out_act.name not in ("sigmoid", "softmax"):
+    if out_act.name == "softmax":
+        logs = {sympy.log(a): _activations.LogSoftmax(*net.nodes[a].expr.args) for a in net.outputs}
+        return [(s, e.xreplace(logs) if s == net.cost_symbol else e) for s, e in defs]
+    if out_act.name != "sigmoid":
         return list(defs)
     inline = {a: net.nodes[a].expr for a in net.outputs}
     out_deltas = {net.delta(net.L, j) for j in range(1, net.sizes[-1] + 1)}
@@ -311,7 +317,10 @@ def tail(derivation, start: int) -> Program:
     return cache[key]
 
 
-def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = "1e-20") -> dict:
+FD_STEP = "1e-20"
+
+
+def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = FD_STEP) -> dict:
     """Route (c): central differences (C(p + h) − C(p − h)) / 2h in mpmath.
 
     At 50 digits with h = 10⁻²⁰ the truncation error is about h² = 10⁻⁴⁰ and the

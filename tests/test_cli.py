@@ -225,3 +225,29 @@ def test_saturated_outputs_keep_the_document_whole(tmp_path, run_cli):
     assert code == 0
     assert "The vector form is not evaluated at this point: in plain floating point the" in out
     assert "Result: passed, 3 gradients" in out
+
+
+def test_read_only_outputs_are_refused(tmp_path, run_cli, monkeypatch):
+    """A file the user may not write is not replaced (rename only needs the directory).
+    Tests run as root here, who may write anything, so the permission check is simulated."""
+    import symbackprop.io
+    locked = tmp_path / "locked.tex"
+    locked.write_text("keep")
+    monkeypatch.setattr(symbackprop.io.os, "access", lambda path, mode: False)
+    assert run_cli("derive", ROOT / "examples" / "lecture.toml", "-o", locked) == (
+        2, "", f"error: {locked}: cannot write: Permission denied\n")
+    assert locked.read_text() == "keep"
+
+
+def test_a_trailing_slash_is_a_directory_path(tmp_path, run_cli):
+    target = f"{tmp_path}/new.tex/"
+    assert run_cli("derive", ROOT / "examples" / "lecture.toml", "-o", target) == (
+        2, "", f"error: {target}: is a directory path, expected a file name\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_small_inputs_are_not_kinks():
+    d = sb.Network([1, 1], activation="relu").backward()
+    report = d.check({"w^{(1)}_{11}": 1, "b^{(1)}_{1}": 0, "x_{1}": 1e-20, "y_{1}": 1})
+    assert report.passed and report.kinks == []
+    assert all(r.finite_difference is not None for r in report.rows)

@@ -153,3 +153,8 @@ def test_dC_da_is_the_input_of_the_reversed_network(lecture):
     assert d.dC_da(2, 1) == lecture.w(3, 1, 1) * lecture.delta(3, 1) + lecture.w(3, 2, 1) * lecture.delta(3, 2)
     sse = sb.Network([1, 1], activation="identity", cost="sse").backward()
     assert str(sse.dC_dz(1, 1)) == "δ⁽¹⁾₁ = 2·(a⁽¹⁾₁ - y₁)"
+
+
+def test_dC_da_of_the_input_layer_points_to_dC_dx(lecture):
+    with pytest.raises(sb.SpecError, match=r"∂C/∂a is defined for layers 1 … 3, not layer 0; for an input use dC_dx"):
+        lecture.backward().dC_da(0, 1)

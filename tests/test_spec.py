@@ -90,6 +90,8 @@ BAD = [
                  "spec.toml: layer 0 width 100000 is above the limit of 10,000 units", id="too-wide"),
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[\"1" + "1" * 400 + "/3\"]]\n",
                  "spec.toml: layers[1].W[1][1]: expected a number, got", id="long-fraction"),
+    pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[\"1e-99999999\"]]\n",
+                 "spec.toml: layers[1].W[1][1]: expected a number, got '1e-99999999'", id="huge-exponent"),
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[1" + "0" * 400 + "]]\n",
                  "spec.toml: layers[1].W[1][1]: number too large (at most about 1.8e308)", id="huge-integer"),
     pytest.param("inputs = 1\ntitle = \"a\\u0000b\"\n[[layers]]\nunits = 1\n",
@@ -108,7 +110,7 @@ BAD = [
                  "spec.toml: notation: unknown notation 'greek'; expected one of: layered, bracket, lecture",
                  id="unknown-notation"),
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nactivation = {name = \"leaky_relu\", alpha = 2}\n",
-                 "spec.toml: layers[1].activation: leaky_relu: alpha must be a number in [0, 1), got 2",
+                 "spec.toml: layers[1].activation: leaky_relu: alpha must be a number in [0, 1) with at most 12 decimals, got 2",
                  id="bad-alpha"),
 ]
 
@@ -202,10 +204,10 @@ def test_spec_text_is_never_evaluated(tmp_path, run_cli):
                  f"\"__import__('os').system('touch {sentinel}') and 0\"}}\n")
     code, out, err = run_cli("eval", path)
     assert code == 2 and out == "" and not sentinel.exists()
-    assert err.startswith(f"error: {path}: layers[1].activation: leaky_relu: alpha must be a number in [0, 1), got ")
+    assert err.startswith(f"error: {path}: layers[1].activation: leaky_relu: alpha must be a number in [0, 1) with at most 12 decimals, got ")
     path = write(tmp_path, "inputs = 1\n[[layers]]\nunits = 1\nactivation = {name = \"leaky_relu\", alpha = [1]}\n")
     assert run_cli("eval", path)[2] == (f"error: {path}: layers[1].activation: leaky_relu: alpha must be a "
-                                         "number in [0, 1), got [1]\n")
+                                         "number in [0, 1) with at most 12 decimals, got [1]\n")
     assert sb.activations.get({"name": "leaky_relu", "alpha": "1/3"}).options == {"alpha": sympy.Rational(1, 3)}
     assert sb.activations.get({"name": "leaky_relu", "alpha": 0.01}).options == {"alpha": sympy.Rational(1, 100)}
 
