@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..errors import SpecError
 from .. import activations
 from ..activations import ActivationPrime
 from ..printing import text, unicode_name
@@ -108,28 +109,16 @@ class _Builder:
         return out
 
     def weight(self, l, j, k):
-        try:
-            return self.net.w(l, j, k)
-        except Exception:
-            return None
+        return _or_none(self.net.w, l, j, k)
 
     def bias(self, l, j):
-        try:
-            return self.net.b(l, j)
-        except Exception:
-            return None
+        return _or_none(self.net.b, l, j)
 
     def activation_symbol(self, l, k):
-        try:
-            return self.net.a(l, k)
-        except Exception:
-            return None
+        return _or_none(self.net.a, l, k)
 
     def delta_symbol(self, l, j):
-        try:
-            return self.net.delta(l, j)
-        except Exception:
-            return None
+        return _or_none(self.net.delta, l, j)
 
     # --- the mistakes -------------------------------------------------------------------
 
@@ -506,3 +495,11 @@ def _constant_factor(target, answer_values) -> Diagnosis | None:
     shown = text(shown) if shown.is_Rational and shown.q < 100 else f"{c:.6g}"
     return Diagnosis("constant_factor", f"off by a constant factor: the answer is {shown} "
                      "times the right one")
+
+
+def _or_none(lookup, *index):
+    """A network symbol by index, or None where the network has no such one."""
+    try:
+        return lookup(*index)
+    except SpecError:
+        return None
