@@ -1,17 +1,26 @@
 """The backward pass: one reverse sweep over the graph, as the lecture derives it.
 
-For every pre-activation z the sweep writes ∂C/∂z (the symbol δ) as a *one-step*
-formula in the δ's of the next layer:
+The sweep visits the defined nodes from the output backwards (by their distance from
+the output, ties in definition order) and writes, for each node n that has an adjoint
+symbol, ∂C/∂n as a *one-step* formula: the sum over its consumers c of
+(∂c/∂n)·(∂C/∂c), with ∂C/∂c the consumer's adjoint symbol, 1 for the output itself, or
+the consumer's own sum written in place where the consumer has no symbol of its own (in
+a layered network only z has one, δ, so ∂C/∂a is written in place). The local partial
+∂c/∂n comes from the graph's rule table (:data:`graph.RULES`).
+
+On a layered network this is the lecture's derivation:
 
 * **Case 1**, z in the output layer: ∂C/∂z = ∂a/∂z · ∂C/∂a, where ∂C/∂a comes from the
   cost alone (for softmax, the sum over its full Jacobian);
 * **Case 2**, z in a hidden layer: ∂C/∂z = σ′(z) · Σ w · ∂C/∂z_next, the reversed
   network whose neurons are amplifiers σ′(z).
 
-Then ∂C/∂w = Σ over the uses of w of (∂z/∂w) · (∂C/∂z), where ∂z/∂w is the input on
-that edge (the forward-pass factor), and ∂C/∂x likewise. Nothing is expanded: closed
-forms (in x, y, w, b) are built on first use by substituting the one-step formulas into
-each other, and never for a formula whose expression tree would exceed
+On any graph, Case 1 is a node that feeds the output directly (or through nodes written
+in place) and Case 2 one that reaches it only through consumers with adjoints of their
+own. Then, for every leaf, ∂C/∂leaf = Σ over its uses of (∂c/∂leaf) · (∂C/∂c): for a
+weight, the input on that edge (the forward-pass factor) times δ. Nothing is expanded:
+closed forms are built on first use by substituting the one-step formulas into each
+other, and never for a formula whose expression tree would exceed
 :data:`CLOSED_FORM_LIMIT` nodes (SymPy shares the subtrees, but printing, ``subs`` and
 ``diff`` walk the tree, which grows exponentially with depth).
 """
@@ -24,8 +33,7 @@ import sympy
 
 from .activations import ActivationPrime
 from .errors import SpecError, TooLargeError
-from .naming import Notation
-from .network import Network, local_partial, product
+from .graph import local_partial, product
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -86,128 +94,213 @@ class Formula:
 
 
 class Derivation:
-    """Forward and backward formulas of a :class:`Network`, in one ordered tuple.
+    """Forward and backward formulas of a :class:`~symbackprop.graph.Graph`, in one
+    ordered tuple.
 
-    ``formulas`` runs: every z and a by layer, the cost, ∂C/∂z from the output layer
-    backwards, ∂C/∂(parameter) in parameter order, ∂C/∂x. Renderers and checkers walk
-    this sequence; lookups go through :meth:`forward`, :meth:`dC_dz` and friends.
+    ``formulas`` runs: every defined node in definition order (for a network: every z
+    and a by layer, then the cost), the adjoints in sweep order (for a network: ∂C/∂z
+    from the output layer backwards), ∂C/∂(parameter) in parameter order, ∂C/∂(input).
+    Renderers and checkers walk this sequence; lookups go through :meth:`node`,
+    :meth:`adjoint`, :meth:`gradient` (any graph) and :meth:`forward`, :meth:`dC_dz` and
+    friends (layered networks).
     """
 
-    def __init__(self, net: Network):
-        self.network = net
+    def __init__(self, graph):
+        self.network = self.graph = graph
         self._by_symbol: dict[sympy.Symbol, Formula] = {}
         self._closed: dict[sympy.Symbol, sympy.Expr] = {}
         self._sizes: dict[sympy.Symbol, int] = {}
-        self._adjoint: dict[sympy.Symbol, sympy.Symbol] = {net.cost_symbol: sympy.S.One}
-        self._activation_adjoint: dict[sympy.Symbol, sympy.Expr] = {}
+        #: what a consumer contributes per unit of ∂c/∂n: its adjoint symbol, 1 for the
+        #: output, or its own sum written in place
+        self._adjoint: dict[sympy.Symbol, sympy.Expr] = {graph.cost_symbol: sympy.S.One}
+        self._feeds_output: dict[sympy.Symbol, bool] = {graph.cost_symbol: True}
+        self._in_place: dict[sympy.Symbol, sympy.Expr] = {}
+        self._adjoint_symbol: dict[sympy.Symbol, sympy.Symbol] = {}
         out: list[Formula] = []
-        for node in net.nodes.values():
-            if node.kind in ("z", "a", "C"):
-                out.append(self._formula(node.symbol, node.expr, node.kind, node.symbol,
+        for sym in graph.defined:
+            node = graph.nodes[sym]
+            out.append(self._formula(sym, node.expr, node.kind, sym, node.layer, node.index))
+        order, unused = self._sweep_order()
+        for sym in order:
+            f = self._adjoint_formula(sym)
+            if f is not None:
+                out.append(f)
+        for sym in unused:           # the output does not depend on them: ∂C/∂n = 0
+            if graph.named_adjoint(sym):
+                node = graph.nodes[sym]
+                out.append(self._formula(graph.adjoint_symbol(sym), sympy.S.Zero, "delta", sym,
                                          node.layer, node.index))
-        for l in range(net.L, 0, -1):
-            for j in range(1, net.sizes[l] + 1):
-                out.append(self._delta(l, j))
-        for p in net.parameters:
-            node = net.nodes[p]
-            out.append(self._gradient(p, "w" if len(node.index) == 2 else "b", node.layer, node.index))
-        for k, x in enumerate(net.inputs, start=1):
-            out.append(self._gradient(x, "x", 0, (k,)))
+        leaves = [p for p in graph.parameters] + [x for x in graph.inputs]
+        for leaf in leaves:
+            out.append(self._gradient(leaf))
         self.formulas: tuple[Formula, ...] = tuple(out)
+
+    def _sweep_order(self) -> tuple[list, list]:
+        """Defined nodes by distance from the output (longest path), then definition order,
+        so that every consumer comes before the nodes it consumes; and the defined nodes
+        the output does not depend on."""
+        graph = self.graph
+        height: dict = {}
+        defined = graph.defined
+        for sym in reversed(defined):
+            if sym == graph.cost_symbol:
+                height[sym] = 0
+                continue
+            above = [height[c] for c in graph.nodes[sym].consumers if height.get(c) is not None]
+            height[sym] = 1 + max(above) if above else None
+        position = {s: i for i, s in enumerate(defined)}
+        order = sorted((s for s in defined if height[s] is not None), key=lambda s: (height[s], position[s]))
+        return order, [s for s in defined if height[s] is None]
 
     def _formula(self, symbol, expr, kind, of, layer=None, index=(), case=None, uses=()):
         f = Formula(symbol, expr, kind, of, layer, index, case, uses, self)
         self._by_symbol[symbol] = f
         return f
 
-    def _adjoint_of(self, sym: sympy.Symbol) -> tuple[sympy.Expr, bool]:
-        """∂C/∂(sym) as Σ over consumers (∂consumer/∂sym · ∂C/∂consumer); and whether a
-        consumer is the cost itself."""
-        net = self.network
-        terms, feeds_cost = [], False
-        for c in net.nodes[sym].consumers:
-            consumer = net.nodes[c]
-            partial = local_partial(net, consumer, sym)
-            if consumer.kind == "C":
-                feeds_cost = True
+    def _sum_over_consumers(self, sym: sympy.Symbol) -> tuple[sympy.Expr, bool]:
+        """Σ over the consumers c of sym of (∂c/∂sym)·(∂C/∂c), and whether one of them is
+        the output or is written in place and feeds it."""
+        graph = self.graph
+        terms, feeds = [], False
+        for c in graph.nodes[sym].consumers:
+            if c not in self._adjoint:      # a consumer the output does not depend on
+                continue
+            partial = local_partial(graph, graph.nodes[c], sym)
+            adjoint = self._adjoint[c]
+            if c == graph.cost_symbol:
                 terms.append(partial)
+            elif c in self._in_place:
+                terms.append(sympy.Mul(partial, adjoint))
             else:
-                terms.append(product(partial, self._adjoint[c]))
-        return sympy.Add(*terms), feeds_cost
+                terms.append(product(partial, adjoint))
+            feeds = feeds or self._feeds_output[c]
+        return sympy.Add(*terms), feeds
 
-    def _delta(self, l: int, j: int) -> Formula:
-        net = self.network
-        z = net.z(l, j)
-        terms, case = [], 2
-        for c in net.nodes[z].consumers:          # the activation(s) of z
-            inner, feeds_cost = self._adjoint_of(c)
-            self._activation_adjoint[c] = inner
-            if feeds_cost:
-                case = 1
-            terms.append(sympy.Mul(local_partial(net, net.nodes[c], z), inner))
-        delta = net.delta(l, j)
-        self._adjoint[z] = delta
-        return self._formula(delta, sympy.Add(*terms), "delta", z, l, (j,), case)
+    def _adjoint_formula(self, sym: sympy.Symbol):
+        graph = self.graph
+        if sym == graph.cost_symbol:
+            if not graph.named_adjoint(sym):
+                return None
+            symbol = graph.adjoint_symbol(sym)
+            self._adjoint_symbol[sym] = symbol
+            return self._formula(symbol, sympy.S.One, "delta", sym, None, ())
+        expr, feeds = self._sum_over_consumers(sym)
+        if not graph.named_adjoint(sym):
+            self._in_place[sym] = expr
+            self._adjoint[sym] = expr
+            self._feeds_output[sym] = feeds
+            return None
+        node = graph.nodes[sym]
+        symbol = graph.adjoint_symbol(sym)
+        self._adjoint[sym] = symbol
+        self._adjoint_symbol[sym] = symbol
+        self._feeds_output[sym] = False
+        return self._formula(symbol, expr, "delta", sym, node.layer, node.index, 1 if feeds else 2)
 
-    def _gradient(self, sym, kind, layer, index) -> Formula:
-        net = self.network
-        uses = tuple((local_partial(net, net.nodes[c], sym), self._adjoint[c])
-                     for c in net.nodes[sym].consumers)
-        expr = sympy.Add(*[product(factor, delta) for factor, delta in uses])
-        return self._formula(sympy.Symbol(Notation.gradient(sym.name)), expr, kind, sym,
-                             layer, index, None, uses)
+    def _gradient(self, leaf) -> Formula:
+        graph = self.graph
+        node = graph.nodes[leaf]
+        uses = []
+        for c in node.consumers:
+            if c in self._adjoint:
+                uses.append((local_partial(graph, graph.nodes[c], leaf), self._adjoint[c]))
+        terms = [product(factor, delta) for factor, delta in uses]
+        return self._formula(graph.gradient_symbol(leaf), sympy.Add(*terms), graph.gradient_kind(leaf),
+                             leaf, node.layer, node.index, None, tuple(uses))
 
     # --- lookups -------------------------------------------------------------------------
 
+    def _layered(self, what: str):
+        if not self.graph.layered:
+            raise SpecError(f"{what} takes (layer, neuron) indices, which only a layered Network "
+                            "has; use node(name), adjoint(name) or gradient(name)")
+        return self.graph
+
+    def _symbol_of(self, of) -> sympy.Symbol:
+        return self.graph.symbol(of) if isinstance(of, str) else of
+
+    def node(self, of) -> Formula:
+        """The forward definition of a node, given as a name or a symbol."""
+        sym = self._symbol_of(of)
+        if sym not in self._by_symbol or self.graph.nodes.get(sym) is None:
+            raise SpecError(f"{sym.name} is a leaf: it has no definition")
+        return self._by_symbol[sym]
+
+    def adjoint(self, of) -> Formula:
+        """∂C/∂(node) for a defined node, one step in its consumers' adjoints (in a layered
+        network the named adjoints are the δ of the z's)."""
+        sym = self._symbol_of(of)
+        symbol = self._adjoint_symbol.get(sym)
+        if symbol is None:
+            for f in self.formulas:
+                if f.kind == "delta" and f.of == sym:
+                    return f
+            raise SpecError(f"{sym.name} has no adjoint formula of its own; "
+                            + ("a layered network names ∂C/∂z (δ) only" if self.graph.layered
+                               else "it is a leaf: use gradient(name)"))
+        return self._by_symbol[symbol]
+
     def forward(self, l: int, j: int) -> Formula:
         """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j."""
-        return self._by_symbol[self.network.z(l, j)]
+        return self._by_symbol[self._layered("forward").z(l, j)]
 
     def activation(self, l: int, j: int) -> Formula:
         """a^{(l)}_j = σ(z^{(l)}_j)."""
-        return self._by_symbol[self.network.a(l, j)]
+        return self._by_symbol[self._layered("activation").a(l, j)]
 
     @property
     def cost(self) -> Formula:
         return self._by_symbol[self.network.cost_symbol]
 
     def dC_dz(self, l: int, j: int) -> Formula:
-        return self._by_symbol[self.network.delta(l, j)]
+        """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one."""
+        return self._by_symbol[self._layered("dC_dz").delta(l, j)]
 
     def dC_da(self, l: int, j: int) -> sympy.Expr:
         """∂C/∂a^{(l)}_j in one step: the cost's own partial at the output layer (the input of
         the reversed network), Σ w·δ of the next layer in a hidden one."""
-        a = self.network.a(l, j) if l >= 1 else None
-        if a not in self._activation_adjoint:
-            raise SpecError(f"∂C/∂a is defined for layers 1 … {self.network.L}, not layer {l}; "
+        net = self._layered("dC_da")
+        a = net.a(l, j) if isinstance(l, int) and l >= 1 else None
+        if a not in self._in_place:
+            raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
                             "for an input use dC_dx")
-        return self._activation_adjoint[a]
+        return self._in_place[a]
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
-        return self.gradient(self.network.w(l, j, k))
+        """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ."""
+        return self.gradient(self._layered("dC_dw").w(l, j, k))
 
     def dC_db(self, l: int, j: int) -> Formula:
-        return self.gradient(self.network.b(l, j))
+        """∂C/∂b^{(l)}_j = Σ over its edges of δ."""
+        return self.gradient(self._layered("dC_db").b(l, j))
 
     def dC_dx(self, k: int) -> Formula:
-        return self.gradient(self.network.x(k))
+        """∂C/∂x_k = Σ over the first layer of w·δ."""
+        return self.gradient(self._layered("dC_dx").x(k))
 
     def gradient(self, of) -> Formula:
-        """∂C/∂(of) for a parameter or input, given as a symbol or a name."""
-        sym = self.network.symbol(of) if isinstance(of, str) else of
-        return self._by_symbol[sympy.Symbol(Notation.gradient(sym.name))]
+        """∂C/∂(of) for a parameter or input, given as a symbol or a name: the sum over
+        its uses of (∂consumer/∂of)·(∂C/∂consumer)."""
+        sym = self._symbol_of(of)
+        node = self.graph.nodes.get(sym)
+        if node is None or node.kind not in ("x", "param"):
+            raise SpecError(f"{sym.name} is not an input or a parameter; for a defined node use adjoint(name)")
+        return self._by_symbol[self.graph.gradient_symbol(sym)]
 
     def formula(self, symbol) -> Formula:
         """The formula defining a symbol (z, a, C, δ or ∂C/∂·)."""
         return self._by_symbol[symbol]
 
     def select(self, kind: str) -> tuple[Formula, ...]:
+        """The formulas of one kind, in derivation order (``delta``, ``w``, ``z`` …)."""
         return tuple(f for f in self.formulas if f.kind == kind)
 
     @property
     def gradients(self) -> tuple[Formula, ...]:
-        """∂C/∂w and ∂C/∂b for every distinct parameter."""
-        return tuple(f for f in self.formulas if f.kind in ("w", "b"))
+        """The reported gradients: ∂C/∂ of every distinct parameter (w, b, p), and of
+        every input where the graph reports them (a free graph does)."""
+        kinds = ("w", "b", "p", "x") if self.graph.reports_inputs else ("w", "b", "p")
+        return tuple(f for f in self.formulas if f.kind in kinds)
 
     def definitions(self) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
         """(symbol, one-step expression) in an order where every symbol is defined before use."""
@@ -272,7 +365,7 @@ class Derivation:
         return len(self.formulas)
 
     def __repr__(self):
-        return f"<Derivation of {self.network.describe()}: {len(self.formulas)} formulas>"
+        return f"<Derivation of {self.graph.describe()}: {len(self.formulas)} formulas>"
 
     def _repr_latex_(self):
         body = r" \\ ".join(f.latex().replace(" = ", " &= ", 1) for f in self.formulas)

@@ -1,0 +1,516 @@
+"""The core: a graph of named scalar nodes, and the rule table of local partials.
+
+Why a graph rather than layers: the lecture's rule "a value that feeds several consumers
+collects one term per consumer" holds on any directed acyclic graph. A layered network,
+a recurrent net unrolled in time, a circuit such as f = (x + y)·z and a mini-batch's
+total loss are all graphs; only their builders (:mod:`network`, :mod:`recurrent`,
+:meth:`Graph.define`) know what shape they have.
+
+Every node is a SymPy symbol with a LaTeX name. A leaf is an input (kind ``x``), a
+target (``y``) or a parameter (``param``); every other node has a small one-step
+expression of its parents and an *op*. The backward sweep (:mod:`backward`) asks the
+graph only for its nodes in order and for local partials ∂consumer/∂parent, which come
+from :data:`RULES`, one small function per op, registered right after it is defined (as
+JAX registers its derivative rules):
+
+* ``affine`` z = Σ w·a + b and ``cost`` (a cost of outputs and targets): read off a table
+  of partials the builder computed once;
+* ``activation`` a = σ(u): the amplifier σ′(u), kept unexpanded;
+* ``softmax`` a_i = softmax_i(z): a_i([i = j] − a_j);
+* ``add``, ``product``, ``power`` and ``expr`` (any other expression): the sum, product
+  and power rules, and the chain rule through any expression, with σ′ kept unexpanded.
+
+A name used twice is one node: that is how a parameter is shared across layers, time
+steps or the edges of a circuit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cmp_to_key
+
+import sympy
+
+from . import activations as _activations
+from .errors import SpecError
+from .exact import parse_fraction
+from .naming import check_name, partial
+
+from fractions import Fraction
+
+#: Names no graph may use for a node of its own.
+RESERVED = {"e": "Euler's number"}
+#: An unknown name's message lists at most this many of the graph's names.
+NAMES_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class Node:
+    """One named scalar. ``kind`` is x, y or param for a leaf; z, a or C in a layered
+    network; ``node`` (or C for the output) in any other graph. ``op`` picks the rule of
+    its local partials; ``layer`` and ``index`` locate it where a builder has layers
+    (1-based); ``expr`` is its one-step definition (None for a leaf)."""
+
+    symbol: sympy.Symbol
+    kind: str
+    layer: int | None
+    index: tuple
+    expr: sympy.Expr | None = None
+    terms: tuple = ()          # affine only: ((weight, input), …) in order
+    bias: sympy.Symbol | None = None
+    activation: object = None  # activation and softmax only
+    op: str | None = None
+    group: tuple = ()          # softmax only: the outputs of its layer, in order
+    partials: dict = field(default_factory=dict, compare=False, repr=False)  # affine, cost: {parent: ∂/∂parent}
+    consumers: list = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.symbol.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.expr is None
+
+
+# --- the rule table ---------------------------------------------------------------------
+
+#: op → rule(graph, consumer, node) = ∂consumer/∂node in named symbols.
+RULES: dict = {}
+
+
+def rule(op: str):
+    def register(fn):
+        RULES[op] = fn
+        return fn
+    return register
+
+
+def local_partial(graph, consumer: Node, node: sympy.Symbol) -> sympy.Expr:
+    """∂(consumer)/∂(node), one step, by the rule of the consumer's op."""
+    try:
+        fn = RULES[consumer.op]
+    except KeyError:
+        raise TypeError(f"no local partial rule for op {consumer.op!r}") from None
+    return fn(graph, consumer, node)
+
+
+@rule("affine")
+def _tabled(graph, consumer, node):
+    """z = Σ w·a + b is linear, so its partials are read off its terms; the cost's are
+    the cost's own ∂C/∂a rule, computed once by the builder."""
+    return consumer.partials.get(node, sympy.S.Zero)
+
+
+RULES["cost"] = _tabled
+
+
+@rule("activation")
+def _amplifier(graph, consumer, node):
+    """a = σ(u): σ′(u), the amplifier of the reversed network."""
+    return consumer.activation.prime(node)
+
+
+@rule("softmax")
+def _softmax_jacobian(graph, consumer, node):
+    """a_i = softmax_i(z_1 … z_n): ∂a_i/∂z_j = a_i([i = j] − a_j)."""
+    i = consumer.index[-1]
+    j = list(consumer.expr.args[1:]).index(node) + 1
+    a_i, a_j = consumer.group[i - 1], consumer.group[j - 1]
+    return a_i * ((1 if i == j else 0) - a_j)
+
+
+@rule("add")
+def _sum_rule(graph, consumer, node):
+    return sympy.Add(*[diff(term, node) for term in consumer.expr.args])
+
+
+@rule("product")
+def _product_rule(graph, consumer, node):
+    return diff(consumer.expr, node)
+
+
+@rule("power")
+def _power_rule(graph, consumer, node):
+    return diff(consumer.expr, node)
+
+
+@rule("expr")
+def _chain_rule(graph, consumer, node):
+    return diff(consumer.expr, node)
+
+
+def diff(expr, node) -> sympy.Expr:
+    """∂expr/∂node with every activation's derivative kept as σ′(u) (``sympy.diff``
+    would expand it into σ(u)(1 − σ(u)))."""
+    if expr == node:
+        return sympy.S.One
+    if node not in expr.free_symbols:
+        return sympy.S.Zero
+    if isinstance(expr, _activations.ActivationFunction):
+        inner = expr.args[0]
+        return expr.activation.prime(inner) * diff(inner, node)
+    if expr.is_Add:
+        return sympy.Add(*[diff(term, node) for term in expr.args])
+    if expr.is_Mul:
+        args = expr.args
+        return sympy.Add(*[sympy.Mul(*(args[:i] + (diff(arg, node),) + args[i + 1:]))
+                           for i, arg in enumerate(args) if node in arg.free_symbols])
+    if expr.is_Pow and node not in expr.exp.free_symbols:
+        base, exp = expr.args
+        return exp * base ** (exp - 1) * diff(base, node)
+    return sympy.diff(expr, node)
+
+
+def classify(expr) -> str:
+    """The op of a free definition: its outermost operation."""
+    if isinstance(expr, _activations.ActivationFunction) and expr.args[0].is_Symbol:
+        return "activation"
+    if expr.is_Add:
+        return "add"
+    if expr.is_Mul:
+        return "product"
+    if expr.is_Pow:
+        return "power"
+    return "expr"
+
+
+# --- the graph --------------------------------------------------------------------------
+
+
+class Graph:
+    """A DAG of named scalar nodes with one output, the scalar whose gradient is taken.
+
+        >>> import symbackprop as sb
+        >>> g = sb.Graph(title="f = (x + y) z")
+        >>> x, y, z = g.input("x"), g.input("y"), g.input("z")
+        >>> q = g.define("q", x + y)
+        >>> f = g.define("f", q * z)
+        >>> g.output(f)
+        >>> print(g.backward().gradient("x"))
+        ∂f/∂x = ∂f/∂q
+
+    Nodes are added in order, each a SymPy expression of earlier nodes; ``values`` maps
+    names or symbols to numbers used when no point is given; ``points`` (a list of such
+    maps, for inputs and targets) makes a mini-batch whose total L = Σₙ Cⁿ is evaluated.
+    """
+
+    #: A layered network (the lecture's Case 1 / Case 2 story, the vector form) or not.
+    layered = False
+    what = "graph"
+    #: Whether ∂C/∂input is reported among the gradients (a circuit's inputs are its leaves).
+    reports_inputs = True
+
+    def __init__(self, title: str | None = None, *, values=None):
+        self.title = title
+        self.nodes: dict[sympy.Symbol, Node] = {}
+        self._kinds: dict[str, tuple] = {}
+        self.cost_symbol: sympy.Symbol | None = None
+        self._values = dict(values or {})
+        self.points: list = []
+        self._derivation = None
+        self._depth: dict | None = None
+
+    # --- building --------------------------------------------------------------------
+
+    def _symbol(self, name: str, kind: str, where: str | None = None) -> sympy.Symbol:
+        """The symbol of a name; one name, one kind of node. Names that differ only in
+        braces (x_1, x_{1}) are the same name to a reader, so they may not mean two things."""
+        key = loose(name)
+        reserved = self.reserved()
+        if key in reserved:
+            raise SpecError(f"the name '{name}' is reserved for {reserved[key]}")
+        seen = self._kinds.get(key)
+        if seen is not None:
+            seen_kind, seen_name = seen
+            if seen_name != name:
+                raise SpecError(f"the names '{seen_name}' and '{name}' are the same symbol written two ways")
+            if seen_kind != kind:
+                raise SpecError(f"the name '{name}' is used for both {_article(seen_kind)} and {_article(kind)}")
+        self._kinds[key] = (kind, name)
+        return sympy.Symbol(name)
+
+    def reserved(self) -> dict:
+        return RESERVED
+
+    def _add(self, node: Node) -> Node:
+        if node.symbol in self.nodes:
+            if node.kind == "param" and self.nodes[node.symbol].kind == "param":
+                return self.nodes[node.symbol]
+            raise SpecError(f"the name {node.name!r} is defined twice")
+        self.nodes[node.symbol] = node
+        if node.expr is not None:
+            for parent in parents(node):
+                self.nodes[parent].consumers.append(node.symbol)
+        self._derivation = None
+        self._depth = None
+        return node
+
+    def _leaf(self, name, kind, what) -> sympy.Symbol:
+        self._open()
+        check_name(name, what)
+        sym = self._symbol(name, what)
+        if sym in self.nodes:
+            if kind == "param" and self.nodes[sym].kind == "param":
+                return sym
+            raise SpecError(f"the name {name!r} is declared twice")
+        self._add(Node(sym, kind, None, ()))
+        return sym
+
+    def input(self, name: str) -> sympy.Symbol:
+        """A leaf whose value comes with each example (an input x)."""
+        return self._leaf(name, "x", "input")
+
+    def target(self, name: str) -> sympy.Symbol:
+        """A leaf for a target value y (no gradient is reported for it)."""
+        return self._leaf(name, "y", "target")
+
+    def parameter(self, name: str) -> sympy.Symbol:
+        """A leaf that is a parameter (a weight, a bias); declaring it again returns it."""
+        return self._leaf(name, "param", "parameter")
+
+    def define(self, name: str, expr) -> sympy.Symbol:
+        """A named node: ``expr`` is a SymPy expression of nodes defined before it."""
+        self._open()
+        check_name(name, "definition")
+        if isinstance(expr, (int, Fraction)) and not isinstance(expr, bool):
+            expr = sympy.Rational(expr)
+        if not isinstance(expr, sympy.Expr):
+            raise SpecError(f"definition of {name!r}: expected an expression, got {type(expr).__name__}")
+        unknown = sorted((s.name for s in expr.free_symbols if s not in self.nodes))
+        if unknown:
+            raise SpecError(f"definition of {name!r} uses {unknown[0]!r}, which is not defined before it")
+        sym = self._symbol(name, "node")
+        if sym in self.nodes:
+            raise SpecError(f"the name {name!r} is defined twice")
+        op = classify(expr)
+        act = expr.activation if op == "activation" else None
+        self._add(Node(sym, "node", None, (), expr, activation=act, op=op))
+        return sym
+
+    def output(self, node) -> None:
+        """The node whose gradient is taken (the cost); nothing can be added after it."""
+        sym = self.symbol(node) if isinstance(node, str) else node
+        if sym not in self.nodes or self.nodes[sym].expr is None:
+            raise SpecError(f"the output must be a defined node, not {getattr(sym, 'name', sym)!r}")
+        if not self.nodes[sym].expr.free_symbols:
+            raise SpecError(f"the output {sym.name} depends on none of the declared leaves")
+        if self.cost_symbol is not None:
+            raise SpecError("the graph already has an output")
+        reaches = self.upstream([sym])
+        if not any(self.nodes[s].is_leaf for s in reaches):
+            raise SpecError(f"the output {sym.name} depends on none of the declared leaves")
+        old = self.nodes[sym]
+        self.nodes[sym] = Node(old.symbol, "C", old.layer, old.index, old.expr, old.terms, old.bias,
+                               old.activation, old.op, old.group, old.partials, old.consumers)
+        self.cost_symbol = sym
+        self._derivation = None
+
+    def _open(self):
+        if self.cost_symbol is not None:
+            raise SpecError("the graph's output is set: define every node before calling output()")
+
+    # --- values ------------------------------------------------------------------------
+
+    @property
+    def values(self) -> dict:
+        """{leaf symbol: number} used when no point is given."""
+        return self._values
+
+    @values.setter
+    def values(self, values: dict) -> None:
+        self._values = self.resolve_values(values or {})
+
+    def resolve_values(self, values: dict) -> dict:
+        out = {}
+        for key, value in values.items():
+            sym = self.symbol(key) if isinstance(key, str) else key
+            node = self.nodes.get(sym)
+            if node is None or node.kind not in ("x", "y", "param"):
+                raise SpecError(f"a value is given for {key!r}, which is not an input, target or parameter")
+            out[sym] = as_number(value, f"value of {sym.name}")
+        return out
+
+    # --- structure ---------------------------------------------------------------------
+
+    @property
+    def cost(self) -> sympy.Expr:
+        """The output's one-step expression."""
+        return self.nodes[self.cost_symbol].expr
+
+    @property
+    def inputs(self) -> tuple:
+        return tuple(s for s, n in self.nodes.items() if n.kind == "x")
+
+    @property
+    def targets(self) -> tuple:
+        return tuple(s for s, n in self.nodes.items() if n.kind == "y")
+
+    @property
+    def parameters(self) -> tuple:
+        """Every distinct parameter, in order of declaration (a shared one once)."""
+        return tuple(s for s, n in self.nodes.items() if n.kind == "param")
+
+    @property
+    def leaves(self) -> tuple:
+        return tuple(s for s, n in self.nodes.items() if n.expr is None)
+
+    @property
+    def defined(self) -> tuple:
+        """Every non-leaf node, in the order it was defined (a topological order)."""
+        return tuple(s for s, n in self.nodes.items() if n.expr is not None)
+
+    def uses(self, leaf: sympy.Symbol) -> tuple:
+        """The edges a leaf sits on: ((consumer, ∂consumer/∂leaf), …)."""
+        return tuple((c, local_partial(self, self.nodes[c], leaf)) for c in self.nodes[leaf].consumers)
+
+    @property
+    def depth(self) -> dict:
+        """{symbol: longest path from a leaf}: 0 for leaves. Nothing at a smaller depth
+        than a node's consumers can depend on that node."""
+        if self._depth is None:
+            depth = {}
+            for sym, node in self.nodes.items():
+                depth[sym] = 0 if node.expr is None else 1 + max(
+                    (depth[p] for p in parents(node)), default=0)
+            self._depth = depth
+        return self._depth
+
+    def cut(self, leaf: sympy.Symbol) -> int | None:
+        """The smallest depth among a leaf's consumers: every node the leaf can change
+        is at that depth or deeper (its downstream cone lies there). None if unused."""
+        consumers = self.nodes[leaf].consumers
+        return min(self.depth[c] for c in consumers) if consumers else None
+
+    def upstream(self, symbols) -> set:
+        """Every node from which a path reaches one of ``symbols`` (themselves included)."""
+        seen, stack = set(), list(symbols)
+        while stack:
+            sym = stack.pop()
+            if sym in seen:
+                continue
+            seen.add(sym)
+            node = self.nodes[sym]
+            if node.expr is not None:
+                stack.extend(node.expr.free_symbols)
+        return seen
+
+    # --- names of the derivation ----------------------------------------------------------
+
+    def named_adjoint(self, sym: sympy.Symbol) -> bool:
+        """Whether the sweep gives this defined node an adjoint symbol of its own (every
+        node of a free graph; a layered network names only ∂C/∂z)."""
+        return True
+
+    def adjoint_symbol(self, sym: sympy.Symbol) -> sympy.Symbol:
+        """The symbol standing for ∂C/∂(sym)."""
+        return sympy.Symbol(partial(self.cost_symbol.name, sym.name))
+
+    def gradient_symbol(self, leaf: sympy.Symbol) -> sympy.Symbol:
+        return sympy.Symbol(partial(self.cost_symbol.name, leaf.name))
+
+    def gradient_kind(self, leaf: sympy.Symbol) -> str:
+        """``x`` for an input, ``p`` for a parameter (a layered network says w or b)."""
+        return "x" if self.nodes[leaf].kind == "x" else "p"
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        """The symbol of a node by its name (``"w^{(2)}_{11}"``, ``"w_5"``, ``"x_1"``)."""
+        sym = sympy.Symbol(name)
+        if sym in self.nodes:
+            return sym
+        key = loose(name)
+        matches = [s for s in self.nodes if loose(s.name) == key]
+        if len(matches) == 1:
+            return matches[0]
+        names = [s.name for s, n in self.nodes.items() if n.kind != "C"]
+        shown = ", ".join(names[:NAMES_SHOWN]) + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
+        raise SpecError(f"unknown name {name!r}; this {self.what} defines: {shown}")
+
+    def backward(self):
+        """The :class:`~symbackprop.backward.Derivation` (built once, then cached)."""
+        if self.cost_symbol is None:
+            raise SpecError("the graph has no output: call output(node) first")
+        if self._derivation is None:
+            from .backward import Derivation
+            self._derivation = Derivation(self)
+        return self._derivation
+
+    # --- display -----------------------------------------------------------------------
+
+    def describe(self) -> str:
+        kinds = {"x": 0, "param": 0, "y": 0}
+        for node in self.nodes.values():
+            if node.kind in kinds:
+                kinds[node.kind] += 1
+        return (f"Graph({kinds['x']} inputs, {kinds['param']} parameters, "
+                f"{len(self.defined)} defined nodes, output "
+                f"{self.cost_symbol.name if self.cost_symbol is not None else None})")
+
+    def __repr__(self):
+        return self.describe()
+
+    def _repr_latex_(self):
+        from .printing import latex
+        if self.cost_symbol is None:
+            return None
+        return "$%s = %s$" % (latex(self.cost_symbol), latex(self.cost))
+
+
+_BY_COMPARE = cmp_to_key(sympy.Basic.compare)
+
+
+def product(u, v):
+    """u·v. Two distinct symbols are put in SymPy's canonical order directly, skipping
+    ``Mul.flatten`` (the bulk of the derivation's time on wide networks); the result is
+    the same object ``u * v`` would give."""
+    if u.is_Symbol and v.is_Symbol and u != v:
+        return sympy.Mul._from_args(tuple(sorted((u, v), key=_BY_COMPARE)), True)
+    return u * v
+
+
+def parents(node: Node):
+    return sorted(node.expr.free_symbols, key=sympy.default_sort_key)
+
+
+def loose(name: str) -> str:
+    """A name with its braces and spaces removed: ``w_{5}`` and ``w_5`` meet."""
+    return "".join(ch for ch in name if ch not in "{} ")
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def as_number(value, where: str):
+    """A user's number as Fraction (exact: int, 'p/q') or float; anything else is an error."""
+    if isinstance(value, bool):
+        raise SpecError(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, (int, Fraction)):
+        return _in_range(Fraction(value), where)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise SpecError(f"{where}: expected a finite number, got {value!r}")
+        return value
+    if isinstance(value, sympy.Rational):
+        return _in_range(Fraction(int(value.p), int(value.q)), where)
+    if isinstance(value, sympy.Float):
+        return float(value)
+    if isinstance(value, str):
+        exact = parse_fraction(value)
+        if exact is not None:
+            return _in_range(exact, where)
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    raise SpecError(f"{where}: expected a number, got {shown}")
+
+
+def _in_range(value: Fraction, where: str) -> Fraction:
+    """Exact values must still fit a float: the recursion (route a) and every report use
+    floats unless the whole point is exact."""
+    try:
+        float(value)
+    except OverflowError:
+        raise SpecError(f"{where}: number too large (at most about 1.8e308)") from None
+    return value
+
+
+__all__ = ["Graph", "Node", "RULES", "as_number", "classify", "diff", "local_partial", "loose", "product", "rule"]
