@@ -15,9 +15,15 @@ from .backward import Derivation, Formula
 from .costs import Cost
 from .errors import (AnswerError, PointError, RenderError, SpecError, SymbackpropError,
                      TooLargeError)
+from .graph import Graph
 from .network import Network
+from .recurrent import Recurrent
 from .printing import latex, text
 from .spec import load
+
+#: The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``.
+sigmoid, tanh, relu, leaky_relu, identity, softplus, silu = (
+    activations.get(name) for name in ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "silu"))
 
 try:
     __version__ = version("symbackprop")
@@ -37,6 +43,7 @@ def render(derivation, format="latex", **options):
     return _render(derivation, format, **options)
 
 
-__all__ = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula", "Network", "PointError",
-           "RenderError", "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
+__all__ = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula", "Graph",
+           "Network", "PointError", "Recurrent", "RenderError", "identity", "leaky_relu", "relu", "sigmoid",
+           "silu", "softplus", "tanh", "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
            "load", "render", "text", "__version__"]

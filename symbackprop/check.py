@@ -4,9 +4,10 @@ Every gradient ∂C/∂p (parameters and inputs) is computed by three independen
 
 (a) **recursion**: the one-step backprop formulas, compiled (:func:`numeric.evaluate`);
 (b) **symbolic**: ``sympy.diff`` of the closed-form cost, then compiled; the closed form
-    is cut at the layer before p (holding those activations fixed is exact, since p
-    cannot change them), and a parameter is eligible only when that closed form has at
-    most :data:`SYMBOLIC_LIMIT` nodes: the tree grows like n^(L+1). When more than
+    is cut below p's downstream cone (the nodes shallower than p's consumers stay
+    symbols: holding them fixed is exact, since p cannot change them; in a layered
+    network this is the layer before p), and a parameter is eligible only when that
+    closed form has at most :data:`SYMBOLIC_LIMIT` nodes: the tree grows like n^(L+1). When more than
     :data:`SYMBOLIC_ALL` parameters are eligible, a seeded sample of
     :data:`SYMBOLIC_SAMPLE` is checked and the report says so;
 (c) **finite differences**: central differences of the cost in mpmath at 50 digits
@@ -34,6 +35,7 @@ import mpmath
 import sympy
 
 from . import numeric
+from .activations import ActivationFunction
 from .backward import _size
 from .costs import real_diff
 from .numeric import Program, resolve_point, to_system
@@ -108,20 +110,26 @@ def _mp(value):
     return to_system(value, "mp") if not isinstance(value, mpmath.mpf) else value
 
 
+def _cone(net, start: int) -> list:
+    """The defined nodes at depth ``start`` or deeper that the output depends on, in order."""
+    depth, used = net.depth, net.upstream([net.cost_symbol])
+    return [net.nodes[s] for s in net.defined
+            if depth[s] >= start and s in used and s != net.cost_symbol]
+
+
 def cost_from(net, start: int) -> sympy.Expr:
-    """C in closed form from layer ``start`` on: the activations of layer start − 1 stay symbols."""
+    """C in closed form from depth ``start`` on: shallower nodes stay symbols (in a layered
+    network, the activations of the layer before)."""
     env = {}
-    for node in net.nodes.values():
-        if node.kind in ("z", "a") and node.layer >= start:
-            env[node.symbol] = node.expr.xreplace(env)
+    for node in _cone(net, start):
+        env[node.symbol] = node.expr.xreplace(env)
     return net.cost.xreplace(env)
 
 
 def _cost_size(net, start: int) -> int:
     sizes = {}
-    for node in net.nodes.values():
-        if node.kind in ("z", "a") and node.layer >= start:
-            sizes[node.symbol] = _size(node.expr, sizes)
+    for node in _cone(net, start):
+        sizes[node.symbol] = _size(node.expr, sizes)
     return _size(net.cost, sizes)
 
 
@@ -131,7 +139,11 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
     out = {}
     by_start: dict[int, list] = {}
     for p in wrt:
-        by_start.setdefault(net.layer_of(p), []).append(p)
+        start = net.cut(p)
+        if start is None:
+            out[p] = 0.0 if system == "mp" else 0
+        else:
+            by_start.setdefault(start, []).append(p)
     for start, params in sorted(by_start.items()):
         cost = cost_from(net, start)
         leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
@@ -149,33 +161,48 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
     return out
 
 
-def _at_kink(node, forward) -> bool:
-    """z within float rounding of 0 (see the module docstring)."""
-    z = abs(forward[node.symbol])
-    scale = mpmath.fsum(abs(forward[w] * forward[a]) for w, a in node.terms) + abs(forward[node.bias])
-    reach = mpmath.mpf(numeric.FD_STEP) * max([1] + [abs(forward[a]) for _, a in node.terms])
-    return z <= KINK_RELATIVE * scale or z < reach
+def _value(expr, forward):
+    """An expression of nodes at the 50-digit forward values."""
+    if expr.is_Symbol:
+        return forward[expr]
+    with mpmath.workdps(50):
+        return mpmath.mpf(sympy.N(expr.xreplace({s: sympy.Float(forward[s], 50) for s in expr.free_symbols}), 50))
 
 
-def _upstream(net, kinks) -> set:
-    """Leaves (inputs and parameters) from which a path reaches one of the kink nodes."""
-    seen, stack = set(), list(kinks)
-    while stack:
-        sym = stack.pop()
-        node = net.nodes[sym]
-        if node.expr is None:
-            seen.add(sym)
-            continue
-        for parent in node.expr.free_symbols:
-            if parent not in seen:
-                stack.append(parent)
-    return seen
+def _at_kink(argument, net, forward) -> bool:
+    """The input u of a kinked activation within float rounding of 0 (see the module
+    docstring); the scale is the sum of the magnitudes of the terms that make u."""
+    node = net.nodes.get(argument) if argument.is_Symbol else None
+    if node is not None and node.terms:
+        scale = mpmath.fsum(abs(forward[w] * forward[a]) for w, a in node.terms) + abs(forward[node.bias])
+        inputs = [forward[a] for _, a in node.terms]
+    else:
+        expr = node.expr if node is not None and node.expr is not None else argument
+        terms = expr.args if expr.is_Add else (expr,)
+        scale = mpmath.fsum(abs(_value(t, forward)) for t in terms)
+        inputs = [forward[s] for s in expr.free_symbols]
+    u = abs(_value(argument, forward))
+    reach = mpmath.mpf(numeric.FD_STEP) * max([1] + [abs(v) for v in inputs])
+    return u <= KINK_RELATIVE * scale or u < reach
+
+
+def kinks(net, forward) -> list:
+    """The nodes at a kink: the argument of a ReLU-type activation (a z in a layered
+    network) or, when that argument is an expression, the node that applies it."""
+    found = []
+    for sym in net.defined:
+        for f in sorted(net.nodes[sym].expr.atoms(ActivationFunction), key=sympy.default_sort_key):
+            if f.activation.kinked and _at_kink(f.args[0], net, forward):
+                at = f.args[0] if f.args[0].is_Symbol else sym
+                if at not in found:
+                    found.append(at)
+    return found
 
 
 def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, str]:
     """The gradients route (b) covers, and the sentence that says which."""
-    sizes = {start: _cost_size(net, start) for start in range(1, net.L + 1)}
-    eligible = [p for p in wrt if sizes[net.layer_of(p)] <= limit]
+    sizes = {start: _cost_size(net, start) for start in {net.cut(p) for p in wrt} - {None}}
+    eligible = [p for p in wrt if net.cut(p) is None or sizes[net.cut(p)] <= limit]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
@@ -215,11 +242,10 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     recursion = numeric.evaluate(derivation, point)
     forward = numeric.forward_mp(derivation, values, 50)
 
-    kinks = [node.symbol for node in net.nodes.values()
-             if node.kind == "z" and net.activations[node.layer - 1].kinked and _at_kink(node, forward)]
-    upstream = _upstream(net, kinks)
+    at_kinks = kinks(net, forward)
+    upstream = {s for s in net.upstream(at_kinks) if net.nodes[s].is_leaf}
 
-    wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "x")]
+    wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "p", "x")]
     fd = numeric.finite_differences(derivation, values, [p for p in wrt if p not in upstream])
     chosen, note = choose_symbolic(net, wrt, symbolic_limit, sample, seed)
     # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
@@ -235,4 +261,4 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     counted = [r for r in rows if r.note is None]
     return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), rtol, atol,
-                       recursion.exact, note, [k.name for k in kinks], recursion)
+                       recursion.exact, note, [k.name for k in at_kinks], recursion)

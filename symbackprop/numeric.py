@@ -25,7 +25,7 @@ from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
 from . import activations as _activations
 from .errors import PointError, SpecError, SymbackpropError
-from .network import as_number
+from .graph import as_number
 
 
 class _MpPrinter(MpmathPrinter):
@@ -146,7 +146,10 @@ def stable_definitions(net, defs) -> list:
     cancels), then made :func:`stable`: binary cross-entropy stays finite and exact to the
     last digit at |z| = 40, where ln(1 − a) in floats is ln 0. With a softmax output layer
     only ln a_j in the cost becomes log-softmax: its δ has no quotient, and inlining the
-    softmax into every δ would cost O(n³)."""
+    softmax into every δ would cost O(n³). Any other graph has each definition made
+    :func:`stable` on its own."""
+    if not net.layered:
+        return [(symbol, stable(expr)) for symbol, expr in defs]
     out_act = net.activations[-1]
     if out_act.name == "softmax":
         logs = {sympy.log(a): _activations.LogSoftmax(*net.nodes[a].expr.args) for a in net.outputs}
@@ -209,10 +212,32 @@ def resolve_point(net, point=None) -> dict:
     return values
 
 
-def can_be_exact(net, values: dict) -> bool:
-    return (all("exact" in act.numeric for act in net.activations)
-            and net.cost_function.rational
-            and all(isinstance(v, Fraction) for v in values.values()))
+def can_be_exact(derivation, values: dict) -> bool:
+    """Exact fractions are possible when every value is one and every definition maps
+    rationals to rationals (sums, products, whole powers, identity, ReLU, leaky ReLU)."""
+    return all(isinstance(v, Fraction) for v in values.values()) and rational(derivation)
+
+
+def rational(derivation) -> bool:
+    """Whether every definition of the derivation maps rationals to rationals (cached)."""
+    cache = derivation.__dict__.setdefault("_programs", {})
+    if "rational" not in cache:
+        cache["rational"] = all(_rational(expr) for _, expr in derivation.definitions())
+    return cache["rational"]
+
+
+def _rational(expr) -> bool:
+    if expr.is_Symbol or expr.is_Rational:
+        return True
+    if expr.is_Add or expr.is_Mul:
+        return all(_rational(arg) for arg in expr.args)
+    if expr.is_Pow:
+        return expr.exp.is_Integer and _rational(expr.base)
+    if isinstance(expr, (_activations.ActivationFunction, _activations.ActivationPrime)):
+        return "exact" in expr.activation.numeric and _rational(expr.args[0])
+    if isinstance(expr, _activations.Step):
+        return _rational(expr.args[0])
+    return False
 
 
 def to_system(value, system: str):
@@ -258,13 +283,27 @@ class Values:
 
     @property
     def gradients(self) -> dict:
-        """{parameter name: ∂C/∂parameter}, in parameter order (a shared one once)."""
+        """{name: ∂C/∂name} for every reported leaf (parameters; inputs too in a free
+        graph), in derivation order (a shared parameter once)."""
         d = self.network.backward()
         return {f.of.name: self.numbers[f.symbol] for f in d.gradients}
 
     @property
+    def nodes(self) -> dict:
+        """{name: value} of every defined node, in definition order."""
+        return {s.name: self.numbers[s] for s in self.network.defined}
+
+    @property
+    def adjoints(self) -> dict:
+        """{name: ∂C/∂node} of every defined node that has an adjoint formula."""
+        d = self.network.backward()
+        return {f.of.name: self.numbers[f.symbol] for f in d.select("delta")}
+
+    @property
     def layers(self) -> list:
         net = self.network
+        if not net.layered:
+            raise PointError("layers: this graph has no layers; use nodes")
         return [{"z": [self.z(l, j) for j in range(1, net.sizes[l] + 1)],
                  "a": [self.a(l, j) for j in range(1, net.sizes[l] + 1)]}
                 for l in range(1, net.L + 1)]
@@ -274,7 +313,7 @@ def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
     """Route (a), the backprop recursion: every definition, in order, at a point."""
     net = derivation.network
     values = resolve_point(net, point)
-    possible = can_be_exact(net, values)
+    possible = can_be_exact(derivation, values)
     if exact and not possible:
         raise PointError("exact evaluation needs rational values, rational activations "
                          "(identity, relu, leaky_relu) and a polynomial cost (mse, sse)")
@@ -301,14 +340,15 @@ def forward_mp(derivation, values: dict, dps: int) -> dict:
 
 
 def tail(derivation, start: int) -> Program:
-    """The cost as a compiled mpmath function of layer ``start`` − 1's activations (or
-    the inputs), the parameters from layer ``start`` on, and the targets."""
+    """The cost as a compiled mpmath function of the nodes below depth ``start`` (held as
+    numbers) and the leaves used from there on: in a layered network, of layer l − 1's
+    activations when ``start`` is the depth of layer l's z."""
     cache = derivation.__dict__.setdefault("_programs", {})
     key = ("tail", start)
     if key not in cache:
         net = derivation.network
-        defs = [(f.symbol, f.expr) for f in derivation.formulas
-                if (f.kind in ("z", "a") and f.layer >= start) or f.kind == "C"]
+        depth, used = net.depth, net.upstream([net.cost_symbol])
+        defs = [(s, net.nodes[s].expr) for s in net.defined if depth[s] >= start and s in used]
         defs = stable_definitions(net, defs)
         defined = {s for s, _ in defs}
         free = set().union(*(e.free_symbols for _, e in defs)) - defined
@@ -325,14 +365,20 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
 
     At 50 digits with h = 10⁻²⁰ the truncation error is about h² = 10⁻⁴⁰ and the
     round-off about 10⁻⁵⁰/h = 10⁻³⁰, so the result is exact for any float comparison.
-    A parameter first used in layer l cannot change the layers before it, so the cost
-    is recomputed from layer l only (:func:`tail`).
+    A leaf cannot change a node shallower than its consumers (in a layered network: a
+    parameter first used in layer l cannot change the layers before it), so the cost is
+    recomputed from that depth only (:func:`tail`). A leaf the output does not use has
+    gradient 0.
     """
     net = derivation.network
     groups: dict[int, list] = {}
-    for p in wrt:
-        groups.setdefault(net.layer_of(p), []).append(p)
     out = {}
+    for p in wrt:
+        start = net.cut(p)
+        if start is None:
+            out[p] = mpmath.mpf(0)
+        else:
+            groups.setdefault(start, []).append(p)
     with mpmath.workdps(dps):
         step = mpmath.mpf(h)
         base = forward_mp(derivation, values, dps)

@@ -44,6 +44,13 @@ class Latex(LatexPrinter):
     def _print_Symbol(self, expr, style="plain"):
         return expr.name
 
+    def parenthesize_super(self, s):
+        """A power of a symbol: SymPy protects a name that has a superscript; a prime is
+        one too (``x'_{1}^{2}`` is TeX's double superscript, ``z''^{2}`` latex2mathml's)."""
+        if "'" in s and "^" not in s:
+            return self._add_parens(s) if self._settings["parenthesize_super"] else "{%s}" % s
+        return super().parenthesize_super(s)
+
     def _print_Mul(self, expr):
         if not expr.is_Mul:  # SymPy prints a negative power (1/x) through _print_Mul
             return super()._print_Mul(expr)

@@ -31,25 +31,48 @@ FRAGMENT_NOTE = (r"% Body of a symbackprop derivation. Needs in the preamble:" "
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "<": r"\textless{}", ">": r"\textgreater{}"}
+            "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 _UNICODE = {"\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``",
-            "\u201d": "''", "\u2026": r"\dots{}", "\u2212": "-", "\u00a0": "~", "\u2192": r"$\to$"}
+            "\u201d": "''", "\u2026": r"\dots{}", "\u2212": "-", "\u00a0": "~", "\u2192": r"$\to$",
+            "\u2044": "/", "\u2215": "/"}
+#: Everything :func:`escape` writes that is not a plain character: the only places where
+#: ``\ { } ^ % # $ & ~ _`` may appear in escaped prose.
+ESCAPES = frozenset(_SPECIAL.values()) | frozenset(_UNICODE.values())
 
 
 def escape(text: str) -> str:
-    """Prose as ASCII LaTeX: specials escaped, accents decomposed, the rest replaced by ?."""
+    """Prose as ASCII LaTeX. The text is normalised first (NFKC: full-width and small
+    forms become ASCII, ``½`` becomes 1⁄2), then each character is written: TeX's
+    specials escaped, dashes, quotes and a few symbols as LaTeX, accented letters as
+    their base letter, spaces and line breaks as a space, anything else as ``?``. So
+    nothing in the text can reach TeX as a command, a group, a ``^^`` code or a comment."""
     out = []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in _UNICODE:
+    for ch in unicodedata.normalize("NFC", text):
+        if ch in _UNICODE:          # before NFKC, which would flatten … and the no-break space
             out.append(_UNICODE[ch])
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
-            out.append(plain if plain else "?")
+            continue
+        plain = unicodedata.normalize("NFKC", ch)
+        if "\u2044" in plain and out and out[-1][-1:].isdigit():
+            out.append(" ")         # 1½ → 1 1/2
+        out.extend(_char(c) for c in plain)
     return "".join(out)
+
+
+def _char(ch: str) -> str:
+    """One normalised character as ASCII LaTeX."""
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if ch in _UNICODE:
+        return _UNICODE[ch]
+    if " " <= ch <= "~":
+        return ch
+    if ch.isspace():
+        return " "
+    if ord(ch) < 128 or not ch.isprintable():
+        return "?"
+    base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+    base = "".join(_SPECIAL.get(c, c) for c in base if " " < c <= "~")   # ≮ is < and a stroke
+    return base or "?"
 
 
 def inline(parts) -> str:
@@ -96,4 +119,4 @@ def render(doc: Document, *, fragment: bool = False) -> str:
             + r"\begin{document}" + "\n" + r"\maketitle" + "\n\n" + body(doc) + r"\end{document}" + "\n")
 
 
-__all__ = ["PREAMBLE", "body", "escape", "render"]
+__all__ = ["ESCAPES", "PREAMBLE", "body", "escape", "render"]

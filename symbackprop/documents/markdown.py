@@ -7,15 +7,31 @@ lines, which Markdown passes through unchanged).
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from . import diagram
 from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
-_ESCAPE = {"\\": "\\\\", "*": "\\*", "_": "\\_", "`": "\\`", "|": "\\|", "<": "&lt;", "$": "\\$"}
+#: Markdown's inline syntax, written literally: backslash escapes (CommonMark allows one
+#: before any ASCII punctuation) and entities for HTML. With ``[`` and ``]`` escaped no
+#: link, image, footnote or wiki link can open, so ``!`` and ``( )`` stay as they are.
+_ESCAPE = {"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "{": "\\{", "}": "\\}", "[": "\\[", "]": "\\]",
+           "#": "\\#", "+": "\\+", "|": "\\|", "$": "\\$", "~": "\\~", "^": "\\^",
+           "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: A line that starts with one of these (after spaces) could open a list or a heading
+#: underline; that mark is escaped as well (``1\. ``, ``\- ``).
+_LINE_START = re.compile(r"^( *)(\d{1,9}(?=[.)])|(?=[-=]))(.)")
 
 
 def escape(text: str) -> str:
-    return "".join(_ESCAPE.get(ch, ch) for ch in text)
+    """Prose as literal Markdown text: on one line (control characters become spaces),
+    with every character that Markdown, its math or HTML would read escaped, so that a
+    title such as ``![t](http://x/y.png)`` or ``<img src=x>`` stays text."""
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    text = "".join(_ESCAPE.get(ch, ch) for ch in text)
+    return _LINE_START.sub(r"\1\2\\\3", text, count=1)
 
 
 def inline(parts) -> str:
