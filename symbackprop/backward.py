@@ -349,13 +349,20 @@ class Derivation:
     # --- numbers -----------------------------------------------------------------------
 
     def evaluate(self, point=None, *, exact: bool | None = None):
-        """Forward values, cost and every gradient at a point (see :mod:`numeric`)."""
-        from .numeric import evaluate
+        """Forward values, cost and every gradient at a point (see :mod:`numeric`); with
+        no point, for a graph with a mini-batch (``points``), the batch's totals and each
+        example (a :class:`numeric.Batch`)."""
+        from .numeric import evaluate, evaluate_batch
+        if point is None and self.graph.points:
+            return evaluate_batch(self, exact=exact)
         return evaluate(self, point, exact=exact)
 
     def check(self, point=None, **options):
-        """The three-way numeric check (see :mod:`check`); the report has ``.passed``."""
-        from .check import check
+        """The three-way numeric check (see :mod:`check`); the report has ``.passed``.
+        With no point, a mini-batch is checked on its totals."""
+        from .check import check, check_batch
+        if point is None and self.graph.points:
+            return check_batch(self, **options)
         return check(self, point, **options)
 
     def __iter__(self):

@@ -262,3 +262,28 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), rtol, atol,
                        recursion.exact, note, [k.name for k in at_kinks], recursion)
+
+
+def check_batch(derivation, points=None, **options) -> CheckReport:
+    """The three-way check of a mini-batch's totals: each route summed over the examples
+    (∂L/∂p = Σₙ ∂Cⁿ/∂p), compared as for one point."""
+    points = derivation.network.points if points is None else points
+    reports = [check(derivation, p, **options) for p in points]
+    first = reports[0]
+    rows = []
+    for i, row in enumerate(first.rows):
+        column = [r.rows[i] for r in reports]
+
+        def total(route):
+            values = [getattr(r, route) for r in column]
+            return None if any(v is None for v in values) else numeric._total(values)
+
+        rows.append(_row(row.name, total("recursion"), total("symbolic"), total("finite_difference"),
+                         first.rtol, first.atol, any(r.note is not None for r in column)))
+    counted = [r for r in rows if r.note is None]
+    kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
+    values = numeric.Batch(derivation.network, [r.values for r in reports])
+    return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
+                       max((r.rel_error for r in counted), default=0.0), first.rtol, first.atol,
+                       values.exact, first.symbolic_note + f" (in each of {len(points)} examples)",
+                       kinks, values)

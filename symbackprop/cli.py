@@ -96,23 +96,43 @@ def _number(value) -> str:
     return f"{float(value):.6g}"
 
 
+def _forward_lines(net, values) -> list[str]:
+    """The forward values of one example: by layer for a layered net, by node otherwise."""
+    if net.layered:
+        lines = ["Forward pass (z = Σ w·a + b, a = activation(z)):"]
+        for l in range(1, net.L + 1):
+            zs = ", ".join(_number(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
+            acts = ", ".join(_number(values.a(l, j)) for j in range(1, net.sizes[l] + 1))
+            lines.append(f"  layer {l} ({net.activations[l - 1].describe()}): z = [{zs}]  a = [{acts}]")
+        lines.append(f"Cost ({net.cost_function.name}): C = {_number(values.cost)}")
+        return lines
+    lines = ["Forward pass (each node from the nodes before it):"]
+    lines += [f"  {unicode_name(name)} = {_number(v)}" for name, v in values.nodes.items()]
+    lines.append(f"Output: {unicode_name(net.cost_symbol.name)} = {_number(values.cost)}")
+    return lines
+
+
 def describe_values(net, report) -> list[str]:
     """Forward values, cost, gradients by the three routes, and the check's verdict."""
     values = report.values
-    lines = ["Forward pass (z = Σ w·a + b, a = activation(z)):"]
-    for l in range(1, net.L + 1):
-        zs = ", ".join(_number(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
-        acts = ", ".join(_number(values.a(l, j)) for j in range(1, net.sizes[l] + 1))
-        lines.append(f"  layer {l} ({net.activations[l - 1].describe()}): z = [{zs}]  a = [{acts}]")
-    lines.append(f"Cost ({net.cost_function.name}): C = {_number(values.cost)}")
+    examples = getattr(values, "examples", None)
+    if examples is None:
+        lines = _forward_lines(net, values)
+    else:
+        lines = []
+        for n, example in enumerate(examples, start=1):
+            lines += [f"Example {n} of {len(examples)}:"] + ["  " + line for line in _forward_lines(net, example)]
+        lines.append(f"Total over the {len(examples)} examples: L = Σₙ Cⁿ = {_number(values.cost)}")
     lines.append("")
-    lines.append("Gradients: recursion | symbolic diff | finite differences")
-    width = max(len(unicode_name("∂C/∂" + r.name)) for r in report.rows)
+    lines.append("Gradients: recursion | symbolic diff | finite differences"
+                 + ("  (totals over the examples)" if examples is not None else ""))
+    output = net.cost_symbol.name
+    width = max((len(unicode_name("∂%s/∂" % output + r.name)) for r in report.rows), default=0)
     for r in report.rows:
         sym = "-" if r.symbolic is None else _number(r.symbolic)
         fd = "-" if r.finite_difference is None else _number(r.finite_difference)
         mark = "ok" if r.ok else "MISMATCH"
-        label = unicode_name(r"\frac{\partial C}{\partial %s}" % r.name)
+        label = unicode_name(r"\frac{\partial %s}{\partial %s}" % (output, r.name))
         lines.append(f"  {label:<{width}}  {_number(r.recursion):>13} {sym:>13} {fd:>13}  {mark}"
                      + (f"  ({r.note})" if r.note else ""))
     lines.append("")
@@ -127,15 +147,33 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _floats(mapping) -> dict:
+    return {name: float(v) for name, v in mapping.items()}
+
+
+def _example_json(net, values) -> dict:
+    """cost, then layers (a layered net) or nodes and adjoints (any other graph), gradients."""
+    out = {"cost": float(values.cost)}
+    if net.layered:
+        out["layers"] = [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
+                         for layer in values.layers]
+        out["gradients"] = _floats(values.gradients)
+    else:
+        out["nodes"] = _floats(values.nodes)
+        out["gradients"] = _floats(values.gradients)
+        out["adjoints"] = _floats(values.adjoints)
+    return out
+
+
 def eval_json(report) -> dict:
+    """The ``eval --json`` object (DESIGN.md): for a mini-batch the totals, then ``examples``."""
     values = report.values
-    return {
-        "cost": float(values.cost),
-        "layers": [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
-                   for layer in values.layers],
-        "gradients": {name: float(v) for name, v in values.gradients.items()},
-        "check": report.as_dict(),
-    }
+    net = values.network
+    examples = getattr(values, "examples", None)
+    if examples is None:
+        return {**_example_json(net, values), "check": report.as_dict()}
+    return {"cost": float(values.cost), "gradients": _floats(values.gradients), "check": report.as_dict(),
+            "examples": [_example_json(net, v) for v in examples]}
 
 
 def cmd_eval(args) -> int:

@@ -309,6 +309,48 @@ class Values:
                 for l in range(1, net.L + 1)]
 
 
+@dataclass
+class Batch:
+    """A mini-batch at one set of parameter values: ``examples`` holds each example's
+    :class:`Values`; the cost and every gradient are the totals L = Σₙ Cⁿ and
+    ∂L/∂p = Σₙ ∂Cⁿ/∂p."""
+
+    network: object
+    examples: list
+
+    @property
+    def cost(self):
+        return _total(v.cost for v in self.examples)
+
+    @property
+    def gradients(self) -> dict:
+        totals: dict = {}
+        for v in self.examples:
+            for name, g in v.gradients.items():
+                totals[name] = g if name not in totals else totals[name] + g
+        return totals
+
+    @property
+    def exact(self) -> bool:
+        return all(v.exact for v in self.examples)
+
+
+def _total(values):
+    values = list(values)
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total
+
+
+def evaluate_batch(derivation, points=None, *, exact: bool | None = None) -> Batch:
+    """Every example of a mini-batch (the graph's own ``points`` unless given)."""
+    points = derivation.network.points if points is None else points
+    if not points:
+        raise PointError("a mini-batch needs at least one example")
+    return Batch(derivation.network, [evaluate(derivation, p, exact=exact) for p in points])
+
+
 def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
     """Route (a), the backprop recursion: every definition, in order, at a point."""
     net = derivation.network
@@ -327,6 +369,10 @@ def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
                                  f"is {value} (the values are too large for floating point)")
     numbers.update(args)
     return Values(net, numbers, system == "exact")
+
+
+__all__ = ["Batch", "Program", "Values", "evaluate", "evaluate_batch", "finite_differences",
+           "forward_mp", "program", "resolve_point", "stable"]
 
 
 def forward_mp(derivation, values: dict, dps: int) -> dict:

@@ -1,4 +1,8 @@
-"""Reading network specs: a TOML or JSON file, or a dict with the same fields.
+"""Reading specs: a TOML or JSON file, or a dict with the same fields.
+
+Three kinds, told apart by their fields: a layered network (``[[layers]]``), a recurrent
+net (``[recurrent]``) and any other graph (``define``). ``[[points]]`` instead of
+``[point]`` makes a mini-batch: the cost is the total L = Σₙ Cⁿ over the examples.
 
 Every problem is reported as one :class:`SpecError` naming the file and the field
 (``lecture.toml: layers[2].W: expected 2 rows (one per unit), got 3``). The fields are
@@ -14,14 +18,22 @@ from . import costs
 from .errors import SpecError
 from .io import read_text
 from .naming import NOTATIONS, check_name
-from .network import Network, as_number
+from .graph import Graph, as_number
+from .network import Network
+from .recurrent import Recurrent
 
 try:  # Python ≥ 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point")
+TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point", "points")
+GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", "point", "points")
+RECURRENT_FIELDS = ("title", "cost", "recurrent", "point", "points")
+RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output_activation",
+                   "W", "U", "V", "b", "c", "h0")
+#: Most examples in a mini-batch.
+MAX_POINTS = 10_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
@@ -112,13 +124,23 @@ def _matrix(where, field, value, rows, cols, item) -> list:
     return out
 
 
-def from_dict(data: dict, where: str = "spec") -> Network:
-    """Validate a spec dict and build its network (with its values)."""
-    _unknown(where, "", data, TOP_FIELDS)
+def _title(data, where):
     title = data.get("title")
     if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200
                               or any(ord(ch) < 32 or ord(ch) == 127 for ch in title)):
         _fail(where, "title", "expected one line of text (at most 200 characters, no control characters)")
+    return title
+
+
+def from_dict(data: dict, where: str = "spec"):
+    """Validate a spec dict and build its graph (with its values): a :class:`Network`,
+    a :class:`Recurrent` or a :class:`Graph`."""
+    if "define" in data:
+        return _graph(data, where)
+    if "recurrent" in data:
+        return _recurrent(data, where)
+    _unknown(where, "", data, TOP_FIELDS)
+    title = _title(data, where)
     if "inputs" not in data:
         _fail(where, "inputs", "missing: give a count or a list of names")
     inputs = data["inputs"]
@@ -158,6 +180,25 @@ def from_dict(data: dict, where: str = "spec") -> Network:
         raise SpecError(f"{where}: {exc}") from None
     net.values = _values(net, data, where)
     return net
+
+
+def _points(where, data, read_one):
+    """``[point]`` into the graph's values, or ``[[points]]`` into its examples."""
+    if "point" in data and "points" in data:
+        _fail(where, "points", "give [point] (one example) or [[points]] (a mini-batch), not both")
+    if "points" not in data:
+        return None
+    points = data["points"]
+    if not isinstance(points, list) or not points:
+        _fail(where, "points", "expected at least one [[points]] table")
+    if len(points) > MAX_POINTS:
+        _fail(where, "points", f"{len(points):,} examples, above the limit of {MAX_POINTS:,}")
+    out = []
+    for n, point in enumerate(points, start=1):
+        if not isinstance(point, dict):
+            _fail(where, f"points[{n}]", "expected a table")
+        out.append(read_one(point, f"points[{n}]"))
+    return out
 
 
 def _layer(where: str, l: int, layer, prev: int, *, last: bool):
@@ -212,18 +253,222 @@ def _values(net: Network, data: dict, where: str) -> dict:
             b = _vector(where, f"layers[{l}].b", layer["b"], units)
             for j in range(units):
                 put(net.b(l, j + 1), b[j], f"layers[{l}].b[{j + 1}]")
-    point = data.get("point", {})
-    if not isinstance(point, dict):
-        _fail(where, "point", "expected a table with x and y")
-    _unknown(where, "point.", point, POINT_FIELDS)
-    if "x" in point:
-        for k, v in enumerate(_vector(where, "point.x", point["x"], net.sizes[0])):
-            values[net.x(k + 1)] = v
-    if "y" in point:
-        for j, v in enumerate(_vector(where, "point.y", point["y"], net.sizes[-1])):
-            values[net.y(j + 1)] = v
+    def example(point, field):
+        if not isinstance(point, dict):
+            _fail(where, field, "expected a table with x and y")
+        _unknown(where, field + ".", point, POINT_FIELDS)
+        out = {}
+        if "x" in point:
+            for k, v in enumerate(_vector(where, f"{field}.x", point["x"], net.sizes[0])):
+                out[net.x(k + 1)] = v
+        if "y" in point:
+            for j, v in enumerate(_vector(where, f"{field}.y", point["y"], net.sizes[-1])):
+                out[net.y(j + 1)] = v
+        return out
+
+    values.update(example(data.get("point", {}), "point"))
+    net.points = _points(where, data, example) or []
     return values
 
 
 def _show(value) -> str:
     return str(value) if not hasattr(value, "denominator") or value.denominator != 1 else str(value.numerator)
+
+
+# --- a recurrent net -----------------------------------------------------------------------
+
+def _recurrent(data: dict, where: str) -> Recurrent:
+    _unknown(where, "", data, RECURRENT_FIELDS)
+    title = _title(data, where)
+    table = data["recurrent"]
+    if not isinstance(table, dict):
+        _fail(where, "recurrent", "expected a table")
+    _unknown(where, "recurrent.", table, RECURRENT_TABLE)
+    sizes = {}
+    for key in ("inputs", "hidden", "outputs", "steps"):
+        if key not in table:
+            _fail(where, f"recurrent.{key}", "missing")
+        sizes[key] = _count(where, f"recurrent.{key}", table[key])
+    act = _activation(where, "recurrent.activation", table.get("activation", "tanh"))
+    out_act = _activation(where, "recurrent.output_activation", table.get("output_activation", "identity"))
+    cost = data.get("cost", "mse")
+    try:
+        cost = costs.get(cost)
+    except SpecError as exc:
+        _fail(where, "cost", str(exc))
+    n_in, n_h, n_out, T = sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"]
+    h0 = _vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
+    try:
+        rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title)
+    except SpecError as exc:
+        raise SpecError(f"{where}: recurrent: {exc}") from None
+    values = dict(rnn.values)
+    shapes = {"W": (n_h, n_h, rnn.W), "U": (n_h, n_in, rnn.U), "V": (n_out, n_h, rnn.V)}
+    for key, (rows, cols, name) in shapes.items():
+        if key in table:
+            M = _matrix(where, f"recurrent.{key}", table[key], rows, cols, as_number)
+            for j in range(rows):
+                for k in range(cols):
+                    values[name(j + 1, k + 1)] = M[j][k]
+    for key, n, name in (("b", n_h, rnn.b), ("c", n_out, rnn.c)):
+        if key in table:
+            for j, v in enumerate(_vector(where, f"recurrent.{key}", table[key], n), start=1):
+                values[name(j)] = v
+
+    def example(point, field):
+        if not isinstance(point, dict):
+            _fail(where, field, "expected a table with x and y (one row per step)")
+        _unknown(where, field + ".", point, POINT_FIELDS)
+        out = {}
+        for key, n, name in (("x", n_in, rnn.x), ("y", n_out, rnn.y)):
+            if key in point:
+                rows = _matrix(where, f"{field}.{key}", point[key], T, n, as_number)
+                for t in range(T):
+                    for k in range(n):
+                        out[name(t + 1, k + 1)] = rows[t][k]
+        return out
+
+    values.update(example(data.get("point", {}), "point"))
+    rnn.values = values
+    rnn.points = _points(where, data, example) or []
+    return rnn
+
+
+# --- any graph: define -----------------------------------------------------------------
+
+def _graph(data: dict, where: str) -> Graph:
+    from .answers.lexer import AnswerReadError
+    from .formula import read_formula
+
+    _unknown(where, "", data, GRAPH_FIELDS)
+    graph = Graph(_title(data, where))
+    for field, declare in (("inputs", graph.input), ("targets", graph.target),
+                           ("parameters", graph.parameter)):
+        if field not in data:
+            if field == "inputs":
+                _fail(where, field, "missing: give the list of input names")
+            continue
+        names = data[field]
+        if not isinstance(names, list):
+            _fail(where, field, f"expected a list of names, got {_clip(names)}")
+        for i, name in enumerate(names, start=1):
+            try:
+                declare(check_name(name, f"{where}: {field}[{i}]"))
+            except SpecError as exc:
+                message = str(exc)
+                raise SpecError(message if message.startswith(where) else f"{where}: {field}[{i}]: {message}") from None
+    entries = data["define"]
+    if not isinstance(entries, list) or not entries:
+        _fail(where, "define", "expected a list of \"name = formula\" strings")
+    split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
+    later = {}
+    for i, (name, _, _) in enumerate(split, start=1):
+        later.setdefault(name, i)
+    for i, (name, formula, offset) in enumerate(split, start=1):
+        field = f"define[{i}]"
+        if later[name] != i:
+            _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
+        try:
+            expr = read_formula(formula, list(graph.nodes))
+        except AnswerReadError as exc:
+            _fail(where, field, _definition_error(exc, name, i, later, split, offset))
+        try:
+            graph.define(name, expr)
+        except SpecError as exc:
+            _fail(where, field, str(exc))
+    output = data.get("output", split[-1][0])
+    if not isinstance(output, str):
+        _fail(where, "output", f"expected the name of a defined node, got {_clip(output)}")
+    try:
+        sym = graph.symbol(output)
+    except SpecError:
+        _fail(where, "output", f"'{_clip(output, 60)}' is not one of the defined nodes")
+    try:
+        graph.output(sym)
+    except SpecError as exc:
+        _fail(where, "output", str(exc))
+
+    def example(point, field):
+        if not isinstance(point, dict):
+            _fail(where, field, "expected a table of values by name")
+        out = {}
+        for key, value in point.items():
+            try:
+                sym = graph.symbol(key)
+            except SpecError:
+                sym = None
+            if sym is None or not graph.nodes[sym].is_leaf:
+                _fail(where, f"{field}.{_clip(key, 60)}", "not a declared input, target or parameter")
+            out[sym] = as_number(value, f"{where}: {field}.{key}")
+        return out
+
+    graph.values = example(data.get("point", {}), "point")
+    graph.points = _points(where, data, example) or []
+    return graph
+
+
+def _definition(where, i, entry):
+    """("name", "formula", offset of the formula in the entry) of one define entry."""
+    field = f"define[{i}]"
+    if not isinstance(entry, str):
+        _fail(where, field, f"expected a string \"name = formula\", got {_clip(entry)}")
+    if len(entry) > 10_000:
+        _fail(where, field, f"the entry is {len(entry):,} characters long; the limit is 10,000")
+    if "=" not in entry:
+        _fail(where, field, "expected \"name = formula\" (no '=' found)")
+    lhs, formula = entry.split("=", 1)
+    name = lhs.strip()
+    if not name:
+        _fail(where, field, "the name before '=' is missing")
+    check_name(name, f"{where}: {field}")
+    if not formula.strip():
+        _fail(where, field, f"the formula of '{name}' after '=' is empty")
+    return name, formula, len(lhs) + 1
+
+
+def _definition_error(exc, name, i, later, split, offset) -> str:
+    """The reader's error, said in terms of the define list: a name used before it is
+    defined, a definition that uses itself (a cycle), or the reader's own message."""
+    written = exc.text[exc.position:].split()[0] if exc.text[exc.position:].strip() else ""
+    reason = exc.reason
+    if reason.startswith("unknown name"):
+        quoted = reason.split("'")[1] if "'" in reason else written
+        used = next((j for n, j in later.items() if _same(n, quoted)), None)
+        if used is not None and used == i:
+            return f"'{name}' uses itself: a definition cannot depend on itself (a cycle)"
+        if used is not None:
+            cycle = _cycle(split, i, used)
+            if cycle:
+                return f"a cycle: {' → '.join(cycle)}; each definition may use only earlier names"
+            return (f"uses '{quoted}' before it is defined (in define[{used}]); "
+                    "each definition may use only earlier names")
+    column = offset + exc.position + 1
+    return f"column {column}: {reason}"
+
+
+def _same(name: str, written: str) -> bool:
+    from .graph import loose
+    return loose(name) == loose(written)
+
+
+def _cycle(split, start, first):
+    """The names of a cycle through define[start] that goes via define[first], if any."""
+    import re
+    names = [n for n, _, _ in split]
+    words = [set(re.findall(r"[A-Za-z\\][A-Za-z0-9_^{}()\[\],']*", f)) for _, f, _ in split]
+    path, i = [names[start - 1]], first
+    seen = set()
+    while i is not None and i not in seen:
+        seen.add(i)
+        path.append(names[i - 1])
+        if any(_same(names[start - 1], w) for w in words[i - 1]):
+            path.append(names[start - 1])
+            return path
+        i = next((j for j, n in enumerate(names, start=1) if j > start and j not in seen
+                  and any(_same(n, w) for w in words[i - 1])), None)
+    return None
+
+
+def _clip(value, limit: int = 40) -> str:
+    shown = repr(value) if not isinstance(value, str) else value
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -1,0 +1,74 @@
+"""Reading a spec's ``define`` formulas with the project's own formula reader.
+
+The reader is the one that reads hand-derived answers (:mod:`answers.reader`: LaTeX or
+plain text, a recursive descent that builds SymPy objects from tokens; nothing reaches
+``eval``, ``sympify`` or ``parse_expr``). Here it reads against the names a spec has
+declared so far: its inputs, targets, parameters and earlier definitions, multi-letter
+names (``num``, ``den``) included; σ is the logistic sigmoid.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from . import activations
+from .answers.lexer import AnswerReadError, quote
+from .answers.names import Vocabulary, name_key
+
+
+class Declared:
+    """The reader's vocabulary for one formula: {written name: symbol} of what is declared."""
+
+    def __init__(self, symbols):
+        self._keys: dict = {}
+        self._loose: dict = {}
+        self.symbols = list(symbols)
+        for sym in self.symbols:
+            key = name_key(sym.name)
+            if key is None:
+                continue
+            self._keys.setdefault(key, sym)
+            self._loose.setdefault((key[0], key[1], _loose(key[2])), set()).add(sym)
+
+    def _lookup(self, base, layer, sub):
+        sym = self._keys.get((base, layer, sub))
+        if sym is not None:
+            return sym
+        found = self._loose.get((base, layer, _loose(sub)), set())
+        return next(iter(found)) if len(found) == 1 else None
+
+    def resolve(self, written, text):
+        for layer, power in Vocabulary._layer_choices(written):
+            sym = self._lookup(written.base, layer, written.sub)
+            if sym is not None:
+                if written.primes:
+                    raise AnswerReadError(f"a prime on the name {quote(written.shown(text))} means "
+                                          "nothing in a definition", written.position, text)
+                return sym, power
+        shown = ", ".join(s.name for s in self.symbols[:12]) + (" …" if len(self.symbols) > 12 else "")
+        raise AnswerReadError(f"unknown name {quote(written.shown(text))}; declared so far: {shown or 'nothing'}",
+                              written.position, text)
+
+    def partial(self, of, wrt, position, text):
+        raise AnswerReadError("a definition is a formula of earlier nodes, not a derivative",
+                              position, text)
+
+    def activation_for(self, argument):
+        return activations.get("sigmoid")
+
+
+def _loose(sub):
+    return None if sub is None else sub.replace(",", "")
+
+
+def read_formula(text: str, symbols) -> sympy.Expr:
+    """One formula (no ``=``) as a SymPy expression of ``symbols``; errors are
+    :class:`~symbackprop.answers.lexer.AnswerReadError` with a position."""
+    from .answers.reader import read
+    sides, _ = read(Declared(symbols), text)
+    if len(sides) != 1:
+        raise AnswerReadError("a definition has one '=': name = formula", 0, text)
+    return sides[0]
+
+
+__all__ = ["Declared", "read_formula"]
