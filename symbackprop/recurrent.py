@@ -103,6 +103,7 @@ class Recurrent(Graph):
         n_in, n_h, n_out = self.sizes
         T = self.steps
         self._table: dict = {}
+        self._named: set = set()
 
         def leaf(base, key, kind, what):
             sym = self._symbol(self._name(base, *key) if base in "xyh" else self._name(base, None, *key), what)
@@ -150,12 +151,15 @@ class Recurrent(Graph):
         expr = sympy.Add(*[product(w, a) for w, a in terms], bias)
         self._add(Node(sym, "node", None, (t, j), expr, tuple(terms), bias, op="affine", partials=partials))
         self._table[base, (t, j)] = sym
+        self._named.add(sym)
         return sym
 
     def _unit(self, base, t, j, z, act):
         sym = self._symbol(self._name(base, t, j), "activation")
         self._add(Node(sym, "node", None, (t, j), act.func(z), activation=act, op="activation"))
         self._table[base, (t, j)] = sym
+        if base == "h":
+            self._named.add(sym)
         return sym
 
     def _outputs(self, t, qs):
@@ -168,6 +172,11 @@ class Recurrent(Graph):
                            group=tuple(os)))
             self._table["o", (t, j)] = o
         return os
+
+    def named_adjoint(self, sym: sympy.Symbol) -> bool:
+        """Adjoints of its own for z, h and q (the recurrence runs through h); the outputs'
+        and per-step costs' are written in place, as ∂C/∂a is in a layered network."""
+        return sym in self._named
 
     def reserved(self) -> dict:
         return {"C": "the total cost", "e": "Euler's number"}

@@ -268,7 +268,8 @@ def test_wide_layers_get_a_compact_drawing():
 
 # --- the vector form equals the scalar form -----------------------------------------------------
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if "point" in p.read_text()], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "[point]" in p.read_text() and "[[layers]]" in p.read_text()],
+                         ids=lambda p: p.stem)
 def test_vector_form_gives_the_scalar_gradients(path):
     d = sb.load(path).backward()
     values = d.evaluate()

@@ -64,11 +64,11 @@ def test_every_example_renders_in_chromium(tmp_path):
     for path in EXAMPLES:
         target = tmp_path / f"{path.stem}.html"
         target.write_text(sb.render(sb.load(path).backward(), "html"), encoding="utf-8")
-        pages.append(target)
+        pages.append((target, sb.load(path).layered))
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for target in pages:
+            for target, layered in pages:
                 page = browser.new_page()
                 problems, requests = [], []
                 page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
@@ -80,9 +80,11 @@ def test_every_example_renders_in_chromium(tmp_path):
                                  " return [e.tagName, r.width, r.height];})")
                 maths = [b for b in boxes if b[0].lower() == "math"]
                 svgs = [b for b in boxes if b[0].lower() == "svg"]
-                assert len(maths) > 50, target.name
+                assert len(maths) > (50 if layered else 10), target.name
                 assert all(w > 0 and h > 0 for _, w, h in maths), target.name
-                assert len(svgs) == 2 and all(w > 100 and h > 100 for _, w, h in svgs), target.name
+                # the two network diagrams; a graph's own diagrams are not drawn yet
+                assert len(svgs) == (2 if layered else 0), target.name
+                assert all(w > 100 and h > 100 for _, w, h in svgs), target.name
                 # MathML laid out as math: a displayed fraction stacks numerator over denominator
                 heights = page.eval_on_selector_all(
                     'math[display="block"] mfrac', "els => els.map(e => e.getBoundingClientRect().height)")

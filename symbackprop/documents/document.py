@@ -124,6 +124,9 @@ class Builder:
         self.backward_section()
         self.summary_section()
         self.vector_section()
+        if self.net.points:
+            from .story import batch_section
+            batch_section(self)
         if self.report is not None:
             self.check_section()
         title = self.net.title or "Backpropagation, derived"
@@ -424,7 +427,7 @@ class Builder:
             verdict = "ok" if row.ok else "MISMATCH"
             if row.note:
                 verdict += " (%s)" % row.note
-            rows.append(((partial("C", row.name),), number(row.recursion), sym, fd, verdict))
+            rows.append(((partial(self.net.cost_symbol.name, row.name),), number(row.recursion), sym, fd, verdict))
         self.add(Table(("gradient", "(a) recursion", "(b) symbolic", "(c) finite differences",
                         "agree"), tuple(rows), "lrrrl"))
         if r.kinks:
@@ -476,7 +479,11 @@ def _vector_text(values) -> str:
 
 
 def build(derivation, *, closed: bool = False, point=None) -> Document:
-    """The document of a derivation (see the module docstring for its sections)."""
+    """The document of a derivation: the lecture's story (see the module docstring) for a
+    layered network, the graph's story (:mod:`story`) for any other graph."""
+    if not derivation.graph.layered:
+        from .story import build as graph_story
+        return graph_story(derivation, closed=closed, point=point)
     return Builder(derivation, closed=closed, point=point).build()
 
 

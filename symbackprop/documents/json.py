@@ -1,7 +1,9 @@
 """JSON: every formula of the derivation as LaTeX and as a SymPy ``srepr`` string.
 
-One object: ``title``, ``network`` (sizes, activations, cost, notation), ``formulas`` in
-derivation order, ``vector_form`` and ``check`` (null without values). Each formula has
+One object: ``title``, ``network`` (sizes, activations, cost, notation; for any other
+graph ``graph``: kind, inputs, targets, parameters, output), ``formulas`` in derivation
+order, ``vector_form`` (layered networks only) and ``check`` (null without values); a
+mini-batch adds ``examples`` (each example's cost and gradients). Each formula has
 ``symbol``, ``kind``, ``of``, ``layer``, ``neuron`` (and ``input`` for a weight),
 ``case``, ``latex`` (``lhs = rhs``), ``srepr`` (of the right-hand side), ``value``
 (null without values) and, for gradients, ``uses``: one {``dz``, ``delta``} per edge.
@@ -32,14 +34,17 @@ def formula(f, values, closed: bool) -> dict:
            "neuron": neuron}
     if f.kind == "w":
         out["input"] = f.index[1]
-    if f.kind == "x":
+    if f.kind == "x" and f.index:
         out["input"] = f.index[0]
+    if f.kind not in ("z", "a", "C") and f.of.name and f.derivation.graph.nodes[f.of].expr is not None \
+            and not f.derivation.graph.layered:
+        out["node"] = f.of.name
     out["case"] = f.case
     out["latex"] = f.latex()
     out["srepr"] = sympy.srepr(f.expr)
     out["value"] = _float(values.numbers.get(f.symbol)) if values is not None else None
     if f.uses:
-        out["uses"] = [{"dz": latex(factor), "delta": delta.name} for factor, delta in f.uses]
+        out["uses"] = [{"dz": latex(factor), "delta": latex(delta)} for factor, delta in f.uses]
     if closed and f.kind not in ("z", "a", "C"):
         size = f.closed_size
         if size > CLOSED_PRINT_LIMIT:
@@ -53,19 +58,37 @@ def formula(f, values, closed: bool) -> dict:
     return out
 
 
+def _structure(net) -> tuple[str, dict]:
+    """("network", sizes …) for a layered net; ("graph", leaves and output) otherwise."""
+    if net.layered:
+        return "network", {"sizes": list(net.sizes),
+                           "activations": [a.describe() for a in net.activations],
+                           "cost": net.cost_function.name,
+                           "notation": net.notation.style}
+    return "graph", {"kind": "recurrent" if hasattr(net, "steps") else "graph",
+                     "inputs": [s.name for s in net.inputs],
+                     "targets": [s.name for s in net.targets],
+                     "parameters": [s.name for s in net.parameters],
+                     "output": net.cost_symbol.name}
+
+
 def document(derivation, *, closed: bool = False, point=None) -> dict:
     net = derivation.network
     values, report = evaluated(derivation, point)
-    return {
+    key, structure = _structure(net)
+    out = {
         "title": net.title,
-        "network": {"sizes": list(net.sizes),
-                    "activations": [a.describe() for a in net.activations],
-                    "cost": net.cost_function.name,
-                    "notation": net.notation.style},
+        key: structure,
         "formulas": [formula(f, values, closed) for f in derivation.formulas],
-        "vector_form": ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)],
+        "vector_form": ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)] if net.layered else [],
         "check": None if report is None else report.as_dict(),
     }
+    if net.points and point is None:
+        report = derivation.check()
+        out["check"] = report.as_dict()
+        out["examples"] = [{"cost": float(v.cost), "gradients": {n: float(g) for n, g in v.gradients.items()}}
+                           for v in report.values.examples]
+    return out
 
 
 def render(derivation, *, closed: bool = False, point=None) -> str:

@@ -30,7 +30,7 @@ FRAGMENT_NOTE = (r"% Body of a symbackprop derivation. Needs in the preamble:" "
                  r"% \usetikzlibrary{shapes.geometric}" "\n")
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\~{}", "^": r"\^{}",
             "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 _UNICODE = {"\u2013": "--", "\u2014": "---", "\u2018": "`", "\u2019": "'", "\u201c": "``",
             "\u201d": "''", "\u2026": r"\dots{}", "\u2212": "-", "\u00a0": "~", "\u2192": r"$\to$",
