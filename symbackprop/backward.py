@@ -176,6 +176,10 @@ class Derivation:
             feeds = feeds or self._feeds_output[c]
         return sympy.Add(*terms), feeds
 
+    def sum_over_consumers(self, sym: sympy.Symbol) -> sympy.Expr:
+        """∂C/∂(sym) as the sum over its consumers, one step (also for a leaf or a target)."""
+        return self._sum_over_consumers(sym)[0]
+
     def _adjoint_formula(self, sym: sympy.Symbol):
         graph = self.graph
         if sym == graph.cost_symbol:

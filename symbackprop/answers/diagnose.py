@@ -468,8 +468,17 @@ _SCALED = ((-1, "sign_error", "and the sign is wrong"),
 
 
 def diagnose(reference, target, answer_values) -> Diagnosis | None:
-    """The mistake whose values the answer has, or None."""
-    found = mistakes(reference, target) + other_gradients(reference, target)
+    """The mistake whose values the answer has, or None. On a graph that is not layered
+    the structural mistakes (a layer's σ′, a transposed index …) do not apply: the answer
+    is compared with the other nodes' gradients, a flipped sign and a factor 2."""
+    if not reference.net.layered:
+        found = other_gradients(reference, target)
+        for factor, code, words in _SCALED:
+            scaled = [None if v is None else factor * v for v in target.values]
+            if _same(answer_values, scaled):
+                return Diagnosis(code, "the right formula " + words)
+    else:
+        found = mistakes(reference, target) + other_gradients(reference, target)
     for m in found:
         if _same(answer_values, m.values):
             return Diagnosis(m.code, m.explanation)

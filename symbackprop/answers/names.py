@@ -256,6 +256,8 @@ class Vocabulary:
 
     def _about(self, node_symbol):
         net = self.net
+        if not net.layered:      # the lecture's bare z, z′ … name neurons of a layered net
+            return
         node = net.nodes[node_symbol]
         zs = []
         if node.kind == "z":
@@ -412,6 +414,12 @@ class Vocabulary:
         """
         from .. import activations
         net = self.net
+        if not net.layered:
+            # σ of a node that the graph itself passes through one activation: that one
+            uses = {net.nodes[c].activation.name: net.nodes[c].activation
+                    for c in (net.nodes[argument].consumers if argument in net.nodes else ())
+                    if net.nodes[c].op == "activation"}
+            return next(iter(uses.values())) if len(uses) == 1 else activations.get("sigmoid")
         z = self._neuron_of(argument)
         if z is not None:
             node = net.nodes[z]

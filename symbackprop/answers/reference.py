@@ -77,7 +77,7 @@ class Reference:
         defs = list(d.definitions())
         self.adjoints: dict[sympy.Symbol, sympy.Expr] = {net.cost_symbol: sympy.S.One}
         for f in d.formulas:
-            if f.kind in ("delta", "w", "b", "x"):
+            if f.kind in ("delta", "w", "b", "p", "x"):
                 self.adjoints[f.of] = f.symbol
         extras = []
         for sym, node in net.nodes.items():
@@ -85,7 +85,8 @@ class Reference:
                 extras.append((sympy.Symbol(Notation.gradient(sym.name)), d.dC_da(node.layer, node.index[0])))
                 self.adjoints[sym] = extras[-1][0]
         for y in net.targets:
-            extras.append((sympy.Symbol(Notation.gradient(y.name)), sympy.diff(net.cost, y)))
+            total = sympy.diff(net.cost, y) if net.layered else d.sum_over_consumers(y)
+            extras.append((net.gradient_symbol(y), total))
             self.adjoints[y] = extras[-1][0]
         self.definitions = tuple(defs + extras)
         self.defined = dict(self.definitions)
@@ -141,8 +142,8 @@ class Reference:
                 return None
         net = self.net
         for node in net.nodes.values():
-            if node.kind == "a" and node.activation.kinked:
-                if abs(out[net.z(node.layer, node.index[0])]) < KINK_MARGIN:
+            if node.op == "activation" and node.activation.kinked:
+                if abs(out[node.expr.args[0]]) < KINK_MARGIN:
                     return None
         return out
 
@@ -159,7 +160,7 @@ class Reference:
         rng = random.Random(SEED)
         kinds = {s: self.net.nodes[s].kind for s in self.leaves}
         first = len(points)
-        softmax_ce = (self.net.cost_function.name == "cross_entropy"
+        softmax_ce = (self.net.layered and self.net.cost_function.name == "cross_entropy"
                       and self.net.activations[-1].name == "softmax")
         attempts, wanted = 0, first + RANDOM_POINTS
         while len(points) < wanted and attempts < 20 * RANDOM_POINTS:
