@@ -112,7 +112,7 @@ def _mp(value):
 
 def _cone(net, start: int) -> list:
     """The defined nodes at depth ``start`` or deeper that the output depends on, in order."""
-    depth, used = net.depth, net.upstream([net.cost_symbol])
+    depth, used = net.depth, net.used
     return [net.nodes[s] for s in net.defined
             if depth[s] >= start and s in used and s != net.cost_symbol]
 

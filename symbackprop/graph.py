@@ -175,6 +175,11 @@ def classify(expr) -> str:
     return "expr"
 
 
+#: Functions a definition may apply: each prints as LaTeX the project controls and compiles.
+ALLOWED_FUNCTIONS = (_activations.ActivationFunction, _activations.ActivationPrime, _activations.Step,
+                     _activations.Softmax, sympy.exp, sympy.log, sympy.Max, sympy.Min, sympy.Abs)
+
+
 # --- the graph --------------------------------------------------------------------------
 
 
@@ -210,6 +215,7 @@ class Graph:
         self.points: list = []
         self._derivation = None
         self._depth: dict | None = None
+        self._used: frozenset | None = None
 
     # --- building --------------------------------------------------------------------
 
@@ -243,7 +249,7 @@ class Graph:
             for parent in parents(node):
                 self.nodes[parent].consumers.append(node.symbol)
         self._derivation = None
-        self._depth = None
+        self._depth = self._used = None
         return node
 
     def _leaf(self, name, kind, what) -> sympy.Symbol:
@@ -277,6 +283,11 @@ class Graph:
             expr = sympy.Rational(expr)
         if not isinstance(expr, sympy.Expr):
             raise SpecError(f"definition of {name!r}: expected an expression, got {type(expr).__name__}")
+        foreign = [f for f in expr.atoms(sympy.Function) if not isinstance(f, ALLOWED_FUNCTIONS)]
+        if foreign:
+            raise SpecError(f"definition of {name!r}: the function {type(foreign[0]).__name__} is not one "
+                            "the project can print and evaluate; use a registered activation, exp, log, sqrt, "
+                            "Max, Min or Abs")
         unknown = sorted((s.name for s in expr.free_symbols if s not in self.nodes))
         if unknown:
             raise SpecError(f"definition of {name!r} uses {unknown[0]!r}, which is not defined before it")
@@ -304,7 +315,7 @@ class Graph:
         self.nodes[sym] = Node(old.symbol, "C", old.layer, old.index, old.expr, old.terms, old.bias,
                                old.activation, old.op, old.group, old.partials, old.consumers)
         self.cost_symbol = sym
-        self._derivation = None
+        self._derivation = self._used = None
 
     def _open(self):
         if self.cost_symbol is not None:
@@ -379,8 +390,16 @@ class Graph:
     def cut(self, leaf: sympy.Symbol) -> int | None:
         """The smallest depth among a leaf's consumers: every node the leaf can change
         is at that depth or deeper (its downstream cone lies there). None if unused."""
-        consumers = self.nodes[leaf].consumers
+        used = self.used
+        consumers = [c for c in self.nodes[leaf].consumers if c in used]
         return min(self.depth[c] for c in consumers) if consumers else None
+
+    @property
+    def used(self) -> frozenset:
+        """The nodes the output depends on (itself included)."""
+        if self._used is None:
+            self._used = frozenset(self.upstream([self.cost_symbol]))
+        return self._used
 
     def upstream(self, symbols) -> set:
         """Every node from which a path reaches one of ``symbols`` (themselves included)."""

@@ -393,7 +393,7 @@ def tail(derivation, start: int) -> Program:
     key = ("tail", start)
     if key not in cache:
         net = derivation.network
-        depth, used = net.depth, net.upstream([net.cost_symbol])
+        depth, used = net.depth, net.used
         defs = [(s, net.nodes[s].expr) for s in net.defined if depth[s] >= start and s in used]
         defs = stable_definitions(net, defs)
         defined = {s for s, _ in defs}

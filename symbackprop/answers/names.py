@@ -241,7 +241,7 @@ class Vocabulary:
         self._exact: dict = {}
         self._loose: dict = {}
         for sym, node in net.nodes.items():
-            if node.kind == "C":
+            if node.kind == "C" and net.layered:   # a graph's output keeps its own name (f, L …)
                 continue
             key = name_key(sym.name)
             if key is None:

@@ -57,7 +57,7 @@ class GraphBuilder(Builder):
         parts += ["the output, whose gradient is taken, is ", S(self.C), "."]
         self.p(*parts)
         unused = [s for s in g.leaves if not g.nodes[s].consumers] + \
-                 [s for s in g.defined if s not in g.upstream([g.cost_symbol])]
+                 [s for s in g.defined if s not in g.used]
         if unused:
             self.p("Not used by the output (their gradients and adjoints are 0): ", *_listed(unused), ".")
 
@@ -85,7 +85,7 @@ class GraphBuilder(Builder):
         self.p("Every adjoint in one step, in the order the sweep computes it:")
         self.add(Equations(tuple(self.formula_row(f) for f in adjoints)))
         fans = [f.of for f in adjoints
-                if len([c for c in g.nodes[f.of].consumers if c in g.upstream([g.cost_symbol])]) > 1]
+                if len([c for c in g.nodes[f.of].consumers if c in g.used]) > 1]
         if fans:
             parts = ["Fan-out: "]
             for i, s in enumerate(fans):

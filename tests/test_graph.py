@@ -1,0 +1,299 @@
+"""Any graph: circuits, residual blocks, recurrent nets (BPTT) and mini-batches, each
+compared with published values or with a route that shares no code with the sweep."""
+
+import json
+import math
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import symbackprop as sb
+from symbackprop.errors import SpecError
+
+from conftest import EXAMPLES
+
+
+def _circuit():
+    g = sb.Graph(title="f = (x + y) z")
+    x, y, z = g.input("x"), g.input("y"), g.input("z")
+    q = g.define("q", x + y)
+    g.output(g.define("f", q * z))
+    return g
+
+
+# --- published circuit values (CS231n, "Backpropagation, Intuitions") -------------------------
+
+def test_the_add_multiply_circuit_gives_the_published_gradients():
+    g = _circuit()
+    d = g.backward()
+    v = d.evaluate({"x": -2, "y": 5, "z": -4})
+    assert v.exact and v["q"] == 3 and v["f"] == -12
+    assert v.gradients == {"x": -4, "y": -4, "z": 3}
+    assert v.adjoints == {"f": 1, "q": -4}
+    # one step each, in the consumers' adjoints
+    q_bar = sympy.Symbol(r"\frac{\partial f}{\partial q}")
+    assert d.adjoint("q").expr == sympy.Symbol("z") and d.adjoint("q").case == 1
+    assert d.gradient("x").expr == q_bar and d.gradient("y").expr == q_bar
+    assert d.gradient("z").expr == sympy.Symbol("q")
+    assert str(d.gradient("x")) == "∂f/∂x = ∂f/∂q"
+
+
+def test_the_sigmoid_neuron_circuit_gives_the_published_values():
+    d = sb.load(EXAMPLES / "sigmoid_neuron.toml").backward()
+    v = d.evaluate()
+    s = 1 / (1 + math.exp(-1.0))            # z = 2·(−1) − 3·(−2) − 3 = 1
+    assert v["z"] == 1 and v["f"] == pytest.approx(s, rel=1e-15)
+    assert round(v["f"], 2) == 0.73 and round(v.gradients["x_0"], 2) == 0.39
+    expected = {"w_0": -s * (1 - s), "w_1": -2 * s * (1 - s), "w_2": s * (1 - s),
+                "x_0": 2 * s * (1 - s), "x_1": -3 * s * (1 - s)}
+    assert list(v.gradients) == list(expected)
+    for name, value in expected.items():
+        assert v.gradients[name] == pytest.approx(value, rel=1e-14), name
+    assert str(d.adjoint("z")) == "∂f/∂z = σ′(z)"
+    assert d.check().passed
+
+
+def test_registry_activations_are_callable():
+    z = sympy.Symbol("z")
+    assert sb.sigmoid(z) == sb.activations.get("sigmoid").func(z)
+    assert sb.tanh(z).diff(z) == 1 - sb.tanh(z) ** 2
+    assert sb.identity(z) == z
+
+
+# --- a residual block: the input feeds two consumers ------------------------------------------
+
+def test_the_residual_block_sums_the_skip_and_the_path():
+    g = sb.load(EXAMPLES / "residual.toml")
+    d = g.backward()
+    r_bar = sympy.Symbol(r"\frac{\partial C}{\partial r}")
+    z1_bar = sympy.Symbol(r"\frac{\partial C}{\partial z_1}")
+    assert d.gradient("x").expr == sympy.Symbol("w_1") * z1_bar + r_bar
+    v = d.evaluate()
+    # by hand: z1 = 0.5, h = 0.5, z2 = −0.3, r = 0.2, a = σ(0.2), C = ½(a − 1)²
+    a = 1 / (1 + math.exp(-0.2))
+    dr = (a - 1) * a * (1 - a)
+    assert v["C"] == pytest.approx(0.5 * (a - 1) ** 2, rel=1e-15)
+    assert v.gradients["x"] == pytest.approx(1.5 * (-0.8) * dr + dr, rel=1e-14)
+    assert v.gradients["w_2"] == pytest.approx(0.5 * dr, rel=1e-14)
+    assert d.check().passed
+
+
+# --- BPTT: a recurrent net against a forward pass written here, and finite differences --------
+
+def _rnn_cost(p, xs, ys, hidden=2):
+    """½ Σ_t (o_t − y_t)² of an Elman net, written out by hand (tanh, identity output)."""
+    h = [mpmath.mpf(0)] * hidden
+    total = mpmath.mpf(0)
+    for x, y in zip(xs, ys):
+        h = [mpmath.tanh(sum(p[f"W_{{{j}{k}}}"] * h[k - 1] for k in range(1, hidden + 1))
+                         + p[f"U_{{{j}1}}"] * x + p[f"b_{{{j}}}"]) for j in range(1, hidden + 1)]
+        o = sum(p[f"V_{{1{k}}}"] * h[k - 1] for k in range(1, hidden + 1)) + p["c_{1}"]
+        total += (o - y) ** 2 / 2
+    return total
+
+
+def test_bptt_gradients_agree_with_finite_differences_of_a_hand_written_rnn():
+    rnn = sb.load(EXAMPLES / "rnn.toml")
+    d = rnn.backward()
+    v = d.evaluate()
+    xs, ys = [1.0, 0.5, -1.0], [0.5, 0.2, 0.1]
+    params = {p.name: mpmath.mpf(float(rnn.values[p])) for p in rnn.parameters}
+    with mpmath.workdps(40):
+        assert float(_rnn_cost(params, xs, ys)) == pytest.approx(float(v.cost), rel=1e-14)
+        h = mpmath.mpf("1e-15")
+        for name in params:
+            up, down = dict(params), dict(params)
+            up[name] += h
+            down[name] -= h
+            fd = (_rnn_cost(up, xs, ys) - _rnn_cost(down, xs, ys)) / (2 * h)
+            assert v.gradients[name] == pytest.approx(float(fd), rel=1e-9, abs=1e-15), name
+    # a shared recurrent weight collects one term per step that uses it (steps 2 and 3)
+    assert len(d.gradient("W_{11}").uses) == 2 and len(d.gradient("U_{11}").uses) == 3
+    # the recurrence: ∂C/∂h⁽¹⁾ in terms of step 1's output and step 2's pre-activations
+    assert str(d.adjoint("h^{(1)}_{1}")) == "∂C/∂h⁽¹⁾₁ = V₁₁·∂C/∂q⁽¹⁾₁ + W₁₁·∂C/∂z⁽²⁾₁ + W₂₁·∂C/∂z⁽²⁾₂"
+    assert d.check().passed
+
+
+def test_recurrent_builder_matches_the_spec_and_rejects_bad_sizes():
+    rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3, activation="tanh",
+                       output_activation="identity", cost="mse")
+    assert [s.name for s in rnn.parameters] == ["W_{11}", "W_{12}", "W_{21}", "W_{22}", "U_{11}", "U_{21}",
+                                                "b_{1}", "b_{2}", "V_{11}", "V_{12}", "c_{1}"]
+    assert rnn.cost == sympy.Add(*[sympy.Symbol("C^{(%d)}" % t) for t in (1, 2, 3)])
+    with pytest.raises(SpecError, match="^steps must be a positive integer, got 0$"):
+        sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=0)
+
+
+def test_recurrent_initial_state_adds_the_step_one_w_term():
+    rnn = sb.Recurrent(inputs=1, hidden=1, outputs=1, steps=2, h0=[0.5])
+    d = rnn.backward()
+    assert str(d.node("z^{(1)}_{1}")) == "z⁽¹⁾₁ = b₁ + U₁₁·x⁽¹⁾₁ + W₁₁·h⁽⁰⁾₁"
+    assert len(d.gradient("W_{11}").uses) == 2
+
+
+# --- mini-batch: L = Σₙ Cⁿ ------------------------------------------------------------------
+
+def test_minibatch_gradients_are_the_sum_of_the_examples():
+    net = sb.load(EXAMPLES / "minibatch.toml")
+    d = net.backward()
+    batch = d.evaluate()
+    singles = [d.evaluate(point) for point in net.points]
+    assert len(batch.examples) == 3
+    assert batch.cost == pytest.approx(sum(v.cost for v in singles), rel=1e-15)
+    for name, total in batch.gradients.items():
+        assert total == pytest.approx(sum(v.gradients[name] for v in singles), rel=1e-14, abs=1e-18)
+    # the first example is Matt Mazur's network with one output: C = 0.274811083…
+    assert singles[0].cost == pytest.approx(0.274811083176155, rel=1e-12)
+    report = d.check()
+    assert report.passed and report.rows[0].recursion == pytest.approx(batch.gradients["w^{(1)}_{11}"])
+
+
+def test_eval_json_of_a_batch_lists_the_examples(run_cli):
+    code, out, err = run_cli("eval", EXAMPLES / "minibatch.toml", "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == ["cost", "gradients", "check", "examples"]
+    assert len(data["examples"]) == 3 and list(data["examples"][0]) == ["cost", "layers", "gradients"]
+    assert data["cost"] == pytest.approx(sum(e["cost"] for e in data["examples"]), rel=1e-15)
+
+
+def test_eval_json_of_a_graph_has_nodes_adjoints_and_gradients(run_cli):
+    code, out, err = run_cli("eval", EXAMPLES / "circuit.toml", "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == ["cost", "nodes", "gradients", "adjoints", "check"]
+    assert data["cost"] == -12.0 and data["nodes"] == {"q": 3.0, "f": -12.0}
+    assert data["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert data["adjoints"] == {"f": 1.0, "q": -4.0}
+    assert data["check"]["passed"] is True
+
+
+def test_check_takes_an_answer_about_a_graph(run_cli):
+    code, out, err = run_cli("check", EXAMPLES / "circuit.toml", "--wrt", "x",
+                             "--answer", r"\frac{\partial f}{\partial q}")
+    assert (code, err) == (0, "") and out.startswith("x: equivalent")
+    code, out, _ = run_cli("check", EXAMPLES / "rnn.toml", "--wrt", "W_{11}", "--json",
+                           "--answer", r"h^{(1)}_1 \frac{\partial C}{\partial z^{(2)}_1}")
+    assert code == 1 and json.loads(out)["verdict"] == "not_equivalent"
+    code, out, _ = run_cli("check", EXAMPLES / "sigmoid_neuron.toml", "--wrt", "w_0", "--json",
+                           "--answer=-x_0 \\sigma(z)(1 - \\sigma(z))")
+    assert code == 1 and json.loads(out)["diagnosis"] == "sign_error"
+
+
+# --- unused leaves and definitions are allowed -------------------------------------------------
+
+def test_a_leaf_or_node_the_output_does_not_use_has_gradient_zero():
+    g = sb.Graph()
+    x, u = g.input("x"), g.parameter("u")
+    g.define("s", u * x)                      # not used by f
+    f = g.define("f", x ** 2)
+    g.output(f)
+    d = g.backward()
+    assert d.adjoint("s").expr == 0 and d.gradient("u").expr == 0
+    v = d.evaluate({"x": 3, "u": 2})
+    assert v.gradients == {"u": 0, "x": 6}
+    assert d.check({"x": 3, "u": 2}).passed
+
+
+# --- bad define entries: one error line naming the entry, exit code 2 -------------------------
+
+BAD = [
+    pytest.param(['q = x + w'], "define[1]: column 9: unknown name 'w'; declared so far: x, y", id="unknown"),
+    pytest.param(['q = x + r', 'r = y'], "define[1]: uses 'r' before it is defined (in define[2]); "
+                 "each definition may use only earlier names", id="before-defined"),
+    pytest.param(['q = x', 'q = y'], "define[2]: 'q' is defined twice (first in define[1])", id="twice"),
+    pytest.param(['q = q + x'], "define[1]: 'q' uses itself: a definition cannot depend on itself (a cycle)",
+                 id="self-cycle"),
+    pytest.param(['q = r + x', 'r = q y'], "define[1]: a cycle: q → r → q; each definition may use only "
+                 "earlier names", id="cycle"),
+    pytest.param(['q = x + (y'], "define[1]: column 9: unbalanced '(': it is never closed", id="unreadable"),
+    pytest.param(['q = x', 'c = 2'], "output: the output c depends on none of the declared leaves",
+                 id="no-leaf"),
+    pytest.param(['q x + y'], "define[1]: expected \"name = formula\" (no '=' found)", id="no-equals"),
+    pytest.param(['x = y'], "define[1]: the name 'x' is used for both an input and a node", id="leaf-redefined"),
+    pytest.param(['q = __import__("os")'], "define[1]: column 16: unexpected character '\"'", id="python"),
+]
+
+
+@pytest.mark.parametrize("define, message", BAD)
+def test_bad_define_entries_are_one_error_line(run_cli, tmp_path, define, message):
+    spec = tmp_path / "g.json"
+    output = define[-1].split("=")[0].strip() if "=" in define[-1] else "q"
+    spec.write_text(json.dumps({"inputs": ["x", "y"], "define": define, "output": output}))
+    code, out, err = run_cli("eval", spec)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {spec}: {message}"), err
+    assert err.count("\n") == 1
+
+
+def test_an_output_that_is_not_defined_is_refused():
+    with pytest.raises(SpecError, match=r"^spec: output: 'nope' is not one of the defined nodes$"):
+        sb.load({"inputs": ["x"], "define": ["f = x"], "output": "nope"})
+
+
+def test_python_builders_refuse_what_the_spec_refuses():
+    g = sb.Graph()
+    x = g.input("x")
+    with pytest.raises(SpecError, match="not defined before it"):
+        g.define("f", x * sympy.Symbol("w"))
+    with pytest.raises(SpecError, match="is not a valid symbol name"):
+        g.input("x^^5cinput")
+    g.output(g.define("f", 2 * x))
+    with pytest.raises(SpecError, match="define every node before calling output"):
+        g.define("late", x)
+
+
+# --- properties: random graphs against sympy.diff of their closed form ---------------------------
+
+OPS = ("add", "mul", "sigmoid", "tanh", "square")
+
+
+@st.composite
+def random_graphs(draw):
+    n_leaves = draw(st.integers(2, 4))
+    leaves = [sympy.Symbol(f"p_{i}") for i in range(1, n_leaves + 1)]
+    g = sb.Graph()
+    nodes = [g.parameter(s.name) for s in leaves]
+    exprs = {s: s for s in nodes}
+    for i in range(1, draw(st.integers(2, 7)) + 1):
+        op = draw(st.sampled_from(OPS))
+        a = draw(st.sampled_from(nodes))          # earlier nodes: fan-out and sharing happen
+        b = draw(st.sampled_from(nodes))
+        expr = {"add": a + b, "mul": a * b, "sigmoid": sb.sigmoid(a), "tanh": sb.tanh(a),
+                "square": a ** 2}[op]
+        sym = g.define(f"n_{i}", expr)
+        exprs[sym] = expr.xreplace(exprs)
+        nodes.append(sym)
+    out = g.define("f", sympy.Add(*nodes[n_leaves:]))
+    exprs[out] = sympy.Add(*nodes[n_leaves:]).xreplace(exprs)
+    g.output(out)
+    point = {s.name: draw(st.floats(-1.5, 1.5)) for s in leaves}
+    return g, leaves, exprs[out], point
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs())
+def test_random_graphs_agree_with_sympy_diff_of_the_closed_form(case):
+    g, leaves, closed, point = case
+    values = g.backward().evaluate(point)
+    at = {s: sympy.Float(point[s.name], 30) for s in leaves}
+    for s in leaves:
+        expected = float(sympy.diff(closed, s).evalf(30, subs=at))
+        assert values.gradients[s.name] == pytest.approx(expected, rel=1e-9, abs=1e-12), s.name
+
+
+@pytest.mark.parametrize("name", ["circuit.toml", "residual.toml", "rnn.toml", "sigmoid_neuron.toml",
+                                  "minibatch.toml"])
+def test_every_graph_example_derives_in_every_format(name):
+    d = sb.load(EXAMPLES / name).backward()
+    for fmt in ("latex", "markdown", "html", "json", "text"):
+        first = sb.render(d, fmt)
+        assert first == sb.render(sb.load(EXAMPLES / name).backward(), fmt), fmt
+    text = sb.render(d, "text")
+    if name != "minibatch.toml":
+        assert "The backward pass" in text and "Three-way check" in text
+    else:
+        assert "The mini-batch" in text and "Three-way check" in text
