@@ -170,13 +170,6 @@ class Network(Graph):
         """The edges a parameter sits on: ((z it feeds, ∂z/∂param), …)."""
         return tuple(self._param_uses[param])
 
-    def layer_of(self, leaf: sympy.Symbol) -> int:
-        """The first layer that uses a parameter (1 for an input): nothing before it
-        depends on it."""
-        if self.nodes[leaf].kind == "x":
-            return 1
-        return min(self.nodes[z].layer for z, _ in self._param_uses[leaf])
-
     # --- names of the derivation: only ∂C/∂z is named (δ), as in the lecture -----------
 
     def named_adjoint(self, sym: sympy.Symbol) -> bool:

@@ -173,7 +173,7 @@ def stable_definitions(net, defs) -> list:
 
 def leaves(net) -> tuple:
     """Every input, target and distinct parameter, in graph order."""
-    return tuple(s for s, node in net.nodes.items() if node.kind in ("x", "y", "param"))
+    return net.leaves
 
 
 def program(derivation, system: str, upto=None) -> Program:
