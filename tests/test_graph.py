@@ -183,6 +183,17 @@ def test_check_takes_an_answer_about_a_graph(run_cli):
     assert code == 1 and json.loads(out)["diagnosis"] == "sign_error"
 
 
+def test_grade_on_a_graph_scores_each_row(run_cli, tmp_path):
+    answers = tmp_path / "a.csv"
+    answers.write_text("id,wrt,answer\ns1,x,z\ns2,z,x+y\ns3,y,-z\ns4,q,2z\n")
+    code, out, err = run_cli("grade", EXAMPLES / "circuit.toml", answers)
+    assert (code, err) == (0, "")
+    rows = [line.split(",")[:6] for line in out.splitlines()[1:]]
+    assert rows == [["s1", "x", "x", "equivalent", "", ""], ["s2", "z", "z", "equivalent", "", ""],
+                    ["s3", "y", "y", "not_equivalent", "sign_error", "the right formula with its sign flipped"],
+                    ["s4", "q", "q", "not_equivalent", "factor_two", "twice the right formula"]]
+
+
 # --- unused leaves and definitions are allowed -------------------------------------------------
 
 def test_a_leaf_or_node_the_output_does_not_use_has_gradient_zero():

@@ -467,16 +467,21 @@ _SCALED = ((-1, "sign_error", "and the sign is wrong"),
            (0.5, "factor_two", "and off by a factor ½"))
 
 
+_SCALED_ALONE = ((-1, "sign_error", "the right formula with its sign flipped"),
+                 (2, "factor_two", "twice the right formula"),
+                 (0.5, "factor_two", "half the right formula"))
+
+
 def diagnose(reference, target, answer_values) -> Diagnosis | None:
     """The mistake whose values the answer has, or None. On a graph that is not layered
     the structural mistakes (a layer's σ′, a transposed index …) do not apply: the answer
     is compared with the other nodes' gradients, a flipped sign and a factor 2."""
     if not reference.net.layered:
         found = other_gradients(reference, target)
-        for factor, code, words in _SCALED:
+        for factor, code, words in _SCALED_ALONE:
             scaled = [None if v is None else factor * v for v in target.values]
             if _same(answer_values, scaled):
-                return Diagnosis(code, "the right formula " + words)
+                return Diagnosis(code, words)
     else:
         found = mistakes(reference, target) + other_gradients(reference, target)
     for m in found:
