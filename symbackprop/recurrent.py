@@ -25,7 +25,7 @@ from .graph import Graph, Node, product
 from .naming import indices
 
 #: Most time steps an unrolled network may have.
-MAX_STEPS = 1_000
+MAX_STEPS = 100
 #: Most units in any one of a recurrent net's layers.
 MAX_UNITS = 100
 

@@ -68,6 +68,9 @@ def load(source, *, notation: str | None = None) -> Network:
 
 
 def _with_notation(data: dict, notation: str | None) -> dict:
+    if notation is not None and ("define" in data or "recurrent" in data):
+        raise SpecError(f"--notation {notation} applies to layered networks only; a graph or "
+                        "recurrent spec writes its own names")
     return data if notation is None else {**data, "notation": notation}
 
 

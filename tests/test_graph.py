@@ -308,3 +308,27 @@ def test_every_graph_example_derives_in_every_format(name):
         assert "The backward pass" in text and "Three-way check" in text
     else:
         assert "The mini-batch" in text and "Three-way check" in text
+
+
+def test_answers_on_a_graph_with_a_restricted_domain_are_checked(run_cli, tmp_path):
+    spec = tmp_path / "ln.json"
+    spec.write_text(json.dumps({"inputs": ["x", "y"], "define": [r"f = \ln(x) + \sqrt{y}"],
+                                "point": {"x": 1, "y": 4}}))
+    code, out, err = run_cli("check", spec, "--wrt", "x", "--answer", "1/x")
+    assert (code, err) == (0, "") and out.startswith("x: equivalent")
+    code, out, err = run_cli("check", spec, "--wrt", "y", "--answer", r"\frac{1}{2\sqrt{y}}")
+    assert (code, err) == (0, "") and out.startswith("y: equivalent")
+
+
+def test_a_node_named_c_in_a_graph_is_that_node_in_answers(run_cli, tmp_path):
+    spec = tmp_path / "c.json"
+    spec.write_text(json.dumps({"inputs": ["x", "y"], "define": ["C = x + y", "f = C x"]}))
+    code, out, err = run_cli("check", spec, "--wrt", "x", "--answer", r"\frac{\partial f}{\partial C} + C")
+    assert (code, err) == (0, "") and out.startswith("x: equivalent")
+
+
+def test_notation_applies_to_layered_specs_only(run_cli):
+    code, out, err = run_cli("derive", EXAMPLES / "residual.toml", "--notation", "lecture")
+    assert (code, out) == (2, "")
+    assert err == ("error: --notation lecture applies to layered networks only; a graph or recurrent "
+                   "spec writes its own names\n")

@@ -282,7 +282,7 @@ class Vocabulary:
 
     def lookup(self, base, layer, sub, where=None, text=""):
         """The symbol with this key, or None; an ambiguous loose match is an error."""
-        if base == "C" and layer is None and sub is None:
+        if base == "C" and layer is None and sub is None and self.net.layered:
             return self.net.cost_symbol
         sym = self._exact.get((base, layer, sub))
         if sym is not None:

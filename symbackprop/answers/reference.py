@@ -134,8 +134,8 @@ class Reference:
         """Every definition's value from float leaf values, or None (kink, overflow …)."""
         try:
             out = self._program({s: float(v) for s, v in leaves.items()})
-        except (OverflowError, ValueError, ZeroDivisionError, TypeError):
-            return None
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError, PointError):
+            return None       # outside the domain (ln, sqrt of a negative …): draw again
         out.update({s: float(v) for s, v in leaves.items()})
         for s, v in out.items():
             if isinstance(v, complex) or not math.isfinite(v):
