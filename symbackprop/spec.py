@@ -112,17 +112,19 @@ def _vector(where, field, value, n) -> list:
     return [as_number(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
 
 
-def _matrix(where, field, value, rows, cols, item) -> list:
+def _matrix(where, field, value, rows, cols, item, per=("unit", "unit of the previous layer")) -> list:
+    """A list of ``rows`` lists of ``cols`` items; ``per`` says what a row and an entry
+    stand for in messages."""
     if not isinstance(value, list):
-        _fail(where, field, f"expected {rows} rows of {cols}, got {value!r}")
+        _fail(where, field, f"expected {rows} rows of {cols}, got {_clip(value)}")
     if len(value) != rows:
-        _fail(where, field, f"expected {rows} rows (one per unit), got {len(value)}")
+        _fail(where, field, f"expected {rows} rows (one per {per[0]}), got {len(value)}")
     out = []
     for j, row in enumerate(value, start=1):
         if not isinstance(row, list) or len(row) != cols:
-            got = len(row) if isinstance(row, list) else repr(row)
-            _fail(where, f"{field}[{j}]",
-                  f"expected {cols} entries (one per unit of the previous layer), got {got}")
+            if not isinstance(row, list):
+                _fail(where, f"{field}[{j}]", f"expected a list of {cols} (one per {per[1]}), got {_clip(row)}")
+            _fail(where, f"{field}[{j}]", f"expected {cols} entries (one per {per[1]}), got {len(row)}")
         out.append([item(v, f"{where}: {field}[{j}][{k}]") for k, v in enumerate(row, start=1)])
     return out
 
@@ -306,10 +308,12 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     except SpecError as exc:
         raise SpecError(f"{where}: recurrent: {exc}") from None
     values = dict(rnn.values)
-    shapes = {"W": (n_h, n_h, rnn.W), "U": (n_h, n_in, rnn.U), "V": (n_out, n_h, rnn.V)}
-    for key, (rows, cols, name) in shapes.items():
+    shapes = {"W": (n_h, n_h, rnn.W, ("hidden unit", "hidden unit")),
+              "U": (n_h, n_in, rnn.U, ("hidden unit", "input")),
+              "V": (n_out, n_h, rnn.V, ("output", "hidden unit"))}
+    for key, (rows, cols, name, per) in shapes.items():
         if key in table:
-            M = _matrix(where, f"recurrent.{key}", table[key], rows, cols, as_number)
+            M = _matrix(where, f"recurrent.{key}", table[key], rows, cols, as_number, per)
             for j in range(rows):
                 for k in range(cols):
                     values[name(j + 1, k + 1)] = M[j][k]
@@ -325,7 +329,8 @@ def _recurrent(data: dict, where: str) -> Recurrent:
         out = {}
         for key, n, name in (("x", n_in, rnn.x), ("y", n_out, rnn.y)):
             if key in point:
-                rows = _matrix(where, f"{field}.{key}", point[key], T, n, as_number)
+                rows = _matrix(where, f"{field}.{key}", point[key], T, n, as_number,
+                               ("step", "input" if key == "x" else "output"))
                 for t in range(T):
                     for k in range(n):
                         out[name(t + 1, k + 1)] = rows[t][k]

@@ -332,3 +332,15 @@ def test_notation_applies_to_layered_specs_only(run_cli):
     assert (code, out) == (2, "")
     assert err == ("error: --notation lecture applies to layered networks only; a graph or recurrent "
                    "spec writes its own names\n")
+
+
+@pytest.mark.parametrize("x, message", [
+    ([1, 2], "point.x[1]: expected a list of 1 (one per input), got 1"),
+    ([[1]], "point.x: expected 2 rows (one per step), got 1"),
+    ([[1, 2], [3, 4]], "point.x[1]: expected 1 entries (one per input), got 2"),
+])
+def test_recurrent_point_shapes_are_named_by_step_and_input(x, message):
+    spec = {"cost": "mse", "recurrent": {"inputs": 1, "hidden": 1, "outputs": 1, "steps": 2}, "point": {"x": x}}
+    with pytest.raises(SpecError) as info:
+        sb.load(spec)
+    assert str(info.value) == "spec: " + message
