@@ -7,6 +7,7 @@ stderr and exit code 2; files are written whole or not at all.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ from . import __version__
 from .errors import PointError, SymbackpropError
 from .io import read_text
 from .printing import unicode_name
+from .quoting import clip, one_line
 from .spec import load
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
@@ -67,27 +69,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedOutput:
+    """Standard output when the process was started without one (``>&-``): any write
+    fails as a write to a closed file does."""
+
+    def write(self, text):
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def _error(message: str) -> None:
+    """One ``error: …`` line on stderr (nowhere when stderr is closed): the message made
+    one line with every control character escaped, whatever user text it quotes."""
+    if sys.stderr is not None:
+        print(f"error: {one_line(message)}", file=sys.stderr)
+
+
 def main(argv=None) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
     try:
         args = build_parser().parse_args(argv)
         if getattr(args, "output", None) == "":
             raise SymbackpropError("the output path is empty")
+        _refuse_input_as_output(args)
         code = args.run(args)
         sys.stdout.flush()
         return code
     except SymbackpropError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     except OSError as exc:  # standard output closed or full
-        print(f"error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        _error(f"cannot write the output: {exc.strerror or exc}")
         try:
             sys.stdout = open(os.devnull, "w")  # nothing more to flush at exit
         except OSError:
             pass
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        _error("interrupted")
         return 130
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file: the same inode (a symbolic or hard link), or
+    the same resolved path when either does not exist."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        try:
+            return os.path.realpath(a) == os.path.realpath(b)
+        except (OSError, ValueError):
+            return False
+
+
+def _refuse_input_as_output(args) -> None:
+    """``-o`` naming a file the command reads would replace it: refused before anything
+    is read or written."""
+    output = getattr(args, "output", None)
+    if output is None:
+        return
+    inputs = [("spec", getattr(args, "spec", None)), ("answers file", getattr(args, "answers", None))]
+    for what, path in inputs:
+        if path is not None and path != "" and _same_file(output, path):
+            raise SymbackpropError(f"-o {clip(output, None)}: is the {what} this command reads; "
+                                   "write the output to another file")
 
 
 # --- demo and eval ----------------------------------------------------------------------
@@ -217,8 +268,9 @@ def cmd_check(args) -> int:
     try:
         verdict = check_answer(net, args.wrt, answer, source=args.answer_file)
     except AnswerReadError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        print("\n".join(exc.caret()), file=sys.stderr)
+        _error(str(exc))
+        if sys.stderr is not None:
+            print("\n".join(exc.caret()), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(verdict.as_dict(), indent=1, ensure_ascii=False))
@@ -244,7 +296,7 @@ def cmd_grade(args) -> int:
     counts = grade.summary(results)
     print(f"graded {counts['total']} answers: {counts['equivalent']} equivalent, "
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
-          f"{counts['error']} errors; report written to {args.output}")
+          f"{counts['error']} errors; report written to {clip(args.output, None)}")
     return 0
 
 

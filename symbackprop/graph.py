@@ -33,15 +33,13 @@ import sympy
 
 from . import activations as _activations
 from .errors import SpecError
-from .exact import parse_fraction
+from .exact import MAX_EXPONENT, exponent_too_large, parse_fraction
 from .naming import check_name, partial
 
 from fractions import Fraction
 
 #: Names no graph may use for a node of its own.
 RESERVED = {"e": "Euler's number"}
-#: An unknown name's message lists at most this many of the graph's names.
-NAMES_SHOWN = 40
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,8 @@ class Graph:
     reports_inputs = True
 
     def __init__(self, title: str | None = None, *, values=None):
-        self.title = title
+        from .quoting import check_title
+        self.title = check_title(title)
         self.nodes: dict[sympy.Symbol, Node] = {}
         self._kinds: dict[str, tuple] = {}
         self.cost_symbol: sympy.Symbol | None = None
@@ -441,9 +440,9 @@ class Graph:
         matches = [s for s in self.nodes if loose(s.name) == key]
         if len(matches) == 1:
             return matches[0]
+        from .quoting import quote, suggest
         names = [s.name for s, n in self.nodes.items() if n.kind != "C"]
-        shown = ", ".join(names[:NAMES_SHOWN]) + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
-        raise SpecError(f"unknown name {name!r}; this {self.what} defines: {shown}")
+        raise SpecError(f"unknown name {quote(name)}; {suggest(name, names, self.what, key=loose)}")
 
     def backward(self):
         """The :class:`~symbackprop.backward.Derivation` (built once, then cached)."""
@@ -514,12 +513,19 @@ def as_number(value, where: str):
         return _in_range(Fraction(int(value.p), int(value.q)), where)
     if isinstance(value, sympy.Float):
         return float(value)
+    from .quoting import clip, quote
     if isinstance(value, str):
         exact = parse_fraction(value)
         if exact is not None:
             return _in_range(exact, where)
+        power = exponent_too_large(value)
+        if power is not None and power > 0:
+            raise SpecError(f"{where}: number too large (at most about 1.8e308)")
+        if power is not None:
+            raise SpecError(f"{where}: number too small (powers of ten below 1e-{MAX_EXPONENT} are not read)")
+        raise SpecError(f"{where}: expected a number, got {quote(value, 40)}")
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    raise SpecError(f"{where}: expected a number, got {shown}")
+    raise SpecError(f"{where}: expected a number, got {clip(shown, None)}")
 
 
 def _in_range(value: Fraction, where: str) -> Fraction:

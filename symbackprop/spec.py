@@ -18,6 +18,7 @@ from . import costs
 from .errors import SpecError
 from .io import read_text
 from .naming import NOTATIONS, check_name
+from .quoting import check_title, clip
 from .graph import Graph, as_number
 from .network import Network
 from .recurrent import Recurrent
@@ -44,8 +45,10 @@ def load(source, *, notation: str | None = None) -> Network:
     ``notation`` (layered, bracket or lecture) overrides the spec's own."""
     if isinstance(source, dict):
         return from_dict(_with_notation(source, notation), "spec")
+    if str(source) == "":
+        raise SpecError("the spec path is empty, expected a spec file (.toml or .json)")
     path = Path(source)
-    where = str(source)
+    where = clip(str(source), None)
     text = read_text(path, "a spec file (.toml or .json)", limit=MAX_SPEC_BYTES, error=SpecError)
     if path.suffix.lower() == ".json":
         try:
@@ -87,18 +90,18 @@ def _fail(where: str, field: str, message: str):
 def _unknown(where: str, prefix: str, table: dict, allowed) -> None:
     extra = sorted(set(table) - set(allowed))
     if extra:
-        _fail(where, prefix + extra[0], f"unknown field; expected one of: {', '.join(allowed)}")
+        _fail(where, prefix + clip(extra[0]), f"unknown field; expected one of: {', '.join(allowed)}")
 
 
 def _count(where, field, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        _fail(where, field, f"expected a positive whole number, got {value!r}")
+        _fail(where, field, f"expected a positive whole number, got {_clip(repr(value))}")
     return value
 
 
 def _names(where, field, value, n) -> list:
     if not isinstance(value, list):
-        _fail(where, field, f"expected a list of {n} names, got {value!r}")
+        _fail(where, field, f"expected a list of {n} names, got {_clip(repr(value))}")
     if len(value) != n:
         _fail(where, field, f"expected {n} names, got {len(value)}")
     return [check_name(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
@@ -106,7 +109,7 @@ def _names(where, field, value, n) -> list:
 
 def _vector(where, field, value, n) -> list:
     if not isinstance(value, list):
-        _fail(where, field, f"expected a list of {n} numbers, got {value!r}")
+        _fail(where, field, f"expected a list of {n} numbers, got {_clip(repr(value))}")
     if len(value) != n:
         _fail(where, field, f"expected {n} numbers, got {len(value)}")
     return [as_number(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
@@ -130,11 +133,7 @@ def _matrix(where, field, value, rows, cols, item, per=("unit", "unit of the pre
 
 
 def _title(data, where):
-    title = data.get("title")
-    if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200
-                              or any(ord(ch) < 32 or ord(ch) == 127 for ch in title)):
-        _fail(where, "title", "expected one line of text (at most 200 characters, no control characters)")
-    return title
+    return check_title(data.get("title"), f"{where}: title")
 
 
 def from_dict(data: dict, where: str = "spec"):
@@ -177,7 +176,7 @@ def from_dict(data: dict, where: str = "spec"):
         _fail(where, "cost", str(exc))
     notation = data.get("notation", "layered")
     if notation not in NOTATIONS:
-        _fail(where, "notation", f"unknown notation {notation!r}; expected one of: {', '.join(NOTATIONS)}")
+        _fail(where, "notation", f"unknown notation {_clip(repr(notation))}; expected one of: {', '.join(NOTATIONS)}")
     try:
         net = Network(sizes, acts, cost, notation=notation, inputs=input_names, targets=targets,
                       names=names, title=title)
@@ -407,7 +406,7 @@ def _graph(data: dict, where: str) -> Graph:
                 sym = None
             if sym is None or not graph.nodes[sym].is_leaf:
                 _fail(where, f"{field}.{_clip(key, 60)}", "not a declared input, target or parameter")
-            out[sym] = as_number(value, f"{where}: {field}.{key}")
+            out[sym] = as_number(value, f"{where}: {field}.{clip(key)}")
         return out
 
     graph.values = example(data.get("point", {}), "point")
@@ -478,5 +477,4 @@ def _cycle(split, start, first):
 
 
 def _clip(value, limit: int = 40) -> str:
-    shown = repr(value) if not isinstance(value, str) else value
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+    return clip(repr(value) if not isinstance(value, str) else value, limit)

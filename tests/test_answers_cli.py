@@ -123,7 +123,8 @@ def test_check_hostile_answers_exit_2_fast_and_run_nothing(run_cli, tmp_path):
 def test_check_unknown_wrt(run_cli):
     code, out, err = run_cli("check", LECTURE, "--wrt", "w_9", "--answer", "x_1")
     assert (code, out) == (2, "")
-    assert err.startswith("error: wrt: unknown name 'w_9'; this network defines: x_{1}, x_{2}, y_{1}")
+    assert err == ("error: wrt: unknown name 'w_9'; this network has 34 names, e.g. x_{1}, x_{2}, y_{1} "
+                   "(and \\delta for ∂C/∂z)\n")
     assert len(err.splitlines()) == 1
 
 

@@ -185,9 +185,11 @@ def test_errors_say_where(lecture_net, text, column, words):
 def test_unknown_name_lists_the_names(shared_net):
     with pytest.raises(AnswerReadError) as info:
         read(shared_net, "o_3", wrt="w_5")
-    message = str(info.value)
-    for name in ("i_1", "w_8", "b_2", "h_2", "o_1", "t_2"):
-        assert name in message
+    assert str(info.value) == "answer, column 1: unknown name 'o_3'; did you mean w_3, o_2 or o_1?"
+    with pytest.raises(AnswerReadError) as info:
+        read(shared_net, "q", wrt="w_5")
+    assert str(info.value) == ("answer, column 1: unknown name 'q'; this network has 22 names, e.g. i_1, i_2, "
+                               "t_1 (and \\delta for ∂C/∂z)")
 
 
 def test_errors_on_a_later_line_give_line_and_column(lecture_net):

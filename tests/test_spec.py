@@ -91,7 +91,8 @@ BAD = [
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[\"1" + "1" * 400 + "/3\"]]\n",
                  "spec.toml: layers[1].W[1][1]: expected a number, got", id="long-fraction"),
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[\"1e-99999999\"]]\n",
-                 "spec.toml: layers[1].W[1][1]: expected a number, got '1e-99999999'", id="huge-exponent"),
+                 "spec.toml: layers[1].W[1][1]: number too small (powers of ten below 1e-400 are not read)",
+                 id="huge-exponent"),
     pytest.param("inputs = 1\n[[layers]]\nunits = 1\nW = [[1" + "0" * 400 + "]]\n",
                  "spec.toml: layers[1].W[1][1]: number too large (at most about 1.8e308)", id="huge-integer"),
     pytest.param("inputs = 1\ntitle = \"a\\u0000b\"\n[[layers]]\nunits = 1\n",
@@ -194,8 +195,9 @@ def test_shared_bias_gradient_is_summed_over_its_uses():
 def test_symbol_lookup_is_loose_about_braces_and_lists_names():
     net = sb.Network([1, 1])
     assert net.symbol("w^(1)_11") == net.w(1, 1, 1)
-    with pytest.raises(SpecError, match=r"unknown name 'q'; this network defines: x_\{1\}, y_\{1\}, "):
+    with pytest.raises(SpecError) as info:
         net.symbol("q")
+    assert str(info.value) == "unknown name 'q'; this network has 6 names, e.g. x_{1}, y_{1}, w^{(1)}_{11}"
 
 
 def test_spec_text_is_never_evaluated(tmp_path, run_cli):

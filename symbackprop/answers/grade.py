@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import SymbackpropError
 from ..io import read_text
+from ..quoting import clip
 from .lexer import AnswerReadError
 from .verdict import Verdict, check_answer
 
@@ -53,7 +54,7 @@ class Graded:
 
 def read_rows(path) -> list[Row]:
     """The rows of an answers CSV; a file without the columns is an error."""
-    where = str(path)
+    where = clip(path, None)
     content = read_text(path, "a CSV file", limit=MAX_FILE)
     return parse_rows(content, where)
 
@@ -71,7 +72,7 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise SymbackpropError(f"{where}: line 1: expected the columns id,wrt,answer; "
-                               f"missing {', '.join(missing)} (found {', '.join(header) or 'nothing'})")
+                               f"missing {', '.join(missing)} (found {clip(', '.join(header)) or 'nothing'})")
     for c in COLUMNS:
         if names.count(c) > 1:
             raise SymbackpropError(f"{where}: line 1: the column {c} appears "

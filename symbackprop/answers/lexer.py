@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import quoting as _quoting
 from ..errors import AnswerError
 
 #: Longest answer read, in characters.
@@ -31,24 +32,20 @@ MAX_DIGITS = 30
 #: Largest power of ten in scientific notation (``2e-3``, ``1.5E+2``).
 MAX_POWER_OF_TEN = 300
 #: Most characters of the user's own text that a message quotes.
-MAX_QUOTED = 60
+MAX_QUOTED = _quoting.MAX_QUOTED
 
 
 def clip(text: str, limit: int = MAX_QUOTED) -> str:
-    """The user's ``text`` for a one-line message: at most ``limit`` characters (then
-    ``…``), whitespace as a space, other unprintable characters escaped."""
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return "".join(" " if ch.isspace() else ch if ch.isprintable()
-                   else repr(ch)[1:-1] for ch in text)
+    """The user's ``text`` for a one-line message (:func:`symbackprop.quoting.clip`):
+    at most ``limit`` characters (then ``…``), whitespace as a space, other unprintable
+    characters escaped."""
+    return _quoting.clip(text, limit, spaces=True)
 
 
 def quote(text: str, limit: int = MAX_QUOTED) -> str:
     """:func:`clip` in quotes, LaTeX backslashes shown once (``'\\frac{'``, not
     ``repr``'s doubled ``'\\\\frac{'``)."""
-    shown = clip(text, limit)
-    mark = '"' if "'" in shown and '"' not in shown else "'"
-    return mark + shown + mark
+    return _quoting.quote(text, limit, spaces=True)
 
 
 class AnswerReadError(AnswerError):

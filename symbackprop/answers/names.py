@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..graph import loose
+from ..quoting import suggest
 from .lexer import AnswerReadError, Token, quote, tokenize
 
 # Commands that wrap a word and mean nothing more.
@@ -317,9 +319,11 @@ class Vocabulary:
             sym = self._contextual(base, written, text)
             if sym is not None:
                 return sym, written.number
-        raise AnswerReadError(f"unknown name {quote(written.shown(text))}; this network defines: "
-                              + ", ".join(self.reference.names())
-                              + r" (and \delta for ∂C/∂z)", written.position, text)
+        shown = written.shown(text)
+        hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
+        if not hint.startswith("did you mean"):
+            hint += r" (and \delta for ∂C/∂z)"
+        raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
 
     @staticmethod
     def _layer_choices(written):

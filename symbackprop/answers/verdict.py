@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import AnswerError, SpecError
+from ..graph import loose
 from ..printing import latex, text
+from ..quoting import clip, suggest
 from .compare import compare
 from .diagnose import diagnose
 from .lexer import AnswerReadError, quote
@@ -97,16 +99,17 @@ def resolve_wrt(ref, wrt) -> sympy.Symbol:
     try:
         parts, _ = read(_vocabulary(ref, None), wrt)
     except AnswerReadError as exc:
-        reason = exc.reason.split("; this network")[0]
-        if not reason.startswith("unknown name"):
-            reason = f"cannot read {quote(wrt)}: {reason}"
-        raise AnswerError(f"wrt: {reason}; this network defines: " + ", ".join(ref.names())) from None
+        if exc.reason.startswith("unknown name"):
+            raise AnswerError(f"wrt: {exc.reason}") from None
+        raise AnswerError(f"wrt: cannot read {quote(wrt)}: {exc.reason}; "
+                          + suggest(wrt.strip(), ref.names(), net.what, key=loose)) from None
     sym = parts[-1]
     if isinstance(sym, sympy.Symbol):
         node = sym if sym in net.nodes else ref.node_of_adjoint(sym)
         if node is not None:
             return node
-    raise AnswerError(f"wrt: {quote(wrt)} is not one name; this network defines: " + ", ".join(ref.names()))
+    raise AnswerError(f"wrt: {quote(wrt)} is not one name; "
+                      + suggest(wrt.strip(), ref.names(), net.what, key=loose))
 
 
 def _vocabulary(ref, node):
@@ -141,7 +144,7 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
         node, target, expr = read_answer(net, wrt, answer)
     except AnswerReadError as exc:
         if source is not None:
-            exc.source = str(source)
+            exc.source = clip(source, None)
         raise
     ref = reference(net)
     result = compare(ref, target, expr, symbolic=symbolic)
