@@ -319,3 +319,13 @@ def test_tokens_keep_their_positions():
         ("WORD", "a", 0), ("^", "^", 1), ("{", "{", 2), ("(", "(", 3), ("NUM", "1", 4),
         (")", ")", 5), ("}", "}", 6), ("_", "_", 7), ("NUM", "1", 8), ("CMD", r"\cdot", 10),
         ("CMD", r"\sigma", 16), ("'", "'", 17), ("END", "", 18)]
+
+
+def test_a_comma_written_index_never_meets_another_weight():
+    """w_{1,51} does not exist in a 50-50-1 net; it must not be read as w_{15,1}."""
+    from symbackprop.answers import check_answer
+    from symbackprop.errors import AnswerError
+    net = sb.Network([50, 50, 1])
+    with pytest.raises(AnswerError, match=r"^wrt: unknown name 'w\^\{\(1\)\}_\{1,51\}'; did you mean "):
+        check_answer(net, "w^{(1)}_{1,51}", r"x_1 \delta^{(1)}_1")
+    assert check_answer(net, "w^{(1)}_{1,1}", r"x_1 \delta^{(1)}_1").wrt == "w^{(1)}_{11}"

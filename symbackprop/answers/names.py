@@ -290,6 +290,10 @@ class Vocabulary:
         if sym is not None:
             return sym
         found = self._loose.get((base, layer, _loose(sub)), set())
+        if sub is not None and "," in sub:
+            # written with a comma: w_{1,51} may not meet w_{15,1} (only names without a
+            # comma of their own, such as w_{11} for w_{1,1}, are met loosely)
+            found = {s for s in found if "," not in (name_key(s.name)[2] or "")}
         if len(found) == 1:
             return next(iter(found))
         if len(found) > 1 and where is not None:
