@@ -45,6 +45,8 @@ class Network(Graph):
                 raise SpecError(f"layer {i} width must be a positive integer, got {n!r}")
             if n > MAX_WIDTH:
                 raise SpecError(f"layer {i} width {n} is above the limit of {MAX_WIDTH:,} units")
+        if len(sizes) - 1 > MAX_LAYERS:
+            raise SpecError(f"the network has {len(sizes) - 1:,} layers, above the limit of {MAX_LAYERS:,}")
         weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
         if weights > MAX_WEIGHTS:
             raise SpecError(f"the network has {weights:,} weights, above the limit of {MAX_WEIGHTS:,}")
@@ -208,10 +210,12 @@ class Network(Graph):
 
 MAX_WIDTH = 10_000
 MAX_WEIGHTS = 250_000
+#: Deepest network: every route is linear in depth, and this keeps eval and its check within a minute.
+MAX_LAYERS = 1_000
 RESERVED = {"C": "the cost", "e": "Euler's number"}
 
 
-__all__ = ["MAX_WEIGHTS", "MAX_WIDTH", "Network", "as_number", "local_partial", "product"]
+__all__ = ["MAX_LAYERS", "MAX_WEIGHTS", "MAX_WIDTH", "Network", "as_number", "local_partial", "product"]
 
 
 
