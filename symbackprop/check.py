@@ -11,10 +11,32 @@ Every gradient ∂C/∂p (parameters and inputs) is computed by three independen
     :data:`SYMBOLIC_ALL` parameters are eligible, a seeded sample of
     :data:`SYMBOLIC_SAMPLE` is checked and the report says so;
 (c) **finite differences**: central differences of the cost in mpmath at 50 digits
-    (:func:`numeric.finite_differences`): no float round-off.
+    with the step h·max(1, |p|), h = 10⁻²⁰ (:func:`numeric.finite_differences`): no
+    float round-off, at any magnitude of p.
 
-A gradient passes when |a − c| ≤ atol + rtol·|c| and, where (b) was computed,
-|a − b| ≤ atol + rtol·|b| (defaults ``rtol = 1e-6``, ``atol = 1e-9``).
+**Tolerance.** A gradient g passes when
+
+    |a − c| ≤ rtol·M(g) + N(g)   and, where (b) was computed,   |a − b| ≤ rtol·M(g)
+
+(``rtol = 1e-6``; ``atol``, an absolute term added to both bounds, is 0 unless given).
+M(g) is the magnitude of the terms that make up g, as float64 rounds them: the
+first-order bound of the rounding error of each one-step definition the recursion
+computes (the stable forms of :func:`numeric.stable_definitions`), in units of the unit
+roundoff, evaluated at 30 digits from exact operands up: M(c) = 0 for a constant, M(x)
+= |x| for a leaf whose float64 value is not the value given (0.1), else 0;
+M(Σ tᵢ) = Σ M(tᵢ) + |Σ tᵢ|; M(Π fᵢ) = Σᵢ M(fᵢ)·Π_{j≠i}|fⱼ| + |Π fᵢ|; M(f(u)) =
+Σ |∂f/∂uᵢ|·M(uᵢ) + |f(u)| for a function value or power (σ(z), tanh′(z), 1 − aⱼ as a
+complement, ln softmax, 1/u); a defined value inside another one enters with its own
+M. So M(g) ≥ |g|; M(g) is |g| times the condition of the functions on the way where no
+sum cancels (tanh′(20): about 41·|g|), and the size of the cancelling terms where one
+does (an ∂C/∂x that sums δ·w of both signs, a z = 0.2 + 0.5 − 0.09 − 0.61): the
+recursion must be right to rtol relative to what float64 can resolve, at any
+magnitude: a gradient of 10⁻³⁵ is compared to about 10⁻⁴⁰, not to 10⁻⁹. N(g) = 10⁻²⁷·M(C)/max(1, |p|) bounds the round-off of the 50-digit finite
+difference (10⁻⁵⁰ of the cost's terms over the step h·max(1, |p|)). The reported
+``rel_error`` is the true relative error |a − ref|/|ref| (0 where both are 0, ∞ where
+only the reference is), the larger of the two references' (a finite difference whose bound N(g) exceeds it
+resolves no digit and is left out of the errors where (b) was computed); ``abs_error``
+likewise.
 
 A ReLU or leaky ReLU input at its kink makes the cost non-differentiable there. "At"
 means within float rounding of it, or closer than the finite-difference step reaches:
@@ -28,6 +50,7 @@ may put z on either side).
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -41,7 +64,11 @@ from .costs import real_diff
 from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-6
-ATOL = 1e-9
+#: An absolute term of the tolerance; 0: the tolerance is relative to the magnitude of
+#: the terms of each value (see the module docstring), at any scale.
+ATOL = 0.0
+#: The finite difference's round-off relative to the cost's terms, over the step.
+FD_NOISE = mpmath.mpf("1e-27")
 SYMBOLIC_LIMIT = 5_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
@@ -60,6 +87,8 @@ class Row:
     rel_error: float
     ok: bool
     note: str | None = None
+    scale: float | None = None   # M(g): the magnitude of the terms that make up g
+    noise: float = 0.0           # N(g): the round-off bound of the finite difference
 
 
 @dataclass
@@ -80,9 +109,11 @@ class CheckReport:
         return [r for r in self.rows if not r.ok]
 
     def as_dict(self) -> dict:
-        """The ``check`` object of ``eval --json``."""
+        """The ``check`` object of ``eval --json`` (an infinite relative error, a nonzero
+        value where the reference is 0, as null: JSON has no infinity)."""
+        rel = self.max_rel_error if math.isfinite(self.max_rel_error) else None
         return {"passed": self.passed, "max_abs_error": self.max_abs_error,
-                "max_rel_error": self.max_rel_error, "symbolic": self.symbolic_note,
+                "max_rel_error": rel, "symbolic": self.symbolic_note,
                 "non_differentiable": list(self.kinks)}
 
     def summary(self) -> str:
@@ -99,11 +130,100 @@ class CheckReport:
     __str__ = summary
 
 
-def _error(value, reference, atol: float) -> tuple[float, float]:
-    """Absolute and relative difference; relative is absolute where |reference| ≤ atol."""
-    diff = abs(float(mpmath.mpf(_mp(value)) - _mp(reference)))
-    scale = abs(float(_mp(reference)))
-    return diff, (diff / scale if scale > atol else diff)
+def _error(value, reference) -> tuple:
+    """Absolute and true relative difference (0 where both are 0, ∞ where only the
+    reference is), as mpmath numbers: a gradient of 10⁻³⁵ keeps its digits."""
+    with mpmath.workdps(50):
+        diff = abs(_mp(value) - _mp(reference))
+        size = abs(_mp(reference))
+        if size:
+            return diff, diff / size
+    return diff, (mpmath.mpf(0) if not diff else mpmath.inf)
+
+
+def _magnitude(expr, measured: dict, inexact: dict):
+    """M(expr) as an expression (see the module docstring): the first-order bound of
+    float64 rounding in units of the unit roundoff, from exact operands up."""
+    if expr.is_Symbol:
+        if expr in measured:
+            return measured[expr]
+        return sympy.Abs(expr) * inexact[expr] if expr in inexact else sympy.S.Zero
+    if expr.is_Number:
+        return sympy.S.Zero
+    own = sympy.Abs(expr)
+    if expr.is_Add:
+        return sympy.Add(*[_magnitude(t, measured, inexact) for t in expr.args]) + own
+    if expr.is_Mul:
+        terms = []
+        for i, f in enumerate(expr.args):
+            m = _magnitude(f, measured, inexact)
+            if m != 0:
+                terms.append(m * sympy.Mul(*[sympy.Abs(g) for j, g in enumerate(expr.args) if j != i]))
+        coefficient, rest = expr.as_coeff_Mul()
+        if abs(coefficient) == 1 and not rest.is_Mul:
+            return sympy.Add(*terms)  # −x: negation is exact
+        return sympy.Add(*terms) + own
+    if expr.is_Pow and expr.exp.is_Number:
+        m = _magnitude(expr.base, measured, inexact)
+        return sympy.Abs(expr.exp * expr.base ** (expr.exp - 1)) * m + own if m != 0 else own
+    total = own
+    if isinstance(expr, sympy.Function):
+        for i, u in enumerate(expr.args):
+            m = _magnitude(u, measured, inexact)
+            if m == 0:
+                continue
+            try:
+                slope = expr.fdiff(i + 1)
+            except Exception:  # noqa: BLE001 - no derivative: take its size as 1
+                slope = sympy.S.One
+            if slope.has(sympy.Derivative, sympy.Subs):
+                slope = sympy.S.One
+            if slope != 0:
+                total += sympy.Abs(slope) * m
+    return total
+
+
+def magnitudes(derivation, values: dict) -> dict | None:
+    """{symbol: M} for every gradient and the cost at a point, at 30 digits; None when
+    the definitions cannot be compiled to mpmath (then each value is its own scale)."""
+    net = derivation.network
+    cache = derivation.__dict__.setdefault("_programs", {})
+    if "magnitudes" not in cache:
+        try:
+            defs = numeric.stable_definitions(net, derivation.definitions())
+            measured = {s: sympy.Dummy("m") for s, _ in defs}
+            inexact = {s: sympy.Dummy("r") for s in numeric.leaves(net)}
+            body = list(defs) + [(measured[s], _magnitude(e, measured, inexact)) for s, e in defs]
+            wanted = [f.symbol for f in derivation.gradients] + [net.cost_symbol]
+            wanted += [derivation.gradient(p).symbol for p in net.leaves
+                       if net.nodes[p].kind in ("x", "param") and _has_gradient(derivation, p)]
+            wanted = list(dict.fromkeys(wanted))
+            leaves = numeric.leaves(net)
+            prog = Program(body, list(leaves) + [inexact[s] for s in leaves],
+                           [measured[s] for s in wanted], "mp")
+            cache["magnitudes"] = (prog, wanted, inexact)
+        except Exception:  # noqa: BLE001 - a form mpmath code cannot take: fall back
+            cache["magnitudes"] = None
+    if cache["magnitudes"] is None:
+        return None
+    prog, wanted, inexact = cache["magnitudes"]
+    args = {s: to_system(v, "mp") for s, v in values.items() if s in inexact}
+    # a leaf whose float64 value is not the value given (0.1) enters rounded
+    args.update({r: int(to_system(values[s], "float") != values[s]) for s, r in inexact.items()})
+    with mpmath.workdps(30):
+        try:
+            out = prog(args)
+        except Exception:  # noqa: BLE001 - outside the domain at 30 digits: fall back
+            return None
+    return {s: out[m] for s, m in zip(wanted, prog.outputs)}
+
+
+def _has_gradient(derivation, p) -> bool:
+    try:
+        derivation.gradient(p)
+    except Exception:  # noqa: BLE001 - not a reported gradient
+        return False
+    return True
 
 
 def _mp(value):
@@ -218,19 +338,25 @@ def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple
     return chosen, note
 
 
-def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool) -> Row:
-    """One gradient: the recursion against finite differences and the symbolic route."""
-    ok, worst_abs, worst_rel = True, 0.0, 0.0
-    for ref in (fd, symbolic):
+def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool, scale=None, noise=0) -> Row:
+    """One gradient: the recursion against finite differences and the symbolic route,
+    within rtol·M(g) (+ N(g) for the finite difference; see the module docstring).
+    Without a scale M(g) is |reference|."""
+    ok, worst_abs, worst_rel = True, mpmath.mpf(0), mpmath.mpf(0)
+    for ref, extra in ((fd, noise), (symbolic, 0)):
         if ref is None:
             continue
-        err_abs, err_rel = _error(recursion, ref, atol)
-        ok = ok and err_abs <= atol + rtol * abs(float(_mp(ref)))
+        err_abs, err_rel = _error(recursion, ref)
+        size = abs(_mp(ref)) if scale is None else _mp(scale)
+        ok = ok and err_abs <= atol + rtol * size + _mp(extra)
+        if ref is fd and symbolic is not None and _mp(extra) >= abs(_mp(fd)):
+            continue  # the step resolves no digit of this gradient: (b) is the reference
         worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
+    shown = (float(worst_abs), float(worst_rel), None if scale is None else float(scale), float(noise))
     if at_kink:
-        return Row(name, recursion, symbolic, fd, worst_abs, worst_rel, True,
-                   "non-differentiable point (ReLU kink downstream)")
-    return Row(name, recursion, symbolic, fd, worst_abs, worst_rel, ok)
+        return Row(name, recursion, symbolic, fd, shown[0], shown[1], True,
+                   "non-differentiable point (ReLU kink downstream)", shown[2], shown[3])
+    return Row(name, recursion, symbolic, fd, shown[0], shown[1], ok, None, shown[2], shown[3])
 
 
 def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
@@ -256,8 +382,17 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     else:
         symbolic = symbolic_gradients(derivation, values, forward, chosen, "mp")
 
+    scales = magnitudes(derivation, values) or {}
+    cost_scale = scales.get(net.cost_symbol)
+
+    def noise(p):
+        if cost_scale is None or p not in fd:
+            return 0.0
+        return FD_NOISE * cost_scale / max(1, abs(forward[p]))
+
     rows = [_row(p.name, recursion.numbers[derivation.gradient(p).symbol], symbolic.get(p), fd.get(p),
-                 rtol, atol, p in upstream) for p in wrt]
+                 rtol, atol, p in upstream, scales.get(derivation.gradient(p).symbol), noise(p))
+            for p in wrt]
     counted = [r for r in rows if r.note is None]
     return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), rtol, atol,
@@ -278,8 +413,10 @@ def check_batch(derivation, points=None, **options) -> CheckReport:
             values = [getattr(r, route) for r in column]
             return None if any(v is None for v in values) else numeric._total(values)
 
+        scale = None if any(r.scale is None for r in column) else sum(r.scale for r in column)
         rows.append(_row(row.name, total("recursion"), total("symbolic"), total("finite_difference"),
-                         first.rtol, first.atol, any(r.note is not None for r in column)))
+                         first.rtol, first.atol, any(r.note is not None for r in column),
+                         scale, sum(r.noise for r in column)))
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
     values = numeric.Batch(derivation.network, [r.values for r in reports])

@@ -110,63 +110,131 @@ class Program:
 _SIGMOID = _activations.get("sigmoid")
 
 
-def _complement(expr):
-    """u when ``expr`` is 1 − σ(u), else None."""
-    if expr.is_Add and len(expr.args) == 2 and sympy.S.One in expr.args:
-        other = expr.args[0] if expr.args[1] == 1 else expr.args[1]
-        if other.is_Mul and len(other.args) == 2 and other.args[0] == -1 \
-                and isinstance(other.args[1], _SIGMOID.func):
-            return other.args[1].args[0]
+def _complement_of(x, comp=None):
+    """X̄ = 1 − X, computed without cancellation, when X is σ(u) (X̄ = σ(−u)), a softmax
+    entry (its SoftmaxComplement) or a symbol of ``comp``; else None."""
+    if comp and x in comp:
+        return comp[x]
+    if isinstance(x, _SIGMOID.func):
+        return _SIGMOID.func(-x.args[0])
+    if isinstance(x, _activations.Softmax):
+        return _activations.SoftmaxComplement(*x.args)
     return None
 
 
-def _stable_node(expr):
+def _complements(expr, comp=None):
+    """k·X + c as (k + c)·X + c·X̄ (X + X̄ = 1): the difference of complements. a − y is
+    (1 − y)·a − y·(1 − a), exact to the last digit at y = 1 where a rounds to 1 (the
+    difference σ(40) − 1 is 0 in floats, −σ(−40) is not); 1 − X becomes X̄."""
+    for term in expr.args:
+        k, x = term.as_coeff_Mul()
+        xbar = _complement_of(x, comp)
+        if xbar is None:
+            continue
+        c = sympy.Add(*[t for t in expr.args if t is not term])
+        if c.has(x) or c.has(xbar) or (c.is_Number and k + c != 0):
+            continue  # 1 + σ(u): nothing cancels
+        return (k + c) * x + c * xbar
+    return expr
+
+
+def _prime_of(expr):
+    """f′(u) when ``expr`` is an activation's closed-form derivative (1 − tanh²(u)), so that
+    numbers use its stable implementation (sech²(u)); else None."""
+    if len(expr.args) != 2:
+        return None
+    for f in expr.atoms(_activations.ActivationFunction):
+        act = f.activation
+        if act.elementwise and act.numeric.get("mp", (None, None))[1] is not None \
+                and act.prime_closed(f.args[0]) == expr:
+            return act.prime(f.args[0])
+    return None
+
+
+def _stable_node(expr, comp=None):
     if isinstance(expr, sympy.log):
         inner = expr.args[0]
         if isinstance(inner, _SIGMOID.func):
             return _activations.LogSigmoid(inner.args[0])
         if isinstance(inner, _activations.Softmax):
             return _activations.LogSoftmax(*inner.args)
+        if isinstance(inner, _activations.SoftmaxComplement):
+            return _activations.LogSoftmaxComplement(*inner.args)
         return expr
-    u = _complement(expr)
-    return _SIGMOID.func(-u) if u is not None else expr
+    prime = _prime_of(expr)
+    return prime if prime is not None else _complements(expr, comp)
 
 
-def stable(expr):
-    """The same value, written for numbers that saturate: ln σ(u) → LogSigmoid(u),
-    1 − σ(u) → σ(−u), ln(1 − σ(u)) → LogSigmoid(−u), ln softmax → LogSoftmax."""
-    return expr.replace(lambda e: isinstance(e, (sympy.log, sympy.Add)), _stable_node)
+def stable(expr, comp=None):
+    """The same value, written for numbers that saturate: 1 − σ(u) → σ(−u),
+    1 − softmax_j → its complement, σ(u) − y → (1 − y)σ(u) − yσ(−u) (see
+    :func:`_complements`), ln σ(u) → LogSigmoid(u), ln(1 − σ(u)) → LogSigmoid(−u),
+    ln softmax → LogSoftmax, ln(1 − softmax) → LogSoftmaxComplement, 1 − tanh²(u) →
+    tanh′(u) (sech²). ``comp`` maps symbols to the symbols of their complements."""
+    return expr.replace(lambda e: isinstance(e, (sympy.log, sympy.Add)),
+                        lambda e: _stable_node(e, comp))
+
+
+def _cancel_quotients(expr, atoms):
+    """A product with a factor (u/X + …), X in ``atoms``, multiplied out one level, so
+    that X/X cancels symbolically: σ(z)σ(−z)·(−y/σ(z) + (1 − y)/σ(−z)) is
+    (1 − y)σ(z) − yσ(−z), finite where σ(−z) underflows."""
+    def inverse(f):
+        return f.is_Add and any(p.exp.is_negative and p.base in atoms for p in f.atoms(sympy.Pow))
+
+    def multiply_out(e):
+        i = next(i for i, f in enumerate(e.args) if inverse(f))
+        others = e.args[:i] + e.args[i + 1:]
+        return sympy.Add(*[sympy.Mul(*others, t) for t in e.args[i].args])
+    return expr.replace(lambda e: e.is_Mul and any(inverse(f) for f in e.args), multiply_out)
 
 
 def stable_definitions(net, defs) -> list:
     """Definitions for compiled code.
 
-    With a sigmoid output layer the cost and each output δ are written in the
-    pre-activation (a = σ(z) inlined, σ′(z) as σ(z)σ(−z), the δ expanded so that σ(z)/σ(z)
-    cancels), then made :func:`stable`: binary cross-entropy stays finite and exact to the
-    last digit at |z| = 40, where ln(1 − a) in floats is ln 0. With a softmax output layer
-    only ln a_j in the cost becomes log-softmax: its δ has no quotient, and inlining the
-    softmax into every δ would cost O(n³). Any other graph has each definition made
-    :func:`stable` on its own."""
+    Each entry a_j of a softmax layer gets its complement 1 − a_j as a definition of its
+    own (Σ_{i≠j} e^{z_i}/Σ e^{z_i}), used wherever 1 − a_j appears (the Jacobian
+    a_j(δ_jk − a_k), 1/(1 − a_j) of binary cross-entropy), with a − y as a difference of
+    complements and each quotient multiplied out so that a_j/a_j cancels. With a softmax
+    output layer ln a_j and ln(1 − a_j) in the cost become log-softmax forms (inlining
+    the softmax into every δ would cost O(n³)). With a sigmoid output layer the cost and
+    each output δ are written in the pre-activation (a = σ(z) inlined, σ′(z) as σ(z)σ(−z),
+    quotients multiplied out so that σ(z)/σ(z) cancels), then made :func:`stable`: binary
+    cross-entropy stays finite and exact to the last digit at |z| = 40, where
+    ln(1 − a) in floats is ln 0. Any other graph has each definition made :func:`stable`
+    on its own."""
     if not net.layered:
         return [(symbol, stable(expr)) for symbol, expr in defs]
     out_act = net.activations[-1]
-    if out_act.name == "softmax":
-        logs = {sympy.log(a): _activations.LogSoftmax(*net.nodes[a].expr.args) for a in net.outputs}
-        return [(s, e.xreplace(logs) if s == net.cost_symbol else e) for s, e in defs]
-    if out_act.name != "sigmoid":
-        return list(defs)
-    inline = {a: net.nodes[a].expr for a in net.outputs}
+    comp = {s: sympy.Dummy("c_" + s.name) for s, e in defs if isinstance(e, _activations.Softmax)}
+    atoms = set(comp) | set(comp.values())
+    cost = net.cost_symbol
     out_deltas = {net.delta(net.L, j) for j in range(1, net.sizes[-1] + 1)}
+    inline = {a: net.nodes[a].expr for a in net.outputs} if out_act.name == "sigmoid" else {}
+    logs = {}
+    if out_act.name == "softmax":
+        for a in net.outputs:
+            args = net.nodes[a].expr.args
+            logs[sympy.log(a)] = _activations.LogSoftmax(*args)
+            logs[sympy.log(1 - a)] = _activations.LogSoftmaxComplement(*args)
     result = []
     for symbol, expr in defs:
-        if symbol == net.cost_symbol:
-            expr = stable(expr.xreplace(inline))
-        elif symbol in out_deltas:
+        if symbol in comp:
+            result.append((symbol, expr))
+            result.append((comp[symbol], _activations.SoftmaxComplement(*expr.args)))
+            continue
+        if inline and (symbol == cost or symbol in out_deltas):
             expr = expr.xreplace(inline)
             expr = expr.xreplace({p: _SIGMOID.func(p.args[0]) * _SIGMOID.func(-p.args[0])
                                   for p in expr.atoms(_SIGMOID.prime)})
-            expr = stable(sympy.expand(stable(expr)))
+            expr = stable(expr, comp)
+            sigmas = expr.atoms(_SIGMOID.func)
+            expr = stable(_cancel_quotients(expr, sigmas | atoms), comp)
+        elif symbol == cost and logs:
+            expr = stable(expr.xreplace(logs), comp)
+        elif comp and symbol not in net.nodes and not expr.free_symbols.isdisjoint(comp):
+            # a δ or gradient (not z = Σ w·a + b, whose terms are not complements)
+            expr = stable(_cancel_quotients(stable(expr, comp), atoms), comp)
         result.append((symbol, expr))
     return result
 
@@ -407,10 +475,12 @@ FD_STEP = "1e-20"
 
 
 def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = FD_STEP) -> dict:
-    """Route (c): central differences (C(p + h) − C(p − h)) / 2h in mpmath.
+    """Route (c): central differences (C(p + hₚ) − C(p − hₚ)) / 2hₚ in mpmath.
 
-    At 50 digits with h = 10⁻²⁰ the truncation error is about h² = 10⁻⁴⁰ and the
-    round-off about 10⁻⁵⁰/h = 10⁻³⁰, so the result is exact for any float comparison.
+    The step scales with the parameter, hₚ = h·max(1, |p|) with h = 10⁻²⁰: at 50 digits
+    the truncation error is then about h² = 10⁻⁴⁰ and the round-off about 10⁻⁵⁰/h =
+    10⁻³⁰ relative to C, so the result is exact for any float comparison, for a weight
+    of 10²⁰ or an input of 10³¹ too (an absolute step is lost in p ± h there).
     A leaf cannot change a node shallower than its consumers (in a layered network: a
     parameter first used in layer l cannot change the layers before it), so the cost is
     recomputed from that depth only (:func:`tail`). A leaf the output does not use has
@@ -434,10 +504,11 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
             position = {s: i for i, s in enumerate(prog.leaves)}
             for p in params:
                 i = position[p]
-                args[i] = base[p] + step
+                hp = step * max(1, abs(base[p]))
+                args[i] = base[p] + hp
                 up = prog._fn(*args)[0]
-                args[i] = base[p] - step
+                args[i] = base[p] - hp
                 down = prog._fn(*args)[0]
                 args[i] = base[p]
-                out[p] = (up - down) / (2 * step)
+                out[p] = (up - down) / (2 * hp)
     return out
