@@ -72,6 +72,9 @@ FD_NOISE = mpmath.mpf("1e-27")
 SYMBOLIC_LIMIT = 5_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
+#: Route (b) only for a closed form fewer than this many graph nodes deep: sympy.diff
+#: recurses through the whole nesting (a chain of 39 one-unit layers overflowed the stack).
+SYMBOLIC_DEPTH = 40
 KINK_RELATIVE = mpmath.mpf("1e-12")
 
 
@@ -141,16 +144,22 @@ def _error(value, reference) -> tuple:
     return diff, (mpmath.mpf(0) if not diff else mpmath.inf)
 
 
+#: |x| in the error bound: an undefined function printed as mpmath's ``fabs``, so that
+#: building and compiling the bound never runs SymPy's own ``Abs`` simplification (which
+#: made the check 3x slower on [16]*5).
+_fabs = sympy.Function("fabs")
+
+
 def _magnitude(expr, measured: dict, inexact: dict):
     """M(expr) as an expression (see the module docstring): the first-order bound of
     float64 rounding in units of the unit roundoff, from exact operands up."""
     if expr.is_Symbol:
         if expr in measured:
             return measured[expr]
-        return sympy.Abs(expr) * inexact[expr] if expr in inexact else sympy.S.Zero
+        return _fabs(expr) * inexact[expr] if expr in inexact else sympy.S.Zero
     if expr.is_Number:
         return sympy.S.Zero
-    own = sympy.Abs(expr)
+    own = _fabs(expr)
     if expr.is_Add:
         return sympy.Add(*[_magnitude(t, measured, inexact) for t in expr.args]) + own
     if expr.is_Mul:
@@ -158,14 +167,14 @@ def _magnitude(expr, measured: dict, inexact: dict):
         for i, f in enumerate(expr.args):
             m = _magnitude(f, measured, inexact)
             if m != 0:
-                terms.append(m * sympy.Mul(*[sympy.Abs(g) for j, g in enumerate(expr.args) if j != i]))
+                terms.append(m * sympy.Mul(*[_fabs(g) for j, g in enumerate(expr.args) if j != i]))
         coefficient, rest = expr.as_coeff_Mul()
         if abs(coefficient) == 1 and not rest.is_Mul:
             return sympy.Add(*terms)  # −x: negation is exact
         return sympy.Add(*terms) + own
     if expr.is_Pow and expr.exp.is_Number:
         m = _magnitude(expr.base, measured, inexact)
-        return sympy.Abs(expr.exp * expr.base ** (expr.exp - 1)) * m + own if m != 0 else own
+        return _fabs(expr.exp * expr.base ** (expr.exp - 1)) * m + own if m != 0 else own
     total = own
     if isinstance(expr, sympy.Function):
         for i, u in enumerate(expr.args):
@@ -179,7 +188,7 @@ def _magnitude(expr, measured: dict, inexact: dict):
             if slope.has(sympy.Derivative, sympy.Subs):
                 slope = sympy.S.One
             if slope != 0:
-                total += sympy.Abs(slope) * m
+                total += _fabs(slope) * m
     return total
 
 
@@ -322,7 +331,9 @@ def kinks(net, forward) -> list:
 def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, str]:
     """The gradients route (b) covers, and the sentence that says which."""
     sizes = {start: _cost_size(net, start) for start in {net.cut(p) for p in wrt} - {None}}
-    eligible = [p for p in wrt if net.cut(p) is None or sizes[net.cut(p)] <= limit]
+    top = net.depth[net.cost_symbol]
+    eligible = [p for p in wrt if net.cut(p) is None
+                or (sizes[net.cut(p)] <= limit and top - net.cut(p) < SYMBOLIC_DEPTH)]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
@@ -334,7 +345,7 @@ def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple
         note += f" (seeded sample of {len(eligible)} eligible, seed {seed})"
     if len(eligible) < len(wrt):
         note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
-                 f"more than {limit} nodes")
+                 f"more than {limit} nodes or is nested more than {SYMBOLIC_DEPTH} nodes deep")
     return chosen, note
 
 

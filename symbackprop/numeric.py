@@ -44,7 +44,21 @@ class _MpPrinter(MpmathPrinter):
         return "fdot((%s,))" % ", ".join(pairs)
 
 
-class _ExactPrinter(PythonCodePrinter):
+#: A sum of more terms than this is printed as one ``sum((…))`` call: Python compiles
+#: ``a + b + c …`` into a nested tree that overflows its stack at a few thousand terms.
+FLAT_SUM = 32
+
+
+class _FloatPrinter(PythonCodePrinter):
+    """Python code where a long sum is one flat ``sum`` call (same order, same rounding)."""
+
+    def _print_Add(self, expr, order=None):
+        if len(expr.args) <= FLAT_SUM:
+            return super()._print_Add(expr, order)
+        return "sum((%s,))" % ", ".join(self._print(term) for term in expr.args)
+
+
+class _ExactPrinter(_FloatPrinter):
     def _print_Rational(self, expr):
         return "Fraction(%d, %d)" % (expr.p, expr.q)
 
@@ -82,9 +96,7 @@ class Program:
         outs = [plain[s] for s in outputs]
         modules = [_namespace([e for _, e in body], system), "mpmath" if system == "mp" else "math"]
         settings = {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True}
-        printer = {"exact": _ExactPrinter, "mp": _MpPrinter}.get(system)
-        if printer is not None:
-            printer = printer(settings)
+        printer = {"exact": _ExactPrinter, "mp": _MpPrinter}.get(system, _FloatPrinter)(settings)
         self.leaves = tuple(leaves)
         self.outputs = tuple(outputs)
         self.system = system
@@ -483,32 +495,47 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     of 10²⁰ or an input of 10³¹ too (an absolute step is lost in p ± h there).
     A leaf cannot change a node shallower than its consumers (in a layered network: a
     parameter first used in layer l cannot change the layers before it), so the cost is
-    recomputed from that depth only (:func:`tail`). A leaf the output does not use has
-    gradient 0.
+    recomputed from that depth only, by one compiled program per depth (:func:`tail`).
+    Where the leaf's downstream cone is much smaller than that (a weight of a layer
+    3,000 wide reaches a handful of nodes), only the cone is recomputed, an affine node
+    there only by its changed terms (:class:`cones.Cones`). A leaf the output does not
+    use has gradient 0.
     """
+    from .cones import Cones
     net = derivation.network
-    groups: dict[int, list] = {}
+    cache = derivation.__dict__.setdefault("_programs", {})
+    if "cones" not in cache:
+        cache["cones"] = Cones(derivation)
+    cones = cache["cones"]
+    depth = net.depth
+    sizes: dict = {}
     out = {}
-    for p in wrt:
-        start = net.cut(p)
-        if start is None:
-            out[p] = mpmath.mpf(0)
-        else:
-            groups.setdefault(start, []).append(p)
     with mpmath.workdps(dps):
         step = mpmath.mpf(h)
-        base = forward_mp(derivation, values, dps)
-        for start, params in sorted(groups.items()):
-            prog = tail(derivation, start)
-            args = [base[s] for s in prog.leaves]
-            position = {s: i for i, s in enumerate(prog.leaves)}
-            for p in params:
-                i = position[p]
-                hp = step * max(1, abs(base[p]))
+        base = cones.complete(forward_mp(derivation, values, dps))
+        for p in wrt:
+            cone = cones.cone(p)
+            if not cone:
+                out[p] = mpmath.mpf(0)
+                continue
+            hp = step * max(1, abs(base[p]))
+            start = net.cut(p)
+            if start not in sizes:
+                sizes[start] = sum(1 for s in cones.order if depth.get(s, start) >= start)
+            if CONE_SHARE * len(cone) < sizes[start]:
+                up = cones.output_at(base, p, base[p] + hp, cone)
+                down = cones.output_at(base, p, base[p] - hp, cone)
+            else:
+                prog = tail(derivation, start)
+                args = [base[s] for s in prog.leaves]
+                i = prog.leaves.index(p)
                 args[i] = base[p] + hp
                 up = prog._fn(*args)[0]
                 args[i] = base[p] - hp
                 down = prog._fn(*args)[0]
-                args[i] = base[p]
-                out[p] = (up - down) / (2 * hp)
+            out[p] = (up - down) / (2 * hp)
     return out
+
+
+#: The cone route is taken when the cone is this many times smaller than the tail.
+CONE_SHARE = 8

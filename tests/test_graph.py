@@ -344,3 +344,47 @@ def test_recurrent_point_shapes_are_named_by_step_and_input(x, message):
     with pytest.raises(SpecError) as info:
         sb.load(spec)
     assert str(info.value) == "spec: " + message
+
+
+# --- scale: deep and wide networks evaluate, or are refused at once ------------------------
+
+def test_a_60_layer_chain_evaluates_and_checks(run_cli, tmp_path):
+    spec = tmp_path / "chain.json"
+    spec.write_text(json.dumps({"inputs": 1, "layers": [{"units": 1, "W": [[1.1]], "b": [0.1]}] * 60,
+                                "point": {"x": [0.5], "y": [0.3]}}))
+    code, out, err = run_cli("eval", spec, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["check"]["passed"] is True
+    # the symbolic route stops where sympy.diff would recurse too deep, and says so
+    assert data["check"]["symbolic"].startswith("38 of 121 gradients; 83 not eligible")
+    # a hand-written chain rule: C = ½(a₆₀ − y)², a_l = σ(1.1 a_{l−1} + 0.1)
+    a = [0.5]
+    for _ in range(60):
+        a.append(1 / (1 + math.exp(-(1.1 * a[-1] + 0.1))))
+    g = a[-1] - 0.3
+    for l in range(60, 0, -1):
+        g *= a[l] * (1 - a[l])
+        if l > 1:
+            g *= 1.1
+    assert data["gradients"]["b^{(1)}_{1}"] == pytest.approx(g, rel=1e-12)
+
+
+def test_a_wide_layer_compiles_without_recursion_and_checks_by_cones():
+    net = sb.Network([1, 3000, 1])
+    net.values = {s: (0.001 * (i % 7) - 0.003) for i, s in enumerate(net.leaves)}
+    d = net.backward()
+    v = d.evaluate()
+    w2 = {j: float(net.values[net.w(2, 1, j)]) for j in range(1, 3001)}
+    delta2 = v.delta(2, 1)
+    assert v.gradients["w^{(2)}_{1,17}"] == pytest.approx(v.a(1, 17) * delta2, rel=1e-14)
+    fd = sb.numeric.finite_differences(d, sb.numeric.resolve_point(net), [net.w(1, 17, 1), net.b(2, 1)])
+    assert float(fd[net.b(2, 1)]) == pytest.approx(delta2, rel=1e-12)
+    assert float(fd[net.w(1, 17, 1)]) == pytest.approx(
+        float(net.values[net.x(1)]) * v.delta(1, 17), rel=1e-9, abs=1e-18)
+    assert w2[17] * v.a(1, 17) * (1 - v.a(1, 17)) * delta2 == pytest.approx(v.delta(1, 17), rel=1e-12)
+
+
+def test_too_many_layers_are_refused_at_once():
+    with pytest.raises(SpecError, match="^the network has 1,001 layers, above the limit of 1,000$"):
+        sb.Network([1] * 1002)
