@@ -202,3 +202,15 @@ def test_finite_difference_step_scales_with_the_parameter():
     assert report.passed
     fd = {r.name: r.finite_difference for r in report.rows}
     assert close(fd["x"], 3) and close(fd["y"], 10**31)
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex", "json"])
+def test_derive_of_a_saturated_binary_cross_entropy_writes_dC_da(fmt):
+    """1/(1 − σ(37)) = 1 + e³⁷ = 1.17191…×10¹⁶: computed from z, not from a rounded to 1."""
+    net = sb.load({"inputs": 1, "cost": "binary_cross_entropy", "point": {"x": [1], "y": [0]},
+                   "layers": [{"units": 1, "activation": "sigmoid", "W": [[37]], "b": [0]}]})
+    out = sb.render(net.backward(), fmt)
+    if fmt == "text":
+        assert "= 1.17191×10¹⁶" in out
+    elif fmt == "latex":
+        assert r"= 1.17191 \times 10^{16}" in out

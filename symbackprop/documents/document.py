@@ -21,6 +21,7 @@ from ..errors import TooLargeError
 from ..printing import latex, text, unicode_name
 from . import breaking, diagram, vector
 from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
+from ..numeric import stable
 from .numbers import bound, evaluated, number
 
 #: Closed forms above this many tree nodes are not printed in documents.
@@ -309,14 +310,18 @@ class Builder:
             self.add(*self.closed_rows(d.select("delta")))
 
     def _cost_gradient_value(self, expr):
+        """∂C/∂a at the point, with a written as σ(z) and made stable (a saturated output
+        rounds a to 1 in floats, where 1/(1 − a) would be infinite)."""
         if self.values is None:
             return None
-        nums = self.values.numbers
-        subs = {s: _sympy_number(nums[s]) for s in expr.free_symbols}
-        v = expr.xreplace(subs)
+        net, nums = self.net, self.values.numbers
+        inline = {a: net.nodes[a].expr for a in expr.free_symbols
+                  if a in net.nodes and net.nodes[a].kind == "a"}
+        e = stable(expr.xreplace(inline)) if inline else expr
+        v = e.xreplace({s: _sympy_number(nums[s]) for s in e.free_symbols})
         if v.is_Rational:
             return v
-        return float(v)
+        return float(sympy.N(v, 30))
 
     def amplifier_table(self):
         if self.values is None:

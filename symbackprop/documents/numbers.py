@@ -53,6 +53,8 @@ def bound(error: float) -> Math:
     """A tiny error as the power of ten above it (``< 10^{-15}``), stable across platforms."""
     if error == 0:
         return Math("0", "0")
+    if not math.isfinite(error):
+        return Math(r"\infty", "∞")
     power = math.ceil(math.log10(error))
     return Math(r"< 10^{%d}" % power, "< 10%s" % _superscript(power))
 
