@@ -113,8 +113,7 @@ class ActivationPrime(sympy.Function):
         return None
 
     def fdiff(self, argindex=1):
-        d = sympy.Dummy("d")
-        return sympy.diff(self.activation.prime_closed(d), d).xreplace({d: self.args[0]})
+        return self.activation.second(self.args[0])
 
     def closed(self):
         """The usual closed form: σ(z)(1 − σ(z)), 1 − tanh²(z), step(z) …"""
@@ -153,6 +152,7 @@ class Activation:
         self.elementwise = elementwise
         self.is_identity = is_identity
         self.kinked = kinked  # not differentiable at 0 (ReLU, leaky ReLU)
+        self._second = None
         self.options = dict(options or {})
         base = class_name or _identifier(name)
         self.func = type(base, (ActivationFunction,), {"activation": self})
@@ -160,6 +160,14 @@ class Activation:
 
     def __call__(self, t):
         return self.func(t)
+
+    def second(self, t):
+        """σ″(t) in closed form, differentiated once per activation and kept."""
+        if self._second is None:
+            d = sympy.Dummy("d")
+            self._second = (d, sympy.diff(self.prime_closed(d), d))
+        d, expr = self._second
+        return expr.xreplace({d: t})
 
     def prime_closed(self, t):
         """The derivative at ``t`` in its usual closed form."""

@@ -74,6 +74,20 @@ class Cones:
                 stack.extend(self.consumers.get(s, ()))
         return sorted(seen, key=self.position.__getitem__)
 
+    def work(self, leaf, cone) -> int:
+        """About how many terms :meth:`output_at` touches for ``leaf``: an affine node's
+        changed terms, every other node's parents."""
+        inside = set(cone) | {leaf}
+        total = 0
+        for s in cone:
+            parents = self.parents[s]
+            total += sum(1 for p in parents if p in inside) if s in self.terms else len(parents)
+        return total
+
+    def tail_work(self, depth: dict, start: int) -> int:
+        """The terms a recomputation of every node from depth ``start`` on touches."""
+        return sum(len(self.parents[s]) for s in self.order if depth.get(s, start) >= start)
+
     def output_at(self, base: dict, leaf, value, cone=None):
         """The output with ``leaf`` set to ``value`` and everything else at ``base``."""
         changed = {leaf: value}

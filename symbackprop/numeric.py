@@ -521,8 +521,8 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
             hp = step * max(1, abs(base[p]))
             start = net.cut(p)
             if start not in sizes:
-                sizes[start] = sum(1 for s in cones.order if depth.get(s, start) >= start)
-            if CONE_SHARE * len(cone) < sizes[start]:
+                sizes[start] = cones.tail_work(depth, start)
+            if CONE_SHARE * cones.work(p, cone) < sizes[start]:
                 up = cones.output_at(base, p, base[p] + hp, cone)
                 down = cones.output_at(base, p, base[p] - hp, cone)
             else:
@@ -537,5 +537,5 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     return out
 
 
-#: The cone route is taken when the cone is this many times smaller than the tail.
+#: The cone route is taken when it touches this many times fewer terms than the tail.
 CONE_SHARE = 8
