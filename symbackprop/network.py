@@ -209,7 +209,9 @@ class Network(Graph):
 
 
 MAX_WIDTH = 10_000
-MAX_WEIGHTS = 250_000
+#: Most weights: every one is a compiled definition, and eval with its check of 1-10000-1
+#: (20,000 weights) takes minutes; 500-500 (250,000) needed 3 GB before its check began.
+MAX_WEIGHTS = 20_000
 #: Deepest network: every route is linear in depth, and this keeps eval and its check within a minute.
 MAX_LAYERS = 1_000
 RESERVED = {"C": "the cost", "e": "Euler's number"}

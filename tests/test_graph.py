@@ -388,3 +388,25 @@ def test_a_wide_layer_compiles_without_recursion_and_checks_by_cones():
 def test_too_many_layers_are_refused_at_once():
     with pytest.raises(SpecError, match="^the network has 1,001 layers, above the limit of 1,000$"):
         sb.Network([1] * 1002)
+
+
+def test_a_network_above_the_weight_limit_is_refused_at_once(run_cli, tmp_path):
+    with pytest.raises(SpecError, match="^the network has 250,000 weights, above the limit of 20,000$"):
+        sb.Network([500, 500])
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps({"inputs": 500, "layers": [{"units": 500}]}))
+    assert run_cli("eval", spec) == (2, "", f"error: {spec}: the network has 250,000 weights, "
+                                            "above the limit of 20,000\n")
+
+
+def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):
+    from symbackprop import check as check_module
+    monkeypatch.setattr(check_module, "FD_ALL", 10)
+    monkeypatch.setattr(check_module, "FD_SAMPLE", 4)
+    report = sb.load(EXAMPLES / "lecture.toml").backward().check(symbolic_limit=0)
+    assert report.passed
+    assert sum(r.finite_difference is not None for r in report.rows) == 4
+    assert report.symbolic_note.endswith("; finite differences: a seeded sample of 4 of 20 gradients (seed 0)")
+    # a row without any reference says so and stays out of the largest errors
+    unchecked = [r for r in report.rows if r.finite_difference is None and r.symbolic is None]
+    assert len(unchecked) == 16 and {r.note for r in unchecked} == {"not in the sampled gradients"}
