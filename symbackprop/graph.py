@@ -103,6 +103,17 @@ def _tabled(graph, consumer, node):
 RULES["cost"] = _tabled
 
 
+def affine(terms, bias) -> tuple:
+    """z = Σ w·a + b from ((w, a), …) and b: (its expression, its table of partials
+    {parent: ∂z/∂parent}, with a name used on several terms summed)."""
+    partials: dict = {}
+    for w, a in terms:
+        for key, value in ((w, a), (a, w)):
+            partials[key] = partials[key] + value if key in partials else value
+    partials[bias] = partials[bias] + 1 if bias in partials else sympy.S.One
+    return sympy.Add(*[product(w, a) for w, a in terms], bias), partials
+
+
 @rule("activation")
 def _amplifier(graph, consumer, node):
     """a = σ(u): σ′(u), the amplifier of the reversed network."""
@@ -538,4 +549,4 @@ def _in_range(value: Fraction, where: str) -> Fraction:
     return value
 
 
-__all__ = ["Graph", "Node", "RULES", "as_number", "classify", "diff", "local_partial", "loose", "product", "rule"]
+__all__ = ["Graph", "Node", "RULES", "affine", "as_number", "classify", "diff", "local_partial", "loose", "product", "rule"]

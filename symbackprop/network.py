@@ -17,7 +17,7 @@ import sympy
 from . import activations as _activations
 from . import costs as _costs
 from .errors import SpecError
-from .graph import Graph, Node, as_number, local_partial, product  # noqa: F401
+from .graph import Graph, Node, affine, as_number, local_partial, product  # noqa: F401
 from .naming import Notation
 
 
@@ -105,12 +105,7 @@ class Network(Graph):
                 b = self._add(Node(self._symbol(n.b(l, j), "parameter"), "param", l, (j,))).symbol
                 self._b[l, j] = b
                 z = self._symbol(n.z(l, j), "pre-activation")
-                expr = sympy.Add(*[product(w, a) for w, a in terms], b)
-                partials = {}
-                for w, a_in in terms:
-                    for key, value in ((w, a_in), (a_in, w)):
-                        partials[key] = partials[key] + value if key in partials else value
-                partials[b] = partials[b] + 1 if b in partials else sympy.S.One
+                expr, partials = affine(terms, b)
                 self._add(Node(z, "z", l, (j,), expr, tuple(terms), b, op="affine", partials=partials))
                 self._z[l, j] = z
                 self._delta[l, j] = self._symbol(n.delta(l, j), "∂C/∂z symbol")

@@ -21,7 +21,7 @@ import sympy
 from . import activations as _activations
 from . import costs as _costs
 from .errors import SpecError
-from .graph import Graph, Node, product
+from .graph import Graph, Node, affine
 from .naming import indices
 
 #: Most time steps an unrolled network may have.
@@ -143,12 +143,7 @@ class Recurrent(Graph):
 
     def _affine(self, base, t, j, terms, bias):
         sym = self._symbol(self._name(base, t, j), "pre-activation")
-        partials: dict = {}
-        for w, a in terms:
-            for key, value in ((w, a), (a, w)):
-                partials[key] = partials[key] + value if key in partials else value
-        partials[bias] = partials.get(bias, sympy.S.Zero) + 1
-        expr = sympy.Add(*[product(w, a) for w, a in terms], bias)
+        expr, partials = affine(terms, bias)
         self._add(Node(sym, "node", None, (t, j), expr, tuple(terms), bias, op="affine", partials=partials))
         self._table[base, (t, j)] = sym
         self._named.add(sym)
