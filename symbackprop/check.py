@@ -72,6 +72,8 @@ FD_NOISE = mpmath.mpf("1e-27")
 SYMBOLIC_LIMIT = 5_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
+KINK_NOTE = "non-differentiable point (ReLU kink downstream)"
+SAMPLED_OUT = "not in the sampled gradients"
 #: Finite differences for every gradient up to this many; beyond, a seeded sample.
 FD_ALL = 20_000
 FD_SAMPLE = 2_000
@@ -323,6 +325,8 @@ def kinks(net, forward) -> list:
     network) or, when that argument is an expression, the node that applies it."""
     found = []
     for sym in net.defined:
+        if sym not in net.used:           # a node the output does not use cannot kink it
+            continue
         for f in sorted(net.nodes[sym].expr.atoms(ActivationFunction), key=sympy.default_sort_key):
             if f.activation.kinked and _at_kink(f.args[0], net, forward):
                 at = f.args[0] if f.args[0].is_Symbol else sym
@@ -374,9 +378,9 @@ def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool, scale=None, n
     shown = (float(worst_abs), float(worst_rel), None if scale is None else float(scale), float(noise))
     if at_kink:
         return Row(name, recursion, symbolic, fd, shown[0], shown[1], True,
-                   "non-differentiable point (ReLU kink downstream)", shown[2], shown[3])
+                   KINK_NOTE, shown[2], shown[3])
     note = ("below what the finite differences resolve at 50 digits, and no symbolic route"
-            if unresolved else "not in the sampled gradients" if unchecked else None)
+            if unresolved else SAMPLED_OUT if unchecked else None)
     return Row(name, recursion, symbolic, fd, shown[0], shown[1], ok, note, shown[2], shown[3])
 
 
@@ -446,8 +450,9 @@ def check_batch(derivation, points=None, **options) -> CheckReport:
 
         scale = None if any(r.scale is None for r in column) else sum(r.scale for r in column)
         rows.append(_row(row.name, total("recursion"), total("symbolic"), total("finite_difference"),
-                         first.rtol, first.atol, any(r.note is not None for r in column),
-                         scale, sum(r.noise for r in column)))
+                         first.rtol, first.atol, any(r.note == KINK_NOTE for r in column),
+                         scale, sum(r.noise for r in column),
+                         unchecked=any(r.note == SAMPLED_OUT for r in column)))
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
     values = numeric.Batch(derivation.network, [r.values for r in reports])

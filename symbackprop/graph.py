@@ -134,19 +134,14 @@ def _sum_rule(graph, consumer, node):
     return sympy.Add(*[diff(term, node) for term in consumer.expr.args])
 
 
-@rule("product")
-def _product_rule(graph, consumer, node):
-    return diff(consumer.expr, node)
-
-
-@rule("power")
-def _power_rule(graph, consumer, node):
-    return diff(consumer.expr, node)
-
-
 @rule("expr")
 def _chain_rule(graph, consumer, node):
+    """Any other expression (a product, a power, exp, ln …): the product, power and chain
+    rules of :func:`diff`, with σ′ kept unexpanded."""
     return diff(consumer.expr, node)
+
+
+RULES["product"] = RULES["power"] = _chain_rule
 
 
 def diff(expr, node) -> sympy.Expr:
@@ -186,7 +181,7 @@ def classify(expr) -> str:
 
 #: Functions a definition may apply: each prints as LaTeX the project controls and compiles.
 ALLOWED_FUNCTIONS = (_activations.ActivationFunction, _activations.ActivationPrime, _activations.Step,
-                     _activations.Softmax, sympy.exp, sympy.log, sympy.Max, sympy.Min, sympy.Abs)
+                     _activations.Softmax, sympy.exp, sympy.log, sympy.Max, sympy.Min)
 
 
 # --- the graph --------------------------------------------------------------------------
@@ -296,8 +291,8 @@ class Graph:
         foreign = [f for f in expr.atoms(sympy.Function) if not isinstance(f, ALLOWED_FUNCTIONS)]
         if foreign:
             raise SpecError(f"definition of {name!r}: the function {type(foreign[0]).__name__} is not one "
-                            "the project can print and evaluate; use a registered activation, exp, log, sqrt, "
-                            "Max, Min or Abs")
+                            "the project can print, differentiate and evaluate; use a registered activation, "
+                            "exp, log, sqrt, Max or Min")
         unknown = sorted((s.name for s in expr.free_symbols if s not in self.nodes))
         if unknown:
             raise SpecError(f"definition of {name!r} uses {unknown[0]!r}, which is not defined before it")

@@ -410,3 +410,29 @@ def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):
     # a row without any reference says so and stays out of the largest errors
     unchecked = [r for r in report.rows if r.finite_difference is None and r.symbolic is None]
     assert len(unchecked) == 16 and {r.note for r in unchecked} == {"not in the sampled gradients"}
+
+
+def test_a_batch_row_is_a_kink_only_when_an_example_is_at_a_kink(monkeypatch):
+    """Notes of other kinds (a sampled-out gradient) must not pass a batch row as a kink."""
+    from symbackprop import check as check_module
+    monkeypatch.setattr(check_module, "FD_ALL", 5)
+    monkeypatch.setattr(check_module, "FD_SAMPLE", 3)
+    report = sb.load(EXAMPLES / "minibatch.toml").backward().check(symbolic_limit=0)
+    assert not any(r.note == check_module.KINK_NOTE for r in report.rows)
+    assert {r.note for r in report.rows} <= {None, check_module.SAMPLED_OUT}
+
+
+def test_an_unused_relu_at_its_kink_does_not_mark_the_leaves():
+    g = sb.Graph()
+    x, y = g.input("x"), g.input("y")
+    g.define("u", sb.relu(x - y))             # at its kink, but the output does not use it
+    g.output(g.define("f", x * y))
+    report = g.backward().check({"x": 2, "y": 2})
+    assert report.kinks == [] and all(r.finite_difference is not None for r in report.rows)
+
+
+def test_abs_is_refused_in_a_definition():
+    g = sb.Graph()
+    x = g.input("x")
+    with pytest.raises(SpecError, match="the function Abs is not one the project can print, differentiate"):
+        g.define("f", sympy.Abs(x))

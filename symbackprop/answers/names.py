@@ -325,7 +325,7 @@ class Vocabulary:
                 return sym, written.number
         shown = written.shown(text)
         hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
-        if not hint.startswith("did you mean"):
+        if not hint.startswith("did you mean") and self.net.layered:
             hint += r" (and \delta for ∂C/∂z)"
         raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
 
