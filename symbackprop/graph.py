@@ -131,7 +131,8 @@ def _softmax_jacobian(graph, consumer, node):
 
 @rule("add")
 def _sum_rule(graph, consumer, node):
-    return sympy.Add(*[diff(term, node) for term in consumer.expr.args])
+    """A sum: the sum of its terms' partials (a one-term sum, C = C⁽¹⁾, is that term)."""
+    return sympy.Add(*[diff(term, node) for term in sympy.Add.make_args(consumer.expr)])
 
 
 @rule("expr")

@@ -213,19 +213,22 @@ def stable_definitions(net, defs) -> list:
     each output δ are written in the pre-activation (a = σ(z) inlined, σ′(z) as σ(z)σ(−z),
     quotients multiplied out so that σ(z)/σ(z) cancels), then made :func:`stable`: binary
     cross-entropy stays finite and exact to the last digit at |z| = 40, where
-    ln(1 − a) in floats is ln 0. Any other graph has each definition made :func:`stable`
-    on its own."""
-    if not net.layered:
-        return [(symbol, stable(expr)) for symbol, expr in defs]
-    out_act = net.activations[-1]
+    ln(1 − a) in floats is ln 0. "Output" means a node that a cost node takes (the output
+    layer of a network, each step's outputs of a recurrent net). A graph without cost
+    nodes has each definition made :func:`stable` on its own."""
+    costs = {s for s, n in net.nodes.items() if n.op == "cost"}
+    outputs = [p for c in costs for p in net.nodes[c].partials if net.nodes[p].op in ("activation", "softmax")]
+    outputs = sorted(set(outputs), key=sympy.default_sort_key)
     comp = {s: sympy.Dummy("c_" + s.name) for s, e in defs if isinstance(e, _activations.Softmax)}
     atoms = set(comp) | set(comp.values())
-    cost = net.cost_symbol
-    out_deltas = {net.delta(net.L, j) for j in range(1, net.sizes[-1] + 1)}
-    inline = {a: net.nodes[a].expr for a in net.outputs} if out_act.name == "sigmoid" else {}
+    sigmoid = [a for a in outputs if net.nodes[a].activation.name == "sigmoid"]
+    inline = {a: net.nodes[a].expr for a in sigmoid}
+    # the δ of a sigmoid output's argument (a z of the output layer, a recurrent net's q)
+    out_deltas = {net.adjoint_symbol(net.nodes[a].expr.args[0]) for a in sigmoid
+                  if net.named_adjoint(net.nodes[a].expr.args[0])}
     logs = {}
-    if out_act.name == "softmax":
-        for a in net.outputs:
+    for a in outputs:
+        if net.nodes[a].op == "softmax":
             args = net.nodes[a].expr.args
             logs[sympy.log(a)] = _activations.LogSoftmax(*args)
             logs[sympy.log(1 - a)] = _activations.LogSoftmaxComplement(*args)
@@ -235,18 +238,20 @@ def stable_definitions(net, defs) -> list:
             result.append((symbol, expr))
             result.append((comp[symbol], _activations.SoftmaxComplement(*expr.args)))
             continue
-        if inline and (symbol == cost or symbol in out_deltas):
+        if inline and (symbol in costs or symbol in out_deltas):
             expr = expr.xreplace(inline)
             expr = expr.xreplace({p: _SIGMOID.func(p.args[0]) * _SIGMOID.func(-p.args[0])
                                   for p in expr.atoms(_SIGMOID.prime)})
             expr = stable(expr, comp)
             sigmas = expr.atoms(_SIGMOID.func)
             expr = stable(_cancel_quotients(expr, sigmas | atoms), comp)
-        elif symbol == cost and logs:
+        elif symbol in costs and logs:
             expr = stable(expr.xreplace(logs), comp)
         elif comp and symbol not in net.nodes and not expr.free_symbols.isdisjoint(comp):
             # a δ or gradient (not z = Σ w·a + b, whose terms are not complements)
             expr = stable(_cancel_quotients(stable(expr, comp), atoms), comp)
+        elif not costs:
+            expr = stable(expr)           # a free graph: each definition on its own
         result.append((symbol, expr))
     return result
 

@@ -436,3 +436,24 @@ def test_abs_is_refused_in_a_definition():
     x = g.input("x")
     with pytest.raises(SpecError, match="the function Abs is not one the project can print, differentiate"):
         g.define("f", sympy.Abs(x))
+
+
+def test_a_one_step_recurrent_net_passes_its_gradient_through_c_equals_c1():
+    """C = C⁽¹⁾ is a one-term sum: its local partial is 1, not the sum of no terms."""
+    rnn = sb.Recurrent(1, 1, 1, 1, "tanh", "identity", "mse")
+    rnn.values = {s: 0.5 for s in rnn.leaves}
+    v = rnn.backward().evaluate()
+    h = math.tanh(0.5 * 0.5 + 0.5)
+    assert v.gradients["V_{11}"] == pytest.approx(h * (0.5 * h + 0.5 - 0.5), rel=1e-14)
+
+
+@pytest.mark.parametrize("out, cost, extra", [
+    ("softmax", "cross_entropy", {"V_{11}": 400, "V_{21}": -400}),
+    ("sigmoid", "binary_cross_entropy", {"V_{11}": 400, "y^{(1)}_{1}": 0, "y^{(2)}_{1}": 1}),
+])
+def test_a_saturated_recurrent_output_keeps_its_digits(out, cost, extra):
+    outputs = 2 if out == "softmax" else 1
+    rnn = sb.Recurrent(1, 1, outputs, 2, "tanh", out, cost)
+    rnn.values = {**{s: 0.3 for s in rnn.leaves}, **extra}
+    report = rnn.backward().check()
+    assert report.passed and report.max_rel_error < 1e-12
