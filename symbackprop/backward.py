@@ -176,6 +176,12 @@ class Derivation:
             feeds = feeds or self._feeds_output[c]
         return sympy.Add(*terms), feeds
 
+    @property
+    def written_in_place(self) -> dict:
+        """{node: ∂C/∂node as a sum} for the defined nodes without an adjoint symbol of
+        their own (a layered network's a's, a recurrent net's outputs and step costs)."""
+        return dict(self._in_place)
+
     def sum_over_consumers(self, sym: sympy.Symbol) -> sympy.Expr:
         """∂C/∂(sym) as the sum over its consumers, one step (also for a leaf or a target)."""
         return self._sum_over_consumers(sym)[0]

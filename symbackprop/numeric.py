@@ -380,9 +380,24 @@ class Values:
 
     @property
     def adjoints(self) -> dict:
-        """{name: ∂C/∂node} of every defined node that has an adjoint formula."""
+        """{name: ∂C/∂node}: in a layered network of every z (the δ's); in any other graph
+        of every defined node, in definition order, those the sweep writes in place (a
+        recurrent net's outputs and step costs) evaluated from their sums."""
         d = self.network.backward()
-        return {f.of.name: self.numbers[f.symbol] for f in d.select("delta")}
+        named = {f.of: self.numbers[f.symbol] for f in d.select("delta")}
+        if self.network.layered:
+            return {s.name: v for s, v in named.items()}
+        in_place = {s: e for s, e in d.written_in_place.items() if s not in named}
+        if self.network.cost_symbol not in named:
+            in_place[self.network.cost_symbol] = sympy.S.One
+        if in_place:
+            targets = [sympy.Dummy("g%d" % i) for i in range(len(in_place))]
+            free = sorted(set().union(*(e.free_symbols for e in in_place.values())), key=sympy.default_sort_key)
+            system = "exact" if self.exact else "float"
+            program = Program(list(zip(targets, in_place.values())), free, targets, system)
+            out = program({s: self.numbers[s] for s in free})
+            named.update({s: out[t] for s, t in zip(in_place, targets)})
+        return {s.name: named[s] for s in self.network.defined if s in named}
 
     @property
     def layers(self) -> list:

@@ -457,3 +457,17 @@ def test_a_saturated_recurrent_output_keeps_its_digits(out, cost, extra):
     rnn.values = {**{s: 0.3 for s in rnn.leaves}, **extra}
     report = rnn.backward().check()
     assert report.passed and report.max_rel_error < 1e-12
+
+
+def test_eval_json_of_a_recurrent_net_has_an_adjoint_for_every_node(run_cli):
+    code, out, err = run_cli("eval", EXAMPLES / "rnn.toml", "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data["adjoints"]) == list(data["nodes"]) and len(data["nodes"]) == 22
+    adj = data["adjoints"]
+    assert adj["C"] == 1.0 and adj["C^{(2)}"] == 1.0
+    # identity outputs: ∂C/∂o = ∂C/∂q = o − y at each step (written in place, evaluated here)
+    for t in (1, 2, 3):
+        o, y = data["nodes"][f"o^{{({t})}}_{{1}}"], [0.5, 0.2, 0.1][t - 1]
+        assert adj[f"o^{{({t})}}_{{1}}"] == pytest.approx(o - y, rel=1e-14)
+        assert adj[f"q^{{({t})}}_{{1}}"] == pytest.approx(o - y, rel=1e-14)
