@@ -275,7 +275,11 @@ def cmd_check(args) -> int:
     if args.json:
         print(json.dumps(verdict.as_dict(), indent=1, ensure_ascii=False))
     else:
-        print("\n".join(verdict.describe()))
+        lines = verdict.describe()
+        if net.points:
+            lines.append(f"  (a mini-batch of {len(net.points)} examples: the answer is compared as one "
+                         "example's gradient ∂Cⁿ/∂·; the batch's is its sum over the examples)")
+        print("\n".join(lines))
     return 0 if verdict.equivalent else 1
 
 

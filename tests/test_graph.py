@@ -471,3 +471,10 @@ def test_eval_json_of_a_recurrent_net_has_an_adjoint_for_every_node(run_cli):
         o, y = data["nodes"][f"o^{{({t})}}_{{1}}"], [0.5, 0.2, 0.1][t - 1]
         assert adj[f"o^{{({t})}}_{{1}}"] == pytest.approx(o - y, rel=1e-14)
         assert adj[f"q^{{({t})}}_{{1}}"] == pytest.approx(o - y, rel=1e-14)
+
+
+def test_check_on_a_minibatch_says_it_compares_one_example(run_cli):
+    code, out, err = run_cli("check", EXAMPLES / "minibatch.toml", "--wrt", "b^{(2)}_1", "--answer", r"\delta^{(2)}_1")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == ("  (a mini-batch of 3 examples: the answer is compared as one example's "
+                                    "gradient ∂Cⁿ/∂·; the batch's is its sum over the examples)")
