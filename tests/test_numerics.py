@@ -180,7 +180,12 @@ def test_rel_error_is_the_true_relative_error():
             ref = mpmath.mpf(row.finite_difference)
             assert row.rel_error == pytest.approx(float(abs(mpmath.mpf(row.recursion) - ref) / abs(ref)),
                                                   rel=1e-9, abs=1e-30)
-        assert row.scale is not None and row.scale < 200 * abs(row.recursion)  # ≈ 41·|g|, not 1
+    # the rounding bound of each gradient (computed when the cheap comparison cannot decide)
+    d = one_unit("sigmoid", "binary_cross_entropy", 40, 1).backward()
+    scales = check_module.magnitudes(d, numeric.resolve_point(d.network))
+    for f in d.gradients:
+        g = abs(float(d.evaluate().numbers[f.symbol]))
+        assert scales[f.symbol] is not None and g <= scales[f.symbol] < 200 * g  # ≈ 41·|g|, not 1
 
 
 @pytest.mark.parametrize("w", [1e20, -1e20, 1e30])
@@ -214,3 +219,15 @@ def test_derive_of_a_saturated_binary_cross_entropy_writes_dC_da(fmt):
         assert "= 1.17191×10¹⁶" in out
     elif fmt == "latex":
         assert r"= 1.17191 \times 10^{16}" in out
+
+
+def test_the_rounding_bound_decides_only_where_the_plain_comparison_cannot(monkeypatch):
+    """Off by 5e-6: more than rtol·|g|, less than rtol·M(g) ≈ 41·rtol·|g| for tanh′ at 20
+    (that much rounding the float recursion may carry). The plain comparison fails, so
+    the bound is computed, and it passes; an exact recursion never needs the bound."""
+    plain = one_unit("tanh", "mse", 20, 0).backward().check()
+    assert plain.passed and all(r.scale is None for r in plain.rows)
+    _off(monkeypatch, 1 + 5e-6)
+    report = one_unit("tanh", "mse", 20, 0).backward().check()
+    assert report.passed and all(r.scale is not None for r in report.rows)
+    assert report.max_rel_error == pytest.approx(5e-6, rel=1e-3)
