@@ -246,6 +246,8 @@ class Graph:
         return RESERVED
 
     def _add(self, node: Node) -> Node:
+        """The one place a node enters: a parameter declared again is the same node (a
+        shared parameter); any other name used twice is an error."""
         if node.symbol in self.nodes:
             if node.kind == "param" and self.nodes[node.symbol].kind == "param":
                 return self.nodes[node.symbol]
@@ -261,13 +263,7 @@ class Graph:
     def _leaf(self, name, kind, what) -> sympy.Symbol:
         self._open()
         check_name(name, what)
-        sym = self._symbol(name, what)
-        if sym in self.nodes:
-            if kind == "param" and self.nodes[sym].kind == "param":
-                return sym
-            raise SpecError(f"the name {name!r} is declared twice")
-        self._add(Node(sym, kind, None, ()))
-        return sym
+        return self._add(Node(self._symbol(name, what), kind, None, ())).symbol
 
     def input(self, name: str) -> sympy.Symbol:
         """A leaf whose value comes with each example (an input x)."""
@@ -298,8 +294,6 @@ class Graph:
         if unknown:
             raise SpecError(f"definition of {name!r} uses {unknown[0]!r}, which is not defined before it")
         sym = self._symbol(name, "node")
-        if sym in self.nodes:
-            raise SpecError(f"the name {name!r} is defined twice")
         op = classify(expr)
         act = expr.activation if op == "activation" else None
         self._add(Node(sym, "node", None, (), expr, activation=act, op=op))
