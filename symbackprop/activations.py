@@ -271,11 +271,32 @@ def _relu(t):
 # --- the registry --------------------------------------------------------------------
 
 REGISTRY: dict[str, Callable[..., Activation]] = {}
+#: The names an answer may write an activation by (words lower-case, or LaTeX commands)
+#: → its registry name. ``register(..., names=…)`` adds them: one place per activation.
+READER_NAMES: dict[str, str] = {}
 
 
-def register(name: str, factory: Callable[..., Activation]) -> None:
-    """Add an activation: ``factory(**options)`` returns the :class:`Activation`."""
+def register(name: str, factory: Callable[..., Activation], names=()) -> None:
+    """Add an activation: ``factory(**options)`` returns the :class:`Activation`;
+    ``names`` are what an answer may call it besides ``name`` (``\\tanh``, ``logistic``)."""
     REGISTRY[name] = factory
+    for word in (name, *names):
+        READER_NAMES[word if word.startswith("\\") else word.lower()] = name
+
+
+def reader_names(act: "Activation") -> tuple[str, ...]:
+    """Every name an answer may write ``act`` by: its own, its LaTeX command or
+    ``\\operatorname{…}`` word, and the registry's names for it."""
+    out = [act.name]
+    if not act.func.__name__.startswith("Custom_"):
+        out += [w for w, n in READER_NAMES.items() if n == act.name]
+    latex = act.latex
+    word = latex[len("\\operatorname{"):-1] if latex.startswith("\\operatorname{") else ""
+    if latex.endswith("}") and word.isascii() and word.isalnum():
+        out.append(word)
+    elif latex.startswith("\\") and latex[1:].isascii() and latex[1:].isalpha():
+        out.append(latex)
+    return tuple(dict.fromkeys(w if w.startswith("\\") else w.lower() for w in out))
 
 
 def _cached(build):
@@ -299,21 +320,21 @@ _SIGMOID = Activation(
     lambda f, t: f(t) * (1 - f(t)),
     {"float": (_sigmoid, _sigmoid_prime), "mp": (_mp_sigmoid, _mp_sigmoid_prime)},
     text="σ", range="unit", class_name="Sigmoid")
-register("sigmoid", lambda: _SIGMOID)
+register("sigmoid", lambda: _SIGMOID, names=(r"\sigma", "sigma", "logistic"))
 
 register("tanh", _cached(lambda: Activation(
     "tanh", r"\tanh",
     lambda t: sympy.tanh(t),
     lambda f, t: 1 - f(t) ** 2,
     {"float": (math.tanh, _tanh_prime), "mp": (mpmath.tanh, _mp_tanh_prime)},
-    class_name="Tanh")))
+    class_name="Tanh")), names=(r"\tanh",))
 
 register("relu", _cached(lambda: Activation(
     "relu", r"\operatorname{ReLU}",
     lambda t: sympy.Piecewise((t, t > 0), (0, True)),
     lambda f, t: Step(t),
     {"float": (_relu, _step), "mp": (_relu, _step), "exact": (_relu, _step_exact)},
-    text="ReLU", class_name="ReLU", kinked=True)))
+    text="ReLU", class_name="ReLU", kinked=True)), names=("ReLU",))
 
 
 def _exact(value):
@@ -353,7 +374,7 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
         text="LReLU", class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, options={"alpha": a})
 
 
-register("leaky_relu", _cached(_leaky_relu))
+register("leaky_relu", _cached(_leaky_relu), names=("LReLU", "leakyrelu", "leaky_ReLU"))
 OPTIONS = {"leaky_relu": ("alpha",)}
 
 register("identity", _cached(lambda: Activation(
@@ -362,14 +383,14 @@ register("identity", _cached(lambda: Activation(
     lambda f, t: sympy.S.One,
     {"float": (lambda t: t, lambda t: 1.0), "mp": (lambda t: t, lambda t: mpmath.mpf(1)),
      "exact": (lambda t: t, lambda t: 1)},
-    text="id", class_name="Identity", is_identity=True)))
+    text="id", class_name="Identity", is_identity=True)), names=("identity",))
 
 register("softplus", _cached(lambda: Activation(
     "softplus", r"\operatorname{softplus}",
     lambda t: sympy.log(1 + sympy.exp(t)),
     lambda f, t: _SIGMOID.func(t),
     {"float": (_softplus, _sigmoid), "mp": (lambda t: mpmath.log1p(mpmath.exp(t)), _mp_sigmoid)},
-    range="positive", class_name="Softplus")))
+    range="positive", class_name="Softplus")), names=("softplus",))
 
 register("silu", _cached(lambda: Activation(
     "silu", r"\operatorname{SiLU}",
@@ -378,7 +399,7 @@ register("silu", _cached(lambda: Activation(
     {"float": (lambda t: t * _sigmoid(t), _silu_prime),
      "mp": (lambda t: t * _mp_sigmoid(t),
             lambda t: _mp_sigmoid(t) * (1 + t * (1 - _mp_sigmoid(t))))},
-    text="SiLU", class_name="SiLU")))
+    text="SiLU", class_name="SiLU")), names=("swish",))
 
 
 # --- softmax: the one activation that is not elementwise -----------------------------

@@ -35,7 +35,7 @@ def test_check_json_of_a_right_answer(run_cli):
     assert data == {"wrt": "w_5", "verdict": "equivalent", "answer": r"h_1 \delta_{o_1}",
                     "expected": r"\frac{\partial C}{\partial w_5} = h_1 \delta_{o_1}",
                     "counterexample": None, "diagnosis": None, "explanation": None, "reason": None,
-                    "symbolic": True, "points": 25}
+                    "symbolic": True, "points": 25, "entries": None, "wrong_entries": []}
 
 
 def test_check_json_of_a_wrong_answer(run_cli):
@@ -76,11 +76,11 @@ def test_check_answer_file(run_cli, tmp_path):
 
 def test_check_answer_file_errors_give_line_and_column(run_cli, tmp_path):
     path = tmp_path / "answer.tex"
-    path.write_text("a^{(1)}_1\n  \\delta^{(2)}_1 %\n", encoding="utf-8")
+    path.write_text("a^{(1)}_1\n  \\delta^{(2)}_1 #\n", encoding="utf-8")
     code, out, err = run_cli("check", LECTURE, "--wrt", "w^{(2)}_{11}", "--answer-file", path)
     assert (code, out) == (2, "")
-    assert err.splitlines() == [f"error: {path}: line 2, column 18: unexpected character '%'",
-                                r"    \delta^{(2)}_1 %", "                   ^"]
+    assert err.splitlines() == [f"error: {path}: line 2, column 18: unexpected character '#'",
+                                r"    \delta^{(2)}_1 #", "                   ^"]
 
 
 def test_check_missing_answer_file(run_cli, tmp_path):
@@ -94,8 +94,9 @@ def test_check_missing_answer_file(run_cli, tmp_path):
                  11, id="unbalanced"),
     pytest.param("\\input{/etc/passwd}", "error: answer, column 1: unknown command \\input", 1, id="input"),
     pytest.param("", "error: answer, column 1: the answer is empty", 1, id="empty"),
-    pytest.param("x_1 \\odot x_2", "error: answer, column 5: \\odot is not supported: answers are "
-                 "scalars: write one component", 5, id="unsupported"),
+    pytest.param("x_1 \\otimes x_2", "error: answer, column 5: \\otimes is not supported: write an "
+                 "outer product as a column times a row, as in \\delta^{(2)} (a^{(1)})^T", 5,
+                 id="unsupported"),
 ])
 def test_check_bad_answers_exit_2_with_a_caret(run_cli, answer, first_line, column):
     code, out, err = run_cli("check", LECTURE, "--wrt", "w^{(2)}_{11}", "--answer", answer)

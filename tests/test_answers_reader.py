@@ -163,7 +163,7 @@ def test_one_step_partials(lecture_net):
     pytest.param("q_1 x_1", 1, "unknown name 'q_1'", id="unknown-name"),
     pytest.param("x_1 +", 6, "ends where an expression", id="trailing-operator"),
     pytest.param("x_1 # 2", 5, "unexpected character '#'", id="bad-character"),
-    pytest.param(r"\sum_j w_j", 1, "write the sum out term by term", id="sum"),
+    pytest.param(r"\sum_j w_j", 8, "unknown name 'w_j'", id="sum-of-unknown-names"),
     pytest.param(r"\frac{1}{0}", 1, "division by zero", id="division-by-zero"),
     pytest.param("z'''", 1, "feeds only 2", id="too-many-primes"),
     pytest.param(r"\delta^{(2)}_1", 1, "itself", id="circular"),

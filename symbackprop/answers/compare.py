@@ -92,3 +92,48 @@ def compare(reference, target, answer, *, symbolic: bool = True) -> Comparison:
     reason = (f"the answer can be evaluated at only {len(usable)} of {total} points "
               f"(it is undefined or at a kink elsewhere), and SymPy could not prove it equal")
     return Comparison("undecided", values, len(usable), reason=reason, symbolic=proved)
+
+
+def half_unit(literal: str):
+    """Half a unit in the last place of a decimal as written (``0.12596`` → 5·10⁻⁶,
+    ``1.26e-1`` → 5·10⁻³), as a Fraction; None for a whole number, which is exact."""
+    from fractions import Fraction
+    body = literal.lstrip("+-")
+    mantissa, _, power = body.lower().partition("e")
+    if "." not in mantissa:
+        return None
+    decimals = len(mantissa.split(".", 1)[1])
+    return Fraction(1, 2) * Fraction(10) ** (int(power or 0) - decimals)
+
+
+def spec_point(reference):
+    """The index of the spec's own point among the reference's points, or None."""
+    for i, point in enumerate(reference.points):
+        if point.label == "the spec's point":
+            return i
+    return None
+
+
+def compare_number(reference, target, value, literal: str | None) -> Comparison:
+    """A number answer: compared with the value at the spec's point, to the precision
+    written (``0.12596`` for 0.1259599…, within half a unit of its last digit), or
+    exactly (within :func:`close`) for a whole number or a fraction."""
+    index = spec_point(reference)
+    if index is None:
+        return Comparison("undecided", [], 0, reason="a number is compared with the value at the "
+                          "spec's point, and this spec gives no point (or its point is at a kink)")
+    try:
+        answer = evaluate(value, reference.points[index].values)
+    except Undefined as exc:
+        return Comparison("undecided", [], 0, reason=f"the number cannot be evaluated: {exc}")
+    expected = target.values[index]
+    tolerance = half_unit(literal) if literal is not None else None
+    if tolerance is not None:
+        ok = abs(answer - expected) <= float(tolerance) * (1 + 1e-9) + 1e-300
+    else:
+        ok = close(answer, expected)
+    values = [None] * len(reference.points)
+    values[index] = answer
+    if ok:
+        return Comparison("equivalent", values, 1)
+    return Comparison("not_equivalent", values, 1, counterexample(reference, target, index, answer))

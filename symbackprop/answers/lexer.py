@@ -95,6 +95,16 @@ class AnswerReadError(AnswerError):
         return ["  " + prefix + shown + suffix, "  " + " " * (len(prefix) + column - left) + "^"]
 
 
+class AnswerUndecided(AnswerReadError):
+    """An answer that reads in more than one way (an unbounded ∑ whose names do not agree
+    on a range): its verdict is ``undecided`` with this reason, never a guess."""
+
+
+class AnswerShapeError(AnswerReadError):
+    """Vectors and matrices that do not fit (a 2×3 matrix times a 2-vector): the answer
+    is read, and wrong (``wrong_shape``), rather than unreadable."""
+
+
 @dataclass(frozen=True)
 class Token:
     """``kind`` is NUM, WORD, CMD (``text`` with its backslash), or the character itself
@@ -116,21 +126,100 @@ _UNICODE = {
     "σ": r"\sigma", "δ": r"\delta", "∂": r"\partial", "·": r"\cdot", "⋅": r"\cdot",
     "×": r"\times", "∗": "*", "−": "-", "–": "-", "′": "'", "″": "''", "‴": "'''",
     "η": r"\eta", "α": r"\alpha", "β": r"\beta", "λ": r"\lambda",
+    "∑": r"\sum", "∏": r"\prod", "⊙": r"\odot", "∘": r"\circ", "⊤": r"\top",
+    "∇": r"\nabla", "≥": r"\geq", "≤": r"\leq", "ε": r"\epsilon", "ϵ": r"\epsilon",
 }
-_SINGLE = set("+-*/^_()[]{}',=")
+_SINGLE = set("+-*/^_()[]{}',=<>")
+
+# Unicode super- and subscripts (the tool's own text output: a⁽²⁾₁, δₕ₁): a run of them
+# is read as ^{…} or _{…}.
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻ᵀⁿⁱʲᵏˡ", "0123456789()+-Tnijkl"))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₍₎₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789()+-aeoxhklmnpstijruv"))
+# What may end an answer and means nothing: spacing, and then the full stop or comma of
+# a sentence (``… \,.``).
+_TRAILING = (r"\,", r"\;", r"\:", r"\!", r"\quad", r"\qquad", "\\ ", "~")
+
+
+def prepare(text: str) -> tuple[str, list[int]]:
+    """``text`` as the tokenizer reads it, and for every character of the result the
+    offset in ``text`` it came from (plus one entry for the end).
+
+    ``%`` comments are dropped, an outer ``\\[ … \\]``, ``\\( … \\)`` or ``$$ … $$`` is
+    unwrapped, one full stop or comma at the end (after any ``\\,`` spacing) is dropped,
+    and runs of Unicode super- and subscripts become ``^{…}`` and ``_{…}``. Nothing else
+    changes, so that every error position maps back to what was typed."""
+    if not isinstance(text, str):
+        raise AnswerReadError(f"expected text, got {type(text).__name__}", 0, "")
+    if len(text) > MAX_LENGTH:
+        raise AnswerReadError(f"the answer is {len(text)} characters long; the limit is "
+                              f"{MAX_LENGTH}", MAX_LENGTH, text)
+    chars: list[tuple[str, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%" and not (i > 0 and text[i - 1] == "\\"):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        for table, mark in ((_SUPERSCRIPTS, "^"), (_SUBSCRIPTS, "_")):
+            if ch in table:
+                j = i
+                while j < n and text[j] in table:
+                    j += 1
+                chars += [(mark, i), ("{", i)] + [(table[text[k]], k) for k in range(i, j)]
+                chars.append(("}", j - 1))
+                i = j
+                break
+        else:
+            chars.append((ch, i))
+            i += 1
+    body = "".join(c for c, _ in chars)
+    start, end = 0, len(body)
+
+    def strip():
+        nonlocal start, end
+        while start < end and (body[start].isspace() or body[start] == "$"):
+            start += 1
+        while end > start and (body[end - 1].isspace() or body[end - 1] == "$"):
+            end -= 1
+
+    strip()
+    for left, right in ((r"\[", r"\]"), (r"\(", r"\)")):
+        if body.startswith(left, start) and body.endswith(right, start, end) \
+                and end - start >= len(left) + len(right):
+            start, end = start + len(left), end - len(right)
+            strip()
+            break
+    stopped = False
+    while end > start:
+        strip()
+        mark = next((m for m in _TRAILING if body.endswith(m, start, end)), None)
+        if mark is not None:
+            end -= len(mark)
+        elif not stopped and body[end - 1] in ".," and end - start > 1 \
+                and body[end - 2] != "\\":
+            end -= 1
+            stopped = True
+        else:
+            break
+    kept = chars[start:end]
+    if not kept:
+        raise AnswerReadError("the answer is empty", 0, text)
+    return "".join(c for c, _ in kept), [k for _, k in kept] + [len(text)]
 _DIGITS = set("0123456789")   # not str.isdigit, which accepts ² and other digits
 # Spacing and sizing commands carry no meaning in an answer.
 _IGNORED = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\displaystyle",
             r"\textstyle", r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg",
             r"\bigl", r"\bigr", r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\Biggl",
-            r"\Biggr", r"\middle"}
+            r"\Biggr", r"\middle", r"\limits", r"\nolimits"}
 
 
-def tokenize(text: str) -> list[Token]:
-    """The tokens of ``text``; raises :class:`AnswerReadError` at the first problem."""
+def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
+    """The tokens of ``text``; raises :class:`AnswerReadError` at the first problem.
+    ``limit``: the longest text read (a prepared text may be longer than what was typed)."""
     if not isinstance(text, str):
         raise AnswerReadError(f"expected text, got {type(text).__name__}", 0, "")
-    if len(text) > MAX_LENGTH:
+    if len(text) > limit:
         raise AnswerReadError(f"the answer is {len(text)} characters long; the limit is "
                               f"{MAX_LENGTH}", MAX_LENGTH, text)
     if not text.strip() or not text.replace("$", "").strip():

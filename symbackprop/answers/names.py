@@ -57,6 +57,7 @@ class Written:
     primes: int = 0
     position: int = 0
     end: int = 0
+    transposed: bool = False
 
     def shown(self, text: str) -> str:
         return text[self.position:self.end] if text else self.base
@@ -73,6 +74,7 @@ def read_written(tokens: list[Token], i: int, text: str):
     sub = layer = number = None
     number_first = False
     primes = 0
+    transposed = False
     if inner is not None:        # \hat{y_1}: the accent covers the whole name
         sub, layer, number, primes = inner.sub, inner.layer, inner.number, inner.primes
         number_first = inner.number_first
@@ -88,6 +90,8 @@ def read_written(tokens: list[Token], i: int, text: str):
             kind, value = classify_superscript(raw)
             if kind == "layer":
                 layer = value
+            elif kind == "layer_T":
+                layer, transposed = value, True
             elif kind == "primes":
                 primes += value
             elif kind == "number":
@@ -107,7 +111,7 @@ def read_written(tokens: list[Token], i: int, text: str):
             base, sub = stem, base[len(stem):]
     end = tokens[i - 1].position + len(tokens[i - 1].text)
     return Written(base, sub, layer, number, number_first if number is not None else False,
-                   primes, start, end), i
+                   primes, start, end, transposed), i
 
 
 def _read_base(tokens, i, text):
@@ -209,6 +213,10 @@ def classify_superscript(raw):
     m = _LAYER.match(compact)
     if m:
         return "layer", int(m.group(1))
+    for mark in ("T", r"\top", r"\intercal", r"\mathsfT"):
+        m = _LAYER.match(compact[: -len(mark)]) if compact.endswith(mark) else None
+        if m:
+            return "layer_T", int(m.group(1))
     primes = compact.replace(r"\prime", "'")
     if primes and set(primes) == {"'"}:
         return "primes", len(primes)
@@ -237,7 +245,11 @@ def _loose(sub):
 class Vocabulary:
     """The names one network defines, and the neuron an answer is about (for z, z′ …)."""
 
-    def __init__(self, reference, about=None):
+    def __init__(self, reference, about=None, *, layers: bool = False, flip: bool = False):
+        #: whether a layer's name without indices (W^{(2)}, δ^{(2)}, a^{(1)}, x) is its
+        #: matrix or vector; ``flip``: W^{(l)} read as its transpose (for a diagnosis)
+        self.layers = layers
+        self.flip = flip
         self.reference = reference
         net = self.net = reference.net
         self._exact: dict = {}
@@ -290,6 +302,12 @@ class Vocabulary:
         if sym is not None:
             return sym
         found = self._loose.get((base, layer, _loose(sub)), set())
+        if layer is None and sub is not None and not found and self.net.layered:
+            # a layer left out where only one layer has the name (z_k of a one-layer net)
+            found = {s for (b, l, t), syms in self._loose.items()
+                     if b == base and t == _loose(sub) and l is not None for s in syms}
+            if len(found) != 1:
+                return None
         if sub is not None and "," in sub:
             # written with a comma: w_{1,51} may not meet w_{15,1} (only names without a
             # comma of their own, such as w_{11} for w_{1,1}, are met loosely)
@@ -306,6 +324,10 @@ class Vocabulary:
         """(symbol, power) for a written name: the node symbol (or adjoint, for δ) and a
         numeric power read from a bare superscript (None when there is none)."""
         base = written.base
+        if self.layers:
+            whole = self.layer_object(written, text)
+            if whole is not None:
+                return whole, None
         for layer, power in self._layer_choices(written):
             sym = self._resolve_base(base, layer, written, text)
             if sym is not None:
@@ -328,6 +350,43 @@ class Vocabulary:
         if not hint.startswith("did you mean") and self.net.layered:
             hint += r" (and \delta for ∂C/∂z)"
         raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
+
+    def layer_object(self, written, text=""):
+        """A whole layer's vector or matrix for a name without indices: W^{(l)} (also
+        w^{(l)}, W^l), b^{(l)}, z^{(l)}, a^{(l)} (a^{(0)} is x), δ^{(l)}, and x, y; None
+        for anything else."""
+        net = self.net
+        if not net.layered or written.sub is not None or written.primes:
+            return None
+        base = written.base.replace(r"\mathbf", "")
+        layer = written.layer if written.layer is not None else written.number
+        if layer is None:
+            if base == "x":
+                return sympy.ImmutableMatrix(list(net.inputs))
+            if base == "y":
+                return sympy.ImmutableMatrix(list(net.targets))
+            return None
+        if not 0 <= layer <= net.L:
+            raise AnswerReadError(f"{quote(written.shown(text))}: the network has layers 1 to "
+                                  f"{net.L}", written.position, text)
+        n = net.sizes[layer]
+        if base in ("w", "W") and layer >= 1:
+            m = sympy.ImmutableMatrix(n, net.sizes[layer - 1],
+                                      lambda j, k: net.w(layer, j + 1, k + 1))
+            return m.T if self.flip else m
+        if base == "a":
+            return sympy.ImmutableMatrix([net.a(layer, j) if layer else net.x(j)
+                                          for j in range(1, n + 1)])
+        if layer == 0:
+            return None
+        if base == "b":
+            return sympy.ImmutableMatrix([net.b(layer, j) for j in range(1, n + 1)])
+        if base == "z":
+            return sympy.ImmutableMatrix([net.z(layer, j) for j in range(1, n + 1)])
+        if base == r"\delta":
+            return sympy.ImmutableMatrix([self.reference.adjoint(net.z(layer, j))
+                                          for j in range(1, n + 1)])
+        return None
 
     @staticmethod
     def _layer_choices(written):

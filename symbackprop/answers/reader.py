@@ -25,14 +25,20 @@ reader (or SymPy after it) work for long.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy
 
 from .. import activations
-from .lexer import AnswerReadError, Token, clip, quote, tokenize
+from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, Token, clip, prepare, quote, tokenize
 from .names import GREEK, WRAPPERS, ACCENTS, read_written
+from . import matrices
+
+#: Largest index value an unbounded \sum may range to.
+MAX_INDEX = 10_000
+#: Most tokens read while expanding sums and products (a sum reads its summand once per term).
+MAX_WORK = 200_000
 
 #: Deepest nesting, counted in expressions, signs and atoms (a bracket costs two).
 MAX_DEPTH = 100
@@ -45,23 +51,27 @@ _FRACS = {r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"}
 _TIMES = {r"\cdot", r"\times", r"\ast"}
 _OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", r"\lbrack": r"\rbrack", r"\lparen": r"\rparen"}
 _UNSUPPORTED = {
-    r"\sum": "write the sum out term by term",
-    r"\prod": "write the product out factor by factor",
-    r"\nabla": "answers are scalars: write one component",
-    r"\odot": "answers are scalars: write one component",
-    r"\otimes": "answers are scalars: write one component",
+    r"\nabla": "write the gradient's components, or ∂C/∂a",
+    r"\otimes": "write an outer product as a column times a row, as in \\delta^{(2)} (a^{(1)})^T",
     r"\int": "integrals have no place in a gradient",
     r"\lim": "limits have no place in a gradient",
 }
 # Function names, written as a command or a word (case-insensitive for words).
 _FUNCTIONS = {
-    r"\sigma": "sigma", "sigma": "sigma", r"\tanh": "tanh", "tanh": "tanh",
+    r"\sigma": "sigma", "sigma": "sigma",
     r"\exp": "exp", "exp": "exp", r"\ln": "log", "ln": "log", r"\log": "log", "log": "log",
     r"\sqrt": "sqrt", "sqrt": "sqrt", r"\max": "max", "max": "max", r"\min": "min", "min": "min",
-    "sigmoid": "sigmoid", "logistic": "sigmoid", "relu": "relu", "step": "step",
-    "heaviside": "step", "softplus": "softplus", "silu": "silu", "swish": "silu",
+    "step": "step", "heaviside": "step", r"\cosh": "cosh", "cosh": "cosh", r"\sinh": "sinh",
+    "sinh": "sinh", "sech": "sech", r"\sech": "sech", "diag": "diag",
 }
-_REGISTERED = {"sigmoid", "tanh", "relu", "softplus", "silu"}
+# Activations are named by the registry (activations.READER_NAMES) and by the network's
+# own (custom) activations; these are what they are not.
+_BIG = {r"\sum": "sum", r"\prod": "product"}
+_HADAMARD = {r"\odot", r"\circ"}
+_INDICATOR = {r"\mathbb", r"\mathbf", r"\mathds", r"\mathbbm", r"\boldsymbol", r"\bm"}
+_COMPARE = {">": ">", "<": "<", r"\gt": ">", r"\lt": "<", r"\geq": ">", r"\ge": ">",
+            r"\leq": "<", r"\le": "<", r"\geqslant": ">", r"\leqslant": "<"}
+_TRANSPOSE = {"T", r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\mathsf T"}
 
 
 @dataclass
@@ -77,12 +87,31 @@ class Reader:
 
     def __init__(self, vocabulary, text: str):
         self.vocabulary = vocabulary
-        self.text = text
-        self.tokens: list[Token] = tokenize(text)
+        self.typed = text
+        self.text, self.origin = prepare(text)
+        try:
+            self.tokens: list[Token] = _d_notation(tokenize(self.text, limit=8 * len(text) + 16))
+        except AnswerReadError as exc:
+            if exc.text == self.text:
+                exc.position, exc.text = self.where(exc.position), text
+            raise
         self.i = 0
         self.depth = 0
         #: where each network symbol was first written (for later errors)
         self.positions: dict = {}
+        #: the index letters of the sums being read → their current value
+        self.bindings: dict[str, int] = {}
+        #: index letter → [names found, names missing] while an unbounded range is probed
+        self.probing: dict[str, list] = {}
+        self.work = 0
+        #: for every side of the answer, the number literal it is (as written), or None
+        self.literals: list = []
+
+    def where(self, position: int) -> int:
+        """The offset in the typed answer of an offset in the prepared text."""
+        if not self.origin:
+            return position
+        return self.origin[max(0, min(position, len(self.origin) - 1))]
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -125,16 +154,26 @@ class Reader:
 
     def read(self) -> list:
         """Every side of the answer (one unless it is a chain a = b = …)."""
-        parts = [self.expr()]
+        parts = [self.side()]
         while self.peek.kind == "=":
             self.i += 1
-            parts.append(self.expr())
+            parts.append(self.side())
         tok = self.peek
         if tok.kind != "END":
             if tok.kind in (")", "]", "}") or (tok.kind == "CMD" and tok.text in (r"\}", r"\rbrack")):
                 raise self.error(f"unbalanced {quote(tok.text)}: nothing opens it")
             raise self.error(f"unexpected {tok.show()}")
         return parts
+
+    def side(self):
+        start = self.i
+        value = self.expr()
+        span = self.tokens[start:self.i]
+        literal = None
+        if span and span[-1].kind == "NUM" and all(t.kind in "+-" for t in span[:-1]):
+            literal = "".join(t.text for t in span)
+        self.literals.append(literal)
+        return value
 
     def expr(self):
         self.enter()
@@ -155,6 +194,8 @@ class Reader:
         self.leave()
         if not terms:
             raise self.error("expected an expression", start)
+        if any(matrices.is_matrix(t) for t in terms):
+            return matrices.add(terms, self.error(_SHAPES, start))
         return sympy.Add(*terms)
 
     def _explicit(self, tok: Token):
@@ -170,10 +211,22 @@ class Reader:
         if tok.kind == "{":
             return True
         if tok.kind == "CMD":
-            return tok.text not in _TIMES and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen")
+            return tok.text not in _TIMES and tok.text not in _HADAMARD and tok.text not in _COMPARE \
+                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen")
         return False
 
     def term(self):
+        start = self.peek
+        groups = [self.product()]
+        while self.peek.kind == "CMD" and self.peek.text in _HADAMARD:
+            self.i += 1
+            groups.append(self.product())
+        if len(groups) == 1:
+            return groups[0]
+        groups = [self.finished(g, start.position) for g in groups]
+        return matrices.hadamard(groups, self.error(_SHAPES, start.position))
+
+    def product(self):
         factors: list = []     # (value, inverted)
         first = self.signed()
         factors.append((first, False))
@@ -201,10 +254,14 @@ class Reader:
         for value, inverted in factors:
             value = self.finished(value, self.peek.position)
             if inverted:
+                if matrices.is_matrix(value):
+                    raise self.error("division by a vector or matrix", tok.position)
                 if value == 0:
                     raise self.error("division by zero", tok.position)
                 value = sympy.Pow(value, -1)
             out.append(value)
+        if any(matrices.is_matrix(v) for v in out):
+            return matrices.multiply(out, self.error(_SHAPES, tok.position))
         return sympy.Mul(*out)
 
     def signed(self):
@@ -220,13 +277,36 @@ class Reader:
     def power(self):
         base = self.atom()
         tok = self.peek
+        if tok.kind == "^" and matrices.is_matrix(base):
+            after = self._transpose_mark()
+            if after is not None:
+                self.i = after
+                base = base.T
+                tok = self.peek
         if tok.kind in ("^", "**"):
             self.i += 1
+            if matrices.is_matrix(base):
+                raise self.error("a power of a vector or matrix: write products out, or ⊙ "
+                                 "for entry by entry", tok.position)
             exponent = self.exponent()
             base = self.make_power(self.finished(base, tok.position), exponent, tok.position)
             if self.peek.kind in ("^", "**"):
                 raise self.error("a second exponent: use braces, as in {a^b}^c")
         return base
+
+    def _transpose_mark(self):
+        """The index after a transpose mark at ^ (^T, ^{T}, ^\\top, ^{\\mathsf{T}}), or None."""
+        t, i = self.tokens, self.i + 1
+        if t[i].kind == "{":
+            depth, j = 1, i + 1
+            while depth and t[j].kind != "END":
+                depth += {"{": 1, "}": -1}.get(t[j].kind, 0)
+                j += 1
+            inner = "".join(x.text for x in t[i + 1:j - 1] if x.kind not in "{}")
+            return j if inner in ("T", r"\top", r"\intercal", r"\mathsfT", r"\mathrmT") else None
+        if (t[i].kind == "WORD" and t[i].text == "T") or (t[i].kind == "CMD" and t[i].text in _TRANSPOSE):
+            return i + 1
+        return None
 
     def exponent(self):
         tok = self.peek
@@ -275,8 +355,11 @@ class Reader:
         if kind in ("(", "[", "{") or (kind == "CMD" and tok.text in _OPEN):
             return self.group()
         if kind == "WORD":
-            if tok.text.lower() in _FUNCTIONS:
-                return self.function(_FUNCTIONS[tok.text.lower()], tok)
+            named = self.function_named(tok.text)
+            if named is not None:
+                return self.function(named, tok)
+            if tok.text == "H" and self.tokens[self.i + 1].kind == "(":
+                return self.function("step", tok)
             return self.name()
         if kind == "CMD":
             command = tok.text
@@ -284,13 +367,21 @@ class Reader:
                 return self.fraction()
             if command == r"\partial":
                 return self.partial()
-            if command in _FUNCTIONS:
-                return self.function(_FUNCTIONS[command], tok)
+            if command in _BIG:
+                return self.big(command)
+            if command == r"\dot":
+                return self.dotted()
+            if command in _INDICATOR and self._indicator_one():
+                return self.indicator()
+            named = self.function_named(command)
+            if named is not None:
+                return self.function(named, tok)
             if command in WRAPPERS:
                 word = self._wrapped_word()
-                if word is not None and word.lower() in _FUNCTIONS:
+                named = self.function_named(word) if word is not None else None
+                if named is not None:
                     self.i += 4
-                    return self.function(_FUNCTIONS[word.lower()], tok, skip=False)
+                    return self.function(named, tok, skip=False)
                 return self.name()
             if command in ACCENTS or command in GREEK:
                 return self.name()
@@ -339,8 +430,12 @@ class Reader:
     def name(self):
         tok = self.peek
         written, self.i = read_written(self.tokens, self.i, self.text)
+        written, indices = self.bound(written)
+        probed = [k for k in indices if k in self.probing]
         try:
             sym, power = self.vocabulary.resolve(written, self.text)
+        except AnswerShapeError:
+            raise
         except AnswerReadError:
             if written.base == "e" and written.sub is None and written.layer is None \
                     and not written.primes:
@@ -348,11 +443,244 @@ class Reader:
                 if written.number is not None:
                     value = sympy.exp(written.number)
                 return value
+            if probed:
+                for k in probed:
+                    self.probing[k][1] += 1
+                return sympy.Dummy("missing")
             raise
+        for k in probed:
+            self.probing[k][0] += 1
+        if getattr(written, "transposed", False):
+            if not matrices.is_matrix(sym):
+                raise self.error(f"{quote(written.shown(self.text))}: a transpose of a number",
+                                 tok.position)
+            sym = sym.T
+        if matrices.is_matrix(sym):
+            if power is not None:
+                raise self.error("a power of a vector or matrix", tok.position)
+            return sym
         self.positions.setdefault(sym, tok.position)
         if power is not None:
             return self.make_power(sym, sympy.Integer(power), tok.position)
         return sym
+
+    def bound(self, written):
+        """``written`` with the indices of the sums around it replaced by their values,
+        and the index letters it used."""
+        if not self.bindings or written.sub is None:
+            return written, ()
+        sub = written.sub
+        items = sub.split(",") if "," in sub else list(sub)
+        used = tuple(x for x in items if x in self.bindings)
+        if not used:
+            return written, ()
+        new = [str(self.bindings[x]) if x in self.bindings else x for x in items]
+        joined = "".join(new) if all(len(x) == 1 for x in new) else ",".join(new)
+        return replace(written, sub=joined), used
+
+    # --- sums and products --------------------------------------------------------------
+
+    def big(self, command: str):
+        """\\sum_k …, \\sum_{k=1}^{n} …, \\prod: the summand is the rest of the term."""
+        tok = self.peek
+        self.i += 1
+        what = _BIG[command]
+        if self.peek.kind != "_":
+            raise self.error(f"{command} needs its index below it, as in {command}_k or "
+                             f"{command}_{{k=1}}^{{n}}")
+        self.i += 1
+        index, low = self._index(command)
+        high = None
+        if self.peek.kind == "^":
+            self.i += 1
+            high = self._bound(command)
+        if index in self.bindings:
+            raise self.error(f"the index {index} is already the index of an outer sum",
+                             tok.position)
+        start = self.i
+        if not self._starts_atom(self.peek) and self.peek.kind not in ("+", "-"):
+            raise self.error(f"expected the {'summand' if what == 'sum' else 'factor'} of {command}")
+        if high is None:
+            values = self._range(index, low, start, tok)
+        else:
+            if high < low:
+                raise self.error(f"{command}: the upper bound {high} is below the lower bound {low}",
+                                 tok.position)
+            values = range(low, high + 1)
+        if len(values) > MAX_INDEX:
+            raise self.error(f"{command} over more than {MAX_INDEX} values", tok.position)
+        parts = []
+        for v in values:
+            self.i = start
+            self.bindings[index] = v
+            parts.append(self.finished(self.summand(), tok.position))
+        self.bindings.pop(index, None)
+        if any(matrices.is_matrix(p) for p in parts):
+            raise self.error(f"{command} of vectors or matrices: write the entries", tok.position)
+        return sympy.Add(*parts) if what == "sum" else sympy.Mul(*parts)
+
+    def summand(self):
+        begin = self.i
+        value = self.product()
+        self.work += self.i - begin + 1
+        if self.work > MAX_WORK:
+            raise self.error(f"the sums expand to more than {MAX_WORK} tokens")
+        return value
+
+    def _index(self, command):
+        t = self.tokens
+        braced = t[self.i].kind == "{"
+        j = self.i + 1 if braced else self.i
+        if t[j].kind != "WORD" or len(t[j].text) != 1:
+            raise self.error(f"{command}: the index is one letter, as in {command}_k or "
+                             f"{command}_{{k=1}}^{{n}}", t[j].position)
+        index, low = t[j].text, 1
+        j += 1
+        if braced and t[j].kind == "=":
+            if t[j + 1].kind != "NUM" or not t[j + 1].text.isdigit():
+                raise self.error(f"{command}: the lower bound is a whole number", t[j + 1].position)
+            low = int(t[j + 1].text)
+            j += 2
+        if braced:
+            if t[j].kind != "}":
+                raise self.error(f"{command}: only an index and its lower bound may stand below it, "
+                                 f"as in {command}_{{k=1}}", t[j].position)
+            j += 1
+        self.i = j
+        return index, low
+
+    def _bound(self, command):
+        """The upper bound: a number, or a name (n, N, n_l …) meaning 'as far as the
+        names go' (None)."""
+        t = self.tokens
+        if t[self.i].kind == "NUM" and t[self.i].text.isdigit():
+            self.i += 1
+            return int(t[self.i - 1].text)
+        if t[self.i].kind == "{":
+            depth, j = 1, self.i + 1
+            while depth and t[j].kind != "END":
+                depth += {"{": 1, "}": -1}.get(t[j].kind, 0)
+                j += 1
+            inner = t[self.i + 1:j - 1]
+            self.i = j
+            if len(inner) == 1 and inner[0].kind == "NUM" and inner[0].text.isdigit():
+                return int(inner[0].text)
+            return None
+        if t[self.i].kind == "WORD":
+            self.i += 1
+            return None
+        raise self.error(f"{command}: expected the upper bound after ^")
+
+    def _range(self, index, low, start, tok):
+        """The values of an unbounded index: as far as every indexed name exists."""
+        values = []
+        v = low
+        while v <= MAX_INDEX:
+            self.probing[index] = [0, 0]
+            self.bindings[index] = v
+            self.i = start
+            try:
+                self.summand()
+            finally:
+                found, missing = self.probing.pop(index)
+            if found == 0 and missing == 0:
+                raise self.error(f"the index {index} of the sum appears in no name after it",
+                                 tok.position)
+            if missing:
+                if found and values:
+                    raise AnswerUndecided(
+                        f"the range of {index} is ambiguous: with {index} = {v} some of its names "
+                        f"exist and others do not; give the bounds, as in "
+                        f"\\sum_{{{index}={low}}}^{{{v - 1}}}", tok.position, self.text)
+                break
+            values.append(v)
+            v += 1
+        if not values:
+            self.bindings[index] = low
+            self.i = start
+            self.summand()          # raises the unknown name
+            raise self.error(f"no value of {index} names what follows", tok.position)
+        self.bindings.pop(index, None)
+        return values
+
+    # --- other notations ----------------------------------------------------------------
+
+    def function_named(self, word):
+        """What a word or command names as a function: an Activation (the network's own
+        first, then the registry's), a name from _FUNCTIONS, or None."""
+        key = word if word.startswith("\\") else word.lower()
+        if key in ("sigma", r"\sigma"):
+            return "sigma"
+        own = self.vocabulary.__dict__.get("_own_activations")
+        if own is None:
+            own = {}
+            net = getattr(self.vocabulary, "net", None)
+            acts = list(getattr(net, "activations", None) or []) if getattr(net, "layered", False) \
+                else [getattr(n, "activation", None) for n in getattr(net, "nodes", {}).values()]
+            for act in acts:
+                if act is not None and act.name != "softmax":
+                    for w in activations.reader_names(act):
+                        if w not in ("sigma", r"\sigma"):
+                            own.setdefault(w, act)
+            self.vocabulary.__dict__["_own_activations"] = own
+        if key in own:
+            return own[key]
+        if key in _FUNCTIONS:
+            return _FUNCTIONS[key]
+        name = activations.READER_NAMES.get(key)
+        if name is not None and name != "softmax":
+            return activations.get(name)
+        return None
+
+    def dotted(self):
+        """\\dot\\sigma(z), \\dot{\\sigma}(z): Newton's dot for σ′."""
+        tok = self.peek
+        self.i += 1
+        braced = self.peek.kind == "{"
+        if braced:
+            self.i += 1
+        inner = self.peek
+        named = self.function_named(inner.text) if inner.kind in ("CMD", "WORD") else None
+        if named is None:
+            raise self.error(r"\dot marks the derivative of a function, as in \dot\sigma(z)",
+                             tok.position)
+        self.i += 1
+        if braced:
+            self.expect("}", inner)
+        return self.function(named, inner, skip=False, primes=1)
+
+    def _indicator_one(self) -> bool:
+        t = self.tokens
+        if t[self.i + 1].kind == "NUM" and t[self.i + 1].text == "1":
+            return True
+        return (t[self.i + 1].kind == "{" and t[self.i + 2].kind == "NUM" and t[self.i + 2].text == "1"
+                and t[self.i + 3].kind == "}")
+
+    def indicator(self):
+        """\\mathbb{1}[z > 0], \\mathbb{1}_{z>0}: 1 where the condition holds (a step)."""
+        tok = self.peek
+        self.i += 2 if self.tokens[self.i + 1].kind == "NUM" else 4
+        opener = self.peek
+        if opener.kind == "_":
+            self.i += 1
+            opener = self.peek
+        closer = {"[": "]", "(": ")", "{": "}", r"\{": r"\}"}.get(opener.text)
+        if closer is None:
+            raise self.error(rf"expected the condition of {tok.text}{{1}}, as in {tok.text}{{1}}[z > 0]")
+        self.i += 1
+        left = self.finished(self.expr(), opener.position)
+        relation = self.peek
+        if relation.text not in _COMPARE:
+            raise self.error(f"expected > or < in the condition, found {relation.show()}")
+        self.i += 1
+        if self.peek.kind == "=":
+            self.i += 1
+        right = self.finished(self.expr(), opener.position)
+        self.expect(closer, opener)
+        difference = left - right if _COMPARE[relation.text] == ">" else right - left
+        if matrices.is_matrix(difference):
+            return difference.applyfunc(activations.Step)
+        return activations.Step(difference)
 
     def partial(self):
         tok = self.peek
@@ -398,12 +726,12 @@ class Reader:
 
     # --- functions ----------------------------------------------------------------------
 
-    def function(self, name: str, tok: Token, skip: bool = True):
+    def function(self, name, tok: Token, skip: bool = True, primes: int = 0):
         if skip:
             self.i += 1
-        if name == "sqrt" and tok.kind == "CMD":
+        if name == "sqrt" and tok.kind == "CMD" and not primes:
             return self.square_root(tok)
-        primes, power = 0, None
+        power = None
         while True:
             nxt = self.peek
             if nxt.kind == "'":
@@ -417,14 +745,25 @@ class Reader:
                     power = value
                 else:
                     raise self.error("a superscript on a function is a prime or a power")
+            elif nxt.kind == "CMD" and nxt.text == r"\prime":
+                primes += 1
+                self.i += 1
             elif nxt.kind == "_":
                 raise self.error(f"a subscript on {tok.text} is not supported")
             else:
                 break
         arguments = self.arguments(tok)
-        value = self.apply(name, primes, arguments, tok)
+        if name == "sech" and power == 2 and not primes:     # sech² = tanh′
+            name, power, primes = activations.get("tanh"), None, 1
+        if matrices.is_matrix(arguments[0]) and len(arguments) == 1 and name != "diag":
+            value = arguments[0].applyfunc(lambda t: self.apply(name, primes, [t], tok))
+        else:
+            value = self.apply(name, primes, arguments, tok)
         if power is not None:
-            value = self.make_power(value, sympy.Integer(power), tok.position)
+            if matrices.is_matrix(value):
+                value = value.applyfunc(lambda t: self.make_power(t, sympy.Integer(power), tok.position))
+            else:
+                value = self.make_power(value, sympy.Integer(power), tok.position)
         return value
 
     def _function_superscript(self):
@@ -458,12 +797,25 @@ class Reader:
         if primes > 1:
             raise self.error("second derivatives have no place in a gradient", tok.position)
         t = args[0]
+        if isinstance(name, activations.Activation):
+            if primes and name.prime is None:
+                raise self.error(f"{tok.text}′ is not defined", tok.position)
+            return name.prime(t) if primes else name.func(t)
+        if name == "diag":
+            if primes or not matrices.is_matrix(t) or 1 not in t.shape:
+                raise self.error(r"\operatorname{diag} takes a vector", tok.position)
+            return sympy.ImmutableMatrix(sympy.diag(*list(t)))
+        if matrices.is_matrix(t):
+            raise self.error(f"{tok.text} of a matrix", tok.position)
         if name == "sigma":
             act = self.vocabulary.activation_for(t)
             return act.prime(t) if primes else act.func(t)
-        if name in _REGISTERED:
-            act = activations.get(name)
-            return act.prime(t) if primes else act.func(t)
+        if name in ("cosh", "sinh", "sech"):
+            if primes:
+                raise self.error(f"a prime on {tok.text} is not supported", tok.position)
+            plus, minus = sympy.exp(t), sympy.exp(-t)
+            return {"cosh": (plus + minus) / 2, "sinh": (plus - minus) / 2,
+                    "sech": 2 / (plus + minus)}[name]
         if name == "exp":
             return sympy.exp(t)
         if name == "log":
@@ -498,7 +850,95 @@ def _number(text: str):
     return sympy.Rational(value.numerator, value.denominator)
 
 
-def read(vocabulary, text: str):
-    """The sides of an answer as SymPy expressions, and where each name was written."""
+_SHAPES = "the vectors and matrices do not fit"
+
+
+def _d_form(tokens, j):
+    """The tokens that replace a d of d-notation at ``tokens[j]`` (``dC``, ``d C``,
+    ``\\mathrm{d} C``) and how many tokens it takes, or None."""
+    tok = tokens[j]
+    nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+
+    def starts_name(t):
+        return t is not None and (t.kind == "WORD" or (t.kind == "CMD" and (
+            t.text in GREEK or t.text in ACCENTS or t.text in WRAPPERS)))
+    partial = Token("CMD", r"\partial", tok.position)
+    if tok.kind == "WORD" and tok.text == "d" and starts_name(nxt):
+        return [partial], 1
+    if tok.kind == "WORD" and len(tok.text) > 1 and tok.text[0] == "d" and tok.text[1].isalpha():
+        return [partial, Token("WORD", tok.text[1:], tok.position + 1)], 1
+    if tok.kind == "CMD" and tok.text in (r"\mathrm", r"\text", r"\operatorname", r"\mathit", r"\textrm"):
+        if j + 3 < len(tokens) and tokens[j + 1].kind == "{" and tokens[j + 2].kind == "WORD" \
+                and tokens[j + 2].text == "d" and tokens[j + 3].kind == "}" and starts_name(tokens[j + 4]):
+            return [partial], 4
+        if nxt is not None and nxt.kind == "WORD" and nxt.text == "d" and starts_name(tokens[j + 2]):
+            return [partial], 2
+    return None
+
+
+def _close(tokens, j):
+    """The index after the group that opens at ``tokens[j]`` ('{')."""
+    depth = 0
+    for k in range(j, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[k].kind, 0)
+        if depth == 0:
+            return k + 1
+    return len(tokens)
+
+
+_NAMEISH = {"WORD", "NUM", "_", "^", "{", "}", "'", "(", ")"}
+
+
+def _d_notation(tokens):
+    """d-notation as ∂: \\frac{dC}{dz}, dC/dz, \\frac{\\mathrm{d}C}{\\mathrm{d}z} become
+    \\partial tokens where both the top and the bottom begin with a d."""
+    edits = {}
+    for j, tok in enumerate(tokens):
+        if tok.kind == "CMD" and tok.text in _FRACS and tokens[j + 1].kind == "{":
+            k = _close(tokens, j + 1)
+            if k < len(tokens) and tokens[k].kind == "{":
+                top, bottom = _d_form(tokens, j + 2), _d_form(tokens, k + 1)
+                if top and bottom:
+                    edits[j + 2], edits[k + 1] = top, bottom
+        elif tok.kind == "/" and j + 1 < len(tokens):
+            bottom = _d_form(tokens, j + 1)
+            if not bottom:
+                continue
+            s = j
+            while s > 0 and (tokens[s - 1].kind in _NAMEISH or (tokens[s - 1].kind == "CMD" and (
+                    tokens[s - 1].text in GREEK or tokens[s - 1].text in WRAPPERS))):
+                s -= 1
+            for start in range(s, j):
+                top = _d_form(tokens, start)
+                if top and start not in edits:
+                    edits[start], edits[j + 1] = top, bottom
+                    break
+    if not edits:
+        return tokens
+    out, j = [], 0
+    while j < len(tokens):
+        if j in edits:
+            replacement, width = edits[j]
+            out += replacement
+            j += width
+        else:
+            out.append(tokens[j])
+            j += 1
+    return out
+
+
+def read(vocabulary, text: str, *, literals: list | None = None):
+    """The sides of an answer as SymPy expressions, and where each name was written
+    (offsets into ``text``). ``literals``, when given, receives for each side the number
+    literal it is, as written (or None)."""
     reader = Reader(vocabulary, text)
-    return reader.read(), reader.positions
+    try:
+        parts = reader.read()
+    except AnswerReadError as exc:
+        if exc.text == reader.text:
+            exc.position = reader.where(exc.position)
+            exc.text = text
+        raise
+    if literals is not None:
+        literals[:] = reader.literals
+    return parts, {s: reader.where(p) for s, p in reader.positions.items()}

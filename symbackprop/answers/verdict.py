@@ -3,24 +3,36 @@
 :func:`check_answer` is what ``sb.check_answer`` and ``symbackprop check`` call; its
 :class:`Verdict` turns into the JSON object of ``check --json`` with :meth:`as_dict`.
 
-An answer may be a chain ``∂C/∂w = a·δ = …``: a first side that is ∂C/∂(wrt) itself is
-dropped and the **last** side is the answer. An answer that uses ∂C/∂(wrt) anywhere
-else is circular and is refused.
+An answer may be a chain ``∂C/∂w = a·δ = 0.126``: a first side that is ∂C/∂(wrt) itself
+is dropped, and **every** other side must hold. A first side naming another derivative
+(∂C/∂w⁽²⁾₁₁ for ``--wrt w^{(3)}_{11}``) makes the answer ``not_equivalent`` with the
+diagnosis ``wrong_lhs``. An answer that uses ∂C/∂(wrt) anywhere else is circular and is
+refused. A side that is a number is compared with the value at the spec's point, to the
+precision written (:func:`compare.compare_number`), and shown as written.
+
+``--wrt`` may name a whole layer of a layered net: ``W^{(l)}``, ``b^{(l)}``, ``δ^{(l)}``
+(also ``z^{(l)}``, ``a^{(l)}``). The answer is then a vector or matrix expression
+(:mod:`matrices`), compared entry by entry; ``entries`` counts the entries right and
+``wrong_entries`` names the wrong ones, and a whole-answer diagnosis is tried:
+``missing_transpose`` (W where Wᵀ belongs), ``outer_product_order`` (a δᵀ for δ aᵀ),
+``missing_sigma_prime`` (every entry lacks its σ′(z)), ``wrong_shape`` (sizes that do not
+fit, or not the size asked for), else the diagnosis every wrong entry shares.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
 from ..errors import AnswerError, SpecError
 from ..graph import loose
-from ..printing import latex, text
+from ..printing import latex, text, unicode_name
 from ..quoting import clip, suggest
-from .compare import compare
+from .compare import Comparison, close, compare, compare_number
 from .diagnose import diagnose
-from .lexer import AnswerReadError, quote
+from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
+from .matrices import is_matrix
 from .names import Vocabulary
 from .reader import read
 from .reference import reference
@@ -45,6 +57,10 @@ class Verdict:
     answer_text: str = ""
     expected_text: str = ""
     expression: sympy.Expr | None = None
+    #: (entries right, entries in all) for a vector or matrix answer; None for a number
+    entries: tuple[int, int] | None = None
+    #: the names of the wrong entries of a vector or matrix answer
+    wrong_entries: list = field(default_factory=list)
 
     @property
     def equivalent(self) -> bool:
@@ -55,7 +71,10 @@ class Verdict:
         return {"wrt": self.wrt, "verdict": self.verdict, "answer": self.answer,
                 "expected": self.expected, "counterexample": self.counterexample,
                 "diagnosis": self.diagnosis, "explanation": self.explanation,
-                "reason": self.reason, "symbolic": self.symbolic, "points": self.points}
+                "reason": self.reason, "symbolic": self.symbolic, "points": self.points,
+                "entries": (None if self.entries is None
+                            else {"right": self.entries[0], "total": self.entries[1]}),
+                "wrong_entries": list(self.wrong_entries)}
 
     def describe(self) -> list[str]:
         """Lines for a terminal."""
@@ -73,6 +92,11 @@ class Verdict:
             shown = ", ".join(f"{k} = {v:g}" for k, v in c["point"].items())
             lines.append(f"  at {c['where']} ({shown}):")
             lines.append(f"    answer = {c['answer']:.10g}, expected = {c['expected']:.10g}")
+        if self.entries is not None:
+            right, total = self.entries
+            wrong = (": wrong " + ", ".join(unicode_name(n) for n in self.wrong_entries[:12])
+                     + (" …" if len(self.wrong_entries) > 12 else "")) if self.wrong_entries else ""
+            lines.append(f"  entries right: {right} of {total}{wrong}")
         if self.diagnosis:
             lines.append(f"  likely mistake ({self.diagnosis}): {self.explanation}")
         if self.reason:
@@ -80,9 +104,11 @@ class Verdict:
         return lines
 
 
-def resolve_wrt(ref, wrt) -> sympy.Symbol:
+def resolve_wrt(ref, wrt):
     """The node ``wrt`` names: a symbol, or a name in any notation (``w_5``,
-    ``w^{(2)}_{11}``, ``\\delta^{(2)}_1`` or ∂C/∂· for a node's adjoint)."""
+    ``w^{(2)}_{11}``, ``\\delta^{(2)}_1`` or ∂C/∂· for a node's adjoint). For a whole
+    layer of a layered net (``W^{(2)}``, ``b^{(2)}``, ``\\delta^{(2)}``) it is a
+    :class:`Layer`."""
     net = ref.net
     if isinstance(wrt, sympy.Symbol):
         node = wrt if wrt in net.nodes else ref.node_of_adjoint(wrt)
@@ -96,6 +122,9 @@ def resolve_wrt(ref, wrt) -> sympy.Symbol:
         return net.symbol(wrt.strip())
     except SpecError:
         pass
+    layer = _layer(ref, wrt) if net.layered else None
+    if layer is not None:
+        return layer
     try:
         parts, _ = read(_vocabulary(ref, None), wrt)
     except AnswerReadError as exc:
@@ -112,26 +141,89 @@ def resolve_wrt(ref, wrt) -> sympy.Symbol:
                       + suggest(wrt.strip(), ref.names(), net.what, key=loose))
 
 
+@dataclass
+class Layer:
+    """A whole layer asked for: ``nodes`` is the matrix of the nodes whose gradients
+    are its entries (the z's for δ^{(l)}), ``name`` its LaTeX."""
+
+    name: str
+    nodes: sympy.ImmutableMatrix
+    delta: bool
+    weights: bool
+    layer: int
+
+
+def _layer(ref, wrt):
+    try:
+        parts, _ = read(_vocabulary(ref, "layers"), wrt)
+    except AnswerReadError:
+        return None
+    whole = parts[-1]
+    if len(parts) != 1 or not is_matrix(whole):
+        return None
+    entries = list(whole)
+    if not all(isinstance(e, sympy.Symbol) for e in entries):
+        return None
+    if all(e in ref.net.nodes for e in entries):
+        nodes, delta = whole, False
+    elif all(ref.node_of_adjoint(e) is not None for e in entries):
+        nodes, delta = whole.applyfunc(ref.node_of_adjoint), True
+    else:
+        return None
+    first = ref.net.nodes[nodes[0]]
+    if first.kind not in ("param", "z", "a"):
+        return None
+    return Layer(wrt.strip(), sympy.ImmutableMatrix(nodes), delta, nodes.shape[1] > 1, first.layer)
+
+
 def _vocabulary(ref, node):
     cache = ref.__dict__.setdefault("_vocabularies", {})
     if node not in cache:
-        cache[node] = Vocabulary(ref, about=node)
+        if node in ("layers", "flip"):
+            cache[node] = Vocabulary(ref, None, layers=True, flip=node == "flip")
+        else:
+            cache[node] = Vocabulary(ref, about=node)
     return cache[node]
 
 
 def read_answer(net, wrt, answer: str):
-    """(wrt node, target, the answer as a SymPy expression)."""
+    """(wrt node, target, the answer as a SymPy expression): the last side of a chain."""
     ref = reference(net)
     node = resolve_wrt(ref, wrt)
+    if isinstance(node, Layer):
+        raise AnswerError(f"wrt: {quote(node.name)} is a whole layer; use check_answer")
     target = ref.target(node)
-    parts, positions = read(_vocabulary(ref, node), answer)
+    parts, _, _ = _sides(ref, node, target, answer)
+    return node, target, parts[-1]
+
+
+def _sides(ref, node, target, answer, vocabulary=None):
+    """The sides of the answer after a left-hand side that is the target itself, where
+    each was written, the number literal of each, and the left-hand side if it names
+    something else (else None)."""
+    literals: list = []
+    parts, positions = read(vocabulary or _vocabulary(ref, node), answer, literals=literals)
+    lhs = None
     if len(parts) > 1 and parts[0] == target.symbol:
-        parts = parts[1:]
-    expr = parts[-1]
-    if target.symbol in expr.free_symbols:
-        raise AnswerReadError(f"the answer uses {target.symbol.name} itself, which is what it "
-                              "should derive", positions.get(target.symbol, 0), answer)
-    return node, target, expr
+        parts, literals = parts[1:], literals[1:]
+    elif len(parts) > 1 and isinstance(parts[0], sympy.Symbol) and parts[0] in ref.defined \
+            and ref.node_of_adjoint(parts[0]) is not None:
+        lhs = parts[0]
+        parts, literals = parts[1:], literals[1:]
+    for part in parts:
+        if target.symbol in part.free_symbols:
+            raise AnswerReadError(f"the answer uses {target.symbol.name} itself, which is what it "
+                                  "should derive", positions.get(target.symbol, 0), answer)
+    return parts, literals, lhs
+
+
+def _lhs_differs(ref, target, lhs) -> bool:
+    """Whether a left-hand side ∂C/∂X names a quantity other than the one asked for
+    (δ⁽²⁾₁ for ∂C/∂b⁽²⁾₁ is the same quantity)."""
+    for point, expected in zip(ref.points, target.values):
+        if not close(point.values[lhs], expected):
+            return True
+    return False
 
 
 def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
@@ -140,20 +232,71 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
 
     ``source`` names where the answer came from (a file name) for the message of an
     :class:`AnswerReadError`: ``FILE: line 2, column 19: …`` instead of ``answer, …``."""
+    ref = reference(net)
     try:
-        node, target, expr = read_answer(net, wrt, answer)
+        node = resolve_wrt(ref, wrt)
+        if isinstance(node, Layer):
+            from .layers import check_layer
+            return check_layer(ref, node, answer, symbolic=symbolic, vocabulary=_vocabulary)
+        target = ref.target(node)
+        try:
+            parts, literals, lhs = _sides(ref, node, target, answer)
+        except AnswerUndecided as exc:
+            return Verdict(wrt=node.name, verdict="undecided", answer="",
+                           expected=target.formula_latex, reason=exc.reason,
+                           answer_text="", expected_text=target.formula_text)
     except AnswerReadError as exc:
         if source is not None:
             exc.source = clip(source, None)
         raise
-    ref = reference(net)
-    result = compare(ref, target, expr, symbolic=symbolic)
-    found = None
-    if result.verdict == "not_equivalent":
-        found = diagnose(ref, target, result.values)
+    shown = [lit if lit is not None else latex(p) for p, lit in zip(parts, literals)]
+    shown_text = [lit if lit is not None else text(p) for p, lit in zip(parts, literals)]
+    expr = parts[-1]
+    if lhs is not None and _lhs_differs(ref, target, lhs):
+        return Verdict(
+            wrt=node.name, verdict="not_equivalent", answer=" = ".join([latex(lhs)] + shown),
+            expected=target.formula_latex, diagnosis="wrong_lhs",
+            explanation=(f"the left-hand side is {unicode_name(lhs.name)}, but the question asks "
+                         f"for {unicode_name(target.symbol.name)}"),
+            answer_text=" = ".join([unicode_name(lhs.name)] + shown_text),
+            expected_text=target.formula_text, expression=expr)
+    results = []
+    for part, literal in zip(parts, literals):
+        if not part.free_symbols and part.is_number:
+            results.append((part, compare_number(ref, target, part, literal)))
+        else:
+            results.append((part, compare(ref, target, part, symbolic=symbolic)))
+    result, found = _combine(ref, target, results)
     return Verdict(
-        wrt=node.name, verdict=result.verdict, answer=latex(expr), expected=target.formula_latex,
-        counterexample=result.counterexample,
+        wrt=node.name, verdict=result.verdict, answer=" = ".join(shown),
+        expected=target.formula_latex, counterexample=result.counterexample,
         diagnosis=found.code if found else None, explanation=found.explanation if found else None,
         reason=result.reason, symbolic=result.symbolic, points=result.points,
-        answer_text=text(expr), expected_text=target.formula_text, expression=expr)
+        answer_text=" = ".join(shown_text), expected_text=target.formula_text, expression=expr)
+
+
+def _combine(ref, target, results):
+    """One comparison for the sides of a chain: the first side that is wrong decides;
+    else any undecided side; else equivalent (proved symbolically when every formula
+    side was). The diagnosis is the wrong formula side's."""
+    for part, result in results:
+        if result.verdict == "not_equivalent":
+            found = None
+            if part.free_symbols:
+                found = diagnose(ref, target, result.values)
+            if len(results) > 1:
+                result.reason = (f"the side {text(part)} does not hold" if result.reason is None
+                                 else result.reason)
+            return result, found
+    for part, result in results:
+        if result.verdict == "undecided":
+            return result, None
+    formulas = [r for p, r in results if p.free_symbols]
+    if not formulas:
+        return results[-1][1], None
+    proved = [r.symbolic for r in formulas]
+    symbolic = True if all(p is True for p in proved) else (
+        None if all(p is None for p in proved) else False)
+    last = formulas[-1]
+    return Comparison("equivalent", last.values, min(r.points for r in formulas),
+                      symbolic=symbolic), None

@@ -1,0 +1,68 @@
+"""Vectors and matrices in an answer: a layer's δ, b, z, a as column vectors, W as a
+matrix, and the operations of the vector form of backpropagation (products, sums,
+transposes, the entry-by-entry product ⊙).
+
+Every matrix is a SymPy ``ImmutableMatrix`` of the network's scalar symbols, so an
+answer such as ``(W^{(3)})^T δ^{(3)} ⊙ σ′(z^{(2)})`` becomes, entry by entry, the scalar
+expressions that the scalar comparison already knows how to check. Sizes are those of
+one network's layers, so the matrices stay small.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .lexer import AnswerShapeError
+
+
+def is_matrix(value) -> bool:
+    return isinstance(value, sympy.MatrixBase)
+
+
+def shape(value) -> str:
+    """``2×3`` for a matrix, ``number`` for a scalar."""
+    if not is_matrix(value):
+        return "number"
+    rows, cols = value.shape
+    return f"{rows}-vector" if cols == 1 else f"{rows}×{cols}"
+
+
+def _fail(error, message):
+    raise AnswerShapeError(f"{error.reason}: {message}", error.position, error.text)
+
+
+def add(terms, error):
+    """Σ terms, where a number may not be added to a matrix."""
+    out = terms[0]
+    for t in terms[1:]:
+        if is_matrix(out) != is_matrix(t) or (is_matrix(out) and out.shape != t.shape):
+            _fail(error, f"a {shape(out)} plus a {shape(t)}")
+        out = out + t
+    return sympy.ImmutableMatrix(out) if is_matrix(out) else out
+
+
+def multiply(factors, error):
+    """The product left to right: numbers scale, matrices multiply as matrices."""
+    out = factors[0]
+    for f in factors[1:]:
+        if is_matrix(out) and is_matrix(f):
+            if out.shape[1] != f.shape[0]:
+                _fail(error, f"a {shape(out)} times a {shape(f)}")
+            out = out * f
+        else:
+            out = out * f
+    return sympy.ImmutableMatrix(out) if is_matrix(out) else out
+
+
+def hadamard(factors, error):
+    """The entry-by-entry product ⊙ (∘): equal shapes, or a number."""
+    out = factors[0]
+    for f in factors[1:]:
+        if is_matrix(out) and is_matrix(f):
+            if out.shape != f.shape:
+                _fail(error, f"a {shape(out)} ⊙ a {shape(f)}")
+            out = sympy.ImmutableMatrix(out.shape[0], out.shape[1],
+                                        lambda i, j: out[i, j] * f[i, j])
+        else:
+            out = out * f
+    return sympy.ImmutableMatrix(out) if is_matrix(out) else out
