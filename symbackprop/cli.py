@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--answer", metavar="LATEX", help="the answer, in LaTeX or plain text")
     group.add_argument("--answer-file", metavar="FILE", help="read the answer from FILE")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--notation", choices=["layered", "bracket", "lecture"],
+                   help="read names in this notation instead of the spec's (layered nets)")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
@@ -263,7 +265,7 @@ def _read_answer_file(path) -> str:
 def cmd_check(args) -> int:
     """Exit 0 when the answer is shown equivalent; 1 when it is not, or undecided."""
     from .answers import AnswerReadError, check_answer
-    net = load(args.spec)
+    net = load(args.spec, notation=args.notation) if args.notation else load(args.spec)
     answer = args.answer if args.answer is not None else _read_answer_file(args.answer_file)
     try:
         verdict = check_answer(net, args.wrt, answer, source=args.answer_file)

@@ -32,12 +32,18 @@ def _fail(error, message):
 
 
 def add(terms, error):
-    """Σ terms, where a number may not be added to a matrix."""
+    """Σ terms. A number added to a vector or matrix is added to every entry, as the
+    ``1 - a`` of ``a ⊙ (1 - a)`` is in most notes."""
     out = terms[0]
     for t in terms[1:]:
-        if is_matrix(out) != is_matrix(t) or (is_matrix(out) and out.shape != t.shape):
-            _fail(error, f"a {shape(out)} plus a {shape(t)}")
-        out = out + t
+        if is_matrix(out) and is_matrix(t):
+            if out.shape != t.shape:
+                _fail(error, f"a {shape(out)} plus a {shape(t)}")
+            out = out + t
+        elif is_matrix(out):
+            out = out.applyfunc(lambda e: e + t)
+        else:
+            out = t.applyfunc(lambda e: out + e)
     return sympy.ImmutableMatrix(out) if is_matrix(out) else out
 
 

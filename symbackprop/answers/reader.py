@@ -240,8 +240,7 @@ class Reader:
                     prev, inverted = factors[-1]
                     if not isinstance(prev, Partial) or inverted:
                         raise self.error("∂ in a denominator needs ∂X above it", value.position)
-                    factors[-1] = (self.vocabulary.partial(prev.of, value.of, prev.position,
-                                                           self.text), False)
+                    factors[-1] = (self.derivative(prev.of, value.of, prev.position), False)
                     continue
                 factors.append((value, op == "/"))
             elif self._starts_atom(tok):
@@ -487,7 +486,7 @@ class Reader:
         what = _BIG[command]
         if self.peek.kind != "_":
             raise self.error(f"{command} needs its index below it, as in {command}_k or "
-                             f"{command}_{{k=1}}^{{n}}")
+                             f"{command}_{{k=1}}^{{n}}", tok.position)
         self.i += 1
         index, low = self._index(command)
         high = None
@@ -692,9 +691,19 @@ class Reader:
                                                             or nxt.text in WRAPPERS))):
             raise self.error("expected a name after ∂")
         of = self.name()
+        if matrices.is_matrix(of):
+            return Partial(of, tok.position)
         if not isinstance(of, sympy.Symbol):
             raise self.error("expected a name after ∂", nxt.position)
         return Partial(of, tok.position)
+
+    def derivative(self, of, wrt, position):
+        """∂(of)/∂(wrt); ∂C/∂ of a whole layer (∂C/∂W^{(2)}, ∂C/∂z^{(2)}) entry by entry."""
+        if matrices.is_matrix(of):
+            raise self.error("∂ of a vector or matrix: write ∂C/∂ of one", position)
+        if matrices.is_matrix(wrt):
+            return wrt.applyfunc(lambda s: self.vocabulary.partial(of, s, position, self.text))
+        return self.vocabulary.partial(of, wrt, position, self.text)
 
     def fraction(self):
         tok = self.peek
@@ -702,7 +711,7 @@ class Reader:
         numerator = self.fraction_argument(tok)
         denominator = self.fraction_argument(tok)
         if isinstance(numerator, Partial) and isinstance(denominator, Partial):
-            return self.vocabulary.partial(numerator.of, denominator.of, tok.position, self.text)
+            return self.derivative(numerator.of, denominator.of, tok.position)
         numerator = self.finished(numerator, tok.position)
         denominator = self.finished(denominator, tok.position)
         if denominator == 0:

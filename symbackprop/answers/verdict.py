@@ -261,11 +261,11 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
             answer_text=" = ".join([unicode_name(lhs.name)] + shown_text),
             expected_text=target.formula_text, expression=expr)
     results = []
-    for part, literal in zip(parts, literals):
+    for part, literal, written in zip(parts, literals, shown_text):
         if not part.free_symbols and part.is_number:
-            results.append((part, compare_number(ref, target, part, literal)))
+            results.append((part, written, compare_number(ref, target, part, literal)))
         else:
-            results.append((part, compare(ref, target, part, symbolic=symbolic)))
+            results.append((part, written, compare(ref, target, part, symbolic=symbolic)))
     result, found = _combine(ref, target, results)
     return Verdict(
         wrt=node.name, verdict=result.verdict, answer=" = ".join(shown),
@@ -279,21 +279,21 @@ def _combine(ref, target, results):
     """One comparison for the sides of a chain: the first side that is wrong decides;
     else any undecided side; else equivalent (proved symbolically when every formula
     side was). The diagnosis is the wrong formula side's."""
-    for part, result in results:
+    for part, written, result in results:
         if result.verdict == "not_equivalent":
             found = None
             if part.free_symbols:
                 found = diagnose(ref, target, result.values)
             if len(results) > 1:
-                result.reason = (f"the side {text(part)} does not hold" if result.reason is None
+                result.reason = (f"the side {written} does not hold" if result.reason is None
                                  else result.reason)
             return result, found
-    for part, result in results:
+    for part, written, result in results:
         if result.verdict == "undecided":
             return result, None
-    formulas = [r for p, r in results if p.free_symbols]
+    formulas = [r for p, w, r in results if p.free_symbols]
     if not formulas:
-        return results[-1][1], None
+        return results[-1][2], None
     proved = [r.symbolic for r in formulas]
     symbolic = True if all(p is True for p in proved) else (
         None if all(p is None for p in proved) else False)
