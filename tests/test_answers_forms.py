@@ -78,6 +78,10 @@ CASES = [
     case("lecture", "w^{(2)}_{11}", r"a^{(1)}_1 \sigma'(z^{(2)}_1) \sum_{k=1}^{1} w^{(3)}_{k1} \delta^{(3)}_k",
          "missing_term", "sum-bound-too-small"),
     case("lecture", "x_1", r"\sum_j w^{(1)}_{j1} \delta^{(1)}_j", OK, "sum-input"),
+    case("lecture", "a^{(1)}_1", r"\sum_k w^{(2)}_{k1} \delta^{(2)}_k", OK, "sum-issue-example"),
+    case("lecture", "a^{(1)}_1", r"\sum_k w^{(2)}_{1k} \delta^{(2)}_k", WRONG, "sum-issue-transposed"),
+    case("lecture", "a^{(1)}_1", r"\sum_j \frac{\partial C}{\partial z^{(2)}_j} w^{(2)}_{j1}", OK,
+         "sum-of-partials"),
     case("wide", "w^{(1)}_{11}", r"\sum_k x_k w^{(2)}_{k1}", UNDECIDED, "sum-ambiguous-range"),
     case("lecture", "w^{(3)}_{11}", r"\prod_{k=1}^{1} a^{(2)}_k \delta^{(3)}_1", OK, "product-bounded"),
     case("lecture", "w^{(3)}_{11}", r"\prod_{k} a^{(2)}_1 \delta^{(3)}_k", WRONG, "product-wrong"),
@@ -325,3 +329,11 @@ def test_spec_define_formulas_read_the_new_forms():
     with pytest.raises(AnswerReadError) as info:
         read_formula(r"\frac{dx}{dy}", [x, y])
     assert info.value.reason == "a definition is a formula of earlier nodes, not a derivative"
+
+
+def test_layer_answers_are_limited_in_size():
+    net = sb.Network([60, 60, 2])
+    with pytest.raises(sb.SymbackpropError) as info:
+        check_answer(net, "W^{(1)}", "x")
+    assert str(info.value) == ("wrt: 'W^{(1)}' has 3600 entries; vector and matrix answers are read "
+                               "up to 2500")

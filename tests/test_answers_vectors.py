@@ -37,6 +37,12 @@ CASES = [
     # BP1: δ^L = ∇_a C ⊙ σ′(z^L)
     case("lecture", r"\delta^{(3)}", r"(a^{(3)} - y) \odot \sigma'(z^{(3)})", OK, None, (2, 2), "bp1"),
     case("lecture", r"\delta^{(3)}", r"(a^{(3)} - y)", NE, "missing_sigma_prime", (0, 2), "bp1-no-sigma-prime"),
+    case("lecture", r"\delta^{(3)}", r"\nabla_a C \odot \sigma'(z^{(3)})", OK, None, (2, 2), "bp1-nabla"),
+    case("lecture", r"\delta^{(3)}", r"\nabla_{a^{(3)}} C \odot \sigma'(z^{(3)})", OK, None, (2, 2),
+         "bp1-nabla-layer"),
+    case("lecture", r"\delta^{(3)}", r"\nabla_{a^{(2)}} C \odot \sigma'(z^{(3)})", NE, None, (0, 2),
+         "bp1-nabla-wrong-layer"),
+    case("lecture", r"\delta^{(3)}", r"\nabla_a C", NE, "missing_sigma_prime", (0, 2), "bp1-nabla-no-prime"),
     case("lecture", r"\delta^{(3)}", r"(y - a^{(3)}) \odot \sigma'(z^{(3)})", NE, "sign_error", (0, 2), "bp1-sign"),
     # BP2: δ^l = ((W^{l+1})^T δ^{l+1}) ⊙ σ′(z^l), in every spelling
     case("lecture", r"\delta^{(2)}", r"(W^{(3)})^T \delta^{(3)} \odot \sigma'(z^{(2)})", OK, None, (2, 2), "bp2"),

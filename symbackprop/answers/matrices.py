@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import sympy
 
-from .lexer import AnswerShapeError
+from .lexer import AnswerReadError, AnswerShapeError
+
+#: Most multiplications of one matrix product in an answer.
+MAX_PRODUCT = 250_000
 
 
 def is_matrix(value) -> bool:
@@ -54,6 +57,10 @@ def multiply(factors, error):
         if is_matrix(out) and is_matrix(f):
             if out.shape[1] != f.shape[0]:
                 _fail(error, f"a {shape(out)} times a {shape(f)}")
+            if out.shape[0] * out.shape[1] * f.shape[1] > MAX_PRODUCT:
+                raise AnswerReadError(f"a {shape(out)} times a {shape(f)} is too large a product "
+                                      f"to read (at most {MAX_PRODUCT} multiplications)",
+                                      error.position, error.text)
             out = out * f
         else:
             out = out * f

@@ -40,6 +40,9 @@ GREEK = {r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\varepsilon",
          r"\varphi", r"\chi", r"\psi", r"\omega", r"\Delta", r"\Theta", r"\Phi", r"\Omega"}
 ACCENTS = {r"\hat", r"\widehat", r"\bar", r"\tilde", r"\vec"}
 
+#: Most entries of a vector or matrix in an answer (a layer's W, δ, a …).
+MAX_ENTRIES = 2_500
+
 _LAYER = re.compile(r"^[(\[](\d+)[)\]]$")
 
 
@@ -370,6 +373,10 @@ class Vocabulary:
             raise AnswerReadError(f"{quote(written.shown(text))}: the network has layers 1 to "
                                   f"{net.L}", written.position, text)
         n = net.sizes[layer]
+        entries = n * (net.sizes[layer - 1] if base in ("w", "W") and layer >= 1 else 1)
+        if entries > MAX_ENTRIES:
+            raise AnswerReadError(f"{quote(written.shown(text))} has {entries} entries; vector and "
+                                  f"matrix answers are read up to {MAX_ENTRIES}", written.position, text)
         if base in ("w", "W") and layer >= 1:
             m = sympy.ImmutableMatrix(n, net.sizes[layer - 1],
                                       lambda j, k: net.w(layer, j + 1, k + 1))

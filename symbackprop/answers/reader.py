@@ -51,7 +51,6 @@ _FRACS = {r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"}
 _TIMES = {r"\cdot", r"\times", r"\ast"}
 _OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", r"\lbrack": r"\rbrack", r"\lparen": r"\rparen"}
 _UNSUPPORTED = {
-    r"\nabla": "write the gradient's components, or ∂C/∂a",
     r"\otimes": "write an outer product as a column times a row, as in \\delta^{(2)} (a^{(1)})^T",
     r"\int": "integrals have no place in a gradient",
     r"\lim": "limits have no place in a gradient",
@@ -370,6 +369,8 @@ class Reader:
                 return self.big(command)
             if command == r"\dot":
                 return self.dotted()
+            if command == r"\nabla":
+                return self.gradient()
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
@@ -445,7 +446,7 @@ class Reader:
             if probed:
                 for k in probed:
                     self.probing[k][1] += 1
-                return sympy.Dummy("missing")
+                return _MISSING
             raise
         for k in probed:
             self.probing[k][0] += 1
@@ -631,6 +632,34 @@ class Reader:
             return activations.get(name)
         return None
 
+    def gradient(self):
+        """\\nabla_a C (Nielsen's BP1): the vector ∂C/∂a of the output layer;
+        \\nabla_{a^{(l)}} C, \\nabla_{z^{(l)}} C … of a named layer."""
+        tok = self.peek
+        self.i += 1
+        if self.peek.kind != "_":
+            raise self.error(r"\nabla needs what it differentiates by, as in \nabla_a C", tok.position)
+        self.i += 1
+        net = getattr(self.vocabulary, "net", None)
+        braced = self.peek.kind == "{"
+        if braced:
+            self.i += 1
+        t = self.tokens
+        if t[self.i].kind == "WORD" and t[self.i].text == "a" and t[self.i + 1].kind in ("}", "WORD", "CMD") \
+                and getattr(net, "layered", False) and getattr(self.vocabulary, "layers", False):
+            self.i += 1
+            by = sympy.ImmutableMatrix([net.a(net.L, j) for j in range(1, net.sizes[net.L] + 1)])
+        else:
+            by = self.name()
+        if braced:
+            self.expect("}", tok)
+        of = self.peek
+        if of.kind != "WORD" or of.text != "C" or not hasattr(self.vocabulary, "adjoint"):
+            raise self.error(r"\nabla_a C: expected the cost C after the subscript")
+        self.i += 1
+        cost = getattr(net, "cost_symbol", None)
+        return self.derivative(cost, by, tok.position)
+
     def dotted(self):
         """\\dot\\sigma(z), \\dot{\\sigma}(z): Newton's dot for σ′."""
         tok = self.peek
@@ -699,6 +728,8 @@ class Reader:
 
     def derivative(self, of, wrt, position):
         """∂(of)/∂(wrt); ∂C/∂ of a whole layer (∂C/∂W^{(2)}, ∂C/∂z^{(2)}) entry by entry."""
+        if of is _MISSING or wrt is _MISSING:
+            return _MISSING
         if matrices.is_matrix(of):
             raise self.error("∂ of a vector or matrix: write ∂C/∂ of one", position)
         if matrices.is_matrix(wrt):
@@ -860,6 +891,8 @@ def _number(text: str):
 
 
 _SHAPES = "the vectors and matrices do not fit"
+# what a name that does not exist stands for while the range of a sum's index is probed
+_MISSING = sympy.Dummy("missing")
 
 
 def _d_form(tokens, j):
@@ -885,14 +918,17 @@ def _d_form(tokens, j):
     return None
 
 
-def _close(tokens, j):
-    """The index after the group that opens at ``tokens[j]`` ('{')."""
-    depth = 0
-    for k in range(j, len(tokens)):
-        depth += {"{": 1, "}": -1}.get(tokens[k].kind, 0)
-        if depth == 0:
-            return k + 1
-    return len(tokens)
+def _closers(tokens) -> dict:
+    """For every '{' token, the index after its matching '}' (unmatched: the end)."""
+    out, stack = {}, []
+    for k, tok in enumerate(tokens):
+        if tok.kind == "{":
+            stack.append(k)
+        elif tok.kind == "}" and stack:
+            out[stack.pop()] = k + 1
+    for k in stack:
+        out[k] = len(tokens)
+    return out
 
 
 _NAMEISH = {"WORD", "NUM", "_", "^", "{", "}", "'", "(", ")"}
@@ -902,9 +938,12 @@ def _d_notation(tokens):
     """d-notation as ∂: \\frac{dC}{dz}, dC/dz, \\frac{\\mathrm{d}C}{\\mathrm{d}z} become
     \\partial tokens where both the top and the bottom begin with a d."""
     edits = {}
+    closers = None
     for j, tok in enumerate(tokens):
         if tok.kind == "CMD" and tok.text in _FRACS and tokens[j + 1].kind == "{":
-            k = _close(tokens, j + 1)
+            if closers is None:
+                closers = _closers(tokens)
+            k = closers[j + 1]
             if k < len(tokens) and tokens[k].kind == "{":
                 top, bottom = _d_form(tokens, j + 2), _d_form(tokens, k + 1)
                 if top and bottom:

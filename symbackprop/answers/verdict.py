@@ -156,7 +156,9 @@ class Layer:
 def _layer(ref, wrt):
     try:
         parts, _ = read(_vocabulary(ref, "layers"), wrt)
-    except AnswerReadError:
+    except AnswerReadError as exc:
+        if "matrix answers are read up to" in exc.reason:
+            raise AnswerError(f"wrt: {exc.reason}") from None
         return None
     whole = parts[-1]
     if len(parts) != 1 or not is_matrix(whole):
