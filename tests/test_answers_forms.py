@@ -49,6 +49,8 @@ def network(key):
         return sb.Network([2, 2, 1], activation=["silu", "identity"])
     if key == "circuit":
         return sb.load(EXAMPLES / "circuit.toml")
+    if key == "residual":
+        return sb.load(EXAMPLES / "residual.toml")
     raise KeyError(key)
 
 
@@ -136,6 +138,12 @@ CASES = [
     case("relu", "w^{(1)}_{11}", r"x_1 \mathbb{1}[z^{(1)}_1 < 0] w^{(2)}_{11} (a^{(2)}_1 - y_1)", WRONG,
          "indicator-wrong-side"),
     case("relu", "w^{(1)}_{11}", r"x_1 H(z^{(1)}_2) w^{(2)}_{11} (a^{(2)}_1 - y_1)", WRONG, "heaviside-wrong"),
+    case("residual", "w_1", r"x \mathbb{1}[z_1 > 0] w_2 \sigma'(r) (a - y)", OK, "graph-indicator"),
+    case("residual", "w_1", r"x H(z_1) w_2 a (1 - a) (a - y) \,.", OK, "graph-heaviside-full-stop"),
+    case("residual", "w_1", "x·H(z₁)·w₂·σ′(r)·(a - y)", OK, "graph-unicode"),
+    case("residual", "w_1", r"x \mathbb{1}[z_1 > 0] w_2 \sigma'(r)", WRONG, "graph-indicator-wrong"),
+    case("residual", "x", r"\frac{dC}{dr} (1 + w_2 H(z_1) w_1)", OK, "graph-d-notation-skip"),
+    case("residual", "x", r"\frac{dC}{dr} w_2 H(z_1) w_1", WRONG, "graph-skip-left-out"),
     # --- activations by the registry's names and the network's own ---------------------------
     case("swish", "w^{(1)}_{11}", r"x_1 swish'(z^{(1)}_1) w^{(2)}_{11} (a^{(2)}_1 - y_1)", OK, "custom-swish"),
     case("swish", "w^{(1)}_{11}", r"x_1 \operatorname{swish}'(z^{(1)}_1) w^{(2)}_{11} (a^{(2)}_1 - y_1)", OK,
@@ -228,11 +236,15 @@ def test_an_ambiguous_sum_is_undecided_with_the_reason():
     assert v.as_dict()["verdict"] == "undecided"
 
 
-def test_a_number_without_the_spec_point_is_undecided():
+def test_a_number_without_the_spec_point_must_hold_everywhere():
     net = sb.Network([2, 2, 1])
     v = check_answer(net, "w^{(2)}_{11}", "0.5")
-    assert v.verdict == "undecided"
-    assert v.reason.startswith("a number is compared with the value at the spec's point")
+    assert (v.verdict, v.counterexample["where"]) == ("not_equivalent", "random point 1")
+    constant = sb.Graph()
+    x = constant.input("x")
+    constant.output(constant.define("f", 3 * x))
+    assert check_answer(constant, "x", "3").verdict == "equivalent"
+    assert check_answer(constant, "x", "3.0").verdict == "equivalent"
 
 
 @pytest.mark.parametrize("literal, half", [("0.12596", "1/200000"), ("0.1270", "1/20000"),

@@ -117,11 +117,11 @@ def spec_point(reference):
 def compare_number(reference, target, value, literal: str | None) -> Comparison:
     """A number answer: compared with the value at the spec's point, to the precision
     written (``0.12596`` for 0.1259599…, within half a unit of its last digit), or
-    exactly (within :func:`close`) for a whole number or a fraction."""
+    exactly (within :func:`close`) for a whole number or a fraction. A spec without a
+    point of its own (or with its point at a kink) compares it everywhere, as a formula."""
     index = spec_point(reference)
-    if index is None:
-        return Comparison("undecided", [], 0, reason="a number is compared with the value at the "
-                          "spec's point, and this spec gives no point (or its point is at a kink)")
+    if index is None:       # no point of its own: the number must hold everywhere
+        return compare(reference, target, value, symbolic=False)
     try:
         answer = evaluate(value, reference.points[index].values)
     except Undefined as exc:
