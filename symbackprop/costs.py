@@ -18,12 +18,15 @@ class Cost:
 
     ``needs`` names the output range the cost requires (``"unit"``: every a_j in (0, 1),
     ``"positive"``: a_j > 0), or ``None``. ``latex`` is the formula for documents.
+    ``names``: what an answer may call the cost (∂C/∂w, ∂E/∂w …), where the network has no
+    node of that name.
     """
 
     def __init__(self, name: str, fn: Callable[[Sequence, Sequence], sympy.Expr], latex: str,
                  *, text: str | None = None, needs: str | None = None, rational: bool = False,
-                 partial: Callable | None = None):
+                 partial: Callable | None = None, names: tuple = ("C",)):
         self.name = name
+        self.names = tuple(names)
         self.text = text or name  # Unicode, for terminals
         self.fn = fn
         self.partial_rule = partial
@@ -79,19 +82,19 @@ _HALF = sympy.Rational(1, 2)
 
 register(Cost("mse", lambda a, y: _HALF * sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
               r"C = \frac{1}{2} \sum_j \left(a^{(L)}_j - y_j\right)^2", text="C = ½ Σⱼ (aⱼ − yⱼ)²",
-              rational=True, partial=lambda a, y: a - y))
+              rational=True, partial=lambda a, y: a - y, names=("C", "E", "L", "J")))
 register(Cost("sse", lambda a, y: sympy.Add(*[(ai - yi) ** 2 for ai, yi in zip(a, y)]),
               r"C = \sum_j \left(a^{(L)}_j - y_j\right)^2", text="C = Σⱼ (aⱼ − yⱼ)²", rational=True,
-              partial=lambda a, y: sympy.factor_terms(2 * (a - y))))
+              partial=lambda a, y: sympy.factor_terms(2 * (a - y)), names=("C", "E", "L", "J")))
 register(Cost("cross_entropy", lambda a, y: -sympy.Add(*[yi * sympy.log(ai) for ai, yi in zip(a, y)]),
               r"C = -\sum_j y_j \ln a^{(L)}_j", text="C = −Σⱼ yⱼ ln aⱼ", needs="positive",
-              partial=lambda a, y: -y / a))
+              partial=lambda a, y: -y / a, names=("C", "L", "J")))
 register(Cost("binary_cross_entropy",
               lambda a, y: -sympy.Add(*[yi * sympy.log(ai) + (1 - yi) * sympy.log(1 - ai)
                                         for ai, yi in zip(a, y)]),
               r"C = -\sum_j \left[y_j \ln a^{(L)}_j + (1 - y_j) \ln\left(1 - a^{(L)}_j\right)\right]",
               text="C = −Σⱼ [yⱼ ln aⱼ + (1 − yⱼ) ln(1 − aⱼ)]", needs="unit",
-              partial=lambda a, y: -y / a + (1 - y) / (1 - a)))
+              partial=lambda a, y: -y / a + (1 - y) / (1 - a), names=("C", "L", "J")))
 
 
 def get(spec) -> Cost:

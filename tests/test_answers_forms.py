@@ -97,6 +97,8 @@ CASES = [
     case("lecture", "w^{(3)}_{11}", r"a^{(2)}_1 \frac{d C}{d z^{(3)}_2}", "wrong_parameter", "d-frac-wrong"),
     case("lecture", "w^{(2)}_{11}", r"a^{(1)}_1 \sigma'(z) (w^{(3)}_{11} dC/dz' + w^{(3)}_{21} dC/dz'')", OK,
          "d-lecture-primes"),
+    case("lecture", "w^{(3)}_{11}", r"\frac{\partial E}{\partial z^{(3)}_1} a^{(2)}_1", OK, "cost-named-E"),
+    case("softmax", "w^{(1)}_{11}", r"x_1 \frac{\partial L}{\partial z^{(1)}_1}", OK, "cost-named-L"),
     case("circuit", "x", r"\frac{df}{dq}", OK, "d-graph"),
     case("circuit", "x", r"\frac{df}{dz}", WRONG, "d-graph-wrong"),
     # --- the tool's own Unicode text ----------------------------------------------------------
@@ -297,6 +299,15 @@ def test_sum_work_is_limited():
     with pytest.raises(AnswerReadError) as info:
         check_answer(net, "w^{(3)}_{11}", answer)
     assert "the sums expand to more than 200000 tokens" in str(info.value)
+
+
+def test_a_cost_brings_its_names():
+    from symbackprop import costs
+    assert costs.get("mse").names == ("C", "E", "L", "J")
+    assert costs.get("cross_entropy").names == ("C", "L", "J")
+    with pytest.raises(AnswerReadError) as info:    # E is not a name of cross-entropy
+        check_answer(network("softmax"), "w^{(1)}_{11}", r"x_1 \frac{\partial E}{\partial z^{(1)}_1}")
+    assert info.value.reason.startswith("unknown name 'E'")
 
 
 def test_registry_names_come_with_the_activation():

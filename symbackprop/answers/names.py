@@ -304,6 +304,9 @@ class Vocabulary:
         sym = self._exact.get((base, layer, sub))
         if sym is not None:
             return sym
+        if layer is None and sub is None and self.net.layered and \
+                base in getattr(self.net.cost_function, "names", ("C",)):
+            return self.net.cost_symbol       # ∂E/∂w, ∂L/∂w: the cost's other names
         found = self._loose.get((base, layer, _loose(sub)), set())
         if layer is None and sub is not None and not found and self.net.layered:
             # a layer left out where only one layer has the name (z_k of a one-layer net)
