@@ -3,14 +3,17 @@
 A linear pipeline, one module per stage:
 
 * :mod:`lexer`: answer text → tokens (limits, positions, :class:`AnswerReadError`);
+* :mod:`dnotation`: dC/dz as ∂C/∂z, a rewrite of tokens;
 * :mod:`names`: written names → network symbols, in every notation;
-* :mod:`reader`: tokens → a SymPy expression (recursive descent; nothing is evaluated);
+* :mod:`reader`: tokens → a SymPy expression (recursive descent; nothing is evaluated),
+  with :mod:`sums` for ∑ and ∏ and :mod:`matrices` for whole-layer vectors and matrices;
 * :mod:`reference`: the network's definitions and their values at seeded points;
 * :mod:`evaluate`: numbers from an expression tree;
 * :mod:`symbolic`: a cheap symbolic proof of equality;
 * :mod:`compare`: the verdict, with a counterexample;
 * :mod:`diagnose`: the name of the mistake;
-* :mod:`verdict`: all of the above for one answer (:func:`check_answer`);
+* :mod:`verdict`: all of the above for one answer (:func:`check_answer`), and
+  :mod:`layers` for a whole layer's answer, entry by entry;
 * :mod:`grade` and :mod:`report`: a CSV of answers → a CSV, JSON or HTML report.
 """
 

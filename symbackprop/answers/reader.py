@@ -4,23 +4,34 @@ The grammar is the notation of hand-derived backprop answers, LaTeX or plain tex
 
     answer  := expr ('=' expr)*
     expr    := ['+'|'-'] term (('+'|'-') term)*
-    term    := signed (('*' | \\cdot | \\times | '/' | \\div) signed | power)*   (juxtaposition multiplies)
+    term    := product ((\\odot | \\circ) product)*           (entry by entry, vectors)
+    product := signed (('*' | \\cdot | \\times | '/' | \\div) signed | power)*   (juxtaposition multiplies)
     signed  := ('+'|'-') signed | power
-    power   := atom [('^' | '**') exponent]
+    power   := atom [^T | ^\\top] [('^' | '**') exponent]
     atom    := number | name | '(' expr ')' | '[' expr ']' | '{' expr '}'
-             | \\frac{…}{…} | \\sqrt{…} | function [primes] [^n] argument
-             | \\partial name   (only as ∂X/∂Y: ∂C/∂y is the adjoint of y)
+             | \\frac{…}{…} | \\sqrt{…} | function [primes] [^n] argument | \\dot function argument
+             | \\partial name   (only as ∂X/∂Y: ∂C/∂y is the adjoint of y; d-notation too)
+             | (\\sum | \\prod)_index[^bound] product          (see :mod:`sums`)
+             | \\mathbb{1}[x > y] | \\nabla_a C
 
-Numbers are exact rationals (``0.5`` is 1/2, ``2e-3`` is 1/500). Names are resolved by
-:class:`names.Vocabulary`; functions are σ (the network's activation), sigmoid, tanh,
-ReLU, softplus, SiLU, exp, e^{…}, ln, log (natural), sqrt, step, max, min; a prime on a
-function is its derivative (σ′(z) is the amplifier of the reversed network). Every
-SymPy object is built here from tokens: no text reaches ``sympify``, ``parse_expr``,
-``eval`` or ``exec``.
+Before tokens, the text is prepared (:func:`lexer.prepare`: comments, ``\\[…\\]``, a
+closing full stop, Unicode super- and subscripts) and d-notation is rewritten as ∂
+(:mod:`dnotation`); every error position is mapped back to what was typed.
 
-Limits: nesting deeper than :data:`MAX_DEPTH`, exponents above :data:`MAX_EXPONENT` and
-numbers of more than :data:`MAX_BITS` bits are errors, so that no answer can make the
-reader (or SymPy after it) work for long.
+Numbers are exact rationals (``0.5`` is 1/2, ``2e-3`` is 1/500); each side remembers the
+literal it is, so that a number answer is compared to the precision written. Names are
+resolved by :class:`names.Vocabulary` (with a whole layer's vector or matrix for a
+whole-layer question, :mod:`matrices`). Functions are σ (the network's activation), every
+activation by the registry's names (:data:`activations.READER_NAMES`) and the network's
+own (custom) activations by theirs, exp, e^{…}, ln, log (natural), sqrt, step, H, max,
+min, cosh, sinh, sech (sech² is tanh′), diag; a prime on a function is its derivative
+(σ′(z) is the amplifier of the reversed network). Every SymPy object is built here from
+tokens: no text reaches ``sympify``, ``parse_expr``, ``eval`` or ``exec``.
+
+Limits: nesting deeper than :data:`MAX_DEPTH`, exponents above :data:`MAX_EXPONENT`,
+numbers of more than :data:`MAX_BITS` bits and sums that read more than
+:data:`sums.MAX_WORK` tokens are errors, so that no answer can make the reader (or SymPy
+after it) work for long.
 """
 
 from __future__ import annotations
@@ -31,14 +42,12 @@ from fractions import Fraction
 import sympy
 
 from .. import activations
-from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, Token, clip, prepare, quote, tokenize
+from .lexer import AnswerReadError, AnswerShapeError, Token, clip, prepare, quote, tokenize
 from .names import GREEK, WRAPPERS, ACCENTS, read_written
 from . import matrices
+from .dnotation import d_notation
+from .sums import _BIG, MAX_INDEX, MAX_WORK, Sums  # noqa: F401 (limits re-exported)
 
-#: Largest index value an unbounded \sum may range to.
-MAX_INDEX = 10_000
-#: Most tokens read while expanding sums and products (a sum reads its summand once per term).
-MAX_WORK = 200_000
 
 #: Deepest nesting, counted in expressions, signs and atoms (a bracket costs two).
 MAX_DEPTH = 100
@@ -65,7 +74,6 @@ _FUNCTIONS = {
 }
 # Activations are named by the registry (activations.READER_NAMES) and by the network's
 # own (custom) activations; these are what they are not.
-_BIG = {r"\sum": "sum", r"\prod": "product"}
 _HADAMARD = {r"\odot", r"\circ"}
 _INDICATOR = {r"\mathbb", r"\mathbf", r"\mathds", r"\mathbbm", r"\boldsymbol", r"\bm"}
 _COMPARE = {">": ">", "<": "<", r"\gt": ">", r"\lt": "<", r"\geq": ">", r"\ge": ">",
@@ -81,7 +89,7 @@ class Partial:
     position: int
 
 
-class Reader:
+class Reader(Sums):
     """One answer being read against a :class:`names.Vocabulary`."""
 
     def __init__(self, vocabulary, text: str):
@@ -89,7 +97,7 @@ class Reader:
         self.typed = text
         self.text, self.origin = prepare(text)
         try:
-            self.tokens: list[Token] = _d_notation(tokenize(self.text, limit=8 * len(text) + 16))
+            self.tokens: list[Token] = d_notation(tokenize(self.text, limit=8 * len(text) + 16))
         except AnswerReadError as exc:
             if exc.text == self.text:
                 exc.position, exc.text = self.where(exc.position), text
@@ -478,131 +486,6 @@ class Reader:
         joined = "".join(new) if all(len(x) == 1 for x in new) else ",".join(new)
         return replace(written, sub=joined), used
 
-    # --- sums and products --------------------------------------------------------------
-
-    def big(self, command: str):
-        """\\sum_k …, \\sum_{k=1}^{n} …, \\prod: the summand is the rest of the term."""
-        tok = self.peek
-        self.i += 1
-        what = _BIG[command]
-        if self.peek.kind != "_":
-            raise self.error(f"{command} needs its index below it, as in {command}_k or "
-                             f"{command}_{{k=1}}^{{n}}", tok.position)
-        self.i += 1
-        index, low = self._index(command)
-        high = None
-        if self.peek.kind == "^":
-            self.i += 1
-            high = self._bound(command)
-        if index in self.bindings:
-            raise self.error(f"the index {index} is already the index of an outer sum",
-                             tok.position)
-        start = self.i
-        if not self._starts_atom(self.peek) and self.peek.kind not in ("+", "-"):
-            raise self.error(f"expected the {'summand' if what == 'sum' else 'factor'} of {command}")
-        if high is None:
-            values = self._range(index, low, start, tok)
-        else:
-            if high < low:
-                raise self.error(f"{command}: the upper bound {high} is below the lower bound {low}",
-                                 tok.position)
-            values = range(low, high + 1)
-        if len(values) > MAX_INDEX:
-            raise self.error(f"{command} over more than {MAX_INDEX} values", tok.position)
-        parts = []
-        for v in values:
-            self.i = start
-            self.bindings[index] = v
-            parts.append(self.finished(self.summand(), tok.position))
-        self.bindings.pop(index, None)
-        if any(matrices.is_matrix(p) for p in parts):
-            raise self.error(f"{command} of vectors or matrices: write the entries", tok.position)
-        return sympy.Add(*parts) if what == "sum" else sympy.Mul(*parts)
-
-    def summand(self):
-        begin = self.i
-        value = self.product()
-        self.work += self.i - begin + 1
-        if self.work > MAX_WORK:
-            raise self.error(f"the sums expand to more than {MAX_WORK} tokens")
-        return value
-
-    def _index(self, command):
-        t = self.tokens
-        braced = t[self.i].kind == "{"
-        j = self.i + 1 if braced else self.i
-        if t[j].kind != "WORD" or len(t[j].text) != 1:
-            raise self.error(f"{command}: the index is one letter, as in {command}_k or "
-                             f"{command}_{{k=1}}^{{n}}", t[j].position)
-        index, low = t[j].text, 1
-        j += 1
-        if braced and t[j].kind == "=":
-            if t[j + 1].kind != "NUM" or not t[j + 1].text.isdigit():
-                raise self.error(f"{command}: the lower bound is a whole number", t[j + 1].position)
-            low = int(t[j + 1].text)
-            j += 2
-        if braced:
-            if t[j].kind != "}":
-                raise self.error(f"{command}: only an index and its lower bound may stand below it, "
-                                 f"as in {command}_{{k=1}}", t[j].position)
-            j += 1
-        self.i = j
-        return index, low
-
-    def _bound(self, command):
-        """The upper bound: a number, or a name (n, N, n_l …) meaning 'as far as the
-        names go' (None)."""
-        t = self.tokens
-        if t[self.i].kind == "NUM" and t[self.i].text.isdigit():
-            self.i += 1
-            return int(t[self.i - 1].text)
-        if t[self.i].kind == "{":
-            depth, j = 1, self.i + 1
-            while depth and t[j].kind != "END":
-                depth += {"{": 1, "}": -1}.get(t[j].kind, 0)
-                j += 1
-            inner = t[self.i + 1:j - 1]
-            self.i = j
-            if len(inner) == 1 and inner[0].kind == "NUM" and inner[0].text.isdigit():
-                return int(inner[0].text)
-            return None
-        if t[self.i].kind == "WORD":
-            self.i += 1
-            return None
-        raise self.error(f"{command}: expected the upper bound after ^")
-
-    def _range(self, index, low, start, tok):
-        """The values of an unbounded index: as far as every indexed name exists."""
-        values = []
-        v = low
-        while v <= MAX_INDEX:
-            self.probing[index] = [0, 0]
-            self.bindings[index] = v
-            self.i = start
-            try:
-                self.summand()
-            finally:
-                found, missing = self.probing.pop(index)
-            if found == 0 and missing == 0:
-                raise self.error(f"the index {index} of the sum appears in no name after it",
-                                 tok.position)
-            if missing:
-                if found and values:
-                    raise AnswerUndecided(
-                        f"the range of {index} is ambiguous: with {index} = {v} some of its names "
-                        f"exist and others do not; give the bounds, as in "
-                        f"\\sum_{{{index}={low}}}^{{{v - 1}}}", tok.position, self.text)
-                break
-            values.append(v)
-            v += 1
-        if not values:
-            self.bindings[index] = low
-            self.i = start
-            self.summand()          # raises the unknown name
-            raise self.error(f"no value of {index} names what follows", tok.position)
-        self.bindings.pop(index, None)
-        return values
-
     # --- other notations ----------------------------------------------------------------
 
     def function_named(self, word):
@@ -893,86 +776,6 @@ def _number(text: str):
 _SHAPES = "the vectors and matrices do not fit"
 # what a name that does not exist stands for while the range of a sum's index is probed
 _MISSING = sympy.Dummy("missing")
-
-
-def _d_form(tokens, j):
-    """The tokens that replace a d of d-notation at ``tokens[j]`` (``dC``, ``d C``,
-    ``\\mathrm{d} C``) and how many tokens it takes, or None."""
-    tok = tokens[j]
-    nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-
-    def starts_name(t):
-        return t is not None and (t.kind == "WORD" or (t.kind == "CMD" and (
-            t.text in GREEK or t.text in ACCENTS or t.text in WRAPPERS)))
-    partial = Token("CMD", r"\partial", tok.position)
-    if tok.kind == "WORD" and tok.text == "d" and starts_name(nxt):
-        return [partial], 1
-    if tok.kind == "WORD" and len(tok.text) > 1 and tok.text[0] == "d" and tok.text[1].isalpha():
-        return [partial, Token("WORD", tok.text[1:], tok.position + 1)], 1
-    if tok.kind == "CMD" and tok.text in (r"\mathrm", r"\text", r"\operatorname", r"\mathit", r"\textrm"):
-        if j + 3 < len(tokens) and tokens[j + 1].kind == "{" and tokens[j + 2].kind == "WORD" \
-                and tokens[j + 2].text == "d" and tokens[j + 3].kind == "}" and starts_name(tokens[j + 4]):
-            return [partial], 4
-        if nxt is not None and nxt.kind == "WORD" and nxt.text == "d" and starts_name(tokens[j + 2]):
-            return [partial], 2
-    return None
-
-
-def _closers(tokens) -> dict:
-    """For every '{' token, the index after its matching '}' (unmatched: the end)."""
-    out, stack = {}, []
-    for k, tok in enumerate(tokens):
-        if tok.kind == "{":
-            stack.append(k)
-        elif tok.kind == "}" and stack:
-            out[stack.pop()] = k + 1
-    for k in stack:
-        out[k] = len(tokens)
-    return out
-
-
-_NAMEISH = {"WORD", "NUM", "_", "^", "{", "}", "'", "(", ")"}
-
-
-def _d_notation(tokens):
-    """d-notation as ∂: \\frac{dC}{dz}, dC/dz, \\frac{\\mathrm{d}C}{\\mathrm{d}z} become
-    \\partial tokens where both the top and the bottom begin with a d."""
-    edits = {}
-    closers = None
-    for j, tok in enumerate(tokens):
-        if tok.kind == "CMD" and tok.text in _FRACS and tokens[j + 1].kind == "{":
-            if closers is None:
-                closers = _closers(tokens)
-            k = closers[j + 1]
-            if k < len(tokens) and tokens[k].kind == "{":
-                top, bottom = _d_form(tokens, j + 2), _d_form(tokens, k + 1)
-                if top and bottom:
-                    edits[j + 2], edits[k + 1] = top, bottom
-        elif tok.kind == "/" and j + 1 < len(tokens):
-            bottom = _d_form(tokens, j + 1)
-            if not bottom:
-                continue
-            s = j
-            while s > 0 and (tokens[s - 1].kind in _NAMEISH or (tokens[s - 1].kind == "CMD" and (
-                    tokens[s - 1].text in GREEK or tokens[s - 1].text in WRAPPERS))):
-                s -= 1
-            for start in range(s, j):
-                top = _d_form(tokens, start)
-                if top and start not in edits:
-                    edits[start], edits[j + 1] = top, bottom
-                    break
-    if not edits:
-        return tokens
-    out, j = [], 0
-    while j < len(tokens):
-        if j in edits:
-            replacement, width = edits[j]
-            out += replacement
-            j += width
-        else:
-            out.append(tokens[j])
-            j += 1
-    return out
 
 
 def read(vocabulary, text: str, *, literals: list | None = None):
