@@ -116,6 +116,7 @@ class Derivation:
         self._feeds_output: dict[sympy.Symbol, bool] = {graph.cost_symbol: True}
         self._in_place: dict[sympy.Symbol, sympy.Expr] = {}
         self._adjoint_symbol: dict[sympy.Symbol, sympy.Symbol] = {}
+        self._da: dict[sympy.Symbol, Formula] = {}
         out: list[Formula] = []
         for sym in graph.defined:
             node = graph.nodes[sym]
@@ -266,15 +267,25 @@ class Derivation:
         """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one."""
         return self._by_symbol[self._layered("dC_dz").delta(l, j)]
 
-    def dC_da(self, l: int, j: int) -> sympy.Expr:
-        """∂C/∂a^{(l)}_j in one step: the cost's own partial at the output layer (the input of
-        the reversed network), Σ w·δ of the next layer in a hidden one."""
+    def dC_da(self, l: int, j: int) -> Formula:
+        """∂C/∂a^{(l)}_j in one step (kind ``da``): the cost's own partial at the output
+        layer (the input of the reversed network), Σ w·δ of the next layer in a hidden one.
+        It is written in place inside δ, so it is not one of :attr:`formulas`.
+
+            >>> d = sb.Network([2, 2, 2]).backward()
+            >>> print(d.dC_da(2, 1))
+            ∂C/∂a⁽²⁾₁ = a⁽²⁾₁ - y₁
+        """
         net = self._layered("dC_da")
         a = net.a(l, j) if isinstance(l, int) and l >= 1 else None
         if a not in self._in_place:
             raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
                             "for an input use dC_dx")
-        return self._in_place[a]
+        if a not in self._da:
+            from .naming import Notation
+            symbol = sympy.Symbol(Notation.gradient(a.name))
+            self._da[a] = Formula(symbol, self._in_place[a], "da", a, l, (j,), None, (), self)
+        return self._da[a]
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
         """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ."""
@@ -325,6 +336,10 @@ class Derivation:
 
     def tree_size(self, symbol: sympy.Symbol) -> int:
         """Tree size of a symbol's closed form, by dynamic programming over the formulas."""
+        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        if extra is not None:
+            sizes = {s: self.tree_size(s) for s in extra.expr.free_symbols}
+            return _size(extra.expr, sizes)
         if symbol not in self._by_symbol:
             return 1
         if symbol not in self._sizes:
@@ -337,6 +352,9 @@ class Derivation:
 
     def closed(self, symbol: sympy.Symbol, limit: int | None = None) -> sympy.Expr:
         """The closed form of a defined symbol (a leaf is its own closed form)."""
+        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        if extra is not None:       # ∂C/∂a: its one-step sum, closed term by term
+            return extra.expr.xreplace({s: self.closed(s, limit) for s in extra.expr.free_symbols})
         if symbol not in self._by_symbol:
             return symbol
         limit = CLOSED_FORM_LIMIT if limit is None else limit
@@ -374,6 +392,17 @@ class Derivation:
         if point is None and self.graph.points:
             return check_batch(self, **options)
         return check(self, point, **options)
+
+    def step(self, learning_rate, hold=None, point=None):
+        """One gradient-descent step p ← p − η ∂C/∂p for every parameter not in ``hold``
+        (names, or the group words ``weights``, ``biases``); see :mod:`update`.
+
+            >>> d = sb.load("examples/shared_bias.toml").backward()
+            >>> round(float(d.step(0.5).after["w_5"]), 8)
+            0.35891648
+        """
+        from .update import step
+        return step(self, learning_rate, hold, point)
 
     def __iter__(self):
         return iter(self.formulas)

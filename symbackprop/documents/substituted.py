@@ -1,0 +1,260 @@
+"""The numbers, step by step: each formula three ways, as a worked example writes it.
+
+    symbol = formula in symbols = the same formula with the numbers substituted = result
+
+(``z_{h_1} = w_1 i_1 + w_2 i_2 + b_1 = 0.15 · 0.05 + 0.2 · 0.1 + 0.35 = 0.3775``), for the
+forward pass, the cost, every ∂C/∂a of the output layer, every δ (any graph: every
+adjoint) and every gradient. An amplifier σ′(z) is substituted by its value (the
+amplifier table gives it), so that each line is arithmetic a reader can redo on a
+calculator. Every number goes through :func:`numbers.number` (six significant digits);
+a negative one is put in parentheses. A formula that is one symbol (∂C/∂b = δ) or a
+constant has no middle line.
+
+:func:`numbers_section` adds the section to a document (layered or any graph);
+:func:`annotate` adds ``substituted`` to the formulas of the JSON document.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..activations import ActivationPrime
+from ..errors import PointError, RenderError
+from ..numeric import resolve_point
+from ..printing import Latex, Text, ordered_factors, text
+from . import breaking
+from .model import Equations, Heading, Math, Paragraph
+from .numbers import number
+
+
+def _prime_values(expr, numbers: dict) -> dict:
+    """{σ′(z): its value} for every amplifier of ``expr`` whose argument has a value."""
+    from .document import _prime_value
+    out = {}
+    for prime in expr.atoms(ActivationPrime):
+        arg = prime.args[0]
+        if arg in numbers:
+            v = numbers[arg]
+            exact = not isinstance(v, float)
+            out[prime] = _prime_value(prime.activation, v, exact and "exact" in prime.activation.numeric)
+    return out
+
+
+def _paren(value, latex: bool) -> str:
+    n = number(value)
+    if latex:
+        return "(%s)" % n.latex if n.latex.startswith("{-") else n.latex   # ({-0.5}): a unary minus
+    return "(%s)" % n.text if n.text.startswith("-") else n.text
+
+
+class _Numbers:
+    """Mixin: a symbol or amplifier with a value prints as that value."""
+
+    def __init__(self, values: dict, settings):
+        super().__init__(settings)
+        self.values = values
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, (sympy.Symbol, ActivationPrime)) and expr in self.values:
+            return _paren(self.values[expr], isinstance(self, Latex))
+        return super()._print(expr, **kwargs)
+
+
+class _Latex(_Numbers, Latex):
+    def _print_Symbol(self, expr, style="plain"):
+        if expr in self.values:
+            return _paren(self.values[expr], True)
+        return expr.name
+
+
+class _Text(_Numbers, Text):
+    pass
+
+
+class Substitution:
+    """Prints expressions with the numbers of one point in place of their symbols."""
+
+    def __init__(self, numbers: dict):
+        self.numbers = numbers
+
+    def _values(self, expr) -> dict:
+        values = {s: self.numbers[s] for s in expr.free_symbols if s in self.numbers}
+        values.update(_prime_values(expr, self.numbers))
+        return values
+
+    def latex(self, expr) -> str:
+        return _Latex(self._values(expr), {"mul_symbol": "dot"}).doprint(expr)
+
+    def text(self, expr) -> str:
+        return _Text(self._values(expr), {"order": "none"}).doprint(expr)
+
+    def tokens(self, expr) -> list:
+        """The substituted expression as tokens for :func:`breaking.lines`: cut at the
+        terms of a sum and the factors of a product when it is too wide for one line."""
+        printer = _Latex(self._values(expr), {"mul_symbol": "dot"})
+        tex = printer.doprint(expr)
+        if breaking.width(tex) <= breaking.LINE_WIDTH:
+            return [breaking.atom(tex)]
+        return _cut(printer, expr, 0)
+
+    def worth_showing(self, expr) -> bool:
+        """Whether the middle line says more than the result: not for a constant or a
+        lone symbol (∂C/∂b = δ)."""
+        return not (expr.is_Number or expr.is_Symbol)
+
+
+def _cut(printer, expr, depth: int) -> list:
+    tex = printer.doprint(expr)
+    if breaking.width(tex) <= breaking.ATOM_WIDTH or not (expr.is_Add or expr.is_Mul):
+        return [breaking.atom(tex)]
+    out = []
+    if expr.is_Add:
+        for i, term in enumerate(printer._as_ordered_terms(expr)):
+            negative = term.could_extract_minus_sign()
+            toks = _cut(printer, -term if negative else term, depth + 1)
+            if i > 0 or negative:
+                first = toks[0]
+                toks[0] = breaking.Token(("- " if negative else "+ ") + first.latex, first.width + 2,
+                                         i > 0, depth)
+            out += toks
+        return out
+    factors = ordered_factors(expr)
+    if any(f.is_Pow and f.exp.is_negative for f in factors):
+        return [breaking.atom(tex)]
+    sign = ""
+    if factors[0].is_Number and factors[0] < 0:
+        sign, factors = "- ", ([-factors[0]] if factors[0] != -1 else []) + factors[1:]
+    for i, factor in enumerate(factors):
+        if factor.is_Add:
+            toks = _cut(printer, factor, depth + 1)
+            first, last = toks[0], toks[-1]
+            toks[0] = breaking.Token(r"\bigl( " + first.latex, first.width + 1, first.breakable,
+                                     first.depth, first.lead, first.join)
+            toks[-1] = breaking.Token(toks[-1].latex + r" \bigr)", last.width + 1, last.breakable,
+                                      last.depth, last.lead, last.join)
+        else:
+            toks = [breaking.atom(printer.doprint(factor))]
+        if i > 0:
+            first = toks[0]
+            toks[0] = breaking.Token(r"\cdot " + first.latex, first.width + 1, True, depth + 0.5)
+        out += toks
+    if sign:
+        first = out[0]
+        out[0] = breaking.Token(sign + first.latex, first.width + 2, first.breakable, first.depth,
+                                first.lead, first.join)
+    return out
+
+
+# --- the document section --------------------------------------------------------------
+
+def values_for(builder):
+    """(numbers, note): the values the section substitutes; a mini-batch shows its
+    first example. An error when the spec lacks values: --numbers has nothing to show."""
+    d = builder.d
+    if builder.values is not None:
+        return builder.values.numbers, None
+    graph = d.graph
+    if graph.points:
+        return d.evaluate(graph.points[0]).numbers, len(graph.points)
+    try:
+        resolve_point(graph, builder.point)
+    except PointError as exc:
+        raise RenderError(f"--numbers needs a value for every input, target and parameter: {exc}") from None
+    raise RenderError("--numbers: the point cannot be evaluated")  # pragma: no cover
+
+
+def three_ways(builder, sub: Substitution, lhs: Math, expr, value, symbolic=None):
+    """A row ``lhs = expr = expr with numbers = value``."""
+    pieces = [symbolic if symbolic is not None else breaking.tokens(expr)]
+    texts = [text(expr)]
+    if sub.worth_showing(expr):
+        pieces.append(sub.tokens(expr))
+        texts.append(sub.text(expr))
+    return builder.row(lhs, pieces, " = ".join(texts), value)
+
+
+def _z_row(builder, sub: Substitution, f):
+    """z = Σ w·a + b in the order of its edges (as the forward pass writes it)."""
+    from ..printing import unicode_name
+    net = builder.net
+    node = net.nodes[f.symbol]
+    sym_toks, num_toks, sym_txt, num_txt = [], [], [], []
+    for i, (w, a) in enumerate(list(node.terms) + [(node.bias, None)]):
+        s = w.name if a is None else "%s %s" % (w.name, a.name)
+        n = _paren(sub.numbers[w], True) if a is None else \
+            r"%s \cdot %s" % (_paren(sub.numbers[w], True), _paren(sub.numbers[a], True))
+        plus = "+ " if i else ""
+        sym_toks.append(breaking.Token(plus + s, breaking.width(s) + (2 if i else 0), i > 0, 0))
+        num_toks.append(breaking.Token(plus + n, breaking.width(n) + (2 if i else 0), i > 0, 0))
+        sym_txt.append(unicode_name(w.name) if a is None else "%s·%s" % (unicode_name(w.name), unicode_name(a.name)))
+        num_txt.append(_paren(sub.numbers[w], False) if a is None else
+                       "%s·%s" % (_paren(sub.numbers[w], False), _paren(sub.numbers[a], False)))
+    return builder.row(Math(f.symbol.name, unicode_name(f.symbol.name)), [sym_toks, num_toks],
+                       " + ".join(sym_txt) + " = " + " + ".join(num_txt), sub.numbers[f.symbol])
+
+
+def numbers_section(builder) -> None:
+    """The section "The numbers, step by step" (with ``numbers=True``; else nothing)."""
+    if not getattr(builder, "numbers", False):
+        return
+    from .document import M, partial
+    d, net = builder.d, builder.net
+    numbers, examples = values_for(builder)
+    sub = Substitution(numbers)
+
+    def row(f):
+        return three_ways(builder, sub, M(f.symbol), f.expr, numbers.get(f.symbol))
+
+    builder.add(Heading("The numbers, step by step"))
+    parts = ["Each formula three ways: in symbols, with the numbers substituted, and its value "
+             "(to six significant digits); an amplifier ", Math(r"\sigma'(z)", "σ′(z)"),
+             " is replaced by its value."]
+    if examples:
+        parts.append(" The mini-batch's first example of %d is shown; the others follow the same lines." % examples)
+    builder.p(*parts)
+    builder.add(Heading("Forward pass, with numbers", 2))
+    if net.layered:
+        rows = []
+        for l in range(1, net.L + 1):
+            rows += [_z_row(builder, sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)]
+            rows += [row(d.activation(l, j)) for j in range(1, net.sizes[l] + 1)]
+        rows.append(row(d.cost))
+    else:
+        rows = [row(d.node(s)) for s in net.defined]
+    builder.add(Equations(tuple(rows)))
+    builder.add(Heading("Backward pass, with numbers", 2))
+    rows = []
+    if net.layered:
+        for a in net.outputs:
+            g = d.dC_da(net.L, net.nodes[a].index[0])
+            g = getattr(g, "expr", g)
+            rows.append(three_ways(builder, sub, partial("C", a.name), g, builder._cost_gradient_value(g)))
+    rows += [row(f) for f in d.select("delta")]
+    builder.add(Equations(tuple(rows)))
+    builder.add(Heading("Gradients, with numbers", 2))
+    kinds = ("w", "b", "p") + (("x",) if not net.layered else ())
+    builder.add(Equations(tuple(row(f) for f in d.formulas if f.kind in kinds)))
+
+
+def annotate(document: dict, derivation, *, point=None, numbers: bool = False) -> None:
+    """With ``numbers``, every formula of the JSON document gets ``substituted``:
+    {``latex``, ``text``} of its right-hand side with the numbers in place (null for a
+    lone symbol or a constant)."""
+    if not numbers:
+        return
+    graph = derivation.graph
+    if point is None and graph.points:
+        values = derivation.evaluate(graph.points[0]).numbers
+    else:
+        try:
+            resolve_point(graph, point)
+        except PointError as exc:
+            raise RenderError(f"--numbers needs a value for every input, target and parameter: {exc}") from None
+        values = derivation.evaluate(point).numbers
+    sub = Substitution(values)
+    for entry, f in zip(document["formulas"], derivation.formulas):
+        entry["substituted"] = ({"latex": sub.latex(f.expr), "text": sub.text(f.expr)}
+                                if sub.worth_showing(f.expr) else None)
+
+
+__all__ = ["Substitution", "annotate", "numbers_section", "three_ways"]
