@@ -45,7 +45,12 @@ class Step:
     examples: int = 0
 
     def as_dict(self) -> dict:
-        """The ``update`` object of ``eval --json``: learning_rate, parameters, cost_after."""
+        """The ``update`` object of ``eval --json``: learning_rate, parameters, cost_after.
+
+            >>> s = sb.load("examples/shared_bias.toml").backward().step(0.5)
+            >>> sorted(s.as_dict())
+            ['cost_after', 'learning_rate', 'parameters']
+        """
         return {"learning_rate": float(self.learning_rate),
                 "parameters": {name: float(v) for name, v in self.after.items()},
                 "cost_after": float(self.cost_after)}
