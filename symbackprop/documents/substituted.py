@@ -98,9 +98,9 @@ class Substitution:
         return _cut(printer, expr, 0)
 
     def worth_showing(self, expr) -> bool:
-        """Whether the middle line says more than the result: not for a constant or a
-        lone symbol (∂C/∂b = δ)."""
-        return not (expr.is_Number or expr.is_Symbol)
+        """Whether the middle line says more than the result: not for a constant, a
+        lone symbol (∂C/∂b = δ) or a lone amplifier (∂f/∂z = σ′(z))."""
+        return not (expr.is_Number or expr.is_Symbol or isinstance(expr, ActivationPrime))
 
 
 def _cut(printer, expr, depth: int) -> list:
@@ -165,6 +165,8 @@ def values_for(builder):
 
 def three_ways(builder, sub: Substitution, lhs: Math, expr, value, symbolic=None):
     """A row ``lhs = expr = expr with numbers = value``."""
+    if expr.is_Number:      # ∂f/∂f = 1: nothing to compute
+        value = None
     pieces = [symbolic if symbolic is not None else breaking.tokens(expr)]
     texts = [text(expr)]
     if sub.worth_showing(expr):
