@@ -23,7 +23,7 @@ OPTIONS = {"fragment": False, "closed": False, "point": None, "numbers": False,
 
 
 def render(derivation, format: str = "latex", **options) -> str:
-    """The derivation as one document string, in ``format`` (one of :data:`FORMATS`).
+    r"""The derivation as one document string, in ``format`` (one of :data:`FORMATS`).
 
     Options (keyword arguments; any other name is an error that lists these):
 
@@ -41,7 +41,7 @@ def render(derivation, format: str = "latex", **options) -> str:
         >>> import symbackprop as sb
         >>> d = sb.load("examples/shared_bias.toml").backward()
         >>> page = sb.render(d, "markdown", numbers=True, learning_rate=0.5, hold="b_1,b_2")
-        >>> "0.15 \\cdot 0.05 + 0.2 \\cdot 0.1 + 0.35" in page
+        >>> r"0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35" in page
         True
     """
     unknown = [name for name in options if name not in OPTIONS]
