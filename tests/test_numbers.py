@@ -256,6 +256,12 @@ def test_numbers_on_a_graph():
     assert "  ∂f/∂w₀ = x₀·∂f/∂z = (-1)·0.196612 = -0.196612\n" in section
 
 
+def test_a_negative_argument_keeps_one_pair_of_parentheses():
+    text = sb.render(sb.load(ROOT / "examples" / "lecture.toml").backward(), "text", numbers=True)
+    assert "  a⁽¹⁾₂ = σ(z⁽¹⁾₂) = σ(-2) = 0.119203\n" in text
+    assert "  z⁽²⁾₂ = w⁽²⁾₂₁·a⁽¹⁾₁ + w⁽²⁾₂₂·a⁽¹⁾₂ + b⁽²⁾₂ = (-2)·0.982014 + (-1)·0.119203 + 0 = -2.08323\n" in text
+
+
 def test_numbers_of_a_mini_batch_show_its_first_example():
     text = sb.render(sb.load(ROOT / "examples" / "minibatch.toml").backward(), "text", numbers=True)
     assert "The mini-batch's first example of 3 is shown" in text.replace("\n", " ")

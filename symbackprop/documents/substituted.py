@@ -40,8 +40,12 @@ def _prime_values(expr, numbers: dict) -> dict:
     return out
 
 
-def _paren(value, latex: bool) -> str:
+def _paren(value, latex: bool, bare: bool = False) -> str:
+    """A number as a factor or a term: a negative one in parentheses (unless ``bare``,
+    the argument of a function, which has its own)."""
     n = number(value)
+    if bare:
+        return n.latex if latex else n.text
     if latex:
         return "(%s)" % n.latex if n.latex.startswith("{-") else n.latex   # ({-0.5}): a unary minus
     return "(%s)" % n.text if n.text.startswith("-") else n.text
@@ -53,18 +57,21 @@ class _Numbers:
     def __init__(self, values: dict, settings):
         super().__init__(settings)
         self.values = values
+        self._outer: list = []
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, (sympy.Symbol, ActivationPrime)) and expr in self.values:
-            return _paren(self.values[expr], isinstance(self, Latex))
-        return super()._print(expr, **kwargs)
+            bare = bool(self._outer) and isinstance(self._outer[-1], sympy.Function)
+            return _paren(self.values[expr], isinstance(self, Latex), bare)
+        self._outer.append(expr)
+        try:
+            return super()._print(expr, **kwargs)
+        finally:
+            self._outer.pop()
 
 
 class _Latex(_Numbers, Latex):
-    def _print_Symbol(self, expr, style="plain"):
-        if expr in self.values:
-            return _paren(self.values[expr], True)
-        return expr.name
+    pass
 
 
 class _Text(_Numbers, Text):
