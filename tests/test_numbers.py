@@ -215,8 +215,9 @@ def test_numbers_write_each_formula_three_ways_in_latex(mazur):
         r"\frac{\partial C}{\partial o_1} &= o_1 - t_1 = 0.751365 - 0.01 = 0.741365",
         r"\delta_{o_1} &= \sigma'\left(z_{o_1}\right) \left(o_1 - t_1\right) = 0.186816 \cdot "
         r"\left(0.751365 - 0.01\right) = 0.138499",
-        r"\delta_{h_1} &= \sigma'\left(z_{h_1}\right) \left(w_5 \delta_{o_1} + w_7 \delta_{o_2}\right) = "
-        r"0.241301 \cdot \left(0.4 \cdot 0.138499 + 0.5 \cdot ({-0.0380982})\right) = 0.00877135",
+        # too wide for one line: the symbols, then the arithmetic on a line of its own
+        r"\delta_{h_1} &= \sigma'\left(z_{h_1}\right) \left(w_5 \delta_{o_1} + w_7 \delta_{o_2}\right) \\" "\n"
+        r"  &\quad = 0.241301 \cdot \left(0.4 \cdot 0.138499 + 0.5 \cdot ({-0.0380982})\right) = 0.00877135",
         r"\frac{\partial C}{\partial w_5} &= h_1 \delta_{o_1} = 0.59327 \cdot 0.138499 = 0.082167",
         r"\frac{\partial C}{\partial b_2} &= \delta_{o_1} + \delta_{o_2} = 0.138499 + ({-0.0380982}) = 0.1004",
     ):
@@ -350,6 +351,26 @@ def test_numbers_documents_compile_without_overfull_lines(engine, tmp_path):
         log = compile_tex(engine, tex, tmp_path, name)
         overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
         assert all(x <= 20 for x in overfull), (name, overfull)
+
+
+def wide_spec():
+    """A 4-6-6-3 tanh/sigmoid net with values: sums of six products in every hidden δ."""
+    sizes, layers = [4, 6, 6, 3], []
+    for l in range(1, 4):
+        W = [[((7 * j + 3 * k + l) % 11 - 5) / 5 for k in range(sizes[l - 1])] for j in range(sizes[l])]
+        b = [((5 * j + l) % 7 - 3) / 4 for j in range(sizes[l])]
+        layers.append({"units": sizes[l], "activation": "tanh" if l < 3 else "sigmoid", "W": W, "b": b})
+    return {"title": "A 4-6-6-3 network", "inputs": 4, "cost": "mse", "layers": layers,
+            "point": {"x": [0.5, -1.25, 0.75, 2.0], "y": [0, 1, 0.5]}}
+
+
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_a_wide_network_with_numbers_stays_within_the_page(engine, tmp_path):
+    require_tool(engine)
+    tex = sb.render(sb.load(wide_spec()).backward(), "latex", numbers=True, learning_rate=0.1)
+    assert tex.count(r"&\quad = ") >= 12          # every hidden δ sets its arithmetic on a line of its own
+    log = compile_tex(engine, tex, tmp_path, "wide")
+    assert re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log) == []
 
 
 def test_numbers_document_opens_in_chromium(tmp_path):

@@ -23,7 +23,7 @@ from ..errors import PointError, RenderError
 from ..numeric import resolve_point
 from ..printing import Latex, Text, ordered_factors, text
 from . import breaking
-from .model import Equations, Heading, Math, Paragraph
+from .model import Equations, Heading, Math, Row
 from .numbers import number
 
 
@@ -100,8 +100,8 @@ class Substitution:
         terms of a sum and the factors of a product when it is too wide for one line."""
         printer = _Latex(self._values(expr), {"mul_symbol": "dot"})
         tex = printer.doprint(expr)
-        if breaking.width(tex) <= breaking.LINE_WIDTH:
-            return [breaking.atom(tex)]
+        if _width(tex) <= breaking.LINE_WIDTH:
+            return [_atom(tex)]
         return _cut(printer, expr, 0)
 
     def worth_showing(self, expr) -> bool:
@@ -110,10 +110,23 @@ class Substitution:
         return not (expr.is_Number or expr.is_Symbol or isinstance(expr, ActivationPrime))
 
 
+#: Digits print wider than :func:`breaking.width` counts letters; numbers lines are
+#: measured this much wider, so that they break before they reach the margin.
+NUMBER_WIDTH = 1.1
+
+
+def _width(tex: str) -> float:
+    return NUMBER_WIDTH * breaking.width(tex)
+
+
+def _atom(tex: str) -> breaking.Token:
+    return breaking.Token(tex, _width(tex))
+
+
 def _cut(printer, expr, depth: int) -> list:
     tex = printer.doprint(expr)
-    if breaking.width(tex) <= breaking.ATOM_WIDTH or not (expr.is_Add or expr.is_Mul):
-        return [breaking.atom(tex)]
+    if _width(tex) <= breaking.ATOM_WIDTH or not (expr.is_Add or expr.is_Mul):
+        return [_atom(tex)]
     out = []
     if expr.is_Add:
         for i, term in enumerate(printer._as_ordered_terms(expr)):
@@ -127,7 +140,7 @@ def _cut(printer, expr, depth: int) -> list:
         return out
     factors = ordered_factors(expr)
     if any(f.is_Pow and f.exp.is_negative for f in factors):
-        return [breaking.atom(tex)]
+        return [_atom(tex)]
     sign = ""
     if factors[0].is_Number and factors[0] < 0:
         sign, factors = "- ", ([-factors[0]] if factors[0] != -1 else []) + factors[1:]
@@ -140,7 +153,7 @@ def _cut(printer, expr, depth: int) -> list:
             toks[-1] = breaking.Token(toks[-1].latex + r" \bigr)", last.width + 1, last.breakable,
                                       last.depth, last.lead, last.join)
         else:
-            toks = [breaking.atom(printer.doprint(factor))]
+            toks = [_atom(printer.doprint(factor))]
         if i > 0:
             first = toks[0]
             toks[0] = breaking.Token(r"\cdot " + first.latex, first.width + 1, True, depth + 0.5)
@@ -170,16 +183,49 @@ def values_for(builder):
     raise RenderError("--numbers: the point cannot be evaluated")  # pragma: no cover
 
 
-def three_ways(builder, sub: Substitution, lhs: Math, expr, value, symbolic=None):
-    """A row ``lhs = expr = expr with numbers = value``."""
+class _Pending:
+    """A row ``lhs = symbols = numbers = value`` whose lines are set once its group is
+    known: one line when every row of the group fits, else in each row the symbols on
+    their own line(s) and the arithmetic ``= numbers = value`` starting a line of its own,
+    as a worked example sets it (the same layout for the whole group)."""
+
+    def __init__(self, lhs: Math, symbolic: list, numbers: list, text_rhs: str, value):
+        self.lhs, self.symbolic, self.numbers = lhs, symbolic, numbers
+        self.tail = [] if value is None else [[breaking.atom(number(value).latex)]]
+        self.text = " = ".join([text_rhs] + ([number(value).text] if value is not None else []))
+        self.whole = breaking.equals([symbolic, numbers] + self.tail)
+
+    @property
+    def fits(self) -> bool:
+        return sum(t.width for t in self.whole) <= breaking.LINE_WIDTH
+
+    def row(self, split: bool) -> Row:
+        if not split:
+            return Row(self.lhs, tuple(breaking.lines(self.whole)), self.text)
+        arithmetic = breaking.equals([self.numbers] + self.tail)
+        first = arithmetic[0]
+        arithmetic[0] = breaking.Token("= " + first.latex, first.width + 2, first.breakable, first.depth,
+                                       first.lead, first.join)
+        return Row(self.lhs, tuple(breaking.lines(self.symbolic)) + tuple(breaking.lines(arithmetic)), self.text)
+
+
+def three_ways(builder, sub: Substitution, lhs: Math, expr, value):
+    """A row ``lhs = expr = expr with numbers = value`` (a :class:`_Pending`), or a plain
+    row when the numbers would only repeat the value."""
     if expr.is_Number:      # ∂f/∂f = 1: nothing to compute
         value = None
-    pieces = [symbolic if symbolic is not None else breaking.tokens(expr)]
-    texts = [text(expr)]
-    if sub.worth_showing(expr):
-        pieces.append(sub.tokens(expr))
-        texts.append(sub.text(expr))
-    return builder.row(lhs, pieces, " = ".join(texts), value)
+    if not sub.worth_showing(expr):
+        return builder.row(lhs, [breaking.tokens(expr)], text(expr), value)
+    return _Pending(lhs, breaking.tokens(expr), sub.tokens(expr), text(expr) + " = " + sub.text(expr), value)
+
+
+def block(*groups) -> Equations:
+    """One displayed block; within each group the rows share one layout."""
+    rows = []
+    for group in groups:
+        split = not all(r.fits for r in group if isinstance(r, _Pending))
+        rows += [r.row(split) if isinstance(r, _Pending) else r for r in group]
+    return Equations(tuple(rows))
 
 
 def _z_row(builder, sub: Substitution, f):
@@ -194,12 +240,12 @@ def _z_row(builder, sub: Substitution, f):
             r"%s \cdot %s" % (_paren(sub.numbers[w], True), _paren(sub.numbers[a], True))
         plus = "+ " if i else ""
         sym_toks.append(breaking.Token(plus + s, breaking.width(s) + (2 if i else 0), i > 0, 0))
-        num_toks.append(breaking.Token(plus + n, breaking.width(n) + (2 if i else 0), i > 0, 0))
+        num_toks.append(breaking.Token(plus + n, _width(n) + (2 if i else 0), i > 0, 0))
         sym_txt.append(unicode_name(w.name) if a is None else "%s·%s" % (unicode_name(w.name), unicode_name(a.name)))
         num_txt.append(_paren(sub.numbers[w], False) if a is None else
                        "%s·%s" % (_paren(sub.numbers[w], False), _paren(sub.numbers[a], False)))
-    return builder.row(Math(f.symbol.name, unicode_name(f.symbol.name)), [sym_toks, num_toks],
-                       " + ".join(sym_txt) + " = " + " + ".join(num_txt), sub.numbers[f.symbol])
+    return _Pending(Math(f.symbol.name, unicode_name(f.symbol.name)), sym_toks, num_toks,
+                    " + ".join(sym_txt) + " = " + " + ".join(num_txt), sub.numbers[f.symbol])
 
 
 def numbers_section(builder) -> None:
@@ -223,26 +269,29 @@ def numbers_section(builder) -> None:
     builder.p(*parts)
     builder.add(Heading("Forward pass, with numbers", 2))
     if net.layered:
-        rows = []
+        groups = []
         for l in range(1, net.L + 1):
-            rows += [_z_row(builder, sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)]
-            rows += [row(d.activation(l, j)) for j in range(1, net.sizes[l] + 1)]
-        rows.append(row(d.cost))
+            groups.append([_z_row(builder, sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)])
+            groups.append([row(d.activation(l, j)) for j in range(1, net.sizes[l] + 1)])
+        builder.add(block(*groups, [row(d.cost)]))
     else:
-        rows = [row(d.node(s)) for s in net.defined]
-    builder.add(Equations(tuple(rows)))
+        builder.add(block(*([row(d.node(s))] for s in net.defined)))
     builder.add(Heading("Backward pass, with numbers", 2))
-    rows = []
-    if net.layered:
+    if net.layered:     # a block of its own: its wide ∂C/∂a would widen the δ column
+        rows = []
         for a in net.outputs:
-            g = d.dC_da(net.L, net.nodes[a].index[0])
-            g = getattr(g, "expr", g)
+            g = d.dC_da(net.L, net.nodes[a].index[0]).expr
             rows.append(three_ways(builder, sub, partial("C", a.name), g, builder._cost_gradient_value(g)))
-    rows += [row(f) for f in d.select("delta")]
-    builder.add(Equations(tuple(rows)))
+        builder.add(block(rows))
+    deltas = d.select("delta")
+    if net.layered:     # one block a layer, as the backward pass; its rows alike
+        for layer in dict.fromkeys(f.layer for f in deltas):
+            builder.add(block([row(f) for f in deltas if f.layer == layer]))
+    else:
+        builder.add(block(*([row(f)] for f in deltas)))
     builder.add(Heading("Gradients, with numbers", 2))
     kinds = ("w", "b", "p") + (("x",) if not net.layered else ())
-    builder.add(Equations(tuple(row(f) for f in d.formulas if f.kind in kinds)))
+    builder.add(block(*([row(f)] for f in d.formulas if f.kind in kinds)))
 
 
 def annotate(document: dict, derivation, *, point=None, numbers: bool = False) -> None:
