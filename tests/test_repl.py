@@ -122,7 +122,8 @@ def test_dC_da_is_a_formula_like_its_siblings():
         d.dC_da(0, 1)
 
 
-PUBLIC = [sb.Derivation, sb.Formula, Values, Batch, CheckReport, Verdict, Step, sb.Network, sb.Graph]
+PUBLIC = [sb.Derivation, sb.Formula, Values, Batch, CheckReport, Verdict, Step, sb.Network, sb.Graph,
+          sb.Recurrent]
 #: Plumbing the builders and the sweep call; not what a reader of the REPL reaches for.
 INTERNAL = {"reserved", "resolve_values", "values", "depth", "cut", "used", "upstream", "named_adjoint",
             "adjoint_symbol", "gradient_symbol", "gradient_kind"}
@@ -142,6 +143,7 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
 
 @pytest.mark.parametrize("module", ["symbackprop.backward", "symbackprop.numeric", "symbackprop.check",
                                     "symbackprop.answers.verdict", "symbackprop.network", "symbackprop.graph",
+                                    "symbackprop.recurrent",
                                     "symbackprop.update", "symbackprop.display", "symbackprop.documents"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)
