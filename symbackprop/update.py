@@ -121,7 +121,10 @@ def step(derivation, rate, hold=None, point=None) -> Step:
                         "(its leaves are inputs and targets)")
     fixed = held(graph, hold)
     batch = point is None and bool(graph.points)
-    values = derivation.evaluate(point)
+    try:
+        values = derivation.evaluate(point)
+    except PointError as exc:
+        raise PointError(f"a gradient-descent step needs a value for every input, target and parameter: {exc}") from None
     grads = values.gradients
     base = values.examples[0].numbers if batch else values.numbers
     before, after = {}, {}

@@ -135,6 +135,13 @@ def test_learning_rate_must_be_a_positive_number(mazur):
         assert str(exc.value) == message
 
 
+def test_a_step_needs_values(run_cli):
+    code, out, err = run_cli("derive", ROOT / "examples" / "wide.toml", "--learning-rate", "0.1")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: a gradient-descent step needs a value for every input, target and parameter: "
+                          "no value for x_{1}, x_{2}, x_{3}, y_{1}, y_{2}, w^{(1)}_{11}") and err.count("\n") == 1
+
+
 def test_a_graph_without_parameters_has_nothing_to_step():
     with pytest.raises(SpecError, match="this graph has none"):
         sb.load(ROOT / "examples" / "circuit.toml").backward().step(0.1)
