@@ -7,7 +7,10 @@ mini-batch adds ``examples`` (each example's cost and gradients). Each formula h
 ``symbol``, ``kind``, ``of``, ``layer``, ``neuron`` (and ``input`` for a weight),
 ``case``, ``latex`` (``lhs = rhs``), ``srepr`` (of the right-hand side), ``value``
 (null without values) and, for gradients, ``uses``: one {``dz``, ``delta``} per edge.
-With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}.
+With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}. With
+``numbers``, ``substituted`` holds {``latex``, ``text``} of the right-hand side with the
+numbers in place (see :mod:`substituted`); with ``learning_rate``, ``update`` is the object
+``eval --json`` prints (see :mod:`symbackprop.update`).
 Numbers are floats. Keys keep the order written here, so output is byte-stable.
 """
 
