@@ -38,7 +38,14 @@ def check_answer(net, wrt, answer):
 
 
 def render(derivation, format="latex", **options):
-    """The derivation as a document: latex, markdown, html, json or text."""
+    """The derivation as a document: latex, markdown, html, json or text. Options:
+    ``fragment``, ``closed``, ``point``, ``numbers``, ``learning_rate``, ``hold`` (see
+    :func:`symbackprop.documents.render`); any other name is an error that lists them.
+
+        >>> d = load("examples/shared_bias.toml").backward()
+        >>> render(d, "text", numbers=True).count("= 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775")
+        1
+    """
     from .documents import render as _render
     return _render(derivation, format, **options)
 

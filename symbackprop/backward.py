@@ -62,35 +62,73 @@ class Formula:
 
     @property
     def closed(self) -> sympy.Expr:
-        """The formula fully substituted in x, y, w and b (built on first use)."""
+        """The formula fully substituted in x, y, w and b (built on first use).
+
+            >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).closed
+            x_{1}*(b^{(1)}_{1} + w^{(1)}_{11}*x_{1} - y_{1})
+        """
         return self.derivation.closed(self.symbol)
 
     @property
     def closed_size(self) -> int:
-        """Number of nodes of the closed form's expression tree (computed, not built)."""
+        """Number of nodes of the closed form's expression tree (computed, not built).
+
+            >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).closed_size
+            11
+        """
         return self.derivation.tree_size(self.symbol)
 
     def latex(self, closed: bool = False) -> str:
+        """LaTeX of ``symbol = expr`` (``closed``: the closed form on the right).
+
+            >>> sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 1).latex()
+            '\\\\frac{\\\\partial C}{\\\\partial w^{(2)}_{11}} = a^{(1)}_{1} \\\\delta^{(2)}_{1}'
+        """
         from .printing import latex
         return "%s = %s" % (latex(self.symbol), latex(self.closed if closed else self.expr))
 
     def text(self) -> str:
+        """Unicode text of ``symbol = expr``, for a terminal.
+
+            >>> sb.Network([2, 2, 2]).backward().dC_db(2, 1).text()
+            '∂C/∂b⁽²⁾₁ = δ⁽²⁾₁'
+        """
         from .printing import text
         return "%s = %s" % (text(self.symbol), text(self.expr))
+
+    def _partial(self) -> str | None:
+        """For an adjoint named δ: ∂C/∂z, the quantity the name stands for (LaTeX)."""
+        if self.kind != "delta" or self.derivation is None:
+            return None
+        cost = self.derivation.graph.cost_symbol.name
+        partial = r"\frac{\partial %s}{\partial %s}" % (cost, self.of.name)
+        return None if partial == self.symbol.name else partial
+
+    def _display_latex(self) -> str:
+        partial = self._partial()
+        if partial is None:
+            return self.latex()
+        from .printing import latex
+        return "%s = %s = %s" % (latex(self.symbol), partial, latex(self.expr))
 
     def __str__(self):
         return self.text()
 
     def __repr__(self):
         case = f", case={self.case}" if self.case else ""
-        return f"<Formula {self.text()} ({self.kind}{case})>"
+        partial = self._partial()
+        shown = self.text()
+        if partial is not None:
+            from .printing import text, unicode_name
+            shown = "%s = %s = %s" % (text(self.symbol), unicode_name(partial), text(self.expr))
+        return f"<Formula {shown} ({self.kind}{case})>"
 
     def _repr_latex_(self):
-        return "$\\displaystyle %s$" % self.latex()
+        return "$\\displaystyle %s$" % self._display_latex()
 
     def _repr_html_(self):
         from .documents.html import math
-        return math(self.latex(), display=True)
+        return math(self._display_latex(), display=True)
 
 
 class Derivation:
@@ -100,7 +138,8 @@ class Derivation:
     ``formulas`` runs: every defined node in definition order (for a network: every z
     and a by layer, then the cost), the adjoints in sweep order (for a network: ∂C/∂z
     from the output layer backwards), ∂C/∂(parameter) in parameter order, ∂C/∂(input).
-    Renderers and checkers walk this sequence; lookups go through :meth:`node`,
+    Renderers and checkers walk this sequence (iterating a Derivation walks it too);
+    lookups go through :meth:`node`,
     :meth:`adjoint`, :meth:`gradient` (any graph) and :meth:`forward`, :meth:`dC_dz` and
     friends (layered networks).
     """
@@ -116,6 +155,7 @@ class Derivation:
         self._feeds_output: dict[sympy.Symbol, bool] = {graph.cost_symbol: True}
         self._in_place: dict[sympy.Symbol, sympy.Expr] = {}
         self._adjoint_symbol: dict[sympy.Symbol, sympy.Symbol] = {}
+        self._da: dict[sympy.Symbol, Formula] = {}
         out: list[Formula] = []
         for sym in graph.defined:
             node = graph.nodes[sym]
@@ -179,11 +219,21 @@ class Derivation:
     @property
     def written_in_place(self) -> dict:
         """{node: ∂C/∂node as a sum} for the defined nodes without an adjoint symbol of
-        their own (a layered network's a's, a recurrent net's outputs and step costs)."""
+        their own (a layered network's a's, a recurrent net's outputs and step costs).
+
+            >>> d = sb.Network([1, 1]).backward()
+            >>> d.written_in_place
+            {a^{(1)}_{1}: a^{(1)}_{1} - y_{1}}
+        """
         return dict(self._in_place)
 
     def sum_over_consumers(self, sym: sympy.Symbol) -> sympy.Expr:
-        """∂C/∂(sym) as the sum over its consumers, one step (also for a leaf or a target)."""
+        """∂C/∂(sym) as the sum over its consumers, one step (also for a leaf or a target).
+
+            >>> net = sb.Network([1, 1])
+            >>> print(sb.text(net.backward().sum_over_consumers(net.x(1))))
+            w⁽¹⁾₁₁·δ⁽¹⁾₁
+        """
         return self._sum_over_consumers(sym)[0]
 
     def _adjoint_formula(self, sym: sympy.Symbol):
@@ -230,7 +280,11 @@ class Derivation:
         return self.graph.symbol(of) if isinstance(of, str) else of
 
     def node(self, of) -> Formula:
-        """The forward definition of a node, given as a name or a symbol."""
+        """The forward definition of a node, given as a name or a symbol.
+
+            >>> print(sb.load("examples/circuit.toml").backward().node("q"))
+            q = x + y
+        """
         sym = self._symbol_of(of)
         if sym not in self._by_symbol or self.graph.nodes.get(sym) is None:
             raise SpecError(f"{sym.name} is a leaf: it has no definition")
@@ -238,7 +292,11 @@ class Derivation:
 
     def adjoint(self, of) -> Formula:
         """∂C/∂(node) for a defined node, one step in its consumers' adjoints (in a layered
-        network the named adjoints are the δ of the z's)."""
+        network the named adjoints are the δ of the z's).
+
+            >>> print(sb.load("examples/circuit.toml").backward().adjoint("q"))
+            ∂f/∂q = z
+        """
         sym = self._symbol_of(of)
         symbol = self._adjoint_symbol.get(sym)
         if symbol is None:
@@ -251,46 +309,94 @@ class Derivation:
         return self._by_symbol[symbol]
 
     def forward(self, l: int, j: int) -> Formula:
-        """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j."""
+        """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j.
+
+            >>> print(sb.Network([2, 1]).backward().forward(1, 1))
+            z⁽¹⁾₁ = b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ + w⁽¹⁾₁₂·x₂
+        """
         return self._by_symbol[self._layered("forward").z(l, j)]
 
     def activation(self, l: int, j: int) -> Formula:
-        """a^{(l)}_j = σ(z^{(l)}_j)."""
+        """a^{(l)}_j = σ(z^{(l)}_j).
+
+            >>> print(sb.Network([2, 1]).backward().activation(1, 1))
+            a⁽¹⁾₁ = σ(z⁽¹⁾₁)
+        """
         return self._by_symbol[self._layered("activation").a(l, j)]
 
     @property
     def cost(self) -> Formula:
+        """C in the output activations and targets.
+
+            >>> print(sb.Network([2, 1]).backward().cost)
+            C = 1/2·(a⁽¹⁾₁ - y₁)²
+        """
         return self._by_symbol[self.network.cost_symbol]
 
     def dC_dz(self, l: int, j: int) -> Formula:
-        """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one."""
+        """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one.
+
+            >>> d = sb.Network([2, 2, 2]).backward()
+            >>> d.dC_dz(2, 1).case, d.dC_dz(1, 1).case
+            (1, 2)
+            >>> print(d.dC_dz(2, 1))
+            δ⁽²⁾₁ = σ′(z⁽²⁾₁)·(a⁽²⁾₁ - y₁)
+        """
         return self._by_symbol[self._layered("dC_dz").delta(l, j)]
 
-    def dC_da(self, l: int, j: int) -> sympy.Expr:
-        """∂C/∂a^{(l)}_j in one step: the cost's own partial at the output layer (the input of
-        the reversed network), Σ w·δ of the next layer in a hidden one."""
+    def dC_da(self, l: int, j: int) -> Formula:
+        """∂C/∂a^{(l)}_j in one step (kind ``da``): the cost's own partial at the output
+        layer (the input of the reversed network), Σ w·δ of the next layer in a hidden one.
+        It is written in place inside δ, so it is not one of :attr:`formulas`.
+
+            >>> d = sb.Network([2, 2, 2]).backward()
+            >>> print(d.dC_da(2, 1))
+            ∂C/∂a⁽²⁾₁ = a⁽²⁾₁ - y₁
+        """
         net = self._layered("dC_da")
         a = net.a(l, j) if isinstance(l, int) and l >= 1 else None
         if a not in self._in_place:
             raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
                             "for an input use dC_dx")
-        return self._in_place[a]
+        if a not in self._da:
+            from .naming import Notation
+            symbol = sympy.Symbol(Notation.gradient(a.name))
+            self._da[a] = Formula(symbol, self._in_place[a], "da", a, l, (j,), None, (), self)
+        return self._da[a]
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
-        """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ."""
+        """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ.
+
+            >>> print(sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 2))
+            ∂C/∂w⁽²⁾₁₂ = a⁽¹⁾₂·δ⁽²⁾₁
+        """
         return self.gradient(self._layered("dC_dw").w(l, j, k))
 
     def dC_db(self, l: int, j: int) -> Formula:
-        """∂C/∂b^{(l)}_j = Σ over its edges of δ."""
+        """∂C/∂b^{(l)}_j = Σ over its edges of δ (a shared bias: one δ per edge).
+
+            >>> print(sb.load("examples/shared_bias.toml").backward().gradient("b_2"))
+            ∂C/∂b₂ = δₒ₁ + δₒ₂
+            >>> print(sb.Network([2, 2, 2]).backward().dC_db(1, 2))
+            ∂C/∂b⁽¹⁾₂ = δ⁽¹⁾₂
+        """
         return self.gradient(self._layered("dC_db").b(l, j))
 
     def dC_dx(self, k: int) -> Formula:
-        """∂C/∂x_k = Σ over the first layer of w·δ."""
+        """∂C/∂x_k = Σ over the first layer of w·δ.
+
+            >>> print(sb.Network([1, 2]).backward().dC_dx(1))
+            ∂C/∂x₁ = w⁽¹⁾₁₁·δ⁽¹⁾₁ + w⁽¹⁾₂₁·δ⁽¹⁾₂
+        """
         return self.gradient(self._layered("dC_dx").x(k))
 
     def gradient(self, of) -> Formula:
         """∂C/∂(of) for a parameter or input, given as a symbol or a name: the sum over
-        its uses of (∂consumer/∂of)·(∂C/∂consumer)."""
+        its uses of (∂consumer/∂of)·(∂C/∂consumer).
+
+            >>> print(sb.load("examples/shared_bias.toml").backward().gradient("w_5"))
+            ∂C/∂w₅ = h₁·δₒ₁
+        """
         sym = self._symbol_of(of)
         node = self.graph.nodes.get(sym)
         if node is None or node.kind not in ("x", "param"):
@@ -298,22 +404,40 @@ class Derivation:
         return self._by_symbol[self.graph.gradient_symbol(sym)]
 
     def formula(self, symbol) -> Formula:
-        """The formula defining a symbol (z, a, C, δ or ∂C/∂·)."""
+        """The formula defining a symbol (z, a, C, δ or ∂C/∂·).
+
+            >>> net = sb.Network([2, 1])
+            >>> print(net.backward().formula(net.delta(1, 1)))
+            δ⁽¹⁾₁ = σ′(z⁽¹⁾₁)·(a⁽¹⁾₁ - y₁)
+        """
         return self._by_symbol[symbol]
 
     def select(self, kind: str) -> tuple[Formula, ...]:
-        """The formulas of one kind, in derivation order (``delta``, ``w``, ``z`` …)."""
+        """The formulas of one kind, in derivation order: ``z``, ``a``, ``C``, ``delta``
+        (∂C/∂z or any adjoint), ``w``, ``b``, ``p`` (another parameter), ``x``.
+
+            >>> [f.symbol.name for f in sb.Network([2, 2, 1]).backward().select("delta")]
+            ['\\\\delta^{(2)}_{1}', '\\\\delta^{(1)}_{1}', '\\\\delta^{(1)}_{2}']
+        """
         return tuple(f for f in self.formulas if f.kind == kind)
 
     @property
     def gradients(self) -> tuple[Formula, ...]:
         """The reported gradients: ∂C/∂ of every distinct parameter (w, b, p), and of
-        every input where the graph reports them (a free graph does)."""
+        every input where the graph reports them (a free graph does).
+
+            >>> len(sb.load("examples/shared_bias.toml").backward().gradients)   # b_1, b_2 once each
+            10
+        """
         kinds = ("w", "b", "p", "x") if self.graph.reports_inputs else ("w", "b", "p")
         return tuple(f for f in self.formulas if f.kind in kinds)
 
     def definitions(self) -> tuple[tuple[sympy.Symbol, sympy.Expr], ...]:
-        """(symbol, one-step expression) in an order where every symbol is defined before use."""
+        """(symbol, one-step expression) in an order where every symbol is defined before use.
+
+            >>> sb.load("examples/circuit.toml").backward().definitions()[0]
+            (q, x + y)
+        """
         return tuple((f.symbol, f.expr) for f in self.formulas)
 
     # --- closed forms ------------------------------------------------------------------
@@ -324,7 +448,16 @@ class Derivation:
         return f.expr.xreplace({p: p.closed() for p in primes}) if primes else f.expr
 
     def tree_size(self, symbol: sympy.Symbol) -> int:
-        """Tree size of a symbol's closed form, by dynamic programming over the formulas."""
+        """Tree size of a symbol's closed form, by dynamic programming over the formulas.
+
+            >>> net = sb.Network([1, 1], activation="identity")
+            >>> net.backward().tree_size(net.delta(1, 1))
+            9
+        """
+        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        if extra is not None:
+            sizes = {s: self.tree_size(s) for s in extra.expr.free_symbols}
+            return _size(extra.expr, sizes)
         if symbol not in self._by_symbol:
             return 1
         if symbol not in self._sizes:
@@ -336,7 +469,16 @@ class Derivation:
         return self._sizes[symbol]
 
     def closed(self, symbol: sympy.Symbol, limit: int | None = None) -> sympy.Expr:
-        """The closed form of a defined symbol (a leaf is its own closed form)."""
+        """The closed form of a defined symbol (a leaf is its own closed form); above
+        ``limit`` nodes (default :data:`CLOSED_FORM_LIMIT`) a :class:`TooLargeError`.
+
+            >>> net = sb.Network([1, 1], activation="identity")
+            >>> net.backward().closed(net.delta(1, 1))
+            b^{(1)}_{1} + w^{(1)}_{11}*x_{1} - y_{1}
+        """
+        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        if extra is not None:       # ∂C/∂a: its one-step sum, closed term by term
+            return extra.expr.xreplace({s: self.closed(s, limit) for s in extra.expr.free_symbols})
         if symbol not in self._by_symbol:
             return symbol
         limit = CLOSED_FORM_LIMIT if limit is None else limit
@@ -361,7 +503,12 @@ class Derivation:
     def evaluate(self, point=None, *, exact: bool | None = None):
         """Forward values, cost and every gradient at a point (see :mod:`numeric`); with
         no point, for a graph with a mini-batch (``points``), the batch's totals and each
-        example (a :class:`numeric.Batch`)."""
+        example (a :class:`numeric.Batch`).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.cost), 9), round(float(v.gradients["w_5"]), 9)
+            (0.298371109, 0.082167041)
+        """
         from .numeric import evaluate, evaluate_batch
         if point is None and self.graph.points:
             return evaluate_batch(self, exact=exact)
@@ -369,11 +516,28 @@ class Derivation:
 
     def check(self, point=None, **options):
         """The three-way numeric check (see :mod:`check`); the report has ``.passed``.
-        With no point, a mini-batch is checked on its totals."""
+        With no point, a mini-batch is checked on its totals.
+
+            >>> sb.load("examples/circuit.toml").backward().check().passed
+            True
+        """
         from .check import check, check_batch
         if point is None and self.graph.points:
             return check_batch(self, **options)
         return check(self, point, **options)
+
+    def step(self, learning_rate, hold=None, point=None):
+        """One gradient-descent step p ← p − η ∂C/∂p for every parameter not in ``hold``
+        (names, or the group words ``weights``, ``biases``); see :mod:`update`.
+
+            >>> d = sb.load("examples/shared_bias.toml").backward()
+            >>> round(float(d.step(0.5).after["w_5"]), 8)
+            0.35891648
+            >>> d.step(0.5, hold="biases")
+            <Step η = 0.5, held b_1, b_2: cost 0.298371 → 0.291028>
+        """
+        from .update import step
+        return step(self, learning_rate, hold, point)
 
     def __iter__(self):
         return iter(self.formulas)
@@ -391,14 +555,32 @@ class Derivation:
     # --- documents (see symbackprop.documents) -------------------------------------------
 
     def to_latex(self, **options) -> str:
+        """The derivation as a LaTeX document; ``options`` as :func:`symbackprop.render`
+        (fragment, closed, point, numbers, learning_rate, hold).
+
+            >>> tex = sb.load("examples/shared_bias.toml").backward().to_latex(numbers=True)
+            >>> "0.15 \\\\cdot 0.05 + 0.2 \\\\cdot 0.1 + 0.35 = 0.3775" in tex
+            True
+        """
         from .documents import render
         return render(self, "latex", **options)
 
     def to_markdown(self, **options) -> str:
+        """The derivation as Markdown with $…$ math; ``options`` as :func:`symbackprop.render`.
+
+            >>> sb.Network([2, 1]).backward().to_markdown().splitlines()[0]
+            '# Backpropagation, derived'
+        """
         from .documents import render
         return render(self, "markdown", **options)
 
     def to_html(self, **options) -> str:
+        """The derivation as one HTML page with MathML (``fragment=True``: the body only);
+        ``options`` as :func:`symbackprop.render`.
+
+            >>> sb.Network([2, 1]).backward().to_html().startswith("<!DOCTYPE html>")
+            True
+        """
         from .documents import render
         return render(self, "html", **options)
 

@@ -117,17 +117,34 @@ class CheckReport:
 
     @property
     def failures(self) -> list:
+        """The rows whose three routes disagree.
+
+            >>> r = sb.load("examples/shared_bias.toml").backward().check()
+            >>> r.failures
+            []
+        """
         return [r for r in self.rows if not r.ok]
 
     def as_dict(self) -> dict:
         """The ``check`` object of ``eval --json`` (an infinite relative error, a nonzero
-        value where the reference is 0, as null: JSON has no infinity)."""
+        value where the reference is 0, as null: JSON has no infinity).
+
+            >>> r = sb.load("examples/shared_bias.toml").backward().check()
+            >>> r.as_dict()["passed"]
+            True
+        """
         rel = self.max_rel_error if math.isfinite(self.max_rel_error) else None
         return {"passed": self.passed, "max_abs_error": self.max_abs_error,
                 "max_rel_error": rel, "symbolic": self.symbolic_note,
                 "non_differentiable": list(self.kinks)}
 
     def summary(self) -> str:
+        """The verdict in a few lines, for a terminal (also ``str(report)``).
+
+            >>> r = sb.load("examples/shared_bias.toml").backward().check()
+            >>> r.summary().splitlines()[0][:40]
+            'three-way check passed: 12 gradients, ma'
+        """
         verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {len(self.rows)})"
         lines = [f"three-way check {verdict}: {len(self.rows)} gradients, max abs error "
                  f"{self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
@@ -139,6 +156,20 @@ class CheckReport:
         return "\n".join(lines)
 
     __str__ = summary
+
+    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+
+    def __repr__(self):
+        from .display import report_repr
+        return report_repr(self)
+
+    def _repr_html_(self):
+        from .display import report_html
+        return report_html(self)
+
+    def _repr_latex_(self):
+        from .display import report_latex
+        return report_latex(self)
 
 
 def _error(value, reference) -> tuple:

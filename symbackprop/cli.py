@@ -41,15 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="forward values, cost, every gradient and the three-way check")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _step_arguments(p)
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("derive", help="the derivation as a document")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
-    p.add_argument("--format", default="latex", choices=["latex", "markdown", "html", "json", "text"])
+    p.add_argument("--format", choices=["latex", "markdown", "html", "json", "text"],
+                   help="default: from the -o extension (.tex .md .html .json .txt), else latex")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--fragment", action="store_true", help="only the body, to paste into existing notes")
     p.add_argument("--closed", action="store_true", help="also show every formula in closed form")
     p.add_argument("--notation", choices=["layered", "bracket", "lecture"], help="override the spec's notation")
+    p.add_argument("--numbers", action="store_true",
+                   help="also write every formula with the numbers substituted, then its value")
+    _step_arguments(p)
     p.set_defaults(run=cmd_derive)
 
     p = sub.add_parser("check", help="check one hand-derived answer")
@@ -69,6 +74,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
     p.set_defaults(run=cmd_grade)
     return parser
+
+
+def _step_arguments(p) -> None:
+    p.add_argument("--learning-rate", metavar="ETA",
+                   help="add one gradient-descent step p ← p − η ∂C/∂p and the cost after it")
+    p.add_argument("--hold", metavar="NAMES",
+                   help="parameters the step keeps fixed: comma-separated names, or weights, biases")
+
+
+#: derive's format from the extension of -o, when --format is not given.
+EXTENSIONS = {".tex": "latex", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+              ".htm": "html", ".json": "json", ".txt": "text"}
+
+
+def derive_format(args) -> str:
+    """--format, else the -o file's extension (:data:`EXTENSIONS`), else latex."""
+    if args.format is not None:
+        return args.format
+    if args.output is not None:
+        return EXTENSIONS.get(Path(args.output).suffix.lower(), "latex")
+    return "latex"
+
+
+def _step(args):
+    """(learning rate, hold) from the command line; --hold alone is an error."""
+    if args.learning_rate is None:
+        if args.hold is not None:
+            raise SymbackpropError("--hold keeps parameters fixed during a step: give --learning-rate too")
+        return None, None
+    from .update import learning_rate
+    return learning_rate(args.learning_rate), args.hold
 
 
 class _ClosedOutput:
@@ -229,17 +265,38 @@ def eval_json(report) -> dict:
             "examples": [_example_json(net, v) for v in examples]}
 
 
+def describe_step(net, step) -> list[str]:
+    """One gradient-descent step for a terminal: every parameter before → after, the cost."""
+    total = "L" if step.examples else unicode_name(net.cost_symbol.name)
+    lines = [f"One step of gradient descent, η = {_number(step.learning_rate)}: p ← p − η ∂{total}/∂p"
+             + (f" (held: {', '.join(unicode_name(n) for n in step.held)})" if step.held else "")]
+    width = max(len(unicode_name(n)) for n in step.before)
+    for name, before in step.before.items():
+        after = "held" if name in step.held else _number(step.after[name])
+        lines.append(f"  {unicode_name(name):<{width}}  {_number(before):>13} → {after:>13}")
+    lines.append(f"Cost before: {total} = {_number(step.cost_before)}; after: {total} = {_number(step.cost_after)}")
+    return lines
+
+
 def cmd_eval(args) -> int:
     net = load(args.spec)
     try:
         report = net.backward().check()
     except PointError as exc:
         raise PointError(f"{args.spec}: {exc}") from None
+    rate, hold = _step(args)
+    step = net.backward().step(rate, hold) if rate is not None else None
     if args.json:
-        print(json.dumps(eval_json(report), indent=1, ensure_ascii=False))
+        out = eval_json(report)
+        if step is not None:
+            out["update"] = step.as_dict()
+        print(json.dumps(out, indent=1, ensure_ascii=False))
     else:
         header = [net.title] if net.title else []
-        print("\n".join(header + [net.describe(), ""] + describe_values(net, report)))
+        lines = header + [net.describe(), ""] + describe_values(net, report)
+        if step is not None:
+            lines += [""] + describe_step(net, step)
+        print("\n".join(lines))
     return 0 if report.passed else 1
 
 
@@ -249,7 +306,9 @@ def cmd_derive(args) -> int:
     from .documents import render
     from .io import write_atomic
     net = load(args.spec, notation=args.notation)
-    document = render(net.backward(), args.format, fragment=args.fragment, closed=args.closed)
+    rate, hold = _step(args)
+    document = render(net.backward(), derive_format(args), fragment=args.fragment, closed=args.closed,
+                      numbers=args.numbers, learning_rate=rate, hold=hold)
     if args.output is not None:
         write_atomic(args.output, document)
     else:

@@ -266,19 +266,40 @@ class Graph:
         return self._add(Node(self._symbol(name, what), kind, None, ())).symbol
 
     def input(self, name: str) -> sympy.Symbol:
-        """A leaf whose value comes with each example (an input x)."""
+        """A leaf whose value comes with each example (an input x).
+
+            >>> g = sb.Graph()
+            >>> g.input("x")
+            x
+        """
         return self._leaf(name, "x", "input")
 
     def target(self, name: str) -> sympy.Symbol:
-        """A leaf for a target value y (no gradient is reported for it)."""
+        """A leaf for a target value y (no gradient is reported for it).
+
+            >>> g = sb.Graph()
+            >>> g.target("t")
+            t
+        """
         return self._leaf(name, "y", "target")
 
     def parameter(self, name: str) -> sympy.Symbol:
-        """A leaf that is a parameter (a weight, a bias); declaring it again returns it."""
+        """A leaf that is a parameter (a weight, a bias); declaring it again returns it.
+
+            >>> g = sb.Graph()
+            >>> g.parameter("w") is g.parameter("w")
+            True
+        """
         return self._leaf(name, "param", "parameter")
 
     def define(self, name: str, expr) -> sympy.Symbol:
-        """A named node: ``expr`` is a SymPy expression of nodes defined before it."""
+        """A named node: ``expr`` is a SymPy expression of nodes defined before it.
+
+            >>> g = sb.Graph()
+            >>> x, w = g.input("x"), g.parameter("w")
+            >>> g.define("z", w * x)
+            z
+        """
         self._open()
         check_name(name, "definition")
         if isinstance(expr, (int, Fraction)) and not isinstance(expr, bool):
@@ -300,7 +321,14 @@ class Graph:
         return sym
 
     def output(self, node) -> None:
-        """The node whose gradient is taken (the cost); nothing can be added after it."""
+        """The node whose gradient is taken (the cost); nothing can be added after it.
+
+            >>> g = sb.Graph()
+            >>> f = g.define("f", g.input("x") ** 2)
+            >>> g.output(f)
+            >>> g.cost_symbol
+            f
+        """
         sym = self.symbol(node) if isinstance(node, str) else node
         if sym not in self.nodes or self.nodes[sym].expr is None:
             raise SpecError(f"the output must be a defined node, not {getattr(sym, 'name', sym)!r}")
@@ -346,33 +374,65 @@ class Graph:
 
     @property
     def cost(self) -> sympy.Expr:
-        """The output's one-step expression."""
+        """The output's one-step expression.
+
+            >>> sb.load("examples/circuit.toml").cost
+            q*z
+        """
         return self.nodes[self.cost_symbol].expr
 
     @property
     def inputs(self) -> tuple:
+        """The input leaves, in order of declaration.
+
+            >>> sb.load("examples/circuit.toml").inputs
+            (x, y, z)
+        """
         return tuple(s for s, n in self.nodes.items() if n.kind == "x")
 
     @property
     def targets(self) -> tuple:
+        """The target leaves, in order of declaration.
+
+            >>> sb.Network([1, 2]).targets
+            (y_{1}, y_{2})
+        """
         return tuple(s for s, n in self.nodes.items() if n.kind == "y")
 
     @property
     def parameters(self) -> tuple:
-        """Every distinct parameter, in order of declaration (a shared one once)."""
+        """Every distinct parameter, in order of declaration (a shared one once).
+
+            >>> sb.load("examples/sigmoid_neuron.toml").parameters
+            (w_0, w_1, w_2)
+        """
         return tuple(s for s, n in self.nodes.items() if n.kind == "param")
 
     @property
     def leaves(self) -> tuple:
+        """Every leaf (inputs, targets, parameters), in order of declaration.
+
+            >>> sb.load("examples/circuit.toml").leaves
+            (x, y, z)
+        """
         return tuple(s for s, n in self.nodes.items() if n.expr is None)
 
     @property
     def defined(self) -> tuple:
-        """Every non-leaf node, in the order it was defined (a topological order)."""
+        """Every non-leaf node, in the order it was defined (a topological order).
+
+            >>> sb.load("examples/circuit.toml").defined
+            (q, f)
+        """
         return tuple(s for s, n in self.nodes.items() if n.expr is not None)
 
     def uses(self, leaf: sympy.Symbol) -> tuple:
-        """The edges a leaf sits on: ((consumer, ∂consumer/∂leaf), …)."""
+        """The edges a leaf sits on: ((consumer, ∂consumer/∂leaf), …).
+
+            >>> g = sb.load("examples/circuit.toml")
+            >>> g.uses(g.symbol("z"))
+            ((f, q),)
+        """
         return tuple((c, local_partial(self, self.nodes[c], leaf)) for c in self.nodes[leaf].consumers)
 
     @property
@@ -433,7 +493,11 @@ class Graph:
         return "x" if self.nodes[leaf].kind == "x" else "p"
 
     def symbol(self, name: str) -> sympy.Symbol:
-        """The symbol of a node by its name (``"w^{(2)}_{11}"``, ``"w_5"``, ``"x_1"``)."""
+        """The symbol of a node by its name (``"w^{(2)}_{11}"``, ``"w_5"``, ``"x_1"``).
+
+            >>> sb.Network([2, 1]).symbol("w^{(1)}_{12}")
+            w^{(1)}_{12}
+        """
         sym = sympy.Symbol(name)
         if sym in self.nodes:
             return sym
@@ -446,7 +510,11 @@ class Graph:
         raise SpecError(f"unknown name {quote(name)}; {suggest(name, names, self.what, key=loose)}")
 
     def backward(self):
-        """The :class:`~symbackprop.backward.Derivation` (built once, then cached)."""
+        """The :class:`~symbackprop.backward.Derivation` (built once, then cached).
+
+            >>> sb.load("examples/circuit.toml").backward()
+            <Derivation of Graph(3 inputs, 0 parameters, 2 defined nodes, output f): ... formulas>
+        """
         if self.cost_symbol is None:
             raise SpecError("the graph has no output: call output(node) first")
         if self._derivation is None:
@@ -457,6 +525,11 @@ class Graph:
     # --- display -----------------------------------------------------------------------
 
     def describe(self) -> str:
+        """One line: how many inputs, parameters and defined nodes, and the output.
+
+            >>> sb.load("examples/circuit.toml").describe()
+            'Graph(3 inputs, 0 parameters, 2 defined nodes, output f)'
+        """
         kinds = {"x": 0, "param": 0, "y": 0}
         for node in self.nodes.values():
             if node.kind in kinds:
@@ -473,6 +546,10 @@ class Graph:
         if self.cost_symbol is None:
             return None
         return "$%s = %s$" % (latex(self.cost_symbol), latex(self.cost))
+
+    def _repr_html_(self):
+        from .display import graph_html
+        return graph_html(self)
 
 
 _BY_COMPARE = cmp_to_key(sympy.Basic.compare)

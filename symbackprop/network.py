@@ -136,35 +136,87 @@ class Network(Graph):
             raise SpecError(f"this network has no {what}{key!r} (sizes {list(self.sizes)})") from None
 
     def x(self, k: int) -> sympy.Symbol:
+        """Input x_k, 1-based.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.x(2)
+            x_{2}
+        """
         return self._get(dict(enumerate(self._x, 1)), k, "input ")
 
     def y(self, j: int) -> sympy.Symbol:
+        """Target y_j of output neuron j, 1-based.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.y(1)
+            y_{1}
+        """
         return self._get(dict(enumerate(self._y, 1)), j, "target ")
 
     def w(self, l: int, j: int, k: int) -> sympy.Symbol:
+        """Weight to neuron j of layer l from neuron k of layer l − 1.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.w(2, 1, 2)
+            w^{(2)}_{12}
+        """
         return self._get(self._w, (l, j, k), "weight ")
 
     def b(self, l: int, j: int) -> sympy.Symbol:
+        """Bias of neuron j of layer l.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.b(1, 2)
+            b^{(1)}_{2}
+        """
         return self._get(self._b, (l, j), "bias ")
 
     def z(self, l: int, j: int) -> sympy.Symbol:
+        """Pre-activation z^{(l)}_j.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.z(2, 1)
+            z^{(2)}_{1}
+        """
         return self._get(self._z, (l, j), "pre-activation ")
 
     def a(self, l: int, j: int) -> sympy.Symbol:
+        """Activation a^{(l)}_j; layer 0 is the input.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.a(1, 1), net.a(0, 1)
+            (a^{(1)}_{1}, x_{1})
+        """
         if l == 0:
             return self.x(j)
         return self._get(self._a, (l, j), "activation ")
 
     def delta(self, l: int, j: int) -> sympy.Symbol:
-        """The symbol standing for ∂C/∂z^{(l)}_j."""
+        """The symbol standing for ∂C/∂z^{(l)}_j.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.delta(1, 2)
+            \\delta^{(1)}_{2}
+        """
         return self._get(self._delta, (l, j), "neuron ")
 
     @property
     def outputs(self) -> tuple:
+        """The output layer's activations, in order.
+
+            >>> net = sb.Network([2, 2, 2])
+            >>> net.outputs
+            (a^{(2)}_{1}, a^{(2)}_{2})
+        """
         return tuple(self._a[self.L, j] for j in range(1, self.sizes[-1] + 1))
 
     def uses(self, param: sympy.Symbol) -> tuple:
-        """The edges a parameter sits on: ((z it feeds, ∂z/∂param), …)."""
+        """The edges a parameter sits on: ((z it feeds, ∂z/∂param), …).
+
+            >>> net = sb.load("examples/shared_bias.toml")
+            >>> [z.name for z, _ in net.uses(net.symbol("b_2"))]
+            ['z_{o_1}', 'z_{o_2}']
+        """
         return tuple(self._param_uses[param])
 
     # --- names of the derivation: only ∂C/∂z is named (δ), as in the lecture -----------
@@ -188,6 +240,11 @@ class Network(Graph):
     # --- display -----------------------------------------------------------------------
 
     def describe(self) -> str:
+        """One line: sizes, activations, cost, notation (also the repr).
+
+            >>> sb.Network([2, 1], cost="sse").describe()
+            'Network(sizes=[2, 1], activations=[sigmoid], cost=sse, notation=layered)'
+        """
         acts = ", ".join(a.describe() for a in self.activations)
         return (f"Network(sizes={list(self.sizes)}, activations=[{acts}], "
                 f"cost={self.cost_function.name}, notation={self.notation.style})")

@@ -351,38 +351,83 @@ class Values:
 
     @property
     def cost(self):
+        """C (or the graph's output) at the point.
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.cost), 9)
+            0.298371109
+        """
         return self.numbers[self.network.cost_symbol]
 
     def z(self, l, j):
+        """z^{(l)}_j at the point (layered networks).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> v.z(1, 1)
+            0.3775
+        """
         return self.numbers[self.network.z(l, j)]
 
     def a(self, l, j):
+        """a^{(l)}_j at the point (layered networks).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.a(2, 1)), 9)
+            0.75136507
+        """
         return self.numbers[self.network.a(l, j)]
 
     def delta(self, l, j):
+        """δ^{(l)}_j = ∂C/∂z^{(l)}_j at the point (layered networks).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.delta(2, 1)), 9)
+            0.138498562
+        """
         return self.numbers[self.network.delta(l, j)]
 
     def gradient(self, of):
+        """∂C/∂(of) at the point, for a parameter or input given by name or symbol.
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.gradient("w_5")), 9)
+            0.082167041
+        """
         d = self.network.backward()
         return self.numbers[d.gradient(of).symbol]
 
     @property
     def gradients(self) -> dict:
         """{name: ∂C/∂name} for every reported leaf (parameters; inputs too in a free
-        graph), in derivation order (a shared parameter once)."""
+        graph), in derivation order (a shared parameter once).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> list(v.gradients)[:3]
+            ['w_1', 'w_2', 'b_1']
+        """
         d = self.network.backward()
         return {f.of.name: self.numbers[f.symbol] for f in d.gradients}
 
     @property
     def nodes(self) -> dict:
-        """{name: value} of every defined node, in definition order."""
+        """{name: value} of every defined node, in definition order.
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> list(v.nodes)[:3]
+            ['z_{h_1}', 'z_{h_2}', 'h_1']
+        """
         return {s.name: self.numbers[s] for s in self.network.defined}
 
     @property
     def adjoints(self) -> dict:
         """{name: ∂C/∂node}: in a layered network of every z (the δ's); in any other graph
         of every defined node, in definition order, those the sweep writes in place (a
-        recurrent net's outputs and step costs) evaluated from their sums."""
+        recurrent net's outputs and step costs) evaluated from their sums.
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> round(float(v.adjoints["z_{o_1}"]), 9)
+            0.138498562
+        """
         d = self.network.backward()
         named = {f.of: self.numbers[f.symbol] for f in d.select("delta")}
         if self.network.layered:
@@ -401,12 +446,32 @@ class Values:
 
     @property
     def layers(self) -> list:
+        """Every layer's z and a at the point, layers 1 … L (the ``layers`` of ``eval --json``).
+
+            >>> v = sb.load("examples/shared_bias.toml").backward().evaluate()
+            >>> v.layers[0]["z"]
+            [0.3775, 0.39249999999999996]
+        """
         net = self.network
         if not net.layered:
             raise PointError("layers: this graph has no layers; use nodes")
         return [{"z": [self.z(l, j) for j in range(1, net.sizes[l] + 1)],
                  "a": [self.a(l, j) for j in range(1, net.sizes[l] + 1)]}
                 for l in range(1, net.L + 1)]
+
+    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+
+    def __repr__(self):
+        from .display import values_repr
+        return values_repr(self)
+
+    def _repr_html_(self):
+        from .display import values_html
+        return values_html(self)
+
+    def _repr_latex_(self):
+        from .display import values_latex
+        return values_latex(self)
 
 
 @dataclass
@@ -420,10 +485,22 @@ class Batch:
 
     @property
     def cost(self):
+        """The total L = Σₙ Cⁿ over the examples.
+
+            >>> b = sb.load("examples/minibatch.toml").backward().evaluate()
+            >>> len(b.examples), round(float(b.cost), 6)
+            (3, 0.334876)
+        """
         return _total(v.cost for v in self.examples)
 
     @property
     def gradients(self) -> dict:
+        """{name: ∂L/∂name}, each the sum of the examples' gradients.
+
+            >>> b = sb.load("examples/minibatch.toml").backward().evaluate()
+            >>> round(float(b.gradients["b^{(2)}_{1}"]), 6) == round(float(sum(v.gradients["b^{(2)}_{1}"] for v in b.examples)), 6)
+            True
+        """
         totals: dict = {}
         for v in self.examples:
             for name, g in v.gradients.items():
@@ -432,7 +509,27 @@ class Batch:
 
     @property
     def exact(self) -> bool:
+        """Whether every example was evaluated in exact fractions.
+
+            >>> b = sb.load("examples/minibatch.toml").backward().evaluate()
+            >>> b.exact
+            False
+        """
         return all(v.exact for v in self.examples)
+
+    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+
+    def __repr__(self):
+        from .display import values_repr
+        return values_repr(self)
+
+    def _repr_html_(self):
+        from .display import values_html
+        return values_html(self)
+
+    def _repr_latex_(self):
+        from .display import values_latex
+        return values_latex(self)
 
 
 def _total(values):

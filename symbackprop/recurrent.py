@@ -76,20 +76,114 @@ class Recurrent(Graph):
         step = "^{(%d)}" % t if t is not None else ""
         return "%s%s_{%s}" % (base, step, indices(*ks))
 
-    def W(self, j, k): return self._get("W", j, k)
-    def U(self, j, k): return self._get("U", j, k)
-    def V(self, j, k): return self._get("V", j, k)
-    def b(self, j): return self._get("b", j)
-    def c(self, j): return self._get("c", j)
-    def x(self, t, k): return self._get("x", t, k)
-    def y(self, t, j): return self._get("y", t, j)
-    def z(self, t, j): return self._get("z", t, j)
-    def h(self, t, j): return self._get("h", t, j)
-    def q(self, t, j): return self._get("q", t, j)
-    def o(self, t, j): return self._get("o", t, j)
+    def W(self, j, k):
+        """The hidden ← hidden weight W_{jk}, shared by every step.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.W(1, 2)
+            W_{12}
+        """
+        return self._get("W", j, k)
+
+    def U(self, j, k):
+        """The hidden ← input weight U_{jk}, shared by every step.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.U(2, 1)
+            U_{21}
+        """
+        return self._get("U", j, k)
+
+    def V(self, j, k):
+        """The output ← hidden weight V_{jk}, shared by every step.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.V(1, 2)
+            V_{12}
+        """
+        return self._get("V", j, k)
+
+    def b(self, j):
+        """The hidden bias b_j.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.b(2)
+            b_{2}
+        """
+        return self._get("b", j)
+
+    def c(self, j):
+        """The output bias c_j.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.c(1)
+            c_{1}
+        """
+        return self._get("c", j)
+
+    def x(self, t, k):
+        """The input k at step t.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.x(3, 1)
+            x^{(3)}_{1}
+        """
+        return self._get("x", t, k)
+
+    def y(self, t, j):
+        """The target j at step t.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.y(1, 1)
+            y^{(1)}_{1}
+        """
+        return self._get("y", t, j)
+
+    def z(self, t, j):
+        """The hidden pre-activation j at step t.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.z(2, 1)
+            z^{(2)}_{1}
+        """
+        return self._get("z", t, j)
+
+    def h(self, t, j):
+        """The hidden state j at step t (h⁽⁰⁾ only with ``h0``).
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.h(2, 2)
+            h^{(2)}_{2}
+        """
+        return self._get("h", t, j)
+
+    def q(self, t, j):
+        """The output pre-activation j at step t.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.q(1, 1)
+            q^{(1)}_{1}
+        """
+        return self._get("q", t, j)
+
+    def o(self, t, j):
+        """The output j at step t.
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.o(3, 1)
+            o^{(3)}_{1}
+        """
+        return self._get("o", t, j)
 
     def step_cost(self, t):
+        """The the cost C_t of step t (C = Σ_t C_t).
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
+            >>> rnn.step_cost(2)
+            C^{(2)}
+        """
         return self._get("C", t)
+
 
     def _get(self, base, *key):
         try:
@@ -177,6 +271,11 @@ class Recurrent(Graph):
         return {"C": "the total cost", "e": "Euler's number"}
 
     def describe(self) -> str:
+        """One line: the sizes, steps, activations and cost (also the repr).
+
+            >>> sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3).describe()
+            'Recurrent(inputs=1, hidden=2, outputs=1, steps=3, activation=tanh, output_activation=identity, cost=mse)'
+        """
         n_in, n_h, n_out = self.sizes
         return (f"Recurrent(inputs={n_in}, hidden={n_h}, outputs={n_out}, steps={self.steps}, "
                 f"activation={self.activation.describe()}, "

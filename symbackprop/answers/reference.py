@@ -82,7 +82,7 @@ class Reference:
         extras = []
         for sym, node in net.nodes.items():
             if node.kind == "a":
-                extras.append((sympy.Symbol(Notation.gradient(sym.name)), d.dC_da(node.layer, node.index[0])))
+                extras.append((sympy.Symbol(Notation.gradient(sym.name)), d.dC_da(node.layer, node.index[0]).expr))
                 self.adjoints[sym] = extras[-1][0]
         for y in net.targets:
             total = sympy.diff(net.cost, y) if net.layered else d.sum_over_consumers(y)

@@ -64,10 +64,23 @@ class Verdict:
 
     @property
     def equivalent(self) -> bool:
+        """Whether the answer was shown equal to the derived formula.
+
+            >>> net = sb.load("examples/shared_bias.toml")
+            >>> v = sb.check_answer(net, "w_5", r"(o_1 - t_1) o_1 (1 - o_1) h_1")
+            >>> v.equivalent
+            True
+        """
         return self.verdict == "equivalent"
 
     def as_dict(self) -> dict:
-        """The object ``check --json`` prints."""
+        """The object ``check --json`` prints.
+
+            >>> net = sb.load("examples/shared_bias.toml")
+            >>> v = sb.check_answer(net, "w_5", r"(o_1 - t_1) o_1 (1 - o_1) h_1")
+            >>> v.as_dict()["verdict"]
+            'equivalent'
+        """
         return {"wrt": self.wrt, "verdict": self.verdict, "answer": self.answer,
                 "expected": self.expected, "counterexample": self.counterexample,
                 "diagnosis": self.diagnosis, "explanation": self.explanation,
@@ -77,7 +90,13 @@ class Verdict:
                 "wrong_entries": list(self.wrong_entries)}
 
     def describe(self) -> list[str]:
-        """Lines for a terminal."""
+        """Lines for a terminal.
+
+            >>> net = sb.load("examples/shared_bias.toml")
+            >>> v = sb.check_answer(net, "w_5", r"(o_1 - t_1) o_1 (1 - o_1) h_1")
+            >>> v.describe()[0]
+            'w_5: equivalent (proved symbolically, and equal at ... points)'
+        """
         words = {"equivalent": "equivalent", "not_equivalent": "not equivalent",
                  "undecided": "undecided"}[self.verdict]
         how = ""
@@ -102,6 +121,20 @@ class Verdict:
         if self.reason:
             lines.append(f"  reason: {self.reason}")
         return lines
+
+    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+
+    def __repr__(self):
+        from ..display import verdict_repr
+        return verdict_repr(self)
+
+    def _repr_html_(self):
+        from ..display import verdict_html
+        return verdict_html(self)
+
+    def _repr_latex_(self):
+        from ..display import verdict_latex
+        return verdict_latex(self)
 
 
 def resolve_wrt(ref, wrt):

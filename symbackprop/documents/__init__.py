@@ -17,23 +17,50 @@ FORMATS = ("latex", "markdown", "html", "json", "text")
 _DOCUMENT_FORMATS = ("latex", "markdown", "html")
 
 
-def render(derivation, format: str = "latex", *, fragment: bool = False, closed: bool = False,
-           point=None) -> str:
-    """The derivation as one document string.
+#: The options of :func:`render`, with their defaults.
+OPTIONS = {"fragment": False, "closed": False, "point": None, "numbers": False,
+           "learning_rate": None, "hold": None}
 
-    ``fragment`` gives only the body (LaTeX, Markdown, HTML) to paste into existing
-    notes; ``closed`` adds the closed form of every ∂C/∂z and gradient (those too large
-    to read are named and skipped); ``point`` overrides the spec's values.
+
+def render(derivation, format: str = "latex", **options) -> str:
+    r"""The derivation as one document string, in ``format`` (one of :data:`FORMATS`).
+
+    Options (keyword arguments; any other name is an error that lists these):
+
+    * ``fragment``: only the body (LaTeX, Markdown, HTML), to paste into existing notes;
+    * ``closed``: add the closed form of every ∂C/∂z and gradient (those too large to
+      read are named and skipped);
+    * ``point``: a dict {name or symbol: number} overriding the spec's values;
+    * ``numbers``: add "The numbers, step by step": every formula in symbols, with the
+      numbers substituted, and its value (JSON: ``substituted`` on every formula);
+    * ``learning_rate``: add one step of gradient descent p ← p − η ∂C/∂p and the cost
+      before and after (JSON: ``update``);
+    * ``hold``: parameters the step keeps fixed: names, a comma-separated string, or the
+      group words ``weights`` and ``biases`` of a layered network.
+
+        >>> import symbackprop as sb
+        >>> d = sb.load("examples/shared_bias.toml").backward()
+        >>> page = sb.render(d, "markdown", numbers=True, learning_rate=0.5, hold="b_1,b_2")
+        >>> r"0.15 \cdot 0.05 + 0.2 \cdot 0.1 + 0.35" in page
+        True
     """
+    unknown = [name for name in options if name not in OPTIONS]
+    if unknown:
+        from ..quoting import quote
+        raise RenderError(f"unknown option {quote(unknown[0])}; the options are: {', '.join(OPTIONS)}")
+    opts = {**OPTIONS, **options}
+    fragment = opts.pop("fragment")
     if format not in FORMATS:
         raise RenderError(f"unknown format {format!r}; expected one of: {', '.join(FORMATS)}")
     if fragment and format not in _DOCUMENT_FORMATS:
         raise RenderError(f"--fragment applies to {', '.join(_DOCUMENT_FORMATS)}, not {format}")
+    if opts["learning_rate"] is None and opts["hold"]:
+        raise RenderError("--hold applies to a gradient-descent step: give a learning rate too")
     if format == "json":
         from .json import render as to_json
-        return to_json(derivation, closed=closed, point=point)
+        return to_json(derivation, **opts)
     from .document import build
-    doc = build(derivation, closed=closed, point=point)
+    doc = build(derivation, **opts)
     if format == "latex":
         from .latex import render as emit
     elif format == "markdown":
@@ -46,4 +73,4 @@ def render(derivation, format: str = "latex", *, fragment: bool = False, closed:
     return emit(doc, fragment=fragment)
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "OPTIONS", "render"]

@@ -19,7 +19,7 @@ import sympy
 
 from ..errors import TooLargeError
 from ..printing import latex, text, unicode_name
-from . import breaking, diagram, vector
+from . import breaking, diagram, substituted, update, vector
 from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
 from ..numeric import stable
 from .numbers import bound, evaluated, number
@@ -59,7 +59,9 @@ def _names(symbols) -> Math:
 
 
 class Builder:
-    def __init__(self, derivation, *, closed: bool = False, point=None):
+    def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
+                 learning_rate=None, hold=None):
+        self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
         self.d = derivation
         self.net = derivation.network
         self.closed = closed
@@ -124,12 +126,14 @@ class Builder:
         self.forward_section()
         self.backward_section()
         self.summary_section()
+        substituted.numbers_section(self)
         self.vector_section()
         if self.net.points:
             from .story import batch_section
             batch_section(self)
         if self.report is not None:
             self.check_section()
+        update.update_section(self)
         title = self.net.title or "Backpropagation, derived"
         return Document(title, tuple(self.blocks))
 
@@ -276,7 +280,7 @@ class Builder:
                ", and ", partial("C", "a"), " depends only on the cost:")
         rows = []
         for a in net.outputs:
-            g = self.d.dC_da(net.L, net.nodes[a].index[0])
+            g = self.d.dC_da(net.L, net.nodes[a].index[0]).expr
             rows.append(self.row(partial("C", a.name), [breaking.tokens(g)], text(g),
                                  self._cost_gradient_value(g)))
         self.add(Equations(tuple(rows)))
@@ -483,13 +487,14 @@ def _vector_text(values) -> str:
     return "(" + ", ".join(number(v).text for v in values) + ")"
 
 
-def build(derivation, *, closed: bool = False, point=None) -> Document:
+def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
     """The document of a derivation: the lecture's story (see the module docstring) for a
-    layered network, the graph's story (:mod:`story`) for any other graph."""
+    layered network, the graph's story (:mod:`story`) for any other graph. ``extras``:
+    ``numbers`` (:mod:`substituted`), ``learning_rate`` and ``hold`` (:mod:`update`)."""
     if not derivation.graph.layered:
         from .story import build as graph_story
-        return graph_story(derivation, closed=closed, point=point)
-    return Builder(derivation, closed=closed, point=point).build()
+        return graph_story(derivation, closed=closed, point=point, **extras)
+    return Builder(derivation, closed=closed, point=point, **extras).build()
 
 
 __all__ = ["CLOSED_PRINT_LIMIT", "build"]

@@ -7,7 +7,10 @@ mini-batch adds ``examples`` (each example's cost and gradients). Each formula h
 ``symbol``, ``kind``, ``of``, ``layer``, ``neuron`` (and ``input`` for a weight),
 ``case``, ``latex`` (``lhs = rhs``), ``srepr`` (of the right-hand side), ``value``
 (null without values) and, for gradients, ``uses``: one {``dz``, ``delta``} per edge.
-With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}.
+With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}. With
+``numbers``, ``substituted`` holds {``latex``, ``text``} of the right-hand side with the
+numbers in place (see :mod:`substituted`); with ``learning_rate``, ``update`` is the object
+``eval --json`` prints (see :mod:`symbackprop.update`).
 Numbers are floats. Keys keep the order written here, so output is byte-stable.
 """
 
@@ -19,7 +22,7 @@ import sympy
 
 from ..errors import TooLargeError
 from ..printing import latex
-from . import vector
+from . import substituted, vector
 from .document import CLOSED_PRINT_LIMIT
 from .numbers import evaluated
 
@@ -72,7 +75,8 @@ def _structure(net) -> tuple[str, dict]:
                      "output": net.cost_symbol.name}
 
 
-def document(derivation, *, closed: bool = False, point=None) -> dict:
+def document(derivation, *, closed: bool = False, point=None, numbers: bool = False,
+             learning_rate=None, hold=None) -> dict:
     net = derivation.network
     values, report = evaluated(derivation, point)
     key, structure = _structure(net)
@@ -88,11 +92,14 @@ def document(derivation, *, closed: bool = False, point=None) -> dict:
         out["check"] = report.as_dict()
         out["examples"] = [{"cost": float(v.cost), "gradients": {n: float(g) for n, g in v.gradients.items()}}
                            for v in report.values.examples]
+    substituted.annotate(out, derivation, point=point, numbers=numbers)
+    if learning_rate is not None:
+        out["update"] = derivation.step(learning_rate, hold, point).as_dict()
     return out
 
 
-def render(derivation, *, closed: bool = False, point=None) -> str:
-    return json.dumps(document(derivation, closed=closed, point=point), indent=1,
+def render(derivation, *, closed: bool = False, point=None, **extras) -> str:
+    return json.dumps(document(derivation, closed=closed, point=point, **extras), indent=1,
                       ensure_ascii=False) + "\n"
 
 

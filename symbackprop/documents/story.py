@@ -16,6 +16,7 @@ section 6 to it.
 
 from __future__ import annotations
 
+from . import substituted, update
 from .document import Builder, M, S, partial
 from .model import Document, Equations, Heading, Math, Row, Table
 from .numbers import number
@@ -34,9 +35,11 @@ class GraphBuilder(Builder):
         self.chain_rule()
         self.backward_nodes()
         self.gradient_section()
+        substituted.numbers_section(self)
         batch_section(self)
         if self.report is not None:
             self.check_section()
+        update.update_section(self)
         return Document(self.net.title or "Backpropagation on a graph, derived", tuple(self.blocks))
 
     def formula_row(self, f, value=True):
@@ -163,8 +166,8 @@ def _listed(symbols) -> list:
     return out
 
 
-def build(derivation, *, closed: bool = False, point=None) -> Document:
-    return GraphBuilder(derivation, closed=closed, point=point).build()
+def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
+    return GraphBuilder(derivation, closed=closed, point=point, **extras).build()
 
 
 __all__ = ["GraphBuilder", "batch_section", "build"]
