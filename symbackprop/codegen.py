@@ -110,7 +110,9 @@ class Lang:
 
     def rowsum(self, expr: str) -> str:
         if self.name == "numpy":
+            expr = expr if expr.isidentifier() else f"({expr})"
             return f"{expr}.sum(axis=1, keepdims=True)"
+        expr = expr if expr.isidentifier() else f"({expr})"
         return f"{expr}.sum(dim=1, keepdim=True)"
 
     def colsum(self, expr: str) -> str:
@@ -314,6 +316,12 @@ class _Printer(PythonCodePrinter):
 
     def code(self, expr) -> str:
         return self.doprint(expr)
+
+    def _module_format(self, fqn, register=True):
+        """math.tanh, math.sin … from the array module (np.tanh, torch.tanh)."""
+        if fqn.startswith("math."):
+            return self._lang.xp + "." + fqn[len("math."):]
+        return super()._module_format(fqn, register)
 
     def _print_Symbol(self, expr):
         try:
