@@ -405,9 +405,10 @@ def _printer(names, helpers, lang):
 
 # --- the module ---------------------------------------------------------------------------
 
-def source(derivation, lang: str = "numpy", *, with_values: bool = True) -> str:
-    """The module's text. ``with_values`` puts the spec's values in ``VALUES`` (the
-    exported module); without them the text is what :mod:`compiled` runs."""
+def source(derivation, lang: str = "numpy", *, standalone: bool = True) -> str:
+    """The module's text: with ``standalone``, the exported module (names, the spec's
+    values, ``evaluate``); without, only the helpers, ``forward`` and ``backward``, which
+    :mod:`compiled` runs."""
     if lang not in LANGS:
         raise SpecError(f"unknown language {lang!r}; expected one of: {', '.join(LANGS)}")
     L = Lang(lang)
@@ -416,7 +417,7 @@ def source(derivation, lang: str = "numpy", *, with_values: bool = True) -> str:
         writer = _LayeredWriter(derivation, L)
     else:
         writer = _GraphWriter(derivation, L)
-    return writer.module(with_values)
+    return writer.module(standalone)
 
 
 def _number(value) -> str:
@@ -495,13 +496,15 @@ class _LayeredWriter:
     def params(self) -> list:
         return [p for l in range(1, self.net.L + 1) for p in (f"W{l}", f"b{l}")]
 
-    def module(self, with_values: bool) -> str:
-        net, L = self.net, self.lang
-        fwd, bwd, cache = self._forward(), None, None
-        fwd_lines, cache = fwd
+    def module(self, standalone: bool) -> str:
+        L = self.lang
+        fwd_lines, cache = self._forward()
         bwd = self._backward(cache)
+        if not standalone:
+            parts = [L.header(), self.helpers.text(), "\n".join(fwd_lines), "\n".join(bwd)]
+            return "\n\n\n".join(p for p in parts if p) + "\n"
         head = self._head()
-        tables = self._tables(with_values)
+        tables = self._tables()
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables),
                  "\n".join(fwd_lines), "\n".join(bwd), _evaluate_common(L), self._evaluate()]
         return "\n\n\n".join(p for p in parts if p) + "\n"
@@ -530,7 +533,7 @@ class _LayeredWriter:
         lines.append(comment(f"  x[:, k-1]: {net.x(1).name} ... (INPUTS); y[:, j-1]: {net.y(1).name} ... (TARGETS)"))
         return lines
 
-    def _tables(self, with_values: bool) -> list:
+    def _tables(self) -> list:
         net = self.net
         lines = ["INPUTS = [%s]" % ", ".join(repr(s.name) for s in net.inputs),
                  "TARGETS = [%s]" % ", ".join(repr(s.name) for s in net.targets),
@@ -549,11 +552,8 @@ class _LayeredWriter:
         lines.append("# every distinct parameter, in order: the keys of evaluate()'s gradients")
         lines.append("PARAMETERS = [%s]" % ", ".join(repr(s.name) for s in net.parameters))
         lines.append("NAMES = INPUTS + TARGETS + PARAMETERS")
-        if with_values:
-            lines.append("# the spec's values (a list is one value per example of a mini-batch)")
-            lines += _values_literal(net)
-        else:
-            lines.append("VALUES = {}")
+        lines.append("# the spec's values (a list is one value per example of a mini-batch)")
+        lines += _values_literal(net)
         return lines
 
     # --- forward: every layer, then the cost --------------------------------------------
@@ -780,7 +780,7 @@ class _GraphWriter:
         self.lang = lang
         self.helpers = Helpers(lang, lambda names: _printer(names, self.helpers, lang))
 
-    def module(self, with_values: bool) -> str:
+    def module(self, standalone: bool) -> str:
         from .numeric import stable_definitions
         d, net, L = self.d, self.net, self.lang
         names = Names()
@@ -873,12 +873,9 @@ class _GraphWriter:
                   "LEAVES = [%s]" % ", ".join(repr(s.name) for s in net.leaves),
                   "# the keys of evaluate()'s gradients",
                   "GRADIENTS = [%s]" % ", ".join(repr(f.of.name) for f in grads),
-                  "NAMES = LEAVES"]
-        if with_values:
-            tables.append("# the spec's values (a list is one value per example of a mini-batch)")
-            tables += _values_literal(net)
-        else:
-            tables.append("VALUES = {}")
+                  "NAMES = LEAVES",
+                  "# the spec's values (a list is one value per example of a mini-batch)"]
+        tables += _values_literal(net)
         evaluate = '''def evaluate(values=None):
     """{"cost": C, "gradients": {name: ∂C/∂name}} at the spec's values, with ``values``
     (a dict by name) given instead; arrays along a leading axis are a batch (summed)."""
@@ -896,6 +893,8 @@ if __name__ == "__main__":
     print(json.dumps(evaluate(), indent=1))'''
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables), "\n".join(fwd),
                  "\n".join(bwd), _evaluate_common(L), evaluate]
+        if not standalone:
+            parts = [L.header(), self.helpers.text(), "\n".join(fwd), "\n".join(bwd)]
         return "\n\n\n".join(p for p in parts if p) + "\n"
 
 

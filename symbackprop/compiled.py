@@ -53,7 +53,7 @@ def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
     _require(backend)
     from .codegen import source
     lang = "torch" if backend == "torch" else "numpy"
-    text = source(derivation, lang, with_values=False)
+    text = source(derivation, lang, standalone=False)
     if backend == "jax":
         text = text.replace("import numpy as np", "import jax.numpy as np", 1)
     namespace: dict = {"__name__": "symbackprop_compiled"}
@@ -109,7 +109,7 @@ class Compiled:
         self._forward = namespace["forward"]
         self._backward = namespace["backward"]
         self._slots: dict = {}
-        self._leaf_kind = {s: n.kind for s, n in self.graph.nodes.items() if n.expr is None}
+        self._kinds: dict = {}
         if backend == "torch":
             import torch
             self._to = lambda a: torch.as_tensor(a, dtype=torch.float64)
@@ -132,8 +132,10 @@ class Compiled:
             sym = graph.symbol(key) if isinstance(key, str) else key
         except SpecError as exc:
             raise PointError(str(exc)) from None
-        if self._leaf_kind.get(sym) is None:
+        node = graph.nodes.get(sym)
+        if node is None or node.expr is not None:
             raise PointError(f"point: {_shown(key)} is not an input, target or parameter")
+        self._kinds[sym] = node.kind
         try:
             self._slots[key] = sym
         except TypeError:
@@ -160,7 +162,7 @@ class Compiled:
                 if array.ndim != 1 or array.shape[0] == 0:
                     raise PointError(f"point value of {sym.name}: expected a number or a 1-D array along "
                                      f"the batch axis, got an array of shape {tuple(array.shape)}")
-                if self._leaf_kind[sym] == "param":
+                if self._kinds[sym] == "param":
                     raise PointError(f"point value of {sym.name}: a parameter takes one number (it is "
                                      "shared by every example), not an array")
                 if not np.isfinite(array).all():
@@ -199,6 +201,7 @@ class Compiled:
                 if any(v is None for v in column):
                     continue
                 out[sym] = np.array([float(v) for v in column], dtype=float)
+                self._kinds[sym] = graph.nodes[sym].kind
         return out
 
     def _point(self, point) -> dict:
@@ -244,8 +247,8 @@ class _Layered(Compiled):
         super().__init__(derivation, namespace, backend)
         np = self._np
         net = self.graph
-        self.names = [s.name for s in net.parameters]
         self._params = net.parameters
+        self.names = [s.name for s in self._params]
         self._index = {s: i for i, s in enumerate(self._params)}
         self._inputs = {s: k for k, s in enumerate(net.inputs)}
         self._targets = {s: j for j, s in enumerate(net.targets)}
@@ -254,15 +257,18 @@ class _Layered(Compiled):
         self._x0 = np.array([float(values.get(s, nan)) for s in net.inputs], dtype=float)
         self._y0 = np.array([float(values.get(s, nan)) for s in net.targets], dtype=float)
         self._p0 = np.array([float(values.get(s, nan)) for s in self._params], dtype=float)
-        # index tables: layer l's W and b as positions in the parameter list
+        # index tables: layer l's W and b as positions in the parameter list (a shared
+        # parameter has one position, used by several entries)
         self._widx, self._bidx = [], []
         index = self._index
+        flat_w = np.fromiter((index[s] for s in net._w.values()), dtype=np.intp, count=len(net._w))
+        flat_b = np.fromiter((index[s] for s in net._b.values()), dtype=np.intp, count=len(net._b))
+        w_at = b_at = 0
         for l in range(1, net.L + 1):
             rows, cols = net.sizes[l], net.sizes[l - 1]
-            w = net._w
-            self._widx.append(np.array([[index[w[l, j, k]] for k in range(1, cols + 1)]
-                                        for j in range(1, rows + 1)], dtype=np.intp))
-            self._bidx.append(np.array([index[net._b[l, j]] for j in range(1, rows + 1)], dtype=np.intp))
+            self._widx.append(flat_w[w_at:w_at + rows * cols].reshape(rows, cols))
+            self._bidx.append(flat_b[b_at:b_at + rows])
+            w_at, b_at = w_at + rows * cols, b_at + rows
         self._defaults = self._matrices(self._p0)
         self._incomplete = bool(np.isnan(self._x0).any() or np.isnan(self._y0).any() or np.isnan(self._p0).any())
         self._uses = None
@@ -300,7 +306,7 @@ class _Layered(Compiled):
         x, y, p = self._x0, self._y0, None
         xs, ys = {}, {}
         for sym, value in given.items():
-            kind = self._leaf_kind[sym]
+            kind = self._kinds[sym]
             if kind == "x":
                 xs[self._inputs[sym]] = value
             elif kind == "y":
