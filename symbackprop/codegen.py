@@ -123,6 +123,9 @@ class Lang:
 
 
 _HELPERS_NUMPY = {
+    "sigmoid_pair": '''def sigmoid_pair(z):
+    """(σ(z), σ(−z)) = (a, 1 − a), each without cancellation (1 − a is not computed as a difference)."""
+    return 1 / (1 + np.exp(-z)), 1 / (1 + np.exp(z))''',
     "stack_last": '''def stack_last(*zs):
     """The arguments side by side along a last axis (numbers broadcast to the batch)."""
     return np.stack(np.broadcast_arrays(*[np.asarray(z, dtype=float) for z in zs]), axis=-1)''',
@@ -158,6 +161,9 @@ _HELPERS_NUMPY = {
 }
 
 _HELPERS_TORCH = {
+    "sigmoid_pair": '''def sigmoid_pair(z):
+    """(σ(z), σ(−z)) = (a, 1 − a), without overflow or cancellation."""
+    return torch.sigmoid(z), torch.sigmoid(-z)''',
     "stack_last": '''def stack_last(*zs):
     """The arguments side by side along a last axis (numbers broadcast to the batch)."""
     zs = [torch.as_tensor(z, dtype=torch.float64) for z in zs]
@@ -207,7 +213,7 @@ def _entry_helper(name: str) -> str:
 
 #: Elementwise registry activations: name → (f body, f′ body, f′ doc), in z; {xp} is the array module.
 _KNOWN = {
-    "sigmoid": ("e = {xp}.exp(-{xp}.abs(z))\n    return {xp}.where(z >= 0, 1 / (1 + e), e / (1 + e))",
+    "sigmoid": ("return 1 / (1 + {xp}.exp(-z))",
                 "return sigmoid(z) * sigmoid(-z)", "σ′(z) = σ(z)·σ(−z), the same as σ(z)(1 − σ(z)) without cancellation"),
     "tanh": ("return {xp}.tanh(z)",
              "e = {xp}.exp(-2.0 * {xp}.abs(z))\n    return 4.0 * e / ((1.0 + e) * (1.0 + e))",
@@ -219,11 +225,15 @@ _KNOWN = {
     "silu": ("return z * sigmoid(z)", "return sigmoid(z) * (1.0 + z * sigmoid(-z))",
              "SiLU′(z) = σ(z)(1 + z(1 − σ(z)))"),
 }
-_KNOWN_DOC = {"sigmoid": "σ(z) = 1/(1 + e^{−z}), without overflow for either sign of z",
+_KNOWN_DOC = {"sigmoid": "σ(z) = 1/(1 + e^{−z}): every digit for either sign of z (e^{−z} = ∞ gives the limit 0)",
               "tanh": "tanh(z)", "relu": "ReLU(z) = max(z, 0)", "identity": "id(z) = z",
               "softplus": "softplus(z) = ln(1 + e^z), without overflow", "silu": "SiLU(z) = z·σ(z)"}
 #: Which helpers a registry activation's code calls.
 _CALLS = {"relu": ("step",), "softplus": ("sigmoid",), "silu": ("sigmoid",)}
+
+
+def _is_sigmoid(act) -> bool:
+    return act.elementwise and act.name == "sigmoid" and not act.func.__name__.startswith("Custom_")
 
 
 def _is_registry(act) -> bool:
@@ -449,8 +459,10 @@ def _evaluate_common(L: Lang) -> str:
     xp = L.xp
     if L.name == "numpy":
         array = "np.asarray(value, dtype=float)"
+        quiet = 'np.errstate(over="ignore", under="ignore")'
     else:
         array = "torch.as_tensor(value, dtype=torch.float64)"
+        quiet = "torch.no_grad()"
     return f'''def _merged(values):
     """The spec's values with ``values`` (by name) given instead."""
     merged = dict(VALUES)
@@ -462,6 +474,11 @@ def _evaluate_common(L: Lang) -> str:
     if missing:
         raise KeyError(f"no value for {{', '.join(missing)}}")
     return merged
+
+
+def _quiet():
+    """e^{{−z}} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that."""
+    return {quiet}
 
 
 def _array(value):
@@ -499,7 +516,12 @@ class _LayeredWriter:
     def module(self, standalone: bool) -> str:
         L = self.lang
         fwd_lines, cache = self._forward()
-        bwd = self._backward(cache)
+        bwd = self._backward(["CACHE"])
+        # the cache holds only what backward() reads (fewer arrays alive, less memory traffic)
+        body = "\n".join(bwd[5:])
+        cache = [name for name in cache if re.search(r"\b%s\b" % name, body)] or ["a0"]
+        fwd_lines[-1] = f"    return C, ({', '.join(cache)},)"
+        bwd[4] = f"    {', '.join(cache)}, = cache"
         if not standalone:
             parts = [L.header(), self.helpers.text(), "\n".join(fwd_lines), "\n".join(bwd)]
             return "\n\n\n".join(p for p in parts if p) + "\n"
@@ -572,11 +594,14 @@ class _LayeredWriter:
             lines.append(comment(f"layer {l} ({act.describe()}): z^({l}) = W^({l}) a^({l - 1}) + b^({l}), "
                                  f"a^({l}) = {act.text}(z^({l}))").replace("# ", "    # ", 1))
             lines.append(f"    z{l} = a{l - 1} @ W{l}.T + b{l}")
-            if act.elementwise:
+            if _is_sigmoid(act):
+                lines.append(f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
+                             "  # a = σ(z) and 1 − a = σ(−z), from one exponential")
+            elif act.elementwise:
                 lines.append(f"    a{l} = {self._act(l)}(z{l})")
             else:
                 lines.append(f"    a{l} = {self.helpers.need('softmax')}(z{l})")
-            cache += [f"z{l}", f"a{l}"]
+            cache += [f"z{l}", f"a{l}"] + ([f"abar{l}"] if _is_sigmoid(act) else [])
         cost_lines, extra, self._delta_lines = self._output(net.L, out, net.cost_function)
         lines += cost_lines
         cache += extra
@@ -592,7 +617,7 @@ class _LayeredWriter:
         fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
         extra = []
         back = [f"    # Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}"]
-        kind = "sigmoid" if (act.elementwise and _is_registry(act) and act.name == "sigmoid") else \
+        kind = "sigmoid" if _is_sigmoid(act) else \
             ("softmax" if not act.elementwise else "other")
         if name is None:
             fwd_c, g = self._custom_cost(Lh, cost)
@@ -601,9 +626,6 @@ class _LayeredWriter:
             back += self._delta_from_g(kind, act, Lh, "g")
             return fwd, extra, back
         if kind == "sigmoid":
-            h.activation(act)
-            fwd.append(f"    abar{Lh} = sigmoid(-{z})  # 1 − a = σ(−z): keeps its digits where σ saturates")
-            extra.append(f"abar{Lh}")
             if name in ("mse", "sse"):
                 k = "0.5 * " if name == "mse" else ""
                 fwd.append(f"    e{Lh} = (1 - y) * {a} - y * abar{Lh}  # a − y, as a difference of complements")
@@ -707,7 +729,10 @@ class _LayeredWriter:
             act = net.activations[l - 1]
             lines.append(f"    # Case 2, hidden layer {l}: δ^({l}) = (W^({l + 1}))ᵀ δ^({l + 1}) ⊙ {act.text}′(z^({l})),"
                          f" the amplifier {act.text}′(z^({l}))")
-            lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * {self._act(l)}_prime(z{l})")
+            if _is_sigmoid(act):
+                lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * (a{l} * abar{l})  # σ′(z) = a(1 − a)")
+            else:
+                lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * {self._act(l)}_prime(z{l})")
         lines.append("    # ∂C/∂w^(l)_jk = δ^(l)_j a^(l-1)_k and ∂C/∂b^(l)_j = δ^(l)_j, summed over the examples")
         outs = []
         for l in range(net.L, 0, -1):
@@ -753,8 +778,9 @@ def evaluate(values=None):
     rows = _rows([_array(v[n]) for n in INPUTS + TARGETS])
     x, y = _columns(v, INPUTS, rows), _columns(v, TARGETS, rows)
 {unpack}
-    C, cache = forward(x, y, {", ".join(params)})
-    {grads} = backward(x, y, {", ".join(params)}, cache)
+    with _quiet():
+        C, cache = forward(x, y, {", ".join(params)})
+        {grads} = backward(x, y, {", ".join(params)}, cache)
     # a name used on several edges is one shared parameter: its gradient is the sum over its uses
     gradients = dict.fromkeys(PARAMETERS, 0.0)
     for w_names, b_names, dW, db in ({pairs},):
@@ -882,8 +908,9 @@ class _GraphWriter:
     v = _merged(values)
     args = [_array(v[name]) for name in LEAVES]
     rows = _rows(args)
-    C, cache = forward(*args)
-    grads = backward(*args, cache)
+    with _quiet():
+        C, cache = forward(*args)
+        grads = backward(*args, cache)
     return {"cost": _total(C, rows),
             "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}
 

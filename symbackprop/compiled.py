@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from fractions import Fraction
 
 from .errors import PointError, SpecError, SymbackpropError
@@ -109,7 +109,6 @@ class Compiled:
         self._forward = namespace["forward"]
         self._backward = namespace["backward"]
         self._slots: dict = {}
-        self._kinds: dict = {}
         if backend == "torch":
             import torch
             self._to = lambda a: torch.as_tensor(a, dtype=torch.float64)
@@ -121,8 +120,8 @@ class Compiled:
 
     # --- a point's values -------------------------------------------------------------
 
-    def _symbol(self, key):
-        """The leaf a point's key names (cached by key)."""
+    def _resolve(self, key):
+        """(symbol, kind, position) of the leaf a point's key names (cached by key)."""
         try:
             return self._slots[key]
         except (KeyError, TypeError):
@@ -132,18 +131,19 @@ class Compiled:
             sym = graph.symbol(key) if isinstance(key, str) else key
         except SpecError as exc:
             raise PointError(str(exc)) from None
-        node = graph.nodes.get(sym)
+        node = graph.nodes.get(sym) if isinstance(sym, Hashable) else None
         if node is None or node.expr is not None:
             raise PointError(f"point: {_shown(key)} is not an input, target or parameter")
-        self._kinds[sym] = node.kind
+        slot = (node.symbol, node.kind, self._place(node.symbol, node.kind))
         try:
-            self._slots[key] = sym
+            self._slots[key] = slot
         except TypeError:
             pass
-        return sym
+        return slot
 
-    def _value(self, value, sym):
-        """A number as a float, or a 1-D array along the batch axis (inputs and targets only)."""
+    def _value(self, value, sym, kind):
+        """A number as a float, or a 1-D array along the batch axis (inputs and targets only;
+        their entries are checked to be finite where the batch is assembled)."""
         if type(value) is float:
             if value - value == 0:
                 return value
@@ -162,11 +162,9 @@ class Compiled:
                 if array.ndim != 1 or array.shape[0] == 0:
                     raise PointError(f"point value of {sym.name}: expected a number or a 1-D array along "
                                      f"the batch axis, got an array of shape {tuple(array.shape)}")
-                if self._kinds[sym] == "param":
+                if kind == "param":
                     raise PointError(f"point value of {sym.name}: a parameter takes one number (it is "
                                      "shared by every example), not an array")
-                if not np.isfinite(array).all():
-                    raise PointError(f"point value of {sym.name}: expected finite numbers")
                 return array
         else:
             try:
@@ -178,10 +176,11 @@ class Compiled:
             raise PointError(f"point value of {sym.name}: expected a finite number, got {value!r}")
         return value
 
-    def _batch(self, values: dict) -> int:
+    @staticmethod
+    def _batch(entries) -> int:
         """The batch size: every array must have the same length."""
         size, first = 1, None
-        for sym, value in values.items():
+        for sym, kind, place, value in entries:
             if type(value) is not float:
                 n = value.shape[0]
                 if first is None:
@@ -190,34 +189,36 @@ class Compiled:
                     raise PointError(f"point: {sym.name} has {n} examples but {first.name} has {size}")
         return size
 
-    def _examples(self) -> dict:
+    def _examples(self) -> list:
         """The spec's mini-batch as one array per leaf that an example gives."""
         np = self._np
         graph = self.graph
-        out = {}
+        out = []
         for sym in graph.leaves:
             if any(sym in p for p in graph.points):
                 column = [p.get(sym, graph.values.get(sym)) for p in graph.points]
                 if any(v is None for v in column):
                     continue
-                out[sym] = np.array([float(v) for v in column], dtype=float)
-                self._kinds[sym] = graph.nodes[sym].kind
+                kind = graph.nodes[sym].kind
+                out.append((sym, kind, self._place(sym, kind), np.array([float(v) for v in column], dtype=float)))
         return out
 
-    def _point(self, point) -> dict:
-        """{leaf: float or array} given by the call, spec's examples included when no point is."""
+    def _point(self, point) -> list:
+        """[(symbol, kind, position, float or array)] given by the call; the spec's examples
+        when no point is given on a mini-batch spec."""
         if point is None:
             if self.graph.points:
                 if "_examples_cache" not in self.__dict__:
                     self.__dict__["_examples_cache"] = self._examples()
-                return dict(self.__dict__["_examples_cache"])
-            return {}
+                return self.__dict__["_examples_cache"]
+            return []
         if not isinstance(point, Mapping):
             raise PointError(f"point: expected a dict of values by name, got {type(point).__name__}")
-        out = {}
+        out = []
+        resolve, convert = self._resolve, self._value
         for key, value in point.items():
-            sym = self._symbol(key)
-            out[sym] = self._value(value, sym)
+            sym, kind, place = resolve(key)
+            out.append((sym, kind, place, convert(value, sym, kind)))
         return out
 
     def _missing(self, names) -> None:
@@ -300,22 +301,24 @@ class _Layered(Compiled):
             total += float(arrays[slot][at])
         return total
 
+    def _place(self, sym, kind):
+        return (self._inputs if kind == "x" else self._targets if kind == "y" else self._index)[sym]
+
     def __call__(self, point=None) -> Result:
         np = self._np
         given = self._point(point)
-        x, y, p = self._x0, self._y0, None
-        xs, ys = {}, {}
-        for sym, value in given.items():
-            kind = self._kinds[sym]
+        size = self._batch(given)
+        p = None
+        xs, ys = [], []
+        for sym, kind, place, value in given:
             if kind == "x":
-                xs[self._inputs[sym]] = value
+                xs.append((place, value))
             elif kind == "y":
-                ys[self._targets[sym]] = value
+                ys.append((place, value))
             else:
                 if p is None:
                     p = self._p0.copy()
-                p[self._index[sym]] = value
-        size = self._batch(given)
+                p[place] = value
         x = self._rows(self._x0, xs, size)
         y = self._rows(self._y0, ys, size)
         params = self._defaults if p is None else self._matrices(p)
@@ -337,20 +340,22 @@ class _Layered(Compiled):
         self._finite(cost, grads)
         return Result(cost, Gradients(self, grads), size)
 
-    def _rows(self, base, given: dict, size: int):
+    def _rows(self, base, given: list, size: int):
+        """rows × n: the defaults in every row, with the given columns in place (an array
+        of the batch, or a number in every row)."""
         np = self._np
-        if size == 1 and not given:
-            return base[None, :]
         if size == 1:
             row = base.copy()
-            for k, v in given.items():
+            for k, v in given:
                 row[k] = v
             return row[None, :]
-        out = np.empty((size, base.shape[0]), dtype=float)
-        out[:] = base
-        for k, v in given.items():
-            out[:, k] = v
-        return out
+        out = np.empty((base.shape[0], size), dtype=float)
+        out[:] = base[:, None]
+        for k, v in given:
+            out[k] = v
+        if given and not np.isfinite(out).all():
+            raise PointError("point: the arrays along the batch axis must hold finite numbers")
+        return out.T
 
 
 class _Graph(Compiled):
@@ -376,12 +381,17 @@ class _Graph(Compiled):
     def _read(arrays, position):
         return arrays[position]
 
+    def _place(self, sym, kind):
+        return self._order[sym]
+
     def __call__(self, point=None) -> Result:
         np = self._np
         given = self._point(point)
         args = list(self._defaults)
-        for sym, value in given.items():
-            args[self._order[sym]] = value
+        for sym, kind, place, value in given:
+            if type(value) is not float and not np.isfinite(value).all():
+                raise PointError(f"point value of {sym.name}: expected finite numbers")
+            args[place] = value
         missing = [s.name for s, v in zip(self._leaves, args) if v is None]
         if missing:
             self._missing(missing)
