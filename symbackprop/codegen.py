@@ -793,7 +793,12 @@ def evaluate(values=None):
 
 if __name__ == "__main__":
     import json
-    print(json.dumps(evaluate(), indent=1))'''
+    import sys
+    try:
+        result = evaluate()
+    except KeyError as exc:
+        sys.exit(f"error: {{exc.args[0]}}")
+    print(json.dumps(result, indent=1))'''
 
 
 class _GraphWriter:
@@ -917,7 +922,12 @@ class _GraphWriter:
 
 if __name__ == "__main__":
     import json
-    print(json.dumps(evaluate(), indent=1))'''
+    import sys
+    try:
+        result = evaluate()
+    except KeyError as exc:
+        sys.exit(f"error: {exc.args[0]}")
+    print(json.dumps(result, indent=1))'''
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables), "\n".join(fwd),
                  "\n".join(bwd), _evaluate_common(L), evaluate]
         if not standalone:
