@@ -392,6 +392,12 @@ class _Printer(PythonCodePrinter):
                                                 out if out is not None else "float('nan')")
         return out
 
+    def _print_Heaviside(self, expr):
+        """H(x): 1 for x > 0, 0 for x < 0, H(0) as SymPy gives it (½ unless stated)."""
+        x = self._print(expr.args[0])
+        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
+        return "((%s > 0) * 1.0 + (%s == 0) * %s)" % (x, x, repr(float(h0)))
+
     def _print_Function(self, expr):
         cls = type(expr)
         args = ", ".join(self._print(a) for a in expr.args)

@@ -196,3 +196,50 @@ def test_torch_backend_matches_where_installed():
     pytest.importorskip("torch")
     d = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("lecture")]).backward()
     assert_matches(d.compile("torch")(), d.evaluate())
+
+
+@pytest.mark.parametrize("out_act,cost", [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
+                                          ("softmax", "binary_cross_entropy"), ("sigmoid", "mse"),
+                                          ("softplus", "cross_entropy")])
+def test_recurrent_nets_with_every_output_form(out_act, cost):
+    rnn = sb.Recurrent(2, 3, 2, 3, activation="silu", output_activation=out_act, cost=cost)
+    rng = random.Random(3)
+    rnn.values = {s: rng.uniform(0.1, 0.9) if rnn.nodes[s].kind == "y" else rng.uniform(-1, 1) for s in rnn.leaves}
+    d = rnn.backward()
+    assert_matches(d.compile()(), d.evaluate())
+    xs = np.array([0.5, -1.0])
+    out = d.compile()({"x^{(2)}_{1}": xs})
+    singles = [d.evaluate({"x^{(2)}_{1}": float(x)}) for x in xs]
+    assert close(out.cost, sum(float(v.cost) for v in singles))
+
+
+def _misc_graph():
+    g = sb.Graph("exp, ln, sqrt, Max, Min, a custom and a leaky activation")
+    x, y, w = g.input("x"), g.input("y"), g.parameter("w")
+    swish = activations.Activation.custom("swish", lambda t: t * sympy.tanh(t))
+    leaky = activations.get({"name": "leaky_relu", "alpha": 0.2})
+    u = g.define("u", sympy.exp(w * x) + sympy.log(y ** 2 + 1) + sympy.sqrt(x ** 2 + 1))
+    m = g.define("m", sympy.Max(u, x) + sympy.Min(u, 2 * y))
+    s = g.define("s", swish(m))
+    lk = g.define("l", leaky(s - 3))
+    g.output(g.define("f", lk ** 2 / 2 + 1 / (1 + s ** 2)))
+    g.values = {"x": 0.3, "y": -0.7, "w": 1.1}
+    return g
+
+
+def test_a_graph_of_elementary_functions_and_custom_activations():
+    d = _misc_graph().backward()
+    assert_matches(d.compile()(), d.evaluate())
+    xs = [0.3, -2.0, 1.5]
+    out = d.compile()({"x": np.array(xs)})
+    singles = [d.evaluate({"x": x}) for x in xs]
+    assert close(out.cost, sum(float(v.cost) for v in singles))
+    for name in ("w", "x", "y"):
+        assert close(out.gradients[name], sum(float(v.gradients[name]) for v in singles))
+    # the exported module of the same graph gives the same numbers
+    from symbackprop.codegen import source
+    namespace = {}
+    exec(compile(source(d), "<module>", "exec"), namespace)
+    exported = namespace["evaluate"]()
+    assert close(exported["cost"], d.evaluate().cost)
+    assert exported["gradients"].keys() == {"w", "x", "y"}
