@@ -466,9 +466,11 @@ def _evaluate_common(L: Lang) -> str:
     if L.name == "numpy":
         array = "np.asarray(value, dtype=float)"
         quiet = 'np.errstate(over="ignore", under="ignore")'
+        quiet_doc = "e^{−z} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that."
     else:
         array = "torch.as_tensor(value, dtype=torch.float64)"
         quiet = "torch.no_grad()"
+        quiet_doc = "No autograd graph: the gradients are the derivation's own."
     return f'''def _merged(values):
     """The spec's values with ``values`` (by name) given instead."""
     merged = dict(VALUES)
@@ -483,7 +485,7 @@ def _evaluate_common(L: Lang) -> str:
 
 
 def _quiet():
-    """e^{{−z}} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that."""
+    """{quiet_doc}"""
     return {quiet}
 
 

@@ -40,6 +40,8 @@ def _require(backend: str):
         elif backend == "torch":
             import torch as module
         else:
+            import jax
+            jax.config.update("jax_enable_x64", True)   # float64, as the other backends
             import jax.numpy as module
     except ImportError:
         package = {"jax": "jax"}.get(backend, backend)
