@@ -77,16 +77,18 @@ class Result:
 
 
 class Gradients(Mapping):
-    """{name: ∂C/∂name} in derivation order, read from the gradient arrays on access
+    """{name: ∂C/∂name} in derivation order, read from the gradient arrays on first access
     (a shared parameter summed over its uses); a key may be a name or a symbol."""
 
     def __init__(self, owner, arrays):
         self._owner = owner
         self._arrays = arrays
+        self._values = None
 
     def __getitem__(self, key):
-        position = self._owner._position(key)
-        return self._owner._read(self._arrays, position)
+        if self._values is None:
+            self._values = self._owner._flatten(self._arrays)
+        return float(self._values[self._owner._position(key)])
 
     def __iter__(self):
         return iter(self._owner.names)
@@ -272,9 +274,9 @@ class _Layered(Compiled):
             self._widx.append(flat_w[w_at:w_at + rows * cols].reshape(rows, cols))
             self._bidx.append(flat_b[b_at:b_at + rows])
             w_at, b_at = w_at + rows * cols, b_at + rows
+        self._by_name = {name: i for i, name in enumerate(self.names)}
         self._defaults = self._matrices(self._p0)
         self._incomplete = bool(np.isnan(self._x0).any() or np.isnan(self._y0).any() or np.isnan(self._p0).any())
-        self._uses = None
 
     def _matrices(self, p):
         out = []
@@ -283,24 +285,24 @@ class _Layered(Compiled):
         return out
 
     def _position(self, key):
+        i = self._by_name.get(key) if isinstance(key, str) else None
+        if i is not None:
+            return i
         sym = self.graph.symbol(key) if isinstance(key, str) else key
         if sym not in self._index:
             raise PointError(f"{_shown(key)} is not a parameter of this network")
-        if self._uses is None:
-            uses = [[] for _ in self._params]
-            for l, (widx, bidx) in enumerate(zip(self._widx, self._bidx)):
-                for (j, k), i in self._np.ndenumerate(widx):
-                    uses[i].append((2 * l, (j, k)))
-                for j, i in enumerate(bidx):
-                    uses[i].append((2 * l + 1, (j,)))
-            self._uses = uses
-        return self._uses[self._index[sym]]
+        return self._index[sym]
 
-    @staticmethod
-    def _read(arrays, position):
-        total = 0.0
-        for slot, at in position:
-            total += float(arrays[slot][at])
+    def _flatten(self, arrays):
+        """Every parameter's gradient, in order: each layer's dW and db added at the
+        parameters' positions (a shared one collects all its entries)."""
+        np = self._np
+        total = np.zeros(len(self._params))
+        for l, (widx, bidx) in enumerate(zip(self._widx, self._bidx)):
+            total += np.bincount(widx.ravel(), weights=np.asarray(arrays[2 * l], dtype=float).ravel(),
+                                 minlength=total.shape[0])
+            total += np.bincount(bidx, weights=np.asarray(arrays[2 * l + 1], dtype=float),
+                                 minlength=total.shape[0])
         return total
 
     def _place(self, sym, kind):
@@ -380,8 +382,8 @@ class _Graph(Compiled):
         return self._index[sym]
 
     @staticmethod
-    def _read(arrays, position):
-        return arrays[position]
+    def _flatten(values):
+        return values
 
     def _place(self, sym, kind):
         return self._order[sym]
