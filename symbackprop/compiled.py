@@ -353,13 +353,13 @@ class _Layered(Compiled):
             for k, v in given:
                 row[k] = v
             return row[None, :]
-        out = np.empty((base.shape[0], size), dtype=float)
-        out[:] = base[:, None]
+        out = np.empty((size, base.shape[0]), dtype=float)
+        out[:] = base
         for k, v in given:
-            out[k] = v
+            out[:, k] = v
         if given and not np.isfinite(out).all():
             raise PointError("point: the arrays along the batch axis must hold finite numbers")
-        return out.T
+        return out
 
 
 class _Graph(Compiled):

@@ -168,6 +168,9 @@ BAD = [
     ({"x_{1}": float("nan")}, r"^point value of x_\{1\}: expected a finite number, got nan$"),
     ({"x_{1}": []}, r"got an array of shape \(0,\)$"),
     ({"C": 1.0}, r"^point: 'C' is not an input, target or parameter$"),
+    ({"x_{1}": [1.0, float("inf")]}, r"^point: the arrays along the batch axis must hold finite numbers$"),
+    ({"x_{1}": [1.0, "a"]}, r"^point value of x_\{1\}: expected numbers, got list with other entries$"),
+    (["x_{1}"], r"^point: expected a dict of values by name, got list$"),
 ]
 
 
@@ -177,6 +180,12 @@ def test_bad_points_are_one_line_errors(point, message):
     with pytest.raises(sb.PointError, match=message) as info:
         d.compile()(point)
     assert "\n" not in str(info.value)
+
+
+def test_bad_batch_on_a_graph():
+    d = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("circuit")]).backward()
+    with pytest.raises(sb.PointError, match=r"^point value of x: expected finite numbers$"):
+        d.compile()({"x": np.array([1.0, np.nan])})
 
 
 def test_unknown_and_missing_backends():
