@@ -514,6 +514,16 @@ class Derivation:
             return evaluate_batch(self, exact=exact)
         return evaluate(self, point, exact=exact)
 
+    def compile(self, backend: str = "numpy"):
+        """The derivation as array code (see :mod:`compiled`): a function of a point whose
+        values may be numbers or arrays along a leading batch axis, returning the cost and
+        every gradient summed over the batch; compiled once per backend."""
+        cache = self.__dict__.setdefault("_compiled", {})
+        if backend not in cache:
+            from .compiled import compile_derivation
+            cache[backend] = compile_derivation(self, backend)
+        return cache[backend]
+
     def check(self, point=None, **options):
         """The three-way numeric check (see :mod:`check`); the report has ``.passed``.
         With no point, a mini-batch is checked on its totals.

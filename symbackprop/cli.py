@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("answers", metavar="ANSWERS.csv", help="CSV with columns id,wrt,answer")
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("code", help="the derivation as a standalone Python module (NumPy or PyTorch)")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("--lang", default="numpy", choices=["numpy", "torch"], help="the array library (default numpy)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE (.py) instead of standard output")
+    p.set_defaults(run=cmd_code)
     return parser
 
 
@@ -362,6 +368,22 @@ def cmd_grade(args) -> int:
     print(f"graded {counts['total']} answers: {counts['equivalent']} equivalent, "
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
           f"{counts['error']} errors; report written to {clip(args.output, None)}")
+    return 0
+
+
+def cmd_code(args) -> int:
+    """The derivation as a module that runs without symbackprop: forward, backward, evaluate."""
+    from .codegen import source
+    from .io import write_atomic
+    if args.output is not None and not args.output.lower().endswith(".py"):
+        raise SymbackpropError(f"-o {clip(args.output, None)}: the module is Python source; "
+                               "give a file name ending in .py")
+    net = load(args.spec)
+    text = source(net.backward(), args.lang)
+    if args.output is not None:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

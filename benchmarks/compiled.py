@@ -1,0 +1,145 @@
+"""Time `d.compile()` against hand-written NumPy backpropagation, measured in the same run.
+
+Three figures (medians of repeated calls, one thread):
+
+* one point at [16]*4 (Network([16, 16, 16, 16]), sigmoid, mse): the compiled callable,
+  given the point as a dict by name, against a hand-written NumPy forward and backward
+  pass given the arrays (target: within 3×);
+* a batch of 1,000 points at [64]*4: the same, with every input and target a column of
+  1,000 values (target: within 1.5×);
+* the first compile of [256]*3 (Network([256, 256, 256]), 131,328 weights: above the
+  builder's MAX_WEIGHTS, raised here for the measurement), target < 2 s; building the
+  network and its derivation is timed apart.
+
+    python benchmarks/compiled.py [--quick]
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import symbackprop as sb  # noqa: E402
+import symbackprop.network  # noqa: E402
+
+
+def network(sizes, seed=0):
+    net = sb.Network(sizes, activation="sigmoid", cost="mse")
+    rng = random.Random(seed)
+    net.values = {s: rng.uniform(-1, 1) for s in net.parameters}
+    return net
+
+
+def matrices(net):
+    """W^{(l)} and b^{(l)} of the spec's values, as the hand-written code takes them."""
+    v = net.values
+    Ws, bs = [], []
+    for l in range(1, net.L + 1):
+        Ws.append(np.array([[float(v[net.w(l, j, k)]) for k in range(1, net.sizes[l - 1] + 1)]
+                            for j in range(1, net.sizes[l] + 1)]))
+        bs.append(np.array([float(v[net.b(l, j)]) for j in range(1, net.sizes[l] + 1)]))
+    return Ws, bs
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def hand_backprop(x, y, Ws, bs):
+    """Hand-written NumPy backpropagation: x, y are (rows, n); returns C and ∂C/∂W, ∂C/∂b
+    summed over the rows."""
+    acts = [x]
+    for W, b in zip(Ws, bs):
+        acts.append(sigmoid(acts[-1] @ W.T + b))
+    a = acts[-1]
+    C = 0.5 * np.sum((a - y) ** 2)
+    delta = (a - y) * a * (1 - a)
+    dWs, dbs = [None] * len(Ws), [None] * len(Ws)
+    for l in range(len(Ws) - 1, -1, -1):
+        dWs[l] = delta.T @ acts[l]
+        dbs[l] = delta.sum(axis=0)
+        if l:
+            a_prev = acts[l]
+            delta = (delta @ Ws[l]) * a_prev * (1 - a_prev)
+    return C, dWs, dbs
+
+
+def paired_times(fns, repeat, number):
+    """Median CPU time per call of each function, timed in turns (A, B, A, B …) so that
+    both see the same load on a shared machine."""
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, times):
+            start = time.process_time()
+            for _ in range(number):
+                fn()
+            out.append((time.process_time() - start) / number)
+    return [statistics.median(t) for t in times]
+
+
+def compare(sizes, rows, repeat, number, seed=1):
+    net = network(sizes)
+    d = net.backward()
+    fn = d.compile()
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (rows, sizes[0]))
+    Y = rng.uniform(0, 1, (rows, sizes[-1]))
+    if rows == 1:
+        point = {s.name: float(X[0, k]) for k, s in enumerate(net.inputs)}
+        point.update({s.name: float(Y[0, j]) for j, s in enumerate(net.targets)})
+    else:
+        point = {s.name: X[:, k].copy() for k, s in enumerate(net.inputs)}
+        point.update({s.name: Y[:, j].copy() for j, s in enumerate(net.targets)})
+    Ws, bs = matrices(net)
+    C_hand, dWs, _ = hand_backprop(X, Y, Ws, bs)
+    out = fn(point)
+    assert abs(out.cost - C_hand) <= 1e-9 * abs(C_hand), (out.cost, C_hand)
+    g = out.gradients[net.w(1, 1, 1).name]
+    assert abs(g - dWs[0][0, 0]) <= 1e-9 * max(abs(g), 1e-12), (g, dWs[0][0, 0])
+    return paired_times([lambda: hand_backprop(X, Y, Ws, bs), lambda: fn(point)], repeat, number)
+
+
+def first_compile(sizes):
+    limit = symbackprop.network.MAX_WEIGHTS
+    symbackprop.network.MAX_WEIGHTS = 10 ** 7
+    try:
+        start = time.perf_counter()
+        net = sb.Network(sizes)
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        d = net.backward()
+        derived = time.perf_counter() - start
+        start = time.perf_counter()
+        d.compile()
+        compiled = time.perf_counter() - start
+    finally:
+        symbackprop.network.MAX_WEIGHTS = limit
+    return built, derived, compiled
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats; skip [256]*3")
+    args = parser.parse_args()
+    repeat = 5 if args.quick else 15
+    t_hand, t_comp = compare([16] * 4, 1, repeat, 200)
+    print(f"one point, [16]*4:        hand NumPy {t_hand * 1e6:8.1f} µs   compiled {t_comp * 1e6:8.1f} µs   "
+          f"ratio {t_comp / t_hand:5.2f}x  (target within 3x)")
+    t_hand, t_comp = compare([64] * 4, 1000, repeat, 10)
+    print(f"batch of 1,000, [64]*4:   hand NumPy {t_hand * 1e3:8.2f} ms   compiled {t_comp * 1e3:8.2f} ms   "
+          f"ratio {t_comp / t_hand:5.2f}x  (target within 1.5x)")
+    if not args.quick:
+        built, derived, compiled = first_compile([256, 256, 256])
+        print(f"first compile, [256]*3:   {compiled:.2f} s (target < 2 s); building the network "
+              f"{built:.1f} s and its derivation {derived:.1f} s are apart")
+
+
+if __name__ == "__main__":
+    main()

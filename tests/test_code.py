@@ -1,0 +1,209 @@
+"""`symbackprop code`: a standalone module that runs without symbackprop and gives eval's numbers."""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numpy")
+
+import symbackprop as sb  # noqa: E402
+from symbackprop.cli import main  # noqa: E402
+from symbackprop.codegen import Names, comment, identifier, source  # noqa: E402
+
+EXAMPLES = sorted(p for p in (Path(__file__).parent.parent / "examples").glob("*.toml"))
+WITH_VALUES = [p for p in EXAMPLES if p.stem != "wide"]
+REL = 1e-9
+
+#: Runs a module as __main__ in an isolated interpreter where importing symbackprop fails.
+RUNNER = ("import sys, runpy; sys.modules['symbackprop'] = None; "
+          "sys.argv = [sys.argv[1]]; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
+def run_isolated(module: Path, *extra) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run([sys.executable, "-I", "-c", RUNNER, str(module), *extra], capture_output=True,
+                          text=True, cwd=module.parent, env=env, timeout=120)
+
+
+def export(spec, tmp_path, *options, name="module.py") -> Path:
+    out = tmp_path / name
+    assert main(["code", str(spec), "-o", str(out), *options]) == 0
+    return out
+
+
+def eval_json(spec, capsys) -> dict:
+    main(["eval", str(spec), "--json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def close(a, b):
+    return abs(a - b) <= REL * max(abs(a), abs(b), 1e-12)
+
+
+@pytest.mark.parametrize("path", WITH_VALUES, ids=lambda p: p.stem)
+def test_exported_module_matches_eval_in_a_fresh_interpreter(path, tmp_path, capsys):
+    module = export(path, tmp_path)
+    text = module.read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from)\s+symbackprop", text, re.M)
+    done = run_isolated(module)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    expected = eval_json(path, capsys)
+    assert close(out["cost"], expected["cost"])
+    assert list(out["gradients"]) == list(expected["gradients"])
+    for name, g in expected["gradients"].items():
+        assert close(out["gradients"][name], g), (name, out["gradients"][name], g)
+
+
+def test_a_spec_without_values_exports_and_its_module_says_what_is_missing(tmp_path):
+    module = export(EXAMPLES[[p.stem for p in EXAMPLES].index("wide")], tmp_path)
+    done = run_isolated(module)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: no value for x_{1}, x_{2}, x_{3}, y_{1}, y_{2}, w^{(1)}_{11}")
+    assert done.stdout == ""
+
+
+def _spec(stem):
+    return EXAMPLES[[p.stem for p in EXAMPLES].index(stem)]
+
+
+def test_values_and_batches_given_to_evaluate(tmp_path):
+    """evaluate(values) in the exported module: the spec's values by default, a batch of
+    arrays summed, as d.compile() and d.evaluate() give them."""
+    net = sb.load(_spec("lecture"))
+    d = net.backward()
+    module = export(_spec("lecture"), tmp_path)
+    script = tmp_path / "use.py"
+    script.write_text("import json, os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+                      "import module\n"
+                      "print(json.dumps([module.evaluate({'x_{1}': 0.25}),\n"
+                      "                  module.evaluate({'x_{1}': [1.0, 0.5, -2.0], 'y_{2}': 0.5})]))\n")
+    done = run_isolated(script)
+    assert done.returncode == 0, done.stderr
+    single, batch = json.loads(done.stdout)
+    v = d.evaluate({"x_{1}": 0.25})
+    assert close(single["cost"], float(v.cost))
+    singles = [d.evaluate({"x_{1}": x, "y_{2}": 0.5}) for x in (1.0, 0.5, -2.0)]
+    assert close(batch["cost"], sum(float(s.cost) for s in singles))
+    for name in batch["gradients"]:
+        assert close(batch["gradients"][name], sum(float(s.gradients[name]) for s in singles))
+
+
+def test_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path):
+    for stem in ("rnn", "softmax", "residual"):
+        outputs = []
+        for seed in ("0", "12345"):
+            env = {**os.environ, "PYTHONHASHSEED": seed,
+                   "PYTHONPATH": str(Path(__file__).parent.parent)}
+            done = subprocess.run([sys.executable, "-m", "symbackprop", "code", str(_spec(stem))],
+                                  capture_output=True, env=env, timeout=120)
+            assert done.returncode == 0, done.stderr
+            outputs.append(done.stdout)
+        assert outputs[0] == outputs[1]
+        assert outputs[0] == source(sb.load(_spec(stem)).backward()).encode("utf-8")
+
+
+def test_comments_follow_the_derivation():
+    lecture = source(sb.load(_spec("lecture")).backward())
+    assert "    # Case 1, the output layer 3: δ^(3) = ∂C/∂a^(3) ⊙ σ′(z^(3))\n" in lecture
+    assert ("    # Case 2, hidden layer 1: δ^(1) = (W^(2))ᵀ δ^(2) ⊙ σ′(z^(1)), the amplifier σ′(z^(1))\n"
+            "    delta1 = (delta2 @ W2) * (a1 * abar1)  # σ′(z) = a(1 − a)\n") in lecture
+    shared = source(sb.load(_spec("shared_bias")).backward())
+    assert "BIASES = [\n    ['b_1', 'b_1'],\n    ['b_2', 'b_2'],\n]" in shared
+    assert "# a name used on several edges is one shared parameter: its gradient is the sum over its uses" in shared
+    rnn = source(sb.load(_spec("rnn")).backward())
+    assert "    # BPTT, step 3: ∂C/∂h^(3) collects a term from step 3's output\n" in rnn
+    assert ("    # W_{11} is shared by 2 uses: its gradient is the sum over them (backpropagation through "
+            "time: one term per step it is used in)\n"
+            "    # ∂C/∂W₁₁ = h⁽¹⁾₁·∂C/∂z⁽²⁾₁ + h⁽²⁾₁·∂C/∂z⁽³⁾₁\n"
+            "    d_W_11 = d_z_2_1*h_1_1 + d_z_3_1*h_2_1\n") in rnn
+    circuit = source(sb.load(_spec("circuit")).backward())
+    assert "    # Case 1 (feeds the output): ∂f/∂q = z\n    d_q = z\n" in circuit
+    assert "#   q: q\n" in circuit and "#   d_q: ∂f/∂q\n" in circuit
+
+
+def test_identifiers_from_math_names():
+    assert identifier("w^{(1)}_{11}") == "w_1_11"
+    assert identifier("w^{(1)}_{1,10}") == "w_1_1_10"
+    assert identifier(r"\delta^{(2)}_{1}") == "delta_2_1"
+    assert identifier("z_{h_1}") == "z_h_1"
+    assert identifier("x'") == "x_prime"
+    assert identifier(r"\hat{y}_{1}") == "hat_y_1"
+    assert identifier("1") == "v_1"
+    names = Names()
+    assert [names.new(n) for n in ("a^{(1)}_{1}", "a_{1,1}", r"\lambda", "np", "sigmoid_prime", "x")] == \
+        ["a_1_1", "a_1_1_2", "lambda_2", "np_2", "n_sigmoid_prime", "x"]
+
+
+def test_user_text_cannot_inject_code(tmp_path, capsys):
+    title = "T\"\"\" ''' \\ \" ; import os; os.system('echo pwned') # ${x}"
+    spec = tmp_path / "evil.toml"
+    spec.write_text('title = %s\ninputs = ["x"]\nparameters = ["w"]\ndefine = ["f = w x"]\noutput = "f"\n'
+                    "[point]\nx = 2\nw = 3\n" % json.dumps(title), encoding="utf-8")
+    module = export(spec, tmp_path)
+    text = module.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if "pwned" in line]
+    assert lines == ["# " + title]
+    tree = ast.parse(text)
+    assert not any(isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "system"
+                   for node in ast.walk(tree))
+    done = run_isolated(module)
+    assert done.returncode == 0 and "pwned" not in done.stdout
+    assert json.loads(done.stdout) == {"cost": 6.0, "gradients": {"w": 2.0, "x": 3.0}}
+
+
+def test_comments_escape_what_would_end_a_line():
+    assert comment("a\nb\u2028c\x0cd\re") == "# a\\x0ab\\u2028c\\x0cd\\x0de"
+    assert "\n" not in comment("x\n" * 3)
+
+
+def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys):
+    out = tmp_path / "m.py"
+    cases = [
+        (["code", str(_spec("lecture")), "--lang", "jax", "-o", str(out)],
+         "error: argument --lang: invalid choice: 'jax' (choose from 'numpy', 'torch')\n"),
+        (["code", str(_spec("lecture")), "-o", str(tmp_path / "m.txt")],
+         f"error: -o {tmp_path / 'm.txt'}: the module is Python source; give a file name ending in .py\n"),
+        (["code", str(tmp_path / "missing.toml"), "-o", str(out)],
+         f"error: {tmp_path / 'missing.toml'}: no such file\n"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        assert capsys.readouterr().err == message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_o_refuses_the_spec_itself(tmp_path, capsys):
+    spec = tmp_path / "net.py"   # a spec named .py is still the spec: never overwritten
+    spec.write_bytes(_spec("circuit").read_bytes())
+    before = spec.read_bytes()
+    assert main(["code", str(spec), "-o", str(spec)]) == 2
+    assert capsys.readouterr().err == (f"error: -o {spec}: is the spec this command reads; "
+                                       "write the output to another file\n")
+    assert spec.read_bytes() == before
+
+
+def test_stdout_without_o(capsys):
+    assert main(["code", str(_spec("circuit"))]) == 0
+    assert capsys.readouterr().out == source(sb.load(_spec("circuit")).backward())
+
+
+def test_torch_module_where_installed(tmp_path, capsys):
+    pytest.importorskip("torch")
+    module = export(_spec("lecture"), tmp_path, "--lang", "torch")
+    done = run_isolated(module)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert close(out["cost"], eval_json(_spec("lecture"), capsys)["cost"])
+
+
+def test_torch_source_is_written_without_torch_installed():
+    text = source(sb.load(_spec("rnn")).backward(), "torch")
+    assert text.count("import torch\n") == 1 and "numpy" not in text.replace("NumPy", "")
+    ast.parse(text)
