@@ -458,6 +458,7 @@ class _GraphBuilder:
             for c in list(self.net.nodes[n].consumers):
                 if c in self.in_place:                   # written in place: its consumers
                     queue.extend(self.net.nodes[c].consumers)
+        del self.candidates[GRAPH_CANDIDATES:]
         self._everywhere()
         return self.candidates
 
@@ -527,7 +528,7 @@ class _GraphBuilder:
         for s in self.cone:
             expr = self.ref.defined[s]
             found = [p for p in expr.atoms(ActivationPrime) if not p.activation.is_identity]
-            if found and self.ref.node_of_adjoint(s) is not None or s == self.G and found:
+            if found and (s == self.G or self.ref.node_of_adjoint(s) is not None):
                 primes[s] = expr.xreplace({p: 1 for p in found})
         if len(primes) > 1:
             self.add("missing_sigma_prime", "every activation's derivative is left out of the "
@@ -756,8 +757,11 @@ def _constant_factor(target, answer_values) -> Diagnosis | None:
     if len(ratios) < MIN_POINTS:
         return None
     c = ratios[0]
-    if abs(c) < 1e-12 or not all(close(r, c, rtol=1e-7) for r in ratios):
+    if abs(c) < 1e-12 or close(c, 1, rtol=1e-7) or not all(close(r, c, rtol=1e-7) for r in ratios):
         return None
+    if any(a is not None and abs(e) <= 1e-9 and abs(a) > 1e-9
+           for a, e in zip(answer_values, target.values)):
+        return None          # not zero where the right one is: no constant factor
     shown = sympy.nsimplify(c, rational=True, tolerance=1e-9)
     shown = text(shown) if shown.is_Rational and shown.q < 100 else f"{c:.6g}"
     return Diagnosis("constant_factor", f"off by a constant factor: the answer is {shown} "
