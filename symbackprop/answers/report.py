@@ -175,7 +175,8 @@ table.answers col.id { width: 6%; } table.answers col.student { width: 7%; }
 table.answers col.wrt { width: 9%; } table.answers col.verdict { width: 10%; }
 table.answers col.answer { width: 22%; } table.answers col.expected { width: 17%; }
 table.answers col.feedback { width: 18%; } table.answers col.where { width: 11%; }
-table.totals { width: auto; min-width: 20em; }
+table.totals { width: auto; min-width: 20em; max-width: 100%; }
+table.totals td { overflow-wrap: anywhere; }
 tr.equivalent td.verdict { color: #176f2c; font-weight: bold; }
 tr.not_equivalent td.verdict { color: #a4161a; font-weight: bold; }
 tr.undecided td.verdict { color: #8a6d00; font-weight: bold; }
