@@ -172,7 +172,7 @@ class _Builder:
         if s not in cache:
             expr = self.ref.defined[s]
             primes = [a for a in expr.args if isinstance(a, ActivationPrime)] if expr.is_Mul else []
-            cache[s] = (sympy.Mul(*[a for a in expr.args if a is not primes[0]])
+            cache[s] = (_mul(*[a for a in expr.args if a is not primes[0]])
                         if len(primes) == 1 and not primes[0].activation.is_identity else None)
         return cache[s]
 
@@ -187,13 +187,13 @@ class _Builder:
         p = next(a for a in expr.args if isinstance(a, ActivationPrime))
         if p.activation.name not in NONZERO_PRIME:
             return None
-        return s * new(p) / p
+        return _mul(s, new(p), sympy.Pow(p, -1, evaluate=False))
 
     def _sigma_prime(self):
         deltas = [(s, z) for s, z in self.deltas() if self._primes(self.ref.defined[s])]
         if not deltas:
             return
-        everywhere = {s: self.ref.defined[s].xreplace({p: 1 for p in self._primes(self.ref.defined[s])})
+        everywhere = {s: _substitute(self.ref.defined[s], {p: sympy.S.One for p in self._primes(self.ref.defined[s])})
                       for s, _ in deltas}
         self.add("missing_sigma_prime", "missing σ′ factors: every σ′(z) of the backward pass "
                  "is left out (each neuron of the reversed network multiplies by σ′(z))",
@@ -230,9 +230,9 @@ class _Builder:
                     primes = [p for p in self._primes(expr) if p.activation is act]
                     rest = self._rest(s)
                     if rest is not None and len(primes) == 1:
-                        repl[s] = sympy.Mul(alternative(primes[0].args[0]), rest)
+                        repl[s] = _mul(alternative(primes[0].args[0]), rest)
                     elif primes:
-                        repl[s] = expr.xreplace({p: alternative(p.args[0]) for p in primes})
+                        repl[s] = _substitute(expr, {p: alternative(p.args[0]) for p in primes})
                 explanation = (f"derivative of the wrong activation: {label} where the "
                                f"network's {act.name} has σ′(z)")
                 self.add("wrong_activation_derivative", explanation, replacements=repl)
@@ -291,12 +291,12 @@ class _Builder:
         for s, z in self.deltas():
             expr = self.ref.defined[s]
             if self.ref.adjoint(z.symbol) == s and expr.free_symbols & set(swap):
-                changed = expr.xreplace({w: swap[w] for w in expr.free_symbols if w in swap})
+                changed = _substitute(expr, swap)
                 if changed != expr:
                     repl[s] = changed
         expr = self.ref.defined[self.G]
         if self.net.nodes[self.target.node].kind in ("x", "a") and expr.free_symbols & set(swap):
-            repl[self.G] = expr.xreplace({w: swap[w] for w in expr.free_symbols if w in swap})
+            repl[self.G] = _substitute(expr, swap)
         if repl:
             self.add("transposed_index", "transposed weight index in the backward sum: "
                      "w_kj where w_jk belongs (the reversed network runs over Wᵀ)",
@@ -552,6 +552,39 @@ class _GraphBuilder:
                      replacements=truncated)
 
 
+def _add(*args):
+    """A sum built as it is, without SymPy's canonical form (the candidates are only
+    evaluated: building them canonically cost more than evaluating them)."""
+    return args[0] if len(args) == 1 else sympy.Add._from_args(args)
+
+
+def _mul(*args):
+    return args[0] if len(args) == 1 else sympy.Mul._from_args(args)
+
+
+def _substitute(expr, mapping, memo=None):
+    """``expr.xreplace(mapping)``, rebuilding sums, products and powers unevaluated."""
+    if memo is None:
+        memo = {}
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args:
+        return expr
+    if expr in memo:
+        return memo[expr]
+    args = tuple(_substitute(a, mapping, memo) for a in expr.args)
+    if all(new is old for new, old in zip(args, expr.args)):
+        out = expr
+    elif expr.is_Add or expr.is_Mul:
+        out = expr.func._from_args(args)
+    elif expr.is_Pow:
+        out = expr.func(*args, evaluate=False)
+    else:
+        out = expr.func(*args)
+    memo[expr] = out
+    return out
+
+
 def _without_each(s, expr, symbols) -> dict:
     """For each of ``symbols``: the definition ``expr`` of ``s`` with the terms that use
     it left out, written as s − (those terms) from s's own value where ``expr`` is a
@@ -561,7 +594,7 @@ def _without_each(s, expr, symbols) -> dict:
     out = {}
     if len(sums) == 1:
         f = sums[0]
-        others = sympy.Mul(*[g for g in factors if g is not f])
+        others = _mul(*[g for g in factors if g is not f])
         outside = others.free_symbols
         holding: dict = {}
         for t in f.args:
@@ -569,10 +602,10 @@ def _without_each(s, expr, symbols) -> dict:
                 holding.setdefault(a, []).append(t)
         for a in symbols:
             if a in holding and a not in outside:
-                out[a] = s - others * sympy.Add(*holding[a])
+                out[a] = _add(s, _mul(sympy.S.NegativeOne, others, _add(*holding[a])))
     for a in symbols:
         if a not in out:
-            out[a] = expr.xreplace({a: 0})
+            out[a] = _substitute(expr, {a: sympy.S.Zero})
     return out
 
 
@@ -608,20 +641,32 @@ def _downstream(reference, cone) -> dict:
 
 def _program(reference, cone, users, replacements, direct, G):
     """(steps, result) of a mistaken formula: the direct expression, or the changed
-    definitions and every definition downstream of them, in definition order."""
+    definitions and every definition downstream of them, in definition order (the
+    downstream order cached per set of changed symbols: many mistakes change the same)."""
     if direct is not None:
         return [], direct
-    changed = set(replacements)
-    stack = list(replacements)
-    while stack:
-        for u in users.get(stack.pop(), ()):
-            if u not in changed:
-                changed.add(u)
-                stack.append(u)
-    order = reference.order
-    steps = [(s, replacements[s] if s in replacements else reference.defined[s])
-             for s in sorted(changed, key=order.__getitem__)]
-    return steps, G
+    key = frozenset(replacements)
+    cache = users.setdefault(None, {})
+    if key not in cache:
+        changed = set(key)
+        stack = list(key)
+        while stack:
+            for u in users.get(stack.pop(), ()):
+                if u not in changed:
+                    changed.add(u)
+                    stack.append(u)
+        order = reference.order
+        everything = sorted(changed, key=order.__getitem__)
+        cache[key] = ([s for s in everything if s in key],
+                      [(s, reference.defined[s]) for s in everything if s not in key],
+                      all(order[s] < min(order[t] for t in everything if t not in key)
+                          for s in key) if len(everything) > len(key) else True)
+    replaced, tail, first = cache[key]
+    if first:
+        return [(s, replacements[s]) for s in replaced] + tail, G
+    merged = [(s, replacements[s]) for s in replaced] + tail
+    merged.sort(key=lambda step: reference.order[step[0]])
+    return merged, G
 
 
 def _symbols(reference) -> tuple:
@@ -635,7 +680,7 @@ def _symbols(reference) -> tuple:
 def _evaluate_all(reference, programs) -> list:
     """Each program's values at every point: one compiled function, one call per point."""
     columns = [programs.run(point.values) for point in reference.points]
-    return [[column[i] for column in columns] for i in range(len(programs))]
+    return [list(values) for values in zip(*columns)] if columns else [[] for _ in range(len(programs))]
 
 
 def _key(values) -> tuple:
@@ -667,7 +712,9 @@ def mistakes(reference, target) -> list[Mistake]:
         made = [_program(reference, builder.cone, users, replacements or {}, direct, target.symbol)
                 for _, _, replacements, direct in candidates]
         mutable = {s for steps, _ in made for s, _ in steps}
-        programs = Programs(_symbols(reference), reference.defined, mutable)
+        # the backward pass is linear in the adjoints: a changed δ moves the result by
+        # (new − old)·∂G/∂δ, one run of the tail per δ and point
+        programs = Programs(_symbols(reference), reference.defined, mutable, linear=True)
         for steps, result in made:
             programs.add(steps, result)
         found: list[Mistake] = []

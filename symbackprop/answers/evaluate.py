@@ -241,8 +241,10 @@ class Programs:
     #: Programs per compiled function (one huge function compiles slowly).
     CHUNK = 64
 
-    def __init__(self, symbols, definitions=None, mutable=()):
+    def __init__(self, symbols, definitions=None, mutable=(), *, linear: bool = False):
         self.symbols = tuple(symbols)
+        self.linear = linear
+        self._sensitivities: dict = {}
         self.definitions = definitions or {}
         self.mutable = frozenset(mutable)
         self._index = {s: i for i, s in enumerate(self.symbols)}
@@ -390,6 +392,15 @@ class Programs:
                 + ["        return %s" % self.code(result), "    finally:", "        " + restore, ""]))
         return name
 
+    def _sensitivity(self, i, tail, g) -> int:
+        """The number in J of ∂(result)/∂(symbol i) through a tail, computed once per call
+        by running the tail with the symbol's value raised by 1 (exact where the tail is
+        linear in it)."""
+        key = (i, tail, g)
+        if key not in self._sensitivities:
+            self._sensitivities[key] = len(self._sensitivities)
+        return self._sensitivities[key]
+
     def add(self, steps, result) -> int:
         """Add a program; its number (the position of its result in every call's list)."""
         number = self._count
@@ -404,8 +415,16 @@ class Programs:
             tail = [sym for sym, _ in steps[len(head):]]
             if any(self.definitions.get(sym) is not expr for sym, expr in steps[len(head):]):
                 head, tail = list(steps), []     # changed and unchanged interleaved
+            if (self.linear and len(head) == 1 and tail and result.is_Symbol
+                    and result in self._index):
+                # one changed definition: the result moves by (new − old)·∂result/∂s
+                (sym, expr), = head
+                i, g = self._index[sym], self._index[result]
+                j = self._sensitivity(i, self._tail(tail, result), g)
+                head, value = [], "(v[%d] + (%s - v[%d]) * J[%d])" % (g, self.code(expr), i, j)
+            else:
+                value = ("%s(e, v, k)" % self._tail(tail, result)) if tail else self.code(result)
             assign = ["e[%d] = %s" % (self._index[sym], self.code(expr)) for sym, expr in head]
-            value = ("%s(e, v, k)" % self._tail(tail, result)) if tail else self.code(result)
             restore = ["e[%d] = v[%d]" % (i, i)
                        for i in dict.fromkeys(self._index[sym] for sym, _ in head)]
             fast = "    " + "; ".join(assign + ["out.append(%s)" % value] + restore)
@@ -430,23 +449,31 @@ class Programs:
         for start in range(0, len(self._blocks), self.CHUNK):
             name = "_p%d" % len(self._chunks)
             self._chunks.append((start, min(start + self.CHUNK, len(self._blocks))))
-            source.append("def %s(e, v, k, out):" % name)
+            source.append("def %s(e, v, k, J, out):" % name)
             source += [fast for fast, _ in self._blocks[start:start + self.CHUNK]]
             source.append("")
         source.append("def _fast(e):\n    return [%s]\n" % ", ".join(self._constant_code))
+        sens = ["def _sens(e, v, k):", "    J = []"]
+        for (i, tail, g) in self._sensitivities:
+            sens += ["    try:", "        e[%d] = v[%d] + 1.0" % (i, i),
+                     "        J.append(%s(e, v, k) - v[%d])" % (tail, g),
+                     "    except (_Undefined, ArithmeticError, ValueError, TypeError):",
+                     "        J.append(_nan)", "    e[%d] = v[%d]" % (i, i)]
+        source.append("\n".join(sens + ["    return J", ""]))
         namespace = dict(self._namespace)
         exec(compile("\n".join(source), "<diagnosis programs>", "exec"), namespace)
         self._namespace_compiled = namespace
         self._fast_chunks = [namespace["_p%d" % i] for i in range(len(self._chunks))]
         self._safe_chunks: dict = {}
         self._fast = namespace["_fast"]
+        self._sens = namespace["_sens"]
         self._slow = None
         self._fn = self._call
 
     def _safe(self, i):
         if i not in self._safe_chunks:
             start, stop = self._chunks[i]
-            source = "\n".join(["def _safe(e, v, k, out):"]
+            source = "\n".join(["def _safe(e, v, k, J, out):"]
                                + [safe for _, safe in self._blocks[start:stop]] + [""])
             namespace = self._namespace_compiled
             exec(compile(source, "<diagnosis programs>", "exec"), namespace)
@@ -456,14 +483,15 @@ class Programs:
     def _call(self, row, k) -> list:
         out: list = []
         e = list(row)
+        J = self._sens(e, row, k)
         for i, chunk in enumerate(self._fast_chunks):
             mark = len(out)
             try:
-                chunk(e, row, k, out)
+                chunk(e, row, k, J, out)
             except (Undefined, ArithmeticError, ValueError, TypeError):
                 del out[mark:]
                 e = list(row)
-                self._safe(i)(e, row, k, out)
+                self._safe(i)(e, row, k, J, out)
         return [r if r is not None and _finite(r) else None for r in out]
 
     def _constant_values(self, row) -> list:
