@@ -56,7 +56,7 @@ def graded_class(run_cli, tmp_path):
 
 def test_class_report_cells(graded_class):
     _, rows, _ = graded_class
-    got = [(r["id"], r["student"], r["verdict"], r["diagnosis"], r["score"], r["points"]) for r in rows]
+    got = [(r["id"], r["student"], r["verdict"], r["diagnosis"], r["score"], r["max"]) for r in rows]
     assert got == [("q1", "alice", "equivalent", "", "2", "2"),
                    ("q2", "alice", "not_equivalent", "sign_error", "0", "1"),
                    ("q1", "bob", "not_equivalent", "missing_sigma_prime", "0", "2"),
@@ -76,7 +76,7 @@ def test_class_report_cells(graded_class):
         ("A", "first try"), ("A", ""), ("B", "'=1+1"), ("B", ""), ("B", ""), ("A", "")]
     header = list(rows[0])
     assert header[:10] == ["id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score",
-                           "points", "feedback", "student"]
+                           "max", "feedback", "student"]
     assert header[-2:] == ["section", "comment"]
 
 
@@ -101,7 +101,7 @@ def test_without_a_student_column_the_id_is_the_student(run_cli, tmp_path):
     code, out, err = run_cli("grade", LECTURE, answers, "--totals", totals)
     assert (code, err) == (0, "")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["student"], r["score"], r["points"]) for r in rows] == [("", "0", "1"), ("", "1", "1"), ("", "1", "1")]
+    assert [(r["student"], r["score"], r["max"]) for r in rows] == [("", "0", "1"), ("", "1", "1"), ("", "1", "1")]
     assert totals.read_text(encoding="utf-8") == "student,score,max\nann,1,2\nben,1,1\n"
 
 
@@ -391,3 +391,23 @@ def test_html_report_fits_1200_px_in_chromium(run_cli, tmp_path):
             assert problems == []
         finally:
             browser.close()
+
+
+def test_json_report_rows_and_scores(run_cli, tmp_path):
+    answers = _write(tmp_path, CLASS)
+    report = tmp_path / "r.json"
+    code, _, _ = run_cli("grade", LECTURE, answers, "-o", report)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["summary"] == {"equivalent": 1, "not_equivalent": 3, "undecided": 1, "error": 1, "total": 6}
+    assert data["scores"] == {
+        "score": 2.75, "max": 8.5, "right": 1, "answers": 6,
+        "common_mistakes": [{"diagnosis": c, "count": 1, "feedback": feedback.SENTENCES[c]}
+                            for c in ("missing_sigma_prime", "missing_term", "sign_error")]}
+    assert data["students"] == [{"student": "alice", "score": 2.0, "max": 3.0},
+                                {"student": "bob", "score": 0.0, "max": 4.0},
+                                {"student": "carol", "score": 0.75, "max": 1.5}]
+    first = data["rows"][0]
+    assert (first["student"], first["score"], first["max"], first["points"]) == ("alice", 2.0, 2.0, 25)
+    assert first["columns"] == {"section": "A", "comment": "first try"}
+    assert data["rows"][2]["columns"] == {"section": "B", "comment": "=1+1"}     # JSON keeps it as is
+    assert [r["feedback"] for r in data["rows"]][1] == feedback.SENTENCES["sign_error"]

@@ -10,9 +10,24 @@ that is the right one times a constant is reported as such.
 
 The mistaken formulas depend only on the ``--wrt`` node, so their values are computed
 once per node and cached: grading many answers to one question costs one comparison of
-value lists per mistake.
+value lists per mistake. They are computed by compiled code, not by walking trees: all
+of a node's candidates become one set of Python functions (:class:`evaluate.Programs`),
+and since the backward pass is linear in the adjoints, a candidate that changes one δ
+moves the result by (new − old)·∂G/∂δ, with ∂G/∂δ computed once per δ and point.
 
-Codes, in the order they are tried: ``sign_error``, ``factor_two``,
+**Any graph** (:class:`_GraphBuilder`): in the target's own sum and in the adjoints it
+depends on (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
+(``missing_consumer``: a consumer forgotten at a fork; in a recurrent net
+``missing_time_step``: a shared weight's term of one step, or a hidden state's term from
+the next step), one local partial written wrong (``wrong_local_partial``: left out, or
+taken with respect to another input of the consumer; an activation's left out,
+``missing_sigma_prime``, or of the wrong activation, ``wrong_activation_derivative``),
+one term's sign flipped (``sign_error``); then every σ′ left out, and the whole recurrence
+left out (``missing_time_step``); a flipped sign or a factor 2 of the whole answer, and
+another node's gradient (``wrong_node``, ``wrong_parameter``). The layered mistakes
+below are made on layered networks only.
+
+Layered codes, in the order they are tried: ``sign_error``, ``factor_two``,
 ``missing_sigma_prime`` (everywhere, in one whole layer — the output layer's is Case 1
 without σ′ — or in one δ), ``wrong_activation_derivative``, ``wrong_input``,
 ``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``,

@@ -1,10 +1,15 @@
-"""Numbers from an answer's expression tree, by walking it: no code is generated.
+"""Numbers from expression trees: one answer by walking its tree, many candidate
+mistakes by compiled code.
 
 An answer is a small tree of Add, Mul, Pow, numbers, network symbols and a few
 functions. Walking it with the values of a point (every leaf and every definition, from
 :mod:`reference`) costs microseconds and needs no compilation, which is what grading a
 thousand answers wants. Two number systems: ``float`` (``math``) and ``mp`` (mpmath at
 the working precision, to confirm a counterexample beyond float round-off).
+
+The diagnosis evaluates hundreds of mistaken formulas per question at every point:
+:class:`Programs` compiles them into Python functions once (written by its own small
+code writer, with the same float functions and the same undefined points as the walk).
 
 A point where the answer is undefined (a logarithm of a negative number, a division by
 zero, an overflow) or where a ReLU-type function is within :data:`KINK` of its kink

@@ -4,7 +4,8 @@ expected formula. The format follows the report file's extension (``.csv``, ``.j
 
 ``wrt`` is the student's text exactly as written in the answers file; ``resolved`` is
 the canonical name of the node it means (empty when it names none). ``score`` is the
-row's points × the fraction it earns (see :mod:`grade`), ``points`` what it was worth,
+row's points × the fraction it earns (see :mod:`grade`), ``max`` its points (what it
+was worth; in the JSON report ``points`` stays the number of points compared),
 ``feedback`` the sentence for the student (:mod:`feedback`); ``entries`` is ``right/total``
 for a vector or matrix answer. Every column of the answers file other than id, wrt,
 answer, student and points is kept, after the report's own columns, under its own name
@@ -35,7 +36,7 @@ from .feedback import sentence
 from .grade import common_mistakes, number, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
-CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "points",
+CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "max",
                "feedback", "student", "reason", "answer", "answer_latex", "expected",
                "counterexample_point", "counterexample_answer", "counterexample_expected",
                "symbolic", "entries", "wrong_entries", "error")
@@ -56,17 +57,17 @@ def row_dict(result) -> dict:
     row, v = result.row, result.verdict
     out = {"id": row.id, "line": row.line, "student": row.student, "wrt": row.wrt,
            "resolved": v.wrt if v else None, "verdict": result.outcome, "answer": row.answer,
-           "score": float(result.score), "points": float(row.points),
+           "score": float(result.score), "max": float(row.points),
            "feedback": result.feedback}
     if v is not None:
         out.update({"answer_latex": v.answer, "expected": v.expected,
                     "counterexample": v.counterexample, "diagnosis": v.diagnosis,
                     "explanation": v.explanation, "reason": v.reason, "symbolic": v.symbolic,
-                    "points_checked": v.points, "error": None})
+                    "points": v.points, "error": None})
     else:
         out.update({"answer_latex": None, "expected": None, "counterexample": None,
                     "diagnosis": None, "explanation": None, "reason": None, "symbolic": None,
-                    "points_checked": 0, "error": result.error, "position": result.position})
+                    "points": 0, "error": result.error, "position": result.position})
     entries = result.entries
     out["entries"] = list(entries) if entries else None
     out["wrong_entries"] = result.wrong_entries
