@@ -5,6 +5,7 @@ circuit, residual, RNN and mini-batch examples; the compiled evaluation of candi
 mistakes agrees with the tree walk."""
 
 import math
+import re
 
 import pytest
 import sympy
@@ -210,3 +211,30 @@ def test_first_wrong_answer_at_16x4_is_fast():
     elapsed = time.process_time() - start
     assert v.diagnosis == "wrong_parameter"
     assert elapsed < 1.0, elapsed       # measured 0.2 s; the margin is for a loaded machine
+
+
+def test_compiled_source_holds_only_what_the_writer_emits():
+    """Names a spec or an answer chose never reach the generated code: symbols are
+    indices, numbers are float literals, functions are the writer's own names."""
+    import keyword
+    from symbackprop.answers import diagnose
+    g = sb.load(EXAMPLES / "residual.toml")
+    ref = reference(g)
+    target = ref.target(g.symbol("x"))
+    mistakes(ref, target)
+    builder = diagnose._GraphBuilder(ref, target)
+    users = diagnose._downstream(ref, builder.cone)
+    made = [diagnose._program(ref, builder.cone, users, r or {}, d, target.symbol)
+            for _, _, r, d in builder.build()]
+    programs = Programs(diagnose._symbols(ref), ref.defined, {s for st, _ in made for s, _ in st}, linear=True)
+    for steps, result in made:
+        programs.add(steps, result)
+    programs.run(ref.points[0].values)
+    names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", programs.source))
+    allowed = {"e", "k", "v", "J", "r", "out", "append", "None", "ArithmeticError", "ValueError",
+               "TypeError"} | set(keyword.kwlist)
+    assert {n for n in names if not n.startswith("_")} <= allowed
+    assert {n for n in names if n.startswith("_")} <= set(programs._namespace) | {
+        n for n in names if re.fullmatch(r"_[dgtp]\d+|_fast|_sens|_safe", n)}
+    for name in ("w_1", "ReLU", "sigma", "z_1"):
+        assert name not in programs.source

@@ -316,9 +316,11 @@ class Programs:
             return self._name(expr), expr not in self.mutable
         if expr.is_Number:
             value = float(expr.p) / float(expr.q) if expr.is_Rational else float(expr)
+            if not math.isfinite(value):
+                raise _Uncompiled(expr)
             return "(%r)" % value, True
         if expr.is_NumberSymbol:
-            return "(%r)" % float(expr), True
+            return "(%r)" % float(expr), True       # π, e: finite floats
         if expr.is_Add or expr.is_Mul:
             parts, inv = self._parts(expr.args)
             if len(parts) > _FLAT:
@@ -465,8 +467,11 @@ class Programs:
                      "    except (_Undefined, ArithmeticError, ValueError, TypeError):",
                      "        J.append(_nan)", "    e[%d] = v[%d]" % (i, i)]
         source.append("\n".join(sens + ["    return J", ""]))
+        # The source holds only what this writer emits: e[i], k[i], v[i], J[i], float
+        # literals, and the names of its own namespace; never text of an answer or a spec.
+        self.source = "\n".join(source)
         namespace = dict(self._namespace)
-        exec(compile("\n".join(source), "<diagnosis programs>", "exec"), namespace)
+        exec(compile(self.source, "<diagnosis programs>", "exec"), namespace)
         self._namespace_compiled = namespace
         self._fast_chunks = [namespace["_p%d" % i] for i in range(len(self._chunks))]
         self._safe_chunks: dict = {}
