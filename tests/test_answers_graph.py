@@ -13,7 +13,8 @@ import sympy
 import symbackprop as sb
 from symbackprop.answers import check_answer
 from symbackprop.answers.diagnose import GRAPH_CANDIDATES, _GraphBuilder, mistakes
-from symbackprop.answers.evaluate import Programs, _walk
+from symbackprop.answers.evaluate import walk as _walk
+from symbackprop.programs import Programs
 from symbackprop.answers.reference import reference
 
 from conftest import EXAMPLES

@@ -11,7 +11,7 @@ that is the right one times a constant is reported as such.
 The mistaken formulas depend only on the ``--wrt`` node, so their values are computed
 once per node and cached: grading many answers to one question costs one comparison of
 value lists per mistake. They are computed by compiled code, not by walking trees: all
-of a node's candidates become one set of Python functions (:class:`evaluate.Programs`),
+of a node's candidates become one set of Python functions (:class:`programs.Programs`),
 and since the backward pass is linear in the adjoints, a candidate that changes one δ
 moves the result by (new − old)·∂G/∂δ, with ∂G/∂δ computed once per δ and point.
 
@@ -52,7 +52,8 @@ from ..activations import ActivationPrime
 from ..graph import local_partial
 from ..printing import text, unicode_name
 from .compare import MIN_POINTS, close
-from .evaluate import Programs
+from ..programs import Programs
+from .evaluate import walk
 
 
 #: Activations whose derivative is never 0 (a δ may be divided by it).
@@ -729,7 +730,7 @@ def mistakes(reference, target) -> list[Mistake]:
         mutable = {s for steps, _ in made for s, _ in steps}
         # the backward pass is linear in the adjoints: a changed δ moves the result by
         # (new − old)·∂G/∂δ, one run of the tail per δ and point
-        programs = Programs(_symbols(reference), reference.defined, mutable, linear=True)
+        programs = Programs(_symbols(reference), reference.defined, mutable, linear=True, walk=walk)
         for steps, result in made:
             programs.add(steps, result)
         found: list[Mistake] = []
