@@ -662,7 +662,7 @@ def _program(reference, cone, users, replacements, direct, G):
     if direct is not None:
         return [], direct
     key = frozenset(replacements)
-    cache = users.setdefault(None, {})
+    cache = users.setdefault(None, {})     # users[None]: the orders already made, by key
     if key not in cache:
         changed = set(key)
         stack = list(key)
