@@ -1,12 +1,19 @@
 """How long grading a class takes: N answers on the lecture network, graded by the CLI.
 
-    python benchmarks/grade.py            # 1,000 answers, HTML report
+    python benchmarks/grade.py            # 1,000 answers, HTML report and totals
     python benchmarks/grade.py --n 200 --format csv
+    python benchmarks/grade.py --first-wrong   # also: the first wrong answer at [16]*4
 
 The answers cycle through right and wrong answers to every weight, bias and input of
 the lecture's 2-2-2-2 network (examples/lecture.toml), with distinct numeric
-coefficients so that no two rows are the same text. Prints the wall time, the time per
-answer, and the verdict counts; exits 1 when the time is above --limit seconds.
+coefficients so that no two rows are the same text, from 25 students with points and a
+kept column; the per-student totals are written too. Prints the wall time, the time
+per answer, and the verdict counts; exits 1 when the time is above --limit seconds.
+
+``--first-wrong`` times (CPU) the first wrong answer to each of several questions of a
+[16]*4 sigmoid network, once an answer to another question has built the network's
+reference: the diagnosis then builds and evaluates every candidate mistake of the
+question (target: under 0.3 s each, --first-wrong-limit).
 """
 
 from __future__ import annotations
@@ -65,7 +72,8 @@ def rows(n: int):
     for i in range(n):
         wrt, template = pool[i % len(pool)]
         c = 1 + (i // len(pool)) % 3
-        yield str(i + 1), wrt, template.replace("{c}", str(c))
+        yield (str(i + 1), f"student {i % 25 + 1}", wrt, template.replace("{c}", str(c)),
+               str(1 + i % 3), f"section {i % 2 + 1}")
 
 
 def main(argv=None) -> int:
@@ -73,6 +81,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="number of answers (default 1000)")
     parser.add_argument("--format", default="html", choices=["csv", "json", "html"])
     parser.add_argument("--limit", type=float, default=60.0, help="fail above this many seconds")
+    parser.add_argument("--first-wrong", action="store_true",
+                        help="also time the first wrong answer to questions of a [16]*4 network")
+    parser.add_argument("--first-wrong-limit", type=float, default=0.3,
+                        help="fail when a first wrong answer takes longer (CPU seconds)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from symbackprop.cli import main as cli
@@ -81,15 +93,54 @@ def main(argv=None) -> int:
         answers = Path(tmp) / "answers.csv"
         with answers.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["id", "wrt", "answer"])
+            writer.writerow(["id", "student", "wrt", "answer", "points", "section"])
             writer.writerows(rows(args.n))
         report = Path(tmp) / f"report.{args.format}"
         start = time.perf_counter()
-        code = cli(["grade", str(SPEC), str(answers), "-o", str(report)])
+        code = cli(["grade", str(SPEC), str(answers), "-o", str(report),
+                    "--totals", str(Path(tmp) / "totals.csv")])
         elapsed = time.perf_counter() - start
     per = 1000 * elapsed / max(args.n, 1)
     print(f"graded {args.n} answers in {elapsed:.2f} s ({per:.1f} ms per answer), exit code {code}")
-    return 0 if code == 0 and elapsed <= args.limit else 1
+    ok = code == 0 and elapsed <= args.limit
+    if args.first_wrong:
+        worst = first_wrong()
+        ok = ok and worst <= args.first_wrong_limit
+    return 0 if ok else 1
+
+
+#: (wrt, a wrong answer) at [16]*4; the last two have no diagnosis (every candidate is tried).
+FIRST_WRONG = [
+    ("w^{(1)}_{11}", r"x_1 \delta^{(1)}_2"),
+    ("w^{(2)}_{11}", r"-a^{(1)}_1 \delta^{(2)}_1"),
+    ("w^{(3)}_{11}", r"a^{(2)}_1 (a^{(3)}_1 - y_1)"),
+    ("b^{(1)}_{3}", r"2 \delta^{(1)}_2"),
+    ("w^{(2)}_{57}", r"a^{(1)}_5 \delta^{(2)}_5"),
+    ("x_1", r"w^{(1)}_{11} \delta^{(1)}_1"),
+    ("x_{16}", "x_1"),
+]
+
+
+def first_wrong() -> float:
+    """CPU time of the first wrong answer to each question of FIRST_WRONG; the worst."""
+    import symbackprop as sb
+    from symbackprop.answers import check_answer
+    net = sb.Network([16] * 4, activation="sigmoid", cost="mse")
+    start = time.process_time()
+    # a wrong answer to another question: builds the reference and the 40-digit program
+    # that confirms counterexamples (once per network)
+    check_answer(net, "w^{(3)}_{12}", r"a^{(2)}_1 \delta^{(3)}_1")
+    print(f"[16]*4: the network's reference and a first wrong answer to another question "
+          f"{time.process_time() - start:.2f} s (once per network)")
+    worst = 0.0
+    for wrt, answer in FIRST_WRONG:
+        start = time.process_time()
+        v = check_answer(net, wrt, answer)
+        elapsed = time.process_time() - start
+        worst = max(worst, elapsed)
+        print(f"  first wrong answer to {wrt}: {elapsed:.3f} s ({v.verdict}, {v.diagnosis})")
+    print(f"  worst {worst:.3f} s")
+    return worst
 
 
 if __name__ == "__main__":

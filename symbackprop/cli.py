@@ -70,8 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
-    p.add_argument("answers", metavar="ANSWERS.csv", help="CSV with columns id,wrt,answer")
+    p.add_argument("answers", metavar="ANSWERS.csv",
+                   help="CSV with columns id,wrt,answer (optional: student, points; others kept)")
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
+    p.add_argument("--totals", metavar="FILE.csv",
+                   help="also write one row per student (student, score, max) for a grade book")
+    p.add_argument("--gradescope", metavar="FILE.json",
+                   help="also write Gradescope's results.json for one submission")
+    p.add_argument("--undecided-score", type=_fraction_of_points, default=None, metavar="X",
+                   help="fraction of its points an undecided answer scores (0 to 1; default 0.5)")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("code", help="the derivation as a standalone Python module (NumPy or PyTorch)")
@@ -113,6 +120,18 @@ def _step(args):
     return learning_rate(args.learning_rate), args.hold
 
 
+def _fraction_of_points(text: str):
+    """``--undecided-score``: a number from 0 to 1, kept exact (0.5 → 1/2)."""
+    from fractions import Fraction
+    try:
+        value = Fraction(text.strip()) if text.strip().isascii() else None
+    except (ValueError, ZeroDivisionError):
+        value = None
+    if value is None or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {clip(text)!r}")
+    return value
+
+
 class _ClosedOutput:
     """Standard output when the process was started without one (``>&-``): any write
     fails as a write to a closed file does."""
@@ -141,6 +160,9 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         if getattr(args, "output", None) == "":
             raise SymbackpropError("the output path is empty")
+        for option in ("totals", "gradescope"):
+            if getattr(args, option, None) == "":
+                raise SymbackpropError(f"--{option}: the path is empty")
         _refuse_input_as_output(args)
         code = args.run(args)
         sys.stdout.flush()
@@ -173,16 +195,23 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _refuse_input_as_output(args) -> None:
-    """``-o`` naming a file the command reads would replace it: refused before anything
-    is read or written."""
-    output = getattr(args, "output", None)
-    if output is None:
-        return
+    """An output (``-o``, ``grade --totals``, ``grade --gradescope``) naming a file the
+    command reads would replace it, and two outputs naming one file would overwrite each
+    other: refused before anything is read or written."""
+    outputs = [(option, getattr(args, attr, None)) for option, attr in
+               (("-o", "output"), ("--totals", "totals"), ("--gradescope", "gradescope"))]
+    outputs = [(option, path) for option, path in outputs if path]
     inputs = [("spec", getattr(args, "spec", None)), ("answers file", getattr(args, "answers", None))]
-    for what, path in inputs:
-        if path is not None and path != "" and _same_file(output, path):
-            raise SymbackpropError(f"-o {clip(output, None)}: is the {what} this command reads; "
-                                   "write the output to another file")
+    for option, output in outputs:
+        for what, path in inputs:
+            if path is not None and path != "" and _same_file(output, path):
+                raise SymbackpropError(f"{option} {clip(output, None)}: is the {what} this command "
+                                       "reads; write the output to another file")
+    for i, (option, output) in enumerate(outputs):
+        for other, path in outputs[:i]:
+            if _same_file(output, path):
+                raise SymbackpropError(f"{option} {clip(output, None)}: is also the {other} file; "
+                                       "give each output a file of its own")
 
 
 # --- demo and eval ----------------------------------------------------------------------
@@ -352,22 +381,39 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     """Exit 0 once every row is graded (wrong answers and bad rows are in the report)."""
-    from .answers import grade, report
+    from .answers import grade, gradebook, report
     fmt = report.format_for(args.output) if args.output is not None else "csv"
+    for option, path, ext in (("--totals", args.totals, ".csv"), ("--gradescope", args.gradescope, ".json")):
+        if path is not None and not str(path).lower().endswith(ext):
+            raise SymbackpropError(f"{option} {clip(path, None)}: expected a file name ending in {ext}")
     net = load(args.spec)
     rows = grade.read_rows(args.answers)
+    if args.gradescope is not None:
+        gradebook.one_submission(rows)
     progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
-    results = grade.grade(net, rows, progress=progress)
+    undecided = grade.UNDECIDED_SCORE if args.undecided_score is None else args.undecided_score
+    results = grade.grade(net, rows, progress=progress, undecided=undecided)
     content = report.render(results, fmt, title=net.title)
+    extra = []
+    if args.totals is not None:
+        extra.append((args.totals, gradebook.totals_csv(results)))
+    if args.gradescope is not None:
+        extra.append((args.gradescope, gradebook.gradescope_json(results)))
+    from .io import write_atomic
+    for path, text in extra:
+        write_atomic(path, text)
     if args.output is None:
         sys.stdout.write(content)
         return 0
-    from .io import write_atomic
     write_atomic(args.output, content)
     counts = grade.summary(results)
     print(f"graded {counts['total']} answers: {counts['equivalent']} equivalent, "
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
           f"{counts['error']} errors; report written to {clip(args.output, None)}")
+    if args.totals is not None:
+        print(f"totals of {len(grade.totals(results))} students written to {clip(args.totals, None)}")
+    if args.gradescope is not None:
+        print(f"Gradescope results written to {clip(args.gradescope, None)}")
     return 0
 
 

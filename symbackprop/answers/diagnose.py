@@ -10,9 +10,24 @@ that is the right one times a constant is reported as such.
 
 The mistaken formulas depend only on the ``--wrt`` node, so their values are computed
 once per node and cached: grading many answers to one question costs one comparison of
-value lists per mistake.
+value lists per mistake. They are computed by compiled code, not by walking trees: all
+of a node's candidates become one set of Python functions (:class:`programs.Programs`),
+and since the backward pass is linear in the adjoints, a candidate that changes one δ
+moves the result by (new − old)·∂G/∂δ, with ∂G/∂δ computed once per δ and point.
 
-Codes, in the order they are tried: ``sign_error``, ``factor_two``,
+**Any graph** (:class:`_GraphBuilder`): in the target's own sum and in the adjoints it
+depends on (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
+(``missing_consumer``: a consumer forgotten at a fork; in a recurrent net
+``missing_time_step``: a shared weight's term of one step, or a hidden state's term from
+the next step), one local partial written wrong (``wrong_local_partial``: left out, or
+taken with respect to another input of the consumer; an activation's left out,
+``missing_sigma_prime``, or of the wrong activation, ``wrong_activation_derivative``),
+one term's sign flipped (``sign_error``); then every σ′ left out, and the whole recurrence
+left out (``missing_time_step``); a flipped sign or a factor 2 of the whole answer, and
+another node's gradient (``wrong_node``, ``wrong_parameter``). The layered mistakes
+below are made on layered networks only.
+
+Layered codes, in the order they are tried: ``sign_error``, ``factor_two``,
 ``missing_sigma_prime`` (everywhere, in one whole layer — the output layer's is Case 1
 without σ′ — or in one δ), ``wrong_activation_derivative``, ``wrong_input``,
 ``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``,
@@ -26,7 +41,7 @@ already holds. Two mistakes at once are reported as ``code+sign_error`` or
 
 from __future__ import annotations
 
-from collections import ChainMap
+import functools
 from dataclasses import dataclass
 
 import sympy
@@ -34,9 +49,18 @@ import sympy
 from ..errors import SpecError
 from .. import activations
 from ..activations import ActivationPrime
+from ..graph import local_partial
 from ..printing import text, unicode_name
 from .compare import MIN_POINTS, close
-from .evaluate import Undefined, evaluate
+from ..programs import Programs
+from .evaluate import walk
+
+
+#: Activations whose derivative is never 0 (a δ may be divided by it).
+NONZERO_PRIME = frozenset({"sigmoid", "tanh", "softplus"})
+
+#: Most candidate mistakes made per target on a graph that is not layered.
+GRAPH_CANDIDATES = 600
 
 
 @dataclass
@@ -53,7 +77,12 @@ class Diagnosis:
 
 
 def _u(sym) -> str:
-    return unicode_name(sym.name)
+    return _unicode(sym.name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _unicode(name: str) -> str:
+    return unicode_name(name)
 
 
 class _Builder:
@@ -148,13 +177,39 @@ class _Builder:
         return self.candidates
 
     def _primes(self, expr):
-        return [p for p in expr.atoms(ActivationPrime) if not p.activation.is_identity]
+        cache = self.__dict__.setdefault("_prime_atoms", {})
+        if expr not in cache:
+            cache[expr] = [p for p in expr.atoms(ActivationPrime) if not p.activation.is_identity]
+        return cache[expr]
+
+    def _rest(self, s):
+        """A δ's definition without its one σ′ factor (σ′(z)·Σ w δ → Σ w δ), or None."""
+        cache = self.__dict__.setdefault("_rests", {})
+        if s not in cache:
+            expr = self.ref.defined[s]
+            primes = [a for a in expr.args if isinstance(a, ActivationPrime)] if expr.is_Mul else []
+            cache[s] = (_mul(*[a for a in expr.args if a is not primes[0]])
+                        if len(primes) == 1 and not primes[0].activation.is_identity else None)
+        return cache[s]
+
+    def _swapped(self, s, new):
+        """s's definition with its σ′ factor p replaced by new(p), written as s·new(p)/p
+        from s's own value (small code: the rest of the definition is not written again);
+        None where σ′ may be 0 (a ReLU) or s is not such a product. Valid only where the
+        inputs of s are unchanged."""
+        expr = self.ref.defined[s]
+        if self._rest(s) is None:
+            return None
+        p = next(a for a in expr.args if isinstance(a, ActivationPrime))
+        if p.activation.name not in NONZERO_PRIME:
+            return None
+        return _mul(s, new(p), sympy.Pow(p, -1, evaluate=False))
 
     def _sigma_prime(self):
         deltas = [(s, z) for s, z in self.deltas() if self._primes(self.ref.defined[s])]
         if not deltas:
             return
-        everywhere = {s: self.ref.defined[s].xreplace({p: 1 for p in self._primes(self.ref.defined[s])})
+        everywhere = {s: _substitute(self.ref.defined[s], {p: sympy.S.One for p in self._primes(self.ref.defined[s])})
                       for s, _ in deltas}
         self.add("missing_sigma_prime", "missing σ′ factors: every σ′(z) of the backward pass "
                  "is left out (each neuron of the reversed network multiplies by σ′(z))",
@@ -174,7 +229,8 @@ class _Builder:
         for s, z in deltas:
             if z.layer in self.near:
                 self.add("missing_sigma_prime", f"missing σ′ factor: σ′({_u(z.symbol)}) is left "
-                         f"out of {_u(s)}", replacements={s: everywhere[s]})
+                         f"out of {_u(s)}", replacements={s: self._swapped(s, lambda p: sympy.S.One)
+                                                          or everywhere[s]})
 
     def _wrong_activation(self):
         deltas = [(s, z) for s, z in self.deltas() if self._primes(self.ref.defined[s])]
@@ -187,10 +243,12 @@ class _Builder:
                 repl = {}
                 for s, _ in deltas:
                     expr = self.ref.defined[s]
-                    mapping = {p: alternative(p.args[0]) for p in self._primes(expr)
-                               if p.activation is act}
-                    if mapping:
-                        repl[s] = expr.xreplace(mapping)
+                    primes = [p for p in self._primes(expr) if p.activation is act]
+                    rest = self._rest(s)
+                    if rest is not None and len(primes) == 1:
+                        repl[s] = _mul(alternative(primes[0].args[0]), rest)
+                    elif primes:
+                        repl[s] = _substitute(expr, {p: alternative(p.args[0]) for p in primes})
                 explanation = (f"derivative of the wrong activation: {label} where the "
                                f"network's {act.name} has σ′(z)")
                 self.add("wrong_activation_derivative", explanation, replacements=repl)
@@ -198,8 +256,9 @@ class _Builder:
                     for s, changed in repl.items():
                         if self.net.nodes[self.ref.node_of_adjoint(s)].layer not in self.near:
                             continue
+                        fast = self._swapped(s, lambda p: alternative(p.args[0]))
                         self.add("wrong_activation_derivative", f"{explanation}, in {_u(s)}",
-                                 replacements={s: changed})
+                                 replacements={s: fast if fast is not None else changed})
 
     def _wrong_input(self, node):
         net, G = self.net, self.G
@@ -248,12 +307,12 @@ class _Builder:
         for s, z in self.deltas():
             expr = self.ref.defined[s]
             if self.ref.adjoint(z.symbol) == s and expr.free_symbols & set(swap):
-                changed = expr.xreplace({w: swap[w] for w in expr.free_symbols if w in swap})
+                changed = _substitute(expr, swap)
                 if changed != expr:
                     repl[s] = changed
         expr = self.ref.defined[self.G]
         if self.net.nodes[self.target.node].kind in ("x", "a") and expr.free_symbols & set(swap):
-            repl[self.G] = expr.xreplace({w: swap[w] for w in expr.free_symbols if w in swap})
+            repl[self.G] = _substitute(expr, swap)
         if repl:
             self.add("transposed_index", "transposed weight index in the backward sum: "
                      "w_kj where w_jk belongs (the reversed network runs over Wᵀ)",
@@ -270,10 +329,11 @@ class _Builder:
                            key=lambda a: self.ref.order.get(a, 0))
             if len(inner) < 2:
                 continue
+            left_out = _without_each(s, expr, inner)
             for a in inner:
                 self.add("missing_term", f"a missing term of the sum over the next layer: the "
                          f"term with {_u(a)} is left out of {_u(s)}",
-                         replacements={s: expr.xreplace({a: 0})})
+                         replacements={s: left_out[a]})
 
     def _missing_uses(self):
         for z, factor in self.net.uses(self.target.node):
@@ -347,6 +407,224 @@ class _Builder:
                      "every z_i)", replacements=repl)
 
 
+class _GraphBuilder:
+    """The mistakes that make sense on any graph, made for one target.
+
+    A node's adjoint is the sum over its consumers c of (∂c/∂n)·(∂C/∂c); the usual
+    mistakes are one term of that sum left out (a consumer forgotten at a fork; in a
+    recurrent net, one time step: ``missing_time_step``) and one local partial ∂c/∂n
+    written wrong (left out, taken with respect to another parent of c, the wrong
+    activation's derivative, its sign flipped). They are made in the target's own sum and
+    in every adjoint it depends on, nearest first (breadth first through the adjoint
+    symbols), until :data:`GRAPH_CANDIDATES` candidates are made; then two mistakes made
+    everywhere at once: every activation's derivative left out, and (recurrent nets) the
+    gradient through later time steps left out of every hidden state."""
+
+    def __init__(self, reference, target):
+        self.ref = reference
+        self.net = reference.net
+        self.target = target
+        self.G = target.symbol
+        self.candidates: list = []
+        self.cone = _Builder._cone(self)
+        self.in_place = reference.derivation.written_in_place
+        self.steps = getattr(self.net, "steps", None)
+
+    add = _Builder.add
+
+    def contribution(self, c):
+        """∂C/∂c as the sweep writes it in a consumer's term, or None."""
+        if c == self.net.cost_symbol:
+            return sympy.S.One
+        if c in self.in_place:
+            return self.in_place[c]
+        adj = self.ref.adjoints.get(c)
+        return adj if adj is not None and adj in self.ref.defined else None
+
+    def terms(self, n) -> list:
+        """(consumer, ∂c/∂n, ∂C/∂c) for every consumer of n the output depends on."""
+        out = []
+        for c in self.net.nodes[n].consumers:
+            contribution = self.contribution(c)
+            if contribution is not None:
+                out.append((c, local_partial(self.net, self.net.nodes[c], n), contribution))
+        return out
+
+    def step(self, sym):
+        """The time step of a recurrent net's node, or None."""
+        if self.steps is None:
+            return None
+        node = self.net.nodes[sym]
+        return node.index[0] if node.kind != "param" and node.index else None
+
+    def build(self):
+        queue = [self.target.node]
+        done = set()
+        while queue and len(self.candidates) < GRAPH_CANDIDATES:
+            n = queue.pop(0)
+            if n in done:
+                continue
+            done.add(n)
+            symbol = self.G if n == self.target.node else self.ref.adjoints.get(n)
+            if symbol is None or symbol not in self.ref.defined:
+                continue
+            self._sum_mistakes(n, symbol)
+            for c in self.net.nodes[n].consumers:
+                queue.append(c)
+            for c in list(self.net.nodes[n].consumers):
+                if c in self.in_place:                   # written in place: its consumers
+                    queue.extend(self.net.nodes[c].consumers)
+        del self.candidates[GRAPH_CANDIDATES:]
+        self._everywhere()
+        return self.candidates
+
+    def _sum_mistakes(self, n, symbol):
+        terms = self.terms(n)
+        if not terms:
+            return
+        what = "∂%s/∂%s" % (_u(self.net.cost_symbol), _u(n))
+        full = [partial * adj if partial != 1 else adj for _, partial, adj in terms]
+        if len(terms) > 1:
+            consumers = ", ".join(_u(c) for c, _, _ in terms)
+            for i, (c, _, _) in enumerate(terms):        # from the sum's own value
+                self.add(*self._missing(n, c, what, consumers),
+                         replacements={symbol: symbol - full[i]})
+        for i, (c, partial, adj) in enumerate(terms):
+            for code, words, wrong in self._wrong_partials(n, c, partial):
+                self.add(code, f"{words}, in {what}",
+                         replacements={symbol: symbol + (wrong - partial) * adj})
+            if len(terms) > 1 and partial != 0:
+                self.add("sign_error", f"sign error in one term: the term through {_u(c)} has "
+                         f"its sign flipped, in {what}",
+                         replacements={symbol: symbol - 2 * partial * adj})
+
+    def _missing(self, n, c, what, consumers):
+        t_n, t_c = self.step(n), self.step(c)
+        node = self.net.nodes[n]
+        if self.steps is not None and node.kind == "param":
+            return ("missing_time_step", f"a missing time step: the term of step {t_c} (through "
+                    f"{_u(c)}) is left out of {what}; a shared weight's gradient is the sum "
+                    "of one term per time step (backpropagation through time)")
+        if self.steps is not None and t_n is not None and t_c is not None and t_c > t_n:
+            return ("missing_time_step", f"a missing time step: the term from step {t_c} "
+                    f"(through {_u(c)}) is left out of {what}; the hidden state also feeds "
+                    "the next step (backpropagation through time)")
+        return ("missing_consumer", f"a consumer forgotten at a fork: {_u(n)} feeds "
+                f"{consumers}, and the term through {_u(c)} is left out of {what} (a value "
+                "that feeds several consumers collects one term per consumer)")
+
+    def _wrong_partials(self, n, c, partial):
+        """(code, words, a wrong ∂c/∂n) for the consumer c of n."""
+        consumer = self.net.nodes[c]
+        local = "∂%s/∂%s" % (_u(c), _u(n))
+        out = []
+        act = consumer.activation if consumer.op == "activation" else None
+        if act is not None and not act.is_identity and partial != 1:
+            out.append(("missing_sigma_prime", f"the activation's derivative is left out: "
+                        f"{local} = {act.name}′ is missing", sympy.S.One))
+            for label, alternative in _alternatives(act):
+                out.append(("wrong_activation_derivative", f"derivative of the wrong activation: "
+                            f"{label} for {local}", alternative(consumer.expr.args[0])))
+        elif partial not in (0, 1):
+            out.append(("wrong_local_partial", f"a local partial left out: the factor {local} "
+                        "is missing", sympy.S.One))
+        if consumer.expr is not None:
+            for m in sorted(consumer.expr.free_symbols, key=lambda s: s.name):
+                if m == n:
+                    continue
+                other = local_partial(self.net, consumer, m)
+                if other != partial and other != 0:
+                    out.append(("wrong_local_partial", f"the wrong local partial: ∂{_u(c)}/∂{_u(m)} "
+                                f"(with respect to another input of {_u(c)}) where {local} belongs",
+                                other))
+        return out
+
+    def _everywhere(self):
+        primes = {}
+        for s in self.cone:
+            expr = self.ref.defined[s]
+            found = [p for p in expr.atoms(ActivationPrime) if not p.activation.is_identity]
+            if found and (s == self.G or self.ref.node_of_adjoint(s) is not None):
+                primes[s] = expr.xreplace({p: 1 for p in found})
+        if len(primes) > 1:
+            self.add("missing_sigma_prime", "every activation's derivative is left out of the "
+                     "backward pass (each activation node multiplies its adjoint by σ′)",
+                     replacements=primes)
+        if self.steps is None:
+            return
+        truncated = {}
+        for s in self.cone:
+            n = self.ref.node_of_adjoint(s)
+            if n is None or n == self.target.node or self.step(n) is None:
+                continue
+            terms = self.terms(n)
+            keep = [p * a for c, p, a in terms if not (self.step(c) or 0) > self.step(n)]
+            if len(keep) < len(terms):
+                truncated[s] = sympy.Add(*keep)
+        if truncated:
+            self.add("missing_time_step", "the gradient through later time steps is left out: "
+                     "each hidden state is treated as feeding only its own step's output "
+                     "(backpropagation through time carries ∂C/∂h back from step t + 1)",
+                     replacements=truncated)
+
+
+def _add(*args):
+    """A sum built as it is, without SymPy's canonical form (the candidates are only
+    evaluated: building them canonically cost more than evaluating them)."""
+    return args[0] if len(args) == 1 else sympy.Add._from_args(args)
+
+
+def _mul(*args):
+    return args[0] if len(args) == 1 else sympy.Mul._from_args(args)
+
+
+def _substitute(expr, mapping, memo=None):
+    """``expr.xreplace(mapping)``, rebuilding sums, products and powers unevaluated."""
+    if memo is None:
+        memo = {}
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args:
+        return expr
+    if expr in memo:
+        return memo[expr]
+    args = tuple(_substitute(a, mapping, memo) for a in expr.args)
+    if all(new is old for new, old in zip(args, expr.args)):
+        out = expr
+    elif expr.is_Add or expr.is_Mul:
+        out = expr.func._from_args(args)
+    elif expr.is_Pow:
+        out = expr.func(*args, evaluate=False)
+    else:
+        out = expr.func(*args)
+    memo[expr] = out
+    return out
+
+
+def _without_each(s, expr, symbols) -> dict:
+    """For each of ``symbols``: the definition ``expr`` of ``s`` with the terms that use
+    it left out, written as s − (those terms) from s's own value where ``expr`` is a
+    product with one sum holding the symbols (small code); else by substituting 0."""
+    factors = expr.args if expr.is_Mul else (expr,)
+    sums = [f for f in factors if f.is_Add]
+    out = {}
+    if len(sums) == 1:
+        f = sums[0]
+        others = _mul(*[g for g in factors if g is not f])
+        outside = others.free_symbols
+        holding: dict = {}
+        for t in f.args:
+            for a in t.free_symbols:
+                holding.setdefault(a, []).append(t)
+        for a in symbols:
+            if a in holding and a not in outside:
+                out[a] = _add(s, _mul(sympy.S.NegativeOne, others, _add(*holding[a])))
+    for a in symbols:
+        if a not in out:
+            out[a] = _substitute(expr, {a: sympy.S.Zero})
+    return out
+
+
 def _alternatives(act):
     """(label, t ↦ mistaken σ′(t)) for an activation."""
     out = []
@@ -366,33 +644,59 @@ def _alternatives(act):
     return out
 
 
-def _values(reference, cone, replacements, direct, G):
-    """A mistaken formula's value at every point: the direct expression, or the changed
-    definitions and every definition downstream of them, in order."""
-    steps = []
-    if direct is None:
-        changed = set()
-        for s in cone:
-            if s in replacements:
-                steps.append((s, replacements[s]))
-                changed.add(s)
-            elif reference.uses(s) & changed:
-                steps.append((s, reference.defined[s]))
-                changed.add(s)
-    out = []
-    for point in reference.points:
-        try:
-            if direct is not None:
-                out.append(evaluate(direct, point.values))
-                continue
-            new: dict = {}
-            env = ChainMap(new, point.values)
-            for s, expr in steps:
-                new[s] = evaluate(expr, env)
-            out.append(new.get(G, point.values[G]))
-        except Undefined:
-            out.append(None)
-    return out
+def _downstream(reference, cone) -> dict:
+    """symbol → the cone's symbols whose definitions use it (cached per cone)."""
+    users: dict = {}
+    inside = set(cone)
+    for s in cone:
+        for u in reference.uses(s):
+            if u in inside:
+                users.setdefault(u, []).append(s)
+    return users
+
+
+def _program(reference, cone, users, replacements, direct, G):
+    """(steps, result) of a mistaken formula: the direct expression, or the changed
+    definitions and every definition downstream of them, in definition order (the
+    downstream order cached per set of changed symbols: many mistakes change the same)."""
+    if direct is not None:
+        return [], direct
+    key = frozenset(replacements)
+    cache = users.setdefault(None, {})     # users[None]: the orders already made, by key
+    if key not in cache:
+        changed = set(key)
+        stack = list(key)
+        while stack:
+            for u in users.get(stack.pop(), ()):
+                if u not in changed:
+                    changed.add(u)
+                    stack.append(u)
+        order = reference.order
+        everything = sorted(changed, key=order.__getitem__)
+        cache[key] = ([s for s in everything if s in key],
+                      [(s, reference.defined[s]) for s in everything if s not in key],
+                      all(order[s] < min(order[t] for t in everything if t not in key)
+                          for s in key) if len(everything) > len(key) else True)
+    replaced, tail, first = cache[key]
+    if first:
+        return [(s, replacements[s]) for s in replaced] + tail, G
+    merged = [(s, replacements[s]) for s in replaced] + tail
+    merged.sort(key=lambda step: reference.order[step[0]])
+    return merged, G
+
+
+def _symbols(reference) -> tuple:
+    """Every symbol a point holds a value of, in one fixed order (cached)."""
+    cache = reference.__dict__
+    if "_diagnosis_symbols" not in cache:
+        cache["_diagnosis_symbols"] = tuple(reference.points[0].values)
+    return cache["_diagnosis_symbols"]
+
+
+def _evaluate_all(reference, programs) -> list:
+    """Each program's values at every point: one compiled function, one call per point."""
+    columns = [programs.run(point.values) for point in reference.points]
+    return [list(values) for values in zip(*columns)] if columns else [[] for _ in range(len(programs))]
 
 
 def _key(values) -> tuple:
@@ -412,13 +716,26 @@ def _same(xs, ys) -> bool:
 
 
 def mistakes(reference, target) -> list[Mistake]:
-    """The mistaken formulas for a target, with their values (cached on the target)."""
+    """The mistaken formulas for a target, with their values (cached on the target).
+
+    Every candidate is a small program (a few changed definitions and what depends on
+    them, or one direct formula); all of a target's candidates are compiled into one
+    Python function (:class:`evaluate.Programs`) and run once per point."""
     if "mistakes" not in target.cache:
-        builder = _Builder(reference, target)
+        builder = (_Builder if reference.net.layered else _GraphBuilder)(reference, target)
+        candidates = builder.build()
+        users = _downstream(reference, builder.cone)
+        made = [_program(reference, builder.cone, users, replacements or {}, direct, target.symbol)
+                for _, _, replacements, direct in candidates]
+        mutable = {s for steps, _ in made for s, _ in steps}
+        # the backward pass is linear in the adjoints: a changed δ moves the result by
+        # (new − old)·∂G/∂δ, one run of the tail per δ and point
+        programs = Programs(_symbols(reference), reference.defined, mutable, linear=True, walk=walk)
+        for steps, result in made:
+            programs.add(steps, result)
         found: list[Mistake] = []
         seen = {_key(target.values)}
-        for code, explanation, replacements, direct in builder.build():
-            values = _values(reference, builder.cone, replacements or {}, direct, target.symbol)
+        for (code, explanation, _, _), values in zip(candidates, _evaluate_all(reference, programs)):
             if _key(values) in seen or _same(values, target.values):
                 continue
             seen.add(_key(values))
@@ -448,16 +765,18 @@ def other_gradients(reference, target) -> list[Mistake]:
     if "others" not in target.cache:
         net = reference.net
         kind = net.nodes[target.node].kind
-        code = "wrong_parameter" if kind == "param" else "wrong_node"
         found = []
+        output = _u(net.cost_symbol)
         for node, values in _gradient_values(reference).items():
-            if node == target.node or net.nodes[node].kind != kind:
+            if node == target.node or (net.layered and net.nodes[node].kind != kind):
                 continue
             if _same(values, target.values):
                 continue
-            what = "another parameter" if kind == "param" else "another node"
-            found.append(Mistake(code, f"the derivative with respect to {what}: this is "
-                                       f"∂C/∂{_u(node)}, not ∂C/∂{_u(target.node)}", values))
+            both = kind == "param" and net.nodes[node].kind == "param"
+            what = "another parameter" if both else "another node"
+            found.append(Mistake("wrong_parameter" if both else "wrong_node",
+                                 f"the derivative with respect to {what}: this is "
+                                 f"∂{output}/∂{_u(node)}, not ∂{output}/∂{_u(target.node)}", values))
         target.cache["others"] = found
     return target.cache["others"]
 
@@ -477,13 +796,11 @@ def diagnose(reference, target, answer_values) -> Diagnosis | None:
     the structural mistakes (a layer's σ′, a transposed index …) do not apply: the answer
     is compared with the other nodes' gradients, a flipped sign and a factor 2."""
     if not reference.net.layered:
-        found = other_gradients(reference, target)
         for factor, code, words in _SCALED_ALONE:
             scaled = [None if v is None else factor * v for v in target.values]
             if _same(answer_values, scaled):
                 return Diagnosis(code, words)
-    else:
-        found = mistakes(reference, target) + other_gradients(reference, target)
+    found = mistakes(reference, target) + other_gradients(reference, target)
     for m in found:
         if _same(answer_values, m.values):
             return Diagnosis(m.code, m.explanation)
@@ -503,8 +820,11 @@ def _constant_factor(target, answer_values) -> Diagnosis | None:
     if len(ratios) < MIN_POINTS:
         return None
     c = ratios[0]
-    if abs(c) < 1e-12 or not all(close(r, c, rtol=1e-7) for r in ratios):
+    if abs(c) < 1e-12 or close(c, 1, rtol=1e-7) or not all(close(r, c, rtol=1e-7) for r in ratios):
         return None
+    if any(a is not None and abs(e) <= 1e-9 and abs(a) > 1e-9
+           for a, e in zip(answer_values, target.values)):
+        return None          # not zero where the right one is: no constant factor
     shown = sympy.nsimplify(c, rational=True, tolerance=1e-9)
     shown = text(shown) if shown.is_Rational and shown.q < 100 else f"{c:.6g}"
     return Diagnosis("constant_factor", f"off by a constant factor: the answer is {shown} "

@@ -6,6 +6,11 @@ functions. Walking it with the values of a point (every leaf and every definitio
 thousand answers wants. Two number systems: ``float`` (``math``) and ``mp`` (mpmath at
 the working precision, to confirm a counterexample beyond float round-off).
 
+The diagnosis evaluates hundreds of mistaken formulas per question at every point with
+compiled code (:class:`symbackprop.programs.Programs`, the same float functions and the
+same undefined points); :func:`walk` is its fallback for what that code writer has no
+form for.
+
 A point where the answer is undefined (a logarithm of a negative number, a division by
 zero, an overflow) or where a ReLU-type function is within :data:`KINK` of its kink
 raises :class:`Undefined`: the comparison skips that point.
@@ -20,12 +25,7 @@ import sympy
 
 from ..activations import ActivationFunction, ActivationPrime, Softmax, Step
 
-#: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
-KINK = 1e-7
-
-
-class Undefined(Exception):
-    """The expression has no (usable) value at this point."""
+from ..programs import KINK, Undefined   # one kink margin, one "no value here" for both
 
 
 class _System:
@@ -154,3 +154,18 @@ class _Walk:
         if base == 0 and e <= 0:
             raise Undefined("0 to a power ≤ 0")
         return base ** e
+
+
+def walk(values, steps, result):
+    """A program of :class:`~symbackprop.programs.Programs` (steps, then a result) by the
+    tree walk: None where it is undefined."""
+    from collections import ChainMap
+    try:
+        new: dict = {}
+        env = ChainMap(new, values)
+        for sym, expr in steps:
+            new[sym] = evaluate(expr, env)
+        value = evaluate(result, env)
+    except Undefined:
+        return None
+    return value

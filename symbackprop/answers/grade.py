@@ -1,8 +1,19 @@
-"""Batch grading: a CSV of answers (columns ``id,wrt,answer``) checked one by one.
+"""Batch grading: a CSV of answers (columns ``id,wrt,answer``, optionally ``student``
+and ``points``, any others kept) checked one by one, each given a score and a sentence
+of feedback.
 
 A row that cannot be checked (a missing field, an unknown ``wrt``, an answer that cannot
 be read) becomes a row of verdict ``error`` with the message: the batch goes on. Only a
-file that is not a CSV of those columns, or that names one of them twice, stops it.
+file that is not a CSV of those columns, that names one of them twice, or whose
+``points`` cell is not a number stops it.
+
+**Scores.** A row is worth its ``points`` (default 1; an empty cell is 1) and scores
+points × fraction: 1 for ``equivalent``; for ``not_equivalent`` 0, or the fraction of
+the entries that are right when the answer is a vector or matrix compared entry by
+entry; ``undecided`` gets :data:`UNDECIDED_SCORE` (½: neither proved right nor wrong, it
+is for the teacher to look at; ``grade --undecided-score`` changes it); an ``error`` row
+scores 0. Scores are exact fractions, written with at most 4 decimals.
+
 Everything per question is cached by :mod:`reference` and :mod:`diagnose` (the derived
 formula's values at the points, the mistaken formulas' values), so a class's answers to
 one question cost one reading and one walk of each answer's tree per point.
@@ -12,15 +23,23 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..errors import SymbackpropError
 from ..io import read_text
 from ..quoting import clip
-from .lexer import AnswerReadError
+from .feedback import feedback_for
+from .lexer import AnswerReadError, quote
 from .verdict import Verdict, check_answer
 
 COLUMNS = ("id", "wrt", "answer")
+#: Columns read when present.
+OPTIONAL = ("student", "points")
+#: The fraction of its points an undecided answer scores unless told otherwise.
+UNDECIDED_SCORE = Fraction(1, 2)
+#: Most points one row may be worth.
+MAX_POINTS = 10 ** 6
 #: Largest answers file read, in bytes.
 MAX_FILE = 50_000_000
 
@@ -35,6 +54,14 @@ class Row:
     wrt: str
     answer: str
     problem: str | None = None
+    student: str | None = None
+    points: Fraction = Fraction(1)
+    extra: tuple = ()            # ((column name, cell), …) of every other column, in order
+
+    @property
+    def who(self) -> str:
+        """The student a row counts for: the ``student`` cell, else the ``id``."""
+        return self.student if self.student else self.id
 
 
 @dataclass
@@ -46,10 +73,25 @@ class Graded:
     verdict: Verdict | None = None
     error: str | None = None
     position: int | None = None
+    fraction: Fraction = Fraction(0)
+    feedback: str = ""
 
     @property
     def outcome(self) -> str:
         return self.verdict.verdict if self.verdict is not None else "error"
+
+    @property
+    def score(self) -> Fraction:
+        return self.row.points * self.fraction
+
+    @property
+    def entries(self):
+        """(right, total) for a vector or matrix answer compared entry by entry, or None."""
+        return getattr(self.verdict, "entries", None) if self.verdict is not None else None
+
+    @property
+    def wrong_entries(self) -> list:
+        return list(getattr(self.verdict, "wrong_entries", None) or []) if self.verdict is not None else []
 
 
 def read_rows(path) -> list[Row]:
@@ -73,11 +115,12 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
     if missing:
         raise SymbackpropError(f"{where}: line 1: expected the columns id,wrt,answer; "
                                f"missing {', '.join(missing)} (found {clip(', '.join(header)) or 'nothing'})")
-    for c in COLUMNS:
+    for c in COLUMNS + OPTIONAL:
         if names.count(c) > 1:
             raise SymbackpropError(f"{where}: line 1: the column {c} appears "
                                    f"{names.count(c)} times in the header; keep one")
-    at = {c: names.index(c) for c in COLUMNS}
+    at = {c: names.index(c) for c in COLUMNS + OPTIONAL if c in names}
+    others = [(i, header[i]) for i, n in enumerate(names) if n not in at]
     rows: list[Row] = []
     while True:
         line = reader.line_num + 1
@@ -92,18 +135,48 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
             continue
         if not any(f.strip() for f in fields):
             continue
+        got = dict(enumerate(fields))
+        student = got.get(at["student"], "").strip() if "student" in at else None
+        points = _points(got.get(at["points"], "") if "points" in at else "", where, line)
+        extra = tuple((name, got.get(i, "")) for i, name in others)
         if len(fields) != len(header):
-            got = dict(enumerate(fields))
             rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at["wrt"], ""),
                             got.get(at["answer"], ""),
                             f"line {line}: {len(fields)} fields where the header has "
-                            f"{len(header)}; quote an answer that contains commas"))
+                            f"{len(header)}; quote an answer that contains commas",
+                            student, points, extra))
             continue
-        rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]], fields[at["answer"]]))
+        rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]], fields[at["answer"]],
+                        None, student, points, extra))
     return rows
 
 
-def grade_row(net, row: Row, *, symbolic: bool = True) -> Graded:
+def _points(cell: str, where: str, line: int) -> Fraction:
+    """A ``points`` cell: a number from 0 to :data:`MAX_POINTS` (decimal or a fraction
+    such as 1/3); an empty cell is 1."""
+    text = cell.strip()
+    if not text:
+        return Fraction(1)
+    try:
+        value = Fraction(text) if text.isascii() else None
+    except (ValueError, ZeroDivisionError):
+        value = None
+    if value is None or not 0 <= value <= MAX_POINTS:
+        raise SymbackpropError(f"{where}: line {line}: points: expected a number from 0 to "
+                               f"{MAX_POINTS}, got {quote(cell)}")
+    return value
+
+
+def grade_row(net, row: Row, *, symbolic: bool = True,
+              undecided: Fraction = UNDECIDED_SCORE) -> Graded:
+    """One row checked, scored and given its feedback sentence."""
+    graded = _check(net, row, symbolic)
+    graded.fraction = fraction(graded, undecided)
+    graded.feedback = feedback_for(graded)
+    return graded
+
+
+def _check(net, row: Row, symbolic: bool) -> Graded:
     if row.problem:
         return Graded(row, error=row.problem)
     if not row.wrt.strip():
@@ -116,12 +189,27 @@ def grade_row(net, row: Row, *, symbolic: bool = True) -> Graded:
         return Graded(row, error=f"line {row.line}: {exc}")
 
 
-def grade(net, rows, *, progress=None, symbolic: bool = True) -> list[Graded]:
+def fraction(graded: Graded, undecided: Fraction = UNDECIDED_SCORE) -> Fraction:
+    """The fraction of its points a row scores (see the module docstring)."""
+    outcome = graded.outcome
+    if outcome == "equivalent":
+        return Fraction(1)
+    if outcome == "undecided":
+        return Fraction(undecided)
+    if outcome == "not_equivalent" and graded.entries:
+        right, total = graded.entries
+        if total > 0 and 0 <= right <= total:
+            return Fraction(right, total)
+    return Fraction(0)
+
+
+def grade(net, rows, *, progress=None, symbolic: bool = True,
+          undecided: Fraction = UNDECIDED_SCORE) -> list[Graded]:
     """Every row checked, in order; ``progress(done, total)`` is called after each."""
     out = []
     total = len(rows)
     for done, row in enumerate(rows, start=1):
-        out.append(grade_row(net, row, symbolic=symbolic))
+        out.append(grade_row(net, row, symbolic=symbolic, undecided=undecided))
         if progress is not None:
             progress(done, total)
     return out
@@ -133,6 +221,36 @@ def summary(results) -> dict:
         counts[r.outcome] += 1
     counts["total"] = len(results)
     return counts
+
+
+def common_mistakes(results, limit: int = 5) -> list[tuple[str, int]]:
+    """(diagnosis, how many answers have it), most common first (ties by name)."""
+    counts: dict = {}
+    for r in results:
+        if r.verdict is not None and r.verdict.diagnosis:
+            counts[r.verdict.diagnosis] = counts.get(r.verdict.diagnosis, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def totals(results) -> list[tuple[str, Fraction, Fraction]]:
+    """(student, score, max) per student, in the order students first appear."""
+    out: dict = {}
+    for r in results:
+        score, most = out.get(r.row.who, (Fraction(0), Fraction(0)))
+        out[r.row.who] = (score + r.score, most + r.row.points)
+    return [(who, score, most) for who, (score, most) in out.items()]
+
+
+def number(value: Fraction) -> str:
+    """A score as text: an integer as is, else at most 4 decimals (2/3 → 0.6667)."""
+    value = Fraction(value)
+    if value.denominator == 1:
+        return str(value.numerator)
+    rounded = round(value, 4)
+    whole, rest = divmod(abs(rounded.numerator) * 10 ** 4 // rounded.denominator, 10 ** 4)
+    sign = "-" if rounded < 0 else ""
+    digits = f"{rest:04d}".rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
 
 
 class ProgressBar:

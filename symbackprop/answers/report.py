@@ -1,17 +1,24 @@
-"""Grade reports: CSV, JSON, or HTML with each answer as MathML next to the expected
-formula. The format follows the report file's extension (``.csv``, ``.json``,
+"""Grade reports: CSV, JSON, or HTML with each answer as typed and as MathML next to the
+expected formula. The format follows the report file's extension (``.csv``, ``.json``,
 ``.html``/``.htm``).
 
 ``wrt`` is the student's text exactly as written in the answers file; ``resolved`` is
-the canonical name of the node it means (empty when it names none).
+the canonical name of the node it means (empty when it names none). ``score`` is the
+row's points × the fraction it earns (see :mod:`grade`), ``max`` its points (what it
+was worth; in the JSON report ``points`` stays the number of points compared),
+``feedback`` the sentence for the student (:mod:`feedback`); ``entries`` is ``right/total``
+for a vector or matrix answer. Every column of the answers file other than id, wrt,
+answer, student and points is kept, after the report's own columns, under its own name
+(one that a report column already has gets `` (answers file)`` appended).
 
 **Formula injection.** A spreadsheet opening the CSV report runs a cell that begins
 with ``=``, ``+``, ``-`` or ``@`` (and some also after a leading tab or carriage return)
-as a formula, e.g. an id ``=HYPERLINK(…)``. In the CSV report only, the cells of text
-the student wrote (``id``, ``wrt`` and ``answer``) that begin with one of these
-characters are prefixed with a single quote ``'`` (``-a δ`` becomes ``'-a δ``), which
-spreadsheets show as text. The JSON and HTML reports keep the text as is (HTML escapes
-it).
+as a formula, e.g. an id ``=HYPERLINK(…)``. In the CSV report only, every cell that
+begins with one of these characters (the text of the answers file above all: ``id``,
+``wrt``, ``answer``, ``student``, the kept columns) is prefixed with a single quote ``'``
+(``-a δ`` becomes ``'-a δ``), which spreadsheets show as text; a plain negative number
+is left as it is. The JSON and HTML reports keep the
+text as is (HTML escapes it).
 """
 
 from __future__ import annotations
@@ -24,12 +31,15 @@ import json
 from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
-from .grade import summary
+from ..printing import unicode_name
+from .feedback import sentence
+from .grade import common_mistakes, number, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
-CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "reason", "answer",
-               "answer_latex", "expected", "counterexample_point", "counterexample_answer",
-               "counterexample_expected", "symbolic", "error")
+CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "max",
+               "feedback", "student", "reason", "answer", "answer_latex", "expected",
+               "counterexample_point", "counterexample_answer", "counterexample_expected",
+               "symbolic", "entries", "wrong_entries", "error")
 
 
 def format_for(path: str) -> str:
@@ -45,8 +55,10 @@ def format_for(path: str) -> str:
 def row_dict(result) -> dict:
     """One graded row as plain data."""
     row, v = result.row, result.verdict
-    out = {"id": row.id, "line": row.line, "wrt": row.wrt, "resolved": v.wrt if v else None,
-           "verdict": result.outcome, "answer": row.answer}
+    out = {"id": row.id, "line": row.line, "student": row.student, "wrt": row.wrt,
+           "resolved": v.wrt if v else None, "verdict": result.outcome, "answer": row.answer,
+           "score": float(result.score), "max": float(row.points),
+           "feedback": result.feedback}
     if v is not None:
         out.update({"answer_latex": v.answer, "expected": v.expected,
                     "counterexample": v.counterexample, "diagnosis": v.diagnosis,
@@ -56,11 +68,43 @@ def row_dict(result) -> dict:
         out.update({"answer_latex": None, "expected": None, "counterexample": None,
                     "diagnosis": None, "explanation": None, "reason": None, "symbolic": None,
                     "points": 0, "error": result.error, "position": result.position})
+    entries = result.entries
+    out["entries"] = list(entries) if entries else None
+    out["wrong_entries"] = result.wrong_entries
+    out["columns"] = dict(_kept(row.extra))
     return out
 
 
+def _kept(extra) -> list:
+    """The kept columns' (name, cell), a name the report already uses marked as the
+    answers file's, a repeated one numbered."""
+    taken = set(CSV_COLUMNS)
+    out = []
+    for name, cell in extra:
+        shown = f"{name} (answers file)" if name.strip().lower() in taken else name
+        base, n = shown, 1
+        while shown in taken:
+            n += 1
+            shown = f"{base} ({n})"
+        taken.add(shown)
+        out.append((shown, cell))
+    return out
+
+
+def scores(results) -> dict:
+    """The class's total score and the most common mistakes, for the reports."""
+    total = sum((r.score for r in results), 0)
+    most = sum((r.row.points for r in results), 0)
+    return {"score": float(total), "max": float(most), "right": summary(results)["equivalent"],
+            "answers": len(results),
+            "common_mistakes": [{"diagnosis": code, "count": count, "feedback": sentence(code)}
+                                for code, count in common_mistakes(results)]}
+
+
 def to_json(results, title=None) -> str:
-    return json.dumps({"title": title, "summary": summary(results),
+    return json.dumps({"title": title, "summary": summary(results), "scores": scores(results),
+                       "students": [{"student": who, "score": float(score), "max": float(most)}
+                                    for who, score, most in totals(results)],
                        "rows": [row_dict(r) for r in results]}, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -90,16 +134,21 @@ def _negative_number(cell: str) -> bool:
 def to_csv(results) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    kept = [name for name, _ in _kept(results[0].row.extra)] if results else []
+    writer.writerow(list(CSV_COLUMNS) + kept)
     for r in results:
         d = row_dict(r)
         c = d["counterexample"]
+        entries = d["entries"]
         cells = [d["id"], d["wrt"], d["resolved"] or "", d["verdict"],
-                 d["diagnosis"] or "", d["explanation"] or "", d["reason"] or "", d["answer"],
+                 d["diagnosis"] or "", d["explanation"] or "", number(r.score), number(r.row.points),
+                 d["feedback"], d["student"] or "", d["reason"] or "", d["answer"],
                  d["answer_latex"] or "", d["expected"] or "",
                  _point(c) if c else "", repr(c["answer"]) if c else "",
                  repr(c["expected"]) if c else "",
-                 "" if d["symbolic"] is None else str(d["symbolic"]).lower(), d["error"] or ""]
+                 "" if d["symbolic"] is None else str(d["symbolic"]).lower(),
+                 f"{entries[0]}/{entries[1]}" if entries else "", "; ".join(d["wrong_entries"]),
+                 d["error"] or ""] + [cell for _, cell in r.row.extra]
         writer.writerow([defuse(cell) for cell in cells])
     return buffer.getvalue()
 
@@ -115,57 +164,109 @@ def mathml(latex: str | None) -> str:
 
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #ccc; padding: 0.4em 0.6em; vertical-align: top; text-align: left; }
+body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+th, td { border: 1px solid #ccc; padding: 0.35em 0.5em; vertical-align: top; text-align: left;
+         overflow-wrap: break-word; }
+table.answers { font-size: 0.92em; }
+math { font-size: 1.15em; }
+details summary { cursor: pointer; color: #444; }
 th { background: #f3f3f3; }
+table.answers col.id { width: 6%; } table.answers col.student { width: 7%; }
+table.answers col.wrt { width: 9%; } table.answers col.verdict { width: 10%; }
+table.answers col.answer { width: 22%; } table.answers col.expected { width: 17%; }
+table.answers col.feedback { width: 18%; } table.answers col.where { width: 11%; }
+table.totals { width: auto; min-width: 20em; max-width: 100%; }
+table.totals td { overflow-wrap: anywhere; }
 tr.equivalent td.verdict { color: #176f2c; font-weight: bold; }
 tr.not_equivalent td.verdict { color: #a4161a; font-weight: bold; }
 tr.undecided td.verdict { color: #8a6d00; font-weight: bold; }
 tr.error td.verdict { color: #6c2eb9; font-weight: bold; }
-code { white-space: pre-wrap; word-break: break-all; }
+code { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-all; }
+div.m { overflow-x: auto; max-width: 100%; padding: 0.15em 0; }
 .small { font-size: 0.85em; color: #444; }
+.score { font-weight: normal; color: #222; }
 """
 
 
-def to_html(results, title=None) -> str:
-    counts = summary(results)
-    heading = html.escape(title or "Graded answers")
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{heading}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
-           f"<h1>{heading}</h1>",
-           "<p>%d answers: %d equivalent, %d not equivalent, %d undecided, %d errors.</p>"
+def _summary_html(results) -> list[str]:
+    counts, s = summary(results), scores(results)
+    out = ["<p>%d answers: %d equivalent, %d not equivalent, %d undecided, %d errors.</p>"
            % (counts["total"], counts["equivalent"], counts["not_equivalent"],
               counts["undecided"], counts["error"]),
-           "<table>", "<thead><tr><th>id</th><th>wrt</th><th>verdict</th><th>answer</th>"
-           "<th>expected</th><th>diagnosis</th><th>counterexample</th></tr></thead>", "<tbody>"]
+           "<p><b>%d of %d right</b>; %s of %s points.</p>"
+           % (counts["equivalent"], counts["total"], html.escape(number(sum((r.score for r in results), 0))),
+              html.escape(number(sum((r.row.points for r in results), 0))))]
+    if s["common_mistakes"]:
+        out.append("<h2>Most common mistakes</h2>")
+        out.append("<ol>")
+        for m in s["common_mistakes"]:
+            out.append("<li><b>%s</b> (%d): %s</li>" % (html.escape(m["diagnosis"]), m["count"],
+                                                       html.escape(m["feedback"])))
+        out.append("</ol>")
+    students = totals(results)
+    if any(r.row.student for r in results) and students:
+        out += ["<h2>Totals</h2>", '<table class="totals">',
+                "<thead><tr><th>student</th><th>score</th><th>max</th></tr></thead>", "<tbody>"]
+        out += ["<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (html.escape(who), number(score), number(most))
+                for who, score, most in students]
+        out += ["</tbody>", "</table>"]
+    return out
+
+
+def to_html(results, title=None) -> str:
+    heading = html.escape(title or "Graded answers")
+    with_students = any(r.row.student for r in results)
+    columns = ["id"] + (["student"] if with_students else []) + ["wrt", "verdict", "answer",
+                                                                "expected", "feedback", "where"]
+    names = {"id": "id", "student": "student", "wrt": "wrt", "verdict": "verdict · score",
+             "answer": "answer: typed, then as read", "expected": "expected",
+             "feedback": "feedback · diagnosis", "where": "counter&shy;example"}
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{heading}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
+           f"<h1>{heading}</h1>"]
+    out += _summary_html(results)
+    out += ["<h2>Answers</h2>", '<table class="answers">',
+            "<colgroup>" + "".join('<col class="%s">' % c for c in columns) + "</colgroup>",
+            "<thead><tr>" + "".join("<th>%s</th>" % names[c] for c in columns) + "</tr></thead>",
+            "<tbody>"]
     for r in results:
         d = row_dict(r)
         verdict = d["verdict"].replace("_", " ")
+        typed = "<code>%s</code>" % html.escape(d["answer"])
         if d["error"]:
-            answer = "<code>%s</code>" % html.escape(d["answer"])
+            answer = typed
             note = '<span class="small">%s</span>' % html.escape(d["error"])
         else:
-            answer = mathml(d["answer_latex"])
+            answer = '%s<div class="m">%s</div>' % (typed, mathml(d["answer_latex"]))
             note = ""
             if d["diagnosis"]:
                 note = "<b>%s</b><br><span class=\"small\">%s</span>" % (
                     html.escape(d["diagnosis"]), html.escape(d["explanation"] or ""))
             elif d["reason"]:
                 note = '<span class="small">%s</span>' % html.escape(d["reason"])
+        feedback = html.escape(d["feedback"]) + ("<br>" + note if note else "")
         c = d["counterexample"]
         where = ""
         if c:
-            where = ('answer = %s, expected = %s<br><span class="small">%s</span>'
+            where = ('answer = %s,<br>expected = %s<details><summary class="small">at %s</summary>'
+                     '<span class="small">%s</span></details>'
                      % (html.escape(f"{c['answer']:.6g}"), html.escape(f"{c['expected']:.6g}"),
-                        html.escape(_point(c))))
+                        html.escape(c.get("where") or "this point"),
+                        html.escape(_point(c).replace(";", "; ").replace(";  ", "; "))))
         wrt = html.escape(d["wrt"])
         if d["resolved"] and d["resolved"] != d["wrt"]:
             wrt += '<br><span class="small">%s</span>' % html.escape(d["resolved"])
-        out.append('<tr class="%s"><td>%s</td><td>%s</td><td class="verdict">%s</td><td>%s</td>'
-                   "<td>%s</td><td>%s</td><td>%s</td></tr>"
-                   % (d["verdict"], html.escape(d["id"]), wrt, verdict, answer,
-                      mathml(d["expected"]), note, where))
+        score = '<br><span class="score">%s / %s</span>' % (number(r.score), number(r.row.points))
+        if d["entries"]:
+            score += '<br><span class="small">%d of %d entries right</span>' % tuple(d["entries"])
+        cells = {"id": html.escape(d["id"]), "student": html.escape(d["student"] or ""), "wrt": wrt,
+                 "answer": answer, "expected": '<div class="m">%s</div>' % mathml(d["expected"]),
+                 "feedback": feedback, "where": where}
+        body = "".join('<td class="verdict">%s%s</td>' % (verdict, score) if col == "verdict"
+                       else "<td>%s</td>" % cells[col] for col in columns)
+        out.append('<tr class="%s">%s</tr>' % (d["verdict"], body))
     out += ["</tbody>", "</table>", "</body>", "</html>", ""]
     return "\n".join(out)
 

@@ -1,0 +1,95 @@
+"""Files for grade books: per-student totals as CSV, and Gradescope's ``results.json``.
+
+**Totals** (``grade --totals FILE``): one row per student, in the order students first
+appear in the answers file, with the columns
+
+* ``student``: the ``student`` cell of the answers file, or the row's ``id`` where the
+  file has no such column (or the cell is empty);
+* ``score``: the sum of the student's scores (at most 4 decimals);
+* ``max``: the sum of the points of the student's rows.
+
+Moodle's CSV grade import maps columns when the file is uploaded: map ``student`` to the
+user field it holds (username, email address or ID number) and ``score`` to the grade
+item, and leave ``max`` unmapped. Canvas matches rows on its own identifier columns and
+Blackboard on ``Username``: keep the student's login (SIS login ID, username) in the
+``student`` column, and rename the header to ``SIS Login ID`` (Canvas, which also wants
+its ``Student`` and ``Section`` columns, as in its gradebook export) or ``Username``
+(Blackboard). A cell that would start a spreadsheet formula is defused as in the report.
+
+**Gradescope** (``grade --gradescope FILE``): the autograder's ``results.json`` for one
+submission, with the fields Gradescope documents: top-level ``score`` (the total),
+``output`` (one line: how many answers are right), ``tests`` (one per answer, in order,
+each with ``name``, ``number``, ``score``, ``max_score``, ``status`` (``passed`` when the
+whole score is earned, else ``failed``), ``output`` (the feedback sentence and the
+answer as read) and ``visibility`` ``"visible"``). An answers file with answers of
+several students is refused: Gradescope runs the autograder once per submission. No
+time is recorded, so the file is the same on every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+
+from ..errors import SymbackpropError
+from ..printing import unicode_name
+from .grade import number, summary, totals
+from .report import defuse
+
+TOTALS_COLUMNS = ("student", "score", "max")
+
+#: Gradescope's documented fields of results.json (the autograder specification).
+GRADESCOPE_FIELDS = ("score", "execution_time", "output", "output_format", "test_output_format",
+                     "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",
+                     "leaderboard")
+GRADESCOPE_TEST_FIELDS = ("score", "max_score", "status", "name", "name_format", "number", "output",
+                          "output_format", "tags", "visibility", "extra_data")
+
+
+def totals_csv(results) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TOTALS_COLUMNS)
+    for who, score, most in totals(results):
+        writer.writerow([defuse(who), number(score), number(most)])
+    return buffer.getvalue()
+
+
+def one_submission(rows, option: str = "--gradescope") -> None:
+    """Refuse rows of several students: a results.json is one submission's."""
+    students = list(dict.fromkeys(r.student for r in rows if r.student))
+    if len(students) > 1:
+        shown = ", ".join(students[:3]) + (" …" if len(students) > 3 else "")
+        raise SymbackpropError(f"{option}: writes one submission's results.json, but the answers "
+                               f"file has answers of {len(students)} students ({shown}); "
+                               "grade each submission on its own")
+
+
+def _score(value) -> float | int:
+    """A JSON number: an integer as such, else a float of the exact fraction."""
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def gradescope_json(results) -> str:
+    tests = []
+    for n, r in enumerate(results, start=1):
+        v = r.verdict
+        what = ("∂C/∂" + unicode_name(v.wrt)) if v is not None else r.row.wrt.strip()
+        name = f"{r.row.id}: {what}" if r.row.id else what
+        lines = [r.feedback]
+        if v is not None:
+            lines.append("Your answer, as read: " + v.answer_text)
+        tests.append({"name": name, "number": str(n), "score": _score(r.score),
+                      "max_score": _score(r.row.points),
+                      "status": "passed" if r.score == r.row.points else "failed",
+                      "output": "\n".join(lines), "visibility": "visible"})
+    counts = summary(results)
+    total = sum((r.score for r in results), 0)
+    most = sum((r.row.points for r in results), 0)
+    data = {"score": _score(Fraction(total)),
+            "output": "%d of %d answers right; %s of %s points." % (
+                counts["equivalent"], counts["total"], number(total), number(most)),
+            "tests": tests}
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
