@@ -176,7 +176,7 @@ CASES = [
     case("circuit", "x", "-4.0", OK, "graph-number-decimal"),
     case("circuit", "x", "-3.9", WRONG, "graph-number-wrong"),
     case("circuit", "x", "z = -4", OK, "graph-chain"),
-    case("circuit", "x", "q", "wrong_node", "graph-wrong-node"),
+    case("circuit", "x", "q", "wrong_local_partial", "graph-wrong-node"),
     # --- the left-hand side must name the derivative asked for --------------------------------
     case("lecture", "w^{(3)}_{11}", r"\frac{\partial C}{\partial w^{(3)}_{11}} = a^{(2)}_1 \delta^{(3)}_1", OK,
          "lhs-right"),

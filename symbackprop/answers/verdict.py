@@ -316,9 +316,10 @@ def _combine(ref, target, results):
     side was). The diagnosis is the wrong formula side's."""
     for part, written, result in results:
         if result.verdict == "not_equivalent":
-            found = None
             if part.free_symbols:
                 found = diagnose(ref, target, result.values)
+            else:       # a number: a mistake that is this constant everywhere (∂q/∂x = 1)
+                found = diagnose(ref, target, [float(part)] * len(ref.points))
             if len(results) > 1:
                 result.reason = (f"the side {written} does not hold" if result.reason is None
                                  else result.reason)
