@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -55,7 +56,8 @@ def test_a_short_expression_is_one_line():
 def test_a_long_sum_breaks_before_its_terms():
     xs = sympy.symbols("x_{1:13}")
     lines = breaking.lines(breaking.tokens(sympy.Add(*[3 * x for x in xs]), limit=30), limit=30)
-    assert len(lines) > 2
+    assert len(lines) == 2     # 28.3 and 28.2 units: each as full as the limit allows
+    assert all(breaking.width(line) <= 30 for line in lines)
     assert all(line.startswith("+ ") for line in lines[1:])
     assert sorted(" ".join(lines).replace("+ ", "").split()) == sorted(" ".join(
         sb.latex(3 * x) for x in xs).split())
@@ -165,17 +167,52 @@ def test_json_closed_forms(lecture):
     assert "closed" not in data["formulas"][0]
 
 
-def test_closed_forms_too_large_are_named_and_skipped(lecture, monkeypatch):
+def test_closed_forms_too_long_to_help_are_named_and_shown_one_step(lecture, monkeypatch):
     d = lecture.backward()
-    limit = d.dC_dz(3, 1).closed_size
-    assert d.dC_dz(2, 1).closed_size > limit
-    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", limit)
     tex = sb.render(d, "latex", closed=True)
     assert r"\subsection{Closed forms}" in tex
-    assert r"$\delta^{(2)}_{1}$ (about %d nodes)" % d.dC_dz(2, 1).closed_size in tex
+    assert document.CLOSED_LINES == 15
+    assert ("Not in closed form, because fully substituted each would take more than 15 lines, which no "
+            r"longer helps a reader: $\delta^{(2)}_{1}$, $\delta^{(2)}_{2}$, $\delta^{(1)}_{1}$, $\delta^{(1)}_{2}$. "
+            "Their one-step form, in the quantities computed before them:") in tex
     assert (r"  \delta^{(3)}_{1} &= \biggl( 1 - \sigma\Bigl( b^{(3)}_{1} + w^{(3)}_{11} \sigma\bigl( "
             r"b^{(2)}_{1} + w^{(2)}_{11} \sigma\left(b^{(1)}_{1} + w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2}"
             r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(") in tex
+    # a limit on tree nodes skips before building, with the same message
+    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", d.dC_dz(3, 1).closed_size)
+    small = sb.render(d, "latex", closed=True)
+    assert r"$\delta^{(2)}_{1}$" in small.split("Not in closed form")[1].split("\n")[0]
+    assert r"\delta^{(3)}_{1} &= \biggl( 1 - \sigma" in small
+
+
+#: A cut group's opening, alone at the end of a line: ``\cdot \bigl( 1`` (then a break).
+_LONE_OPENER = re.compile(r"\\(?:big|Big|bigg|Bigg)l\( \S{1,4}(?: \\\\)?$")
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "[[layers]]" in p.read_text()], ids=lambda p: p.stem)
+def test_closed_lines_never_end_on_a_lone_opening(path):
+    tex = sb.render(sb.load(path).backward(), "latex", closed=True)
+    lines = [line for line in tex.splitlines() if line.startswith("  ")]
+    assert len(lines) > 40
+    assert [line for line in lines if _LONE_OPENER.search(line)] == []
+    # and every line fits its budget (the left-hand side taken off the first)
+    for line in lines:
+        if r"\node" in line or r"\draw" in line or "pmatrix" in line:
+            continue
+        lhs, _, rhs = line.partition("&")
+        rhs = rhs.lstrip("=").replace(r"\quad", "").rstrip("\\ ")
+        assert breaking.width(rhs) <= breaking.budget(lhs.strip()) + 1, line[:80]
+
+
+def test_a_quotient_and_a_softmax_break_at_their_own_structure():
+    zs = sympy.symbols("z_{1:5}")
+    w = sympy.symbols("w_{1:9}")
+    s = sb.activations.get("softmax").func(2, *[sum(wi * zi for wi, zi in zip(w[i:i + 4], zs)) for i in (0, 4, 0, 4)])
+    lines = breaking.lines(breaking.tokens(-zs[0] / s), 40)
+    assert len(lines) > 2
+    assert lines[0].startswith(r"- z_{1} / \Bigl( \operatorname{softmax}_{2}\bigl( ")
+    assert all(breaking.width(line) <= 40 + 1 for line in lines)
+    assert "".join(lines).count(r"\Bigl(") == "".join(lines).count(r"\Bigr)") == 1
 
 
 def test_symbolic_document_without_values():

@@ -25,8 +25,11 @@ from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, T
 from ..numeric import stable
 from .numbers import bound, evaluated, number
 
-#: Closed forms above this many tree nodes are not printed in documents.
+#: Closed forms above this many tree nodes are not built for documents.
 CLOSED_PRINT_LIMIT = 1500
+#: A closed form longer than this many lines (of :data:`breaking.LINE_WIDTH`) no longer
+#: helps a reader: the document says so and shows the one-step form instead.
+CLOSED_LINES = 15
 #: Gradients wider than this (in :func:`breaking.width` units) leave the summary table
 #: for a display of their own.
 TABLE_WIDTH = 44
@@ -103,33 +106,43 @@ class Builder:
             v = number(value)
             pieces.append([breaking.atom(v.latex)])
             texts.append(v.text)
-        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces))), " = ".join(texts))
+        limit = breaking.budget(lhs.latex)
+        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces), limit)), " = ".join(texts))
 
     def formula_row(self, f, value=True) -> Row:
         return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr),
                         self.value(f.symbol) if value else None)
 
     def closed_rows(self, formulas) -> list:
+        """Each formula fully substituted, broken into lines; one longer than
+        :data:`CLOSED_LINES` lines (or too large to build) is named and shown in its
+        one-step form instead."""
         rows, skipped = [], []
         for f in formulas:
             size = f.closed_size
             if size > CLOSED_PRINT_LIMIT:
-                skipped.append((f, size))
+                skipped.append(f)
                 continue
             try:
                 expr = f.closed
             except TooLargeError:
-                skipped.append((f, size))
+                skipped.append(f)
                 continue
-            rows.append(self.row(M(f.symbol), [breaking.tokens(expr)], text(expr)))
+            row = self.row(M(f.symbol), [breaking.tokens(expr)], text(expr))
+            if len(row.lines) > CLOSED_LINES:
+                skipped.append(f)
+                continue
+            rows.append(row)
         blocks = [Equations(tuple(rows))] if rows else []
         if skipped:
-            parts = ["Not printed in closed form (the expression tree is too large to read; "
-                     "the one-step formulas above define the same quantities): "]
-            for i, (f, size) in enumerate(skipped):
-                parts += [", " if i else "", M(f.symbol), " (about %d nodes)" % size]
-            parts.append(".")
+            parts = ["Not in closed form, because fully substituted %s would take more than %d lines, "
+                     "which no longer helps a reader: " % ("it" if len(skipped) == 1 else "each", CLOSED_LINES)]
+            for i, f in enumerate(skipped):
+                parts += [", " if i else "", M(f.symbol)]
+            parts.append(". %s one-step form, in the quantities computed before %s:" % (
+                "Its" if len(skipped) == 1 else "Their", "it" if len(skipped) == 1 else "them"))
             blocks.append(Paragraph(tuple(parts)))
+            blocks.append(Equations(tuple(self.formula_row(f, value=False) for f in skipped)))
         return blocks
 
     # --- sections ----------------------------------------------------------------------
@@ -641,4 +654,4 @@ def build(derivation, *, closed: bool = False, point=None) -> Document:
     return Builder(derivation, closed=closed, point=point).build()
 
 
-__all__ = ["CLOSED_PRINT_LIMIT", "build"]
+__all__ = ["CLOSED_LINES", "CLOSED_PRINT_LIMIT", "build"]
