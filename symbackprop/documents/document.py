@@ -283,8 +283,9 @@ class Builder:
                                      self.value(net.cost_symbol)),)))
         forward = diagram.forward(net)
         tables, tabled = self.weight_tables(forward.unlabelled)
-        self.add(Figure(forward, ("The forward network: each edge carries its weight, each neuron "
-                                  "adds its bias and applies its activation."
+        self.add(Figure(forward, (("The forward network: each edge carries its weight, each neuron "
+                                   if not forward.unlabelled else "The forward network: each neuron ")
+                                  + "adds its bias and applies its activation."
                                   + _compact(forward, tabled),)))
         self.add(*tables)
         self.add(Heading("The forward-pass factor", 2))
@@ -317,18 +318,18 @@ class Builder:
         net = self.net
         self.p("Every weight that leaves the same input has the same factor, so one row per "
                "input of each layer:")
-        header = ("layer", "weights leaving it", "input", (slash("z", "w"),)) + (("value",) if self.values else ())
+        header = ("layer", "weights leaving the input", (slash("z", "w"), " = the input")) + \
+            (("value",) if self.values else ())
         rows = []
         for l in range(1, net.L + 1):
             for k in range(1, net.sizes[l - 1] + 1):
                 a = net.a(l - 1, k)
                 weights = list(dict.fromkeys(net.w(l, j, k) for j in range(1, net.sizes[l] + 1)))
-                row = (str(l), _names(weights), S(a.name), (Math(r"\partial z / \partial w = %s" % a.name,
-                                                                  "∂z/∂w = " + unicode_name(a.name)),))
+                row = (str(l), _names(weights), S(a.name))
                 if self.values:
                     row += (number(self.value(a)),)
                 rows.append(row)
-        self.add(Table(header, tuple(rows), "rlllr" if self.values else "rlll"))
+        self.add(Table(header, tuple(rows), "rllr" if self.values else "rll"))
 
     def weight_tables(self, layers) -> tuple[list, tuple]:
         """For each layer whose edges the drawing leaves unlabelled (and whose weight matrix
@@ -556,7 +557,7 @@ def _compact(d, tabled) -> str:
     out = ""
     if d.compact:
         out += (" Compact drawing: a layer of more than %d units shows its first %d units, an ellipsis "
-                "and its last unit; the labels of the neurons are left out." % (diagram.MAX_UNITS, diagram.SHOWN))
+                "and its last unit; the labels beside the neurons are left out." % (diagram.MAX_UNITS, diagram.SHOWN))
     if d.unlabelled:
         many = len(d.unlabelled) > 1
         out += " The edges into layer%s %s carry no labels (too many to read)" % (
@@ -569,9 +570,10 @@ def _compact(d, tabled) -> str:
                 out += "; the table%s below name%s the weight on each edge" % (
                     "s" if len(tabled) > 1 else "", "" if len(tabled) > 1 else "s")
             if rest:
-                out += (("; into layer %s" if tabled else "; into layer %s") % _and([str(l) for l in rest])
-                        + ", the edge from unit k to unit j carries the weight in row j, column k of the "
-                          "layer's weight matrix")
+                out += ("; %s, the edge from unit k to unit j carries the weight in row j, column k of "
+                        "the layer's weight matrix" % ("into layer%s %s" % ("s" if len(rest) > 1 else "",
+                                                                            _and([str(l) for l in rest]))
+                                                       if tabled else "there"))
             out += "."
     return out
 
