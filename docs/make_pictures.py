@@ -1,4 +1,5 @@
-"""Regenerate the README pictures: a page of the lecture's PDF and the top of its HTML.
+"""Regenerate the README pictures: a page of the lecture's PDF, the top of its HTML, and
+the diagrams of a 3-4-2 net (every edge labelled) and a wide 4-6-6-3 net (compact).
 
     python docs/make_pictures.py      (needs pdflatex, pdftoppm and Chromium)
 """
@@ -34,7 +35,22 @@ def main():
             page = browser.new_page(viewport={"width": 1000, "height": 1250})
             page.goto((tmp / "lecture.html").as_uri())
             page.screenshot(path=str(HERE / "lecture-html.png"))
+            diagrams(browser, tmp)
             browser.close()
+
+
+def diagrams(browser, tmp: Path):
+    """The reversed network of a 3-4-2 tanh net beside the forward drawing of a 4-6-6-3 one."""
+    from symbackprop.documents import diagram
+    small = sb.Network([3, 4, 2], activation="tanh", cost="mse")
+    wide = sb.Network([4, 6, 6, 3], activation="relu", cost="mse")
+    page_html = ('<!DOCTYPE html><html><body style="margin:8px; display:flex; gap:24px; align-items:flex-start">'
+                 + diagram.svg(diagram.backward(small), "3-4-2") + diagram.svg(diagram.forward(wide), "4-6-6-3")
+                 + "</body></html>")
+    (tmp / "diagrams.html").write_text(page_html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1180, "height": 480})
+    page.goto((tmp / "diagrams.html").as_uri())
+    page.screenshot(path=str(HERE / "diagrams.png"))
 
 
 if __name__ == "__main__":

@@ -590,3 +590,17 @@ def get(spec) -> Activation:
         raise SpecError(f"activation {spec!r} has no option {unknown[0]!r} (its options: {takes})")
     return REGISTRY[spec](**options)
 
+
+
+#: Each registered activation's name in words, for prose ("a sigmoid layer"); an
+#: activation without an entry is written by its registry name.
+WORDS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
+         "identity": "identity", "softplus": "softplus", "silu": "SiLU", "softmax": "softmax"}
+
+
+def words(act) -> str:
+    """An activation's name in words, with its options: ``leaky ReLU (alpha=1/100)``."""
+    name = WORDS.get(act.name, act.name.replace("_", " "))
+    if act.options:
+        name += " (%s)" % ", ".join(f"{k}={v}" for k, v in sorted(act.options.items()))
+    return name

@@ -104,3 +104,14 @@ def get(spec) -> Cost:
         raise SpecError(f"unknown cost {spec!r}; expected one of: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[spec]
 
+
+
+#: Each registered cost's name in words, for prose; a cost without an entry is written
+#: by its registry name.
+WORDS = {"mse": "mean squared error", "sse": "sum of squared errors", "cross_entropy": "cross-entropy",
+         "binary_cross_entropy": "binary cross-entropy"}
+
+
+def words(cost) -> str:
+    """A cost's name in words: ``mean squared error``."""
+    return WORDS.get(cost.name, cost.name.replace("_", " "))

@@ -39,7 +39,11 @@ def ordered_factors(expr: sympy.Mul) -> list:
 
 
 class Latex(LatexPrinter):
-    """SymPy's LaTeX printer, with verbatim symbol names and lecture-order products."""
+    """SymPy's LaTeX printer, with verbatim symbol names and lecture-order products; the
+    natural logarithm is written ``\\ln``, as the cost registry writes it."""
+
+    def __init__(self, settings=None):
+        super().__init__({"ln_notation": True, **(settings or {})})
 
     def _print_Symbol(self, expr, style="plain"):
         return expr.name

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -55,7 +56,8 @@ def test_a_short_expression_is_one_line():
 def test_a_long_sum_breaks_before_its_terms():
     xs = sympy.symbols("x_{1:13}")
     lines = breaking.lines(breaking.tokens(sympy.Add(*[3 * x for x in xs]), limit=30), limit=30)
-    assert len(lines) > 2
+    assert len(lines) == 2     # 28.3 and 28.2 units: each as full as the limit allows
+    assert all(breaking.width(line) <= 30 for line in lines)
     assert all(line.startswith("+ ") for line in lines[1:])
     assert sorted(" ".join(lines).replace("+ ", "").split()) == sorted(" ".join(
         sb.latex(3 * x) for x in xs).split())
@@ -98,7 +100,8 @@ def test_latex_follows_the_lecture(lecture_docs):
     assert (r"  \delta^{(2)}_{1} &= \sigma'\left(z^{(2)}_{1}\right) \left(w^{(3)}_{11} "
             r"\delta^{(3)}_{1} + w^{(3)}_{21} \delta^{(3)}_{2}\right) = 0.0544268") in tex
     assert r"\frac{\partial C}{\partial a^{(3)}_{1}} &= a^{(3)}_{1} - y_{1} = 0.617705" in tex
-    assert (r"$w^{(2)}_{11}$ & $\frac{\partial C}{\partial w^{(2)}_{11}} = a^{(1)}_{1} "
+    # table cells write ∂C/∂w on one line: a stacked fraction would touch the next row
+    assert (r"$w^{(2)}_{11}$ & $\partial C / \partial w^{(2)}_{11} = a^{(1)}_{1} "
             r"\delta^{(2)}_{1}$ & $0.0534479$ \\") in tex
     # the slide's reference numbers: a = σ(z) per layer
     for a in ("0.982014", "0.119203", "0.863518", "0.110737", "0.617705", "0.829124"):
@@ -119,7 +122,7 @@ def test_markdown_uses_dollar_math(lecture_docs):
     md = lecture_docs["markdown"]
     assert md.startswith("# The lecture's forward-pass example\n\n## The network\n")
     assert "$$\n\\begin{aligned}\n" in md and "\\begin{align*}" not in md
-    assert "| $w^{(2)}_{11}$ | $\\frac{\\partial C}{\\partial w^{(2)}_{11}} = a^{(1)}_{1} \\delta^{(2)}_{1}$ | $0.0534479$ |" in md
+    assert "| $w^{(2)}_{11}$ | $\\partial C / \\partial w^{(2)}_{11} = a^{(1)}_{1} \\delta^{(2)}_{1}$ | $0.0534479$ |" in md
     assert md.count("<svg") == 2 and md.count("</svg>") == 2
     svg = md[md.index("<svg"):md.index("</svg>")]
     assert "\n\n" not in svg
@@ -164,17 +167,52 @@ def test_json_closed_forms(lecture):
     assert "closed" not in data["formulas"][0]
 
 
-def test_closed_forms_too_large_are_named_and_skipped(lecture, monkeypatch):
+def test_closed_forms_too_long_to_help_are_named_and_shown_one_step(lecture, monkeypatch):
     d = lecture.backward()
-    limit = d.dC_dz(3, 1).closed_size
-    assert d.dC_dz(2, 1).closed_size > limit
-    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", limit)
     tex = sb.render(d, "latex", closed=True)
     assert r"\subsection{Closed forms}" in tex
-    assert r"$\delta^{(2)}_{1}$ (about %d nodes)" % d.dC_dz(2, 1).closed_size in tex
+    assert document.CLOSED_LINES == 15
+    assert ("Not in closed form, because fully substituted each would take more than 15 lines, which no "
+            r"longer helps a reader: $\delta^{(2)}_{1}$, $\delta^{(2)}_{2}$, $\delta^{(1)}_{1}$, $\delta^{(1)}_{2}$. "
+            "Their one-step form, in the quantities computed before them:") in tex
     assert (r"  \delta^{(3)}_{1} &= \biggl( 1 - \sigma\Bigl( b^{(3)}_{1} + w^{(3)}_{11} \sigma\bigl( "
             r"b^{(2)}_{1} + w^{(2)}_{11} \sigma\left(b^{(1)}_{1} + w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2}"
             r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(") in tex
+    # a limit on tree nodes skips before building, with the same message
+    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", d.dC_dz(3, 1).closed_size)
+    small = sb.render(d, "latex", closed=True)
+    assert r"$\delta^{(2)}_{1}$" in small.split("Not in closed form")[1].split("\n")[0]
+    assert r"\delta^{(3)}_{1} &= \biggl( 1 - \sigma" in small
+
+
+#: A cut group's opening, alone at the end of a line: ``\cdot \bigl( 1`` (then a break).
+_LONE_OPENER = re.compile(r"\\(?:big|Big|bigg|Bigg)l\( \S{1,4}(?: \\\\)?$")
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if "[[layers]]" in p.read_text()], ids=lambda p: p.stem)
+def test_closed_lines_never_end_on_a_lone_opening(path):
+    tex = sb.render(sb.load(path).backward(), "latex", closed=True)
+    lines = [line for line in tex.splitlines() if line.startswith("  ")]
+    assert len(lines) > 40
+    assert [line for line in lines if _LONE_OPENER.search(line)] == []
+    # and every line fits its budget (the left-hand side taken off the first)
+    for line in lines:
+        if r"\node" in line or r"\draw" in line or "pmatrix" in line:
+            continue
+        lhs, _, rhs = line.partition("&")
+        rhs = rhs.lstrip("=").replace(r"\quad", "").rstrip("\\ ")
+        assert breaking.width(rhs) <= breaking.budget(lhs.strip()) + 1, line[:80]
+
+
+def test_a_quotient_and_a_softmax_break_at_their_own_structure():
+    zs = sympy.symbols("z_{1:5}")
+    w = sympy.symbols("w_{1:9}")
+    s = sb.activations.get("softmax").func(2, *[sum(wi * zi for wi, zi in zip(w[i:i + 4], zs)) for i in (0, 4, 0, 4)])
+    lines = breaking.lines(breaking.tokens(-zs[0] / s), 40)
+    assert len(lines) > 2
+    assert lines[0].startswith(r"- z_{1} / \Bigl( \operatorname{softmax}_{2}\bigl( ")
+    assert all(breaking.width(line) <= 40 + 1 for line in lines)
+    assert "".join(lines).count(r"\Bigl(") == "".join(lines).count(r"\Bigr)") == 1
 
 
 def test_symbolic_document_without_values():
@@ -245,7 +283,7 @@ def test_reversed_diagram_runs_right_to_left_with_amplifiers(lecture):
     back = diagram.backward(lecture)
     nodes = {n.key: n for n in back.nodes}
     assert [n.kind for n in back.nodes].count("amplifier") == 6
-    assert nodes["b2n1"].above == r"\sigma'\left(z^{(2)}_{1}\right)"
+    assert nodes["b2n1"].above == r"\sigma'(z^{(2)}_{1})"
     assert nodes["b2n1"].below == r"\delta^{(2)}_{1}"
     assert nodes["b4n1"].label == r"\partial C / \partial a^{(3)}_{1}"
     weighted = [e for e in back.edges if e.label]
@@ -264,6 +302,133 @@ def test_wide_layers_get_a_compact_drawing():
     assert sum(n.kind == "dots" for n in fwd.nodes) == 1
     assert sum(n.kind == "neuron" for n in fwd.nodes) == diagram.SHOWN + 1 + 2
     assert all(e.label == "" for e in fwd.edges)
+
+
+FIVE_NETS = {
+    "2-2-2": lambda: sb.Network([2, 2, 2], activation="sigmoid", cost="mse"),
+    "3-4-2": lambda: sb.Network([3, 4, 2], activation="tanh", cost="mse"),
+    "4-6-6-3": lambda: sb.Network([4, 6, 6, 3], activation="relu", cost="mse"),
+    "8-8-4": lambda: sb.Network([8, 8, 4], activation="sigmoid", cost="mse"),
+    "softmax": lambda: sb.load(ROOT / "examples" / "softmax.toml"),
+}
+
+
+@pytest.mark.parametrize("name", FIVE_NETS)
+def test_diagram_labels_never_overlap_each_other_or_a_node(name):
+    net = FIVE_NETS[name]()
+    for d in (diagram.forward(net), diagram.backward(net)):
+        assert diagram.overlaps(d) == [], (name, d.name)
+        texts = [lab.tex for lab in d.labels]
+        weights = [e.label for e in d.edges if e.label]
+        assert sorted(t for t in texts if t in set(weights)) == sorted(weights)
+        assert len(texts) == len(set((lab.x, lab.y) for lab in d.labels))
+
+
+def test_the_overlap_check_finds_an_overlap():
+    net = FIVE_NETS["2-2-2"]()
+    d = diagram.forward(net)
+    edge = next(lab for lab in d.labels if lab.size == "edge")
+    moved = diagram.Label(edge.x + 0.1, edge.y, "w", "edge", edge.w, edge.h)
+    import dataclasses
+    assert diagram.overlaps(dataclasses.replace(d, labels=d.labels + (moved,))) == [
+        ("label:" + edge.tex, "label:w")]
+    bias = next(lab for lab in d.labels if lab.tex.startswith("+"))
+    on_node = diagram.Label(bias.x, bias.y + 0.3, "x", "side", 0.5, 0.3)
+    assert diagram.overlaps(dataclasses.replace(d, labels=(on_node,)))[0][0] == "label:x"
+
+
+def test_which_pairs_carry_weights_on_their_edges():
+    assert diagram.forward(FIVE_NETS["3-4-2"]()).unlabelled == ()
+    wide = diagram.forward(FIVE_NETS["4-6-6-3"]())
+    assert wide.compact and wide.unlabelled == (1, 2, 3)
+    assert [n.key for n in wide.nodes if n.x == wide.nodes[-1].x] == ["f3n1", "f3n2", "f3n3"]
+    assert [n.key for n in wide.nodes if n.kind == "dots"] == ["f1dots", "f2dots"]
+    medium = diagram.forward(sb.Network([2, 5, 2], activation="sigmoid", cost="mse"))
+    assert not medium.compact and medium.unlabelled == ()
+    tangle = diagram.forward(sb.Network([5, 5, 1], activation="sigmoid", cost="mse"))
+    assert tangle.unlabelled == (1,)
+    # labels of the edges at one input stand in one column, one column per input
+    d = diagram.forward(FIVE_NETS["3-4-2"]())
+    xs = {lab.tex: lab.x for lab in d.labels if lab.size == "edge"}
+    assert len({xs["w^{(1)}_{%d%d}" % (j, 1)] for j in range(1, 5)}) == 1
+    assert len({round(xs["w^{(1)}_{1%d}" % k], 6) for k in range(1, 4)}) == 3
+
+
+def test_diagram_headers_in_one_style_and_the_specs_own_names():
+    net = sb.load(ROOT / "examples" / "wide.toml")
+    assert [h for _, h in diagram.forward(net).headers] == [
+        r"\text{input}", r"a = \operatorname{ReLU}(z)", "a = z"]
+    assert [h for _, h in diagram.backward(net).headers] == [
+        r"\partial C / \partial x", r"\times \operatorname{ReLU}'(z)", r"\times 1", r"\partial C / \partial a^{(2)}"]
+    soft = sb.load(ROOT / "examples" / "softmax.toml")
+    back = diagram.backward(soft)
+    assert [h for _, h in back.headers][2] == r"\times \partial a / \partial z"
+    assert {n.key: n for n in back.nodes}["b2n3"].above == r"\sum_i \partial a_i / \partial z^{(2)}_{3}"
+    assert "softmax′" not in diagram.svg(back, "t") and "Σᵢ ∂aᵢ/∂z⁽²⁾₃" in diagram.svg(back, "t")
+    named = diagram.backward(sb.load(ROOT / "examples" / "shared_bias.toml"))
+    assert [h for _, h in named.headers][0] == r"\text{inputs}"
+    assert [h for _, h in named.headers][-1] == r"\text{from the cost}"
+    assert [n.label for n in named.nodes if n.kind == "source"] == [r"\partial C / \partial o_1",
+                                                                   r"\partial C / \partial o_2"]
+
+
+def test_wide_net_gets_weight_tables_and_a_factor_table_per_input():
+    d = sb.Network([4, 6, 6, 3], activation="relu", cost="mse").backward()
+    text = sb.render(d, "text")
+    assert ("The edges into layers 1, 2 and 3 carry no labels (too many to read); the tables below name "
+            "the weight on each edge.") in " ".join(text.split())
+    assert "The weights into layer 2, on the edges of the drawing:" in text
+    assert "  a⁽²⁾₆        w⁽²⁾₆₁  w⁽²⁾₆₂  w⁽²⁾₆₃  w⁽²⁾₆₄  w⁽²⁾₆₅  w⁽²⁾₆₆\n" in text
+    factor = text.split("The forward-pass factor")[1].split("Backward pass")[0]
+    rows = [line for line in factor.splitlines() if line.startswith("      ")]
+    assert len(rows) == 4 + 6 + 6
+    assert "      2  w⁽²⁾₁₃, …, w⁽²⁾₆₃          a⁽¹⁾₃\n" in factor
+    huge = sb.render(sb.Network([8, 8, 4], activation="sigmoid", cost="mse").backward(), "text")
+    assert ("The forward network: each neuron adds its bias and applies its activation. Compact drawing: a "
+            "layer of more than 5 units shows its first 2 units, an ellipsis and its last unit; the labels beside the "
+            "neurons are left out. The edges into layers 1 and 2 carry no labels (too many to read); there, the "
+            "edge from unit k to unit j carries the weight in row j, column k of the layer's weight matrix.") \
+        in " ".join(huge.split())
+
+
+# --- notation and prose ---------------------------------------------------------------------------
+
+def test_lecture_notation_names_targets_and_outputs_alike_in_the_cost_and_its_expansion(run_cli):
+    d = sb.load(ROOT / "examples" / "softmax.toml", notation="lecture").backward()
+    text = sb.render(d, "text")
+    hat = "y\u0302"        # ŷ: y and a combining circumflex, as the names are written
+    assert ("The cost of one example, the cross-entropy: C = −Σⱼ {0}ⱼ ln yⱼ; for this network\n\n"
+            "  C = -{0}₁·ln(y₁) - {0}₂·ln(y₂) - {0}₃·ln(y₃)\n").format(hat) in text
+    tex = sb.render(d, "latex")
+    assert r"$C = -\sum_j \hat{y}_j \ln y_j$" in tex
+    assert r"\log" not in tex and r"\ln{\left(y_{1} \right)}" in tex
+    assert "cost (" not in text and "cross_entropy" not in text
+
+
+def test_prose_names_costs_and_activations_in_words():
+    text = sb.render(sb.load(ROOT / "examples" / "lecture.toml").backward(), "text")
+    assert "The cost of one example, the mean squared error: C = ½ Σⱼ (a⁽³⁾ⱼ − yⱼ)²" in text
+    assert "Layer 1 (sigmoid)" in text
+    leaky = sb.render(sb.Network([1, 1, 1], activation=["leaky_relu", "sigmoid"],
+                                 cost="binary_cross_entropy").backward(), "text")
+    assert "leaky ReLU (alpha=1/100)" in leaky and "binary cross-entropy" in leaky and "leaky_relu" not in leaky
+
+
+def test_the_notation_paragraph_speaks_only_of_names_that_appear():
+    named = sb.render(sb.load(ROOT / "examples" / "shared_bias.toml").backward(), "text")
+    assert "Notation (" not in named and "w_jk" not in named
+    assert ("A named neuron h₁ has the pre-activation zₕ₁ and δₕ₁ = ∂C/∂zₕ₁. The other names are the spec's "
+            "own.") in " ".join(named.split())
+    default = sb.render(sb.load(ROOT / "examples" / "lecture.toml").backward(), "text")
+    assert "Notation (layered): w_jk (layer l) is the weight to neuron j" in default
+    assert "spec's own" not in default
+
+
+def test_html_math_has_no_scroll_box_and_space_around_ln():
+    from symbackprop.documents import html
+    assert "overflow" not in html.STYLE
+    out = html.math(r"\hat{y}_{1} \ln{\left(y_{1} \right)}")
+    assert '</mover><mrow><mn>1</mn></mrow></msub><mspace width="0.1667em"></mspace><mi>ln</mi>' in out
 
 
 # --- the vector form equals the scalar form -----------------------------------------------------

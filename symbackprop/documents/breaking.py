@@ -17,13 +17,18 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..activations import ActivationFunction, ActivationPrime
+from ..activations import ActivationFunction, ActivationPrime, Softmax
 from ..printing import Latex, latex, ordered_factors
 
-#: Width budget of one line, in the rough units of :func:`width` (about half an em).
-LINE_WIDTH = 80
+#: Width budget of one line, in the rough units of :func:`width` (about 0.6 em: one unit
+#: is 6.6 pt in an 11 pt article, so the 17 cm text width of A4 with 2 cm margins holds
+#: about 73 units; the budget leaves room for the ``&\\quad`` indent, and a row's
+#: left-hand side is taken off it, see :func:`budget`).
+LINE_WIDTH = 66
 #: Sub-expressions at most this wide are never cut.
 ATOM_WIDTH = 24
+#: A cut group whose first piece is at most this wide (``\\bigl( 1``) never ends a line.
+KEEP_WIDTH = 8
 
 _SIZES = (r"\bigl", r"\Bigl", r"\biggl", r"\Biggl")
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl", "Biggr",
@@ -44,6 +49,12 @@ class Token:
     depth: int = 0
     lead: str = ""
     join: str = ""
+    keep: bool = False      # opens a group: never the last piece of a line
+
+
+def budget(lhs_latex: str, limit: float = LINE_WIDTH) -> float:
+    """The width left for a row's right-hand side once its left-hand side is set."""
+    return max(limit - width(lhs_latex), limit * 2 / 3)
 
 
 def width(tex: str) -> float:
@@ -122,22 +133,63 @@ class _Cutter:
             act = expr.activation
             name = act.latex + ("'" if isinstance(expr, ActivationPrime) else "")
             return self._wrap(name, expr.args[0], "", depth)
+        if isinstance(expr, Softmax):
+            return self._arguments(r"\operatorname{softmax}_{%s}" % expr.args[0], expr.args[1:], depth)
+        if isinstance(expr, sympy.log) and len(expr.args) == 1:
+            return self._wrap(r"\ln", expr.args[0], "", depth)
         if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
             return self._wrap("", expr.base, "^{%s}" % expr.exp, depth)
+        if expr.is_Pow and expr.exp.is_Integer and expr.exp < 0:
+            return self._fraction(sympy.S.One, [expr], depth)
         return [atom(tex)], 0
 
-    def _wrap(self, head: str, inner, tail: str, depth: int) -> tuple[list[Token], int]:
-        tokens, height = self.cut(inner, depth + 1)
+    def _arguments(self, head: str, args, depth: int) -> tuple[list[Token], int]:
+        """``head(arg₁, arg₂, …)`` with a place to break after each comma."""
+        out, height = [], 0
+        for i, arg in enumerate(args):
+            toks, h = self.cut(arg, depth + 1)
+            if i > 0:
+                first = toks[0]
+                toks[0] = Token(first.latex, first.width + 1, True, depth + 0.75, first.lead, first.join, first.keep)
+                last = out[-1]
+                out[-1] = Token(last.latex + ",", last.width + 0.5, last.breakable, last.depth, last.lead,
+                                last.join, last.keep)
+            out += toks
+            height = max(height, h)
+        return self._enclose(head, out, "", height)
+
+    def _enclose(self, head: str, tokens: list, tail: str, height: int) -> tuple[list[Token], int]:
         size = _SIZES[min(height, len(_SIZES) - 1)]
         opened = atom(head + size + "(")
         first = tokens[0]
         tokens[0] = Token(opened.latex + " " + first.latex, opened.width + first.width,
-                          first.breakable, first.depth, first.lead, first.join)
+                          first.breakable, first.depth, first.lead, first.join,
+                          keep=len(tokens) > 1 and first.width <= KEEP_WIDTH)
         last = tokens[-1]
         close = size[:-1] + "r)" + tail
         tokens[-1] = Token(last.latex + " " + close, last.width + width(close), last.breakable,
-                           last.depth, last.lead, last.join)
+                           last.depth, last.lead, last.join, keep=False if len(tokens) > 1 else last.keep)
         return tokens, height + 1
+
+    def _fraction(self, numerator, denominators, depth: int) -> tuple[list[Token], int]:
+        """A quotient too wide for one line: the numerator, then ``/`` and the denominator
+        in sized parentheses (a stacked fraction cannot break)."""
+        below = sympy.Mul(*[f.base ** -f.exp for f in denominators])
+        top, h1 = self.cut(numerator, depth) if numerator != 1 else ([atom("1")], 0)
+        tex = latex(below)
+        if width(tex) <= ATOM_WIDTH and not below.is_Add and not below.is_Mul:
+            bottom, h2 = [atom(tex)], 0
+        else:
+            bottom, h2 = self._wrap("", below, "", depth + 1)
+        first = bottom[0]
+        short = len(top) == 1 and top[0].width <= ATOM_WIDTH     # a short numerator stays with its "/"
+        bottom[0] = Token("/ " + first.latex, first.width + 1, not short, depth + 0.5, first.lead, first.join,
+                          first.keep)
+        return top + bottom, max(h1, h2)
+
+    def _wrap(self, head: str, inner, tail: str, depth: int) -> tuple[list[Token], int]:
+        tokens, height = self.cut(inner, depth + 1)
+        return self._enclose(head, tokens, tail, height)
 
     def _add(self, expr, depth):
         out, height = [], 0
@@ -148,7 +200,7 @@ class _Cutter:
             if i > 0 or negative:
                 sign = "- " if negative else "+ "
                 first = tokens[0]
-                tokens[0] = Token(sign + first.latex, first.width + 2, i > 0, depth)
+                tokens[0] = Token(sign + first.latex, first.width + 2, i > 0, depth, keep=first.keep)
             out += tokens
             height = max(height, h)
         return out, height
@@ -160,8 +212,15 @@ class _Cutter:
             sign = "- "
             rest = -factors[0]
             factors = ([rest] if rest != 1 else []) + factors[1:]
-        if any(f.is_Pow and f.exp.is_negative for f in factors):
-            return [atom(latex(expr))], 0
+        over = [f for f in factors if f.is_Pow and f.exp.is_negative]
+        if over:
+            top = sympy.Mul(*[f for f in factors if f not in over])
+            toks, h = self._fraction(top, over, depth)
+            if sign:
+                first = toks[0]
+                toks[0] = Token(sign + first.latex, first.width + 2, first.breakable, first.depth,
+                                first.lead, first.join, first.keep)
+            return toks, h
         for i, factor in enumerate(factors):
             if factor.is_Rational and factor.q != 1:
                 tokens, h = [atom(r"\frac{%d}{%d}" % (factor.p, factor.q))], 0
@@ -171,18 +230,19 @@ class _Cutter:
                 tokens, h = self.cut(factor, depth + 1)
             if i > 0:
                 first = tokens[0]
-                tokens[0] = Token(first.latex, first.width, True, depth + 0.5, lead=r"\cdot ")
+                tokens[0] = Token(first.latex, first.width, True, depth + 0.5, lead=r"\cdot ", keep=first.keep)
             out += tokens
             height = max(height, h)
         if sign:
             first = out[0]
             out[0] = Token(sign + first.latex, first.width + 2, first.breakable, first.depth,
-                           first.lead, first.join)
+                           first.lead, first.join, first.keep)
         return out, height
 
 
-def tokens(expr, limit: float = LINE_WIDTH) -> list[Token]:
-    """The tokens of a SymPy expression: one token when it fits on a line."""
+def tokens(expr, limit: float = LINE_WIDTH * 2 / 3) -> list[Token]:
+    """The tokens of a SymPy expression: one token when it fits on the narrowest line
+    (see :func:`budget`)."""
     tex = latex(expr)
     if width(tex) <= limit:
         return [atom(tex)]
@@ -195,25 +255,26 @@ def equals(pieces: list[list[Token]]) -> list[Token]:
     for i, piece in enumerate(pieces):
         if i > 0:
             first = piece[0]
-            piece = [Token("= " + first.latex, first.width + 2, True, -1)] + piece[1:]
+            piece = [Token("= " + first.latex, first.width + 2, True, -1, keep=first.keep)] + piece[1:]
         out += piece
     return out
 
 
 def lines(toks: list[Token], limit: float = LINE_WIDTH) -> list[str]:
-    """Greedy line filling; a line breaks before its shallowest late break."""
-    result, current, used = [], [], 0.0
+    """Greedy line filling: when a piece does not fit, the line breaks at its shallowest
+    late break (the piece itself counts), never right after a group's narrow opening."""
+    result, current = [], []
     for tok in toks:
-        if current and used + tok.width > limit:
-            candidates = [i for i, t in enumerate(current) if t.breakable and i > 0]
-            if candidates:
-                late = [i for i in candidates if _width(current[:i]) >= limit / 3] or candidates
-                best = min(late, key=lambda i: (current[i].depth, -i))
-                result.append(current[:best])
-                current = current[best:]
-                used = _width(current)
         current.append(tok)
-        used += tok.width
+        while len(current) > 1 and _width(current) > limit:
+            candidates = [i for i in range(1, len(current))
+                          if current[i].breakable and not current[i - 1].keep]
+            if not candidates:
+                break
+            late = [i for i in candidates if _width(current[:i]) >= limit / 3] or candidates
+            best = min(late, key=lambda i: (current[i].depth, -i))
+            result.append(current[:best])
+            current = current[best:]
     if current:
         result.append(current)
     return [_join(line, start=(n > 0)) for n, line in enumerate(result)]
@@ -231,4 +292,4 @@ def _join(line: list[Token], start: bool) -> str:
     return " ".join(parts)
 
 
-__all__ = ["ATOM_WIDTH", "LINE_WIDTH", "Token", "atom", "equals", "lines", "tokens", "width"]
+__all__ = ["ATOM_WIDTH", "LINE_WIDTH", "Token", "atom", "budget", "equals", "lines", "tokens", "width"]

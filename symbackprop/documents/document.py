@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sympy
 
+from .. import activations, costs
 from ..errors import TooLargeError
 from ..printing import latex, text, unicode_name
 from . import breaking, diagram, substituted, update, vector
@@ -24,13 +25,19 @@ from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, T
 from ..numeric import stable
 from .numbers import bound, evaluated, number
 
-#: Closed forms above this many tree nodes are not printed in documents.
+#: Closed forms above this many tree nodes are not built for documents.
 CLOSED_PRINT_LIMIT = 1500
+#: A closed form longer than this many lines (of :data:`breaking.LINE_WIDTH`) no longer
+#: helps a reader: the document says so and shows the one-step form instead.
+CLOSED_LINES = 15
 #: Gradients wider than this (in :func:`breaking.width` units) leave the summary table
 #: for a display of their own.
 TABLE_WIDTH = 44
 #: Vectors and matrices of the vector form are printed up to this many rows.
 MATRIX_ROWS = 6
+#: The forward-pass factor table lists every weight up to this many rows; a wider
+#: network gets one row per input of each layer (all the weights that input feeds).
+FACTOR_ROWS = 16
 
 
 def M(expr) -> Math:
@@ -41,6 +48,18 @@ def M(expr) -> Math:
 def S(name: str) -> Math:
     """A symbol name (LaTeX) as inline math."""
     return Math(name, unicode_name(name))
+
+
+def slash(of: str, wrt: str) -> Math:
+    """∂of/∂wrt on one line, for table cells (a stacked fraction would touch the next row)."""
+    return Math(r"\partial %s / \partial %s" % (of, wrt), "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
+
+
+def flat(tex: str) -> str:
+    """``\\frac{\\partial C}{\\partial w}`` written on one line, ``\\partial C / \\partial w``."""
+    import re
+    return re.sub(r"\\frac\{\\partial ([^{}]*)\}\{\\partial ((?:[^{}]|\{[^{}]*\})*)\}",
+                  r"\\partial \1 / \\partial \2", tex)
 
 
 def partial(of: str, wrt: str) -> Math:
@@ -89,33 +108,43 @@ class Builder:
             v = number(value)
             pieces.append([breaking.atom(v.latex)])
             texts.append(v.text)
-        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces))), " = ".join(texts))
+        limit = breaking.budget(lhs.latex)
+        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces), limit)), " = ".join(texts))
 
     def formula_row(self, f, value=True) -> Row:
         return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr),
                         self.value(f.symbol) if value else None)
 
     def closed_rows(self, formulas) -> list:
+        """Each formula fully substituted, broken into lines; one longer than
+        :data:`CLOSED_LINES` lines (or too large to build) is named and shown in its
+        one-step form instead."""
         rows, skipped = [], []
         for f in formulas:
             size = f.closed_size
             if size > CLOSED_PRINT_LIMIT:
-                skipped.append((f, size))
+                skipped.append(f)
                 continue
             try:
                 expr = f.closed
             except TooLargeError:
-                skipped.append((f, size))
+                skipped.append(f)
                 continue
-            rows.append(self.row(M(f.symbol), [breaking.tokens(expr)], text(expr)))
+            row = self.row(M(f.symbol), [breaking.tokens(expr)], text(expr))
+            if len(row.lines) > CLOSED_LINES:
+                skipped.append(f)
+                continue
+            rows.append(row)
         blocks = [Equations(tuple(rows))] if rows else []
         if skipped:
-            parts = ["Not printed in closed form (the expression tree is too large to read; "
-                     "the one-step formulas above define the same quantities): "]
-            for i, (f, size) in enumerate(skipped):
-                parts += [", " if i else "", M(f.symbol), " (about %d nodes)" % size]
-            parts.append(".")
+            parts = ["Not in closed form, because fully substituted %s would take more than %d lines, "
+                     "which no longer helps a reader: " % ("it" if len(skipped) == 1 else "each", CLOSED_LINES)]
+            for i, f in enumerate(skipped):
+                parts += [", " if i else "", M(f.symbol)]
+            parts.append(". %s one-step form, in the quantities computed before %s:" % (
+                "Its" if len(skipped) == 1 else "Their", "it" if len(skipped) == 1 else "them"))
             blocks.append(Paragraph(tuple(parts)))
+            blocks.append(Equations(tuple(self.formula_row(f, value=False) for f in skipped)))
         return blocks
 
     # --- sections ----------------------------------------------------------------------
@@ -145,22 +174,26 @@ class Builder:
             sizes, net.L, "s" if net.L > 1 else ""),
             "Layer 0 holds the inputs; layer ", Math("l", "l"), " computes ",
             Math(r"z = \sum w a + b", "z = Σ w·a + b"), " from the activations of layer ",
-            Math("l - 1", "l − 1"), ", then ", Math(r"a = \sigma(z)", "a = σ(z)"), ".")
+            Math("l - 1", "l − 1"), ", then ", Math(r"a = \sigma(z)", "a = σ(z)"),
+            " with the layer's activation ", Math(r"\sigma", "σ"), ".")
         rows = [("0", str(net.sizes[0]), "input", Math("", ""), _names(net.inputs), Math("", ""),
                  Math("", ""))]
         for l in range(1, net.L + 1):
             n = net.sizes[l]
             act = net.activations[l - 1]
             weights = [net.w(l, j, k) for j in range(1, n + 1) for k in range(1, net.sizes[l - 1] + 1)]
-            rows.append((str(l), str(n), act.describe(),
+            rows.append((str(l), str(n), activations.words(act),
                          _names([net.z(l, j) for j in range(1, n + 1)]),
                          _names([net.a(l, j) for j in range(1, n + 1)]),
                          _names(weights), _names([net.b(l, j) for j in range(1, n + 1)])))
         self.add(Table(("layer", "units", "activation", (Math("z", "z"),), (Math("a", "a"),),
                         "weights", "biases"), tuple(rows), "rrlllll"))
         cost = net.cost_function
-        self.p("The cost (", cost.name, ") of one example: ",
-               Math(cost.latex, cost.text), "; for this network")
+        generic = cost_formula(net)
+        if generic is not None:
+            self.p("The cost of one example, the %s: " % costs.words(cost), generic, "; for this network")
+        else:
+            self.p("The cost of one example, the %s, for this network:" % costs.words(cost))
         cost_row = self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost))
         self.add(Equations((cost_row,)))
         self.notation_paragraph()
@@ -173,24 +206,54 @@ class Builder:
             self.p(*parts)
 
     def notation_paragraph(self):
+        """What the names mean: only the names this document uses."""
         net = self.net
-        style = net.notation.style
-        l = vector.layer_mark(net, "l")
-        if style == "lecture":
-            self.p("Notation (lecture): neurons are numbered through the whole network, ",
-                   Math("z_1, z_2, \\dots", "z₁, z₂, …"), ", weights ",
-                   Math("w_1, w_2, \\dots", "w₁, w₂, …"), " in row-major layer order, outputs ",
-                   Math("y_j", "yⱼ"), ", targets ", Math(r"\hat{y}_j", "ŷⱼ"), ".")
+        n = net.notation
+        L = net.L
+        default_w = any(not n._own(l, "weights") for l in range(1, L + 1))
+        own_neurons = [l for l in range(1, L + 1) if n._own(l, "neurons")]
+        default_neurons = len(own_neurons) < L
+        parts = []
+        if n.style == "lecture":
+            said = []
+            if default_neurons:
+                said += ["neurons are numbered through the whole network, ",
+                         Math("z_1, z_2, \\dots", "z₁, z₂, …")]
+            if default_w:
+                said += [", " if said else "", "weights ", Math("w_1, w_2, \\dots", "w₁, w₂, …"),
+                         " in row-major layer order"]
+            if L not in own_neurons:
+                said += [", " if said else "", "outputs ", Math("y_j", "yⱼ")]
+            if not n._targets:
+                said += [", " if said else "", "targets ", Math(r"\hat{y}_j", "ŷⱼ")]
+            if said:
+                parts += ["Notation (lecture): "] + said + [". "]
         else:
+            l = vector.layer_mark(net, "l")
             lm1 = vector.layer_mark(net, "l-1")
-            self.p("Notation (%s): " % style, Math("w%s_{jk}" % l, "w_jk (layer l)"),
-                   " is the weight to neuron ", Math("j", "j"), " of layer ", Math("l", "l"),
-                   " from neuron ", Math("k", "k"), " of layer ", Math("l-1", "l − 1"),
-                   " (so it multiplies ", Math("a%s_k" % lm1, "aₖ (layer l − 1)"), "), and ",
-                   Math(r"\delta%s_j = \frac{\partial C}{\partial z%s_j}" % (l, l),
-                        "δⱼ = ∂C/∂zⱼ (layer l)"), ".")
-        if net.notation._custom:
-            self.p("Some names are the spec's own (named neurons, weights or biases).")
+            if default_w:
+                parts += ["Notation (%s): " % n.style, Math("w%s_{jk}" % l, "w_jk (layer l)"),
+                          " is the weight to neuron ", Math("j", "j"), " of layer ", Math("l", "l"),
+                          " from neuron ", Math("k", "k"), " of layer ", Math("l-1", "l − 1"),
+                          " (so it multiplies ", Math("a%s_k" % lm1, "aₖ (layer l − 1)"), ")"]
+            if default_neurons:
+                parts += [", and " if parts else "Notation (%s): " % n.style,
+                          Math(r"\delta%s_j = \frac{\partial C}{\partial z%s_j}" % (l, l),
+                               "δⱼ = ∂C/∂zⱼ (layer l)")]
+            if parts:
+                parts.append(". ")
+        if own_neurons:
+            l = own_neurons[0]
+            a, z, delta = net.a(l, 1).name, net.z(l, 1).name, net.delta(l, 1).name
+            parts += ["A named neuron ", S(a), " has the pre-activation ", S(z), " and ",
+                      Math(r"%s = \frac{\partial C}{\partial %s}" % (delta, z),
+                           "%s = ∂C/∂%s" % (unicode_name(delta), unicode_name(z))), ". "]
+        if n._custom or n._inputs or n._targets:
+            parts.append("The other names are the spec's own." if parts else "The names are the spec's own.")
+        if parts:
+            if isinstance(parts[-1], str):
+                parts[-1] = parts[-1].rstrip()
+            self.p(*parts)
 
     def split_section(self):
         self.add(Heading("The chain rule split"))
@@ -218,35 +281,84 @@ class Builder:
                 rows.append(self.z_row(l, j))
             for j in range(1, net.sizes[l] + 1):
                 rows.append(self.formula_row(d.activation(l, j)))
-            self.add(Heading("Layer %d (%s)" % (l, net.activations[l - 1].describe()), 2),
+            self.add(Heading("Layer %d (%s)" % (l, activations.words(net.activations[l - 1])), 2),
                      Equations(tuple(rows)))
         self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost),
                                      self.value(net.cost_symbol)),)))
         forward = diagram.forward(net)
-        self.add(Figure(forward, ("The forward network: each edge carries its weight, each neuron "
-                                  "adds its bias and applies its activation." + _compact(forward),)))
+        tables, tabled = self.weight_tables(forward.unlabelled)
+        self.add(Figure(forward, (("The forward network: each edge carries its weight, each neuron "
+                                   if not forward.unlabelled else "The forward network: each neuron ")
+                                  + "adds its bias and applies its activation."
+                                  + _compact(forward, tabled),)))
+        self.add(*tables)
         self.add(Heading("The forward-pass factor", 2))
         self.p("For a weight, ", partial("z", "w"),
                " is the value of the input connected by the weight: an input ",
                Math("x_k", "xₖ"), " in the first layer, the activation ", Math("a", "a"),
                " of the neuron the weight comes from in a deeper layer. For a bias, ",
                Math(r"\frac{\partial z}{\partial b} = 1", "∂z/∂b = 1"), ".")
-        header = ("weight", "edge", (partial("z", "w"),), "value") if self.values else \
-            ("weight", "edge", (partial("z", "w"),))
+        uses = [(f, factor, delta) for f in d.gradients if f.kind == "w" for factor, delta in f.uses]
+        if len(uses) > FACTOR_ROWS:
+            self.factor_table_by_input()
+            return
+        header = ("weight", "edge", (slash("z", "w"),), "value") if self.values else \
+            ("weight", "edge", (slash("z", "w"),))
         rows = []
-        for f in d.gradients:
-            if f.kind != "w":
-                continue
-            for factor, delta in f.uses:
-                z = d.formula(delta).of
-                src = factor.name if factor.is_Symbol else latex(factor)
-                row = (S(f.of.name), Math(r"%s \to %s" % (src, z.name),
-                                          "%s → %s" % (unicode_name(src), unicode_name(z.name))),
-                       (partial(z.name, f.of.name), Math(" = " + latex(factor), " = " + text(factor))))
-                if self.values:
-                    row += (number(self.value(factor) if factor.is_Symbol else factor),)
-                rows.append(row)
+        for f, factor, delta in uses:
+            z = d.formula(delta).of
+            src = factor.name if factor.is_Symbol else latex(factor)
+            row = (S(f.of.name), Math(r"%s \to %s" % (src, z.name),
+                                      "%s → %s" % (unicode_name(src), unicode_name(z.name))),
+                   (slash(z.name, f.of.name), Math(" = " + latex(factor), " = " + text(factor))))
+            if self.values:
+                row += (number(self.value(factor) if factor.is_Symbol else factor),)
+            rows.append(row)
         self.add(Table(header, tuple(rows), "lllr" if self.values else "lll"))
+
+    def factor_table_by_input(self):
+        """The factor table of a wide network: one row per input of each layer, since every
+        weight leaving that input has the same factor."""
+        net = self.net
+        self.p("Every weight that leaves the same input has the same factor, so one row per "
+               "input of each layer:")
+        header = ("layer", "weights leaving the input", (slash("z", "w"), " = the input")) + \
+            (("value",) if self.values else ())
+        rows = []
+        for l in range(1, net.L + 1):
+            for k in range(1, net.sizes[l - 1] + 1):
+                a = net.a(l - 1, k)
+                weights = list(dict.fromkeys(net.w(l, j, k) for j in range(1, net.sizes[l] + 1)))
+                row = (str(l), _names(weights), S(a.name))
+                if self.values:
+                    row += (number(self.value(a)),)
+                rows.append(row)
+        self.add(Table(header, tuple(rows), "rllr" if self.values else "rll"))
+
+    def weight_tables(self, layers) -> tuple[list, tuple]:
+        """For each layer whose edges the drawing leaves unlabelled (and whose weight matrix
+        fits a page), a table: row j = the unit the edge enters, column k = the unit it leaves."""
+        net = self.net
+        blocks, tabled = [], []
+        for l in layers:
+            if net.sizes[l - 1] > MATRIX_ROWS or net.sizes[l] > 2 * MATRIX_ROWS:
+                continue
+            tabled.append(l)
+            header = ("into / from",) + tuple(S(net.a(l - 1, k).name) for k in range(1, net.sizes[l - 1] + 1))
+            rows = []
+            for j in range(1, net.sizes[l] + 1):
+                cells = [S(net.a(l, j).name)]
+                for k in range(1, net.sizes[l - 1] + 1):
+                    w = net.w(l, j, k)
+                    v = self.value(w)
+                    if v is None:
+                        cells.append(S(w.name))
+                    else:
+                        cells.append((S(w.name), Math(" = " + number(v).latex, " = " + number(v).text)))
+                rows.append(tuple(cells))
+            blocks.append(Paragraph(("The weights into layer %d, on the edges of the drawing:" % l,)))
+            blocks.append(Table(header, tuple(rows), "l" * len(header)))
+        return blocks, tuple(tabled)
 
     def z_row(self, l: int, j: int) -> Row:
         net = self.net
@@ -306,7 +418,7 @@ class Builder:
                          partial("C", "a"), " at the output side; it runs right to left over the "
                          "same weights; each neuron is an amplifier that multiplies by the "
                          "constant ", Math(r"\sigma'(z)", "σ′(z)"), " and puts out ",
-                         partial("C", "z"), "." + _compact(backward))))
+                         partial("C", "z"), "." + _compact(backward, ()))))
         if self.closed:
             self.add(Heading("Closed forms", 2))
             self.p("Every ", partial("C", "z"), " fully substituted in the inputs, targets, "
@@ -345,7 +457,7 @@ class Builder:
                 rows.append((S(z.name), number(zv), (M(prime),), number(_prime_value(act, zv, self.values.exact)),
                              number(self.values.numbers[net.delta(l, j)])))
         self.add(Table((Math("z", "z"), "value", "amplifier", "factor",
-                        (partial("C", "z"),)), tuple(rows), "lrlrr"))
+                        (slash("C", "z"),)), tuple(rows), "lrlrr"))
 
     def summary_section(self):
         d = self.d
@@ -362,10 +474,10 @@ class Builder:
             tex = latex(f.expr)
             if breaking.width(tex) > TABLE_WIDTH:
                 wide.append(f)
-                cell = Math(r"%s = \sum \text{ of %d terms}" % (latex(f.symbol), len(f.uses)),
+                cell = Math(r"%s = \sum \text{ of %d terms}" % (flat(latex(f.symbol)), len(f.uses)),
                             "%s = Σ of %d terms" % (text(f.symbol), len(f.uses)))
             else:
-                cell = Math(r"%s = %s" % (latex(f.symbol), tex), "%s = %s" % (text(f.symbol), text(f.expr)))
+                cell = Math(r"%s = %s" % (flat(latex(f.symbol)), flat(tex)), "%s = %s" % (text(f.symbol), text(f.expr)))
             row = (S(f.of.name), (cell,))
             if self.values:
                 row += (number(self.values.numbers[f.symbol]),)
@@ -436,7 +548,7 @@ class Builder:
             verdict = "ok" if row.ok else "MISMATCH"
             if row.note:
                 verdict += " (%s)" % row.note
-            rows.append(((partial(self.net.cost_symbol.name, row.name),), number(row.recursion), sym, fd, verdict))
+            rows.append(((slash(self.net.cost_symbol.name, row.name),), number(row.recursion), sym, fd, verdict))
         self.add(Table(("gradient", "(a) recursion", "(b) symbolic", "(c) finite differences",
                         "agree"), tuple(rows), "lrrrl"))
         if r.kinks:
@@ -444,11 +556,63 @@ class Builder:
                    " at a kink; finite differences are not used upstream of it.")
 
 
-def _compact(d) -> str:
-    if not d.compact:
-        return ""
-    return (" Compact drawing: a layer of more than %d units shows its first %d units and its "
-            "last; the labels are left out." % (diagram.MAX_UNITS, diagram.SHOWN))
+def _compact(d, tabled) -> str:
+    """What a drawing leaves out, and where to find it."""
+    out = ""
+    if d.compact:
+        out += (" Compact drawing: a layer of more than %d units shows its first %d units, an ellipsis "
+                "and its last unit; the labels beside the neurons are left out." % (diagram.MAX_UNITS, diagram.SHOWN))
+    if d.unlabelled:
+        many = len(d.unlabelled) > 1
+        out += " The edges into layer%s %s carry no labels (too many to read)" % (
+            "s" if many else "", _and([str(l) for l in d.unlabelled]))
+        if d.name == "backward":
+            out += "; they carry the same weights as in the forward network."
+        else:
+            rest = [l for l in d.unlabelled if l not in tabled]
+            if tabled:
+                out += "; the table%s below name%s the weight on each edge" % (
+                    "s" if len(tabled) > 1 else "", "" if len(tabled) > 1 else "s")
+            if rest:
+                out += ("; %s, the edge from unit k to unit j carries the weight in row j, column k of "
+                        "the layer's weight matrix" % ("into layer%s %s" % ("s" if len(rest) > 1 else "",
+                                                                            _and([str(l) for l in rest]))
+                                                       if tabled else "there"))
+            out += "."
+    return out
+
+
+def _and(items) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _pattern(names) -> str | None:
+    """``base_j`` when the names are ``base_{1}``, ``base_{2}``, … (``a^{(2)}_{1}`` → ``a^{(2)}_j``)."""
+    import re
+    bases = set()
+    for j, name in enumerate(names, start=1):
+        m = re.fullmatch(r"(.+)_(?:\{%d\}|%d)" % (j, j), name)
+        if not m:
+            return None
+        bases.add(m.group(1))
+    return bases.pop() + "_j" if len(bases) == 1 else None
+
+
+def cost_formula(net) -> Math | None:
+    """The cost's general formula in this network's own names for outputs and targets
+    (lecture notation: outputs y, targets ŷ), or None when the names follow no pattern."""
+    cost = net.cost_function
+    out = _pattern([a.name for a in net.outputs])
+    target = _pattern([y.name for y in net.targets])
+    if out is None or target is None:
+        return None
+    if cost.name not in costs.WORDS:       # a custom cost: its own formula, as given
+        return Math(cost.latex, cost.text)
+    tex = cost.latex.replace("a^{(L)}_j", "\x00A").replace("y_j", "\x00Y")
+    tex = tex.replace("\x00A", out).replace("\x00Y", target)
+    txt = cost.text.replace("aⱼ", "\x00A").replace("yⱼ", "\x00Y")
+    txt = txt.replace("\x00A", unicode_name(out)).replace("\x00Y", unicode_name(target))
+    return Math(tex, txt)
 
 
 def _join_names(names) -> list:
@@ -497,4 +661,4 @@ def build(derivation, *, closed: bool = False, point=None, **extras) -> Document
     return Builder(derivation, closed=closed, point=point, **extras).build()
 
 
-__all__ = ["CLOSED_PRINT_LIMIT", "build"]
+__all__ = ["CLOSED_LINES", "CLOSED_PRINT_LIMIT", "build"]

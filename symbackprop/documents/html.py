@@ -8,6 +8,7 @@ lays their lines out as a table.
 from __future__ import annotations
 
 import html
+import re
 
 from latex2mathml.converter import convert
 
@@ -19,7 +20,8 @@ from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table
 STYLE = """body { font-family: Georgia, "Times New Roman", serif; max-width: 58em; margin: 2em auto;
   padding: 0 1em; line-height: 1.5; color: #111; }
 h1 { font-size: 1.7em; } h2 { font-size: 1.35em; margin-top: 1.6em; } h3 { font-size: 1.1em; }
-math[display="block"] { margin: 0.8em 0; overflow-x: auto; }
+math[display="block"] { margin: 0.8em 0; max-width: 100%; }
+math[display="block"] mtd { padding: 0.15em 0; }
 mtd[columnalign="left"] { text-align: left; } mtd[columnalign="right"] { text-align: right; }
 table { border-collapse: collapse; margin: 0.8em 0; }
 th, td { padding: 0.25em 0.7em; border-bottom: 1px solid #ccc; }
@@ -29,11 +31,17 @@ figure { margin: 1em 0; text-align: center; } figure svg { max-width: 100%; heig
 figcaption { font-size: 0.9em; color: #333; max-width: 45em; margin: 0.3em auto; }"""
 
 
+#: Operator names that TeX sets apart by a thin space (``y \ln a``); latex2mathml writes
+#: them as plain identifiers, which MathML sets flush against the factor before them.
+_OPERATORS = re.compile(r"(?<!<mo>&#x02061;</mo>)<mi>(ln|log|exp|tanh|sin|cos)</mi>")
+
+
 def math(tex: str, display: bool = False) -> str:
     try:
-        return convert(tex, display="block" if display else "inline")
+        out = convert(tex, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own types for unsupported input
         raise RenderError(f"cannot convert to MathML: {tex[:60]!r}: {exc}") from None
+    return _OPERATORS.sub(r'<mspace width="0.1667em"></mspace><mi>\1</mi><mspace width="0.1667em"></mspace>', out)
 
 
 def inline(parts) -> str:
