@@ -97,7 +97,8 @@ def table(block: Table) -> str:
 
 
 def figure(block: Figure) -> str:
-    return "\n".join([r"\begin{center}", diagram.tikz(block.diagram), r"\end{center}",
+    picture = block.diagram.tikz() if hasattr(block.diagram, "tikz") else diagram.tikz(block.diagram)
+    return "\n".join([r"\begin{center}", picture, r"\end{center}",
                       r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + inline(block.caption)
                       + r"\end{minipage}\end{center}"])
 
