@@ -145,11 +145,12 @@ class GraphBuilder(Builder):
             self.add(Equations((row,)))
 
     def split_example(self):
-        """The chain-rule split of the leaf with the most consumers (a parameter first):
+        """The chain-rule split of the parameter (else input) with the most consumers:
         ``∂C/∂p = Σ over its consumers u of ∂u/∂p · ∂C/∂u``, as (leaf, Row)."""
         from . import breaking
         g, C = self.net, self.C
-        leaves = [s for s in g.parameters + g.inputs if any(c in g.used for c in g.nodes[s].consumers)]
+        used = [s for s in g.parameters + g.inputs if any(c in g.used for c in g.nodes[s].consumers)]
+        leaves = [s for s in used if g.nodes[s].kind == "param"] or used
         if not leaves:
             return None
         leaf = max(leaves, key=lambda s: len([c for c in g.nodes[s].consumers if c in g.used]))
