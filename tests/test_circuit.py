@@ -186,6 +186,9 @@ def test_a_recurrent_net_carries_its_weights_on_the_wires():
     assert ("W₁₁", "0.8") in texts          # h⁽¹⁾₁ = 0.800499 on the wire to z⁽²⁾₁
     back = {tuple(t for _, t in it.lines) for it in reversed_.labels}
     assert ("×W₁₁", "0.0398") in back       # W₁₁ · ∂C/∂z⁽²⁾₁ = 0.5 · 0.0795118
+    # in SVG, h⁽¹⁾₁ is set with a raised (1) and a lowered 1 (few fonts have those glyphs)
+    assert ('h<tspan dy="-4.9" font-size="9.4">(1)</tspan><tspan dy="8.2" font-size="9.4">1</tspan>'
+            '<tspan dy="-3.2"></tspan>') in forward.svg("rnn")
     # a target's wire: ∂C⁽¹⁾/∂y⁽¹⁾₁ = y − o = 0.5 − 0.930549, times ∂C/∂C⁽¹⁾ = 1
     assert ("×y⁽¹⁾₁ - o⁽¹⁾₁", "-0.431") in back or ("×-o⁽¹⁾₁ + y⁽¹⁾₁", "-0.431") in back, back
 
@@ -209,7 +212,13 @@ def test_tikz_and_svg_write_every_box():
     assert tikz.count(r"\draw[->") == len(forward.wires)
     assert svg.count("<rect") == len(reversed_.boxes)
     assert svg.count("<polyline") == len(reversed_.wires)
-    assert "\n\n" not in svg and svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "\n\n" not in svg
+    # wider than a page (19 cm, 856 px and more), the picture scrolls instead of shrinking
+    assert reversed_.width * circuit.PX > circuit.SCROLL_PX
+    assert svg.startswith('<div style="overflow-x: auto">\n<svg') and svg.endswith("</svg>\n</div>")
+    assert 'style="max-width: none"' in svg
+    small = pictures_of(sb.load(ROOT / "examples" / "circuit.toml").backward())[0].svg("circuit")
+    assert small.startswith("<svg") and small.endswith("</svg>") and "max-width" not in small
     assert "×σ′(r)" in svg and "−0.111" in svg        # ∂a/∂r and ∂C/∂r = −0.111424
 
 

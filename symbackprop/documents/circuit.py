@@ -57,6 +57,7 @@ DUMMY_H = 0.18     # vertical room a wire takes where it passes through a column
 SEP = 0.22         # vertical gap between two items of a column
 SWEEPS = 12        # barycentre sweeps (each one down and one up)
 PX = 44            # SVG pixels per centimetre
+SCROLL_PX = 900    # an SVG wider than this (pixels) scrolls sideways in its page
 
 _SMALL = set("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓₕₖₗₘₙₚₛₜⱼᵢ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿᵗ′")
 
@@ -322,7 +323,7 @@ def _layout(shape, labels: dict) -> tuple:
     gaps = []
     for c in range(len(columns) - 1):
         rise = max((abs(by_key[u].y - by_key[v].y) for u, v, g in links if g == c), default=0.0)
-        gaps.append(min(1.4, max(0.45, 0.22 * rise)))
+        gaps.append(min(1.6, max(0.7, 0.25 * rise)))
     xs, x = [], 0.0
     for c, w in enumerate(widths):
         if c:
@@ -566,6 +567,34 @@ def _minus(txt: str) -> str:
     return txt.replace("-", "\u2212")
 
 
+_SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿᵗ", "0123456789+−()nt"))
+_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓₕₖₗₘₙₚₛₜⱼᵢ", "0123456789+−()aeoxhklmnpstji"))
+
+
+def _tspans(txt: str, size: float) -> str:
+    """Text with its Unicode superscripts and subscripts set as raised and lowered
+    smaller text (few serif fonts have those glyphs), escaped for SVG."""
+    out, level, i = [], 0, 0      # level: 0 on the line, 1 raised, -1 lowered
+    shift = {1: -0.38 * size, 0: 0.0, -1: 0.25 * size}
+    while i < len(txt):
+        ch = txt[i]
+        new = 1 if ch in _SUPER else -1 if ch in _SUB else 0
+        j = i
+        table = _SUPER if new == 1 else _SUB if new == -1 else None
+        while j < len(txt) and (1 if txt[j] in _SUPER else -1 if txt[j] in _SUB else 0) == new:
+            j += 1
+        run = txt[i:j] if table is None else "".join(table[c] for c in txt[i:j])
+        dy = shift[new] - shift[level]
+        attrs = ' dy="%s"' % _n(dy) if abs(dy) > 1e-9 else ""
+        if new:
+            attrs += ' font-size="%s"' % _n(size * 0.72)
+        out.append("<tspan%s>%s</tspan>" % (attrs, html.escape(run)) if attrs else html.escape(run))
+        level, i = new, j
+    if level:
+        out.append('<tspan dy="%s"></tspan>' % _n(-shift[level]))
+    return "".join(out)
+
+
 def svg(c: Circuit, title: str) -> str:
     """Inline SVG (no blank line inside, so that Markdown keeps it as one HTML block)."""
     pad = 0.2
@@ -587,7 +616,7 @@ def svg(c: Circuit, title: str) -> str:
             base = y1 - 0.07 * PX
             for i, (_, txt) in enumerate(reversed(it.lines)):
                 out.append('<text x="%s" y="%s" text-anchor="middle" font-size="11">%s</text>'
-                           % (_n(px(it.x)), _n(base - i * LINE_H * PX), html.escape(_minus(txt))))
+                           % (_n(px(it.x)), _n(base - i * LINE_H * PX), _tspans(_minus(txt), 11)))
             continue
         rx = ' rx="4"' if it.kind != "leaf" else ""
         out.append('<rect x="%s" y="%s" width="%s" height="%s"%s fill="%s" stroke="#333"%s/>'
@@ -598,8 +627,11 @@ def svg(c: Circuit, title: str) -> str:
         for i, (_, txt) in enumerate(lines):
             out.append('<text x="%s" y="%s" text-anchor="middle"%s>%s</text>'
                        % (_n(px(it.x)), _n(first + i * LINE_H * PX),
-                          "" if it.kind == "summary" else ' font-style="italic"', html.escape(_minus(txt))))
+                          "" if it.kind == "summary" else ' font-style="italic"', _tspans(_minus(txt), 13)))
     out.append("</svg>")
+    if w > SCROLL_PX:    # wider than a page: scrolled, not shrunk until unreadable
+        out[0] = out[0].replace('role="img"', 'role="img" style="max-width: none"')
+        out = ['<div style="overflow-x: auto">'] + out + ["</div>"]
     return "\n".join(out)
 
 
