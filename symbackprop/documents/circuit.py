@@ -520,8 +520,10 @@ def _cm(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def tikz(c: Circuit) -> str:
-    """A ``tikzpicture``, scaled to the line width when wider than :data:`MAX_WIDTH`."""
+def tikz(c: Circuit, fit: bool = True) -> str:
+    """A ``tikzpicture``; with ``fit``, one wider than :data:`MAX_WIDTH` is scaled to the
+    line width (turned a quarter turn beyond :data:`TURN_WIDTH`) and one narrower than
+    :data:`SMALL_WIDTH` is drawn larger."""
     out = [r"\begin{tikzpicture}[>=latex]"]
     for w in c.wires:
         path = " -- ".join("(%s,%s)" % (_cm(x), _cm(-y)) for x, y in w.points)
@@ -543,6 +545,8 @@ def tikz(c: Circuit) -> str:
                    % (_TIKZ[it.kind], _cm(it.w), _cm(it.h), _cm(it.x), _cm(-it.y), body))
     out.append(r"\end{tikzpicture}")
     body = "\n".join(out)
+    if not fit:
+        return body
     if c.width > TURN_WIDTH:
         return "\\rotatebox{90}{\\resizebox{0.85\\textheight}{!}{%\n" + body + "%\n}}"
     if c.width > MAX_WIDTH:
