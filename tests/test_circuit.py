@@ -233,3 +233,15 @@ def test_byte_identical_across_processes(tmp_path):
         outs.append(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                                    check=True).stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 100_000
+
+
+def test_a_wide_picture_is_a_turned_page_and_a_small_one_is_drawn_larger():
+    rnn, _ = pictures_of(sb.load(ROOT / "examples" / "rnn.toml").backward())
+    assert rnn.width > circuit.TURN_WIDTH
+    tex = rnn.latex_figure("The caption.")
+    assert tex.startswith("\\begin{figure}[p]\n\\centering\n\\rotatebox{90}{\\begin{minipage}{")
+    assert "\\par\\medskip\\small The caption." in tex and tex.endswith("\\end{figure}")
+    small, _ = pictures_of(sb.load(ROOT / "examples" / "circuit.toml").backward())
+    assert small.width < circuit.SMALL_WIDTH
+    assert small.tikz().startswith("\\scalebox{1.4}{%\n\\begin{tikzpicture}")
+    assert small.latex_figure("c").startswith("\\begin{center}\n\\scalebox{1.4}")

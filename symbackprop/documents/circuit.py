@@ -46,6 +46,10 @@ DIGITS = 3
 SMALL_WIDTH = 9.0
 #: Wider than this (cm), a picture is turned a quarter turn onto the page's length.
 TURN_WIDTH = 24.0
+#: A turned picture's longest length and greatest height (cm) on an A4 page with 2 cm
+#: margins, its caption below it.
+TURNED_LENGTH = 23.0
+TURNED_HEIGHT = 13.0
 #: A local partial longer than this (in characters) is written ∂u/∂s instead.
 LONGEST_PARTIAL = 14
 
@@ -126,6 +130,20 @@ class Circuit:
 
     def svg(self, title: str) -> str:
         return svg(self, title)
+
+    def latex_figure(self, caption: str) -> str:
+        """The picture and its caption (LaTeX prose) for a LaTeX document; one wider
+        than :data:`TURN_WIDTH` is a page of its own, turned a quarter turn, so that
+        the text goes on filling the page before it."""
+        if self.width <= TURN_WIDTH:
+            return "\n".join([r"\begin{center}", tikz(self), r"\end{center}",
+                              r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + caption
+                              + r"\end{minipage}\end{center}"])
+        scale = min(TURNED_LENGTH / self.width, TURNED_HEIGHT / max(self.height, 0.1))
+        return "\n".join([r"\begin{figure}[p]", r"\centering",
+                          r"\rotatebox{90}{\begin{minipage}{%scm}\centering" % _cm(self.width * scale),
+                          r"\resizebox{%scm}{!}{%%" % _cm(self.width * scale), tikz(self, fit=False) + "%", "}",
+                          r"\par\medskip\small " + caption, r"\end{minipage}}", r"\end{figure}"])
 
 
 # --- the layout -------------------------------------------------------------------------
