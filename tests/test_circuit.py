@@ -51,6 +51,12 @@ def segment_hits_box(p, q, box) -> bool:
 
 def problems(picture) -> list:
     out = []
+    for it in picture.items:          # everything inside the picture
+        if it.box[0] < -EPS or it.box[1] < -EPS or it.box[2] > picture.width + EPS or it.box[3] > picture.height + EPS:
+            out.append(("outside", it.key))
+    for w in picture.wires:
+        if any(x < -EPS or y < -EPS or x > picture.width + EPS or y > picture.height + EPS for x, y in w.points):
+            out.append(("outside", w.source, w.target))
     boxes = [it for it in picture.items]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:

@@ -377,8 +377,8 @@ def _dedupe(points) -> list:
 
 
 def _finish(name, items, wires, summary=False, nodes=0) -> Circuit:
-    xs = [v for it in items for v in (it.box[0], it.box[2])]
-    ys = [v for it in items for v in (it.box[1], it.box[3])]
+    xs = [v for it in items for v in (it.box[0], it.box[2])] + [x for w in wires for x, _ in w.points]
+    ys = [v for it in items for v in (it.box[1], it.box[3])] + [y for w in wires for _, y in w.points]
     dx, dy = -min(xs), -min(ys)      # the picture starts at (0, 0)
     moved = tuple(Item(it.key, it.kind, it.x + dx, it.y + dy, it.w, it.h, it.lines) for it in items)
     wires = tuple(Wire(w.source, w.target, tuple((x + dx, y + dy) for x, y in w.points)) for w in wires)
