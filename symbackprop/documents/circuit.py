@@ -434,6 +434,8 @@ def _partial_label(graph, consumer, parent) -> tuple:
     if len(txt) > LONGEST_PARTIAL:
         tex = r"\partial %s / \partial %s" % (consumer.name, parent.name)
         txt = "∂%s/∂%s" % (unicode_name(consumer.name), unicode_name(parent.name))
+    if expr.is_Add and not tex.startswith(r"\partial"):       # ×(a − y), not × − a + y
+        tex, txt = r"\left(%s\right)" % tex, "(%s)" % txt
     return expr, (r"\times " + tex, "×" + txt)
 
 
