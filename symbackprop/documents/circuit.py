@@ -115,7 +115,6 @@ class Circuit:
     height: float
     summary: bool = False
     nodes: int = 0
-    compact = False   # as the layered diagrams say, for the documents' captions
 
     @property
     def boxes(self) -> tuple:

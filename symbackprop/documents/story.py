@@ -1,14 +1,19 @@
 """The derivation document of any graph (a circuit, a residual block, a recurrent net):
 the lecture's logic, node by node.
 
-1. the graph: its leaves (inputs, targets, parameters) and its output;
-2. the forward pass: each definition and, with values, its value;
-3. the chain rule: a value that feeds several consumers collects one term per consumer;
+1. the graph: its leaves (inputs, targets, parameters) and its output, and its picture
+   (:mod:`circuit`), each wire carrying the value of the node it leaves;
+2. the forward pass: each definition and, with values, its value (a recurrent net step
+   by step);
+3. the chain rule: a value that feeds several consumers collects one term per consumer,
+   and the split of the parameter with the most consumers;
 4. the backward pass in sweep order, each adjoint one step in its consumers' adjoints,
-   with the nodes that fan out named;
-5. every gradient, as the sum over the leaf's uses (a shared parameter, e.g. a recurrent
-   weight used at every step, collects one term per use: backpropagation through time);
-6. for a mini-batch, each example's cost and the totals; the three-way check.
+   with the nodes that fan out named (a recurrent net: the recurrence ∂C/∂h⁽ᵗ⁾ in terms
+   of step t + 1, then the steps from the last back), and the reversed graph, each wire
+   carrying its local partial and the gradient it sends back;
+5. every gradient, as the sum over the leaf's uses (a recurrent net's shared weights as
+   the sum over the steps, with each step's term: backpropagation through time);
+6. for a mini-batch, each example's cost and gradients and their sums; the three-way check.
 
 Layered networks keep their lecture document (:mod:`document`); a layered mini-batch adds
 section 6 to it.
