@@ -335,6 +335,7 @@ def _layout(shape, labels: dict) -> tuple:
     columns = _order(columns, links)
     _coordinates(columns, links)
     by_key = {s.key: s for col in columns for s in col}
+    _straighten(columns, chains, by_key)
     # x: each column as wide as its widest item, gaps growing with the steepest wire in them
     widths = [max((s.w for s in col), default=0.0) for col in columns]
     gaps = []
@@ -350,21 +351,72 @@ def _layout(shape, labels: dict) -> tuple:
     for c, col in enumerate(columns):
         for s in col:
             items[s.key] = Item(s.key, s.kind, xs[c], s.y, s.w, s.h, s.lines)
+    band = {}     # a dummy's free strip: from the bottom of the item above to the top of the one below
+    for col in columns:
+        for i, s in enumerate(col):
+            if s.kind == "dummy":
+                lo = col[i - 1].y + col[i - 1].h / 2 + 0.04 if i else float("-inf")
+                hi = col[i + 1].y - col[i + 1].h / 2 - 0.04 if i + 1 < len(col) else float("inf")
+                band[s.key] = (min(lo, s.y), max(hi, s.y))
     wires = []
     for start, chain in chains:
         points = []
         for c, key in enumerate(chain, start=start):
             it = items[key]
-            y = it.y + it.h / 2 - 0.02 if it.kind == "label" else it.y
             left, right = xs[c] - widths[c] / 2, xs[c] + widths[c] / 2
+            if it.kind == "dummy":
+                points += [(left, None, key), (right, None, key)]
+                continue
+            y = _wire_y(it)
             if key == chain[0]:
                 points += [(it.x + it.w / 2, y), (right, y)]
             elif key == chain[-1]:
                 points += [(left, y), (it.x - it.w / 2, y)]
             else:
                 points += [(left, y), (right, y)]
-        wires.append(Wire(chain[0], chain[-1], tuple(_dedupe(points))))
+        wires.append(Wire(chain[0], chain[-1], tuple(_dedupe(_through(points, band)))))
     return items, wires
+
+
+def _wire_y(it) -> float:
+    """Where a wire meets an item: a node's middle, the bottom of a label (it sits on the wire)."""
+    return it.y + it.h / 2 - 0.02 if it.kind == "label" else it.y
+
+
+def _straighten(columns, chains, by_key) -> None:
+    """Dummies of a long wire moved onto the straight line between the items at its
+    ends, as far as the items above and below them in their column allow."""
+    index = {s.key: (c, i) for c, col in enumerate(columns) for i, s in enumerate(col)}
+    for _ in range(2):
+        for start, chain in chains:
+            anchors = [(start + k, key) for k, key in enumerate(chain) if by_key[key].kind != "dummy"]
+            for (ca, a), (cb, b) in zip(anchors, anchors[1:]):
+                ya, yb = _wire_y(by_key[a]), _wire_y(by_key[b])
+                for c in range(ca + 1, cb):
+                    s = by_key[chain[c - start]]
+                    col, i = columns[c], index[s.key][1]
+                    want = ya + (yb - ya) * (c - ca) / (cb - ca)
+                    lo = col[i - 1].y + col[i - 1].h / 2 + SEP + s.h / 2 if i else float("-inf")
+                    hi = col[i + 1].y - col[i + 1].h / 2 - SEP - s.h / 2 if i + 1 < len(col) else float("inf")
+                    if lo <= hi:
+                        s.y = min(max(want, lo), hi)
+
+
+def _through(points, band) -> list:
+    """A wire's points with its way through each dummy's column filled in: on the straight
+    line between the points around it, kept inside the dummy's free strip."""
+    out = list(points)
+    known = [i for i, p in enumerate(out) if len(p) == 2]
+    for i, p in enumerate(out):
+        if len(p) == 2:
+            continue
+        before = max(k for k in known if k < i)
+        after = min(k for k in known if k > i)
+        (x0, y0), (x1, y1) = out[before], out[after]
+        y = y0 + (y1 - y0) * (p[0] - x0) / (x1 - x0) if x1 != x0 else y0
+        lo, hi = band[p[2]]
+        out[i] = (p[0], min(max(y, lo), hi))
+    return out
 
 
 def _dedupe(points) -> list:
