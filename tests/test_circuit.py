@@ -5,6 +5,7 @@ Geometry first: on every graph example and on a random graph of 40 nodes, no two
 Then what the pictures say, and that they are the same bytes in every process."""
 
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -225,6 +226,9 @@ def test_tikz_and_svg_write_every_box():
     assert 'style="max-width: none"' in svg
     small = pictures_of(sb.load(ROOT / "examples" / "circuit.toml").backward())[0].svg("circuit")
     assert small.startswith("<svg") and small.endswith("</svg>") and "max-width" not in small
+    # a small picture is drawn larger, as in LaTeX: 1.4 times its viewBox
+    view = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)" width="([\d.]+)"', small)
+    assert abs(float(view.group(3)) / float(view.group(1)) - 1.4) < 0.01
     assert "×σ′(r)" in svg and "−0.111" in svg        # ∂a/∂r and ∂C/∂r = −0.111424
 
 

@@ -675,9 +675,10 @@ def svg(c: Circuit, title: str) -> str:
     pad = 0.2
     w, h = (c.width + 2 * pad) * PX, (c.height + 2 * pad) * PX
     px = lambda v: (v + pad) * PX   # noqa: E731 - a coordinate transform
+    zoom = min(1.4, SMALL_WIDTH / max(c.width, 1.0)) if c.width < SMALL_WIDTH else 1.0   # as in LaTeX
     marker = "arrow-%s" % c.name
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="graph %s" role="img" viewBox="0 0 %s %s" '
-           'width="%s" height="%s" font-family="serif" font-size="13">' % (c.name, _n(w), _n(h), _n(w), _n(h)),
+           'width="%s" height="%s" font-family="serif" font-size="13">' % (c.name, _n(w), _n(h), _n(w * zoom), _n(h * zoom)),
            "<title>%s</title>" % html.escape(title),
            '<defs><marker id="%s" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>' % marker]
