@@ -542,10 +542,19 @@ class Graph:
         return self.describe()
 
     def _repr_latex_(self):
-        from .printing import latex
         if self.cost_symbol is None:
             return None
-        return "$%s = %s$" % (latex(self.cost_symbol), latex(self.cost))
+        from .documents.display import definitions_latex
+        return "$%s$" % definitions_latex(self)
+
+    def _repr_html_(self):
+        """Jupyter: the definitions as math and the forward picture (see documents.display)."""
+        from .documents.display import graph_html
+        return graph_html(self)
+
+    def _repr_svg_(self):
+        from .documents.display import graph_svg
+        return graph_svg(self)
 
     def _repr_html_(self):
         from .display import graph_html

@@ -38,6 +38,23 @@ def test_every_example_compiles(engine, tmp_path):
         compile_tex(engine, tex, tmp_path, path.stem)
 
 
+GRAPH_EXAMPLES = [ROOT / "examples" / f"{n}.toml" for n in ("circuit", "sigmoid_neuron", "residual", "rnn",
+                                                              "minibatch")]
+
+
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_graph_examples_compile_without_overfull_lines(engine, tmp_path):
+    """The graph examples with their two pictures: no error, no line over 20 pt too wide."""
+    require_tool(engine)
+    for path in GRAPH_EXAMPLES:
+        tex = sb.render(sb.load(path).backward(), "latex")
+        if not sb.load(path).layered:
+            assert tex.count(r"\begin{tikzpicture}") == 2, path.stem
+        log = compile_tex(engine, tex, tmp_path, path.stem)
+        overfull = [float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
+        assert [w for w in overfull if w > 20] == [], (engine, path.stem, overfull)
+
+
 def test_closed_forms_break_instead_of_running_off_the_page(tmp_path):
     require_tool("pdflatex")
     tex = sb.render(sb.load(ROOT / "examples" / "lecture.toml").backward(), "latex", closed=True)
@@ -102,8 +119,8 @@ def test_every_example_renders_in_chromium(tmp_path):
                 svgs = [b for b in boxes if b[0].lower() == "svg"]
                 assert len(maths) > (50 if layered else 10), target.name
                 assert all(w > 0 and h > 0 for _, w, h in maths), target.name
-                # the two network diagrams; a graph's own diagrams are not drawn yet
-                assert len(svgs) == (2 if layered else 0), target.name
+                # the two diagrams: forward and reversed (a network's or a graph's)
+                assert len(svgs) == 2, target.name
                 assert all(w > 100 and h > 100 for _, w, h in svgs), target.name
                 # MathML laid out as math: a displayed fraction stacks numerator over denominator
                 heights = page.eval_on_selector_all(

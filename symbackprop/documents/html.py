@@ -67,7 +67,8 @@ def table(block: Table) -> str:
 
 def figure(block: Figure) -> str:
     title = "".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    return ("<figure>\n" + diagram.svg(block.diagram, title) + "\n<figcaption>"
+    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    return ("<figure>\n" + picture + "\n<figcaption>"
             + inline(block.caption) + "</figcaption>\n</figure>")
 
 

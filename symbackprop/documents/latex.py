@@ -97,6 +97,8 @@ def table(block: Table) -> str:
 
 
 def figure(block: Figure) -> str:
+    if hasattr(block.diagram, "latex_figure"):      # a graph's picture places itself
+        return block.diagram.latex_figure(inline(block.caption))
     return "\n".join([r"\begin{center}", diagram.tikz(block.diagram), r"\end{center}",
                       r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + inline(block.caption)
                       + r"\end{minipage}\end{center}"])

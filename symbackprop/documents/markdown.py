@@ -57,7 +57,8 @@ def table(block: Table) -> str:
 def figure(block: Figure) -> str:
     caption = inline(block.caption)
     title = " ".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    return diagram.svg(block.diagram, title) + "\n\n" + "*" + caption + "*"
+    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    return picture + "\n\n" + "*" + caption + "*"
 
 
 def heading(block: Heading) -> str:

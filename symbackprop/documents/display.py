@@ -1,0 +1,69 @@
+"""Jupyter's rich display of a graph and of its derivation: the formulas as math and the
+pictures of :mod:`circuit` (the forward graph; with the derivation also the reversed one).
+
+With values for every leaf the pictures carry them; a graph without values is drawn
+bare. Nothing here runs the three-way check: a display should be quick.
+"""
+
+from __future__ import annotations
+
+import html
+
+from ..errors import SymbackpropError
+from ..printing import latex
+from . import circuit
+
+
+def _values(derivation):
+    """The values at the graph's own point, or None (no values, or a mini-batch)."""
+    if derivation.graph.points:
+        return None
+    try:
+        values = derivation.evaluate()
+    except (SymbackpropError, ArithmeticError, ValueError):
+        return None
+    return values if hasattr(values, "numbers") else None
+
+
+def definitions_latex(graph, environment: str = "aligned") -> str:
+    """Every definition of a graph, one a line: ``\\begin{aligned} q &= x + y \\\\ … \\end{aligned}``
+    (MathML from latex2mathml needs ``align*``)."""
+    rows = [r"%s &= %s" % (latex(s), latex(graph.nodes[s].expr)) for s in graph.defined]
+    return r"\begin{%s} %s \end{%s}" % (environment, r" \\ ".join(rows), environment)
+
+
+def graph_html(graph) -> str:
+    """What the graph is, its definitions as MathML and its forward picture."""
+    from .html import math
+    title = graph.title or "the graph"
+    parts = ["<div>" + html.escape(graph.describe()) + "</div>"]
+    if graph.defined:
+        parts.append(math(definitions_latex(graph, "align*"), display=True))
+    if graph.cost_symbol is not None:
+        d = graph.backward()
+        forward, _ = circuit.pictures(d, _values(d))
+        parts.append(forward.svg(title))
+    return "\n".join(parts)
+
+
+def graph_svg(graph):
+    """The forward picture alone (for front ends that show SVG but not HTML)."""
+    if graph.cost_symbol is None:
+        return None
+    d = graph.backward()
+    return circuit.pictures(d, _values(d))[0].svg(graph.title or "the graph")
+
+
+def derivation_html(derivation) -> str:
+    """The adjoints and gradients as MathML between the forward and the reversed picture."""
+    from .html import math
+    graph = derivation.graph
+    title = graph.title or "the graph"
+    forward, reversed_ = circuit.pictures(derivation, _values(derivation))
+    rows = [f.latex().replace(" = ", " &= ", 1) for f in derivation.formulas if f.kind not in ("z", "a", "C", "node")]
+    body = math(r"\begin{align*} %s \end{align*}" % r" \\ ".join(rows), display=True) if rows else ""
+    return "\n".join(p for p in ("<div>" + html.escape(repr(derivation)) + "</div>", forward.svg(title),
+                                 body, reversed_.svg(title)) if p)
+
+
+__all__ = ["definitions_latex", "derivation_html", "graph_html", "graph_svg"]
