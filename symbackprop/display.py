@@ -169,14 +169,5 @@ def verdict_latex(verdict) -> str:
 
 # --- a graph -----------------------------------------------------------------------------
 
-def graph_html(graph) -> str:
-    """What the graph is, and its output as MathML."""
-    out = "<div>" + html.escape(graph.describe())
-    if graph.cost_symbol is not None:
-        from .printing import latex
-        out += "<br>" + _math("%s = %s" % (latex(graph.cost_symbol), latex(graph.cost)))
-    return out + "</div>"
-
-
-__all__ = ["graph_html", "report_html", "report_latex", "report_repr", "values_html", "values_latex",
+__all__ = ["report_html", "report_latex", "report_repr", "values_html", "values_latex",
            "values_repr", "verdict_html", "verdict_latex", "verdict_repr"]

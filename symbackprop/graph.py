@@ -556,10 +556,6 @@ class Graph:
         from .documents.display import graph_svg
         return graph_svg(self)
 
-    def _repr_html_(self):
-        from .display import graph_html
-        return graph_html(self)
-
 
 _BY_COMPARE = cmp_to_key(sympy.Basic.compare)
 

@@ -81,7 +81,7 @@ def test_verdict_html_escapes_what_the_user_typed():
 def test_graph_and_network_display(mazur):
     g = sb.load(ROOT / "examples" / "circuit.toml")
     assert repr(g) == "Graph(3 inputs, 0 parameters, 2 defined nodes, output f)"
-    assert g._repr_html_().startswith("<div>Graph(3 inputs, 0 parameters, 2 defined nodes, output f)<br><math")
+    assert g._repr_html_().startswith("<div>Graph(3 inputs, 0 parameters, 2 defined nodes, output f)</div>\n<math")
     net = sb.load(MAZUR)
     assert repr(net) == "Network(sizes=[2, 2, 2], activations=[sigmoid, sigmoid], cost=mse, notation=layered)"
     assert "<svg" in net._repr_html_() and net._repr_latex_().startswith("$C = ")
