@@ -119,10 +119,35 @@ def _function(args, body, outputs, modules, printer):
     namespace = dict(_MODULES[module])
     namespace.update(custom)
     lines = ["def _lambdifygenerated(%s):" % ", ".join(str(a) for a in args)]
-    lines += ["    %s = %s" % (target, printer.doprint(expr)) for target, expr in body]
-    lines.append("    return [%s]" % ", ".join(printer.doprint(o) for o in outputs))
+    lines += ["    %s = %s" % (target, _code(printer, expr)) for target, expr in body]
+    lines.append("    return [%s]" % ", ".join(_code(printer, o) for o in outputs))
     exec(compile("\n".join(lines) + "\n", "<lambdifygenerated>", "exec"), namespace)  # noqa: S102
     return namespace["_lambdifygenerated"]
+
+
+def _code(printer, expr) -> str:
+    """``printer.doprint(expr)``, written at once for the commonest definitions of a
+    large derivation: a symbol (∂C/∂b = δ) and a product of two (∂C/∂w = a·δ), whose
+    value does not depend on the order of the factors."""
+    if type(expr) is sympy.Symbol:
+        return expr.name
+    if expr.is_Mul and len(expr.args) == 2 and all(type(f) is sympy.Symbol for f in expr.args):
+        return "%s*%s" % (expr.args[0].name, expr.args[1].name)
+    if expr.is_Add and ((isinstance(printer, _MpPrinter) and len(expr.args) >= 3) or
+                        (isinstance(printer, _FloatPrinter) and len(expr.args) > FLAT_SUM)):
+        # Σ w·a + b as the printers write it, term by term in the order of the arguments
+        terms = []
+        for t in expr.args:
+            if type(t) is sympy.Symbol:
+                terms.append((t.name, "1"))
+            elif t.is_Mul and len(t.args) == 2 and all(type(f) is sympy.Symbol for f in t.args):
+                terms.append((t.args[0].name, t.args[1].name))
+            else:
+                return printer.doprint(expr)
+        if isinstance(printer, _MpPrinter):
+            return "fdot((%s,))" % ", ".join("(%s, %s)" % t for t in terms)
+        return "sum((%s,))" % ", ".join(a if b == "1" else "%s*%s" % (a, b) for a, b in terms)
+    return printer.doprint(expr)
 
 
 class Program:
