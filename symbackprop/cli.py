@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fragment", action="store_true", help="only the body, to paste into existing notes")
     p.add_argument("--closed", action="store_true", help="also show every formula in closed form")
     p.add_argument("--notation", choices=["layered", "bracket", "lecture"], help="override the spec's notation")
+    p.add_argument("--no-check", dest="check", action="store_false",
+                   help="the numbers without the three-way check (faster on a large network)")
     p.set_defaults(run=cmd_derive)
 
     p = sub.add_parser("check", help="check one hand-derived answer")
@@ -247,7 +249,8 @@ def cmd_derive(args) -> int:
     from .documents import render
     from .io import write_atomic
     net = load(args.spec, notation=args.notation)
-    document = render(net.backward(), args.format, fragment=args.fragment, closed=args.closed)
+    document = render(net.backward(), args.format, fragment=args.fragment, closed=args.closed,
+                      check=args.check)
     if args.output is not None:
         write_atomic(args.output, document)
     else:

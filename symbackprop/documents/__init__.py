@@ -18,12 +18,13 @@ _DOCUMENT_FORMATS = ("latex", "markdown", "html")
 
 
 def render(derivation, format: str = "latex", *, fragment: bool = False, closed: bool = False,
-           point=None) -> str:
+           point=None, check: bool = True) -> str:
     """The derivation as one document string.
 
     ``fragment`` gives only the body (LaTeX, Markdown, HTML) to paste into existing
     notes; ``closed`` adds the closed form of every ∂C/∂z and gradient (those too large
-    to read are named and skipped); ``point`` overrides the spec's values.
+    to read are named and skipped); ``point`` overrides the spec's values; without
+    ``check`` the numbers are shown without the three-way check.
     """
     if format not in FORMATS:
         raise RenderError(f"unknown format {format!r}; expected one of: {', '.join(FORMATS)}")
@@ -31,9 +32,9 @@ def render(derivation, format: str = "latex", *, fragment: bool = False, closed:
         raise RenderError(f"--fragment applies to {', '.join(_DOCUMENT_FORMATS)}, not {format}")
     if format == "json":
         from .json import render as to_json
-        return to_json(derivation, closed=closed, point=point)
+        return to_json(derivation, closed=closed, point=point, check=check)
     from .document import build
-    doc = build(derivation, closed=closed, point=point)
+    doc = build(derivation, closed=closed, point=point, check=check)
     if format == "latex":
         from .latex import render as emit
     elif format == "markdown":

@@ -59,12 +59,13 @@ def _names(symbols) -> Math:
 
 
 class Builder:
-    def __init__(self, derivation, *, closed: bool = False, point=None):
+    def __init__(self, derivation, *, closed: bool = False, point=None, check: bool = True):
         self.d = derivation
         self.net = derivation.network
         self.closed = closed
+        self.check = check
         self.blocks: list = []
-        self.values, self.report = evaluated(derivation, point)
+        self.values, self.report = evaluated(derivation, point, check)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -483,13 +484,14 @@ def _vector_text(values) -> str:
     return "(" + ", ".join(number(v).text for v in values) + ")"
 
 
-def build(derivation, *, closed: bool = False, point=None) -> Document:
+def build(derivation, *, closed: bool = False, point=None, check: bool = True) -> Document:
     """The document of a derivation: the lecture's story (see the module docstring) for a
-    layered network, the graph's story (:mod:`story`) for any other graph."""
+    layered network, the graph's story (:mod:`story`) for any other graph; without
+    ``check``, its numbers without the three-way check."""
     if not derivation.graph.layered:
         from .story import build as graph_story
-        return graph_story(derivation, closed=closed, point=point)
-    return Builder(derivation, closed=closed, point=point).build()
+        return graph_story(derivation, closed=closed, point=point, check=check)
+    return Builder(derivation, closed=closed, point=point, check=check).build()
 
 
 __all__ = ["CLOSED_PRINT_LIMIT", "build"]

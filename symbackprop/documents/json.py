@@ -72,9 +72,9 @@ def _structure(net) -> tuple[str, dict]:
                      "output": net.cost_symbol.name}
 
 
-def document(derivation, *, closed: bool = False, point=None) -> dict:
+def document(derivation, *, closed: bool = False, point=None, check: bool = True) -> dict:
     net = derivation.network
-    values, report = evaluated(derivation, point)
+    values, report = evaluated(derivation, point, check)
     key, structure = _structure(net)
     out = {
         "title": net.title,
@@ -84,15 +84,18 @@ def document(derivation, *, closed: bool = False, point=None) -> dict:
         "check": None if report is None else report.as_dict(),
     }
     if net.points and point is None:
-        report = derivation.check()
-        out["check"] = report.as_dict()
+        batch = derivation.evaluate()
+        if check:
+            report = derivation.check()
+            out["check"] = report.as_dict()
+            batch = report.values
         out["examples"] = [{"cost": float(v.cost), "gradients": {n: float(g) for n, g in v.gradients.items()}}
-                           for v in report.values.examples]
+                           for v in batch.examples]
     return out
 
 
-def render(derivation, *, closed: bool = False, point=None) -> str:
-    return json.dumps(document(derivation, closed=closed, point=point), indent=1,
+def render(derivation, *, closed: bool = False, point=None, check: bool = True) -> str:
+    return json.dumps(document(derivation, closed=closed, point=point, check=check), indent=1,
                       ensure_ascii=False) + "\n"
 
 
