@@ -45,12 +45,22 @@ def gradients(sizes) -> int:
 
 
 def timed(argv) -> float:
+    return timed_cpu(argv)[0]
+
+
+def timed_cpu(argv) -> tuple:
+    """(wall, CPU) seconds of a command in a fresh process (CPU: user + system of the
+    child, which on a shared machine is the figure that does not depend on the load)."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         sys.exit(f"failed: {' '.join(argv)}\n{done.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def several(all_sizes) -> None:
@@ -62,11 +72,11 @@ def several(all_sizes) -> None:
         for sizes in all_sizes:
             path = Path(tmp) / "net.json"
             path.write_text(json.dumps(sized_spec(sizes)))
-            total = timed([sys.executable, "-m", "symbackprop", "eval", str(path), "--json"])
+            wall, total = timed_cpu([sys.executable, "-m", "symbackprop", "eval", str(path), "--json"])
             p = gradients(sizes)
             growth = "" if first is None else \
                 f"  growth exponent vs {first[0]}: {math.log(total / first[2]) / math.log(p / first[1]):.2f}"
-            print(f"eval --json {sizes}: P = {p:,}: {total:.2f} s{growth}")
+            print(f"eval --json {sizes}: P = {p:,}: {total:.2f} s CPU ({wall:.2f} s wall){growth}")
             if first is None:
                 first = (sizes, p, total)
 

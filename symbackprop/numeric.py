@@ -759,13 +759,16 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
                 up = cones.output_at(base, i, base[i] + hp, cone)
                 down = cones.output_at(base, i, base[i] - hp, cone)
             else:
-                prog = tail(derivation, start, system)
+                # from depth 1 the tail is the whole forward pass, already compiled
+                prog = program(derivation, "mp", upto=net.cost_symbol) if start <= 1 \
+                    else tail(derivation, start, system)
+                at = prog.outputs.index(net.cost_symbol)
                 args = [forward[s] for s in prog.leaves]
                 k = prog.leaves.index(p)
                 args[k] = base[i] + hp
-                up = prog._fn(*args)[0]
+                up = prog._fn(*args)[at]
                 args[k] = base[i] - hp
-                down = prog._fn(*args)[0]
+                down = prog._fn(*args)[at]
             out[p] = (up - down) / (2 * hp)
     return out
 
