@@ -30,7 +30,15 @@ from .errors import PointError, SpecError, SymbackpropError
 from .graph import as_number
 
 
-class _MpPrinter(MpmathPrinter):
+class _Fast:
+    """A code printer that writes the commonest definitions at once (:func:`_code`)."""
+
+    def doprint(self, expr, assign_to=None):
+        code = _code(self, expr) if assign_to is None else None
+        return code if code is not None else super().doprint(expr, assign_to)
+
+
+class _MpPrinter(_Fast, MpmathPrinter):
     """mpmath code where a sum of three or more terms is one ``fdot``: a single rounding
     and about three times faster than term-by-term arithmetic."""
 
@@ -51,7 +59,7 @@ class _MpPrinter(MpmathPrinter):
 FLAT_SUM = 32
 
 
-class _FloatPrinter(PythonCodePrinter):
+class _FloatPrinter(_Fast, PythonCodePrinter):
     """Python code where a long sum is one flat ``sum`` call (same order, same rounding)."""
 
     def _print_Add(self, expr, order=None):
@@ -84,9 +92,6 @@ def _namespace(exprs, system: str) -> dict:
     return space
 
 
-_MODULES: dict = {}
-
-
 def _rename(expr, names: dict):
     """``expr.xreplace(names)`` for symbols renamed to distinct symbols: the same
     expression, built without SymPy's evaluation of sums and products (nothing can
@@ -109,24 +114,15 @@ def _rename(expr, names: dict):
 
 
 def _function(args, body, outputs, modules, printer):
-    """What ``lambdify(args, outputs, modules, printer, cse=body)`` writes, compiled
-    directly: one line per definition, printed by ``printer``, in the namespace
-    ``lambdify`` gives ``modules`` (the first module's names win). Skipping lambdify's
-    own preprocessing (a rebuild of every expression) halves the compile time."""
-    custom, module = modules
-    if module not in _MODULES:
-        _MODULES[module] = dict(sympy.lambdify((), sympy.S.Zero, modules=[module]).__globals__)
-    namespace = dict(_MODULES[module])
-    namespace.update(custom)
-    lines = ["def _lambdifygenerated(%s):" % ", ".join(str(a) for a in args)]
-    lines += ["    %s = %s" % (target, _code(printer, expr)) for target, expr in body]
-    lines.append("    return [%s]" % ", ".join(_code(printer, o) for o in outputs))
-    exec(compile("\n".join(lines) + "\n", "<lambdifygenerated>", "exec"), namespace)  # noqa: S102
-    return namespace["_lambdifygenerated"]
+    """``lambdify`` of the definitions ``body`` (its common subexpressions), printed by
+    ``printer`` (whose :meth:`doprint` writes the commonest definitions at once, see
+    :func:`_code`)."""
+    return sympy.lambdify(args, outputs, modules=modules, printer=printer,
+                          cse=lambda exprs: (body, exprs), dummify=False, docstring_limit=0)
 
 
-def _code(printer, expr) -> str:
-    """``printer.doprint(expr)``, written at once for the commonest definitions of a
+def _code(printer, expr) -> str | None:
+    """``printer.doprint(expr)`` (None: print it as usual), written at once for the commonest definitions of a
     large derivation: a symbol (∂C/∂b = δ) and a product of two (∂C/∂w = a·δ), whose
     value does not depend on the order of the factors."""
     if type(expr) is sympy.Symbol:
@@ -143,11 +139,11 @@ def _code(printer, expr) -> str:
             elif t.is_Mul and len(t.args) == 2 and all(type(f) is sympy.Symbol for f in t.args):
                 terms.append((t.args[0].name, t.args[1].name))
             else:
-                return printer.doprint(expr)
+                return None
         if isinstance(printer, _MpPrinter):
             return "fdot((%s,))" % ", ".join("(%s, %s)" % t for t in terms)
         return "sum((%s,))" % ", ".join(a if b == "1" else "%s*%s" % (a, b) for a, b in terms)
-    return printer.doprint(expr)
+    return None
 
 
 class Program:
