@@ -122,9 +122,11 @@ def _function(args, body, outputs, modules, printer):
 
 
 def _code(printer, expr) -> str | None:
-    """``printer.doprint(expr)`` (None: print it as usual), written at once for the commonest definitions of a
-    large derivation: a symbol (∂C/∂b = δ) and a product of two (∂C/∂w = a·δ), whose
-    value does not depend on the order of the factors."""
+    """``printer.doprint(expr)`` (None: print it as usual), written at once for the
+    commonest definitions of a large derivation: a symbol (∂C/∂b = δ), a product of two
+    (∂C/∂w = a·δ), a sum of such terms (z = Σ w·a + b) and a function of a symbol
+    (σ(z)), each as the printer writes it or with the same value (a sum of two and a
+    product of two do not depend on the order of their terms)."""
     if type(expr) is sympy.Symbol:
         return expr.name
     if expr.is_Mul and len(expr.args) == 2 and all(type(f) is sympy.Symbol for f in expr.args):
@@ -143,6 +145,26 @@ def _code(printer, expr) -> str | None:
         if isinstance(printer, _MpPrinter):
             return "fdot((%s,))" % ", ".join("(%s, %s)" % t for t in terms)
         return "sum((%s,))" % ", ".join(a if b == "1" else "%s*%s" % (a, b) for a, b in terms)
+    if expr.is_Add and len(expr.args) == 2 and all(_simple(t) for t in expr.args):
+        return "%s + %s" % tuple(_simple(t) for t in expr.args)   # w·x + b: one rounding each
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1 and type(expr.args[0]) is sympy.Symbol:
+        # σ(z): the printer's own text for the function of a placeholder, the name put in
+        templates = printer.__dict__.setdefault("_templates", {})
+        if expr.func not in templates:
+            templates[expr.func] = super(_Fast, printer).doprint(expr.func(_ARGUMENT))
+        return templates[expr.func].replace(_ARGUMENT.name, expr.args[0].name)
+    return None
+
+
+_ARGUMENT = sympy.Symbol("_argument_")
+
+
+def _simple(term) -> str | None:
+    """A symbol or a product of two, as code; else None."""
+    if type(term) is sympy.Symbol:
+        return term.name
+    if term.is_Mul and len(term.args) == 2 and all(type(f) is sympy.Symbol for f in term.args):
+        return "%s*%s" % (term.args[0].name, term.args[1].name)
     return None
 
 
