@@ -14,6 +14,11 @@ can be read off. Target: the one-step route grows linearly with the number of we
 and is at least 1,000x faster than the naive route for [8, 8, 8, 8].
 
     python benchmarks/derive.py [--sample 2]
+    python benchmarks/derive.py --html 32,32,32,32
+
+With ``--html`` it times ``symbackprop derive --format html`` of that network (seeded
+random values, as benchmarks/eval_large.py writes them) in a fresh process, with and
+without ``--no-check`` (target: under 10 s for [32]*4).
 """
 
 import argparse
@@ -60,10 +65,31 @@ def naive(sizes, sample: int, rng) -> float | None:
     return total
 
 
+def html(sizes) -> None:
+    import json
+    import sys
+    import tempfile
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent))
+    from eval_large import sized_spec, timed_cpu
+    with tempfile.TemporaryDirectory() as tmp:
+        spec, out = Path(tmp) / "net.json", Path(tmp) / "net.html"
+        spec.write_text(json.dumps(sized_spec(sizes)))
+        for extra in ([], ["--no-check"]):
+            wall, cpu = timed_cpu([sys.executable, "-m", "symbackprop", "derive", str(spec), "--format", "html",
+                                   "-o", str(out)] + extra)
+            print(f"derive --format html {' '.join(extra)} {sizes}: {cpu:.2f} s CPU ({wall:.2f} s wall), "
+                  f"{out.stat().st_size / 1e6:.1f} MB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=2, help="weights timed per layer (naive route)")
+    parser.add_argument("--html", metavar="N,N,…", help="time derive --format html of this network")
     args = parser.parse_args()
+    if args.html:
+        html([int(n) for n in args.html.split(",")])
+        return
     rng = random.Random(0)
     print(f"{'network':<22}{'weights':>8}{'one-step s':>12}{'us/weight':>11}{'naive s (extrap.)':>19}{'ratio':>10}")
     for sizes in SIZES:

@@ -77,9 +77,22 @@ SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
 KINK_NOTE = "non-differentiable point (ReLU kink downstream)"
 SAMPLED_OUT = "not in the sampled gradients"
-#: Finite differences for every gradient up to this many; beyond, a seeded sample.
-FD_ALL = 20_000
-FD_SAMPLE = 2_000
+#: Per-parameter 50-digit finite differences for every gradient up to this many: each
+#: costs two recomputations of the parameter's downstream cone, O(P·cone) in all, which
+#: at 8,384 gradients ([64]*3) was a minute. Beyond it the check scales (see
+#: :func:`check`): every gradient against float64 finite differences, the whole gradient
+#: along :data:`DIRECTIONS` seeded random directions at 50 digits, and 50-digit finite
+#: differences for a seeded sample of :data:`FD_SAMPLE` gradients.
+FD_ALL = 2_000
+#: The size of the seeded sample of per-parameter 50-digit finite differences above :data:`FD_ALL`.
+FD_SAMPLE = 200
+#: Seeded random directions v of the directional check above :data:`FD_ALL`.
+DIRECTIONS = 3
+#: float64 finite differences: relative tolerance (their truncation error is about
+#: (2⁻¹⁷)² ≈ 10⁻¹⁰ relative) and the factor on their round-off bound (see :func:`check`).
+FLOAT_RTOL = 1e-6
+FLOAT_NOISE = 64
+FLOAT_ONLY = "float64 finite differences only (not in the 50-digit sample)"
 #: Route (b) only for a closed form fewer than this many graph nodes deep: sympy.diff
 #: recurses through the whole nesting (a chain of 39 one-unit layers overflowed the stack).
 SYMBOLIC_DEPTH = 40
@@ -100,6 +113,27 @@ class Row:
     note: str | None = None
     scale: float | None = None   # M(g): the magnitude of the terms that make up g
     noise: float = 0.0           # N(g): the round-off bound of the finite difference
+    float_difference: object = None   # the float64 finite difference (a large network)
+    float_noise: float = 0.0     # its round-off bound
+
+
+@dataclass
+class Direction:
+    """One direction v of the directional check: (C(θ + hv) − C(θ − hv))/2h at 50 digits
+    (``derivative``) against ⟨∇C, v⟩ from the recursion's gradients (``predicted``)."""
+
+    index: int
+    derivative: object
+    predicted: object
+    scale: float        # Σ |∂C/∂p · vₚ|: the size of the terms of ⟨∇C, v⟩
+    abs_error: float
+    rel_error: float
+    ok: bool
+
+    def as_dict(self) -> dict:
+        rel = self.rel_error if math.isfinite(self.rel_error) else None
+        return {"derivative": float(self.derivative), "predicted": float(self.predicted),
+                "abs_error": self.abs_error, "rel_error": rel, "passed": self.ok}
 
 
 @dataclass
@@ -114,6 +148,11 @@ class CheckReport:
     symbolic_note: str
     kinks: list = field(default_factory=list)
     values: object = None
+    #: How many gradients each route covered: ``symbolic``, ``finite_differences`` (at
+    #: 50 digits), ``float64_finite_differences``; ``directional``: the directions checked.
+    routes: dict = field(default_factory=dict)
+    directions: list = field(default_factory=list)
+    seed: int = 0
 
     @property
     def failures(self) -> list:
@@ -124,6 +163,22 @@ class CheckReport:
             []
         """
         return [r for r in self.rows if not r.ok]
+
+    @property
+    def coverage(self) -> str:
+        """Which route covered what, in one sentence."""
+        n = len(self.rows)
+        fd, fl, dirs = (self.routes.get(k, 0) for k in
+                        ("finite_differences", "float64_finite_differences", "directional"))
+        text = f"recursion: all {n:,}; symbolic: {self.routes.get('symbolic', 0):,}; "
+        if not fl and not dirs:
+            return text + f"50-digit finite differences: {fd:,}"
+        worst = max((d.rel_error for d in self.directions), default=0.0)
+        verdict = "passed" if all(d.ok for d in self.directions) else "FAILED"
+        return (text + f"50-digit finite differences: a seeded sample of {fd:,} (seed {self.seed}); "
+                f"float64 finite differences: {fl:,} (rtol {FLOAT_RTOL:g}); directional check at 50 "
+                f"digits along {dirs} seeded random directions (seed {self.seed}): {verdict}, "
+                f"max rel error {worst:.3g}")
 
     def as_dict(self) -> dict:
         """The ``check`` object of ``eval --json`` (an infinite relative error, a nonzero
@@ -136,7 +191,9 @@ class CheckReport:
         rel = self.max_rel_error if math.isfinite(self.max_rel_error) else None
         return {"passed": self.passed, "max_abs_error": self.max_abs_error,
                 "max_rel_error": rel, "symbolic": self.symbolic_note,
-                "non_differentiable": list(self.kinks)}
+                "non_differentiable": list(self.kinks),
+                "routes": {"recursion": len(self.rows), **self.routes},
+                "directional": [d.as_dict() for d in self.directions]}
 
     def summary(self) -> str:
         """The verdict in a few lines, for a terminal (also ``str(report)``).
@@ -149,7 +206,8 @@ class CheckReport:
         lines = [f"three-way check {verdict}: {len(self.rows)} gradients, max abs error "
                  f"{self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
                  f"(rtol {self.rtol:g}, atol {self.atol:g})",
-                 f"symbolic route: {self.symbolic_note}"]
+                 f"symbolic route: {self.symbolic_note}",
+                 f"routes: {self.coverage}"]
         if self.kinks:
             lines.append("non-differentiable point: " + ", ".join(self.kinks) +
                          " at a kink; finite differences not used upstream of it")
@@ -391,10 +449,11 @@ def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple
 
 
 def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool, scale=None, noise=0,
-         unchecked: bool = False) -> Row:
+         unchecked: bool = False, float_fd=None, float_noise=0.0) -> Row:
     """One gradient: the recursion against finite differences and the symbolic route,
-    within rtol·M(g) (+ N(g) for the finite difference; see the module docstring).
-    Without a scale M(g) is |reference|."""
+    within rtol·M(g) (+ N(g) for the finite difference; see the module docstring), and
+    against the float64 finite difference ``float_fd`` where given, within
+    FLOAT_RTOL·|float_fd| + ``float_noise``. Without a scale M(g) is |reference|."""
     ok, worst_abs, worst_rel = True, mpmath.mpf(0), mpmath.mpf(0)
     unresolved = False
     for ref, extra in ((fd, noise), (symbolic, 0)):
@@ -409,20 +468,87 @@ def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool, scale=None, n
             unresolved = symbolic is None
             continue
         worst_abs, worst_rel = max(worst_abs, err_abs), max(worst_rel, err_rel)
+    float_only = float_fd is not None and fd is None and symbolic is None
+    if float_fd is not None:
+        err_abs, err_rel = _error(recursion, float_fd)
+        ok = ok and err_abs <= atol + FLOAT_RTOL * abs(float_fd) + float_noise
+        if float_only:
+            worst_abs, worst_rel = err_abs, err_rel
     shown = (float(worst_abs), float(worst_rel), None if scale is None else float(scale), float(noise))
     if at_kink:
         return Row(name, recursion, symbolic, fd, shown[0], shown[1], True,
-                   KINK_NOTE, shown[2], shown[3])
+                   KINK_NOTE, shown[2], shown[3], float_fd, float_noise)
     note = ("below what the finite differences resolve at 50 digits, and no symbolic route"
-            if unresolved else SAMPLED_OUT if unchecked else None)
-    return Row(name, recursion, symbolic, fd, shown[0], shown[1], ok, note, shown[2], shown[3])
+            if unresolved else FLOAT_ONLY if float_only else SAMPLED_OUT if unchecked else None)
+    return Row(name, recursion, symbolic, fd, shown[0], shown[1], ok, note, shown[2], shown[3],
+               float_fd, float_noise)
+
+
+def directional(derivation, values: dict, gradients: dict, count: int, seed: int, *,
+                rtol: float = RTOL, atol: float = ATOL) -> list:
+    """The whole gradient along ``count`` seeded random directions, at 50 digits.
+
+    Each direction has vₚ = ±1 (seeded) times max(1, |p|) for every parameter p of
+    ``gradients`` ({leaf: the recursion's ∂C/∂p}); the others stay fixed. The central
+    difference (C(θ + hv) − C(θ − hv))/2h, h = 10⁻²⁰, of the 50-digit forward pass is
+    compared with ⟨∇C, v⟩ = Σ ∂C/∂p·vₚ summed at 50 digits: they agree when
+    |difference| ≤ atol + rtol·Σ|∂C/∂p·vₚ| + 10⁻²⁷·|C| (the finite difference's
+    round-off, as for one parameter). A wrong gradient of any one parameter moves
+    ⟨∇C, v⟩ by its error times |vₚ| ≥ its error, whatever the signs."""
+    net = derivation.network
+    prog = numeric.program(derivation, "mp", upto=net.cost_symbol)
+    rng = random.Random(seed)
+    out = []
+    with mpmath.workdps(50):
+        h = mpmath.mpf(numeric.FD_STEP)
+        base = [to_system(values[s], "mp") for s in prog.leaves]
+        position = {s: i for i, s in enumerate(prog.leaves)}
+        cost_at = prog.outputs.index(net.cost_symbol)
+        c0 = abs(prog.run(base)[cost_at])
+        params = [p for p in gradients if p in position]
+        for k in range(1, count + 1):
+            signs = [rng.choice((-1, 1)) for _ in params]
+            up, down = list(base), list(base)
+            terms = []
+            for p, sign in zip(params, signs):
+                i = position[p]
+                step = sign * max(1, abs(base[i]))
+                up[i] = base[i] + h * step
+                down[i] = base[i] - h * step
+                terms.append(_mp(gradients[p]) * step)
+            derivative = (prog.run(up)[cost_at] - prog.run(down)[cost_at]) / (2 * h)
+            predicted = mpmath.fsum(terms)
+            scale = mpmath.fsum(abs(t) for t in terms)
+            err_abs, err_rel = _error(predicted, derivative)
+            ok = err_abs <= atol + rtol * scale + FD_NOISE * c0
+            out.append(Direction(k, derivative, predicted, float(scale), float(err_abs), float(err_rel), bool(ok)))
+    return out
 
 
 def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
           symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
-          seed: int = 0, bound: bool = False) -> CheckReport:
+          seed: int = 0, bound: bool = False, fd_all: int | None = None,
+          fd_sample: int | None = None, directions: int | None = None) -> CheckReport:
     """Compare the three routes for every gradient at a point; see the module docstring.
-    ``bound`` computes the rounding bound M even where every row passes without it."""
+    ``bound`` computes the rounding bound M even where every row passes without it.
+
+    Up to ``fd_all`` (:data:`FD_ALL`) differentiable gradients, each has its 50-digit
+    finite difference. Beyond, the check scales, and the report's ``routes`` say so:
+
+    * every gradient against its **float64 finite difference** (step 2⁻¹⁷·max(1, |p|),
+      :func:`numeric.finite_differences`), within FLOAT_RTOL·|c| + N₆₄(p), where
+      N₆₄(p) = FLOAT_NOISE·max(|C₆₄ − C₅₀|, ε·|C|)/hₚ bounds its round-off from the
+      float64 cost's own rounding error at the point;
+    * the **directional check** at 50 digits along ``directions`` (:data:`DIRECTIONS`)
+      seeded random directions (:func:`directional`);
+    * **50-digit finite differences** for a seeded sample of ``fd_sample``
+      (:data:`FD_SAMPLE`) gradients, compared as for a small network.
+
+    The maximum errors are those of the high-precision references (symbolic, 50-digit);
+    a row checked at float64 only has the note :data:`FLOAT_ONLY` and its own errors."""
+    fd_all = FD_ALL if fd_all is None else fd_all
+    fd_sample = FD_SAMPLE if fd_sample is None else fd_sample
+    directions = DIRECTIONS if directions is None else directions
     net = derivation.network
     values = resolve_point(net, point)
     recursion = numeric.evaluate(derivation, point)
@@ -433,14 +559,31 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
 
     wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "p", "x")]
     differentiable = [p for p in wrt if p not in upstream]
+    large = len(differentiable) > fd_all
     probed = differentiable
-    if len(differentiable) > FD_ALL:
-        probed = sorted(random.Random(seed).sample(differentiable, FD_SAMPLE), key=wrt.index)
+    if large:
+        probed = sorted(random.Random(seed).sample(differentiable, min(fd_sample, len(differentiable))),
+                        key=wrt.index)
     fd = numeric.finite_differences(derivation, values, probed)
+    float_fd, float_noise, found = {}, {}, []
+    if large:
+        float_fd = numeric.finite_differences(derivation, values, differentiable, system="float",
+                                              forward=None if recursion.exact else recursion.numbers)
+        cost64 = float(recursion.numbers[net.cost_symbol])
+        with mpmath.workdps(50):
+            cost50 = forward[net.cost_symbol]
+            rounding = max(float(abs(_mp(cost64) - cost50)), 2.0 ** -53 * abs(float(cost50)))
+        for p in differentiable:
+            hp = numeric.FLOAT_STEP * max(1.0, abs(float(values[p])))
+            float_noise[p] = FLOAT_NOISE * rounding / hp
+        found = directional(derivation, values, {p: recursion.numbers[derivation.gradient(p).symbol]
+                                                 for p in differentiable},
+                            directions, seed, rtol=rtol, atol=atol)
     chosen, note = choose_symbolic(net, wrt, symbolic_limit, sample, seed)
-    if len(probed) < len(differentiable):
+    if large:
         note += (f"; finite differences: a seeded sample of {len(probed):,} of {len(differentiable):,} "
-                 f"gradients (seed {seed})")
+                 f"gradients at 50 digits (seed {seed}), every gradient at float64, and "
+                 f"{directions} seeded random directions at 50 digits")
     # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
     # softmax values that underflow in floats at large |z|. The layer before a parameter
     # enters it as numbers: exact ones when the point is exact, else the 50-digit forward pass.
@@ -456,7 +599,8 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
             return FD_NOISE * cost_scale / max(1, abs(forward[p]))
         return [_row(p.name, recursion.numbers[derivation.gradient(p).symbol], symbolic.get(p), fd.get(p),
                      rtol, atol, p in upstream, scales.get(derivation.gradient(p).symbol), noise(p),
-                     unchecked=p not in fd and p not in symbolic and p not in upstream)
+                     unchecked=p not in fd and p not in symbolic and p not in upstream,
+                     float_fd=float_fd.get(p), float_noise=float_noise.get(p, 0.0))
                 for p in wrt]
 
     # First with each value its own scale (|g| ≤ M(g), |C| ≤ M(C)): what passes there
@@ -464,14 +608,18 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     # compiles a second program as large as the derivation; beyond FD_ALL gradients the
     # cheap comparison is the verdict).
     rows = compare({}, abs(forward[net.cost_symbol]))
-    if (bound or not all(r.ok for r in rows)) and len(wrt) <= FD_ALL:
+    if (bound or not all(r.ok for r in rows)) and not large:
         scales = magnitudes(derivation, values)
         if scales:
             rows = compare(scales, scales.get(net.cost_symbol))
     counted = [r for r in rows if r.note is None]
-    return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
+    routes = {"symbolic": len(symbolic), "finite_differences": len(fd),
+              "float64_finite_differences": len(float_fd), "directional": len(found)}
+    return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in found),
+                       max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), rtol, atol,
-                       recursion.exact, note, [k.name for k in at_kinks], recursion)
+                       recursion.exact, note, [k.name for k in at_kinks], recursion,
+                       routes, found, seed)
 
 
 def check_batch(derivation, points=None, **options) -> CheckReport:
@@ -500,11 +648,15 @@ def _batch(derivation, reports) -> CheckReport:
         rows.append(_row(row.name, total("recursion"), total("symbolic"), total("finite_difference"),
                          first.rtol, first.atol, any(r.note == KINK_NOTE for r in column),
                          scale, sum(r.noise for r in column),
-                         unchecked=any(r.note == SAMPLED_OUT for r in column)))
+                         unchecked=any(r.note == SAMPLED_OUT for r in column),
+                         float_fd=total("float_difference"), float_noise=sum(r.float_noise for r in column)))
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
     values = numeric.Batch(derivation.network, [r.values for r in reports])
-    return CheckReport(rows, all(r.ok for r in rows), max((r.abs_error for r in counted), default=0.0),
+    # the directions of every example (each example's own gradient along its own v)
+    found = [d for r in reports for d in r.directions]
+    return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in found),
+                       max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), first.rtol, first.atol,
                        values.exact, first.symbolic_note + f" (in each of {len(reports)} examples)",
-                       kinks, values)
+                       kinks, values, dict(first.routes), found, first.seed)

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--numbers", action="store_true",
                    help="also write every formula with the numbers substituted, then its value")
     _step_arguments(p)
+    p.add_argument("--no-check", dest="check", action="store_false",
+                   help="the numbers without the three-way check (faster on a large network)")
     p.set_defaults(run=cmd_derive)
 
     p = sub.add_parser("check", help="check one hand-derived answer")
@@ -343,7 +345,7 @@ def cmd_derive(args) -> int:
     net = load(args.spec, notation=args.notation)
     rate, hold = _step(args)
     document = render(net.backward(), derive_format(args), fragment=args.fragment, closed=args.closed,
-                      numbers=args.numbers, learning_rate=rate, hold=hold)
+                      numbers=args.numbers, learning_rate=rate, hold=hold, check=args.check)
     if args.output is not None:
         write_atomic(args.output, document)
     else:

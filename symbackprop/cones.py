@@ -25,59 +25,86 @@ from .activations import ActivationFunction
 
 
 class Cones:
-    """Per-leaf recomputation of the output over mpmath values (see the module docstring)."""
+    """Per-leaf recomputation of the output (see the module docstring), in ``system``:
+    ``mp`` (mpmath at the working precision) or ``float``.
 
-    def __init__(self, derivation):
+    Nodes are numbered once (leaves and definitions alike, definitions in order), so a
+    recomputation works on lists and small integers: no symbol is hashed per step.
+    :meth:`values` turns a {symbol: value} point into that list."""
+
+    def __init__(self, derivation, system: str = "mp"):
         net = self.net = derivation.network
+        self.system = system
         forward = [(s, net.nodes[s].expr) for s in net.defined if s in net.used]
         defs = numeric.stable_definitions(net, forward)
-        self.order = [s for s, _ in defs]
-        self.position = {s: i for i, s in enumerate(self.order)}
-        self.output = net.cost_symbol
-        self.parents: dict = {}
-        self.consumers: dict = {}
+        ids: dict = {}
+        self.symbols: list = []
+
+        def number(symbol) -> int:
+            if symbol not in ids:
+                ids[symbol] = len(self.symbols)
+                self.symbols.append(symbol)
+            return ids[symbol]
+        parents_of = [tuple(sorted(expr.free_symbols, key=sympy.default_sort_key)) for _, expr in defs]
+        defined = {s for s, _ in defs}
+        for parents in parents_of:
+            for p in parents:
+                if p not in defined:
+                    number(p)
+        for s, _ in defs:
+            number(s)
+        self.ids = ids
+        self.order = [ids[s] for s, _ in defs]
+        self.output = ids[net.cost_symbol]
+        n = len(self.symbols)
+        self.parents: list = [()] * n
+        self.consumers: list = [[] for _ in range(n)]
         self.terms: dict = {}        # affine node → {parent: [(w, a), …]}, and its bias
         self.bias: dict = {}
         generic = []
-        for s, expr in defs:
+        for (s, expr), parents in zip(defs, parents_of):
+            i = ids[s]
             node = net.nodes.get(s)      # None for a helper definition (a softmax complement)
-            parents = tuple(sorted(expr.free_symbols, key=sympy.default_sort_key))
-            self.parents[s] = parents
-            for p in parents:
-                self.consumers.setdefault(p, []).append(s)
+            self.parents[i] = tuple(ids[p] for p in parents)
+            for p in self.parents[i]:
+                self.consumers[p].append(i)
             if node is not None and node.op == "affine" and expr is node.expr:
                 index: dict = {}
                 for w, a in node.terms:
-                    index.setdefault(w, []).append((w, a))
+                    pair = (ids[w], ids[a])
+                    index.setdefault(pair[0], []).append(pair)
                     if a != w:
-                        index.setdefault(a, []).append((w, a))
-                self.terms[s] = index
-                self.bias[s] = node.bias
+                        index.setdefault(pair[1], []).append(pair)
+                self.terms[i] = index
+                self.bias[i] = ids[node.bias]
             else:
-                generic.append((s, expr, parents))
-        self.functions = _compile(generic)
+                generic.append((i, expr, parents))
+        self.functions = _compile(generic, system)
 
-    def complete(self, base: dict) -> dict:
-        """``base`` with the values of helper definitions it lacks (softmax complements)."""
-        for s in self.order:
-            if s not in base:
-                base[s] = self.functions[s](*[base[p] for p in self.parents[s]])
+    def values(self, point: dict) -> list:
+        """The list of values by node number: ``point``'s, with the helper definitions
+        it lacks (softmax complements) computed."""
+        base = [point.get(s) for s in self.symbols]
+        for i in self.order:
+            if base[i] is None:
+                base[i] = self.functions[i](*[base[p] for p in self.parents[i]])
         return base
 
-    def cone(self, leaf) -> list:
-        """The nodes ``leaf`` can change, in definition order."""
-        seen, stack = set(), list(self.consumers.get(leaf, ()))
+    def cone(self, leaf: int) -> list:
+        """The node numbers ``leaf`` can change, in definition order."""
+        seen, stack = set(), list(self.consumers[leaf])
         while stack:
             s = stack.pop()
             if s not in seen:
                 seen.add(s)
-                stack.extend(self.consumers.get(s, ()))
-        return sorted(seen, key=self.position.__getitem__)
+                stack.extend(self.consumers[s])
+        return sorted(seen)
 
-    def work(self, leaf, cone) -> int:
+    def work(self, leaf: int, cone) -> int:
         """About how many terms :meth:`output_at` touches for ``leaf``: an affine node's
         changed terms, every other node's parents."""
-        inside = set(cone) | {leaf}
+        inside = set(cone)
+        inside.add(leaf)
         total = 0
         for s in cone:
             parents = self.parents[s]
@@ -86,52 +113,65 @@ class Cones:
 
     def tail_work(self, depth: dict, start: int) -> int:
         """The terms a recomputation of every node from depth ``start`` on touches."""
-        return sum(len(self.parents[s]) for s in self.order if depth.get(s, start) >= start)
+        return sum(len(self.parents[i]) for i in self.order if depth.get(self.symbols[i], start) >= start)
 
-    def output_at(self, base: dict, leaf, value, cone=None):
-        """The output with ``leaf`` set to ``value`` and everything else at ``base``."""
+    def output_at(self, base: list, leaf: int, value, cone=None):
+        """The output with ``leaf`` set to ``value`` and everything else at ``base``.
+
+        Each changed node tells its consumers, so an affine node visits only the terms
+        of the parents that moved: the work is the cone's edges, not its size squared."""
         changed = {leaf: value}
+        moved: dict = {}
+        for c in self.consumers[leaf]:
+            moved.setdefault(c, []).append(leaf)
+        functions, parents_of, terms, consumers = self.functions, self.parents, self.terms, self.consumers
         for s in (self.cone(leaf) if cone is None else cone):
-            index = self.terms.get(s)
+            index = terms.get(s)
             if index is None:
-                args = [changed[p] if p in changed else base[p] for p in self.parents[s]]
-                changed[s] = self.functions[s](*args)
-                continue
-            delta = 0
-            done = set()
-            parents = self.parents[s]
-            moved = list(changed) if len(changed) < len(parents) else [p for p in parents if p in changed]
-            for p in moved:
-                for w, a in index.get(p, ()):
-                    if (w, a) in done:
-                        continue
-                    done.add((w, a))
-                    new_w = changed[w] if w in changed else base[w]
-                    new_a = changed[a] if a in changed else base[a]
-                    delta += new_w * new_a - base[w] * base[a]
-            bias = self.bias[s]
-            if bias in changed:
-                delta += changed[bias] - base[bias]
-            changed[s] = base[s] + delta
+                new = functions[s](*[changed[p] if p in changed else base[p] for p in parents_of[s]])
+            else:
+                delta = 0
+                ps = moved.get(s, ())
+                done = set() if len(ps) > 1 else None
+                for p in ps:
+                    for pair in index.get(p, ()):
+                        if done is not None:
+                            if pair in done:
+                                continue
+                            done.add(pair)
+                        w, a = pair
+                        new_w = changed[w] if w in changed else base[w]
+                        new_a = changed[a] if a in changed else base[a]
+                        delta += new_w * new_a - base[w] * base[a]
+                bias = self.bias[s]
+                if bias in changed:
+                    delta += changed[bias] - base[bias]
+                new = base[s] + delta
+            changed[s] = new
+            for c in consumers[s]:
+                if c in moved:
+                    moved[c].append(s)
+                else:
+                    moved[c] = [s]
         return changed.get(self.output, base[self.output])
 
 
-def _compile(nodes) -> dict:
-    """{symbol: f(*parents)} in mpmath: an activation of one node is the registry's own
-    mpmath function; any other node is compiled by ``lambdify``."""
+def _compile(nodes, system: str) -> dict:
+    """{node: f(*parents)} in ``system``: an activation of one node is the registry's own
+    function; any other node is compiled by ``lambdify``."""
     out = {}
-    for s, expr, parents in nodes:
+    for i, expr, parents in nodes:
         if expr.is_Symbol:                       # identity(z) is z
-            out[s] = _same
+            out[i] = _same
             continue
         act = getattr(expr, "activation", None)
-        if isinstance(expr, ActivationFunction) and expr.args[0].is_Symbol and "mp" in act.numeric:
-            out[s] = act.numeric["mp"][0]
+        if isinstance(expr, ActivationFunction) and expr.args[0].is_Symbol and system in act.numeric:
+            out[i] = act.numeric[system][0]
             continue
         plain = [sympy.Symbol("p%d" % k) for k in range(len(parents))]
         body = expr.xreplace(dict(zip(parents, plain)))
-        program = numeric.Program([(sympy.Symbol("v"), body)], plain, [sympy.Symbol("v")], "mp")
-        out[s] = _first(program._fn)
+        program = numeric.Program([(sympy.Symbol("v"), body)], plain, [sympy.Symbol("v")], system)
+        out[i] = _first(program._fn)
     return out
 
 

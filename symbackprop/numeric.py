@@ -16,11 +16,13 @@ Python names. Three number systems:
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
 import sympy
+from sympy.core.basic import _args_sortkey
 from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
 from . import activations as _activations
@@ -28,7 +30,15 @@ from .errors import PointError, SpecError, SymbackpropError
 from .graph import as_number
 
 
-class _MpPrinter(MpmathPrinter):
+class _Fast:
+    """A code printer that writes the commonest definitions at once (:func:`_code`)."""
+
+    def doprint(self, expr, assign_to=None):
+        code = _code(self, expr) if assign_to is None else None
+        return code if code is not None else super().doprint(expr, assign_to)
+
+
+class _MpPrinter(_Fast, MpmathPrinter):
     """mpmath code where a sum of three or more terms is one ``fdot``: a single rounding
     and about three times faster than term-by-term arithmetic."""
 
@@ -49,7 +59,7 @@ class _MpPrinter(MpmathPrinter):
 FLAT_SUM = 32
 
 
-class _FloatPrinter(PythonCodePrinter):
+class _FloatPrinter(_Fast, PythonCodePrinter):
     """Python code where a long sum is one flat ``sum`` call (same order, same rounding)."""
 
     def _print_Add(self, expr, order=None):
@@ -82,6 +92,82 @@ def _namespace(exprs, system: str) -> dict:
     return space
 
 
+def _rename(expr, names: dict):
+    """``expr.xreplace(names)`` for symbols renamed to distinct symbols: the same
+    expression, built without SymPy's evaluation of sums and products (nothing can
+    combine), only their terms put in SymPy's order: the rebuild was a third of the
+    compile time of a large derivation."""
+    if expr.is_Symbol:
+        return names.get(expr, expr)
+    if not expr.args:
+        return expr
+    args = tuple(_rename(a, names) for a in expr.args)
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    if expr.is_Add:
+        return sympy.Add._from_args(sorted(args, key=_args_sortkey))
+    if expr.is_Mul and not (len(args) == 2 and args[0].is_Rational and args[1].is_Add):
+        if args[0].is_Number:
+            return sympy.Mul._from_args(args[:1] + tuple(sorted(args[1:], key=_args_sortkey)))
+        return sympy.Mul._from_args(tuple(sorted(args, key=_args_sortkey)))
+    return expr.func(*args)   # 2·(a − y) distributes, as SymPy writes it
+
+
+def _function(args, body, outputs, modules, printer):
+    """``lambdify`` of the definitions ``body`` (its common subexpressions), printed by
+    ``printer`` (whose :meth:`doprint` writes the commonest definitions at once, see
+    :func:`_code`)."""
+    return sympy.lambdify(args, outputs, modules=modules, printer=printer,
+                          cse=lambda exprs: (body, exprs), dummify=False, docstring_limit=0)
+
+
+def _code(printer, expr) -> str | None:
+    """``printer.doprint(expr)`` (None: print it as usual), written at once for the
+    commonest definitions of a large derivation: a symbol (∂C/∂b = δ), a product of two
+    (∂C/∂w = a·δ), a sum of such terms (z = Σ w·a + b) and a function of a symbol
+    (σ(z)), each as the printer writes it or with the same value (a sum of two and a
+    product of two do not depend on the order of their terms)."""
+    if type(expr) is sympy.Symbol:
+        return expr.name
+    if expr.is_Mul and len(expr.args) == 2 and all(type(f) is sympy.Symbol for f in expr.args):
+        return "%s*%s" % (expr.args[0].name, expr.args[1].name)
+    if expr.is_Add and ((isinstance(printer, _MpPrinter) and len(expr.args) >= 3) or
+                        (isinstance(printer, _FloatPrinter) and len(expr.args) > FLAT_SUM)):
+        # Σ w·a + b as the printers write it, term by term in the order of the arguments
+        terms = []
+        for t in expr.args:
+            if type(t) is sympy.Symbol:
+                terms.append((t.name, "1"))
+            elif t.is_Mul and len(t.args) == 2 and all(type(f) is sympy.Symbol for f in t.args):
+                terms.append((t.args[0].name, t.args[1].name))
+            else:
+                return None
+        if isinstance(printer, _MpPrinter):
+            return "fdot((%s,))" % ", ".join("(%s, %s)" % t for t in terms)
+        return "sum((%s,))" % ", ".join(a if b == "1" else "%s*%s" % (a, b) for a, b in terms)
+    if expr.is_Add and len(expr.args) == 2 and all(_simple(t) for t in expr.args):
+        return "%s + %s" % tuple(_simple(t) for t in expr.args)   # w·x + b: one rounding each
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1 and type(expr.args[0]) is sympy.Symbol:
+        # σ(z): the printer's own text for the function of a placeholder, the name put in
+        templates = printer.__dict__.setdefault("_templates", {})
+        if expr.func not in templates:
+            templates[expr.func] = super(_Fast, printer).doprint(expr.func(_ARGUMENT))
+        return templates[expr.func].replace(_ARGUMENT.name, expr.args[0].name)
+    return None
+
+
+_ARGUMENT = sympy.Symbol("_argument_")
+
+
+def _simple(term) -> str | None:
+    """A symbol or a product of two, as code; else None."""
+    if type(term) is sympy.Symbol:
+        return term.name
+    if term.is_Mul and len(term.args) == 2 and all(type(f) is sympy.Symbol for f in term.args):
+        return "%s*%s" % (term.args[0].name, term.args[1].name)
+    return None
+
+
 class Program:
     """``definitions`` (symbol, expr) compiled into one function of ``leaves`` that
     returns the values of ``outputs`` (all in the same order as given)."""
@@ -91,7 +177,7 @@ class Program:
         body = []
         for i, (symbol, expr) in enumerate(definitions):
             target = sympy.Symbol("v%d" % i)
-            body.append((target, expr.xreplace(plain)))
+            body.append((target, _rename(expr, plain)))
             plain[symbol] = target
         outs = [plain[s] for s in outputs]
         modules = [_namespace([e for _, e in body], system), "mpmath" if system == "mp" else "math"]
@@ -100,17 +186,27 @@ class Program:
         self.leaves = tuple(leaves)
         self.outputs = tuple(outputs)
         self.system = system
+        self._index = None
         try:
-            self._fn = sympy.lambdify([plain[s] for s in leaves], outs, modules=modules,
-                                      printer=printer, cse=lambda exprs: (body, exprs),
-                                      dummify=False, docstring_limit=0)
+            self._fn = _function([plain[s] for s in leaves], body, outs, modules, printer)
         except NotImplementedError as exc:  # a custom function SymPy cannot write as code
             raise SymbackpropError(f"cannot compile the formulas to {system} code: {exc}") from None
 
+    @property
+    def index(self) -> dict:
+        """{symbol: position} of every output, then every leaf, as :meth:`run` and the
+        arguments lay them out one after the other (built once)."""
+        if self._index is None:
+            self._index = {s: i for i, s in enumerate(self.outputs + self.leaves)}
+        return self._index
+
     def __call__(self, values: dict) -> dict:
-        args = [values[s] for s in self.leaves]
+        return dict(zip(self.outputs, self.run([values[s] for s in self.leaves])))
+
+    def run(self, args) -> list:
+        """The outputs, in order, for the leaf values ``args`` in the order of ``leaves``."""
         try:
-            return dict(zip(self.outputs, self._fn(*args)))
+            return self._fn(*args)
         except NameError as exc:
             raise SymbackpropError(f"cannot evaluate the formulas: {exc} (a custom function "
                                    "without a numeric implementation)") from None
@@ -548,28 +644,136 @@ def evaluate_batch(derivation, points=None, *, exact: bool | None = None) -> Bat
     return Batch(derivation.network, [evaluate(derivation, p, exact=exact) for p in points])
 
 
+class Numbers(MutableMapping):
+    """{symbol: value} of one evaluation, over the compiled program's outputs and its
+    arguments as they came (no dictionary is built per call): the positions come from
+    :attr:`Program.index`, shared by every call. A value set for another symbol is kept
+    apart."""
+
+    __slots__ = ("_index", "_values", "_extra")
+
+    def __init__(self, index: dict, values: list):
+        self._index = index
+        self._values = values
+        self._extra = {}
+
+    def __getitem__(self, symbol):
+        i = self._index.get(symbol)
+        if i is None:
+            return self._extra[symbol]
+        return self._values[i]
+
+    def __setitem__(self, symbol, value):
+        i = self._index.get(symbol)
+        if i is None:
+            self._extra[symbol] = value
+        else:
+            self._values[i] = value
+
+    def __delitem__(self, symbol):
+        raise TypeError("the numbers of an evaluation cannot be removed")
+
+    def __contains__(self, symbol):
+        return symbol in self._index or symbol in self._extra
+
+    def __iter__(self):
+        yield from self._index
+        yield from self._extra
+
+    def __len__(self):
+        return len(self._index) + len(self._extra)
+
+    def __repr__(self):
+        return "Numbers(%r)" % dict(self)
+
+
+class _Arguments:
+    """A derivation's compiled program with its argument order fixed, and the spec's
+    values converted once per number system: a call copies that list, puts the point's
+    values in place and runs the program (see :func:`evaluate`)."""
+
+    def __init__(self, derivation):
+        net = derivation.network
+        self.leaves = leaves(net)
+        self.position = {s: i for i, s in enumerate(self.leaves)}
+        self.kinds = {s: net.nodes[s].kind for s in self.leaves}
+        self._spec = None      # (the graph's values, raw list, missing positions)
+        self._converted = {}   # system → converted list of the spec's values
+
+    def spec(self, net) -> tuple:
+        if self._spec is None or self._spec[0] is not net.values:
+            given = net.values
+            raw = [given.get(s) for s in self.leaves]
+            missing = frozenset(i for i, v in enumerate(raw) if v is None)
+            inexact = frozenset(i for i, v in enumerate(raw) if not isinstance(v, Fraction))
+            self._spec = (given, raw, missing, inexact)
+            self._converted = {}
+        return self._spec
+
+    def converted(self, net, system: str) -> list:
+        self.spec(net)
+        if system not in self._converted:
+            self._converted[system] = [None if v is None else to_system(v, system) for v in self._spec[1]]
+        return self._converted[system]
+
+
+def _arguments(derivation) -> _Arguments:
+    cache = derivation.__dict__.setdefault("_programs", {})
+    if "arguments" not in cache:
+        cache["arguments"] = _Arguments(derivation)
+    return cache["arguments"]
+
+
+def _overrides(net, arguments: _Arguments, point) -> dict:
+    """{position: number} of the values ``point`` gives (checked as :func:`resolve_point`)."""
+    out = {}
+    for key, value in point.items():
+        try:
+            sym = net.symbol(key) if isinstance(key, str) else key
+        except SpecError as exc:
+            raise PointError(str(exc)) from None
+        i = arguments.position.get(sym)
+        if i is None or arguments.kinds[sym] not in ("x", "y", "param"):
+            raise PointError(f"point: {key!r} is not an input, target or parameter")
+        try:
+            out[i] = as_number(value, f"point value of {sym.name}")
+        except SpecError as exc:
+            raise PointError(str(exc)) from None
+    return out
+
+
 def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
-    """Route (a), the backprop recursion: every definition, in order, at a point."""
+    """Route (a), the backprop recursion: every definition, in order, at a point.
+
+    The program is compiled once per derivation (:func:`program`) with its argument
+    order fixed; the spec's values are converted once per number system, so a call
+    converts only the point's own values and runs the generated code."""
     net = derivation.network
-    values = resolve_point(net, point)
-    possible = can_be_exact(derivation, values)
+    arguments = _arguments(derivation)
+    _, raw, missing, inexact = arguments.spec(net)
+    given = _overrides(net, arguments, point) if point else {}
+    if missing - given.keys():
+        resolve_point(net, point)  # raises the message naming what is missing
+    possible = (inexact <= given.keys() and all(isinstance(v, Fraction) for v in given.values())
+                and rational(derivation))
     if exact and not possible:
         raise PointError("exact evaluation needs rational values, rational activations "
                          "(identity, relu, leaky_relu) and a polynomial cost (mse, sse)")
     system = "exact" if (possible if exact is None else exact) else "float"
-    args = {s: to_system(v, system) for s, v in values.items()}
-    numbers = program(derivation, system)(args)
-    if system == "float":
-        for symbol, value in numbers.items():
-            if not math.isfinite(value):
-                raise PointError(f"the network cannot be evaluated at this point: {symbol.name} "
-                                 f"is {value} (the values are too large for floating point)")
-    numbers.update(args)
-    return Values(net, numbers, system == "exact")
+    args = list(arguments.converted(net, system))
+    for i, value in given.items():
+        args[i] = to_system(value, system)
+    prog = program(derivation, system)
+    out = prog.run(args)
+    if system == "float" and not all(map(math.isfinite, out)):
+        symbol, value = next((s, v) for s, v in zip(prog.outputs, out) if not math.isfinite(v))
+        raise PointError(f"the network cannot be evaluated at this point: {symbol.name} "
+                         f"is {value} (the values are too large for floating point)")
+    return Values(net, Numbers(prog.index, list(out) + args), system == "exact")
 
 
-__all__ = ["Batch", "Program", "Values", "evaluate", "evaluate_batch", "finite_differences",
-           "forward_mp", "program", "resolve_point", "stable"]
+__all__ = ["Batch", "Numbers", "Program", "Values", "evaluate", "evaluate_batch", "finite_differences",
+           "forward_float", "forward_mp", "program", "resolve_point", "stable"]
 
 
 def forward_mp(derivation, values: dict, dps: int) -> dict:
@@ -582,12 +786,21 @@ def forward_mp(derivation, values: dict, dps: int) -> dict:
     return out
 
 
-def tail(derivation, start: int) -> Program:
-    """The cost as a compiled mpmath function of the nodes below depth ``start`` (held as
-    numbers) and the leaves used from there on: in a layered network, of layer l − 1's
-    activations when ``start`` is the depth of layer l's z."""
+def forward_float(derivation, values: dict) -> dict:
+    """Forward values and the cost in float64 (leaf values included)."""
+    prog = program(derivation, "float", upto=derivation.network.cost_symbol)
+    args = {s: to_system(v, "float") for s, v in values.items()}
+    out = prog(args)
+    out.update(args)
+    return out
+
+
+def tail(derivation, start: int, system: str = "mp") -> Program:
+    """The cost as a compiled function (mpmath, or float) of the nodes below depth
+    ``start`` (held as numbers) and the leaves used from there on: in a layered network,
+    of layer l − 1's activations when ``start`` is the depth of layer l's z."""
     cache = derivation.__dict__.setdefault("_programs", {})
-    key = ("tail", start)
+    key = ("tail", start, system)
     if key not in cache:
         net = derivation.network
         depth, used = net.depth, net.used
@@ -596,14 +809,18 @@ def tail(derivation, start: int) -> Program:
         defined = {s for s, _ in defs}
         free = set().union(*(e.free_symbols for _, e in defs)) - defined
         leaves_ = sorted(free, key=sympy.default_sort_key)
-        cache[key] = Program(defs, leaves_, [net.cost_symbol], "mp")
+        cache[key] = Program(defs, leaves_, [net.cost_symbol], system)
     return cache[key]
 
 
 FD_STEP = "1e-20"
+#: The relative step of float64 finite differences: 2⁻¹⁷ ≈ 7.6·10⁻⁶, about the cube root
+#: of the unit roundoff, where truncation (h²) and round-off (ε/h) errors balance.
+FLOAT_STEP = 2.0 ** -17
 
 
-def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = FD_STEP) -> dict:
+def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str = FD_STEP,
+                       system: str = "mp", forward: dict | None = None) -> dict:
     """Route (c): central differences (C(p + hₚ) − C(p − hₚ)) / 2hₚ in mpmath.
 
     The step scales with the parameter, hₚ = h·max(1, |p|) with h = 10⁻²⁰: at 50 digits
@@ -617,42 +834,60 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     3,000 wide reaches a handful of nodes), only the cone is recomputed, an affine node
     there only by its changed terms (:class:`cones.Cones`). A leaf the output does not
     use has gradient 0.
+
+    With ``system="float"`` the same differences are taken in float64 with the step
+    :data:`FLOAT_STEP`·max(1, |p|) (``dps`` and ``h`` do not apply), always over the
+    cone: an independent route accurate to about 10⁻¹⁰ relative to the cost, cheap
+    enough for every parameter of a large network (see :mod:`check`). ``forward`` may
+    give the forward values already computed in that system (the recursion's).
     """
     from .cones import Cones
     net = derivation.network
     cache = derivation.__dict__.setdefault("_programs", {})
-    if "cones" not in cache:
-        cache["cones"] = Cones(derivation)
-    cones = cache["cones"]
+    if ("cones", system) not in cache:
+        cache[("cones", system)] = Cones(derivation, system)
+    cones = cache[("cones", system)]
     depth = net.depth
     sizes: dict = {}
     out = {}
     with mpmath.workdps(dps):
-        step = mpmath.mpf(h)
-        base = cones.complete(forward_mp(derivation, values, dps))
+        if system == "mp":
+            step = mpmath.mpf(h)
+            forward = forward_mp(derivation, values, dps) if forward is None else forward
+            zero = mpmath.mpf(0)
+        else:
+            step = FLOAT_STEP
+            forward = forward_float(derivation, values) if forward is None else forward
+            zero = 0.0
+        base = cones.values(forward)
         for p in wrt:
-            cone = cones.cone(p)
+            i = cones.ids.get(p)
+            cone = cones.cone(i) if i is not None else ()
             if not cone:
-                out[p] = mpmath.mpf(0)
+                out[p] = zero
                 continue
-            hp = step * max(1, abs(base[p]))
+            hp = step * max(1, abs(base[i]))
             start = net.cut(p)
             if start not in sizes:
                 sizes[start] = cones.tail_work(depth, start)
-            if CONE_SHARE * cones.work(p, cone) < sizes[start]:
-                up = cones.output_at(base, p, base[p] + hp, cone)
-                down = cones.output_at(base, p, base[p] - hp, cone)
+            if system == "float" or CONE_SHARE * cones.work(i, cone) < sizes[start]:
+                up = cones.output_at(base, i, base[i] + hp, cone)
+                down = cones.output_at(base, i, base[i] - hp, cone)
             else:
-                prog = tail(derivation, start)
-                args = [base[s] for s in prog.leaves]
-                i = prog.leaves.index(p)
-                args[i] = base[p] + hp
-                up = prog._fn(*args)[0]
-                args[i] = base[p] - hp
-                down = prog._fn(*args)[0]
+                # from depth 1 the tail is the whole forward pass, already compiled
+                prog = program(derivation, "mp", upto=net.cost_symbol) if start <= 1 \
+                    else tail(derivation, start, system)
+                at = prog.outputs.index(net.cost_symbol)
+                args = [forward[s] for s in prog.leaves]
+                k = prog.leaves.index(p)
+                args[k] = base[i] + hp
+                up = prog._fn(*args)[at]
+                args[k] = base[i] - hp
+                down = prog._fn(*args)[at]
             out[p] = (up - down) / (2 * hp)
     return out
 
 
-#: The cone route is taken when it touches this many times fewer terms than the tail.
+#: The cone route is taken when it touches this many times fewer terms than the tail
+#: (float differences always take it: compiling a tail costs more than it saves).
 CONE_SHARE = 8

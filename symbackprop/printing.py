@@ -8,6 +8,7 @@ Unicode (w⁽²⁾₁₁, δ⁽¹⁾₂, ∂C/∂w₅) for terminals.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy
@@ -91,21 +92,31 @@ def _script(body: str, table: dict, mark: str) -> str:
 
 
 _GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
+_PARTIAL = re.compile(r"\\frac\{\\partial ([^{}]*)\}" + r"\{\\partial (.*)\}")
+_HAT = re.compile(r"\\hat" + _GROUP)
+_OPERATOR = re.compile(r"\\operatorname" + _GROUP)
+_SUP_GROUP = re.compile(r"\^" + _GROUP)
+_SUB_GROUP = re.compile(r"_" + _GROUP)
+_SUP_ONE = re.compile(r"\^([^{])")
+_SUB_ONE = re.compile(r"_([^{])")
+#: Every word of _WORDS at once: they are disjoint and their characters have no backslash.
+_WORD = re.compile("|".join(re.escape(word) + r"(?![A-Za-z])" for word in _WORDS))
 
 
+@functools.lru_cache(maxsize=65536)
 def unicode_name(name: str) -> str:
-    """``w^{(2)}_{11}`` → ``w⁽²⁾₁₁``; ``\\frac{\\partial C}{\\partial z_{3}}`` → ``∂C/∂z₃``."""
-    m = re.fullmatch(r"\\frac\{\\partial ([^{}]*)\}" + r"\{\\partial (.*)\}", name)
+    """``w^{(2)}_{11}`` → ``w⁽²⁾₁₁``; ``\\frac{\\partial C}{\\partial z_{3}}`` → ``∂C/∂z₃``
+    (a pure function of the name, so cached: a document converts each name once)."""
+    m = _PARTIAL.fullmatch(name)
     if m:
         return "∂%s/∂%s" % (unicode_name(m.group(1)), unicode_name(m.group(2)))
-    name = re.sub(r"\\hat" + _GROUP, lambda g: unicode_name(g.group(1)) + "\u0302", name)
-    name = re.sub(r"\\operatorname" + _GROUP, lambda g: g.group(1), name)
-    name = re.sub(r"\^" + _GROUP, lambda g: _script(g.group(1), _SUP, "^"), name)
-    name = re.sub(r"_" + _GROUP, lambda g: _script(g.group(1), _SUB, "_"), name)
-    name = re.sub(r"\^([^{])", lambda g: _script(g.group(1), _SUP, "^"), name)
-    name = re.sub(r"_([^{])", lambda g: _script(g.group(1), _SUB, "_"), name)
-    for word, char in _WORDS.items():
-        name = re.sub(re.escape(word) + r"(?![A-Za-z])", char, name)
+    name = _HAT.sub(lambda g: unicode_name(g.group(1)) + "\u0302", name)
+    name = _OPERATOR.sub(lambda g: g.group(1), name)
+    name = _SUP_GROUP.sub(lambda g: _script(g.group(1), _SUP, "^"), name)
+    name = _SUB_GROUP.sub(lambda g: _script(g.group(1), _SUB, "_"), name)
+    name = _SUP_ONE.sub(lambda g: _script(g.group(1), _SUP, "^"), name)
+    name = _SUB_ONE.sub(lambda g: _script(g.group(1), _SUB, "_"), name)
+    name = _WORD.sub(lambda g: _WORDS[g.group(0)], name)
     return name.replace("\\", "")
 
 

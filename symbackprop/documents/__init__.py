@@ -19,7 +19,7 @@ _DOCUMENT_FORMATS = ("latex", "markdown", "html")
 
 #: The options of :func:`render`, with their defaults.
 OPTIONS = {"fragment": False, "closed": False, "point": None, "numbers": False,
-           "learning_rate": None, "hold": None}
+           "learning_rate": None, "hold": None, "check": True}
 
 
 def render(derivation, format: str = "latex", **options) -> str:
@@ -36,7 +36,9 @@ def render(derivation, format: str = "latex", **options) -> str:
     * ``learning_rate``: add one step of gradient descent p ← p − η ∂C/∂p and the cost
       before and after (JSON: ``update``);
     * ``hold``: parameters the step keeps fixed: names, a comma-separated string, or the
-      group words ``weights`` and ``biases`` of a layered network.
+      group words ``weights`` and ``biases`` of a layered network;
+    * ``check``: ``False`` shows the numbers without the three-way check (faster on a
+      large network).
 
         >>> import symbackprop as sb
         >>> d = sb.load("examples/shared_bias.toml").backward()

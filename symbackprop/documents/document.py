@@ -79,13 +79,14 @@ def _names(symbols) -> Math:
 
 class Builder:
     def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
-                 learning_rate=None, hold=None):
+                 learning_rate=None, hold=None, check: bool = True):
         self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
         self.d = derivation
         self.net = derivation.network
         self.closed = closed
+        self.check = check
         self.blocks: list = []
-        self.values, self.report = evaluated(derivation, point)
+        self.values, self.report = evaluated(derivation, point, check)
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -654,7 +655,8 @@ def _vector_text(values) -> str:
 def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
     """The document of a derivation: the lecture's story (see the module docstring) for a
     layered network, the graph's story (:mod:`story`) for any other graph. ``extras``:
-    ``numbers`` (:mod:`substituted`), ``learning_rate`` and ``hold`` (:mod:`update`)."""
+    ``numbers`` (:mod:`substituted`), ``learning_rate`` and ``hold`` (:mod:`update`),
+    ``check`` (False: the numbers without the three-way check)."""
     if not derivation.graph.layered:
         from .story import build as graph_story
         return graph_story(derivation, closed=closed, point=point, **extras)

@@ -7,6 +7,8 @@ lays their lines out as a table.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
 import re
 
@@ -37,6 +39,65 @@ _OPERATORS = re.compile(r"(?<!<mo>&#x02061;</mo>)<mi>(ln|log|exp|tanh|sin|cos)</
 
 
 def math(tex: str, display: bool = False) -> str:
+    """MathML of a TeX fragment, as latex2mathml converts it, byte for byte.
+
+    A document has thousands of fragments that differ only in their numbers
+    (``w^{(1)}_{13,20}``, ``0.0108175``): each number latex2mathml reads as one number
+    token is replaced by a placeholder, the resulting template is converted once
+    (:func:`_template`), and the numbers are put back into its ``<mn>`` elements."""
+    pieces, numbers, last = [], [], 0
+    for m in _TOKENS.finditer(tex) if _TOKENS is not None else ():
+        if m.group("number") is not None:
+            pieces.append(tex[last:m.start()])
+            pieces.append(str(_PLACEHOLDER + len(numbers)))
+            numbers.append(m.group("number"))
+            last = m.end()
+    if not numbers:
+        return _convert(tex, display)
+    pieces.append(tex[last:])
+    parts = _template("".join(pieces), display, len(numbers))
+    if parts is None:
+        return _convert(tex, display)
+    texts, order = parts
+    out = [texts[0]]
+    for i, text in zip(order, texts[1:]):
+        out.append(numbers[i])
+        out.append(text)
+    return "".join(out)
+
+
+try:  # the tokens latex2mathml reads (its own pattern: a number is what it calls one)
+    from latex2mathml.tokenizer import PATTERN as _TOKENS
+    if "number" not in _TOKENS.groupindex:
+        _TOKENS = None
+except ImportError:  # pragma: no cover - another latex2mathml: convert every fragment
+    _TOKENS = None
+#: Placeholders are numbers of seven digits from this one on: no number of a template
+#: has seven digits (numbers are replaced, and a digit after ^ or _ is one digit).
+_PLACEHOLDER = 1_000_000
+_MN = re.compile(r"(<mn[^>]*>)(1\d{6})(</mn>)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _template(template: str, display: bool, count: int):
+    """The MathML of a template cut at its placeholders: (texts, order), the number
+    ``order[k]`` going between ``texts[k]`` and ``texts[k + 1]``; None when a
+    placeholder is not exactly one ``<mn>`` of its own (then the fragment is converted
+    as it is)."""
+    mathml = _convert(template, display)
+    texts, order, last = [], [], 0
+    for m in _MN.finditer(mathml):
+        texts.append(mathml[last:m.start(2)])
+        order.append(int(m.group(2)) - _PLACEHOLDER)
+        last = m.end(2)
+    texts.append(mathml[last:])
+    if sorted(order) != list(range(count)):
+        return None
+    return texts, order
+
+
+@functools.lru_cache(maxsize=65536)
+def _convert(tex: str, display: bool) -> str:
     try:
         out = convert(tex, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own types for unsupported input
@@ -51,7 +112,29 @@ def inline(parts) -> str:
 def equations(block: Equations) -> str:
     if not block.rows:
         return ""
-    return math(r"\begin{align*}" + aligned(block, r" \\ ") + r"\end{align*}", display=True)
+    return _align([aligned(dataclasses.replace(block, rows=(row,)), r" \\ ") for row in block.rows])
+
+
+_TABLE = re.compile(r"(.*?<mtable[^>]*>)(.*)(</mtable>.*)", re.S)
+
+
+def _align(rows: list) -> str:
+    """The MathML of ``\\begin{align*}`` with these rows (``lhs &= …`` each): each row
+    converted on its own (rows that differ only in their numbers share one conversion,
+    see :func:`math`) and its table rows put into one table. latex2mathml writes a row
+    the same alone or among others; where the tables around them differ, the whole is
+    converted at once."""
+    heads, bodies, tails = set(), [], set()
+    for row in rows:
+        m = _TABLE.fullmatch(math(r"\begin{align*}" + row + r"\end{align*}", display=True))
+        if m is None:
+            break
+        heads.add(m.group(1))
+        bodies.append(m.group(2))
+        tails.add(m.group(3))
+    if len(bodies) == len(rows) and len(heads) == 1 and len(tails) == 1:
+        return heads.pop() + "".join(bodies) + tails.pop()
+    return math(r"\begin{align*}" + r" \\ ".join(rows) + r"\end{align*}", display=True)
 
 
 def table(block: Table) -> str:

@@ -76,9 +76,9 @@ def _structure(net) -> tuple[str, dict]:
 
 
 def document(derivation, *, closed: bool = False, point=None, numbers: bool = False,
-             learning_rate=None, hold=None) -> dict:
+             learning_rate=None, hold=None, check: bool = True) -> dict:
     net = derivation.network
-    values, report = evaluated(derivation, point)
+    values, report = evaluated(derivation, point, check)
     key, structure = _structure(net)
     out = {
         "title": net.title,
@@ -88,10 +88,13 @@ def document(derivation, *, closed: bool = False, point=None, numbers: bool = Fa
         "check": None if report is None else report.as_dict(),
     }
     if net.points and point is None:
-        report = derivation.check()
-        out["check"] = report.as_dict()
+        batch = derivation.evaluate()
+        if check:
+            report = derivation.check()
+            out["check"] = report.as_dict()
+            batch = report.values
         out["examples"] = [{"cost": float(v.cost), "gradients": {n: float(g) for n, g in v.gradients.items()}}
-                           for v in report.values.examples]
+                           for v in batch.examples]
     substituted.annotate(out, derivation, point=point, numbers=numbers)
     if learning_rate is not None:
         out["update"] = derivation.step(learning_rate, hold, point).as_dict()

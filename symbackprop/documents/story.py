@@ -301,9 +301,11 @@ def batch_section(builder: Builder) -> None:
     d = builder.d
     if not d.graph.points:
         return
-    report = d.check()
-    builder.report = report
-    batch = report.values
+    if builder.check:
+        builder.report = d.check()
+        batch = builder.report.values
+    else:
+        batch = d.evaluate()
     C = d.graph.cost_symbol.name
     builder.add(Heading("The mini-batch"))
     builder.p("The total over the %d examples is " % len(batch.examples),
@@ -330,8 +332,8 @@ def batch_section(builder: Builder) -> None:
     rows.append(("total", number(batch.cost)) + tuple(number(batch.gradients[n]) for n in shown))
     builder.add(Table(header, tuple(rows), "r" * len(header)))
     if len(names) > len(shown):
-        builder.p("The table shows the first %d of %d gradients; the check below lists every total."
-                  % (len(shown), len(names)))
+        builder.p("The table shows the first %d of %d gradients%s." % (
+            len(shown), len(names), "; the check below lists every total" if builder.check else ""))
 
 
 def _listed(symbols) -> list:
