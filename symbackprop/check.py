@@ -166,7 +166,11 @@ class CheckReport:
 
     @property
     def coverage(self) -> str:
-        """Which route covered what, in one sentence."""
+        """Which route covered what, in one sentence.
+
+            >>> sb.load("examples/shared_bias.toml").backward().check().coverage
+            'recursion: all 12; symbolic: 12; 50-digit finite differences: 12'
+        """
         n = len(self.rows)
         fd, fl, dirs = (self.routes.get(k, 0) for k in
                         ("finite_differences", "float64_finite_differences", "directional"))

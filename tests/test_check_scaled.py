@@ -214,7 +214,7 @@ def test_evaluate_follows_new_spec_values_and_exactness():
     r"\begin{align*}a &= 1 \\ b &= 22.5\end{align*}"])
 def test_mathml_of_a_fragment_is_latex2mathml_s(tex):
     for display in (False, True):
-        assert html.math(tex, display) == convert(tex, display="block" if display else "inline")
+        assert html.math(tex, display) == html.spaced(convert(tex, display="block" if display else "inline"))
 
 
 @pytest.mark.parametrize("spec", ["lecture.toml", "softmax.toml", "rnn.toml", "wide.toml"])
@@ -222,7 +222,7 @@ def test_html_is_what_one_conversion_per_display_writes(spec, monkeypatch):
     d = sb.load(EXAMPLES / spec).backward()
     fast = sb.render(d, "html", closed=True)
     monkeypatch.setattr(html, "math", lambda tex, display=False:
-                        convert(tex, display="block" if display else "inline"))
+                        html.spaced(convert(tex, display="block" if display else "inline")))
     monkeypatch.setattr(html, "equations", lambda block: "" if not block.rows else html.math(
         r"\begin{align*}" + html.aligned(block, r" \\ ") + r"\end{align*}", display=True))
     assert sb.render(d, "html", closed=True) == fast

@@ -102,7 +102,14 @@ def _convert(tex: str, display: bool) -> str:
         out = convert(tex, display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own types for unsupported input
         raise RenderError(f"cannot convert to MathML: {tex[:60]!r}: {exc}") from None
-    return _OPERATORS.sub(r'<mspace width="0.1667em"></mspace><mi>\1</mi><mspace width="0.1667em"></mspace>', out)
+    return spaced(out)
+
+
+def spaced(mathml: str) -> str:
+    """latex2mathml's MathML with a thin space on each side of ln, log, exp, tanh …
+    (it writes them as bare identifiers: "y₁ln(a)")."""
+    return _OPERATORS.sub(r'<mspace width="0.1667em"></mspace><mi>\1</mi><mspace width="0.1667em"></mspace>',
+                          mathml)
 
 
 def inline(parts) -> str:
