@@ -431,8 +431,25 @@ def to_system(value, system: str):
     return float(value)
 
 
-@dataclass
-class Values:
+class _Shown:
+    """The REPL and Jupyter displays of :class:`Values` and :class:`Batch`
+    (see :mod:`symbackprop.display`)."""
+
+    def __repr__(self):
+        from .display import values_repr
+        return values_repr(self)
+
+    def _repr_html_(self):
+        from .display import values_html
+        return values_html(self)
+
+    def _repr_latex_(self):
+        from .display import values_latex
+        return values_latex(self)
+
+
+@dataclass(repr=False)
+class Values(_Shown):
     """Every number of a derivation at one point: ``numbers`` maps each symbol (leaf or
     defined) to its value; ``exact`` says whether they are fractions."""
 
@@ -555,23 +572,9 @@ class Values:
                  "a": [self.a(l, j) for j in range(1, net.sizes[l] + 1)]}
                 for l in range(1, net.L + 1)]
 
-    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
 
-    def __repr__(self):
-        from .display import values_repr
-        return values_repr(self)
-
-    def _repr_html_(self):
-        from .display import values_html
-        return values_html(self)
-
-    def _repr_latex_(self):
-        from .display import values_latex
-        return values_latex(self)
-
-
-@dataclass
-class Batch:
+@dataclass(repr=False)
+class Batch(_Shown):
     """A mini-batch at one set of parameter values: ``examples`` holds each example's
     :class:`Values`; the cost and every gradient are the totals L = Σₙ Cⁿ and
     ∂L/∂p = Σₙ ∂Cⁿ/∂p."""
@@ -612,20 +615,6 @@ class Batch:
             False
         """
         return all(v.exact for v in self.examples)
-
-    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
-
-    def __repr__(self):
-        from .display import values_repr
-        return values_repr(self)
-
-    def _repr_html_(self):
-        from .display import values_html
-        return values_html(self)
-
-    def _repr_latex_(self):
-        from .display import values_latex
-        return values_latex(self)
 
 
 def _total(values):
