@@ -17,7 +17,7 @@ from . import __version__
 from .errors import PointError, SymbackpropError
 from .io import read_text
 from .printing import unicode_name
-from .quoting import clip, one_line
+from .quoting import clip, counted, one_line
 from .spec import load
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
@@ -409,11 +409,11 @@ def cmd_grade(args) -> int:
         return 0
     write_atomic(args.output, content)
     counts = grade.summary(results)
-    print(f"graded {counts['total']} answers: {counts['equivalent']} equivalent, "
+    print(f"graded {counted(counts['total'], 'answer')}: {counts['equivalent']} equivalent, "
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
-          f"{counts['error']} errors; report written to {clip(args.output, None)}")
+          f"{counted(counts['error'], 'error')}; report written to {clip(args.output, None)}")
     if args.totals is not None:
-        print(f"totals of {len(grade.totals(results))} students written to {clip(args.totals, None)}")
+        print(f"totals of {counted(len(grade.totals(results)), 'student')} written to {clip(args.totals, None)}")
     if args.gradescope is not None:
         print(f"Gradescope results written to {clip(args.gradescope, None)}")
     return 0

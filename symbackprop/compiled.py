@@ -25,6 +25,7 @@ from fractions import Fraction
 
 from .errors import PointError, SpecError, SymbackpropError
 from .graph import as_number
+from .quoting import counted
 
 BACKENDS = ("numpy", "torch", "jax")
 
@@ -73,7 +74,7 @@ class Result:
         self.size = size
 
     def __repr__(self):
-        return f"<Result cost={self.cost!r}, {len(self.gradients)} gradients, {self.size} example(s)>"
+        return f"<Result cost={self.cost!r}, {counted(len(self.gradients), 'gradient')}, {counted(self.size, 'example')}>"
 
 
 class Gradients(Mapping):

@@ -62,6 +62,11 @@ def one_line(message: str) -> str:
     return clip(message, None)
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it takes: "1 point", "3 points", "1,200 errors"."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def _forbidden(ch: str) -> str | None:
     """What makes ``ch`` unfit for a title, or None."""
     code = ord(ch)

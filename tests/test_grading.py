@@ -49,7 +49,7 @@ def graded_class(run_cli, tmp_path):
     report, totals = tmp_path / "report.csv", tmp_path / "totals.csv"
     code, out, err = run_cli("grade", LECTURE, answers, "-o", report, "--totals", totals)
     assert (code, err) == (0, "")
-    assert out == (f"graded 6 answers: 1 equivalent, 3 not equivalent, 1 undecided, 1 errors; "
+    assert out == (f"graded 6 answers: 1 equivalent, 3 not equivalent, 1 undecided, 1 error; "
                    f"report written to {report}\ntotals of 3 students written to {totals}\n")
     return tmp_path, list(csv.DictReader(report.open(encoding="utf-8"))), totals
 

@@ -17,7 +17,7 @@ import pytest
 import symbackprop as sb
 from symbackprop.errors import SpecError
 from symbackprop.exact import parse_fraction
-from symbackprop.quoting import check_title, clip, one_line, quote, suggest
+from symbackprop.quoting import check_title, clip, counted, one_line, quote, suggest
 
 from conftest import EXAMPLES, ROOT
 
@@ -324,3 +324,19 @@ def test_demo_with_standard_output_closed_in_the_shell():
     result = subprocess.run(f"{sys.executable} -m symbackprop demo >&-", shell=True, capture_output=True,
                             text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert (result.returncode, result.stderr) == (2, "error: cannot write the output: standard output is closed\n")
+
+
+def test_counts_take_the_noun_in_their_number():
+    assert [counted(n, "point") for n in (0, 1, 2, 1200)] == ["0 points", "1 point", "2 points", "1,200 points"]
+    v = sb.check_answer(sb.load(EXAMPLES / "shared_bias.toml"), "w_5", "0.082167")
+    assert v.describe()[0] == "w_5: equivalent (equal at 1 point)"
+
+
+def test_a_wrt_that_is_more_than_the_unknown_name_is_quoted_whole():
+    net = sb.load(EXAMPLES / "shared_bias.toml")
+    with pytest.raises(sb.SymbackpropError) as exc:
+        sb.check_answer(net, "w\nx", "1")
+    assert str(exc.value).startswith("wrt: 'w x': unknown name 'w'; ")
+    with pytest.raises(sb.SymbackpropError) as exc:
+        sb.check_answer(net, "w_9", "1")
+    assert str(exc.value) == "wrt: unknown name 'w_9'; did you mean w_8, w_7 or w_6?"

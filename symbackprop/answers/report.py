@@ -183,7 +183,7 @@ tr.not_equivalent td.verdict { color: #a4161a; font-weight: bold; }
 tr.undecided td.verdict { color: #8a6d00; font-weight: bold; }
 tr.error td.verdict { color: #6c2eb9; font-weight: bold; }
 code { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-all; }
-div.m { overflow-x: auto; max-width: 100%; padding: 0.15em 0; }
+div.m { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.15em 0; }
 .small { font-size: 0.85em; color: #444; }
 .score { font-weight: normal; color: #222; }
 """

@@ -28,7 +28,7 @@ import sympy
 from ..errors import AnswerError, SpecError
 from ..graph import loose
 from ..printing import latex, text, unicode_name
-from ..quoting import clip, suggest
+from ..quoting import clip, counted, suggest
 from .compare import Comparison, close, compare, compare_number
 from .diagnose import diagnose
 from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
@@ -101,8 +101,8 @@ class Verdict:
                  "undecided": "undecided"}[self.verdict]
         how = ""
         if self.verdict == "equivalent":
-            how = (" (proved symbolically, and equal at %d points)" % self.points if self.symbolic
-                   else " (equal at %d points)" % self.points)
+            how = (f" (proved symbolically, and equal at {counted(self.points, 'point')})"
+                   if self.symbolic else f" (equal at {counted(self.points, 'point')})")
         lines = [f"{self.wrt}: {words}{how}",
                  f"  answer:   {self.answer_text}",
                  f"  expected: {self.expected_text}"]
@@ -162,7 +162,9 @@ def resolve_wrt(ref, wrt):
         parts, _ = read(_vocabulary(ref, None), wrt)
     except AnswerReadError as exc:
         if exc.reason.startswith("unknown name"):
-            raise AnswerError(f"wrt: {exc.reason}") from None
+            whole = "" if exc.reason.startswith(f"unknown name {quote(wrt.strip())}") \
+                else f"{quote(wrt)}: "          # the name read is part of what was written
+            raise AnswerError(f"wrt: {whole}{exc.reason}") from None
         raise AnswerError(f"wrt: cannot read {quote(wrt)}: {exc.reason}; "
                           + suggest(wrt.strip(), ref.names(), net.what, key=loose)) from None
     sym = parts[-1]
