@@ -1,0 +1,32 @@
+"""Hostile and careless input to the newer commands: each test pins a defect that was
+found and fixed (the exact error line, or the exact bytes written)."""
+
+import csv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURE = ROOT / "examples" / "lecture.toml"
+RIGHT = ("w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1")
+
+
+def _answers(tmp_path, rows, header=("id", "wrt", "answer", "student")):
+    path = tmp_path / "answers.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_a_carriage_return_in_a_cell_stays_inside_its_csv_row(run_cli, tmp_path):
+    """A bare CR in an answers cell was written unquoted, so every CSV reader split the
+    report's row (and the totals' row) in two."""
+    answers = _answers(tmp_path, [("r1", *RIGHT, "ann\rlee"), ("r2", "\r=x", "=a", "bo")])
+    report, totals = tmp_path / "report.csv", tmp_path / "totals.csv"
+    code, _, err = run_cli("grade", LECTURE, answers, "-o", report, "--totals", totals)
+    assert code == 0 and err == ""
+    rows = list(csv.reader(report.open(newline="", encoding="utf-8")))
+    assert [len(r) for r in rows] == [21, 21, 21]
+    assert rows[1][9] == "ann\rlee"
+    assert rows[2][:2] == ["r2", "'\r=x"]
+    assert totals.read_bytes() == b'student,score,max\n"ann\rlee",1,1\nbo,0,1\n'
