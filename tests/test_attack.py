@@ -30,3 +30,19 @@ def test_a_carriage_return_in_a_cell_stays_inside_its_csv_row(run_cli, tmp_path)
     assert rows[1][9] == "ann\rlee"
     assert rows[2][:2] == ["r2", "'\r=x"]
     assert totals.read_bytes() == b'student,score,max\n"ann\rlee",1,1\nbo,0,1\n'
+
+
+def test_a_sum_with_a_bound_beyond_a_machine_integer_is_an_error_line(run_cli):
+    """len(range(1, 10**20 + 1)) raised OverflowError: a traceback instead of the limit."""
+    for command in (r"\sum", r"\prod"):
+        code, out, err = run_cli("check", LECTURE, "--wrt", RIGHT[0],
+                                 "--answer", command + "_{k=1}^{99999999999999999999} 1")
+        assert code == 2 and out == ""
+        assert err.splitlines()[0] == f"error: answer, column 1: {command} over more than 10000 values"
+
+
+def test_a_sum_whose_lower_bound_is_not_whole_says_what_it_must_be(run_cli):
+    code, _, err = run_cli("check", LECTURE, "--wrt", RIGHT[0], "--answer", r"\sum_{k=-5}^{2} x_k")
+    assert code == 2
+    assert err.splitlines()[0] == (r"error: answer, column 9: \sum: the lower bound must be a whole "
+                                   r"number, as in \sum_{k=1}")
