@@ -46,3 +46,12 @@ def test_a_sum_whose_lower_bound_is_not_whole_says_what_it_must_be(run_cli):
     assert code == 2
     assert err.splitlines()[0] == (r"error: answer, column 9: \sum: the lower bound must be a whole "
                                    r"number, as in \sum_{k=1}")
+
+
+def test_a_chain_of_matrix_products_is_refused_before_its_entries_explode(run_cli):
+    """Each factor of (W^T)(W^T)… doubles the entries' size: 20 factors ran for minutes."""
+    code, out, err = run_cli("check", LECTURE, "--wrt", "W^{(3)}", "--answer", r"(W^{(3)})^T" * 40)
+    assert code == 2 and out == ""
+    assert err.splitlines()[0] == ("error: answer, column 441: the product's entries grow too large "
+                                   "to compare (more than 750000 terms and factors); write it with "
+                                   "fewer matrix factors")
