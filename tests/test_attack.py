@@ -55,3 +55,15 @@ def test_a_chain_of_matrix_products_is_refused_before_its_entries_explode(run_cl
     assert err.splitlines()[0] == ("error: answer, column 441: the product's entries grow too large "
                                    "to compare (more than 750000 terms and factors); write it with "
                                    "fewer matrix factors")
+
+
+def test_a_kept_column_named_like_a_formula_is_defused_in_the_report_header(run_cli, tmp_path):
+    """The cells were defused but the header, which repeats the answers file's own column
+    names, was written as it came: a spreadsheet ran '=HYPERLINK(…)'."""
+    answers = _answers(tmp_path, [("r1", *RIGHT, "ann", "x")],
+                       header=("id", "wrt", "answer", "student", '=HYPERLINK("http://e.test")'))
+    report = tmp_path / "report.csv"
+    code, _, err = run_cli("grade", LECTURE, answers, "-o", report)
+    assert code == 0 and err == ""
+    header = report.read_text(encoding="utf-8").splitlines()[0]
+    assert header.endswith(',"\'=HYPERLINK(""http://e.test"")"')

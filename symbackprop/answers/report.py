@@ -149,7 +149,7 @@ def to_csv(results) -> str:
     buffer = io.StringIO()
     writer = CsvRows(buffer)
     kept = [name for name, _ in _kept(results[0].row.extra)] if results else []
-    writer.writerow(list(CSV_COLUMNS) + kept)
+    writer.writerow(list(CSV_COLUMNS) + [defuse(name) for name in kept])
     for r in results:
         d = row_dict(r)
         c = d["counterexample"]
