@@ -67,3 +67,48 @@ def test_a_kept_column_named_like_a_formula_is_defused_in_the_report_header(run_
     assert code == 0 and err == ""
     header = report.read_text(encoding="utf-8").splitlines()[0]
     assert header.endswith(',"\'=HYPERLINK(""http://e.test"")"')
+
+
+GRAPH_AT_LARGE_VALUES = """title = "f = (x + y) z"
+inputs = ["x", "y", "z"]
+define = ["q = x + y", "f = q z"]
+output = "f"
+
+[point]
+x = 1e308
+y = 1e308
+z = -4
+"""
+
+LAYER_AT_LARGE_VALUES = """title = "one identity neuron"
+inputs = 1
+cost = "mse"
+
+[[layers]]
+units = 1
+activation = "identity"
+W = [[1e308]]
+b = [0]
+
+[point]
+x = [10]
+y = [0]
+"""
+
+
+def test_an_exported_module_at_values_too_large_for_floats_prints_an_error_not_bad_json(tmp_path):
+    """`python FILE.py` printed "cost": -Infinity, which no JSON reader accepts, where
+    `eval --json` gives an error line."""
+    import subprocess
+    import sys
+    from symbackprop.cli import main
+    for name, text in (("graph", GRAPH_AT_LARGE_VALUES), ("layered", LAYER_AT_LARGE_VALUES)):
+        spec, module = tmp_path / f"{name}.toml", tmp_path / f"{name}.py"
+        spec.write_text(text, encoding="utf-8")
+        assert main(["code", str(spec), "-o", str(module)]) == 0
+        done = subprocess.run([sys.executable, "-I", str(module)], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
+        assert (done.returncode, done.stdout) == (1, ""), name
+        # (NumPy may warn first of inf·0 on the way; the last line is the module's own)
+        assert done.stderr.splitlines()[-1] == ("error: a value is not finite (the values are too "
+                                                "large for floating point)")
