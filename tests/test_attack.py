@@ -112,3 +112,14 @@ def test_an_exported_module_at_values_too_large_for_floats_prints_an_error_not_b
         # (NumPy may warn first of inf·0 on the way; the last line is the module's own)
         assert done.stderr.splitlines()[-1] == ("error: a value is not finite (the values are too "
                                                 "large for floating point)")
+
+
+def test_a_number_in_scientific_notation_without_a_point_is_compared_to_its_digits(run_cli):
+    """12596e-5 is 0.12596 written another way, but it was compared exactly (as if it were
+    a whole number) and judged wrong where 1.2596e-1 and 0.12596 are right."""
+    for written in ("12596e-5", "1.2596e-1", "0.12596"):
+        code, out, err = run_cli("check", LECTURE, "--wrt", RIGHT[0], "--answer", written)
+        assert (code, err) == (0, ""), written
+        assert out.splitlines()[0] == "w^{(3)}_{11}: equivalent (equal at 1 point)"
+    code, out, _ = run_cli("check", LECTURE, "--wrt", RIGHT[0], "--answer", "12597e-5")
+    assert code == 1 and out.splitlines()[0] == "w^{(3)}_{11}: not equivalent"

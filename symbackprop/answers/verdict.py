@@ -101,8 +101,9 @@ class Verdict:
                  "undecided": "undecided"}[self.verdict]
         how = ""
         if self.verdict == "equivalent":
-            how = (" (proved symbolically, and equal at %d points)" % self.points if self.symbolic
-                   else " (equal at %d points)" % self.points)
+            at = "%d point%s" % (self.points, "" if self.points == 1 else "s")
+            how = (" (proved symbolically, and equal at %s)" % at if self.symbolic
+                   else " (equal at %s)" % at)
         lines = [f"{self.wrt}: {words}{how}",
                  f"  answer:   {self.answer_text}",
                  f"  expected: {self.expected_text}"]
