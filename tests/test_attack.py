@@ -123,3 +123,21 @@ def test_a_number_in_scientific_notation_without_a_point_is_compared_to_its_digi
         assert out.splitlines()[0] == "w^{(3)}_{11}: equivalent (equal at 1 point)"
     code, out, _ = run_cli("check", LECTURE, "--wrt", RIGHT[0], "--answer", "12597e-5")
     assert code == 1 and out.splitlines()[0] == "w^{(3)}_{11}: not equivalent"
+
+
+def test_grade_writes_no_totals_when_the_report_cannot_be_written(run_cli, tmp_path):
+    """The totals and results.json were written first, then the report failed: exit 2
+    with two files on disk."""
+    answers = _answers(tmp_path, [("r1", *RIGHT, "ann")])
+    totals, scope = tmp_path / "totals.csv", tmp_path / "results.json"
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "missing" / "report.csv",
+                             "--totals", totals, "--gradescope", scope)
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path}/missing/report.csv: cannot write: No such file or directory\n"
+    assert not totals.exists() and not scope.exists()
+    code, _, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "report.csv", "--totals", tmp_path)
+    assert err == f"error: --totals {tmp_path}: expected a file name ending in .csv\n"
+    code, _, err = run_cli("grade", LECTURE, answers, "--totals", totals, "--gradescope",
+                           tmp_path / "no" / "results.json")
+    assert code == 2 and not totals.exists()
+    assert err == f"error: {tmp_path}/no/results.json: cannot write: No such file or directory\n"
