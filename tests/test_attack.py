@@ -141,3 +141,15 @@ def test_grade_writes_no_totals_when_the_report_cannot_be_written(run_cli, tmp_p
                            tmp_path / "no" / "results.json")
     assert code == 2 and not totals.exists()
     assert err == f"error: {tmp_path}/no/results.json: cannot write: No such file or directory\n"
+
+
+def test_totals_refuse_a_row_with_neither_student_nor_id(run_cli, tmp_path):
+    """Such a row became a totals row with an empty student cell, which no grade book can
+    match to a student."""
+    answers = _answers(tmp_path, [("r1", *RIGHT, "ann"), ("", *RIGHT, "")])
+    totals = tmp_path / "totals.csv"
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "report.csv", "--totals", totals)
+    assert (code, out) == (2, "")
+    assert err == ("error: --totals: line 3 has neither a student nor an id, so a grade book cannot "
+                   "match its score; fill in one of them\n")
+    assert not totals.exists() and not (tmp_path / "report.csv").exists()

@@ -48,6 +48,10 @@ GRADESCOPE_TEST_FIELDS = ("score", "max_score", "status", "name", "name_format",
 
 
 def totals_csv(results) -> str:
+    unnamed = [r.row.line for r in results if not r.row.who]
+    if unnamed:
+        raise SymbackpropError(f"--totals: line {unnamed[0]} has neither a student nor an id, so a "
+                               "grade book cannot match its score; fill in one of them")
     buffer = io.StringIO()
     writer = CsvRows(buffer)
     writer.writerow(TOTALS_COLUMNS)
