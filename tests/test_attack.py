@@ -153,3 +153,32 @@ def test_totals_refuse_a_row_with_neither_student_nor_id(run_cli, tmp_path):
     assert err == ("error: --totals: line 3 has neither a student nor an id, so a grade book cannot "
                    "match its score; fill in one of them\n")
     assert not totals.exists() and not (tmp_path / "report.csv").exists()
+
+
+def test_a_compiled_layered_net_takes_a_batch_of_one_example():
+    """fn({"x_{1}": [0.5]}) raised NumPy's 'setting an array element with a sequence'; a
+    batch of one now gives the numbers of the plain number, and its entries are checked."""
+    import pytest
+    import symbackprop as sb
+    from symbackprop.errors import PointError
+    fn = sb.load(LECTURE).backward().compile()
+    one, plain = fn({"x_{1}": [0.5]}), fn({"x_{1}": 0.5})
+    assert one.cost == plain.cost == pytest.approx(0.20152079844535775, rel=1e-12)
+    assert one.gradients["w^{(1)}_{11}"] == plain.gradients["w^{(1)}_{11}"]
+    with pytest.raises(PointError) as info:
+        fn({"x_{1}": [float("nan")]})
+    assert str(info.value) == "point: the arrays along the batch axis must hold finite numbers"
+
+
+def test_a_compiled_net_refuses_arrays_of_booleans_and_complex_numbers():
+    """True alone was refused but an array of booleans was read as 1s and 0s, and a complex
+    array warned and then failed inside NumPy with a traceback."""
+    import numpy as np
+    import pytest
+    import symbackprop as sb
+    from symbackprop.errors import PointError
+    fn = sb.load(LECTURE).backward().compile()
+    for value in (np.array([True, False]), np.array([1 + 0j, 2 + 0j])):
+        with pytest.raises(PointError) as info:
+            fn({"x_{1}": value})
+        assert str(info.value) == "point value of x_{1}: expected numbers, got ndarray with other entries"
