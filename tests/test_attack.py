@@ -182,3 +182,16 @@ def test_a_compiled_net_refuses_arrays_of_booleans_and_complex_numbers():
         with pytest.raises(PointError) as info:
             fn({"x_{1}": value})
         assert str(info.value) == "point value of x_{1}: expected numbers, got ndarray with other entries"
+
+
+def test_a_number_answer_that_cannot_be_a_float_says_why_in_plain_words(run_cli):
+    """The reason quoted Python: 'math range error', 'integer division result too large for
+    a float', 'cannot evaluate ImaginaryUnit'."""
+    import json
+    for answer, why in ((r"e^{1000}", "too large for floating point"),
+                        ("1e300 1e300", "too large for floating point"),
+                        (r"\ln(-1)", "not a real number")):
+        code, out, _ = run_cli("check", LECTURE, "--wrt", RIGHT[0], "--answer", answer, "--json")
+        data = json.loads(out)
+        assert (code, data["verdict"]) == (1, "undecided"), answer
+        assert data["reason"] == "the number cannot be evaluated: " + why
