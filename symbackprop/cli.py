@@ -381,6 +381,19 @@ def cmd_check(args) -> int:
     return 0 if verdict.equivalent else 1
 
 
+def _writable(path) -> None:
+    """Refuse, as :func:`io.write_atomic` would, an output whose folder is missing or
+    read-only, or that names a folder."""
+    shown = clip(path, None)
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise SymbackpropError(f"{shown}: is a directory, expected a file name")
+    if not target.parent.is_dir():
+        raise SymbackpropError(f"{shown}: cannot write: No such file or directory")
+    if not os.access(target if target.exists() else target.parent, os.W_OK):
+        raise SymbackpropError(f"{shown}: cannot write: Permission denied")
+
+
 def cmd_grade(args) -> int:
     """Exit 0 once every row is graded (wrong answers and bad rows are in the report)."""
     from .answers import grade, gradebook, report
@@ -402,6 +415,8 @@ def cmd_grade(args) -> int:
     if args.gradescope is not None:
         extra.append((args.gradescope, gradebook.gradescope_json(results)))
     from .io import write_atomic
+    for path in [path for path, _ in extra] + ([args.output] if args.output is not None else []):
+        _writable(path)      # every output can be written, before any is: none half-done
     for path, text in extra:
         write_atomic(path, text)
     if args.output is None:

@@ -806,7 +806,10 @@ if __name__ == "__main__":
         result = evaluate()
     except KeyError as exc:
         sys.exit(f"error: {{exc.args[0]}}")
-    print(json.dumps(result, indent=1))'''
+    try:
+        print(json.dumps(result, indent=1, allow_nan=False))
+    except ValueError:
+        sys.exit("error: a value is not finite (the values are too large for floating point)")'''
 
 
 class _GraphWriter:
@@ -935,7 +938,10 @@ if __name__ == "__main__":
         result = evaluate()
     except KeyError as exc:
         sys.exit(f"error: {exc.args[0]}")
-    print(json.dumps(result, indent=1))'''
+    try:
+        print(json.dumps(result, indent=1, allow_nan=False))
+    except ValueError:
+        sys.exit("error: a value is not finite (the values are too large for floating point)")'''
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables), "\n".join(fwd),
                  "\n".join(bwd), _evaluate_common(L), evaluate]
         if not standalone:

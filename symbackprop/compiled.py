@@ -157,7 +157,10 @@ class Compiled:
         np = self._np
         if isinstance(value, (np.ndarray, list, tuple)) or hasattr(value, "__array__"):
             try:
-                array = np.asarray(value, dtype=float)
+                array = np.asarray(value)
+                if array.dtype.kind in "bc":    # True is not a number, nor is 1+0j here
+                    raise TypeError
+                array = np.asarray(array, dtype=float)
             except (TypeError, ValueError, OverflowError):
                 raise PointError(f"point value of {sym.name}: expected numbers, got "
                                  f"{type(value).__name__} with other entries") from None
@@ -352,7 +355,9 @@ class _Layered(Compiled):
         if size == 1:
             row = base.copy()
             for k, v in given:
-                row[k] = v
+                row[k] = v if type(v) is float else v[0]    # a batch of one example
+                if not math.isfinite(row[k]):
+                    raise PointError("point: the arrays along the batch axis must hold finite numbers")
             return row[None, :]
         out = np.empty((size, base.shape[0]), dtype=float)
         out[:] = base

@@ -96,13 +96,14 @@ def compare(reference, target, answer, *, symbolic: bool = True) -> Comparison:
 
 def half_unit(literal: str):
     """Half a unit in the last place of a decimal as written (``0.12596`` → 5·10⁻⁶,
-    ``1.26e-1`` → 5·10⁻³), as a Fraction; None for a whole number, which is exact."""
+    ``1.26e-1`` and ``126e-3`` → 5·10⁻³), as a Fraction; None for a whole number, which
+    is exact."""
     from fractions import Fraction
     body = literal.lstrip("+-")
     mantissa, _, power = body.lower().partition("e")
-    if "." not in mantissa:
+    if "." not in mantissa and int(power or 0) >= 0:
         return None
-    decimals = len(mantissa.split(".", 1)[1])
+    decimals = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0
     return Fraction(1, 2) * Fraction(10) ** (int(power or 0) - decimals)
 
 

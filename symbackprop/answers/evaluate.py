@@ -54,7 +54,11 @@ class _Walk:
             return self.memo[expr]
         try:
             out = self._value(expr)
-        except (OverflowError, ZeroDivisionError, ValueError) as exc:
+        except OverflowError:       # Python's own words ("math range error") mean nothing here
+            raise Undefined("too large for floating point") from None
+        except ZeroDivisionError:
+            raise Undefined("division by zero") from None
+        except ValueError as exc:
             raise Undefined(str(exc)) from None
         if isinstance(out, complex):
             raise Undefined("not a real number")
@@ -133,6 +137,8 @@ class _Walk:
             if abs(t) < KINK:
                 raise Undefined("at the jump of step")
             return 1 if t > 0 else 0
+        if expr is sympy.I:
+            raise Undefined("not a real number")
         raise Undefined(f"cannot evaluate {type(expr).__name__}")
 
     def _power(self, expr):

@@ -28,7 +28,6 @@ time is recorded, so the file is the same on every run.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from fractions import Fraction
@@ -36,7 +35,7 @@ from fractions import Fraction
 from ..errors import SymbackpropError
 from ..printing import unicode_name
 from .grade import number, summary, totals
-from .report import defuse
+from .report import CsvRows, defuse
 
 TOTALS_COLUMNS = ("student", "score", "max")
 
@@ -49,8 +48,12 @@ GRADESCOPE_TEST_FIELDS = ("score", "max_score", "status", "name", "name_format",
 
 
 def totals_csv(results) -> str:
+    unnamed = [r.row.line for r in results if not r.row.who]
+    if unnamed:
+        raise SymbackpropError(f"--totals: line {unnamed[0]} has neither a student nor an id, so a "
+                               "grade book cannot match its score; fill in one of them")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvRows(buffer)
     writer.writerow(TOTALS_COLUMNS)
     for who, score, most in totals(results):
         writer.writerow([defuse(who), number(score), number(most)])

@@ -16,6 +16,9 @@ from .lexer import AnswerReadError, AnswerShapeError
 
 #: Most multiplications of one matrix product in an answer.
 MAX_PRODUCT = 250_000
+#: Most nodes in the entries of one matrix product (a chain of products of matrices of
+#: sums doubles its entries' size with every factor).
+MAX_PRODUCT_SIZE = 3 * MAX_PRODUCT
 
 
 def is_matrix(value) -> bool:
@@ -62,9 +65,26 @@ def multiply(factors, error):
                                       f"to read (at most {MAX_PRODUCT} multiplications)",
                                       error.position, error.text)
             out = out * f
+            if _size(out) > MAX_PRODUCT_SIZE:
+                raise AnswerReadError(f"the product's entries grow too large to compare (more than "
+                                      f"{MAX_PRODUCT_SIZE} terms and factors); write it with "
+                                      "fewer matrix factors", error.position, error.text)
         else:
             out = out * f
     return sympy.ImmutableMatrix(out) if is_matrix(out) else out
+
+
+def _size(matrix) -> int:
+    """The number of nodes of the entries written out as trees (counted once per distinct
+    subexpression, so the count itself stays cheap)."""
+    sizes: dict = {}
+
+    def size(e):
+        n = sizes.get(e)
+        if n is None:
+            n = sizes[e] = 1 + sum(size(a) for a in e.args)
+        return n
+    return sum(size(e) for e in matrix)
 
 
 def hadamard(factors, error):

@@ -131,11 +131,25 @@ def _negative_number(cell: str) -> bool:
         return False
 
 
+class CsvRows:
+    """``csv.writer`` with ``\n`` line ends that also quotes a cell holding a carriage
+    return (the plain writer quotes only the characters of its line terminator, so a
+    bare ``\r`` would end the row for every reader)."""
+
+    def __init__(self, buffer):
+        self._buffer = buffer
+
+    def writerow(self, cells) -> None:
+        row = io.StringIO()
+        csv.writer(row, lineterminator="\r\n").writerow(cells)
+        self._buffer.write(row.getvalue()[:-2] + "\n")
+
+
 def to_csv(results) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvRows(buffer)
     kept = [name for name, _ in _kept(results[0].row.extra)] if results else []
-    writer.writerow(list(CSV_COLUMNS) + kept)
+    writer.writerow(list(CSV_COLUMNS) + [defuse(name) for name in kept])
     for r in results:
         d = row_dict(r)
         c = d["counterexample"]

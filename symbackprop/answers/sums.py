@@ -54,7 +54,7 @@ class Sums:
                 raise self.error(f"{command}: the upper bound {high} is below the lower bound {low}",
                                  tok.position)
             values = range(low, high + 1)
-        if len(values) > MAX_INDEX:
+        if high is not None and high - low >= MAX_INDEX or len(values) > MAX_INDEX:
             raise self.error(f"{command} over more than {MAX_INDEX} values", tok.position)
         parts = []
         for v in values:
@@ -85,7 +85,8 @@ class Sums:
         j += 1
         if braced and t[j].kind == "=":
             if t[j + 1].kind != "NUM" or not t[j + 1].text.isdigit():
-                raise self.error(f"{command}: the lower bound is a whole number", t[j + 1].position)
+                raise self.error(f"{command}: the lower bound must be a whole number, as in "
+                                 f"{command}_{{k=1}}", t[j + 1].position)
             low = int(t[j + 1].text)
             j += 2
         if braced:
