@@ -461,6 +461,24 @@ def _values_literal(net) -> list:
     return lines
 
 
+#: The exported module's command-line entry: its values as JSON, or one error line.
+_MAIN = '''if __name__ == "__main__":
+    import json
+    import sys
+    try:
+        result = evaluate()
+    except KeyError as exc:
+        sys.exit(f"error: {exc.args[0]}")
+    try:
+        print(json.dumps(result, indent=1, allow_nan=False))
+    except ValueError:
+        sys.exit("error: a value is not finite (the values are too large for floating point)")
+    except BrokenPipeError:            # python module.py | head: the reader has gone
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)'''
+
+
 def _evaluate_common(L: Lang) -> str:
     xp = L.xp
     if L.name == "numpy":
@@ -536,7 +554,7 @@ class _LayeredWriter:
         head = self._head()
         tables = self._tables()
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables),
-                 "\n".join(fwd_lines), "\n".join(bwd), _evaluate_common(L), self._evaluate()]
+                 "\n".join(fwd_lines), "\n".join(bwd), _evaluate_common(L), self._evaluate(), _MAIN]
         return "\n\n\n".join(p for p in parts if p) + "\n"
 
     def _head(self) -> list:
@@ -796,20 +814,7 @@ def evaluate(values=None):
             gradients[b_names[j]] += float(db[j])
             for k, name in enumerate(row):
                 gradients[name] += float(dW[j, k])
-    return {{"cost": float(C), "gradients": gradients}}
-
-
-if __name__ == "__main__":
-    import json
-    import sys
-    try:
-        result = evaluate()
-    except KeyError as exc:
-        sys.exit(f"error: {{exc.args[0]}}")
-    try:
-        print(json.dumps(result, indent=1, allow_nan=False))
-    except ValueError:
-        sys.exit("error: a value is not finite (the values are too large for floating point)")'''
+    return {{"cost": float(C), "gradients": gradients}}'''''
 
 
 class _GraphWriter:
@@ -928,22 +933,9 @@ class _GraphWriter:
         C, cache = forward(*args)
         grads = backward(*args, cache)
     return {"cost": _total(C, rows),
-            "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}
-
-
-if __name__ == "__main__":
-    import json
-    import sys
-    try:
-        result = evaluate()
-    except KeyError as exc:
-        sys.exit(f"error: {exc.args[0]}")
-    try:
-        print(json.dumps(result, indent=1, allow_nan=False))
-    except ValueError:
-        sys.exit("error: a value is not finite (the values are too large for floating point)")'''
+            "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}'''''
         parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables), "\n".join(fwd),
-                 "\n".join(bwd), _evaluate_common(L), evaluate]
+                 "\n".join(bwd), _evaluate_common(L), evaluate, _MAIN]
         if not standalone:
             parts = [L.header(), self.helpers.text(), "\n".join(fwd), "\n".join(bwd)]
         return "\n\n\n".join(p for p in parts if p) + "\n"

@@ -207,3 +207,11 @@ def test_torch_source_is_written_without_torch_installed():
     text = source(sb.load(_spec("rnn")).backward(), "torch")
     assert text.count("import torch\n") == 1 and "numpy" not in text.replace("NumPy", "")
     ast.parse(text)
+
+
+@pytest.mark.parametrize("stem", ["lecture", "circuit"])
+def test_a_reader_that_stops_early_gets_no_traceback(stem, tmp_path):
+    module = export(Path(__file__).parent.parent / "examples" / f"{stem}.toml", tmp_path)
+    proc = subprocess.run(f'"{sys.executable}" -I "{module}" | head -n 1', shell=True, capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path)
+    assert proc.stdout == "{\n" and proc.stderr == ""
