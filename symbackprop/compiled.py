@@ -348,6 +348,64 @@ class _Layered(Compiled):
         self._finite(cost, grads)
         return Result(cost, Gradients(self, grads), size)
 
+    def cost_differences(self, values, wrt, step: float) -> dict:
+        """Float64 central differences (C(p + hₚ) − C(p − hₚ)) / 2hₚ, hₚ = step·max(1, |p|),
+        of the cost at ``values`` ({symbol: number}, every leaf) for each input or
+        parameter in ``wrt``: two forward passes of the compiled layers each, only the
+        entries of W and b that hold the leaf changed (the check's float64 route)."""
+        np = self._np
+        net = self.graph
+        x = np.array([[float(values[s]) for s in net.inputs]])
+        y = np.array([[float(values[s]) for s in net.targets]])
+        p = np.array([float(values[s]) for s in self._params])
+        mats = self._matrices(p)
+        where = self._entries()
+        forward = self._forward
+
+        def cost():
+            return float(forward(x, y, *mats)[0])
+
+        out = {}
+        with np.errstate(all="ignore"):
+            for s in wrt:
+                if s in self._inputs:
+                    k = self._inputs[s]
+                    base = x[0, k]
+                    h = step * max(1.0, abs(base))
+                    x[0, k] = base + h
+                    up = cost()
+                    x[0, k] = base - h
+                    down = cost()
+                    x[0, k] = base
+                else:
+                    i = self._index[s]
+                    base = p[i]
+                    h = step * max(1.0, abs(base))
+                    for slot, flat in where[i]:
+                        mats[slot].flat[flat] = base + h
+                    up = cost()
+                    for slot, flat in where[i]:
+                        mats[slot].flat[flat] = base - h
+                    down = cost()
+                    for slot, flat in where[i]:
+                        mats[slot].flat[flat] = base
+                out[s] = (up - down) / (2 * h)
+        return out
+
+    def _entries(self) -> list:
+        """For every parameter, the (matrix slot, flat positions) that hold it (built once)."""
+        if "_entry_table" not in self.__dict__:
+            np = self._np
+            found: list = [[] for _ in self._params]
+            for l, (widx, bidx) in enumerate(zip(self._widx, self._bidx)):
+                for slot, idx in ((2 * l, widx.ravel()), (2 * l + 1, bidx)):
+                    order = np.argsort(idx, kind="stable")
+                    ids, starts = np.unique(idx[order], return_index=True)
+                    for i, flat in zip(ids, np.split(order, starts[1:])):
+                        found[int(i)].append((slot, flat))
+            self.__dict__["_entry_table"] = found
+        return self.__dict__["_entry_table"]
+
     def _rows(self, base, given: list, size: int):
         """rows × n: the defaults in every row, with the given columns in place (an array
         of the batch, or a number in every row)."""

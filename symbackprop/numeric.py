@@ -825,13 +825,17 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     use has gradient 0.
 
     With ``system="float"`` the same differences are taken in float64 with the step
-    :data:`FLOAT_STEP`·max(1, |p|) (``dps`` and ``h`` do not apply), always over the
-    cone: an independent route accurate to about 10⁻¹⁰ relative to the cost, cheap
-    enough for every parameter of a large network (see :mod:`check`). ``forward`` may
+    :data:`FLOAT_STEP`·max(1, |p|) (``dps`` and ``h`` do not apply), over the cone, or
+    for a layered network by the compiled layers (:meth:`compiled._Layered.cost_differences`):
+    an independent route accurate to about 10⁻¹⁰ relative to the cost, cheap enough for
+    every parameter of a large network (see :mod:`check`). ``forward`` may
     give the forward values already computed in that system (the recursion's).
     """
     from .cones import Cones
     net = derivation.network
+    if system == "float" and net.layered:
+        # the layers as matrices (see :mod:`compiled`), two forward passes per leaf
+        return derivation.compile().cost_differences(values, wrt, FLOAT_STEP)
     cache = derivation.__dict__.setdefault("_programs", {})
     if ("cones", system) not in cache:
         cache[("cones", system)] = Cones(derivation, system)

@@ -226,3 +226,22 @@ def test_html_is_what_one_conversion_per_display_writes(spec, monkeypatch):
     monkeypatch.setattr(html, "equations", lambda block: "" if not block.rows else html.math(
         r"\begin{align*}" + html.aligned(block, r" \\ ") + r"\end{align*}", display=True))
     assert sb.render(d, "html", closed=True) == fast
+
+
+@pytest.mark.parametrize("spec", ["lecture.toml", "shared_bias.toml", "softmax.toml", "wide.toml"])
+def test_float64_differences_of_a_layered_net_run_on_its_compiled_layers(spec):
+    # the float64 route (compiled layers, a shared parameter changed in every entry that
+    # holds it) against the 50-digit differences of the Program route, every input and
+    # parameter
+    d = sb.load(EXAMPLES / spec).backward()
+    net = d.graph
+    values = {s: v for s, v in net.values.items()}
+    if len(values) < len(net.inputs) + len(net.targets) + len(net.parameters):
+        values = {s: 0.25 * ((i % 5) - 2) + 0.1 for i, s in
+                  enumerate(list(net.inputs) + list(net.targets) + list(net.parameters))}
+    wrt = list(net.parameters) + list(net.inputs)
+    fast = numeric.finite_differences(d, values, wrt, system="float")
+    exact = numeric.finite_differences(d, values, wrt)
+    assert set(fast) == set(wrt)
+    for s in wrt:
+        assert abs(fast[s] - float(exact[s])) <= 1e-7 * max(1.0, abs(float(exact[s]))), s
