@@ -4,6 +4,7 @@ failure so that CI can never pass without compiling and rendering for real."""
 
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,25 @@ def run_cli(capsys):
         out = capsys.readouterr()
         return code, out.out, out.err
     return run
+
+
+#: The networks the answer tables check against, by key (built once each).
+NETWORKS = {
+    "lecture": lambda: sb.load(EXAMPLES / "lecture.toml"),
+    "shared": lambda: sb.load(EXAMPLES / "shared_bias.toml"),
+    "numbered": lambda: sb.Network([2, 2, 2], notation="lecture"),
+    "bracket": lambda: sb.Network([2, 2, 2], notation="bracket"),
+    "tanh": lambda: sb.Network([2, 2, 1], activation="tanh"),
+    "relu": lambda: sb.Network([2, 2, 1], activation=["relu", "identity"]),
+    "softmax": lambda: sb.Network([2, 3], activation="softmax", cost="cross_entropy"),
+    "wide": lambda: sb.Network([3, 2, 2]),
+    "silu": lambda: sb.Network([2, 2, 1], activation=["silu", "identity"]),
+    "circuit": lambda: sb.load(EXAMPLES / "circuit.toml"),
+    "residual": lambda: sb.load(EXAMPLES / "residual.toml"),
+}
+
+
+@lru_cache(maxsize=None)
+def network(key):
+    """The network :data:`NETWORKS` names by ``key``."""
+    return NETWORKS[key]()

@@ -20,7 +20,7 @@ from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
 from symbackprop.answers.lexer import prepare
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, network as shared_network
 
 OK = "equivalent"
 UNDECIDED = "undecided"
@@ -29,29 +29,12 @@ WRONG = "wrong"
 
 @lru_cache(maxsize=None)
 def network(key):
-    if key == "lecture":
-        return sb.load(EXAMPLES / "lecture.toml")
-    if key == "shared":
-        return sb.load(EXAMPLES / "shared_bias.toml")
-    if key == "softmax":
-        return sb.Network([2, 3], activation="softmax", cost="cross_entropy")
-    if key == "tanh":
-        return sb.Network([2, 2, 1], activation="tanh")
-    if key == "relu":
-        return sb.Network([2, 2, 1], activation=["relu", "identity"])
-    if key == "wide":
-        return sb.Network([3, 2, 2])
+    """conftest's networks, and two with custom activations of this file's own."""
     if key == "swish":
         return sb.Network([2, 2, 1], activation=[_SWISH, "identity"])
     if key == "xtanh":
         return sb.Network([2, 2, 1], activation=[_XTANH, "identity"])
-    if key == "silu":
-        return sb.Network([2, 2, 1], activation=["silu", "identity"])
-    if key == "circuit":
-        return sb.load(EXAMPLES / "circuit.toml")
-    if key == "residual":
-        return sb.load(EXAMPLES / "residual.toml")
-    raise KeyError(key)
+    return shared_network(key)
 
 
 # a Python-defined swish that is not SiLU: t·tanh(t)

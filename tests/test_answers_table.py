@@ -7,35 +7,15 @@ the worked example with shared biases (examples/shared_bias.toml), and small net
 the lecture, bracket, tanh, ReLU and softmax (cross-entropy) settings.
 """
 
-from functools import lru_cache
 
 import pytest
 
 import symbackprop as sb
 from symbackprop.answers import check_answer
 
-from conftest import EXAMPLES
+from conftest import network
 
 OK = "equivalent"
-
-
-@lru_cache(maxsize=None)
-def network(key):
-    if key == "lecture":
-        return sb.load(EXAMPLES / "lecture.toml")
-    if key == "shared":
-        return sb.load(EXAMPLES / "shared_bias.toml")
-    if key == "numbered":
-        return sb.Network([2, 2, 2], notation="lecture")
-    if key == "bracket":
-        return sb.Network([2, 2, 2], notation="bracket")
-    if key == "tanh":
-        return sb.Network([2, 2, 1], activation="tanh")
-    if key == "relu":
-        return sb.Network([2, 2, 1], activation=["relu", "identity"])
-    if key == "softmax":
-        return sb.Network([2, 3], activation="softmax", cost="cross_entropy")
-    raise KeyError(key)
 
 
 def case(net, wrt, answer, outcome, id):
