@@ -63,7 +63,7 @@ import sympy
 from . import numeric
 from .activations import ActivationFunction
 from .backward import _size
-from .costs import real_diff
+from .costs import real_diffs
 from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-6
@@ -377,7 +377,7 @@ def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str
     for start, params in sorted(by_start.items()):
         cost = cost_from(net, start)
         leaves = sorted(cost.free_symbols | set(params), key=sympy.default_sort_key)
-        derivs = [real_diff(cost, p) for p in params]
+        derivs = real_diffs(cost, params)
         if system != "exact":
             derivs = [numeric.stable(d) for d in derivs]
         shared, reduced = sympy.cse(derivs, symbols=sympy.numbered_symbols("s", cls=sympy.Dummy))
@@ -440,7 +440,8 @@ def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
-        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=wrt.index)
+        order = {p: i for i, p in enumerate(wrt)}
+        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=order.__getitem__)
     if len(chosen) == len(wrt):
         return chosen, f"all {len(wrt)} gradients"
     note = f"{len(chosen)} of {len(wrt)} gradients"
@@ -566,8 +567,9 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     large = len(differentiable) > fd_all
     probed = differentiable
     if large:
+        order = {p: i for i, p in enumerate(wrt)}
         probed = sorted(random.Random(seed).sample(differentiable, min(fd_sample, len(differentiable))),
-                        key=wrt.index)
+                        key=order.__getitem__)
     fd = numeric.finite_differences(derivation, values, probed)
     float_fd, float_noise, found = {}, {}, []
     if large:

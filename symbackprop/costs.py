@@ -66,9 +66,16 @@ class Cost:
 def real_diff(expr: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
     """``sympy.diff`` with every symbol taken as real, then renamed back: network values
     are real, and without that |a − y| differentiates into re(·) and im(·) parts."""
+    return real_diffs(expr, [wrt])[0]
+
+
+def real_diffs(expr: sympy.Expr, wrt) -> list:
+    """:func:`real_diff` of ``expr`` by each symbol of ``wrt``; the symbols are made real
+    once for all of them (on a closed-form cost that renaming costs more than a derivative)."""
     real = {s: sympy.Symbol(s.name, real=True) for s in expr.free_symbols if not s.is_real}
     back = {r: s for s, r in real.items()}
-    return sympy.diff(expr.xreplace(real), real.get(wrt, wrt)).xreplace(back)
+    expr = expr.xreplace(real)
+    return [sympy.diff(expr, real.get(p, p)).xreplace(back) for p in wrt]
 
 
 REGISTRY: dict[str, Cost] = {}

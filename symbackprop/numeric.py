@@ -15,6 +15,7 @@ Python names. Three number systems:
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -114,25 +115,50 @@ def _rename(expr, names: dict):
 
 
 def _function(args, body, outputs, modules, printer):
-    """``lambdify`` of the definitions ``body`` (its common subexpressions), printed by
-    ``printer`` (whose :meth:`doprint` writes the commonest definitions at once, see
-    :func:`_code`)."""
-    return sympy.lambdify(args, outputs, modules=modules, printer=printer,
-                          cse=lambda exprs: (body, exprs), dummify=False, docstring_limit=0)
+    """One Python function of ``args`` that computes the definitions ``body`` in order
+    and returns the values of ``outputs``, printed by ``printer`` (whose :meth:`doprint`
+    writes the commonest definitions at once, see :func:`_code`), run in the namespace
+    of ``modules`` (the first has priority; a module name gives the namespace
+    ``lambdify`` would give it). Written directly rather than by ``lambdify``, whose
+    argument preprocessing sorts thousands of arguments symbolically."""
+    namespace = {}
+    for module in reversed(modules):
+        namespace.update(_module_namespace(module) if isinstance(module, str) else module)
+    lines = ["def _program(%s):" % ", ".join(a.name for a in args)]
+    lines += ["    %s = %s" % (target.name, printer.doprint(expr)) for target, expr in body]
+    lines.append("    return [%s]" % ", ".join(printer.doprint(o) for o in outputs))
+    for module, names in (getattr(printer, "module_imports", None) or {}).items():
+        for name in sorted(names):
+            if name not in namespace:
+                namespace[name] = getattr(importlib.import_module(module), name)
+    exec(compile("\n".join(lines) + "\n", "<symbackprop program>", "exec"), namespace)
+    return namespace["_program"]
+
+
+_NAMESPACES: dict = {}
+
+
+def _module_namespace(module: str) -> dict:
+    """The names ``lambdify`` puts in scope for ``module`` ("math", "mpmath"), taken once
+    from a trivial lambdified function."""
+    if module not in _NAMESPACES:
+        _NAMESPACES[module] = dict(sympy.lambdify([], 0, modules=module).__globals__)
+    return dict(_NAMESPACES[module])
 
 
 def _code(printer, expr) -> str | None:
     """``printer.doprint(expr)`` (None: print it as usual), written at once for the
     commonest definitions of a large derivation: a symbol (∂C/∂b = δ), a product of two
-    (∂C/∂w = a·δ), a sum of such terms (z = Σ w·a + b) and a function of a symbol
-    (σ(z)), each as the printer writes it or with the same value (a sum of two and a
-    product of two do not depend on the order of their terms)."""
+    (∂C/∂w = a·δ), a sum of such terms (z = Σ w·a + b), a function of a symbol (σ(z))
+    and a product of two of these (Case 2's σ′(z)·Σ w·δ), each as the printer writes
+    it or with the same value (a sum of two and a product of two do not depend on the
+    order of their terms); a longer sum is added up in the order of its arguments, which
+    may round differently in the last digit from the printer's order (both are fixed)."""
     if type(expr) is sympy.Symbol:
         return expr.name
     if expr.is_Mul and len(expr.args) == 2 and all(type(f) is sympy.Symbol for f in expr.args):
         return "%s*%s" % (expr.args[0].name, expr.args[1].name)
-    if expr.is_Add and ((isinstance(printer, _MpPrinter) and len(expr.args) >= 3) or
-                        (isinstance(printer, _FloatPrinter) and len(expr.args) > FLAT_SUM)):
+    if expr.is_Add and len(expr.args) >= 3:
         # Σ w·a + b as the printers write it, term by term in the order of the arguments
         terms = []
         for t in expr.args:
@@ -144,9 +170,16 @@ def _code(printer, expr) -> str | None:
                 return None
         if isinstance(printer, _MpPrinter):
             return "fdot((%s,))" % ", ".join("(%s, %s)" % t for t in terms)
-        return "sum((%s,))" % ", ".join(a if b == "1" else "%s*%s" % (a, b) for a, b in terms)
+        code = [a if b == "1" else "%s*%s" % (a, b) for a, b in terms]
+        return "sum((%s,))" % ", ".join(code) if len(code) > FLAT_SUM else " + ".join(code)
     if expr.is_Add and len(expr.args) == 2 and all(_simple(t) for t in expr.args):
         return "%s + %s" % tuple(_simple(t) for t in expr.args)   # w·x + b: one rounding each
+    if expr.is_Mul and len(expr.args) == 2 and not expr.args[0].is_Number:
+        # σ′(z)·Σ w·δ (Case 2): each factor written at once, or not at all
+        factors = [_code(printer, f) for f in expr.args]
+        if all(factors):
+            return "(%s)*(%s)" % tuple(factors)
+        return None
     if isinstance(expr, sympy.Function) and len(expr.args) == 1 and type(expr.args[0]) is sympy.Symbol:
         # σ(z): the printer's own text for the function of a placeholder, the name put in
         templates = printer.__dict__.setdefault("_templates", {})
@@ -842,6 +875,7 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     cones = cache[("cones", system)]
     depth = net.depth
     sizes: dict = {}
+    tails: dict = {}     # each tail program's arguments at the base point
     out = {}
     with mpmath.workdps(dps):
         if system == "mp":
@@ -870,9 +904,11 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
                 # from depth 1 the tail is the whole forward pass, already compiled
                 prog = program(derivation, "mp", upto=net.cost_symbol) if start <= 1 \
                     else tail(derivation, start, system)
-                at = prog.outputs.index(net.cost_symbol)
-                args = [forward[s] for s in prog.leaves]
-                k = prog.leaves.index(p)
+                if start not in tails:
+                    tails[start] = [forward[s] for s in prog.leaves]
+                at = prog.index[net.cost_symbol]
+                args = list(tails[start])
+                k = prog.index[p] - len(prog.outputs)
                 args[k] = base[i] + hp
                 up = prog._fn(*args)[at]
                 args[k] = base[i] - hp
