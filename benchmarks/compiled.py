@@ -7,6 +7,9 @@ Three figures (medians of repeated calls, one thread):
   pass given the arrays (target: within 3×);
 * a batch of 1,000 points at [64]*4: the same, with every input and target a column of
   1,000 values (target: within 1.5×);
+* where PyTorch or JAX is installed, the same network by torch autograd and by JAX
+  ``jit(value_and_grad)`` (warm), in the same turns (target: the compiled callable
+  faster than torch autograd at one point);
 * the first compile of [256]*3 (Network([256, 256, 256]), 131,328 weights: above the
   builder's MAX_WEIGHTS, raised here for the measurement), target < 2 s; building the
   network and its derivation is timed apart.
@@ -71,6 +74,50 @@ def hand_backprop(x, y, Ws, bs):
     return C, dWs, dbs
 
 
+def torch_autograd(Ws, bs):
+    """The same network in PyTorch, its gradients by autograd (None without torch)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    Wt = [torch.tensor(W, requires_grad=True) for W in Ws]
+    bt = [torch.tensor(b, requires_grad=True) for b in bs]
+
+    def run(x, y):
+        a = torch.as_tensor(x)
+        for W, b in zip(Wt, bt):
+            a = torch.sigmoid(a @ W.T + b)
+        C = 0.5 * torch.sum((a - torch.as_tensor(y)) ** 2)
+        grads = torch.autograd.grad(C, Wt + bt)
+        return float(C), grads
+    return run
+
+
+def jax_grad(Ws, bs):
+    """The same network in JAX, jit(value_and_grad), warm (None without jax)."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    def cost(params, x, y):
+        a = x
+        for W, b in params:
+            a = jax.nn.sigmoid(a @ W.T + b)
+        return 0.5 * jnp.sum((a - y) ** 2)
+    step = jax.jit(jax.value_and_grad(cost))
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in zip(Ws, bs)]
+
+    def run(x, y):
+        C, grads = step(params, x, y)
+        jax.block_until_ready(grads)
+        return float(C), grads
+    return run
+
+
 def paired_times(fns, repeat, number):
     """Median CPU time per call of each function, timed in turns (A, B, A, B …) so that
     both see the same load on a shared machine."""
@@ -103,7 +150,15 @@ def compare(sizes, rows, repeat, number, seed=1):
     assert abs(out.cost - C_hand) <= 1e-9 * abs(C_hand), (out.cost, C_hand)
     g = out.gradients[net.w(1, 1, 1).name]
     assert abs(g - dWs[0][0, 0]) <= 1e-9 * max(abs(g), 1e-12), (g, dWs[0][0, 0])
-    return paired_times([lambda: hand_backprop(X, Y, Ws, bs), lambda: fn(point)], repeat, number)
+    fns = [lambda: hand_backprop(X, Y, Ws, bs), lambda: fn(point)]
+    others = [("torch autograd", torch_autograd(Ws, bs)), ("JAX jit(grad), warm", jax_grad(Ws, bs))]
+    others = [(name, run) for name, run in others if run is not None]
+    for name, run in others:
+        C_other, _ = run(X, Y)       # the same cost, and a first (compiling) call before timing
+        assert abs(C_other - C_hand) <= 1e-9 * abs(C_hand), (name, C_other, C_hand)
+        fns.append(lambda run=run: run(X, Y))
+    times = paired_times(fns, repeat, number)
+    return times[0], times[1], {name: t for (name, _), t in zip(others, times[2:])}
 
 
 def first_compile(sizes):
@@ -129,12 +184,17 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repeats; skip [256]*3")
     args = parser.parse_args()
     repeat = 5 if args.quick else 15
-    t_hand, t_comp = compare([16] * 4, 1, repeat, 200)
+    t_hand, t_comp, others = compare([16] * 4, 1, repeat, 200)
     print(f"one point, [16]*4:        hand NumPy {t_hand * 1e6:8.1f} µs   compiled {t_comp * 1e6:8.1f} µs   "
           f"ratio {t_comp / t_hand:5.2f}x  (target within 3x)")
-    t_hand, t_comp = compare([64] * 4, 1000, repeat, 10)
+    for name, t in others.items():
+        print(f"                          {name} {t * 1e6:8.1f} µs   ratio {t / t_hand:5.2f}x; "
+              f"compiled / {name.split()[0]} {t_comp / t:5.2f}x  (target below 1 for torch)")
+    t_hand, t_comp, others = compare([64] * 4, 1000, repeat, 10)
     print(f"batch of 1,000, [64]*4:   hand NumPy {t_hand * 1e3:8.2f} ms   compiled {t_comp * 1e3:8.2f} ms   "
           f"ratio {t_comp / t_hand:5.2f}x  (target within 1.5x)")
+    for name, t in others.items():
+        print(f"                          {name} {t * 1e3:8.2f} ms   ratio {t / t_hand:5.2f}x")
     if not args.quick:
         built, derived, compiled = first_compile([256, 256, 256])
         print(f"first compile, [256]*3:   {compiled:.2f} s (target < 2 s); building the network "

@@ -22,20 +22,24 @@ def _is_adjoint(expr) -> bool:
     return expr.is_Symbol and (expr.name.startswith("\\delta") or expr.name.startswith("\\frac{\\partial"))
 
 
-def _factor_rank(expr) -> tuple:
+def _rank(expr) -> int:
     if expr.is_Number:
-        rank = 0
-    elif isinstance(expr, ActivationPrime):
-        rank = 1
-    elif _is_adjoint(expr):
-        rank = 3
-    else:
-        rank = 2
-    return (rank, sympy.default_sort_key(expr))
+        return 0
+    if isinstance(expr, ActivationPrime):
+        return 1
+    return 3 if _is_adjoint(expr) else 2
+
+
+def _factor_rank(expr) -> tuple:
+    return (_rank(expr), sympy.default_sort_key(expr))
 
 
 def ordered_factors(expr: sympy.Mul) -> list:
-    """The factors of a product in reading order: number, σ′(z), the rest, δ."""
+    """The factors of a product in reading order: number, σ′(z), the rest, δ (SymPy's
+    sort key orders factors of one rank; a · δ needs none)."""
+    ranks = [_rank(f) for f in expr.args]
+    if len(set(ranks)) == len(ranks):
+        return [f for _, f in sorted(zip(ranks, expr.args), key=lambda pair: pair[0])]
     return sorted(expr.args, key=_factor_rank)
 
 
@@ -56,6 +60,14 @@ class Latex(LatexPrinter):
             return self._add_parens(s) if self._settings["parenthesize_super"] else "{%s}" % s
         return super().parenthesize_super(s)
 
+    def _as_ordered_terms(self, expr, order=None):
+        """The terms of a sum in printing order, sorted once per sum: a long sum is
+        printed whole and then cut term by term (:mod:`documents.breaking`)."""
+        order = order or self.order
+        if order in ("old", "none"):
+            return super()._as_ordered_terms(expr, order)
+        return list(_ordered_terms(expr, order))
+
     def _print_Mul(self, expr):
         if not expr.is_Mul:  # SymPy prints a negative power (1/x) through _print_Mul
             return super()._print_Mul(expr)
@@ -70,9 +82,23 @@ class Latex(LatexPrinter):
             self._settings["order"] = saved
 
 
+@functools.lru_cache(maxsize=4096)
+def _ordered_terms(expr, order) -> tuple:
+    return tuple(expr.as_ordered_terms(order=order))
+
+
 def latex(expr, **settings) -> str:
     """LaTeX of a SymPy expression with this project's symbol names."""
+    if not settings:
+        if type(expr) is sympy.Symbol:
+            return expr.name
+        if expr.is_Mul and all(type(f) is sympy.Symbol and _LETTER.match(f.name) for f in expr.args):
+            # a · δ, as the printer writes a product of names: in reading order, a space between
+            return " ".join(f.name for f in ordered_factors(expr))
     return Latex(settings).doprint(expr)
+
+
+_LETTER = re.compile(r"[A-Za-z\\]")
 
 
 _SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))

@@ -194,13 +194,18 @@ def test_stdout_without_o(capsys):
     assert capsys.readouterr().out == source(sb.load(_spec("circuit")).backward())
 
 
-def test_torch_module_where_installed(tmp_path, capsys):
+@pytest.mark.parametrize("path", WITH_VALUES, ids=lambda p: p.stem)
+def test_torch_module_where_installed(path, tmp_path, capsys):
     pytest.importorskip("torch")
-    module = export(_spec("lecture"), tmp_path, "--lang", "torch")
+    module = export(path, tmp_path, "--lang", "torch")
     done = run_isolated(module)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert close(out["cost"], eval_json(_spec("lecture"), capsys)["cost"])
+    expected = eval_json(path, capsys)
+    assert close(out["cost"], expected["cost"])
+    assert list(out["gradients"]) == list(expected["gradients"])
+    for name, g in expected["gradients"].items():
+        assert close(out["gradients"][name], g), (name, out["gradients"][name], g)
 
 
 def test_torch_source_is_written_without_torch_installed():

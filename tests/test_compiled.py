@@ -1,6 +1,7 @@
 """d.compile(): the derivation as array code, equal to d.evaluate() to 1e-9."""
 
 import itertools
+import math
 import random
 from pathlib import Path
 
@@ -201,10 +202,50 @@ def test_unknown_and_missing_backends():
                 d.compile(backend)
 
 
-def test_torch_backend_matches_where_installed():
-    pytest.importorskip("torch")
-    d = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("lecture")]).backward()
-    assert_matches(d.compile("torch")(), d.evaluate())
+WITH_VALUES = [p for p in EXAMPLES if p.stem != "wide"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("path", WITH_VALUES, ids=lambda p: p.stem)
+def test_torch_and_jax_backends_match_evaluate_where_installed(backend, path):
+    pytest.importorskip(backend)
+    net = sb.load(path)
+    d = net.backward()
+    out = d.compile(backend)()
+    assert isinstance(out.cost, float) and all(isinstance(g, float) for g in out.gradients.values())
+    assert_matches(out, d.evaluate())
+    assert out.size == (len(net.points) if net.points else 1)
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("stem", ["lecture", "rnn", "circuit"])
+def test_torch_and_jax_batches_are_sums_of_their_examples(backend, stem):
+    pytest.importorskip(backend)
+    net = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index(stem)])
+    d = net.backward()
+    leaf = net.inputs[0]
+    xs = [0.25, -1.5, 3.0, 0.5]
+    out = d.compile(backend)({leaf.name: np.array(xs)})
+    singles = [d.evaluate({leaf: x}) for x in xs]
+    assert out.size == 4
+    assert close(out.cost, sum(float(v.cost) for v in singles))
+    for name in out.gradients:
+        assert close(out.gradients[name], sum(float(v.gradients[name]) for v in singles)), name
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_torch_and_jax_keep_saturated_digits(backend):
+    """The stable forms hold in every backend: σ(40) and a softmax of large inputs keep
+    the gradient's digits (the same net as the NumPy test above)."""
+    pytest.importorskip(backend)
+    for act, cost in (("sigmoid", "binary_cross_entropy"), ("softmax", "cross_entropy"), ("sigmoid", "mse")):
+        net = sb.Network([1, 2], activation=act, cost=cost)
+        net.values = {"x_{1}": 1, "w^{(1)}_{11}": 40, "b^{(1)}_{1}": 0, "w^{(1)}_{21}": -40,
+                      "b^{(1)}_{2}": 0, "y_{1}": 0, "y_{2}": 1}
+        d = net.backward()
+        out = d.compile(backend)()
+        assert math.isfinite(out.cost) and out.cost > 0
+        assert_matches(out, d.evaluate())
 
 
 @pytest.mark.parametrize("out_act,cost", [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
