@@ -622,7 +622,7 @@ class _LayeredWriter:
             lines.append(f"    z{l} = a{l - 1} @ W{l}.T + b{l}")
             if _is_sigmoid(act):
                 lines.append(f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
-                             "  # a = σ(z) and 1 − a = σ(−z), from one exponential")
+                             "  # a = σ(z) and 1 − a = σ(−z), 1 − a not computed as a difference")
             elif act.elementwise:
                 lines.append(f"    a{l} = {self._act(l)}(z{l})")
             else:
