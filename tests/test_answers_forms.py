@@ -199,6 +199,19 @@ def test_a_rounded_number_is_shown_as_written():
     assert abs(c["expected"] - 0.12595992) < 1e-7
 
 
+def test_digits_past_float64_are_not_judged_and_a_near_miss_shows_its_digits():
+    """The float 0.1259599105376537 copied with a 17th digit or padded with zeros is the
+    number the tool printed (compared to 1e-13 relative, not to 10⁻²²); a number wrong
+    in its 11th digit is shown with enough digits to see where."""
+    net = network("lecture")
+    for written in ("0.12595991053765374", "0.1259599105376537400000", "0.1259599105376538"):
+        assert check_answer(net, "w^{(3)}_{11}", written).verdict == "equivalent", written
+    wrong = check_answer(net, "w^{(3)}_{11}", "0.12595991053")     # 0.1259599105376… rounds to …054
+    assert wrong.verdict == "not_equivalent"
+    assert wrong.describe()[-1] == "    answer = 0.12595991053, expected = 0.12595991054"
+    assert check_answer(net, "w^{(3)}_{11}", "0.1259599105377").verdict == "equivalent"
+
+
 def test_a_chain_must_hold_in_every_side():
     v = check_answer(network("lecture"), "w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1 = 0.1270")
     assert v.verdict == "not_equivalent"

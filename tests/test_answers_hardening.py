@@ -76,6 +76,12 @@ def test_scientific_notation_with_a_huge_power_of_ten_is_a_positioned_error(net)
         _answer(net, "1e" + "9" * 5000)
     assert str(info.value).startswith("answer, column 2: the power of ten in '1e999")
     assert len(str(info.value)) < 150
+    with pytest.raises(AnswerReadError) as info:
+        _answer(net, "1e-999 x_1")
+    assert str(info.value) == "answer, column 2: the power of ten in '1e-999' is too small (at least -300)"
+    with pytest.raises(AnswerReadError) as info:
+        _answer(net, "2E+301")
+    assert str(info.value) == "answer, column 2: the power of ten in '2E+301' is too large (at most 300)"
 
 
 def test_scientific_notation_as_a_bare_frac_argument_needs_braces(net):

@@ -105,6 +105,54 @@ def test_without_a_student_column_the_id_is_the_student(run_cli, tmp_path):
     assert totals.read_text(encoding="utf-8") == "student,score,max\nann,1,2\nben,1,1\n"
 
 
+def test_a_question_answered_again_counts_once_the_last_answer(run_cli, tmp_path):
+    """A resubmission: alice answers q1 wrong, then right; only the last row counts, in
+    the report's score and max, in the totals and in the summary line's points."""
+    answers = _write(tmp_path, [["id", "student", "wrt", "answer", "points"],
+                                ["q1", "alice", "w^{(3)}_{11}", r"a^{(2)}_1 (a^{(3)}_1 - y_1)", "2"],
+                                ["q2", "alice", "b^{(3)}_{1}", r"\delta^{(3)}_1", "1"],
+                                ["q1", "alice", "w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1", "2"],
+                                ["q1", "bob", "w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1", "2"]])
+    totals, report = tmp_path / "t.csv", tmp_path / "r.csv"
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", report, "--totals", totals)
+    assert (code, err) == (0, "")
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [(r["id"], r["student"], r["verdict"], r["score"], r["max"]) for r in rows] == [
+        ("q1", "alice", "not_equivalent", "0", "0"), ("q2", "alice", "equivalent", "1", "1"),
+        ("q1", "alice", "equivalent", "2", "2"), ("q1", "bob", "equivalent", "2", "2")]
+    assert rows[0]["feedback"].startswith("Not counted: line 4 answers this question again, and the last "
+                                          "answer counts. ")
+    assert not rows[2]["feedback"].startswith("Not counted")
+    assert totals.read_text(encoding="utf-8") == "student,score,max\nalice,3,3\nbob,2,2\n"
+
+
+def test_without_students_the_same_id_and_wrt_is_one_question(run_cli, tmp_path):
+    """With the id as the student, a question is its wrt: ann's two answers to b^{(3)}_1
+    (written two ways, resolved to one name) count once; her x_1 answer counts."""
+    answers = _write(tmp_path, [["id", "wrt", "answer"], ["ann", "b^{(3)}_{1}", r"\delta^{(3)}_1"],
+                                ["ann", "x_1", "x_1"], ["ann", "b^{(3)}_1", r"\delta^{(3)}_2"]])
+    totals = tmp_path / "t.csv"
+    code, out, err = run_cli("grade", LECTURE, answers, "--totals", totals)
+    assert (code, err) == (0, "")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["verdict"], r["score"], r["max"]) for r in rows] == [
+        ("equivalent", "0", "0"), ("not_equivalent", "0", "1"), ("not_equivalent", "0", "1")]
+    assert totals.read_text(encoding="utf-8") == "student,score,max\nann,0,2\n"
+
+
+def test_gradescope_marks_a_replaced_answer_worth_nothing(run_cli, tmp_path):
+    answers = _write(tmp_path, [["id", "student", "wrt", "answer"],
+                                ["q1", "alice", "w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1"],
+                                ["q1", "alice", "w^{(3)}_{11}", r"a^{(2)}_1 (a^{(3)}_1 - y_1)"]])
+    results = tmp_path / "results.json"
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "r.csv", "--gradescope", results)
+    assert (code, err) == (0, "")
+    data = json.loads(results.read_text(encoding="utf-8"))
+    _valid_gradescope(data)
+    assert data["score"] == 0
+    assert [(t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [(0, 0, "passed"), (0, 1, "failed")]
+
+
 @pytest.mark.parametrize("value, score", [("0", "0"), ("1", "1.5"), ("0.25", "0.375"), ("1/3", "0.5")])
 def test_undecided_score_is_configurable(run_cli, tmp_path, value, score):
     answers = _write(tmp_path, [CLASS[0], CLASS[6]])
@@ -122,7 +170,7 @@ def test_undecided_score_out_of_range_is_refused(run_cli, tmp_path, value):
     assert err.count("\n") == 1
 
 
-@pytest.mark.parametrize("cell", ["two", "-1", "1e7", "inf", "1/0"])
+@pytest.mark.parametrize("cell", ["two", "-1", "1e7", "inf", "1/0", "1_000"])
 def test_bad_points_stop_the_batch(run_cli, tmp_path, cell):
     answers = _write(tmp_path, [["id", "wrt", "answer", "points"], ["a", "x_1", "x_1", "1"],
                                 ["b", "x_1", "x_1", cell]])

@@ -94,6 +94,21 @@ def compare(reference, target, answer, *, symbolic: bool = True) -> Comparison:
     return Comparison("undecided", values, len(usable), reason=reason, symbolic=proved)
 
 
+#: A number written with more digits than this relative precision is compared to it:
+#: the reference is a float64 value, whose last digits depend on the order of its sums.
+WRITTEN_FLOOR = 1e-13
+
+
+def apart(answer: float, expected: float, digits: int) -> tuple[str, str]:
+    """Two numbers shown with ``digits`` significant digits, or more (up to 17) until
+    they read differently when they differ."""
+    for n in range(digits, 18):
+        a, e = f"{answer:.{n}g}", f"{expected:.{n}g}"
+        if a != e or answer == expected:
+            return a, e
+    return a, e
+
+
 def half_unit(literal: str):
     """Half a unit in the last place of a decimal as written (``0.12596`` → 5·10⁻⁶,
     ``1.26e-1`` and ``126e-3`` → 5·10⁻³), as a Fraction; None for a whole number, which
@@ -117,7 +132,9 @@ def spec_point(reference):
 
 def compare_number(reference, target, value, literal: str | None) -> Comparison:
     """A number answer: compared with the value at the spec's point, to the precision
-    written (``0.12596`` for 0.1259599…, within half a unit of its last digit), or
+    written (``0.12596`` for 0.1259599…, within half a unit of its last digit, but never
+    closer than :data:`WRITTEN_FLOOR` relative: ``0.12595991053765374000`` is the float
+    0.1259599105376537 copied out and padded, not a claim float64 can check), or
     exactly (within :func:`close`) for a whole number or a fraction. A spec without a
     point of its own (or with its point at a kink) compares it everywhere, as a formula."""
     index = spec_point(reference)
@@ -130,7 +147,8 @@ def compare_number(reference, target, value, literal: str | None) -> Comparison:
     expected = target.values[index]
     tolerance = half_unit(literal) if literal is not None else None
     if tolerance is not None:
-        ok = abs(answer - expected) <= float(tolerance) * (1 + 1e-9) + 1e-300
+        tolerance = max(float(tolerance), WRITTEN_FLOOR * max(abs(answer), abs(expected)))
+        ok = abs(answer - expected) <= tolerance * (1 + 1e-9) + 1e-300
     else:
         ok = close(answer, expected)
     values = [None] * len(reference.points)

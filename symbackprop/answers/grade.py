@@ -14,6 +14,12 @@ entry; ``undecided`` gets :data:`UNDECIDED_SCORE` (½: neither proved right nor 
 is for the teacher to look at; ``grade --undecided-score`` changes it); an ``error`` row
 scores 0. Scores are exact fractions, written with at most 4 decimals.
 
+**One answer per question.** When a student answers the same question on several
+rows (the same ``student`` and ``id``; in a file without students, where the ``id`` is
+the student, the same ``id`` and the same ``wrt`` once resolved), the last row counts:
+each earlier one is worth 0 (score 0, max 0) and its feedback says which line replaced
+it, so that the totals, the report's sums and a grade book count every question once.
+
 Everything per question is cached by :mod:`reference` and :mod:`diagnose` (the derived
 formula's values at the points, the mistaken formulas' values), so a class's answers to
 one question cost one reading and one walk of each answer's tree per point.
@@ -75,6 +81,20 @@ class Graded:
     position: int | None = None
     fraction: Fraction = Fraction(0)
     feedback: str = ""
+    replaced_by: int | None = None   # the line of a later answer to the same question
+
+    @property
+    def worth(self) -> Fraction:
+        """The points the row counts for: 0 when a later row answers the same question."""
+        return Fraction(0) if self.replaced_by is not None else self.row.points
+
+    @property
+    def question(self) -> tuple:
+        """What one answer is given to: (student, id), or without a student (id, the
+        resolved wrt, or the wrt as written when it did not resolve)."""
+        if self.row.student:
+            return (self.row.student, self.row.id)
+        return (self.row.id, self.verdict.wrt if self.verdict is not None else self.row.wrt.strip())
 
     @property
     def outcome(self) -> str:
@@ -82,7 +102,7 @@ class Graded:
 
     @property
     def score(self) -> Fraction:
-        return self.row.points * self.fraction
+        return self.worth * self.fraction
 
     @property
     def entries(self):
@@ -157,8 +177,8 @@ def _points(cell: str, where: str, line: int) -> Fraction:
     text = cell.strip()
     if not text:
         return Fraction(1)
-    try:
-        value = Fraction(text) if text.isascii() else None
+    try:   # Fraction("1_000") is 1000 in Python; a points cell is plain digits
+        value = Fraction(text) if text.isascii() and "_" not in text else None
     except (ValueError, ZeroDivisionError):
         value = None
     if value is None or not 0 <= value <= MAX_POINTS:
@@ -212,7 +232,23 @@ def grade(net, rows, *, progress=None, symbolic: bool = True,
         out.append(grade_row(net, row, symbolic=symbolic, undecided=undecided))
         if progress is not None:
             progress(done, total)
-    return out
+    return last_answers_count(out)
+
+
+def last_answers_count(results: list[Graded]) -> list[Graded]:
+    """Each earlier answer of a student to a question marked as replaced by the last one
+    (see the module docstring)."""
+    last: dict = {}
+    for r in results:
+        if all(r.question):
+            last[r.question] = r
+    for r in results:
+        later = last.get(r.question)
+        if later is not None and later is not r:
+            r.replaced_by = later.row.line
+            r.feedback = (f"Not counted: line {later.row.line} answers this question again, and the "
+                          f"last answer counts. {r.feedback}").rstrip()
+    return results
 
 
 def summary(results) -> dict:
@@ -237,7 +273,7 @@ def totals(results) -> list[tuple[str, Fraction, Fraction]]:
     out: dict = {}
     for r in results:
         score, most = out.get(r.row.who, (Fraction(0), Fraction(0)))
-        out[r.row.who] = (score + r.score, most + r.row.points)
+        out[r.row.who] = (score + r.score, most + r.worth)
     return [(who, score, most) for who, (score, most) in out.items()]
 
 

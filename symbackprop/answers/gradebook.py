@@ -20,7 +20,8 @@ its ``Student`` and ``Section`` columns, as in its gradebook export) or ``Userna
 submission, with the fields Gradescope documents: top-level ``score`` (the total),
 ``output`` (one line: how many answers are right), ``tests`` (one per answer, in order,
 each with ``name``, ``number``, ``score``, ``max_score``, ``status`` (``passed`` when the
-whole score is earned, else ``failed``), ``output`` (the feedback sentence and the
+answer earns all its points, else ``failed``; an answer replaced by a later one to the
+same question has ``max_score`` 0), ``output`` (the feedback sentence and the
 answer as read) and ``visibility`` ``"visible"``). An answers file with answers of
 several students is refused: Gradescope runs the autograder once per submission. No
 time is recorded, so the file is the same on every run.
@@ -85,12 +86,12 @@ def gradescope_json(results) -> str:
         if v is not None:
             lines.append("Your answer, as read: " + v.answer_text)
         tests.append({"name": name, "number": str(n), "score": _score(r.score),
-                      "max_score": _score(r.row.points),
-                      "status": "passed" if r.score == r.row.points else "failed",
+                      "max_score": _score(r.worth),
+                      "status": "passed" if r.fraction == 1 else "failed",
                       "output": "\n".join(lines), "visibility": "visible"})
     counts = summary(results)
     total = sum((r.score for r in results), 0)
-    most = sum((r.row.points for r in results), 0)
+    most = sum((r.worth for r in results), 0)
     data = {"score": _score(Fraction(total)),
             "output": "%d of %d answers right; %s of %s points." % (
                 counts["equivalent"], counts["total"], number(total), number(most)),

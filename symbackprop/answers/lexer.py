@@ -301,6 +301,9 @@ def _scientific(text: str, start: int, j: int) -> int:
     while k < n and text[k] in _DIGITS:
         k += 1
     if k - digits > len(str(MAX_POWER_OF_TEN)) or int(text[digits:k]) > MAX_POWER_OF_TEN:
+        if text[digits - 1] == "-":
+            raise AnswerReadError(f"the power of ten in {quote(text[start:k])} is too small "
+                                  f"(at least -{MAX_POWER_OF_TEN})", j, text)
         raise AnswerReadError(f"the power of ten in {quote(text[start:k])} is too large "
                               f"(at most {MAX_POWER_OF_TEN})", j, text)
     return k

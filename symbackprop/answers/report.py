@@ -32,6 +32,7 @@ from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
 from ..printing import unicode_name
+from .compare import apart
 from .feedback import sentence
 from .grade import common_mistakes, number, summary, totals
 
@@ -57,7 +58,7 @@ def row_dict(result) -> dict:
     row, v = result.row, result.verdict
     out = {"id": row.id, "line": row.line, "student": row.student, "wrt": row.wrt,
            "resolved": v.wrt if v else None, "verdict": result.outcome, "answer": row.answer,
-           "score": float(result.score), "max": float(row.points),
+           "score": float(result.score), "max": float(result.worth),
            "feedback": result.feedback}
     if v is not None:
         out.update({"answer_latex": v.answer, "expected": v.expected,
@@ -94,7 +95,7 @@ def _kept(extra) -> list:
 def scores(results) -> dict:
     """The class's total score and the most common mistakes, for the reports."""
     total = sum((r.score for r in results), 0)
-    most = sum((r.row.points for r in results), 0)
+    most = sum((r.worth for r in results), 0)
     return {"score": float(total), "max": float(most), "right": summary(results)["equivalent"],
             "answers": len(results),
             "common_mistakes": [{"diagnosis": code, "count": count, "feedback": sentence(code)}
@@ -155,7 +156,7 @@ def to_csv(results) -> str:
         c = d["counterexample"]
         entries = d["entries"]
         cells = [d["id"], d["wrt"], d["resolved"] or "", d["verdict"],
-                 d["diagnosis"] or "", d["explanation"] or "", number(r.score), number(r.row.points),
+                 d["diagnosis"] or "", d["explanation"] or "", number(r.score), number(r.worth),
                  d["feedback"], d["student"] or "", d["reason"] or "", d["answer"],
                  d["answer_latex"] or "", d["expected"] or "",
                  _point(c) if c else "", repr(c["answer"]) if c else "",
@@ -210,7 +211,7 @@ def _summary_html(results) -> list[str]:
               counts["undecided"], counts["error"]),
            "<p><b>%d of %d right</b>; %s of %s points.</p>"
            % (counts["equivalent"], counts["total"], html.escape(number(sum((r.score for r in results), 0))),
-              html.escape(number(sum((r.row.points for r in results), 0))))]
+              html.escape(number(sum((r.worth for r in results), 0))))]
     if s["common_mistakes"]:
         out.append("<h2>Most common mistakes</h2>")
         out.append("<ol>")
@@ -264,15 +265,16 @@ def to_html(results, title=None) -> str:
         c = d["counterexample"]
         where = ""
         if c:
+            shown = apart(c["answer"], c["expected"], 6)
             where = ('answer = %s,<br>expected = %s<details><summary class="small">at %s</summary>'
                      '<span class="small">%s</span></details>'
-                     % (html.escape(f"{c['answer']:.6g}"), html.escape(f"{c['expected']:.6g}"),
+                     % (html.escape(shown[0]), html.escape(shown[1]),
                         html.escape(c.get("where") or "this point"),
                         html.escape(_point(c).replace(";", "; ").replace(";  ", "; "))))
         wrt = html.escape(d["wrt"])
         if d["resolved"] and d["resolved"] != d["wrt"]:
             wrt += '<br><span class="small">%s</span>' % html.escape(d["resolved"])
-        score = '<br><span class="score">%s / %s</span>' % (number(r.score), number(r.row.points))
+        score = '<br><span class="score">%s / %s</span>' % (number(r.score), number(r.worth))
         if d["entries"]:
             score += '<br><span class="small">%d of %d entries right</span>' % tuple(d["entries"])
         cells = {"id": html.escape(d["id"]), "student": html.escape(d["student"] or ""), "wrt": wrt,
