@@ -156,6 +156,10 @@ class Compiled:
             return float(_in_range(value, sym))
         np = self._np
         if isinstance(value, (np.ndarray, list, tuple)) or hasattr(value, "__array__"):
+            if isinstance(value, np.ma.MaskedArray) and np.ma.getmask(value) is not np.ma.nomask \
+                    and np.ma.getmask(value).any():
+                raise PointError(f"point value of {sym.name}: a masked array; its masked entries "
+                                 "would be computed too: drop them (array[~array.mask]) or fill them")
             try:
                 array = np.asarray(value)
                 if array.dtype.kind in "bc":    # True is not a number, nor is 1+0j here

@@ -183,6 +183,17 @@ def test_bad_points_are_one_line_errors(point, message):
     assert "\n" not in str(info.value)
 
 
+def test_a_masked_array_is_refused_unless_nothing_is_masked():
+    net = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("lecture")])
+    fn = net.backward().compile()
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    with pytest.raises(sb.PointError, match=r"^point value of x_\{1\}: a masked array; its masked entries "
+                                            r"would be computed too: drop them \(array\[~array.mask\]\) or fill them$"):
+        fn({"x_{1}": masked})
+    whole = fn({"x_{1}": np.ma.masked_array([1.0, 3.0], mask=[False, False])})
+    assert close(whole.cost, fn({"x_{1}": np.array([1.0, 3.0])}).cost)
+
+
 def test_bad_batch_on_a_graph():
     d = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("circuit")]).backward()
     with pytest.raises(sb.PointError, match=r"^point value of x: expected finite numbers$"):
