@@ -9,6 +9,9 @@ nodes. Two kinds of node are updated:
   terms whose factors changed: z′ = z + Σ (w′a′ − wa) + (b′ − b). This is exact (also
   when one leaf is both a weight and, through a shared parameter, upstream of its input)
   and costs the number of changed terms, not the width of the layer;
+* a **sum** of many terms (the cost Σⱼ ½(aⱼ − yⱼ)², written in each output's z) is
+  updated by the terms whose parents changed: C′ = C + Σ (t′ − t), each term compiled on
+  its own, when they are fewer than half of the terms;
 * every other node is recomputed from its parents: an activation by the registry's own
   mpmath function, anything else by a small compiled function.
 
@@ -61,7 +64,7 @@ class Cones:
         self.consumers: list = [[] for _ in range(n)]
         self.terms: dict = {}        # affine node → {parent: [(w, a), …]}, and its bias
         self.bias: dict = {}
-        generic = []
+        generic, sums = [], []
         for (s, expr), parents in zip(defs, parents_of):
             i = ids[s]
             node = net.nodes.get(s)      # None for a helper definition (a softmax complement)
@@ -79,7 +82,20 @@ class Cones:
                 self.bias[i] = ids[node.bias]
             else:
                 generic.append((i, expr, parents))
+                if expr.is_Add and len(expr.args) >= SUM_TERMS:
+                    sums.append((i, expr))
         self.functions = _compile(generic, system)
+        self.sums: dict = {}         # sum node → (its terms' (function, parents), {parent: [term]})
+        for i, expr in sums:
+            terms = [(k, term, tuple(sorted(term.free_symbols, key=sympy.default_sort_key)))
+                     for k, term in enumerate(expr.args)]
+            functions = _compile(terms, system)
+            compiled = [(functions[k], tuple(ids[p] for p in parents)) for k, (_, _, parents) in enumerate(terms)]
+            by_parent: dict = {}
+            for k, (_, parents) in enumerate(compiled):
+                for p in parents:
+                    by_parent.setdefault(p, []).append(k)
+            self.sums[i] = (compiled, by_parent)
 
     def values(self, point: dict) -> list:
         """The list of values by node number: ``point``'s, with the helper definitions
@@ -125,9 +141,21 @@ class Cones:
         for c in self.consumers[leaf]:
             moved.setdefault(c, []).append(leaf)
         functions, parents_of, terms, consumers = self.functions, self.parents, self.terms, self.consumers
+        sums = self.sums
         for s in (self.cone(leaf) if cone is None else cone):
             index = terms.get(s)
-            if index is None:
+            split = sums.get(s)
+            if split is not None:
+                parts, by_parent = split
+                touched = sorted({k for p in moved.get(s, ()) for k in by_parent.get(p, ())})
+                if 2 * len(touched) < len(parts):
+                    new = base[s]
+                    for k in touched:
+                        fn, ps = parts[k]
+                        new += fn(*[changed[p] if p in changed else base[p] for p in ps]) - fn(*[base[p] for p in ps])
+                else:
+                    new = functions[s](*[changed[p] if p in changed else base[p] for p in parents_of[s]])
+            elif index is None:
                 new = functions[s](*[changed[p] if p in changed else base[p] for p in parents_of[s]])
             else:
                 delta = 0
@@ -156,9 +184,14 @@ class Cones:
         return changed.get(self.output, base[self.output])
 
 
+#: A sum node of at least this many terms is updated term by term (see the module docstring).
+SUM_TERMS = 4
+
+
 def _compile(nodes, system: str) -> dict:
-    """{node: f(*parents)} in ``system``: an activation of one node is the registry's own
-    function; any other node is compiled by ``lambdify``."""
+    """{key: f(*parents)} for each (key, expr, parents) in ``system``: an activation of
+    one symbol is the registry's own function; any other expression is compiled
+    (:class:`numeric.Program`)."""
     out = {}
     for i, expr, parents in nodes:
         if expr.is_Symbol:                       # identity(z) is z
