@@ -427,6 +427,8 @@ def cmd_grade(args) -> int:
     print(f"graded {counted(counts['total'], 'answer')}: {counts['equivalent']} equivalent, "
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
           f"{counted(counts['error'], 'error')}; report written to {clip(args.output, None)}")
+    if grade.replaced_note(results):
+        print(grade.replaced_note(results) + " (a question is the same student and id; see the report's feedback)")
     if args.totals is not None:
         print(f"totals of {counted(len(grade.totals(results)), 'student')} written to {clip(args.totals, None)}")
     if args.gradescope is not None:

@@ -97,9 +97,14 @@ def _rename(expr, names: dict):
     """``expr.xreplace(names)`` for symbols renamed to distinct symbols: the same
     expression, built without SymPy's evaluation of sums and products (nothing can
     combine), only their terms put in SymPy's order: the rebuild was a third of the
-    compile time of a large derivation."""
+    compile time of a large derivation. Every symbol must be renamed: the code written
+    from the result then holds only the plain names p<i>, v<i> (a name is never pasted
+    into it)."""
     if expr.is_Symbol:
-        return names.get(expr, expr)
+        if expr not in names:
+            raise SymbackpropError(f"cannot compile the formulas: {expr.name} is neither an "
+                                   "argument nor defined before it is used")
+        return names[expr]
     if not expr.args:
         return expr
     args = tuple(_rename(a, names) for a in expr.args)

@@ -89,7 +89,7 @@ def _ordered_terms(expr, order) -> tuple:
 
 def latex(expr, **settings) -> str:
     """LaTeX of a SymPy expression with this project's symbol names."""
-    if not settings:
+    if not settings and isinstance(expr, sympy.Basic):
         if type(expr) is sympy.Symbol:
             return expr.name
         if expr.is_Mul and all(type(f) is sympy.Symbol and _LETTER.match(f.name) for f in expr.args):
@@ -98,7 +98,9 @@ def latex(expr, **settings) -> str:
     return Latex(settings).doprint(expr)
 
 
-_LETTER = re.compile(r"[A-Za-z\\]")
+#: A name the printer puts after another with a space only: not one SymPy reads as a
+#: number (a digit, ``\frac{1}{2}``), after which it writes ``\cdot``.
+_LETTER = re.compile(r"[A-Za-z]|\\(?!frac)")
 
 
 _SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))

@@ -79,6 +79,7 @@ def test_scientific_notation_with_a_huge_power_of_ten_is_a_positioned_error(net)
     with pytest.raises(AnswerReadError) as info:
         _answer(net, "1e-999 x_1")
     assert str(info.value) == "answer, column 2: the power of ten in '1e-999' is too small (at least -300)"
+    assert _answer(net, "1e-0001 x_1") == _answer(net, "0.1 x_1")      # leading zeros of a power
     with pytest.raises(AnswerReadError) as info:
         _answer(net, "2E+301")
     assert str(info.value) == "answer, column 2: the power of ten in '2E+301' is too large (at most 300)"

@@ -4,6 +4,8 @@ found and fixed (the exact error line, or the exact bytes written)."""
 import csv
 from pathlib import Path
 
+from symbackprop.answers import report as report_module
+
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = ROOT / "examples" / "lecture.toml"
 RIGHT = ("w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1")
@@ -26,7 +28,7 @@ def test_a_carriage_return_in_a_cell_stays_inside_its_csv_row(run_cli, tmp_path)
     code, _, err = run_cli("grade", LECTURE, answers, "-o", report, "--totals", totals)
     assert code == 0 and err == ""
     rows = list(csv.reader(report.open(newline="", encoding="utf-8")))
-    assert [len(r) for r in rows] == [21, 21, 21]
+    assert [len(r) for r in rows] == [len(report_module.CSV_COLUMNS)] * 3 == [22, 22, 22]
     assert rows[1][9] == "ann\rlee"
     assert rows[2][:2] == ["r2", "'\r=x"]
     assert totals.read_bytes() == b'student,score,max\n"ann\rlee",1,1\nbo,0,1\n'

@@ -123,7 +123,14 @@ def test_a_question_answered_again_counts_once_the_last_answer(run_cli, tmp_path
     assert rows[0]["feedback"].startswith("Not counted: line 4 answers this question again, and the last "
                                           "answer counts. ")
     assert not rows[2]["feedback"].startswith("Not counted")
+    assert [r["replaced_by"] for r in rows] == ["4", "", "", ""]
     assert totals.read_text(encoding="utf-8") == "student,score,max\nalice,3,3\nbob,2,2\n"
+    assert out.splitlines()[1] == ("1 answer replaced by a later answer to the same question is not counted. "
+                                   "(a question is the same student and id; see the report's feedback)")
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [r["replaced_by"] for r in data["rows"]] == [4, None, None, None]
+    assert (data["scores"]["right"], data["scores"]["answers"], data["scores"]["replaced"]) == (3, 3, 1)
 
 
 def test_without_students_the_same_id_and_wrt_is_one_question(run_cli, tmp_path):
@@ -140,6 +147,21 @@ def test_without_students_the_same_id_and_wrt_is_one_question(run_cli, tmp_path)
     assert totals.read_text(encoding="utf-8") == "student,score,max\nann,0,2\n"
 
 
+def test_an_unreadable_answer_is_replaced_by_its_wrt_as_resolved(run_cli, tmp_path):
+    """ann writes b^{(3)}_1 twice, the first answer unreadable: it is the same question as
+    b^{(3)}_{1}, so it is replaced whichever way the wrt is written."""
+    answers = _write(tmp_path, [["id", "wrt", "answer"], ["ann", "b^{(3)}_1", r"\delta^{(3"],
+                                ["ann", "b^{(3)}_{1}", r"\delta^{(3)}_1"], ["ben", "b^{(3)}_{1}", r"\delta^{(3)}_1"],
+                                ["ben", "b^{(3)}_1", r"\delta^{(3"]])
+    totals = tmp_path / "t.csv"
+    code, out, err = run_cli("grade", LECTURE, answers, "--totals", totals)
+    assert (code, err) == (0, "")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["verdict"], r["score"], r["max"], r["replaced_by"]) for r in rows] == [
+        ("error", "0", "0", "3"), ("equivalent", "1", "1", ""), ("equivalent", "0", "0", "5"), ("error", "0", "1", "")]
+    assert totals.read_text(encoding="utf-8") == "student,score,max\nann,1,1\nben,0,1\n"
+
+
 def test_gradescope_marks_a_replaced_answer_worth_nothing(run_cli, tmp_path):
     answers = _write(tmp_path, [["id", "student", "wrt", "answer"],
                                 ["q1", "alice", "w^{(3)}_{11}", r"a^{(2)}_1 \delta^{(3)}_1"],
@@ -150,6 +172,8 @@ def test_gradescope_marks_a_replaced_answer_worth_nothing(run_cli, tmp_path):
     data = json.loads(results.read_text(encoding="utf-8"))
     _valid_gradescope(data)
     assert data["score"] == 0
+    assert data["output"] == ("0 of 1 answers right; 0 of 1 points. 1 answer replaced by a later answer "
+                              "to the same question is not counted.")
     assert [(t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [(0, 0, "passed"), (0, 1, "failed")]
 
 
@@ -448,7 +472,7 @@ def test_json_report_rows_and_scores(run_cli, tmp_path):
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["summary"] == {"equivalent": 1, "not_equivalent": 3, "undecided": 1, "error": 1, "total": 6}
     assert data["scores"] == {
-        "score": 2.75, "max": 8.5, "right": 1, "answers": 6,
+        "score": 2.75, "max": 8.5, "right": 1, "answers": 6, "replaced": 0,
         "common_mistakes": [{"diagnosis": c, "count": 1, "feedback": feedback.SENTENCES[c]}
                             for c in ("missing_sigma_prime", "missing_term", "sign_error")]}
     assert data["students"] == [{"student": "alice", "score": 2.0, "max": 3.0},

@@ -43,6 +43,21 @@ def test_numbers_print_the_same_in_every_format(value, tex, txt):
     assert number(value).text == txt
 
 
+def test_latex_of_products_of_names_is_the_printers_and_other_objects_still_print():
+    """The fast path for a name and a product of names writes what the printer writes:
+    reading order (σ′, the rest, δ), a space between, \\cdot before a number-like name."""
+    from symbackprop.printing import Latex, latex
+    a, d, w, s = sympy.symbols(r"a^{(1)}_{2} \delta^{(2)}_{1} w^{(2)}_{12} \frac{1}{2}")
+    for expr in (a, d * a, w * d * a, a * s, 3 * a * d, -a * d, a ** 2 * d):
+        assert latex(expr) == Latex({}).doprint(expr), expr
+    assert latex(d * a) == r"a^{(1)}_{2} \delta^{(2)}_{1}"
+    assert latex(a * s) == r"\frac{1}{2} a^{(1)}_{2}" and latex(s * d) == r"\frac{1}{2} \delta^{(2)}_{1}"
+    alpha = sympy.Symbol(r"\alpha^{2}")
+    assert latex(alpha * s) == Latex({}).doprint(alpha * s) == r"\alpha^{2} \cdot \frac{1}{2}"
+    assert (latex(3), latex(0.5), latex(sympy.Matrix([[a]]))) == (
+        "3", "0.5", r"\left[\begin{matrix}a^{(1)}_{2}\end{matrix}\right]")
+
+
 def test_error_bounds_are_powers_of_ten():
     assert bound(1.2468e-15).latex == "< 10^{-14}"
     assert bound(0.0).text == "0"

@@ -214,6 +214,16 @@ def test_spec_text_is_never_evaluated(tmp_path, run_cli):
     assert sb.activations.get({"name": "leaky_relu", "alpha": 0.01}).options == {"alpha": sympy.Rational(1, 100)}
 
 
+def test_compiled_code_holds_only_plain_names():
+    """A symbol that is neither an argument nor defined is refused, never pasted into code."""
+    from symbackprop.numeric import Program
+    x, y, v = sympy.symbols("x y v")
+    with pytest.raises(sb.SymbackpropError, match=r"^cannot compile the formulas: print\(1\) is neither an "
+                                                  r"argument nor defined before it is used$"):
+        Program([(v, sympy.Symbol("print(1)") * x * y)], [x, y], [v])
+    assert Program([(v, x * y + 1)], [x, y], [v])({x: 2.0, y: 3.0}) == {v: 7.0}
+
+
 def test_no_generic_text_to_code_route_in_the_package():
     """User text may reach SymPy only through the project's own readers."""
     from pathlib import Path

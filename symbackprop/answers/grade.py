@@ -37,7 +37,8 @@ from ..io import read_text
 from ..quoting import clip
 from .feedback import feedback_for
 from .lexer import AnswerReadError, quote
-from .verdict import Verdict, check_answer
+from .reference import reference
+from .verdict import Verdict, check_answer, resolve_wrt
 
 COLUMNS = ("id", "wrt", "answer")
 #: Columns read when present.
@@ -82,6 +83,7 @@ class Graded:
     fraction: Fraction = Fraction(0)
     feedback: str = ""
     replaced_by: int | None = None   # the line of a later answer to the same question
+    resolved: str | None = None      # the node ``wrt`` names, also when the answer is unreadable
 
     @property
     def worth(self) -> Fraction:
@@ -94,7 +96,7 @@ class Graded:
         resolved wrt, or the wrt as written when it did not resolve)."""
         if self.row.student:
             return (self.row.student, self.row.id)
-        return (self.row.id, self.verdict.wrt if self.verdict is not None else self.row.wrt.strip())
+        return (self.row.id, self.resolved or self.row.wrt.strip())
 
     @property
     def outcome(self) -> str:
@@ -177,7 +179,7 @@ def _points(cell: str, where: str, line: int) -> Fraction:
     text = cell.strip()
     if not text:
         return Fraction(1)
-    try:   # Fraction("1_000") is 1000 in Python; a points cell is plain digits
+    try:   # Fraction("1_000") is 1000 in Python; a points cell has no underscores
         value = Fraction(text) if text.isascii() and "_" not in text else None
     except (ValueError, ZeroDivisionError):
         value = None
@@ -191,9 +193,21 @@ def grade_row(net, row: Row, *, symbolic: bool = True,
               undecided: Fraction = UNDECIDED_SCORE) -> Graded:
     """One row checked, scored and given its feedback sentence."""
     graded = _check(net, row, symbolic)
+    graded.resolved = graded.verdict.wrt if graded.verdict is not None else _resolved(net, row.wrt)
     graded.fraction = fraction(graded, undecided)
     graded.feedback = feedback_for(graded)
     return graded
+
+
+def _resolved(net, wrt: str) -> str | None:
+    """The name of the node ``wrt`` names (``b^{(3)}_1`` is ``b^{(3)}_{1}``), or None."""
+    if not wrt.strip():
+        return None
+    try:
+        node = resolve_wrt(reference(net), wrt)
+    except SymbackpropError:
+        return None
+    return node.name
 
 
 def _check(net, row: Row, symbolic: bool) -> Graded:
@@ -257,6 +271,21 @@ def summary(results) -> dict:
         counts[r.outcome] += 1
     counts["total"] = len(results)
     return counts
+
+
+def right_of(results) -> tuple[int, int]:
+    """(answers right, answers counted): an answer replaced by a later one is not counted."""
+    kept = [r for r in results if r.replaced_by is None]
+    return sum(1 for r in kept if r.outcome == "equivalent"), len(kept)
+
+
+def replaced_note(results) -> str:
+    """A sentence on the answers replaced by a later answer to the same question, or ""."""
+    n = sum(1 for r in results if r.replaced_by is not None)
+    if not n:
+        return ""
+    return (f"{n} {'answer' if n == 1 else 'answers'} replaced by a later answer to the same question "
+            f"{'is' if n == 1 else 'are'} not counted.")
 
 
 def common_mistakes(results, limit: int = 5) -> list[tuple[str, int]]:

@@ -35,7 +35,7 @@ from fractions import Fraction
 
 from ..errors import SymbackpropError
 from ..printing import unicode_name
-from .grade import number, summary, totals
+from .grade import number, replaced_note, right_of, totals
 from .report import CsvRows, defuse
 
 TOTALS_COLUMNS = ("student", "score", "max")
@@ -89,11 +89,11 @@ def gradescope_json(results) -> str:
                       "max_score": _score(r.worth),
                       "status": "passed" if r.fraction == 1 else "failed",
                       "output": "\n".join(lines), "visibility": "visible"})
-    counts = summary(results)
     total = sum((r.score for r in results), 0)
     most = sum((r.worth for r in results), 0)
+    note = replaced_note(results)
     data = {"score": _score(Fraction(total)),
             "output": "%d of %d answers right; %s of %s points." % (
-                counts["equivalent"], counts["total"], number(total), number(most)),
+                *right_of(results), number(total), number(most)) + (" " + note if note else ""),
             "tests": tests}
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"

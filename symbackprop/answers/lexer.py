@@ -300,7 +300,8 @@ def _scientific(text: str, start: int, j: int) -> int:
     digits = k
     while k < n and text[k] in _DIGITS:
         k += 1
-    if k - digits > len(str(MAX_POWER_OF_TEN)) or int(text[digits:k]) > MAX_POWER_OF_TEN:
+    power = text[digits:k].lstrip("0")       # 1e-0001 is 0.1
+    if len(power) > len(str(MAX_POWER_OF_TEN)) or int(power or "0") > MAX_POWER_OF_TEN:
         if text[digits - 1] == "-":
             raise AnswerReadError(f"the power of ten in {quote(text[start:k])} is too small "
                                   f"(at least -{MAX_POWER_OF_TEN})", j, text)

@@ -5,7 +5,8 @@ expected formula. The format follows the report file's extension (``.csv``, ``.j
 ``wrt`` is the student's text exactly as written in the answers file; ``resolved`` is
 the canonical name of the node it means (empty when it names none). ``score`` is the
 row's points × the fraction it earns (see :mod:`grade`), ``max`` its points (what it
-was worth; in the JSON report ``points`` stays the number of points compared),
+was worth: 0 for an answer replaced by a later answer to the same question, whose line
+``replaced_by`` gives; in the JSON report ``points`` stays the number of points compared),
 ``feedback`` the sentence for the student (:mod:`feedback`); ``entries`` is ``right/total``
 for a vector or matrix answer. Every column of the answers file other than id, wrt,
 answer, student and points is kept, after the report's own columns, under its own name
@@ -34,13 +35,13 @@ from ..errors import SymbackpropError
 from ..printing import unicode_name
 from .compare import apart
 from .feedback import sentence
-from .grade import common_mistakes, number, summary, totals
+from .grade import common_mistakes, number, replaced_note, right_of, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "max",
                "feedback", "student", "reason", "answer", "answer_latex", "expected",
                "counterexample_point", "counterexample_answer", "counterexample_expected",
-               "symbolic", "entries", "wrong_entries", "error")
+               "symbolic", "entries", "wrong_entries", "error", "replaced_by")
 
 
 def format_for(path: str) -> str:
@@ -59,7 +60,7 @@ def row_dict(result) -> dict:
     out = {"id": row.id, "line": row.line, "student": row.student, "wrt": row.wrt,
            "resolved": v.wrt if v else None, "verdict": result.outcome, "answer": row.answer,
            "score": float(result.score), "max": float(result.worth),
-           "feedback": result.feedback}
+           "feedback": result.feedback, "replaced_by": result.replaced_by}
     if v is not None:
         out.update({"answer_latex": v.answer, "expected": v.expected,
                     "counterexample": v.counterexample, "diagnosis": v.diagnosis,
@@ -96,8 +97,9 @@ def scores(results) -> dict:
     """The class's total score and the most common mistakes, for the reports."""
     total = sum((r.score for r in results), 0)
     most = sum((r.worth for r in results), 0)
-    return {"score": float(total), "max": float(most), "right": summary(results)["equivalent"],
-            "answers": len(results),
+    right, answers = right_of(results)
+    return {"score": float(total), "max": float(most), "right": right, "answers": answers,
+            "replaced": sum(1 for r in results if r.replaced_by is not None),
             "common_mistakes": [{"diagnosis": code, "count": count, "feedback": sentence(code)}
                                 for code, count in common_mistakes(results)]}
 
@@ -163,7 +165,8 @@ def to_csv(results) -> str:
                  repr(c["expected"]) if c else "",
                  "" if d["symbolic"] is None else str(d["symbolic"]).lower(),
                  f"{entries[0]}/{entries[1]}" if entries else "", "; ".join(d["wrong_entries"]),
-                 d["error"] or ""] + [cell for _, cell in r.row.extra]
+                 d["error"] or "", "" if r.replaced_by is None else str(r.replaced_by)] + [
+                     cell for _, cell in r.row.extra]
         writer.writerow([defuse(cell) for cell in cells])
     return buffer.getvalue()
 
@@ -200,6 +203,7 @@ tr.error td.verdict { color: #6c2eb9; font-weight: bold; }
 code { white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-all; }
 div.m { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.15em 0; }
 .small { font-size: 0.85em; color: #444; }
+.n { white-space: nowrap; }
 .score { font-weight: normal; color: #222; }
 """
 
@@ -209,9 +213,10 @@ def _summary_html(results) -> list[str]:
     out = ["<p>%d answers: %d equivalent, %d not equivalent, %d undecided, %d errors.</p>"
            % (counts["total"], counts["equivalent"], counts["not_equivalent"],
               counts["undecided"], counts["error"]),
-           "<p><b>%d of %d right</b>; %s of %s points.</p>"
-           % (counts["equivalent"], counts["total"], html.escape(number(sum((r.score for r in results), 0))),
-              html.escape(number(sum((r.worth for r in results), 0))))]
+           "<p><b>%d of %d right</b>; %s of %s points.%s</p>"
+           % (*right_of(results), html.escape(number(sum((r.score for r in results), 0))),
+              html.escape(number(sum((r.worth for r in results), 0))),
+              (" " + html.escape(replaced_note(results))) if replaced_note(results) else "")]
     if s["common_mistakes"]:
         out.append("<h2>Most common mistakes</h2>")
         out.append("<ol>")
@@ -268,7 +273,8 @@ def to_html(results, title=None) -> str:
             shown = apart(c["answer"], c["expected"], 6)
             where = ('answer = %s,<br>expected = %s<details><summary class="small">at %s</summary>'
                      '<span class="small">%s</span></details>'
-                     % (html.escape(shown[0]), html.escape(shown[1]),
+                     % ('<span class="n">%s</span>' % html.escape(shown[0]),
+                        '<span class="n">%s</span>' % html.escape(shown[1]),
                         html.escape(c.get("where") or "this point"),
                         html.escape(_point(c).replace(";", "; ").replace(";  ", "; "))))
         wrt = html.escape(d["wrt"])
