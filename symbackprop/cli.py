@@ -421,6 +421,8 @@ def cmd_grade(args) -> int:
         write_atomic(path, text)
     if args.output is None:
         sys.stdout.write(content)
+        if grade.replaced_note(results) and sys.stderr is not None:
+            print(grade.replaced_note(results), file=sys.stderr)    # stdout is the report
         return 0
     write_atomic(args.output, content)
     counts = grade.summary(results)
@@ -428,7 +430,7 @@ def cmd_grade(args) -> int:
           f"{counts['not_equivalent']} not equivalent, {counts['undecided']} undecided, "
           f"{counted(counts['error'], 'error')}; report written to {clip(args.output, None)}")
     if grade.replaced_note(results):
-        print(grade.replaced_note(results) + " (a question is the same student and id; see the report's feedback)")
+        print(grade.replaced_note(results))
     if args.totals is not None:
         print(f"totals of {counted(len(grade.totals(results)), 'student')} written to {clip(args.totals, None)}")
     if args.gradescope is not None:

@@ -208,7 +208,14 @@ def test_digits_past_float64_are_not_judged_and_a_near_miss_shows_its_digits():
         assert check_answer(net, "w^{(3)}_{11}", written).verdict == "equivalent", written
     wrong = check_answer(net, "w^{(3)}_{11}", "0.12595991053")     # 0.1259599105376… rounds to …054
     assert wrong.verdict == "not_equivalent"
-    assert wrong.describe()[-1] == "    answer = 0.12595991053, expected = 0.12595991054"
+    assert wrong.describe()[-1] == "    answer = 0.12595991053, expected = 0.125959910538"
+    padded = check_answer(net, "w^{(3)}_{11}", "0.12596000000000000000")   # claims 20 decimals
+    assert padded.verdict == "not_equivalent"
+    assert padded.describe()[-1] == "    answer = 0.12596000000000000000, expected = 0.12595991053765"
+    assert (padded.counterexample["written"], padded.counterexample["tolerance"]) == (
+        "0.12596000000000000000", pytest.approx(1.2596e-14))
+    assert check_answer(net, "w^{(3)}_{11}", "0.1270").describe()[-1] == (
+        "    answer = 0.1270, expected = 0.1259599105")
     assert check_answer(net, "w^{(3)}_{11}", "0.1259599105377").verdict == "equivalent"
 
 

@@ -125,8 +125,11 @@ def test_a_question_answered_again_counts_once_the_last_answer(run_cli, tmp_path
     assert not rows[2]["feedback"].startswith("Not counted")
     assert [r["replaced_by"] for r in rows] == ["4", "", "", ""]
     assert totals.read_text(encoding="utf-8") == "student,score,max\nalice,3,3\nbob,2,2\n"
-    assert out.splitlines()[1] == ("1 answer replaced by a later answer to the same question is not counted. "
-                                   "(a question is the same student and id; see the report's feedback)")
+    assert out.splitlines()[1] == ("1 answer is not counted: a later row answers the same question (the same "
+                                   "student and id), and the last answer counts.")
+    code, csv_out, err = run_cli("grade", LECTURE, answers)      # the report on stdout: the note on stderr
+    assert (code, err) == (0, "1 answer is not counted: a later row answers the same question (the same "
+                              "student and id), and the last answer counts.\n")
     code, out, err = run_cli("grade", LECTURE, answers, "-o", tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert [r["replaced_by"] for r in data["rows"]] == [4, None, None, None]
@@ -140,7 +143,8 @@ def test_without_students_the_same_id_and_wrt_is_one_question(run_cli, tmp_path)
                                 ["ann", "x_1", "x_1"], ["ann", "b^{(3)}_1", r"\delta^{(3)}_2"]])
     totals = tmp_path / "t.csv"
     code, out, err = run_cli("grade", LECTURE, answers, "--totals", totals)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, "1 answer is not counted: a later row answers the same question (the same "
+                              "id and wrt), and the last answer counts.\n")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["verdict"], r["score"], r["max"]) for r in rows] == [
         ("equivalent", "0", "0"), ("not_equivalent", "0", "1"), ("not_equivalent", "0", "1")]
@@ -155,7 +159,7 @@ def test_an_unreadable_answer_is_replaced_by_its_wrt_as_resolved(run_cli, tmp_pa
                                 ["ben", "b^{(3)}_1", r"\delta^{(3"]])
     totals = tmp_path / "t.csv"
     code, out, err = run_cli("grade", LECTURE, answers, "--totals", totals)
-    assert (code, err) == (0, "")
+    assert code == 0 and err.startswith("2 answers are not counted: ")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["verdict"], r["score"], r["max"], r["replaced_by"]) for r in rows] == [
         ("error", "0", "0", "3"), ("equivalent", "1", "1", ""), ("equivalent", "0", "0", "5"), ("error", "0", "1", "")]
@@ -172,9 +176,33 @@ def test_gradescope_marks_a_replaced_answer_worth_nothing(run_cli, tmp_path):
     data = json.loads(results.read_text(encoding="utf-8"))
     _valid_gradescope(data)
     assert data["score"] == 0
-    assert data["output"] == ("0 of 1 answers right; 0 of 1 points. 1 answer replaced by a later answer "
-                              "to the same question is not counted.")
-    assert [(t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [(0, 0, "passed"), (0, 1, "failed")]
+    assert data["output"] == ("0 of 1 answers right; 0 of 1 points. 1 answer is not counted: a later row "
+                              "answers the same question (the same student and id), and the last answer counts.")
+    assert [(t["name"], t["number"], t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [
+        ("q1: ∂C/∂w⁽³⁾₁₁", "1", 0, 1, "failed")]
+
+
+def test_totals_refuse_a_blank_student_cell(run_cli, tmp_path):
+    """In a file with a student column a blank cell would file the score under the row's
+    id (a Moodle ID number, say): refused before anything is written."""
+    answers = _write(tmp_path, [["id", "student", "wrt", "answer"], ["1", "ann", "x_1", "x_1"],
+                                ["2", "", "x_1", "x_1"]])
+    totals, report = tmp_path / "t.csv", tmp_path / "r.csv"
+    code, out, err = run_cli("grade", LECTURE, answers, "-o", report, "--totals", totals)
+    assert (code, out) == (2, "")
+    assert err == ("error: --totals: line 3 has no student, so its score would be filed under its id; "
+                   "fill in the student\n")
+    assert not totals.exists() and not report.exists()
+
+
+def test_common_mistakes_count_only_counted_answers():
+    from symbackprop.answers.grade import common_mistakes, last_answers_count
+    rows = [Row(2, "q1", "x_1", "a", student="ann"), Row(3, "q1", "x_1", "b", student="ann"),
+            Row(4, "q1", "x_1", "c", student="bob")]
+    wrong = SimpleNamespace(diagnosis="sign_error", verdict="not_equivalent", wrt="x_{1}")
+    results = last_answers_count([Graded(r, verdict=wrong) for r in rows])
+    assert [r.replaced_by for r in results] == [3, None, None]
+    assert common_mistakes(results) == [("sign_error", 2)]
 
 
 @pytest.mark.parametrize("value, score", [("0", "0"), ("1", "1.5"), ("0.25", "0.375"), ("1/3", "0.5")])

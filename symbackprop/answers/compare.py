@@ -14,6 +14,7 @@ undecided, with the reason.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import mpmath
@@ -109,6 +110,19 @@ def apart(answer: float, expected: float, digits: int) -> tuple[str, str]:
     return a, e
 
 
+def shown(c: dict, digits: int) -> tuple[str, str]:
+    """A counterexample's answer and expected value as text: a number answer as the
+    student wrote it, the expected value to as many digits as that number claims (so
+    that ``0.12596000000000000000`` is seen to differ from 0.1259599105376537)."""
+    written = c.get("written")
+    if written is None:
+        return apart(c["answer"], c["expected"], digits)
+    expected, tolerance = c["expected"], c["tolerance"]
+    scale = abs(expected) or abs(c["answer"]) or 1.0
+    n = digits if tolerance <= 0 else int(math.ceil(-math.log10(tolerance / scale))) + 1
+    return written, f"{expected:.{min(max(n, digits), 17)}g}"
+
+
 def half_unit(literal: str):
     """Half a unit in the last place of a decimal as written (``0.12596`` → 5·10⁻⁶,
     ``1.26e-1`` and ``126e-3`` → 5·10⁻³), as a Fraction; None for a whole number, which
@@ -155,4 +169,7 @@ def compare_number(reference, target, value, literal: str | None) -> Comparison:
     values[index] = answer
     if ok:
         return Comparison("equivalent", values, 1)
-    return Comparison("not_equivalent", values, 1, counterexample(reference, target, index, answer))
+    found = counterexample(reference, target, index, answer)
+    if literal is not None and tolerance is not None and value.is_Number:
+        found.update(written=literal, tolerance=tolerance)
+    return Comparison("not_equivalent", values, 1, found)

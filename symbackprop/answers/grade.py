@@ -281,18 +281,20 @@ def right_of(results) -> tuple[int, int]:
 
 def replaced_note(results) -> str:
     """A sentence on the answers replaced by a later answer to the same question, or ""."""
-    n = sum(1 for r in results if r.replaced_by is not None)
-    if not n:
+    replaced = [r for r in results if r.replaced_by is not None]
+    if not replaced:
         return ""
-    return (f"{n} {'answer' if n == 1 else 'answers'} replaced by a later answer to the same question "
-            f"{'is' if n == 1 else 'are'} not counted.")
+    n = len(replaced)
+    same = "student and id" if replaced[0].row.student else "id and wrt"
+    return (f"{n} {'answer is' if n == 1 else 'answers are'} not counted: a later row answers the same "
+            f"question (the same {same}), and the last answer counts.")
 
 
 def common_mistakes(results, limit: int = 5) -> list[tuple[str, int]]:
-    """(diagnosis, how many answers have it), most common first (ties by name)."""
+    """(diagnosis, how many counted answers have it), most common first (ties by name)."""
     counts: dict = {}
     for r in results:
-        if r.verdict is not None and r.verdict.diagnosis:
+        if r.verdict is not None and r.verdict.diagnosis and r.replaced_by is None:
             counts[r.verdict.diagnosis] = counts.get(r.verdict.diagnosis, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 

@@ -4,7 +4,8 @@
 appear in the answers file, with the columns
 
 * ``student``: the ``student`` cell of the answers file, or the row's ``id`` where the
-  file has no such column (or the cell is empty);
+  file has no such column (a file with the column and an empty cell is refused: the
+  row's score would be filed under its id);
 * ``score``: the sum of the student's scores (at most 4 decimals);
 * ``max``: the sum of the points of the student's rows.
 
@@ -18,12 +19,13 @@ its ``Student`` and ``Section`` columns, as in its gradebook export) or ``Userna
 
 **Gradescope** (``grade --gradescope FILE``): the autograder's ``results.json`` for one
 submission, with the fields Gradescope documents: top-level ``score`` (the total),
-``output`` (one line: how many answers are right), ``tests`` (one per answer, in order,
-each with ``name``, ``number``, ``score``, ``max_score``, ``status`` (``passed`` when the
-answer earns all its points, else ``failed``; an answer replaced by a later one to the
-same question has ``max_score`` 0), ``output`` (the feedback sentence and the
+``output`` (one line: how many answers are right), ``tests`` (one per counted answer, in
+order: an answer replaced by a later one to the same question is left out), each with
+``name``, ``number``, ``score``, ``max_score``, ``status`` (``passed`` when the answer
+earns all its points, else ``failed``), ``output`` (the feedback sentence and the
 answer as read) and ``visibility`` ``"visible"``). An answers file with answers of
-several students is refused: Gradescope runs the autograder once per submission. No
+several students is refused: Gradescope runs the autograder once per submission; a
+file without a ``student`` column is one submission, its ids naming the questions. No
 time is recorded, so the file is the same on every run.
 """
 
@@ -53,6 +55,10 @@ def totals_csv(results) -> str:
     if unnamed:
         raise SymbackpropError(f"--totals: line {unnamed[0]} has neither a student nor an id, so a "
                                "grade book cannot match its score; fill in one of them")
+    blank = [r.row.line for r in results if r.row.student == ""]
+    if blank:   # the file has a student column: its id would be taken for a student's
+        raise SymbackpropError(f"--totals: line {blank[0]} has no student, so its score would be "
+                               "filed under its id; fill in the student")
     buffer = io.StringIO()
     writer = CsvRows(buffer)
     writer.writerow(TOTALS_COLUMNS)
@@ -78,7 +84,8 @@ def _score(value) -> float | int:
 
 def gradescope_json(results) -> str:
     tests = []
-    for n, r in enumerate(results, start=1):
+    counted_rows = [r for r in results if r.replaced_by is None]   # a replaced answer is no test
+    for n, r in enumerate(counted_rows, start=1):
         v = r.verdict
         what = ("∂C/∂" + unicode_name(v.wrt)) if v is not None else r.row.wrt.strip()
         name = f"{r.row.id}: {what}" if r.row.id else what

@@ -33,7 +33,8 @@ from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
 from ..printing import unicode_name
-from .compare import apart
+from ..quoting import counted
+from .compare import shown as shown_pair
 from .feedback import sentence
 from .grade import common_mistakes, number, replaced_note, right_of, summary, totals
 
@@ -210,9 +211,9 @@ div.m { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.15em 0
 
 def _summary_html(results) -> list[str]:
     counts, s = summary(results), scores(results)
-    out = ["<p>%d answers: %d equivalent, %d not equivalent, %d undecided, %d errors.</p>"
-           % (counts["total"], counts["equivalent"], counts["not_equivalent"],
-              counts["undecided"], counts["error"]),
+    out = ["<p>%s: %d equivalent, %d not equivalent, %d undecided, %s.</p>"
+           % (counted(counts["total"], "answer"), counts["equivalent"], counts["not_equivalent"],
+              counts["undecided"], counted(counts["error"], "error")),
            "<p><b>%d of %d right</b>; %s of %s points.%s</p>"
            % (*right_of(results), html.escape(number(sum((r.score for r in results), 0))),
               html.escape(number(sum((r.worth for r in results), 0))),
@@ -270,7 +271,7 @@ def to_html(results, title=None) -> str:
         c = d["counterexample"]
         where = ""
         if c:
-            shown = apart(c["answer"], c["expected"], 6)
+            shown = shown_pair(c, 6)
             where = ('answer = %s,<br>expected = %s<details><summary class="small">at %s</summary>'
                      '<span class="small">%s</span></details>'
                      % ('<span class="n">%s</span>' % html.escape(shown[0]),

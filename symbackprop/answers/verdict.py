@@ -29,7 +29,8 @@ from ..errors import AnswerError, SpecError
 from ..graph import loose
 from ..printing import latex, text, unicode_name
 from ..quoting import clip, counted, suggest
-from .compare import Comparison, apart, close, compare, compare_number
+from .compare import Comparison, close, compare, compare_number
+from .compare import shown as shown_numbers
 from .diagnose import diagnose
 from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
 from .matrices import is_matrix
@@ -110,7 +111,7 @@ class Verdict:
             c = self.counterexample
             shown = ", ".join(f"{k} = {v:g}" for k, v in c["point"].items())
             lines.append(f"  at {c['where']} ({shown}):")
-            answer, expected = apart(c["answer"], c["expected"], 10)
+            answer, expected = shown_numbers(c, 10)
             lines.append(f"    answer = {answer}, expected = {expected}")
         if self.entries is not None:
             right, total = self.entries
