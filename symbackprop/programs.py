@@ -25,7 +25,7 @@ import math
 
 import sympy
 
-from .activations import ActivationFunction, ActivationPrime, Softmax, Step
+from .activations import ActivationFunction, ActivationPrime, Softmax, Step, get
 
 #: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
 KINK = 1e-7
@@ -204,7 +204,6 @@ class Programs:
             (base, e), inv = self._parts([expr.base, exponent])
             return "_pow(%s, %s)" % (base, e), inv
         if isinstance(expr, Softmax):
-            from ..activations import get
             fn = self._function("softmax", lambda: get("softmax").numeric["float"][0])
             parts, inv = self._parts(expr.args[1:])
             return "%s(%d, %s)" % (fn, int(expr.args[0]), ", ".join(parts)), inv

@@ -201,6 +201,19 @@ def test_programs_give_none_where_undefined_and_at_kinks():
     assert programs.run({x: 4.0, y: 1.0}) == [math.log(4.0), 1 / 6, 1.0, 17.0, 2.0]
 
 
+def test_programs_evaluate_a_raw_softmax():
+    """A program holding softmax itself (not a named activation node) is written as a call
+    of the registry's float softmax (its import once named a module above the package)."""
+    from symbackprop.activations import Softmax
+    x, y = sympy.symbols("x y")
+    programs = Programs([x, y], {}, ())
+    programs.add([], Softmax(1, x, y))
+    programs.add([], Softmax(2, x, 2 * y))
+    first, second = programs.run({x: 0.5, y: -1.0})
+    assert first == pytest.approx(1 / (1 + math.exp(-1.5)), rel=1e-15)
+    assert second == pytest.approx(math.exp(-2.0) / (math.exp(0.5) + math.exp(-2.0)), rel=1e-15)
+
+
 def test_first_wrong_answer_at_16x4_is_fast():
     """Issue 12's target: a question's first wrong answer diagnosed quickly (CPU time, the
     network's reference already built by an answer to another question)."""
