@@ -63,6 +63,8 @@ SENTENCES = {
                          "product.",
     "outer_product_order": "The factors of the outer product are in the wrong order: the "
                            "gradient of a weight matrix has the shape of that matrix.",
+    "assumes_sum_one": "Your answer holds only when the targets sum to 1, and this question's "
+                       "targets do not: keep every term of the softmax's Jacobian.",
     "not_expanded": "Write the answer out in full: it uses {symbols}, which this question asks "
                     "you to expand into inputs, targets, parameters and activations.",
 }
@@ -108,7 +110,7 @@ def feedback_for(graded, level: str = "full") -> str:
         return WRONG
     if v.diagnosis:
         taught = v.diagnosis.partition("+")[0] not in BUILT_IN
-        return v.explanation if taught else sentence(v.diagnosis, v.unexpanded)
+        return v.explanation if taught else sentence(v.diagnosis, getattr(v, "unexpanded", ()))
     entries = graded.entries
     if entries:
         right, total = entries

@@ -123,6 +123,8 @@ class Verdict:
             lines.append(f"  entries right: {right} of {total}{wrong}")
         if self.diagnosis:
             lines.append(f"  likely mistake ({self.diagnosis}): {self.explanation}")
+        elif self.explanation:
+            lines.append(f"  note: {self.explanation}")
         if self.reason:
             lines.append(f"  reason: {self.reason}")
         return lines
@@ -281,7 +283,7 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
         >>> net = sb.load("examples/lecture.toml")
         >>> from symbackprop.answers import Policy
         >>> closed = Policy(closed=True)
-        >>> sb.check_answer(net, "b^{(1)}_{2}", r"\delta^{(1)}_2", policy=closed).diagnosis
+        >>> sb.check_answer(net, "b^{(1)}_{2}", "δ⁽¹⁾₂", policy=closed).diagnosis
         'not_expanded'
     """
     if policy is None:
@@ -327,6 +329,8 @@ def _check(net, wrt, answer, symbolic, source, policy) -> Verdict:
         else:
             results.append((part, written, compare(ref, target, part, symbolic=symbolic)))
     result, found = _combine(ref, target, results, _taught(ref, node, policy))
+    if ref.sums_to_one and found is None and expr.free_symbols:
+        found = _sum_one(ref, target, expr, result)
     return Verdict(
         wrt=node.name, verdict=result.verdict, answer=" = ".join(shown),
         expected=target.formula_latex, counterexample=result.counterexample,
@@ -434,3 +438,43 @@ def prepare(net, policy: Policy) -> None:
     ref = reference(net)
     for mistake in policy.mistakes:
         _taught_values(ref, mistake)
+
+
+# --- softmax with cross-entropy: a − y holds only when Σ y = 1 ------------------------------
+
+def _sum_one(ref, target, expr, result):
+    """For a net whose targets are drawn as a distribution: a note (diagnosis None) on an
+    equivalent answer that holds only when Σ y = 1, or the diagnosis ``assumes_sum_one``
+    of an answer wrong only at the spec's point, whose targets do not sum to 1."""
+    spec = [i for i, p in enumerate(ref.points) if p.label == "the spec's point"]
+    if result.verdict == "not_equivalent":
+        others = [i for i in range(len(ref.points)) if i not in spec]
+        values = [result.values[i] for i in others]
+        if spec and _same(values, [target.values[i] for i in others]):
+            total = sum(ref.points[spec[0]].leaves[y] for y in ref.net.targets)
+            return Diagnosis("assumes_sum_one", "the answer holds only when the targets sum to 1 "
+                             "(softmax with cross-entropy gives a − y only then), and the spec's "
+                             f"targets sum to {_number(total)}")
+        return None
+    if result.verdict != "equivalent":
+        return None
+    free = ref.free_targets()
+    answer = [_value(expr, values) for values in free]
+    if _same(answer, [values[target.symbol] for values in free]):
+        return None
+    where = ("; the spec's targets sum to 1" if spec else "")
+    return Diagnosis(None, "equal where the targets sum to 1, as one-hot targets do (every point "
+                     "compared here has Σ y = 1), not for any targets: the answer relies on "
+                     "Σ y = 1, as a − y for softmax with cross-entropy does" + where)
+
+
+def _number(value) -> str:
+    return f"{float(value):.6g}"
+
+
+def _value(expr, values):
+    from .evaluate import Undefined, evaluate
+    try:
+        return evaluate(expr, values)
+    except Undefined:
+        return None
