@@ -302,3 +302,14 @@ def test_unknown_mistake_names_are_listed_by_the_grade_module():
     with pytest.raises(sb.SymbackpropError, match="did you mean factor_two"):
         Policy().with_options(credit=(("factor_tow", Fraction(1)),))
     assert grade(sb.load(LECTURE), []) == []
+
+
+def test_every_option_of_check_and_grade_is_in_the_readme():
+    from symbackprop.cli import build_parser
+    from conftest import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    missing = [o for name in ("check", "grade") for a in sub.choices[name]._actions
+               for o in a.option_strings if o.startswith("--") and o not in ("--help", "--output")
+               and o not in readme]
+    assert missing == []
