@@ -313,3 +313,13 @@ def test_every_option_of_check_and_grade_is_in_the_readme():
                for o in a.option_strings if o.startswith("--") and o not in ("--help", "--output")
                and o not in readme]
     assert missing == []
+
+
+def test_the_report_summary_gives_a_teachers_mistake_its_own_sentence(tmp_path):
+    import json
+    from symbackprop.answers.report import to_json
+    net = sb.load(_spec(tmp_path, MISTAKES))
+    rows = parse_rows(f"id,wrt,answer\n1,{W311},\\delta^{{(3)}}_1\n")
+    summary = json.loads(to_json(grade(net, rows)))["scores"]["common_mistakes"]
+    assert summary == [{"diagnosis": "input_left_out", "count": 1,
+                        "feedback": "A weight multiplies an input: where is it in your answer?"}]

@@ -35,7 +35,7 @@ from ..errors import SymbackpropError
 from ..printing import unicode_name
 from ..quoting import counted
 from .compare import shown as shown_pair
-from .feedback import sentence
+from .feedback import BUILT_IN, sentence
 from .grade import common_mistakes, number, replaced_note, right_of, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -101,8 +101,16 @@ def scores(results) -> dict:
     right, answers = right_of(results)
     return {"score": float(total), "max": float(most), "right": right, "answers": answers,
             "replaced": sum(1 for r in results if r.replaced_by is not None),
-            "common_mistakes": [{"diagnosis": code, "count": count, "feedback": sentence(code)}
+            "common_mistakes": [{"diagnosis": code, "count": count, "feedback": _said(code, results)}
                                 for code, count in common_mistakes(results)]}
+
+
+def _said(code: str, results) -> str:
+    """The feedback sentence of a mistake: a teacher's own mistake has the teacher's."""
+    if code.partition("+")[0] in BUILT_IN:
+        return sentence(code)
+    return next(r.verdict.explanation for r in results
+                if r.verdict is not None and r.verdict.diagnosis == code)
 
 
 def to_json(results, title=None) -> str:

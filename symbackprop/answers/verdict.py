@@ -384,8 +384,9 @@ def _closed_form(ref, verdict: Verdict) -> Verdict:
     shown = tuple(unicode_name(s.name) for s in named)
     meant = ", ".join(f"{n} (∂C/∂{unicode_name(ref.node_of_adjoint(s).name)})"
                       if not n.startswith("∂") else n for n, s in zip(shown, named))
-    equal = ("it equals the derivative asked for" if verdict.verdict == "equivalent"
-             else "nor is it equal to the derivative asked for")
+    equal = {"equivalent": "it equals the derivative asked for",
+             "not_equivalent": "nor is it equal to the derivative asked for",
+             "undecided": "whether it equals the derivative asked for is undecided"}[verdict.verdict]
     return replace(verdict, verdict="not_equivalent", diagnosis="not_expanded",
                    explanation=f"the answer names {meant}, where the question asks for a closed "
                                f"form with no adjoint ({equal})",
