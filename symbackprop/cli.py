@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
     p.add_argument("answers", metavar="ANSWERS.csv",
-                   help="CSV with columns id,wrt,answer (optional: student, points; others kept)")
+                   help="CSV with columns id,wrt,answer (optional: student, points, tolerance, form; others kept)")
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
     p.add_argument("--totals", metavar="FILE.csv",
                    help="also write one row per student (student, score, max) for a grade book")

@@ -9,8 +9,9 @@ was worth: 0 for an answer replaced by a later answer to the same question, whos
 ``replaced_by`` gives; in the JSON report ``points`` stays the number of points compared),
 ``feedback`` the sentence for the student (:mod:`feedback`); ``entries`` is ``right/total``
 for a vector or matrix answer. Every column of the answers file other than id, wrt,
-answer, student and points is kept, after the report's own columns, under its own name
-(one that a report column already has gets `` (answers file)`` appended).
+answer, student, points, tolerance and form is kept, after the report's own columns,
+under its own name (one that a report column already has gets `` (answers file)``
+appended).
 
 **Formula injection.** A spreadsheet opening the CSV report runs a cell that begins
 with ``=``, ``+``, ``-`` or ``@`` (and some also after a leading tab or carriage return)
