@@ -31,10 +31,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 
-def check_answer(net, wrt, answer):
-    """Compare a hand-derived answer (LaTeX or plain text) with the derived formula."""
+def check_answer(net, wrt, answer, *, policy=None):
+    """Compare a hand-derived answer (LaTeX or plain text) with the derived formula;
+    ``policy`` (:class:`symbackprop.answers.Policy`) overrides the spec's ``[grading]``."""
     from .answers import check_answer as _check_answer
-    return _check_answer(net, wrt, answer)
+    return _check_answer(net, wrt, answer, policy=policy)
 
 
 def render(derivation, format="latex", **options):

@@ -68,12 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--notation", choices=["layered", "bracket", "lecture"],
                    help="read names in this notation instead of the spec's (layered nets)")
+    _policy_arguments(p)
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
     p.add_argument("answers", metavar="ANSWERS.csv",
-                   help="CSV with columns id,wrt,answer (optional: student, points; others kept)")
+                   help="CSV with columns id,wrt,answer (optional: student, points, tolerance, form; others kept)")
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
     p.add_argument("--totals", metavar="FILE.csv",
                    help="also write one row per student (student, score, max) for a grade book")
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write Gradescope's results.json for one submission")
     p.add_argument("--undecided-score", type=_fraction_of_points, default=None, metavar="X",
                    help="fraction of its points an undecided answer scores (0 to 1; default 0.5)")
+    _policy_arguments(p)
+    p.add_argument("--credit", metavar="NAME=X,…",
+                   help="fraction of its points (0 to 1) a wrong answer with this named mistake "
+                        "scores, e.g. sign_error=0.5,factor_two=0.5")
+    p.add_argument("--feedback", choices=["full", "diagnosis", "verdict"],
+                   help="what the feedback says: the mistake and where (full, the default), the "
+                        "mistake only, or only right or wrong")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("code", help="the derivation as a standalone Python module (NumPy or PyTorch)")
@@ -89,6 +97,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE (.py) instead of standard output")
     p.set_defaults(run=cmd_code)
     return parser
+
+
+def _policy_arguments(p) -> None:
+    p.add_argument("--rel-tol", metavar="X",
+                   help="a number answer is right within X × |expected value| (default: to the digits written)")
+    p.add_argument("--abs-tol", metavar="X",
+                   help="a number answer is right within X of the expected value")
+    p.add_argument("--closed", action="store_true",
+                   help="accept only a closed form: an answer naming an adjoint (δ, ∂C/∂·) is not_expanded")
+
+
+def _policy(args, net):
+    """The spec's grading policy with the command line's options, its mistakes read."""
+    from .answers.policy import parse_credit, policy_of, tolerance_value
+    from .answers.verdict import prepare
+    tolerances = {option: None if value is None else tolerance_value(value, option)
+                  for option, value in (("--rel-tol", args.rel_tol), ("--abs-tol", args.abs_tol))}
+    credit = getattr(args, "credit", None)
+    policy = policy_of(net).with_options(
+        rel_tol=tolerances["--rel-tol"], abs_tol=tolerances["--abs-tol"], closed=args.closed,
+        credit=parse_credit(credit) if credit is not None else (),
+        feedback=getattr(args, "feedback", None))
+    prepare(net, policy)
+    return policy
 
 
 def _step_arguments(p) -> None:
@@ -363,8 +395,9 @@ def cmd_check(args) -> int:
     from .answers import AnswerReadError, check_answer
     net = load(args.spec, notation=args.notation) if args.notation else load(args.spec)
     answer = args.answer if args.answer is not None else _read_answer_file(args.answer_file)
+    policy = _policy(args, net)
     try:
-        verdict = check_answer(net, args.wrt, answer, source=args.answer_file)
+        verdict = check_answer(net, args.wrt, answer, source=args.answer_file, policy=policy)
     except AnswerReadError as exc:
         _error(str(exc))
         if sys.stderr is not None:
@@ -402,12 +435,13 @@ def cmd_grade(args) -> int:
         if path is not None and not str(path).lower().endswith(ext):
             raise SymbackpropError(f"{option} {clip(path, None)}: expected a file name ending in {ext}")
     net = load(args.spec)
+    policy = _policy(args, net)
     rows = grade.read_rows(args.answers)
     if args.gradescope is not None:
         gradebook.one_submission(rows)
     progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
     undecided = grade.UNDECIDED_SCORE if args.undecided_score is None else args.undecided_score
-    results = grade.grade(net, rows, progress=progress, undecided=undecided)
+    results = grade.grade(net, rows, progress=progress, undecided=undecided, policy=policy)
     content = report.render(results, fmt, title=net.title)
     extra = []
     if args.totals is not None:

@@ -28,9 +28,12 @@ try:  # Python ≥ 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point", "points")
-GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", "point", "points")
-RECURRENT_FIELDS = ("title", "cost", "recurrent", "point", "points")
+#: The grader's policy, in every kind of spec (see :mod:`answers.policy`).
+GRADING = ("grading", "mistakes")
+TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point", "points") + GRADING
+GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", "point",
+                "points") + GRADING
+RECURRENT_FIELDS = ("title", "cost", "recurrent", "point", "points") + GRADING
 RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output_activation",
                    "W", "U", "V", "b", "c", "h0")
 #: Most examples in a mini-batch.
@@ -183,7 +186,16 @@ def from_dict(data: dict, where: str = "spec"):
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
     net.values = _values(net, data, where)
+    net.policy = _policy(data, where)
     return net
+
+
+def _policy(data: dict, where: str):
+    """The grader's policy the spec's ``[grading]`` and ``[[mistakes]]`` set, or None."""
+    if "grading" not in data and "mistakes" not in data:
+        return None
+    from .answers.policy import from_spec
+    return from_spec(data.get("grading"), data.get("mistakes"), where)
 
 
 def _points(where, data, read_one):
@@ -338,6 +350,7 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     values.update(example(data.get("point", {}), "point"))
     rnn.values = values
     rnn.points = _points(where, data, example) or []
+    rnn.policy = _policy(data, where)
     return rnn
 
 
@@ -411,6 +424,7 @@ def _graph(data: dict, where: str) -> Graph:
 
     graph.values = example(data.get("point", {}), "point")
     graph.points = _points(where, data, example) or []
+    graph.policy = _policy(data, where)
     return graph
 
 

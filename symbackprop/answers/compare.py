@@ -144,12 +144,13 @@ def spec_point(reference):
     return None
 
 
-def compare_number(reference, target, value, literal: str | None) -> Comparison:
+def compare_number(reference, target, value, literal: str | None, tolerance=None) -> Comparison:
     """A number answer: compared with the value at the spec's point, to the precision
     written (``0.12596`` for 0.1259599…, within half a unit of its last digit, but never
     closer than :data:`WRITTEN_FLOOR` relative: ``0.12595991053765374000`` is the float
     0.1259599105376537 copied out and padded, not a claim float64 can check), or
-    exactly (within :func:`close`) for a whole number or a fraction. A spec without a
+    exactly (within :func:`close`) for a whole number or a fraction; or within the
+    teacher's ``tolerance`` (a :class:`policy.Tolerance`) when one is set. A spec without a
     point of its own (or with its point at a kink) compares it everywhere, as a formula."""
     index = spec_point(reference)
     if index is None:       # no point of its own: the number must hold everywhere
@@ -158,18 +159,24 @@ def compare_number(reference, target, value, literal: str | None) -> Comparison:
         answer = evaluate(value, reference.points[index].values)
     except Undefined as exc:
         return Comparison("undecided", [], 0, reason=f"the number cannot be evaluated: {exc}")
-    expected = target.values[index]
-    tolerance = half_unit(literal) if literal is not None else None
-    if tolerance is not None:
-        tolerance = max(float(tolerance), WRITTEN_FLOOR * max(abs(answer), abs(expected)))
-        ok = abs(answer - expected) <= tolerance * (1 + 1e-9) + 1e-300
-    else:
-        ok = close(answer, expected)
+    ok, width = _within(answer, target.values[index], literal, tolerance)
     values = [None] * len(reference.points)
     values[index] = answer
     if ok:
         return Comparison("equivalent", values, 1)
     found = counterexample(reference, target, index, answer)
-    if literal is not None and tolerance is not None and value.is_Number:
-        found.update(written=literal, tolerance=tolerance)
+    if literal is not None and width is not None and value.is_Number:
+        found.update(written=literal, tolerance=width)
     return Comparison("not_equivalent", values, 1, found)
+
+
+def _within(answer: float, expected: float, literal: str | None, tolerance) -> tuple:
+    """(whether a number answer holds, the absolute width it was judged with or None):
+    the teacher's tolerance, else half a unit of the last digit written, else exactly."""
+    if tolerance is not None:
+        return tolerance.allows(answer, expected), tolerance.width(expected)
+    width = half_unit(literal) if literal is not None else None
+    if width is None:
+        return close(answer, expected), None
+    width = max(float(width), WRITTEN_FLOOR * max(abs(answer), abs(expected)))
+    return abs(answer - expected) <= width * (1 + 1e-9) + 1e-300, width

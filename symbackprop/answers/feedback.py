@@ -63,26 +63,40 @@ SENTENCES = {
                          "product.",
     "outer_product_order": "The factors of the outer product are in the wrong order: the "
                            "gradient of a weight matrix has the shape of that matrix.",
+    "assumes_sum_one": "Your answer holds only when the targets sum to 1, and this question's "
+                       "targets do not: keep every term of the softmax's Jacobian.",
+    "not_expanded": "Write the answer out in full: it uses {symbols}, which this question asks "
+                    "you to expand into inputs, targets, parameters and activations.",
 }
+
+#: Every mistake the checker names itself (a teacher's own mistakes have other names).
+BUILT_IN = tuple(sorted(set(SENTENCES) | {"wrong_shape"}))
+
+#: The feedback of a wrong answer when only the verdict is given (``--feedback verdict``).
+WRONG = "Not correct."
 
 #: Clauses for the second part of a combined diagnosis (``code+sign_error``).
 ALSO = {"sign_error": "and a sign is flipped as well",
         "factor_two": "and a factor of 2 is off as well"}
 
 
-def sentence(code: str | None) -> str:
-    """The sentence for a diagnosis code (a combined ``a+b`` as one sentence)."""
+def sentence(code: str | None, symbols=()) -> str:
+    """The sentence for a diagnosis code (a combined ``a+b`` as one sentence);
+    ``symbols`` are the adjoints a ``not_expanded`` answer names."""
     if not code:
         return GENERIC
     first, _, second = code.partition("+")
     text = SENTENCES.get(first, GENERIC)
     if second in ALSO:
         text = text.rstrip(".") + ", " + ALSO[second] + "."
-    return text
+    return text.format(symbols=", ".join(symbols) or "an adjoint (δ or ∂C/∂ of a node)")
 
 
-def feedback_for(graded) -> str:
-    """The sentence for one graded row (a :class:`grade.Graded`)."""
+def feedback_for(graded, level: str = "full") -> str:
+    """The sentence for one graded row (a :class:`grade.Graded`) at a feedback level
+    (:data:`policy.LEVELS`): ``full`` names the mistake and the wrong entries of a
+    vector or matrix, ``diagnosis`` the mistake only, ``verdict`` only right or wrong.
+    A teacher's own mistake gets the teacher's sentence."""
     v = graded.verdict
     if v is None:
         if graded.position is not None:
@@ -92,12 +106,15 @@ def feedback_for(graded) -> str:
         return RIGHT
     if v.verdict == "undecided":
         return UNDECIDED
+    if level == "verdict":
+        return WRONG
     if v.diagnosis:
-        return sentence(v.diagnosis)
+        taught = v.diagnosis.partition("+")[0] not in BUILT_IN
+        return v.explanation if taught else sentence(v.diagnosis, getattr(v, "unexpanded", ()))
     entries = graded.entries
     if entries:
         right, total = entries
-        wrong = graded.wrong_entries
+        wrong = graded.wrong_entries if level == "full" else []
         names = ", ".join(wrong[:3]) + (" …" if len(wrong) > 3 else "")
         where = f"; look again at {names}" if names else ""
         return f"{right} of {total} entries are right{where}."

@@ -1,16 +1,20 @@
-"""Batch grading: a CSV of answers (columns ``id,wrt,answer``, optionally ``student``
-and ``points``, any others kept) checked one by one, each given a score and a sentence
-of feedback.
+"""Batch grading: a CSV of answers (columns ``id,wrt,answer``, optionally ``student``,
+``points``, ``tolerance`` and ``form``, any others kept) checked one by one, each given a
+score and a sentence of feedback, under the teacher's :class:`policy.Policy`.
 
 A row that cannot be checked (a missing field, an unknown ``wrt``, an answer that cannot
 be read) becomes a row of verdict ``error`` with the message: the batch goes on. Only a
 file that is not a CSV of those columns, that names one of them twice, or whose
-``points`` cell is not a number stops it.
+``points``, ``tolerance`` or ``form`` cell is not what that column holds (the teacher's
+own columns) stops it. A ``tolerance`` cell sets its row's tolerance for a number
+answer (``0.001`` absolute, ``1%`` relative), a ``form`` cell ``closed`` asks its row for
+a closed form; both override the command line for their row.
 
 **Scores.** A row is worth its ``points`` (default 1; an empty cell is 1) and scores
-points × fraction: 1 for ``equivalent``; for ``not_equivalent`` 0, or the fraction of
-the entries that are right when the answer is a vector or matrix compared entry by
-entry; ``undecided`` gets :data:`UNDECIDED_SCORE` (½: neither proved right nor wrong, it
+points × fraction: 1 for ``equivalent``; for ``not_equivalent`` the credit the policy
+gives its named mistake (default 0), or the fraction of the entries that are right
+when the answer is a vector or matrix compared entry by entry, whichever is more;
+``undecided`` gets :data:`UNDECIDED_SCORE` (½: neither proved right nor wrong, it
 is for the teacher to look at; ``grade --undecided-score`` changes it); an ``error`` row
 scores 0. Scores are exact fractions, written with at most 4 decimals.
 
@@ -37,12 +41,13 @@ from ..io import read_text
 from ..quoting import clip
 from .feedback import feedback_for
 from .lexer import AnswerReadError, quote
+from .policy import DEFAULT, Policy, Tolerance, form_cell, policy_of, tolerance_cell
 from .reference import reference
-from .verdict import Verdict, check_answer, resolve_wrt
+from .verdict import Verdict, check_answer, prepare, resolve_wrt
 
 COLUMNS = ("id", "wrt", "answer")
 #: Columns read when present.
-OPTIONAL = ("student", "points")
+OPTIONAL = ("student", "points", "tolerance", "form")
 #: The fraction of its points an undecided answer scores unless told otherwise.
 UNDECIDED_SCORE = Fraction(1, 2)
 #: Most points one row may be worth.
@@ -64,6 +69,8 @@ class Row:
     student: str | None = None
     points: Fraction = Fraction(1)
     extra: tuple = ()            # ((column name, cell), …) of every other column, in order
+    tolerance: Tolerance | None = None   # the ``tolerance`` cell's
+    closed: bool = False                 # the ``form`` cell says ``closed``
 
     @property
     def who(self) -> str:
@@ -160,16 +167,20 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
         got = dict(enumerate(fields))
         student = got.get(at["student"], "").strip() if "student" in at else None
         points = _points(got.get(at["points"], "") if "points" in at else "", where, line)
+        policy = {"tolerance": tolerance_cell(got.get(at["tolerance"], ""), f"{where}: line {line}: tolerance")
+                  if "tolerance" in at else None,
+                  "closed": form_cell(got.get(at["form"], ""), f"{where}: line {line}: form")
+                  if "form" in at else False}
         extra = tuple((name, got.get(i, "")) for i, name in others)
         if len(fields) != len(header):
             rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at["wrt"], ""),
                             got.get(at["answer"], ""),
                             f"line {line}: {len(fields)} fields where the header has "
                             f"{len(header)}; quote an answer that contains commas",
-                            student, points, extra))
+                            student, points, extra, **policy))
             continue
         rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]], fields[at["answer"]],
-                        None, student, points, extra))
+                        None, student, points, extra, **policy))
     return rows
 
 
@@ -190,12 +201,15 @@ def _points(cell: str, where: str, line: int) -> Fraction:
 
 
 def grade_row(net, row: Row, *, symbolic: bool = True,
-              undecided: Fraction = UNDECIDED_SCORE) -> Graded:
-    """One row checked, scored and given its feedback sentence."""
-    graded = _check(net, row, symbolic)
+              undecided: Fraction = UNDECIDED_SCORE, policy: Policy | None = None) -> Graded:
+    """One row checked, scored and given its feedback sentence (``policy``: the spec's
+    by default)."""
+    if policy is None:
+        policy = policy_of(net)
+    graded = _check(net, row, symbolic, policy.for_question(row.tolerance, row.closed))
     graded.resolved = graded.verdict.wrt if graded.verdict is not None else _resolved(net, row.wrt)
-    graded.fraction = fraction(graded, undecided)
-    graded.feedback = feedback_for(graded)
+    graded.fraction = fraction(graded, undecided, policy)
+    graded.feedback = feedback_for(graded, policy.feedback)
     return graded
 
 
@@ -210,40 +224,49 @@ def _resolved(net, wrt: str) -> str | None:
     return node.name
 
 
-def _check(net, row: Row, symbolic: bool) -> Graded:
+def _check(net, row: Row, symbolic: bool, policy: Policy) -> Graded:
     if row.problem:
         return Graded(row, error=row.problem)
     if not row.wrt.strip():
         return Graded(row, error=f"line {row.line}: the wrt field is empty")
     try:
-        return Graded(row, verdict=check_answer(net, row.wrt, row.answer, symbolic=symbolic))
+        return Graded(row, verdict=check_answer(net, row.wrt, row.answer, symbolic=symbolic,
+                                                policy=policy))
     except AnswerReadError as exc:
         return Graded(row, error=f"line {row.line}: {exc}", position=exc.position)
     except SymbackpropError as exc:
         return Graded(row, error=f"line {row.line}: {exc}")
 
 
-def fraction(graded: Graded, undecided: Fraction = UNDECIDED_SCORE) -> Fraction:
+def fraction(graded: Graded, undecided: Fraction = UNDECIDED_SCORE,
+             policy: Policy = DEFAULT) -> Fraction:
     """The fraction of its points a row scores (see the module docstring)."""
     outcome = graded.outcome
     if outcome == "equivalent":
         return Fraction(1)
     if outcome == "undecided":
         return Fraction(undecided)
-    if outcome == "not_equivalent" and graded.entries:
+    if outcome != "not_equivalent":
+        return Fraction(0)
+    part = policy.credit_for(graded.verdict.diagnosis)
+    if graded.entries:
         right, total = graded.entries
         if total > 0 and 0 <= right <= total:
-            return Fraction(right, total)
-    return Fraction(0)
+            part = max(part, Fraction(right, total))
+    return part
 
 
 def grade(net, rows, *, progress=None, symbolic: bool = True,
-          undecided: Fraction = UNDECIDED_SCORE) -> list[Graded]:
-    """Every row checked, in order; ``progress(done, total)`` is called after each."""
+          undecided: Fraction = UNDECIDED_SCORE, policy: Policy | None = None) -> list[Graded]:
+    """Every row checked, in order; ``progress(done, total)`` is called after each. A
+    teacher's mistake of the policy that cannot be read stops it before the first row."""
+    if policy is None:
+        policy = policy_of(net)
+    prepare(net, policy)
     out = []
     total = len(rows)
     for done, row in enumerate(rows, start=1):
-        out.append(grade_row(net, row, symbolic=symbolic, undecided=undecided))
+        out.append(grade_row(net, row, symbolic=symbolic, undecided=undecided, policy=policy))
         if progress is not None:
             progress(done, total)
     return last_answers_count(out)

@@ -160,8 +160,7 @@ class Reference:
         rng = random.Random(SEED)
         kinds = {s: self.net.nodes[s].kind for s in self.leaves}
         first = len(points)
-        softmax_ce = (self.net.layered and self.net.cost_function.name == "cross_entropy"
-                      and self.net.activations[-1].name == "softmax")
+        softmax_ce = self.sums_to_one
         attempts, wanted = 0, first + RANDOM_POINTS
         while len(points) < wanted and attempts < 20 * RANDOM_POINTS:
             attempts += 1
@@ -185,6 +184,25 @@ class Reference:
             raise AnswerError("cannot find points where this network can be evaluated "
                               "away from ReLU kinks")
         return points
+
+    @property
+    def sums_to_one(self) -> bool:
+        """Whether the random points' targets are a distribution (Σ y = 1): a softmax
+        output layer with cross-entropy."""
+        net = self.net
+        return bool(net.layered and net.cost_function.name == "cross_entropy"
+                    and net.activations[-1].name == "softmax")
+
+    def free_targets(self) -> list[dict]:
+        """Every definition's value at the random points with the targets scaled by 3/2
+        (Σ y = 3/2): where an answer that holds only when Σ y = 1 (a − y for softmax with
+        cross-entropy) differs from the derived formula. Cached."""
+        if not hasattr(self, "_free_targets"):
+            targets = set(self.net.targets)
+            scaled = [{s: v * Fraction(3, 2) if s in targets else v for s, v in p.leaves.items()}
+                      for p in self.points if p.label != "the spec's point"]
+            self._free_targets = [v for v in map(self._values, scaled) if v is not None]
+        return self._free_targets
 
     def exact_values(self, index: int, dps: int = 40) -> dict:
         """Every definition's value at point ``index`` in mpmath at ``dps`` digits."""

@@ -9,8 +9,9 @@ was worth: 0 for an answer replaced by a later answer to the same question, whos
 ``replaced_by`` gives; in the JSON report ``points`` stays the number of points compared),
 ``feedback`` the sentence for the student (:mod:`feedback`); ``entries`` is ``right/total``
 for a vector or matrix answer. Every column of the answers file other than id, wrt,
-answer, student and points is kept, after the report's own columns, under its own name
-(one that a report column already has gets `` (answers file)`` appended).
+answer, student, points, tolerance and form is kept, after the report's own columns,
+under its own name (one that a report column already has gets `` (answers file)``
+appended).
 
 **Formula injection.** A spreadsheet opening the CSV report runs a cell that begins
 with ``=``, ``+``, ``-`` or ``@`` (and some also after a leading tab or carriage return)
@@ -35,7 +36,7 @@ from ..errors import SymbackpropError
 from ..printing import unicode_name
 from ..quoting import counted
 from .compare import shown as shown_pair
-from .feedback import sentence
+from .feedback import BUILT_IN, sentence
 from .grade import common_mistakes, number, replaced_note, right_of, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
@@ -101,8 +102,16 @@ def scores(results) -> dict:
     right, answers = right_of(results)
     return {"score": float(total), "max": float(most), "right": right, "answers": answers,
             "replaced": sum(1 for r in results if r.replaced_by is not None),
-            "common_mistakes": [{"diagnosis": code, "count": count, "feedback": sentence(code)}
+            "common_mistakes": [{"diagnosis": code, "count": count, "feedback": _said(code, results)}
                                 for code, count in common_mistakes(results)]}
+
+
+def _said(code: str, results) -> str:
+    """The feedback sentence of a mistake: a teacher's own mistake has the teacher's."""
+    if code.partition("+")[0] in BUILT_IN:
+        return sentence(code)
+    return next(r.verdict.explanation for r in results
+                if r.verdict is not None and r.verdict.diagnosis == code)
 
 
 def to_json(results, title=None) -> str:

@@ -21,7 +21,7 @@ fit, or not the size asked for), else the diagnosis every wrong entry shares.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 
@@ -29,12 +29,13 @@ from ..errors import AnswerError, SpecError
 from ..graph import loose
 from ..printing import latex, text, unicode_name
 from ..quoting import clip, counted, suggest
-from .compare import Comparison, close, compare, compare_number
+from .compare import Comparison, close, compare, compare_number, values_at_points
 from .compare import shown as shown_numbers
-from .diagnose import diagnose
+from .diagnose import Diagnosis, _same, diagnose
 from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
 from .matrices import is_matrix
 from .names import Vocabulary
+from .policy import Policy, policy_of
 from .reader import read
 from .reference import reference
 
@@ -62,6 +63,8 @@ class Verdict:
     entries: tuple[int, int] | None = None
     #: the names of the wrong entries of a vector or matrix answer
     wrong_entries: list = field(default_factory=list)
+    #: the adjoints an answer names where a closed form was asked for (``not_expanded``)
+    unexpanded: tuple = ()
 
     @property
     def equivalent(self) -> bool:
@@ -120,6 +123,8 @@ class Verdict:
             lines.append(f"  entries right: {right} of {total}{wrong}")
         if self.diagnosis:
             lines.append(f"  likely mistake ({self.diagnosis}): {self.explanation}")
+        elif self.explanation:
+            lines.append(f"  note: {self.explanation}")
         if self.reason:
             lines.append(f"  reason: {self.reason}")
         return lines
@@ -266,11 +271,28 @@ def _lhs_differs(ref, target, lhs) -> bool:
 
 
 def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
-                 source: str | None = None) -> Verdict:
+                 source: str | None = None, policy: Policy | None = None) -> Verdict:
     """Check a hand-derived answer for ∂C/∂(wrt) against the derivation.
 
     ``source`` names where the answer came from (a file name) for the message of an
-    :class:`AnswerReadError`: ``FILE: line 2, column 19: …`` instead of ``answer, …``."""
+    :class:`AnswerReadError`: ``FILE: line 2, column 19: …`` instead of ``answer, …``.
+    ``policy`` (:class:`policy.Policy`; default: the spec's ``[grading]`` and
+    ``[[mistakes]]``) sets a number's tolerance, asks for a closed form and adds the
+    teacher's mistakes.
+
+        >>> net = sb.load("examples/lecture.toml")
+        >>> from symbackprop.answers import Policy
+        >>> closed = Policy(closed=True)
+        >>> sb.check_answer(net, "b^{(1)}_{2}", "δ⁽¹⁾₂", policy=closed).diagnosis
+        'not_expanded'
+    """
+    if policy is None:
+        policy = policy_of(net)
+    verdict = _check(net, wrt, answer, symbolic, source, policy)
+    return _closed_form(reference(net), verdict) if policy.closed else verdict
+
+
+def _check(net, wrt, answer, symbolic, source, policy) -> Verdict:
     ref = reference(net)
     try:
         node = resolve_wrt(ref, wrt)
@@ -302,10 +324,13 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
     results = []
     for part, literal, written in zip(parts, literals, shown_text):
         if not part.free_symbols and part.is_number:
-            results.append((part, written, compare_number(ref, target, part, literal)))
+            results.append((part, written, compare_number(ref, target, part, literal,
+                                                          policy.tolerance)))
         else:
             results.append((part, written, compare(ref, target, part, symbolic=symbolic)))
-    result, found = _combine(ref, target, results)
+    result, found = _combine(ref, target, results, _taught(ref, node, policy))
+    if ref.sums_to_one and found is None and expr.free_symbols:
+        found = _sum_one(ref, target, expr, result)
     return Verdict(
         wrt=node.name, verdict=result.verdict, answer=" = ".join(shown),
         expected=target.formula_latex, counterexample=result.counterexample,
@@ -314,16 +339,18 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
         answer_text=" = ".join(shown_text), expected_text=target.formula_text, expression=expr)
 
 
-def _combine(ref, target, results):
+def _combine(ref, target, results, taught=()):
     """One comparison for the sides of a chain: the first side that is wrong decides;
     else any undecided side; else equivalent (proved symbolically when every formula
-    side was). The diagnosis is the wrong formula side's."""
+    side was). The diagnosis is the wrong formula side's: the teacher's mistakes
+    (``taught``: (mistake, values) pairs) are tried first."""
     for part, written, result in results:
         if result.verdict == "not_equivalent":
             if part.free_symbols:
-                found = diagnose(ref, target, result.values)
+                values = result.values
             else:       # a number: a mistake that is this constant everywhere (∂q/∂x = 1)
-                found = diagnose(ref, target, [float(part)] * len(ref.points))
+                values = [float(part)] * len(ref.points)
+            found = _teachers(taught, values) or diagnose(ref, target, values)
             if len(results) > 1:
                 result.reason = (f"the side {written} does not hold" if result.reason is None
                                  else result.reason)
@@ -340,3 +367,115 @@ def _combine(ref, target, results):
     last = formulas[-1]
     return Comparison("equivalent", last.values, min(r.points for r in formulas),
                       symbolic=symbolic), None
+
+
+# --- the policy: a closed form, the teacher's mistakes (see :mod:`policy`) ----------------
+
+def _closed_form(ref, verdict: Verdict) -> Verdict:
+    """A verdict for a question that asks for a closed form: an answer naming an adjoint
+    (δ, ∂C/∂ of a node) is ``not_equivalent`` with the diagnosis ``not_expanded``."""
+    expr = verdict.expression
+    if expr is None:
+        return verdict
+    named = sorted((s for s in expr.free_symbols if ref.node_of_adjoint(s) is not None),
+                   key=lambda s: ref.order.get(s, -1))
+    if not named:
+        return verdict
+    shown = tuple(unicode_name(s.name) for s in named)
+    meant = ", ".join(f"{n} (∂C/∂{unicode_name(ref.node_of_adjoint(s).name)})"
+                      if not n.startswith("∂") else n for n, s in zip(shown, named))
+    equal = {"equivalent": "it equals the derivative asked for",
+             "not_equivalent": "nor is it equal to the derivative asked for",
+             "undecided": "whether it equals the derivative asked for is undecided"}[verdict.verdict]
+    return replace(verdict, verdict="not_equivalent", diagnosis="not_expanded",
+                   explanation=f"the answer names {meant}, where the question asks for a closed "
+                               f"form with no adjoint ({equal})",
+                   entries=None, wrong_entries=[], unexpanded=shown)
+
+
+def _taught(ref, node, policy: Policy) -> list:
+    """(mistake, its values at every point) for the teacher's mistakes of ``node``."""
+    return [(m, values) for m, at, values in (_taught_values(ref, m) for m in policy.mistakes)
+            if at == node]
+
+
+def _teachers(taught, values):
+    for mistake, expected in taught:
+        if _same(values, expected):
+            return Diagnosis(mistake.name, mistake.feedback)
+    return None
+
+
+def _taught_values(ref, mistake):
+    """(mistake, the node it is a mistake for, its values at every point), cached; a
+    mistake that cannot be read is an error naming its field in the spec."""
+    cache = ref.__dict__.setdefault("_taught", {})
+    if mistake not in cache:
+        try:
+            node = resolve_wrt(ref, mistake.wrt)
+        except AnswerError as exc:
+            raise SpecError(f"{mistake.field}.{exc}") from None
+        if isinstance(node, Layer):
+            raise SpecError(f"{mistake.field}.wrt: {quote(mistake.wrt)} is a whole layer; a mistake "
+                            "is written for one parameter or node")
+        target = ref.target(node)
+        try:
+            parts, _, _ = _sides(ref, node, target, mistake.answer)
+        except AnswerUndecided as exc:
+            raise SpecError(f"{mistake.field}.answer: {exc.reason}") from None
+        except AnswerReadError as exc:
+            raise SpecError(f"{mistake.field}.answer: column {exc.position + 1}: {exc.reason}") from None
+        values = values_at_points(ref, parts[-1])
+        if _same(values, target.values):
+            raise SpecError(f"{mistake.field}.answer: equals the right answer "
+                            f"∂C/∂{unicode_name(node.name)}; a mistake must differ from it")
+        cache[mistake] = (mistake, node, values)
+    return cache[mistake]
+
+
+def prepare(net, policy: Policy) -> None:
+    """Read every teacher's mistake of ``policy`` now, so that a bad one stops the
+    command with one error before any answer is checked."""
+    ref = reference(net)
+    for mistake in policy.mistakes:
+        _taught_values(ref, mistake)
+
+
+# --- softmax with cross-entropy: a − y holds only when Σ y = 1 ------------------------------
+
+def _sum_one(ref, target, expr, result):
+    """For a net whose targets are drawn as a distribution: a note (diagnosis None) on an
+    equivalent answer that holds only when Σ y = 1, or the diagnosis ``assumes_sum_one``
+    of an answer wrong only at the spec's point, whose targets do not sum to 1."""
+    spec = [i for i, p in enumerate(ref.points) if p.label == "the spec's point"]
+    if result.verdict == "not_equivalent":
+        others = [i for i in range(len(ref.points)) if i not in spec]
+        values = [result.values[i] for i in others]
+        if spec and _same(values, [target.values[i] for i in others]):
+            total = sum(ref.points[spec[0]].leaves[y] for y in ref.net.targets)
+            return Diagnosis("assumes_sum_one", "the answer holds only when the targets sum to 1 "
+                             "(softmax with cross-entropy gives a − y only then), and the spec's "
+                             f"targets sum to {_number(total)}")
+        return None
+    if result.verdict != "equivalent":
+        return None
+    free = ref.free_targets()
+    answer = [_value(expr, values) for values in free]
+    if _same(answer, [values[target.symbol] for values in free]):
+        return None
+    where = ("; the spec's targets sum to 1" if spec else "")
+    return Diagnosis(None, "equal where the targets sum to 1, as one-hot targets do (every point "
+                     "compared here has Σ y = 1), not for any targets: the answer relies on "
+                     "Σ y = 1, as a − y for softmax with cross-entropy does" + where)
+
+
+def _number(value) -> str:
+    return f"{float(value):.6g}"
+
+
+def _value(expr, values):
+    from .evaluate import Undefined, evaluate
+    try:
+        return evaluate(expr, values)
+    except Undefined:
+        return None
