@@ -9,12 +9,13 @@ The module does not import symbackprop. It has
   for a recurrent net, the steps of backpropagation through time; then every gradient;
 * ``evaluate(values=None)``: ``{"cost": …, "gradients": {name: …}}`` at the spec's values,
   with ``values`` (by name) given instead; an array along a leading axis is a batch of
-  examples whose cost and gradients are summed (L = Σₙ Cⁿ).
+  examples whose cost and gradients are summed (L = Σₙ Cⁿ); a parameter takes one number.
 
 A layered network is written layer by layer with matrices (δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)}
 ⊙ σ′(z^{(l)})); any other graph node by node, vectorised over the batch. Identifiers are
 derived from the math names (a mapping comment lists them); user text reaches the source
-only in escaped one-line comments and in ``repr`` string literals. Numbers use the stable
+only in escaped one-line comments and in ``repr`` string literals, and never on the first two
+lines (where Python reads an encoding declaration). Numbers use the stable
 forms of :func:`numeric.stable_definitions` (σ without overflow, 1 − σ(z) as σ(−z),
 log-softmax, log-sigmoid). The same source, without the spec's values, is what
 :mod:`compiled` runs.
