@@ -9,12 +9,13 @@ The module does not import symbackprop. It has
   for a recurrent net, the steps of backpropagation through time; then every gradient;
 * ``evaluate(values=None)``: ``{"cost": …, "gradients": {name: …}}`` at the spec's values,
   with ``values`` (by name) given instead; an array along a leading axis is a batch of
-  examples whose cost and gradients are summed (L = Σₙ Cⁿ).
+  examples whose cost and gradients are summed (L = Σₙ Cⁿ); a parameter takes one number.
 
 A layered network is written layer by layer with matrices (δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)}
 ⊙ σ′(z^{(l)})); any other graph node by node, vectorised over the batch. Identifiers are
 derived from the math names (a mapping comment lists them); user text reaches the source
-only in escaped one-line comments and in ``repr`` string literals. Numbers use the stable
+only in escaped one-line comments and in ``repr`` string literals, and never on the first two
+lines (where Python reads an encoding declaration). Numbers use the stable
 forms of :func:`numeric.stable_definitions` (σ without overflow, 1 − σ(z) as σ(−z),
 log-softmax, log-sigmoid). The same source, without the spec's values, is what
 :mod:`compiled` runs.
@@ -436,6 +437,18 @@ def source(derivation, lang: str = "numpy", *, standalone: bool = True) -> str:
     return writer.module(standalone)
 
 
+def _preamble(L: Lang, net) -> list:
+    """The module's first lines. The first two are the same for every spec, so no title or
+    name can be read as an encoding declaration (``# coding: …`` on line 1 or 2 would tell
+    Python how to decode the whole file); user text follows as escaped comments."""
+    lang = "NumPy" if L.name == "numpy" else "PyTorch"
+    lines = [f"# Standalone {lang} code of a backpropagation, written by `symbackprop code`;",
+             "# it does not import symbackprop."]
+    if net.title:
+        lines.append(comment(net.title))
+    return lines + [comment(f"Backpropagation of {net.describe()}.")]
+
+
 def _number(value) -> str:
     return repr(float(value))
 
@@ -495,6 +508,9 @@ def _evaluate_common(L: Lang) -> str:
     for name, value in (values or {{}}).items():
         if name not in NAMES:
             raise KeyError(f"unknown name {{name!r}}")
+        if name in PARAMETERS and _array(value).ndim:
+            raise TypeError(f"the value of {{name}} is an array, but a parameter takes one number "
+                            "(it is shared by every example)")
         merged[name] = value
     missing = [name for name in NAMES if name not in merged]
     if missing:
@@ -559,18 +575,13 @@ class _LayeredWriter:
 
     def _head(self) -> list:
         net = self.net
-        lines = []
-        if net.title:
-            lines.append(comment(net.title))
-        lines += [comment(f"Backpropagation of {net.describe()},"),
-                  comment(f"as standalone {'NumPy' if self.lang.name == 'numpy' else 'PyTorch'} code "
-                          "written by `symbackprop code`; it does not import symbackprop."),
-                  "# forward() and backward() follow the derivation line by line, with matrices:",
-                  "# one row per example, z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)} as z = a @ W.T + b.",
-                  "# evaluate(values=None) -> {\"cost\": ..., \"gradients\": {name: ...}} at the spec's values;",
-                  "# an array along a leading axis is a batch, whose cost and gradients are summed.",
-                  "#",
-                  "# Names (identifier: names in the derivation):"]
+        lines = _preamble(self.lang, net) + [
+            "# forward() and backward() follow the derivation line by line, with matrices:",
+            "# one row per example, z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)} as z = a @ W.T + b.",
+            "# evaluate(values=None) -> {\"cost\": ..., \"gradients\": {name: ...}} at the spec's values;",
+            "# an array along a leading axis is a batch, whose cost and gradients are summed.",
+            "#",
+            "# Names (identifier: names in the derivation):"]
         for l in range(1, net.L + 1):
             n, m = net.sizes[l], net.sizes[l - 1]
             lines.append(comment(f"  W{l}[j-1, k-1]: {net.w(l, 1, 1).name} ... {net.w(l, n, m).name}"
@@ -642,7 +653,7 @@ class _LayeredWriter:
         name = cost.name if _costs.REGISTRY.get(cost.name) is cost else None
         fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
         extra = []
-        back = [f"    # Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}"]
+        back = ["    " + comment(f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}")]
         kind = "sigmoid" if _is_sigmoid(act) else \
             ("softmax" if not act.elementwise else "other")
         if name is None:
@@ -753,8 +764,8 @@ class _LayeredWriter:
         lines += self._delta_lines
         for l in range(net.L - 1, 0, -1):
             act = net.activations[l - 1]
-            lines.append(f"    # Case 2, hidden layer {l}: δ^({l}) = (W^({l + 1}))ᵀ δ^({l + 1}) ⊙ {act.text}′(z^({l})),"
-                         f" the amplifier {act.text}′(z^({l}))")
+            lines.append("    " + comment(f"Case 2, hidden layer {l}: δ^({l}) = (W^({l + 1}))ᵀ δ^({l + 1}) ⊙ "
+                                        f"{act.text}′(z^({l})), the amplifier {act.text}′(z^({l}))"))
             if _is_sigmoid(act):
                 lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * (a{l} * abar{l})  # σ′(z) = a(1 − a)")
             else:
@@ -903,23 +914,20 @@ class _GraphWriter:
                 bwd.append("    " + comment(f.text()))
             bwd.append(f"    {ident[symbol]} = {printer.code(expr)}")
         bwd.append(f"    return ({', '.join(ident[f.symbol] for f in grads)},)")
-        head = []
-        if net.title:
-            head.append(comment(net.title))
-        head += [comment(f"Backpropagation of {net.describe()},"),
-                 comment(f"as standalone {'NumPy' if L.name == 'numpy' else 'PyTorch'} code written by "
-                         "`symbackprop code`; it does not import symbackprop."),
-                 "# forward() and backward() follow the derivation line by line (each line's formula is",
-                 "# the comment above it); evaluate(values=None) -> {\"cost\": ..., \"gradients\": {name: ...}}",
-                 "# at the spec's values; an array along a leading axis is a batch, whose cost and",
-                 "# gradients are summed.",
-                 "#",
-                 "# Names (identifier: name in the derivation):"]
+        head = _preamble(L, net) + [
+            "# forward() and backward() follow the derivation line by line (each line's formula is",
+            "# the comment above it); evaluate(values=None) -> {\"cost\": ..., \"gradients\": {name: ...}}",
+            "# at the spec's values; an array along a leading axis is a batch, whose cost and",
+            "# gradients are summed.",
+            "#",
+            "# Names (identifier: name in the derivation):"]
         head += [comment(f"  {i}: {n}") for i, n in shown]
         tables = ["# the leaves, in the order forward() takes them",
                   "LEAVES = [%s]" % ", ".join(repr(s.name) for s in net.leaves),
                   "# the keys of evaluate()'s gradients",
                   "GRADIENTS = [%s]" % ", ".join(repr(f.of.name) for f in grads),
+                  "# the parameters: one number each, shared by every example of a batch",
+                  "PARAMETERS = [%s]" % ", ".join(repr(s.name) for s in net.parameters),
                   "NAMES = LEAVES",
                   "# the spec's values (a list is one value per example of a mini-batch)"]
         tables += _values_literal(net)

@@ -210,3 +210,133 @@ def test_a_reader_that_stops_early_gets_no_traceback(stem, tmp_path):
     proc = subprocess.run(f'"{sys.executable}" -I "{module}" | head -n 1', shell=True, capture_output=True,
                           text=True, timeout=60, cwd=tmp_path)
     assert proc.stdout == "{\n" and proc.stderr == ""
+
+
+# --- hostile titles and names: the module runs as written, or the spec is refused ----------
+
+#: The module's first two lines, the same for every spec: Python reads an encoding
+#: declaration only there, so no title or name can decide how the file is decoded.
+PREAMBLE = {"numpy": ["# Standalone NumPy code of a backpropagation, written by `symbackprop code`;",
+                      "# it does not import symbackprop."],
+            "torch": ["# Standalone PyTorch code of a backpropagation, written by `symbackprop code`;",
+                      "# it does not import symbackprop."]}
+
+#: A name that becomes `\n` + `u'x',open('PWNED','w')` if the file is read as unicode_escape.
+PWN = "\\nu'x',open('PWNED','w')"
+
+#: Titles the spec reader accepts: encoding declarations, quotes, backslashes, invisible characters.
+TITLES = ["coding: unicode_escape", "-*- coding: rot13 -*-", "vim: set fileencoding=utf-7 :",
+          "fileencoding=utf-16", "coding=latin-1", "# -*- coding: utf-16 -*-", 'T""" x', "T''' x",
+          "back\\slash\\", "\\N{BULLET} \\u0041 \\x00 \\", "\ufeffa byte order mark", "zero\u200bwidth"]
+#: Titles it refuses (one line of text): line breaks, a form feed, NUL, a direction override.
+REFUSED_TITLES = ["a\nb", "a\rb", "\x0cform feed", "a\u2028b", "a\u2029b", "a\x85b", "a\x00b",
+                  "\u202eright to left", "\ud800"]
+#: Names any spec accepts, a graph's formulas included: module-level names, keywords, \nu.
+NAMES = ["\\nu", "\\nu_{1}", "np", "torch", "sum", "float", "sys", "cache", "evaluate", "VALUES",
+         "PARAMETERS", "lambda", "\\lambda", "import"]
+#: Names a layered spec accepts (no formula has to read them): quotes, calls, commas.
+LAYER_NAMES = [PWN, "x'", "\\nu_{open('PWNED','w')}", "open('PWNED','w')", "x.y", "a[0]", "f(x)",
+               "x,y", "\\xi'\\nu'"]
+#: Names no spec accepts: a double quote, \n, \N, \u, NUL, a line break.
+REFUSED_NAMES = ['x"', "x\\n", "\\N", "\\u0041", "x\x00", "x\ny"]
+
+
+def _layered(title, name):
+    return {"title": title, "inputs": [name], "cost": "mse",
+            "layers": [{"units": 1, "activation": "sigmoid", "W": [[2]], "b": [1]}],
+            "point": {"x": [1], "y": [0]}}
+
+
+def _graph(title, name):
+    return {"title": title, "inputs": [name], "parameters": ["w"], "define": [f"f = w {name} + w"],
+            "output": "f", "point": {name: 2, "w": 3}}
+
+
+def _cases():
+    for title in TITLES:
+        yield pytest.param(_layered(title, PWN), False, id=f"layered-title-{title!r}")
+        yield pytest.param(_graph(title, "\\nu"), False, id=f"graph-title-{title!r}")
+    for title in REFUSED_TITLES:
+        yield pytest.param(_layered(title, "x"), True, id=f"refused-title-{title!r}")
+    for name in NAMES:
+        yield pytest.param(_layered("coding: unicode_escape", name), False, id=f"layered-name-{name!r}")
+        yield pytest.param(_graph("coding: unicode_escape", name), False, id=f"graph-name-{name!r}")
+    for name in LAYER_NAMES:
+        yield pytest.param(_layered("coding: unicode_escape", name), False, id=f"layered-name-{name!r}")
+    for name in REFUSED_NAMES:
+        yield pytest.param(_layered("x", name), True, id=f"refused-name-{name!r}")
+
+
+@pytest.mark.parametrize("lang", ["numpy", "torch"])
+@pytest.mark.parametrize("spec, refused", _cases())
+def test_hostile_titles_and_names_run_nothing(spec, refused, lang, tmp_path, capsys):
+    """The module, run in an empty folder, creates nothing there and gives eval's numbers;
+    or the spec is refused with one error line and nothing is written. (Without torch, the
+    torch module is compiled, not run.)"""
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    module = folder / "module.py"
+    code = main(["code", str(path), "--lang", lang, "-o", str(module)])
+    err = capsys.readouterr().err
+    if refused:
+        assert code == 2 and err.startswith("error: ") and err.count("\n") == 1 and err.endswith("\n")
+        assert list(folder.iterdir()) == []
+        return
+    assert (code, err) == (0, "")
+    assert module.read_text(encoding="utf-8").splitlines()[:2] == PREAMBLE[lang]
+    compile(module.read_bytes(), str(module), "exec")   # as Python reads a file: bytes, then its encoding
+    if lang == "torch":
+        pytest.importorskip("torch")
+    done = run_isolated(module)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert list(folder.iterdir()) == [module]
+    out = json.loads(done.stdout)
+    expected = eval_json(path, capsys)
+    assert close(out["cost"], expected["cost"])
+    assert list(out["gradients"]) == list(expected["gradients"])
+    for name, g in expected["gradients"].items():
+        assert close(out["gradients"][name], g), (name, out["gradients"][name], g)
+
+
+@pytest.mark.parametrize("stem, parameter", [("lecture", "w^{(1)}_{11}"), ("residual", "w_1")])
+def test_a_parameter_given_an_array_is_refused_by_name(stem, parameter, tmp_path):
+    """A parameter is shared by every example: an array for it raised NumPy's TypeError
+    ('only 0-dimensional arrays can be converted …') in a layered module and was taken for
+    a batch in a graph's; a number, or a 0-d array, is its value."""
+    module = export(_spec(stem), tmp_path)
+    script = tmp_path / "use.py"
+    script.write_text("import json, os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+                      "import numpy as np\nimport module\n"
+                      f"name = {parameter!r}\n"
+                      "for value in ([1.0, 2.0], np.array([0.5]), [[1.0]]):\n"
+                      "    try:\n"
+                      "        module.evaluate({name: value})\n"
+                      "    except TypeError as exc:\n"
+                      "        print(exc)\n"
+                      "print(json.dumps([module.evaluate({name: 0.5})['cost'],\n"
+                      "                  module.evaluate({name: np.array(0.5)})['cost']]))\n")
+    done = run_isolated(script)
+    assert done.returncode == 0, done.stderr
+    *messages, costs = done.stdout.splitlines()
+    assert messages == [f"the value of {parameter} is an array, but a parameter takes one number "
+                        "(it is shared by every example)"] * 3
+    expected = float(sb.load(_spec(stem)).backward().evaluate({parameter: 0.5}).cost)
+    assert [close(c, expected) for c in json.loads(costs)] == [True, True]
+
+
+def test_a_custom_activation_name_cannot_end_its_comment(tmp_path, monkeypatch):
+    """The Case 1 / Case 2 comments wrote an activation's text unescaped: a custom
+    activation named with a line break ran its second line in d.compile() and in the module."""
+    from symbackprop.activations import Activation
+    monkeypatch.chdir(tmp_path)
+    act = Activation.custom("sq\nopen('PWNED', 'w') #", lambda t: t**2 / 2 + t)
+    d = sb.Network([1, 1, 1], activation=[act, act]).backward()
+    text = source(d)
+    assert "\nopen(" not in text
+    assert ("    # Case 2, hidden layer 1: δ^(1) = (W^(2))ᵀ δ^(2) ⊙ sq\\x0aopen('PWNED', 'w') #′(z^(1)), "
+            "the amplifier sq\\x0aopen('PWNED', 'w') #′(z^(1))\n") in text
+    values = {s.name: 0.3 for s in d.graph.leaves}
+    assert close(d.compile()(values).cost, float(d.evaluate(values).cost))
+    assert list(tmp_path.iterdir()) == []
