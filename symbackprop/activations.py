@@ -215,12 +215,31 @@ class Activation:
         return cls(name, latex or r"\operatorname{%s}" % name,
                    lambda x: expr.xreplace({t: x}),
                    lambda f, x: dexpr.xreplace({t: x}),
-                   numeric, range=None, class_name="Custom_" + _identifier(name))
+                   numeric, range=None, class_name=_custom_class_name(name, expr))
 
 
 def _identifier(name: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in name)
     return out if out[:1].isalpha() else "A" + out
+
+
+#: Class name of a custom activation → the templates (in t) defined under it, in order.
+_CUSTOM_TEMPLATES: dict[str, list] = {}
+
+
+def _custom_class_name(name: str, template) -> str:
+    """``Custom_<name as an identifier>``, numbered where another function already holds
+    that identifier ("my act" and "my-act", or one name defined twice): compiled code
+    finds a function by its class name, so two functions must never share one."""
+    base = "Custom_" + _identifier(name)
+    templates = _CUSTOM_TEMPLATES.setdefault(base, [])
+    for i, known in enumerate(templates):
+        if known == template:
+            break
+    else:
+        i = len(templates)
+        templates.append(template)
+    return base if i == 0 else "%s_%d" % (base, i + 1)
 
 
 # --- numerically stable float forms -----------------------------------------------

@@ -291,7 +291,11 @@ class Helpers:
             f_doc = f"leaky ReLU with slope α = {alpha} below 0"
             prime_doc = f"LReLU′(z) = 1 for z > 0, else α = {alpha}"
         else:  # a custom activation: its SymPy expression, printed as code
-            name = "custom_" + identifier(act.name)
+            name = base = "custom_" + identifier(act.name)
+            number = 1
+            while name in self.sources:      # "my act" and "my-act": one identifier
+                number += 1
+                name = "%s_%d" % (base, number)
             self.names[key] = name
             z = sympy.Symbol("z", real=True)
             printer = self._printer_factory({z: "z"})

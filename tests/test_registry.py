@@ -86,3 +86,21 @@ def test_text_writes_quotients():
     assert text(1 / a) == "1/a⁽²⁾₁"
     assert text((1 - y) / (1 - a)) == "(1 - y₁)/(1 - a⁽²⁾₁)"
     assert text(2 * y / (a * y - 1)) == "2·y₁/(-1 + a⁽²⁾₁·y₁)"
+
+
+@pytest.mark.parametrize("names", [("my act", "my-act"), ("twice", "twice")], ids=["same-identifier", "same-name"])
+def test_two_custom_activations_never_share_compiled_code(names):
+    """Compiled code finds a function by its class name: two custom activations whose
+    names give one identifier (or one name defined twice) stay two functions."""
+    half_square = sb.Activation.custom(names[0], lambda t: t ** 2 / 2 + t)
+    third_cube = sb.Activation.custom(names[1], lambda t: t ** 3 / 3 + t)
+    assert half_square.func.__name__ != third_cube.func.__name__
+    g = sb.Graph(title="two custom activations")
+    x, w = g.input("x"), g.parameter("w")
+    f = g.define("f", g.define("u", half_square.func(w * x)) + g.define("v", third_cube.func(w * x)))
+    g.output(f)
+    d = g.backward()
+    point = {"x": 0.5, "w": 1.5}
+    t = 0.75            # w·x: ∂f/∂w = x·((t + 1) + (t² + 1))
+    assert d.evaluate(point).gradients["w"] == pytest.approx(0.5 * ((t + 1) + (t ** 2 + 1)), rel=1e-15)
+    assert d.compile()(point).gradients["w"] == pytest.approx(1.65625, rel=1e-15)
