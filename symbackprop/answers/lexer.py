@@ -128,6 +128,7 @@ _UNICODE = {
     "η": r"\eta", "α": r"\alpha", "β": r"\beta", "λ": r"\lambda",
     "∑": r"\sum", "∏": r"\prod", "⊙": r"\odot", "∘": r"\circ", "⊤": r"\top",
     "∇": r"\nabla", "≥": r"\geq", "≤": r"\leq", "ε": r"\epsilon", "ϵ": r"\epsilon",
+    "≈": r"\approx",
 }
 _SINGLE = set("+-*/^_()[]{}',=<>")
 

@@ -160,9 +160,9 @@ class Reader(Sums):
     # --- grammar ------------------------------------------------------------------------
 
     def read(self) -> list:
-        """Every side of the answer (one unless it is a chain a = b = …)."""
+        """Every side of the answer (one unless it is a chain a = b = … or a ≈ number)."""
         parts = [self.side()]
-        while self.peek.kind == "=":
+        while self.peek.kind == "=" or _is(self.peek, r"\approx"):
             self.i += 1
             parts.append(self.side())
         tok = self.peek
@@ -173,12 +173,14 @@ class Reader(Sums):
         return parts
 
     def side(self):
+        approx = self.peek
+        if _is(approx, r"\approx"):      # \approx 0.2928: a number to the digits written
+            self.i += 1
         start = self.i
         value = self.expr()
-        span = self.tokens[start:self.i]
-        literal = None
-        if span and span[-1].kind == "NUM" and all(t.kind in "+-" for t in span[:-1]):
-            literal = "".join(t.text for t in span)
+        literal = number_literal(self.tokens[start:self.i])
+        if literal is None and _is(approx, r"\approx"):
+            raise self.error(r"\approx introduces a number, as in \approx 0.2928", approx.position)
         self.literals.append(literal)
         return value
 
@@ -219,7 +221,7 @@ class Reader(Sums):
             return True
         if tok.kind == "CMD":
             return tok.text not in _TIMES and tok.text not in _HADAMARD and tok.text not in _COMPARE \
-                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen")
+                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen", r"\approx")
         return False
 
     def term(self):
@@ -379,6 +381,8 @@ class Reader(Sums):
                 return self.dotted()
             if command == r"\nabla":
                 return self.gradient()
+            if command == r"\num":
+                return self.siunitx_number()
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
@@ -514,6 +518,17 @@ class Reader(Sums):
         if name is not None and name != "softmax":
             return activations.get(name)
         return None
+
+    def siunitx_number(self):
+        """\\num{0.2928} (siunitx): the number in the braces."""
+        tok = self.peek
+        t = self.tokens
+        j = self.i + 2 + (t[self.i + 2].kind in "+-")
+        if t[self.i + 1].kind != "{" or t[j].kind != "NUM" or t[j + 1].kind != "}":
+            raise self.error(r"\num takes a number in braces, as in \num{0.2928}", tok.position)
+        self.i = j + 2
+        value = _number(t[j].text)
+        return -value if t[self.i - 3].kind == "-" else value
 
     def gradient(self):
         """\\nabla_a C (Nielsen's BP1): the vector ∂C/∂a of the output layer;
@@ -766,6 +781,37 @@ class Reader(Sums):
                 raise self.error(r"\sqrt[n] needs a whole n from 2 to 64", opener.position)
         argument = self.finished(self.fraction_argument(tok), tok.position)
         return sympy.root(argument, index) if index is not None else sympy.sqrt(argument)
+
+
+def _is(tok: Token, command: str) -> bool:
+    return tok.kind == "CMD" and tok.text == command
+
+
+def number_literal(span: list) -> str | None:
+    """The number a side's tokens are, as written, or None for a formula: ``0.2928``,
+    ``-2e-3``, ``2.93 \\times 10^{-1}`` and ``29.28 \\cdot 10^{-2}`` (scientific notation
+    in LaTeX), ``\\num{0.2928}`` (siunitx, shown as the
+    number). The text is rebuilt from the tokens, so it holds nothing but digits, signs
+    and these commands."""
+    kinds = [t.kind for t in span]
+    signs = 0
+    while signs < len(span) and kinds[signs] in "+-":
+        signs += 1
+    sign = "".join(t.text for t in span[:signs])
+    rest, texts = span[signs:], [t.text for t in span[signs:]]
+    if len(rest) == 1 and rest[0].kind == "NUM":
+        return sign + texts[0]
+    if len(rest) in (4, 5) and texts[0] == r"\num" and kinds[-1] == "}" and rest[-2].kind == "NUM":
+        return sign + "".join(texts[2:-1])
+    if len(rest) < 5 or rest[0].kind != "NUM" or "e" in texts[0].lower() \
+            or texts[1] not in (r"\times", r"\cdot") or texts[2:4] != ["10", "^"]:
+        return None
+    power = texts[4:]
+    if power[0] == "{" and power[-1] == "}":
+        power = power[1:-1]
+    if not (power and power[-1].isdigit() and "".join(power[:-1]) in ("", "-", "+")):
+        return None
+    return f"{sign}{texts[0]} {texts[1]} 10^{{{''.join(power)}}}"
 
 
 def _number(text: str):
