@@ -15,6 +15,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from . import greek
 from .activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -105,9 +106,7 @@ _LETTER = re.compile(r"[A-Za-z]|\\(?!frac)")
 
 _SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))
 _SUB = dict(zip("0123456789()+-=aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
-_WORDS = {r"\delta": "δ", r"\sigma": "σ", r"\partial": "∂", r"\alpha": "α", r"\beta": "β",
-          r"\theta": "θ", r"\eta": "η", r"\lambda": "λ", r"\mu": "μ", r"\tau": "τ",
-          r"\phi": "φ", r"\psi": "ψ", r"\omega": "ω", r"\gamma": "γ", r"\epsilon": "ε"}
+_WORDS = {r"\partial": "∂"} | greek.LETTERS
 
 
 def _script(body: str, table: dict, mark: str) -> str:

@@ -9,6 +9,11 @@ import pytest
 
 from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
+from symbackprop.answers.lexer import _UNICODE, COMMANDS, prepare, tokenize
+from symbackprop.answers.names import GREEK
+from symbackprop.greek import LETTERS, readings
+from symbackprop.naming import SYMBOLS, check_name
+from symbackprop.printing import _WORDS, latex as print_latex, text as print_text
 from symbackprop.spec import from_dict
 
 SPEC = {
@@ -84,3 +89,67 @@ def test_number_forms_refused_say_why(answer, message):
     with pytest.raises(AnswerReadError) as info:
         check_answer(net(), "w^{(1)}_{11}", answer)
     assert str(info.value) == message
+
+
+# --- Greek letters: one table, every letter round trip -------------------------------------------
+
+@pytest.mark.parametrize("command, letter", list(LETTERS.items()))
+def test_every_greek_letter_a_spec_accepts_reads_and_prints(command, letter):
+    name = command + "_1"
+    assert check_name(name, "inputs[1]") == name
+    graph = from_dict({"inputs": [name, "y"], "define": [f"f = 3 {command}_1 y"], "output": "f",
+                       "point": {name: 2, "y": 5}})
+    sym = next(s for s in graph.nodes if s.name == name)
+    assert (print_latex(sym), print_text(sym)) == (name, letter + "₁")
+    f = next(node for node in graph.nodes.values() if node.expr is not None)
+    assert f.expr.free_symbols == {sym, next(s for s in graph.nodes if s.name == "y")}
+    assert (print_latex(3 * sym), print_text(3 * sym)) == (f"3 {name}", f"3·{letter}₁")
+    for answer in (f"3 {command}_1", f"3{letter}₁", f"3 {command}_{{1}}"):
+        v = check_answer(graph, "y", answer)
+        assert (v.verdict, v.answer, v.answer_text) == ("equivalent", f"3 {name}", f"3·{letter}₁"), answer
+    assert check_answer(graph, name, "3y").verdict == "equivalent"
+
+
+def test_the_greek_tables_are_one():
+    assert SYMBOLS - {"ell", "prime"} == {c[1:] for c in LETTERS}
+    assert GREEK == set(LETTERS)
+    assert {letter: _UNICODE[letter] for letter in LETTERS.values()} == COMMANDS
+    assert len(COMMANDS) == len(LETTERS)     # every letter prints as itself
+    assert all(_WORDS[command] == letter for command, letter in LETTERS.items())
+
+
+def test_the_other_form_of_a_letter_and_a_spelled_out_letter_read_as_the_spec_name():
+    graph = from_dict({"inputs": [r"\epsilon", r"\varphi", "y"],
+                       "define": [r"f = \varepsilon \phi y"], "output": "f",
+                       "point": {r"\epsilon": 2, r"\varphi": 3, "y": 5}})
+    assert check_answer(graph, "y", "ε φ").verdict == "equivalent"
+    assert check_answer(graph, "y", "epsilon varphi").verdict == "equivalent"
+    assert readings("delta") == ["delta", r"\delta"]
+    assert readings(r"\epsilon") == [r"\epsilon", r"\varepsilon"]
+    assert readings("varepsilon") == ["varepsilon", r"\varepsilon", r"\epsilon"]
+    assert readings("x") == ["x"]
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("Σⱼ w_j", [("CMD", r"\sum"), ("_", "_")]), ("Σ_{j=1}^{3} w_j", [("CMD", r"\sum"), ("_", "_")]),
+    ("Σ₁", [("CMD", r"\Sigma"), ("_", "_")]), ("Σ x", [("CMD", r"\Sigma"), ("WORD", "x")]),
+])
+def test_unicode_sigma_is_a_sum_under_a_letter_else_the_letter(text, kinds):
+    prepared, _ = prepare(text)
+    assert [(t.kind, t.text) for t in tokenize(prepared)[:2]] == kinds
+
+
+# --- sums and names as graders write them --------------------------------------------------------
+
+X2 = r"w^{(1)}_{12} \delta^{(1)}_{1} + w^{(1)}_{22} \delta^{(1)}_{2} + w^{(1)}_{32} \delta^{(1)}_{3}"
+
+
+@pytest.mark.parametrize("wrt, answer, shown", [
+    ("x_2", r"Σ_j w^{(1)}_{j2} \delta^{(1)}_j", X2),
+    ("x_2", "Σⱼ w⁽¹⁾_{j2} δ⁽¹⁾ⱼ", X2),
+    ("w^{(2)}_{11}", "a_1^(1) * delta_1^(2)", r"a^{(1)}_{1} \delta^{(2)}_{1}"),
+    ("w^{(2)}_{11}", "a1^(1)*delta1^(2)", r"a^{(1)}_{1} \delta^{(2)}_{1}"),
+])
+def test_sums_and_names_as_graders_write_them(wrt, answer, shown):
+    v = check_answer(net(), wrt, answer)
+    assert (v.verdict, v.answer) == ("equivalent", shown)

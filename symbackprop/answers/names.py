@@ -23,21 +23,20 @@ lecture's ∂C/∂z = σ′(z)[w₃ ∂C/∂z′ + w₄ ∂C/∂z″]. ``a``, ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
 from ..graph import loose
+from ..greek import LETTERS, readings
 from ..quoting import suggest
 from .lexer import AnswerReadError, Token, quote, tokenize
 
 # Commands that wrap a word and mean nothing more.
 WRAPPERS = {r"\mathrm", r"\text", r"\mathit", r"\operatorname", r"\textrm", r"\mathsf",
             r"\textit", r"\mathbf", r"\boldsymbol", r"\bm"}
-# Greek letters that may start a name (a spec may use them).
-GREEK = {r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\varepsilon", r"\eta",
-         r"\theta", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\tau", r"\phi",
-         r"\varphi", r"\chi", r"\psi", r"\omega", r"\Delta", r"\Theta", r"\Phi", r"\Omega"}
+# Greek letters that may start a name (every one a spec may use).
+GREEK = frozenset(LETTERS)
 ACCENTS = {r"\hat", r"\widehat", r"\bar", r"\tilde", r"\vec"}
 
 #: Most entries of a vector or matrix in an answer (a layer's W, δ, a …).
@@ -328,7 +327,20 @@ class Vocabulary:
 
     def resolve(self, written: Written, text: str):
         """(symbol, power) for a written name: the node symbol (or adjoint, for δ) and a
-        numeric power read from a bare superscript (None when there is none)."""
+        numeric power read from a bare superscript (None when there is none). The base
+        is read as written, else as the other form of its Greek letter or as the letter a
+        word spells (``delta_1^(2)``; :func:`greek.readings`)."""
+        for base in readings(written.base):
+            found = self._resolve(replace(written, base=base), text)
+            if found is not None:
+                return found
+        shown = written.shown(text)
+        hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
+        if not hint.startswith("did you mean") and self.net.layered:
+            hint += r" (and \delta for ∂C/∂z)"
+        raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
+
+    def _resolve(self, written: Written, text: str):
         base = written.base
         if self.layers:
             whole = self.layer_object(written, text)
@@ -351,11 +363,7 @@ class Vocabulary:
             sym = self._contextual(base, written, text)
             if sym is not None:
                 return sym, written.number
-        shown = written.shown(text)
-        hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
-        if not hint.startswith("did you mean") and self.net.layered:
-            hint += r" (and \delta for ∂C/∂z)"
-        raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
+        return None
 
     def layer_object(self, written, text=""):
         """A whole layer's vector or matrix for a name without indices: W^{(l)} (also
@@ -413,7 +421,7 @@ class Vocabulary:
             z = self.lookup("z", layer, written.sub, where, text)
             if z is not None and self.net.nodes[z].kind == "z":
                 return self.reference.adjoint(z)
-            return None
+            return self.lookup(base, layer, written.sub, where, text)    # a graph's own δ
         if base == "net":
             return self.lookup("z", layer, written.sub, where, text)
         if base == "out":

@@ -386,7 +386,7 @@ class Reader(Sums):
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
-            if named is not None:
+            if named is not None and not (command in GREEK and self.tokens[self.i + 1].kind == "_"):
                 return self.function(named, tok)
             if command in WRAPPERS:
                 word = self._wrapped_word()
