@@ -153,3 +153,10 @@ X2 = r"w^{(1)}_{12} \delta^{(1)}_{1} + w^{(1)}_{22} \delta^{(1)}_{2} + w^{(1)}_{
 def test_sums_and_names_as_graders_write_them(wrt, answer, shown):
     v = check_answer(net(), wrt, answer)
     assert (v.verdict, v.answer) == ("equivalent", shown)
+
+
+def test_a_sum_with_its_weight_indices_swapped_is_transposed_index():
+    v = check_answer(net(), "x_2", r"\sum_j w^{(1)}_{2j} \delta^{(1)}_j")
+    assert (v.verdict, v.diagnosis) == ("not_equivalent", "transposed_index")
+    assert v.explanation == ("transposed weight index in the sum of ∂C/∂x₂: w_kj where w_jk "
+                             "belongs (the reversed network runs over Wᵀ)")
