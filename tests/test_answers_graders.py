@@ -3,12 +3,14 @@ with cross-entropy: LaTeX scientific notation, ≈ and siunitx numbers, Unicode 
 text with ``delta`` spelled out, index arithmetic in sums, and the names these answers
 and their reports use."""
 
+import json
 from functools import lru_cache
 
 import pytest
 
 from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
+from symbackprop.answers.gradebook import asked
 from symbackprop.answers.lexer import _UNICODE, COMMANDS, prepare, tokenize
 from symbackprop.answers.names import GREEK
 from symbackprop.greek import LETTERS, readings
@@ -160,3 +162,28 @@ def test_a_sum_with_its_weight_indices_swapped_is_transposed_index():
     assert (v.verdict, v.diagnosis) == ("not_equivalent", "transposed_index")
     assert v.explanation == ("transposed weight index in the sum of ∂C/∂x₂: w_kj where w_jk "
                              "belongs (the reversed network runs over Wᵀ)")
+
+
+# --- names of questions in Gradescope's results.json ----------------------------------------------
+
+def test_gradescope_names_a_delta_question_by_the_delta(run_cli, tmp_path):
+    spec = tmp_path / "net.json"
+    spec.write_text(json.dumps(SPEC), encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,wrt,answer\n"
+                       "1,\\delta^{(2)},a^{(2)} - y\n"
+                       "2,\\delta^{(1)}_2,\\sigma'(z^{(1)}_2) \\sum_j w^{(2)}_{j2} \\delta^{(2)}_j\n"
+                       "3,W^{(2)},\\delta^{(2)} (a^{(1)})^T\n"
+                       "4,\\delta^{(1)},(\n", encoding="utf-8")
+    results = tmp_path / "results.json"
+    code, _, err = run_cli("grade", spec, answers, "-o", tmp_path / "r.csv", "--gradescope", results)
+    assert (code, err) == (0, "")
+    tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
+    assert [(t["name"], t["status"]) for t in tests] == [
+        ("1: δ⁽²⁾", "passed"), ("2: ∂C/∂z⁽¹⁾₂", "passed"), ("3: ∂C/∂W⁽²⁾", "passed"),
+        ("4: δ⁽¹⁾", "failed")]
+
+
+def test_asked_names_what_a_question_asks_for():
+    assert [asked(w) for w in (r"\delta^{(1)}", r"\delta^{[2]}", "z^{(1)}_{2}", r"\delta_{1}", "W^{(2)}")] == [
+        "δ⁽¹⁾", "δ^[2]", "∂C/∂z⁽¹⁾₂", "∂C/∂δ₁", "∂C/∂W⁽²⁾"]
