@@ -18,6 +18,8 @@ from symbackprop.naming import SYMBOLS, check_name
 from symbackprop.printing import _WORDS, latex as print_latex, text as print_text
 from symbackprop.spec import from_dict
 
+from conftest import EXAMPLES
+
 SPEC = {
     "title": "3-3-2 tanh / softmax", "inputs": 3, "cost": "cross_entropy",
     "layers": [
@@ -187,3 +189,13 @@ def test_gradescope_names_a_delta_question_by_the_delta(run_cli, tmp_path):
 def test_asked_names_what_a_question_asks_for():
     assert [asked(w) for w in (r"\delta^{(1)}", r"\delta^{[2]}", "z^{(1)}_{2}", r"\delta_{1}", "W^{(2)}")] == [
         "δ⁽¹⁾", "δ^[2]", "∂C/∂z⁽¹⁾₂", "∂C/∂δ₁", "∂C/∂W⁽²⁾"]
+
+
+@pytest.mark.parametrize("wrt, reason", [
+    ("b^{(3)}_{1", "cannot read 'b^{(3)}_{1': unbalanced '{': it is never closed"),
+    ("b^{(3)}_1}", "cannot read 'b^{(3)}_1}': unbalanced '}': nothing opens it"),
+])
+def test_a_wrt_with_unbalanced_braces_is_one_error_line(run_cli, wrt, reason):
+    code, out, err = run_cli("check", EXAMPLES / "lecture.toml", "--wrt", wrt, "--answer", r"\delta^{(3)}_1")
+    assert (code, out) == (2, "")
+    assert err == f"error: wrt: {reason}; did you mean b^{{(3)}}_{{1}}, z^{{(3)}}_{{1}} or b^{{(3)}}_{{2}}?\n"
