@@ -12,7 +12,7 @@ from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
 from symbackprop.answers.gradebook import asked
 from symbackprop.answers.lexer import _UNICODE, COMMANDS, prepare, tokenize
-from symbackprop.answers.names import GREEK
+from symbackprop.answers.names import GREEK, indexed
 from symbackprop.greek import LETTERS, readings
 from symbackprop.naming import SYMBOLS, check_name
 from symbackprop.printing import _WORDS, latex as print_latex, text as print_text
@@ -199,3 +199,55 @@ def test_a_wrt_with_unbalanced_braces_is_one_error_line(run_cli, wrt, reason):
     code, out, err = run_cli("check", EXAMPLES / "lecture.toml", "--wrt", wrt, "--answer", r"\delta^{(3)}_1")
     assert (code, out) == (2, "")
     assert err == f"error: wrt: {reason}; did you mean b^{{(3)}}_{{1}}, z^{{(3)}}_{{1}} or b^{{(3)}}_{{2}}?\n"
+
+
+# --- index arithmetic in sums --------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def rnn4():
+    """examples/rnn.toml unrolled over 4 steps."""
+    import tomllib
+    data = tomllib.loads((EXAMPLES / "rnn.toml").read_text(encoding="utf-8"))
+    data["recurrent"]["steps"] = 4
+    data["point"] = {"x": [[1.0], [0.5], [-1.0], [0.25]], "y": [[0.5], [0.2], [0.1], [0.3]]}
+    return from_dict(data)
+
+
+RNN_W11 = (r"h^{(1)}_{1} \frac{\partial C}{\partial z^{(2)}_{1}} + h^{(2)}_{1} \frac{\partial C}"
+           r"{\partial z^{(3)}_{1}} + h^{(3)}_{1} \frac{\partial C}{\partial z^{(4)}_{1}}")
+
+
+@pytest.mark.parametrize("answer", [
+    r"\sum_{t=2}^{4} h^{(t-1)}_1 \frac{\partial C}{\partial z^{(t)}_1}",
+    r"\sum_{t=1}^{3} h^{(t)}_1 \frac{\partial C}{\partial z^{(t+1)}_1}",
+    r"\sum_{t=2}^{4} h^{(t − 1)}_{1} \frac{\partial C}{\partial z^{(t)}_{1}}",
+    "Σ_{t=2}^{4} h^(t-1)_1 * dC/dz^(t)_1",
+])
+def test_index_arithmetic_in_a_sum_over_time(answer):
+    v = check_answer(rnn4(), "W_{11}", answer)
+    assert (v.verdict, v.answer) == ("equivalent", RNN_W11)
+
+
+@pytest.mark.parametrize("answer, verdict", [
+    (r"\sum_{k=0}^{2} w^{(1)}_{k+1,2} \delta^{(1)}_{k+1}", "equivalent"),
+    (r"\sum_{k=2}^{4} w^{(1)}_{k-1,2} \delta^{(1)}_{k-1}", "equivalent"),
+    (r"\sum_{j=1}^{3} w^{(1)}_{j, 2} \delta^{(1)}_{j}", "equivalent"),
+    (r"\sum_{k} w^{(1)}_{k+1,2} \delta^{(1)}_{k+1}", "not_equivalent"),     # k from 1: two terms
+])
+def test_index_arithmetic_in_subscripts(answer, verdict):
+    v = check_answer(net(), "x_2", answer)
+    assert v.verdict == verdict
+    if verdict == "equivalent":
+        assert v.answer == X2
+    else:
+        assert v.answer == r"w^{(1)}_{22} \delta^{(1)}_{2} + w^{(1)}_{32} \delta^{(1)}_{3}"
+
+
+@pytest.mark.parametrize("raw, bindings, out", [
+    ("(t-1)", {"t": 3}, ("(2)", ("t",))), ("k+1,2", {"k": 1}, ("2,2", ("k",))),
+    ("kj", {"k": 1, "j": 2}, ("12", ("k", "j"))), ("n-k", {"k": 1}, ("n-1", ("k",))),
+    (r"\alpha k", {"a": 1, "k": 2}, (r"\alpha 2", ("k",))), ("h1", {}, ("h1", ())),
+    ("k−2+j", {"k": 5, "j": 1}, ("4", ("k", "j"))),
+])
+def test_indexed_computes_in_integers_without_eval(raw, bindings, out):
+    assert indexed(raw, bindings) == out

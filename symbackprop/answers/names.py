@@ -60,36 +60,44 @@ class Written:
     position: int = 0
     end: int = 0
     transposed: bool = False
+    #: the index letters of the sums around it that its scripts used
+    indices: tuple = ()
 
     def shown(self, text: str) -> str:
         return text[self.position:self.end] if text else self.base
 
 
-def read_written(tokens: list[Token], i: int, text: str):
+def read_written(tokens: list[Token], i: int, text: str, bindings: dict | None = None):
     """Read a name starting at ``tokens[i]``: returns (Written, index after it).
 
-    Stops before a superscript that is not a layer, a prime or a bare number: that is a
-    power, for the caller.
+    ``bindings`` (index letter → value, for the sums around the name) are put into its
+    scripts, with their arithmetic (:func:`indexed`). Stops before a superscript that is
+    not a layer, a prime or a bare number: that is a power, for the caller.
     """
     start = tokens[i].position
-    base, inner, i = _read_base(tokens, i, text)
+    base, inner, i = _read_base(tokens, i, text, bindings)
     sub = layer = number = None
     number_first = False
     primes = 0
     transposed = False
+    used = ()
     if inner is not None:        # \hat{y_1}: the accent covers the whole name
         sub, layer, number, primes = inner.sub, inner.layer, inner.number, inner.primes
-        number_first = inner.number_first
+        number_first, used = inner.number_first, inner.indices
     while True:
         tok = tokens[i]
         if tok.kind == "_":
             if sub is not None:
                 raise AnswerReadError("a second subscript on one name", tok.position, text)
             raw, i = _script(tokens, i + 1, text)
-            sub = normalize(raw, tok.position + 1, text)
+            raw, letters = indexed(raw, bindings)
+            sub, used = normalize(raw, tok.position + 1, text), used + letters
         elif tok.kind == "^" and layer is None and number is None:
             raw, j = _script(tokens, i + 1, text)
+            raw, letters = indexed(raw, bindings)
             kind, value = classify_superscript(raw)
+            if kind != "power":
+                used += letters
             if kind == "layer":
                 layer = value
             elif kind == "layer_T":
@@ -113,10 +121,43 @@ def read_written(tokens: list[Token], i: int, text: str):
             base, sub = stem, base[len(stem):]
     end = tokens[i - 1].position + len(tokens[i - 1].text)
     return Written(base, sub, layer, number, number_first if number is not None else False,
-                   primes, start, end, transposed), i
+                   primes, start, end, transposed, tuple(dict.fromkeys(used))), i
 
 
-def _read_base(tokens, i, text):
+# In a script: a command (kept), or a run of single letters and whole numbers joined by + and −.
+_RUN = re.compile(r"\\[A-Za-z]+|(?:[A-Za-z]|[0-9]+)(?:\s*[-+−]\s*(?:[A-Za-z]|[0-9]+))*")
+_TERM = re.compile(r"([-+−]?)\s*([A-Za-z]|[0-9]+)")
+
+
+def indexed(raw, bindings):
+    """A script's raw text with the index letters of the sums around it replaced by their
+    values, and the letters used: ``(t-1)`` with t = 3 is ``(2)``, ``k+1,2`` with k = 1 is
+    ``2,2``, ``kj`` is two indices. A run of letters and whole numbers joined by + and −
+    (``t-1``) is one index, computed in integers when every letter in it is bound;
+    commands (``\\alpha``) are left alone."""
+    if not bindings or raw is None:
+        return raw, ()
+    used = []
+
+    def value(match):
+        run = match.group(0)
+        if run.startswith("\\"):
+            return run
+        terms = _TERM.findall(run)
+        letters = [t for _, t in terms if t.isalpha()]
+        bound = [t for t in letters if t in bindings]
+        used.extend(bound)
+        if not bound:
+            return run
+        if len(bound) < len(letters):       # n-k with only k bound: put in k, compute nothing
+            return re.sub(r"[A-Za-z]", lambda m: str(bindings.get(m.group(0), m.group(0))), run)
+        return str(sum((-1 if sign in ("-", "−") else 1) * (bindings[t] if t.isalpha() else int(t))
+                       for sign, t in terms))
+
+    return _RUN.sub(value, raw), tuple(used)
+
+
+def _read_base(tokens, i, text, bindings=None):
     """(base, the name inside an accent or None, index after the base)."""
     tok = tokens[i]
     if tok.kind == "WORD":
@@ -127,7 +168,7 @@ def _read_base(tokens, i, text):
     if tok.kind == "CMD" and tok.text in ACCENTS:
         nxt = tokens[i + 1]
         if nxt.kind == "{":
-            inner, j = read_written(tokens, i + 2, text)
+            inner, j = read_written(tokens, i + 2, text, bindings)
             if tokens[j].kind != "}":
                 raise AnswerReadError(f"expected '}}' to close {tok.text}{{…}}, found "
                                       f"{tokens[j].show()}", tokens[j].position, text)
@@ -177,9 +218,13 @@ def _script(tokens, i, text):
     if tok.kind == "CMD" and (tok.text == r"\prime" or tok.text in GREEK):
         return tok.text, i + 1
     if tok.kind == "(":
-        # ^(2) in plain text: a layer if it is (digits), else a power for the caller
-        if tokens[i + 1].kind == "NUM" and tokens[i + 2].kind == ")":
-            return "(%s)" % tokens[i + 1].text, i + 3
+        # ^(2), ^(t-1) in plain text: a layer if it is (digits) once the indices of the
+        # sums around it are put in, else a power for the caller
+        j = i + 1
+        while tokens[j].kind in ("NUM", "WORD", "+", "-"):
+            j += 1
+        if tokens[j].kind == ")" and j > i + 1:
+            return text[tok.position: tokens[j].position + 1], j + 1
         return None, i
     if tok.kind in ("-", "+"):
         return None, i

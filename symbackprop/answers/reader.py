@@ -36,7 +36,7 @@ after it) work for long.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
@@ -441,9 +441,8 @@ class Reader(Sums):
 
     def name(self):
         tok = self.peek
-        written, self.i = read_written(self.tokens, self.i, self.text)
-        written, indices = self.bound(written)
-        probed = [k for k in indices if k in self.probing]
+        written, self.i = read_written(self.tokens, self.i, self.text, self.bindings)
+        probed = [k for k in written.indices if k in self.probing]
         try:
             sym, power = self.vocabulary.resolve(written, self.text)
         except AnswerShapeError:
@@ -475,20 +474,6 @@ class Reader(Sums):
         if power is not None:
             return self.make_power(sym, sympy.Integer(power), tok.position)
         return sym
-
-    def bound(self, written):
-        """``written`` with the indices of the sums around it replaced by their values,
-        and the index letters it used."""
-        if not self.bindings or written.sub is None:
-            return written, ()
-        sub = written.sub
-        items = sub.split(",") if "," in sub else list(sub)
-        used = tuple(x for x in items if x in self.bindings)
-        if not used:
-            return written, ()
-        new = [str(self.bindings[x]) if x in self.bindings else x for x in items]
-        joined = "".join(new) if all(len(x) == 1 for x in new) else ",".join(new)
-        return replace(written, sub=joined), used
 
     # --- other notations ----------------------------------------------------------------
 
