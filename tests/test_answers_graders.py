@@ -251,3 +251,22 @@ def test_index_arithmetic_in_subscripts(answer, verdict):
 ])
 def test_indexed_computes_in_integers_without_eval(raw, bindings, out):
     assert indexed(raw, bindings) == out
+
+
+# --- a formula's decimals are shown as typed -----------------------------------------------------
+
+@pytest.mark.parametrize("answer, shown, shown_text", [
+    (r"0.5 x_1 \delta^{(1)}_1", r"0.5 x_{1} \delta^{(1)}_{1}", "0.5·x₁·δ⁽¹⁾₁"),
+    (r"x_1 \delta^{(1)}_1 - 0.25", r"x_{1} \delta^{(1)}_{1} - 0.25", "-0.25 + x₁·δ⁽¹⁾₁"),
+    (r"2.5e-1 (x_1 - x_2) \delta^{(1)}_1", r"2.5e-1 \left(x_{1} - x_{2}\right) \delta^{(1)}_{1}",
+     "2.5e-1·(x₁ - x₂)·δ⁽¹⁾₁"),
+    (r"\frac{1}{2} x_1 \delta^{(1)}_1", r"\frac{x_{1} \delta^{(1)}_{1}}{2}", "1/2·x₁·δ⁽¹⁾₁"),
+])
+def test_a_decimal_in_a_formula_is_shown_as_typed(answer, shown, shown_text):
+    v = check_answer(net(), "w^{(1)}_{11}", answer)
+    assert (v.verdict, v.answer, v.answer_text) == ("not_equivalent", shown, shown_text)
+
+
+def test_decimals_that_cancel_leave_no_trace():
+    v = check_answer(net(), "w^{(1)}_{11}", r"0.5 \cdot 2 x_1 \delta^{(1)}_1")
+    assert (v.verdict, v.answer) == ("equivalent", r"x_{1} \delta^{(1)}_{1}")

@@ -809,6 +809,19 @@ _SHAPES = "the vectors and matrices do not fit"
 _MISSING = sympy.Dummy("missing")
 
 
+def written_decimals(text: str) -> dict:
+    """{value: the decimal as typed} for the decimals of a readable answer that are not
+    whole (``0.5``, ``2.5e-1``), so that a formula is shown with them as written."""
+    prepared, _ = prepare(text)
+    out: dict = {}
+    for tok in tokenize(prepared, limit=8 * len(text) + 16):
+        if tok.kind == "NUM" and not tok.text.isdigit():
+            value = _number(tok.text)
+            if not value.is_Integer:
+                out.setdefault(value, tok.text)
+    return out
+
+
 def read(vocabulary, text: str, *, literals: list | None = None):
     """The sides of an answer as SymPy expressions, and where each name was written
     (offsets into ``text``). ``literals``, when given, receives for each side the number

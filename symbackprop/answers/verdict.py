@@ -35,7 +35,7 @@ from .diagnose import diagnose
 from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
 from .matrices import is_matrix
 from .names import Vocabulary
-from .reader import read
+from .reader import read, written_decimals
 from .reference import reference
 
 
@@ -288,8 +288,9 @@ def check_answer(net, wrt, answer: str, *, symbolic: bool = True,
         if source is not None:
             exc.source = clip(source, None)
         raise
-    shown = [lit if lit is not None else latex(p) for p, lit in zip(parts, literals)]
-    shown_text = [lit if lit is not None else text(p) for p, lit in zip(parts, literals)]
+    decimals = written_decimals(answer)      # a formula's 0.5 is shown as typed
+    shown = [lit if lit is not None else latex(p, decimals=decimals) for p, lit in zip(parts, literals)]
+    shown_text = [lit if lit is not None else text(p, decimals=decimals) for p, lit in zip(parts, literals)]
     expr = parts[-1]
     if lhs is not None and _lhs_differs(ref, target, lhs):
         return Verdict(
