@@ -8,6 +8,11 @@ all meet ``w^{(2)}_{12}``, and ``o1``, ``o_1``, ``o_{1}`` all meet ``o_1``. Subs
 lose their braces, spaces and underscores (``z_{h_1}`` is ``z_{h1}``); commas count
 only when they are needed to tell ``w_{1,11}`` from ``w_{11,1}``.
 
+Greek letters are those of :mod:`symbackprop.greek`; a letter may stand for its other
+form (``\\varepsilon`` for a spec's ``\\epsilon``) and a word for the letter it spells
+(``delta_1^(2)``). Under a sum, the index letters in a name's scripts are replaced by
+their values, with their arithmetic (``h^{(t-1)}``, ``w_{k+1,2}``; :func:`indexed`).
+
 Aliases: ``\\delta`` with the indices of a z means ∂C/∂z (``\\delta^{(2)}_1``,
 ``\\delta_5``, ``\\delta_{h_1}``); ``net_{h1}`` is z of neuron h₁ and ``out_{h1}`` its
 activation (the worked-example style); ``C`` is the cost.

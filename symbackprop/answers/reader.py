@@ -2,7 +2,8 @@
 
 The grammar is the notation of hand-derived backprop answers, LaTeX or plain text::
 
-    answer  := expr ('=' expr)*
+    answer  := side (('=' | \\approx) side)*
+    side    := [\\approx] expr                     (\\approx only before a number)
     expr    := ['+'|'-'] term (('+'|'-') term)*
     term    := product ((\\odot | \\circ) product)*           (entry by entry, vectors)
     product := signed (('*' | \\cdot | \\times | '/' | \\div) signed | power)*   (juxtaposition multiplies)
@@ -12,14 +13,15 @@ The grammar is the notation of hand-derived backprop answers, LaTeX or plain tex
              | \\frac{…}{…} | \\sqrt{…} | function [primes] [^n] argument | \\dot function argument
              | \\partial name   (only as ∂X/∂Y: ∂C/∂y is the adjoint of y; d-notation too)
              | (\\sum | \\prod)_index[^bound] product          (see :mod:`sums`)
-             | \\mathbb{1}[x > y] | \\nabla_a C
+             | \\mathbb{1}[x > y] | \\nabla_a C | \\num{number}
 
 Before tokens, the text is prepared (:func:`lexer.prepare`: comments, ``\\[…\\]``, a
 closing full stop, Unicode super- and subscripts) and d-notation is rewritten as ∂
 (:mod:`dnotation`); every error position is mapped back to what was typed.
 
 Numbers are exact rationals (``0.5`` is 1/2, ``2e-3`` is 1/500); each side remembers the
-literal it is, so that a number answer is compared to the precision written. Names are
+literal it is (:func:`number_literal`: also ``2.93 \\times 10^{-1}`` and ``\\num{0.2928}``),
+so that a number answer is compared to the precision written. Names are
 resolved by :class:`names.Vocabulary` (with a whole layer's vector or matrix for a
 whole-layer question, :mod:`matrices`). Functions are σ (the network's activation), every
 activation by the registry's names (:data:`activations.READER_NAMES`) and the network's
