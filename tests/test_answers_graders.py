@@ -88,6 +88,9 @@ def test_approx_separates_a_formula_from_its_value():
     (r"\approx x_1 \delta^{(1)}_1", r"answer, column 1: \approx introduces a number, as in \approx 0.2928"),
     (r"\num{x_1}", r"answer, column 1: \num takes a number in braces, as in \num{0.2928}"),
     (r"\num 0.5", r"answer, column 1: \num takes a number in braces, as in \num{0.2928}"),
+    (r"x_1 \num", r"answer, column 5: \num takes a number in braces, as in \num{0.2928}"),
+    (r"\num{-", r"answer, column 1: \num takes a number in braces, as in \num{0.2928}"),
+    (r"\approx \approx 1", r"answer, column 9: unknown command \approx"),
 ])
 def test_number_forms_refused_say_why(answer, message):
     with pytest.raises(AnswerReadError) as info:

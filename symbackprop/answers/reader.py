@@ -510,7 +510,7 @@ class Reader(Sums):
         """\\num{0.2928} (siunitx): the number in the braces."""
         tok = self.peek
         t = self.tokens
-        j = self.i + 2 + (t[self.i + 2].kind in "+-")
+        j = self.i + 2 + (t[self.i + 1].kind == "{" and t[self.i + 2].kind in ("+", "-"))
         if t[self.i + 1].kind != "{" or t[j].kind != "NUM" or t[j + 1].kind != "}":
             raise self.error(r"\num takes a number in braces, as in \num{0.2928}", tok.position)
         self.i = j + 2
