@@ -90,7 +90,8 @@ def test_approx_separates_a_formula_from_its_value():
     (r"\num 0.5", r"answer, column 1: \num takes a number in braces, as in \num{0.2928}"),
     (r"x_1 \num", r"answer, column 5: \num takes a number in braces, as in \num{0.2928}"),
     (r"\num{-", r"answer, column 1: \num takes a number in braces, as in \num{0.2928}"),
-    (r"\approx \approx 1", r"answer, column 9: unknown command \approx"),
+    (r"\approx \approx 1", r"answer, column 9: \approx stands before a number, or between a formula and its value"),
+    ("(x_1 ≈ 1)", r"answer, column 6: expected ')' to close the '(' at column 1, found '\approx'"),
 ])
 def test_number_forms_refused_say_why(answer, message):
     with pytest.raises(AnswerReadError) as info:

@@ -403,6 +403,8 @@ class Reader(Sums):
                 raise self.error(f"{command} is not supported: {_UNSUPPORTED[command]}")
             if command in _TIMES or command == r"\div":
                 raise self.error(f"{command} needs something to multiply on its left")
+            if command == r"\approx":
+                raise self.error(r"\approx stands before a number, or between a formula and its value")
             raise self.error(f"unknown command {clip(command)}")
         if kind == "END":
             raise self.error("the answer ends where an expression was expected")
