@@ -9,9 +9,12 @@ names (``num``, ``den``) included; σ is the logistic sigmoid.
 
 from __future__ import annotations
 
+from itertools import product
+
 import sympy
 
 from . import activations
+from .greek import readings
 from .answers.lexer import AnswerReadError, quote
 from .answers.names import Vocabulary, name_key
 
@@ -38,8 +41,8 @@ class Declared:
         return next(iter(found)) if len(found) == 1 else None
 
     def resolve(self, written, text):
-        for layer, power in Vocabulary._layer_choices(written):
-            sym = self._lookup(written.base, layer, written.sub)
+        for base, (layer, power) in product(readings(written.base), Vocabulary._layer_choices(written)):
+            sym = self._lookup(base, layer, written.sub)
             if sym is not None:
                 if written.primes:
                     raise AnswerReadError(f"a prime on the name {quote(written.shown(text))} means "

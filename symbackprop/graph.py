@@ -502,7 +502,7 @@ class Graph:
         if sym in self.nodes:
             return sym
         key = loose(name)
-        matches = [s for s in self.nodes if loose(s.name) == key]
+        matches = [s for s in self.nodes if loose(s.name) == key] if _balanced(name) else []
         if len(matches) == 1:
             return matches[0]
         from .quoting import quote, suggest
@@ -576,6 +576,16 @@ def parents(node: Node):
 def loose(name: str) -> str:
     """A name with its braces and spaces removed: ``w_{5}`` and ``w_5`` meet."""
     return "".join(ch for ch in name if ch not in "{} ")
+
+
+def _balanced(name: str) -> bool:
+    """Whether every ``{`` of a name is closed, in order (``w_{1`` is no name)."""
+    depth = 0
+    for ch in name:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _article(noun: str) -> str:

@@ -20,14 +20,13 @@ from __future__ import annotations
 import re
 
 from .errors import SpecError
+from .greek import LETTERS
 
 NOTATIONS = ("layered", "bracket", "lecture")
 
-_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-          "pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta "
-          "Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split()
+_GREEK = [command[1:] for command in LETTERS]
 #: Commands that are one symbol (Greek letters, ℓ, ′).
-SYMBOLS = frozenset(_GREEK + ["varkappa", "ell", "prime"])
+SYMBOLS = frozenset(_GREEK + ["ell", "prime"])
 #: Commands that take one argument: accents and math fonts.
 ACCENTS = frozenset("hat widehat bar overline tilde widetilde vec dot ddot check breve "
                     "mathrm mathbf mathit mathsf mathcal mathbb boldsymbol".split())

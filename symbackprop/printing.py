@@ -13,8 +13,10 @@ import re
 
 import sympy
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from . import greek
 from .activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -45,10 +47,20 @@ def ordered_factors(expr: sympy.Mul) -> list:
 
 class Latex(LatexPrinter):
     """SymPy's LaTeX printer, with verbatim symbol names and lecture-order products; the
-    natural logarithm is written ``\\ln``, as the cost registry writes it."""
+    natural logarithm is written ``\\ln``, as the cost registry writes it. The setting
+    ``decimals`` ({Rational: text}) writes those numbers as the decimals they were typed
+    as (``0.5 (a - y)``, not ``\\frac{a - y}{2}``)."""
+
+    _default_settings = {**LatexPrinter._default_settings, "decimals": {}}
 
     def __init__(self, settings=None):
         super().__init__({"ln_notation": True, **(settings or {})})
+
+    def _print_Rational(self, expr):
+        written = self._settings["decimals"].get(abs(expr))
+        if written is None:
+            return super()._print_Rational(expr)
+        return "-" + written if expr < 0 else written
 
     def _print_Symbol(self, expr, style="plain"):
         return expr.name
@@ -71,6 +83,11 @@ class Latex(LatexPrinter):
     def _print_Mul(self, expr):
         if not expr.is_Mul:  # SymPy prints a negative power (1/x) through _print_Mul
             return super()._print_Mul(expr)
+        coefficient, rest = expr.as_coeff_Mul()
+        if coefficient.is_Rational and abs(coefficient) in self._settings["decimals"]:
+            sign = "- " if coefficient < 0 else ""
+            return sign + self._print(abs(coefficient)) + " " + self.parenthesize(
+                rest, PRECEDENCE["Mul"], strict=True)
         factors = ordered_factors(expr)
         if factors[0] == -1:
             return "- " + self._print(sympy.Mul(*factors[1:], evaluate=False))
@@ -105,9 +122,7 @@ _LETTER = re.compile(r"[A-Za-z]|\\(?!frac)")
 
 _SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))
 _SUB = dict(zip("0123456789()+-=aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
-_WORDS = {r"\delta": "δ", r"\sigma": "σ", r"\partial": "∂", r"\alpha": "α", r"\beta": "β",
-          r"\theta": "θ", r"\eta": "η", r"\lambda": "λ", r"\mu": "μ", r"\tau": "τ",
-          r"\phi": "φ", r"\psi": "ψ", r"\omega": "ω", r"\gamma": "γ", r"\epsilon": "ε"}
+_WORDS = {r"\partial": "∂"} | greek.LETTERS
 
 
 def _script(body: str, table: dict, mark: str) -> str:
@@ -149,7 +164,16 @@ def unicode_name(name: str) -> str:
 
 
 class Text(StrPrinter):
-    """Readable one-line Unicode: σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + …)."""
+    """Readable one-line Unicode: σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + …); ``decimals`` as for
+    :class:`Latex`."""
+
+    _default_settings = {**StrPrinter._default_settings, "decimals": {}}
+
+    def _print_Rational(self, expr):
+        written = self._settings["decimals"].get(abs(expr))
+        if written is None:
+            return super()._print_Rational(expr)
+        return "-" + written if expr < 0 else written
 
     def _print_Symbol(self, expr):
         return unicode_name(expr.name)
@@ -213,9 +237,9 @@ def _dispatch_generic(printer_class):
 _dispatch_generic(Text)
 
 
-def text(expr) -> str:
+def text(expr, **settings) -> str:
     """One-line Unicode text of a SymPy expression."""
-    return Text({"order": "none"}).doprint(expr)
+    return Text({"order": "none", **settings}).doprint(expr)
 
 
 __all__ = ["latex", "text", "unicode_name", "Latex", "Text", "Softmax", "Step"]

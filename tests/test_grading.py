@@ -359,7 +359,7 @@ def test_gradescope_results_json(run_cli, tmp_path):
     assert data["score"] == 2 and data["output"] == "1 of 3 answers right; 2 of 4 points."
     assert [(t["name"], t["number"], t["score"], t["max_score"], t["status"]) for t in data["tests"]] == [
         ("q1: ∂C/∂w⁽³⁾₁₁", "1", 2, 2, "passed"), ("q2: ∂C/∂w⁽³⁾₁₁", "2", 0, 1, "failed"),
-        ("q3: b^{(2)}_{1}", "3", 0, 1, "failed")]
+        ("q3: ∂C/∂b⁽²⁾₁", "3", 0, 1, "failed")]
     assert data["tests"][1]["output"] == (feedback.SENTENCES["sign_error"] + "\nYour answer, as read: "
                                           "σ′(z⁽³⁾₁)·a⁽²⁾₁·(y₁ - a⁽³⁾₁)")
     assert all(t["visibility"] == "visible" for t in data["tests"])

@@ -26,7 +26,7 @@ from conftest import require_tool
 HINT = "is not a valid symbol name (letters, digits, _ ^ { } ( ) [ ] , ' and LaTeX commands; no spaces)"
 ONLY = ("a name may use only Greek letters and \\bar, \\boldsymbol, \\breve, \\check, \\ddot, \\dot, \\ell, "
         "\\hat, \\mathbb, \\mathbf, \\mathcal, \\mathit, \\mathrm, \\mathsf, \\overline, \\prime, \\tilde, "
-        "\\varkappa, \\vec, \\widehat, \\widetilde")
+        "\\vec, \\widehat, \\widetilde")
 CARETS = "^^ is TeX's character-code escape"
 
 #: (name, what check_name says after "<where>: ")

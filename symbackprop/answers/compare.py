@@ -125,11 +125,13 @@ def shown(c: dict, digits: int) -> tuple[str, str]:
 
 def half_unit(literal: str):
     """Half a unit in the last place of a decimal as written (``0.12596`` → 5·10⁻⁶,
-    ``1.26e-1`` and ``126e-3`` → 5·10⁻³), as a Fraction; None for a whole number, which
-    is exact."""
+    ``1.26e-1``, ``126e-3`` and ``1.26 \\times 10^{-1}`` → 5·10⁻³), as a Fraction; None
+    for a whole number, which is exact."""
     from fractions import Fraction
-    body = literal.lstrip("+-")
-    mantissa, _, power = body.lower().partition("e")
+    mantissa, _, times_ten = literal.lstrip("+-").partition(" ")   # 1.26 \times 10^{-1}
+    mantissa, _, power = mantissa.lower().partition("e")
+    if times_ten:
+        power = times_ten.partition("^")[2].strip("{}")
     if "." not in mantissa and int(power or 0) >= 0:
         return None
     decimals = len(mantissa.split(".", 1)[1]) if "." in mantissa else 0

@@ -313,6 +313,10 @@ class _Builder:
         expr = self.ref.defined[self.G]
         if self.net.nodes[self.target.node].kind in ("x", "a") and expr.free_symbols & set(swap):
             repl[self.G] = _substitute(expr, swap)
+            if len(repl) > 1:       # the answer's own sum only: Σⱼ w_kj δⱼ for Σⱼ w_jk δⱼ
+                self.add("transposed_index", f"transposed weight index in the sum of "
+                         f"∂C/∂{_u(self.target.node)}: w_kj where w_jk belongs (the reversed "
+                         "network runs over Wᵀ)", replacements={self.G: repl[self.G]})
         if repl:
             self.add("transposed_index", "transposed weight index in the backward sum: "
                      "w_kj where w_jk belongs (the reversed network runs over Wᵀ)",

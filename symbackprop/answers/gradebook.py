@@ -38,6 +38,7 @@ from fractions import Fraction
 from ..errors import SymbackpropError
 from ..printing import unicode_name
 from .grade import number, replaced_note, right_of, totals
+from .names import name_key
 from .report import CsvRows, defuse
 
 TOTALS_COLUMNS = ("student", "score", "max")
@@ -82,12 +83,21 @@ def _score(value) -> float | int:
     return int(value) if value.denominator == 1 else float(value)
 
 
+def asked(wrt: str) -> str:
+    """What a question asks for, in Unicode: ∂C/∂w⁽²⁾₁₁, ∂C/∂W⁽²⁾, and a whole layer's δ
+    as δ⁽¹⁾ (it is ∂C/∂z⁽¹⁾ already: ∂C/∂δ⁽¹⁾ would be another quantity)."""
+    key = name_key(wrt)
+    if key is not None and key[0] == r"\delta" and key[2] is None:
+        return unicode_name(wrt)
+    return "∂C/∂" + unicode_name(wrt)
+
+
 def gradescope_json(results) -> str:
     tests = []
     counted_rows = [r for r in results if r.replaced_by is None]   # a replaced answer is no test
     for n, r in enumerate(counted_rows, start=1):
         v = r.verdict
-        what = ("∂C/∂" + unicode_name(v.wrt)) if v is not None else r.row.wrt.strip()
+        what = asked(r.resolved) if r.resolved else r.row.wrt.strip()
         name = f"{r.row.id}: {what}" if r.row.id else what
         lines = [r.feedback]
         if v is not None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from .. import quoting as _quoting
 from ..errors import AnswerError
+from ..greek import COMMANDS
 
 #: Longest answer read, in characters.
 MAX_LENGTH = 10_000
@@ -123,12 +124,11 @@ class Token:
 
 # Characters that stand for a command: the Unicode an answer pasted from notes may use.
 _UNICODE = {
-    "σ": r"\sigma", "δ": r"\delta", "∂": r"\partial", "·": r"\cdot", "⋅": r"\cdot",
+    "∂": r"\partial", "·": r"\cdot", "⋅": r"\cdot",
     "×": r"\times", "∗": "*", "−": "-", "–": "-", "′": "'", "″": "''", "‴": "'''",
-    "η": r"\eta", "α": r"\alpha", "β": r"\beta", "λ": r"\lambda",
     "∑": r"\sum", "∏": r"\prod", "⊙": r"\odot", "∘": r"\circ", "⊤": r"\top",
-    "∇": r"\nabla", "≥": r"\geq", "≤": r"\leq", "ε": r"\epsilon", "ϵ": r"\epsilon",
-}
+    "∇": r"\nabla", "≥": r"\geq", "≤": r"\leq", "≈": r"\approx",
+} | COMMANDS      # and every Greek letter (Σ: see tokenize)
 _SINGLE = set("+-*/^_()[]{}',=<>")
 
 # Unicode super- and subscripts (the tool's own text output: a⁽²⁾₁, δₕ₁): a run of them
@@ -270,6 +270,9 @@ def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
         elif ch in _SINGLE:
             tokens.append(Token(ch, ch, i))
             i += 1
+        elif ch == "Σ":
+            tokens.append(Token("CMD", r"\sum" if _sums(text, i + 1) else r"\Sigma", i))
+            i += 1
         elif ch in _UNICODE:
             for part in _unicode_tokens(_UNICODE[ch]):
                 tokens.append(Token(part[0], part[1], i))
@@ -282,6 +285,15 @@ def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
             raise AnswerReadError(f"unexpected character {shown}", i, text)
     tokens.append(Token("END", "", n))
     return tokens
+
+
+def _sums(text: str, j: int) -> bool:
+    """Whether a Σ before ``text[j]`` is a sum: its subscript is a letter, as in Σⱼ (the
+    tool's own text), Σ_j or Σ_{j=1}; Σ₁ is the name \\Sigma_1."""
+    if not text.startswith("_", j):
+        return False
+    j += 1 + text.startswith("{", j + 1)
+    return j < len(text) and text[j].isascii() and text[j].isalpha()
 
 
 def _scientific(text: str, start: int, j: int) -> int:

@@ -8,6 +8,11 @@ all meet ``w^{(2)}_{12}``, and ``o1``, ``o_1``, ``o_{1}`` all meet ``o_1``. Subs
 lose their braces, spaces and underscores (``z_{h_1}`` is ``z_{h1}``); commas count
 only when they are needed to tell ``w_{1,11}`` from ``w_{11,1}``.
 
+Greek letters are those of :mod:`symbackprop.greek`; a letter may stand for its other
+form (``\\varepsilon`` for a spec's ``\\epsilon``) and a word for the letter it spells
+(``delta_1^(2)``). Under a sum, the index letters in a name's scripts are replaced by
+their values, with their arithmetic (``h^{(t-1)}``, ``w_{k+1,2}``; :func:`indexed`).
+
 Aliases: ``\\delta`` with the indices of a z means ∂C/∂z (``\\delta^{(2)}_1``,
 ``\\delta_5``, ``\\delta_{h_1}``); ``net_{h1}`` is z of neuron h₁ and ``out_{h1}`` its
 activation (the worked-example style); ``C`` is the cost.
@@ -23,21 +28,20 @@ lecture's ∂C/∂z = σ′(z)[w₃ ∂C/∂z′ + w₄ ∂C/∂z″]. ``a``, ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
 from ..graph import loose
+from ..greek import LETTERS, readings
 from ..quoting import suggest
 from .lexer import AnswerReadError, Token, quote, tokenize
 
 # Commands that wrap a word and mean nothing more.
 WRAPPERS = {r"\mathrm", r"\text", r"\mathit", r"\operatorname", r"\textrm", r"\mathsf",
             r"\textit", r"\mathbf", r"\boldsymbol", r"\bm"}
-# Greek letters that may start a name (a spec may use them).
-GREEK = {r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\varepsilon", r"\eta",
-         r"\theta", r"\lambda", r"\mu", r"\nu", r"\xi", r"\pi", r"\rho", r"\tau", r"\phi",
-         r"\varphi", r"\chi", r"\psi", r"\omega", r"\Delta", r"\Theta", r"\Phi", r"\Omega"}
+# Greek letters that may start a name (every one a spec may use).
+GREEK = frozenset(LETTERS)
 ACCENTS = {r"\hat", r"\widehat", r"\bar", r"\tilde", r"\vec"}
 
 #: Most entries of a vector or matrix in an answer (a layer's W, δ, a …).
@@ -61,36 +65,44 @@ class Written:
     position: int = 0
     end: int = 0
     transposed: bool = False
+    #: the index letters of the sums around it that its scripts used
+    indices: tuple = ()
 
     def shown(self, text: str) -> str:
         return text[self.position:self.end] if text else self.base
 
 
-def read_written(tokens: list[Token], i: int, text: str):
+def read_written(tokens: list[Token], i: int, text: str, bindings: dict | None = None):
     """Read a name starting at ``tokens[i]``: returns (Written, index after it).
 
-    Stops before a superscript that is not a layer, a prime or a bare number: that is a
-    power, for the caller.
+    ``bindings`` (index letter → value, for the sums around the name) are put into its
+    scripts, with their arithmetic (:func:`indexed`). Stops before a superscript that is
+    not a layer, a prime or a bare number: that is a power, for the caller.
     """
     start = tokens[i].position
-    base, inner, i = _read_base(tokens, i, text)
+    base, inner, i = _read_base(tokens, i, text, bindings)
     sub = layer = number = None
     number_first = False
     primes = 0
     transposed = False
+    used = ()
     if inner is not None:        # \hat{y_1}: the accent covers the whole name
         sub, layer, number, primes = inner.sub, inner.layer, inner.number, inner.primes
-        number_first = inner.number_first
+        number_first, used = inner.number_first, inner.indices
     while True:
         tok = tokens[i]
         if tok.kind == "_":
             if sub is not None:
                 raise AnswerReadError("a second subscript on one name", tok.position, text)
             raw, i = _script(tokens, i + 1, text)
-            sub = normalize(raw, tok.position + 1, text)
+            raw, letters = indexed(raw, bindings)
+            sub, used = normalize(raw, tok.position + 1, text), used + letters
         elif tok.kind == "^" and layer is None and number is None:
             raw, j = _script(tokens, i + 1, text)
+            raw, letters = indexed(raw, bindings)
             kind, value = classify_superscript(raw)
+            if kind != "power":
+                used += letters
             if kind == "layer":
                 layer = value
             elif kind == "layer_T":
@@ -114,10 +126,43 @@ def read_written(tokens: list[Token], i: int, text: str):
             base, sub = stem, base[len(stem):]
     end = tokens[i - 1].position + len(tokens[i - 1].text)
     return Written(base, sub, layer, number, number_first if number is not None else False,
-                   primes, start, end, transposed), i
+                   primes, start, end, transposed, tuple(dict.fromkeys(used))), i
 
 
-def _read_base(tokens, i, text):
+# In a script: a command (kept), or a run of single letters and whole numbers joined by + and −.
+_RUN = re.compile(r"\\[A-Za-z]+|(?:[A-Za-z]|[0-9]+)(?:\s*[-+−]\s*(?:[A-Za-z]|[0-9]+))*")
+_TERM = re.compile(r"([-+−]?)\s*([A-Za-z]|[0-9]+)")
+
+
+def indexed(raw, bindings):
+    """A script's raw text with the index letters of the sums around it replaced by their
+    values, and the letters used: ``(t-1)`` with t = 3 is ``(2)``, ``k+1,2`` with k = 1 is
+    ``2,2``, ``kj`` is two indices. A run of letters and whole numbers joined by + and −
+    (``t-1``) is one index, computed in integers when every letter in it is bound;
+    commands (``\\alpha``) are left alone."""
+    if not bindings or raw is None:
+        return raw, ()
+    used = []
+
+    def value(match):
+        run = match.group(0)
+        if run.startswith("\\"):
+            return run
+        terms = _TERM.findall(run)
+        letters = [t for _, t in terms if t.isalpha()]
+        bound = [t for t in letters if t in bindings]
+        used.extend(bound)
+        if not bound:
+            return run
+        if len(bound) < len(letters):       # n-k with only k bound: put in k, compute nothing
+            return re.sub(r"[A-Za-z]", lambda m: str(bindings.get(m.group(0), m.group(0))), run)
+        return str(sum((-1 if sign in ("-", "−") else 1) * (bindings[t] if t.isalpha() else int(t))
+                       for sign, t in terms))
+
+    return _RUN.sub(value, raw), tuple(used)
+
+
+def _read_base(tokens, i, text, bindings=None):
     """(base, the name inside an accent or None, index after the base)."""
     tok = tokens[i]
     if tok.kind == "WORD":
@@ -128,7 +173,7 @@ def _read_base(tokens, i, text):
     if tok.kind == "CMD" and tok.text in ACCENTS:
         nxt = tokens[i + 1]
         if nxt.kind == "{":
-            inner, j = read_written(tokens, i + 2, text)
+            inner, j = read_written(tokens, i + 2, text, bindings)
             if tokens[j].kind != "}":
                 raise AnswerReadError(f"expected '}}' to close {tok.text}{{…}}, found "
                                       f"{tokens[j].show()}", tokens[j].position, text)
@@ -178,9 +223,13 @@ def _script(tokens, i, text):
     if tok.kind == "CMD" and (tok.text == r"\prime" or tok.text in GREEK):
         return tok.text, i + 1
     if tok.kind == "(":
-        # ^(2) in plain text: a layer if it is (digits), else a power for the caller
-        if tokens[i + 1].kind == "NUM" and tokens[i + 2].kind == ")":
-            return "(%s)" % tokens[i + 1].text, i + 3
+        # ^(2), ^(t-1) in plain text: a layer if it is (digits) once the indices of the
+        # sums around it are put in, else a power for the caller
+        j = i + 1
+        while tokens[j].kind in ("NUM", "WORD", "+", "-"):
+            j += 1
+        if tokens[j].kind == ")" and j > i + 1:
+            return text[tok.position: tokens[j].position + 1], j + 1
         return None, i
     if tok.kind in ("-", "+"):
         return None, i
@@ -328,7 +377,20 @@ class Vocabulary:
 
     def resolve(self, written: Written, text: str):
         """(symbol, power) for a written name: the node symbol (or adjoint, for δ) and a
-        numeric power read from a bare superscript (None when there is none)."""
+        numeric power read from a bare superscript (None when there is none). The base
+        is read as written, else as the other form of its Greek letter or as the letter a
+        word spells (``delta_1^(2)``; :func:`greek.readings`)."""
+        for base in readings(written.base):
+            found = self._resolve(replace(written, base=base), text)
+            if found is not None:
+                return found
+        shown = written.shown(text)
+        hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
+        if not hint.startswith("did you mean") and self.net.layered:
+            hint += r" (and \delta for ∂C/∂z)"
+        raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
+
+    def _resolve(self, written: Written, text: str):
         base = written.base
         if self.layers:
             whole = self.layer_object(written, text)
@@ -351,11 +413,7 @@ class Vocabulary:
             sym = self._contextual(base, written, text)
             if sym is not None:
                 return sym, written.number
-        shown = written.shown(text)
-        hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
-        if not hint.startswith("did you mean") and self.net.layered:
-            hint += r" (and \delta for ∂C/∂z)"
-        raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
+        return None
 
     def layer_object(self, written, text=""):
         """A whole layer's vector or matrix for a name without indices: W^{(l)} (also
@@ -413,7 +471,7 @@ class Vocabulary:
             z = self.lookup("z", layer, written.sub, where, text)
             if z is not None and self.net.nodes[z].kind == "z":
                 return self.reference.adjoint(z)
-            return None
+            return self.lookup(base, layer, written.sub, where, text)    # a graph's own δ
         if base == "net":
             return self.lookup("z", layer, written.sub, where, text)
         if base == "out":

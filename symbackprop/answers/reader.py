@@ -2,7 +2,8 @@
 
 The grammar is the notation of hand-derived backprop answers, LaTeX or plain text::
 
-    answer  := expr ('=' expr)*
+    answer  := side (('=' | \\approx) side)*
+    side    := [\\approx] expr                     (\\approx only before a number)
     expr    := ['+'|'-'] term (('+'|'-') term)*
     term    := product ((\\odot | \\circ) product)*           (entry by entry, vectors)
     product := signed (('*' | \\cdot | \\times | '/' | \\div) signed | power)*   (juxtaposition multiplies)
@@ -12,14 +13,15 @@ The grammar is the notation of hand-derived backprop answers, LaTeX or plain tex
              | \\frac{…}{…} | \\sqrt{…} | function [primes] [^n] argument | \\dot function argument
              | \\partial name   (only as ∂X/∂Y: ∂C/∂y is the adjoint of y; d-notation too)
              | (\\sum | \\prod)_index[^bound] product          (see :mod:`sums`)
-             | \\mathbb{1}[x > y] | \\nabla_a C
+             | \\mathbb{1}[x > y] | \\nabla_a C | \\num{number}
 
 Before tokens, the text is prepared (:func:`lexer.prepare`: comments, ``\\[…\\]``, a
 closing full stop, Unicode super- and subscripts) and d-notation is rewritten as ∂
 (:mod:`dnotation`); every error position is mapped back to what was typed.
 
 Numbers are exact rationals (``0.5`` is 1/2, ``2e-3`` is 1/500); each side remembers the
-literal it is, so that a number answer is compared to the precision written. Names are
+literal it is (:func:`number_literal`: also ``2.93 \\times 10^{-1}`` and ``\\num{0.2928}``),
+so that a number answer is compared to the precision written. Names are
 resolved by :class:`names.Vocabulary` (with a whole layer's vector or matrix for a
 whole-layer question, :mod:`matrices`). Functions are σ (the network's activation), every
 activation by the registry's names (:data:`activations.READER_NAMES`) and the network's
@@ -36,7 +38,7 @@ after it) work for long.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
@@ -160,9 +162,9 @@ class Reader(Sums):
     # --- grammar ------------------------------------------------------------------------
 
     def read(self) -> list:
-        """Every side of the answer (one unless it is a chain a = b = …)."""
+        """Every side of the answer (one unless it is a chain a = b = … or a ≈ number)."""
         parts = [self.side()]
-        while self.peek.kind == "=":
+        while self.peek.kind == "=" or _is(self.peek, r"\approx"):
             self.i += 1
             parts.append(self.side())
         tok = self.peek
@@ -173,12 +175,14 @@ class Reader(Sums):
         return parts
 
     def side(self):
+        approx = self.peek
+        if _is(approx, r"\approx"):      # \approx 0.2928: a number to the digits written
+            self.i += 1
         start = self.i
         value = self.expr()
-        span = self.tokens[start:self.i]
-        literal = None
-        if span and span[-1].kind == "NUM" and all(t.kind in "+-" for t in span[:-1]):
-            literal = "".join(t.text for t in span)
+        literal = number_literal(self.tokens[start:self.i])
+        if literal is None and _is(approx, r"\approx"):
+            raise self.error(r"\approx introduces a number, as in \approx 0.2928", approx.position)
         self.literals.append(literal)
         return value
 
@@ -219,7 +223,7 @@ class Reader(Sums):
             return True
         if tok.kind == "CMD":
             return tok.text not in _TIMES and tok.text not in _HADAMARD and tok.text not in _COMPARE \
-                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen")
+                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen", r"\approx")
         return False
 
     def term(self):
@@ -379,10 +383,12 @@ class Reader(Sums):
                 return self.dotted()
             if command == r"\nabla":
                 return self.gradient()
+            if command == r"\num":
+                return self.siunitx_number()
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
-            if named is not None:
+            if named is not None and not (command in GREEK and self.tokens[self.i + 1].kind == "_"):
                 return self.function(named, tok)
             if command in WRAPPERS:
                 word = self._wrapped_word()
@@ -397,6 +403,8 @@ class Reader(Sums):
                 raise self.error(f"{command} is not supported: {_UNSUPPORTED[command]}")
             if command in _TIMES or command == r"\div":
                 raise self.error(f"{command} needs something to multiply on its left")
+            if command == r"\approx":
+                raise self.error(r"\approx stands before a number, or between a formula and its value")
             raise self.error(f"unknown command {clip(command)}")
         if kind == "END":
             raise self.error("the answer ends where an expression was expected")
@@ -437,9 +445,8 @@ class Reader(Sums):
 
     def name(self):
         tok = self.peek
-        written, self.i = read_written(self.tokens, self.i, self.text)
-        written, indices = self.bound(written)
-        probed = [k for k in indices if k in self.probing]
+        written, self.i = read_written(self.tokens, self.i, self.text, self.bindings)
+        probed = [k for k in written.indices if k in self.probing]
         try:
             sym, power = self.vocabulary.resolve(written, self.text)
         except AnswerShapeError:
@@ -472,20 +479,6 @@ class Reader(Sums):
             return self.make_power(sym, sympy.Integer(power), tok.position)
         return sym
 
-    def bound(self, written):
-        """``written`` with the indices of the sums around it replaced by their values,
-        and the index letters it used."""
-        if not self.bindings or written.sub is None:
-            return written, ()
-        sub = written.sub
-        items = sub.split(",") if "," in sub else list(sub)
-        used = tuple(x for x in items if x in self.bindings)
-        if not used:
-            return written, ()
-        new = [str(self.bindings[x]) if x in self.bindings else x for x in items]
-        joined = "".join(new) if all(len(x) == 1 for x in new) else ",".join(new)
-        return replace(written, sub=joined), used
-
     # --- other notations ----------------------------------------------------------------
 
     def function_named(self, word):
@@ -514,6 +507,17 @@ class Reader(Sums):
         if name is not None and name != "softmax":
             return activations.get(name)
         return None
+
+    def siunitx_number(self):
+        """\\num{0.2928} (siunitx): the number in the braces."""
+        tok = self.peek
+        t = self.tokens
+        j = self.i + 2 + (t[self.i + 1].kind == "{" and t[self.i + 2].kind in ("+", "-"))
+        if t[self.i + 1].kind != "{" or t[j].kind != "NUM" or t[j + 1].kind != "}":
+            raise self.error(r"\num takes a number in braces, as in \num{0.2928}", tok.position)
+        self.i = j + 2
+        value = _number(t[j].text)
+        return -value if t[self.i - 3].kind == "-" else value
 
     def gradient(self):
         """\\nabla_a C (Nielsen's BP1): the vector ∂C/∂a of the output layer;
@@ -768,6 +772,37 @@ class Reader(Sums):
         return sympy.root(argument, index) if index is not None else sympy.sqrt(argument)
 
 
+def _is(tok: Token, command: str) -> bool:
+    return tok.kind == "CMD" and tok.text == command
+
+
+def number_literal(span: list) -> str | None:
+    """The number a side's tokens are, as written, or None for a formula: ``0.2928``,
+    ``-2e-3``, ``2.93 \\times 10^{-1}`` and ``29.28 \\cdot 10^{-2}`` (scientific notation
+    in LaTeX), ``\\num{0.2928}`` (siunitx, shown as the
+    number). The text is rebuilt from the tokens, so it holds nothing but digits, signs
+    and these commands."""
+    kinds = [t.kind for t in span]
+    signs = 0
+    while signs < len(span) and kinds[signs] in "+-":
+        signs += 1
+    sign = "".join(t.text for t in span[:signs])
+    rest, texts = span[signs:], [t.text for t in span[signs:]]
+    if len(rest) == 1 and rest[0].kind == "NUM":
+        return sign + texts[0]
+    if len(rest) in (4, 5) and texts[0] == r"\num" and kinds[-1] == "}" and rest[-2].kind == "NUM":
+        return sign + "".join(texts[2:-1])
+    if len(rest) < 5 or rest[0].kind != "NUM" or "e" in texts[0].lower() \
+            or texts[1] not in (r"\times", r"\cdot") or texts[2:4] != ["10", "^"]:
+        return None
+    power = texts[4:]
+    if power[0] == "{" and power[-1] == "}":
+        power = power[1:-1]
+    if not (power and power[-1].isdigit() and "".join(power[:-1]) in ("", "-", "+")):
+        return None
+    return f"{sign}{texts[0]} {texts[1]} 10^{{{''.join(power)}}}"
+
+
 def _number(text: str):
     value = Fraction(text)
     return sympy.Rational(value.numerator, value.denominator)
@@ -776,6 +811,19 @@ def _number(text: str):
 _SHAPES = "the vectors and matrices do not fit"
 # what a name that does not exist stands for while the range of a sum's index is probed
 _MISSING = sympy.Dummy("missing")
+
+
+def written_decimals(text: str) -> dict:
+    """{value: the decimal as typed} for the decimals of a readable answer that are not
+    whole (``0.5``, ``2.5e-1``), so that a formula is shown with them as written."""
+    prepared, _ = prepare(text)
+    out: dict = {}
+    for tok in tokenize(prepared, limit=8 * len(text) + 16):
+        if tok.kind == "NUM" and not tok.text.isdigit():
+            value = _number(tok.text)
+            if not value.is_Integer:
+                out.setdefault(value, tok.text)
+    return out
 
 
 def read(vocabulary, text: str, *, literals: list | None = None):

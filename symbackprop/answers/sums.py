@@ -1,9 +1,9 @@
 """Sums and products in an answer: ``\\sum_k …``, ``\\sum_{k=1}^{n} …``, ``\\prod``.
 
 The summand is the rest of the term (``\\sum_k w_{k1} δ_k + b`` sums w·δ only) and is read
-once per value of the index, with the index replaced in every subscript it appears in
-(``w^{(3)}_{k1}`` is w⁽³⁾₁₁, then w⁽³⁾₂₁). Without an upper bound (or with a named one,
-``n``) the index runs from the lower bound as far as every name that uses it exists: the
+once per value of the index, with the index replaced in every script it appears in, with
+its arithmetic (``w^{(3)}_{k1}`` is w⁽³⁾₁₁, then w⁽³⁾₂₁; ``h^{(t-1)}_1`` for t = 3 is h⁽²⁾₁;
+:func:`names.indexed`). Without an upper bound (or with a named one, ``n``) the index runs from the lower bound as far as every name that uses it exists: the
 range is probed by reading the summand for k = 1, 2, … and counting the names found and
 missing. Names that disagree (``\\sum_k x_k w_{k1}`` with three x's and two w's) make
 the answer :class:`~lexer.AnswerUndecided`, never a guess. Every read counts towards

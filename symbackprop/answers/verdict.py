@@ -36,7 +36,7 @@ from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
 from .matrices import is_matrix
 from .names import Vocabulary
 from .policy import Policy, policy_of
-from .reader import read
+from .reader import read, written_decimals
 from .reference import reference
 
 
@@ -310,8 +310,9 @@ def _check(net, wrt, answer, symbolic, source, policy) -> Verdict:
         if source is not None:
             exc.source = clip(source, None)
         raise
-    shown = [lit if lit is not None else latex(p) for p, lit in zip(parts, literals)]
-    shown_text = [lit if lit is not None else text(p) for p, lit in zip(parts, literals)]
+    decimals = written_decimals(answer)      # a formula's 0.5 is shown as typed
+    shown = [lit if lit is not None else latex(p, decimals=decimals) for p, lit in zip(parts, literals)]
+    shown_text = [lit if lit is not None else text(p, decimals=decimals) for p, lit in zip(parts, literals)]
     expr = parts[-1]
     if lhs is not None and _lhs_differs(ref, target, lhs):
         return Verdict(
