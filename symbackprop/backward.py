@@ -510,7 +510,7 @@ class Derivation:
             (0.298371109, 0.082167041)
         """
         from .numeric import evaluate, evaluate_batch
-        if point is None and self.graph.points:
+        if self.graph.runs_examples(point):
             return evaluate_batch(self, exact=exact)
         return evaluate(self, point, exact=exact)
 
@@ -539,7 +539,7 @@ class Derivation:
             True
         """
         from .check import check, check_batch
-        if point is None and self.graph.points:
+        if self.graph.runs_examples(point):
             return check_batch(self, **options)
         return check(self, point, **options)
 
