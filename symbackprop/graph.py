@@ -526,7 +526,12 @@ class Graph:
     def runs_examples(self, point) -> bool:
         """Whether ``point`` means the mini-batch of ``points``: no point, or an empty one
         (no value overridden: ``{}`` means what no argument means), on a graph that has
-        examples."""
+        examples.
+
+            >>> g = sb.load("examples/minibatch.toml")
+            >>> g.runs_examples({}), g.runs_examples({"x_{1}": 0.5})
+            (True, False)
+        """
         return bool(self.points) and (point is None or (isinstance(point, Mapping) and not point))
 
     # --- display -----------------------------------------------------------------------
