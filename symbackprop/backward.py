@@ -87,14 +87,17 @@ class Formula:
         from .printing import latex
         return "%s = %s" % (latex(self.symbol), latex(self.closed if closed else self.expr))
 
-    def text(self) -> str:
-        """Unicode text of ``symbol = expr``, for a terminal.
+    def text(self, closed: bool = False) -> str:
+        """Unicode text of ``symbol = expr``, for a terminal (``closed``: the closed form on
+        the right; :attr:`closed` itself is a SymPy expression, shown by SymPy's own string).
 
             >>> sb.Network([2, 2, 2]).backward().dC_db(2, 1).text()
             '∂C/∂b⁽²⁾₁ = δ⁽²⁾₁'
+            >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).text(closed=True)
+            '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ - y₁ + w⁽¹⁾₁₁·x₁)'
         """
         from .printing import text
-        return "%s = %s" % (text(self.symbol), text(self.expr))
+        return "%s = %s" % (text(self.symbol), text(self.closed if closed else self.expr))
 
     def _partial(self) -> str | None:
         """For an adjoint named δ: ∂C/∂z, the quantity the name stands for (LaTeX)."""
@@ -510,7 +513,7 @@ class Derivation:
             (0.298371109, 0.082167041)
         """
         from .numeric import evaluate, evaluate_batch
-        if point is None and self.graph.points:
+        if self.graph.runs_examples(point):
             return evaluate_batch(self, exact=exact)
         return evaluate(self, point, exact=exact)
 
@@ -539,7 +542,7 @@ class Derivation:
             True
         """
         from .check import check, check_batch
-        if point is None and self.graph.points:
+        if self.graph.runs_examples(point):
             return check_batch(self, **options)
         return check(self, point, **options)
 

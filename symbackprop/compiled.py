@@ -218,11 +218,11 @@ class Compiled:
     def _point(self, point) -> list:
         """[(symbol, kind, position, float or array)] given by the call; the spec's examples
         when no point is given on a mini-batch spec."""
+        if self.graph.runs_examples(point):
+            if "_examples_cache" not in self.__dict__:
+                self.__dict__["_examples_cache"] = self._examples()
+            return self.__dict__["_examples_cache"]
         if point is None:
-            if self.graph.points:
-                if "_examples_cache" not in self.__dict__:
-                    self.__dict__["_examples_cache"] = self._examples()
-                return self.__dict__["_examples_cache"]
             return []
         if not isinstance(point, Mapping):
             raise PointError(f"point: expected a dict of values by name, got {type(point).__name__}")

@@ -26,6 +26,7 @@ steps or the edges of a circuit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
@@ -521,6 +522,17 @@ class Graph:
             from .backward import Derivation
             self._derivation = Derivation(self)
         return self._derivation
+
+    def runs_examples(self, point) -> bool:
+        """Whether ``point`` means the mini-batch of ``points``: no point, or an empty one
+        (no value overridden: ``{}`` means what no argument means), on a graph that has
+        examples.
+
+            >>> g = sb.load("examples/minibatch.toml")
+            >>> g.runs_examples({}), g.runs_examples({"x_{1}": 0.5})
+            (True, False)
+        """
+        return bool(self.points) and (point is None or (isinstance(point, Mapping) and not point))
 
     # --- display -----------------------------------------------------------------------
 

@@ -285,15 +285,19 @@ def _complements(expr, comp=None):
 
 
 def _prime_of(expr):
-    """f′(u) when ``expr`` is an activation's closed-form derivative (1 − tanh²(u)), so that
-    numbers use its stable implementation (sech²(u)); else None."""
+    """c·f′(u) when ``expr`` is a rational multiple c of an activation's closed-form
+    derivative (1 − tanh²(u), or 2 − 2tanh²(u) as sympy.diff writes ∂(½(tanh(u) − y)²)/∂u),
+    so that numbers use its stable implementation (sech²(u)); else None."""
     if len(expr.args) != 2:
         return None
+    c, primitive = expr.as_content_primitive()
     for f in expr.atoms(_activations.ActivationFunction):
         act = f.activation
-        if act.elementwise and act.numeric.get("mp", (None, None))[1] is not None \
-                and act.prime_closed(f.args[0]) == expr:
-            return act.prime(f.args[0])
+        if not act.elementwise or act.numeric.get("mp", (None, None))[1] is None:
+            continue
+        closed = act.prime_closed(f.args[0])
+        if closed == primitive or closed == -primitive:
+            return (c if closed == primitive else -c) * act.prime(f.args[0])
     return None
 
 

@@ -120,7 +120,7 @@ def step(derivation, rate, hold=None, point=None) -> Step:
         raise SpecError("a gradient-descent step updates parameters, and this graph has none "
                         "(its leaves are inputs and targets)")
     fixed = held(graph, hold)
-    batch = point is None and bool(graph.points)
+    batch = graph.runs_examples(point)
     try:
         values = derivation.evaluate(point)
     except PointError as exc:

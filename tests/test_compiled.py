@@ -1,4 +1,4 @@
-"""d.compile(): the derivation as array code, equal to d.evaluate() to 1e-9."""
+"""d.compile(): the derivation as array code, equal to d.evaluate() to 1e-9 of the size of its terms."""
 
 import itertools
 import math
@@ -150,6 +150,48 @@ def test_a_mini_batch_spec_runs_its_examples_and_a_point_replaces_them():
     single = fn({"x_{1}": 0.05, "x_{2}": 0.1, "y_{1}": 0.01})
     assert single.size == 1
     assert_matches(single, d.evaluate({"x_{1}": 0.05, "x_{2}": 0.1, "y_{1}": 0.01}))
+
+
+def test_an_empty_point_means_the_spec_values_on_a_mini_batch_spec():
+    """{} overrides nothing: the spec's three examples, as with no argument (was: "no value
+    for x_{1}"); evaluate, check and step read {} the same way."""
+    d = sb.load(EXAMPLES[[p.stem for p in EXAMPLES].index("minibatch")]).backward()
+    empty, none = d.compile()({}), d.compile()()
+    assert empty.size == none.size == 3
+    assert empty.cost == none.cost and dict(empty.gradients) == dict(none.gradients)
+    batch = d.evaluate()
+    assert d.evaluate({}).gradients == batch.gradients and d.evaluate({}).cost == batch.cost
+    assert float(batch.gradients["w^{(1)}_{11}"]) == -0.005987500000947008
+    assert empty.gradients["w^{(1)}_{11}"] == pytest.approx(-0.005987500000947008, rel=1e-14)
+    assert_matches(empty, batch)
+    assert d.check({}).as_dict() == d.check().as_dict()
+    assert d.step(0.5, point={}).after == d.step(0.5).after
+
+
+def test_a_cancelling_batch_total_is_within_1e_9_of_its_terms():
+    """∂L/∂b⁽²⁾ = Σₙ (aⁿ − yⁿ) with targets of both signs: terms of about ±25 that add up
+    to about 2. Each example's term is rounded in float64, so the total keeps their
+    absolute error: within 10⁻⁹·Σₙ|∂Cⁿ/∂p| of the 50-digit reference (README)."""
+    import mpmath
+    from symbackprop import numeric
+    spec = {"inputs": 1, "cost": "mse",
+            "layers": [{"units": 2, "activation": "sigmoid", "W": [[0.5], [-0.3]], "b": [0.1, 0.2]},
+                       {"units": 1, "activation": "identity", "W": [[2, -1]], "b": [0]}],
+            "points": [{"x": [0.7], "y": [25.3]}, {"x": [-1.9], "y": [-24.1]}, {"x": [0.3], "y": [-0.9]}]}
+    d = sb.load(spec).backward()
+    net = d.network
+    out = d.compile()()
+    prog = numeric.program(d, "mp")
+    with mpmath.workdps(50):
+        per_example = [prog({s: numeric.to_system(v, "mp") for s, v in numeric.resolve_point(net, p).items()})
+                       for p in net.points]
+        for name, got in out.gradients.items():
+            terms = [r[d.gradient(net.symbol(name)).symbol] for r in per_example]
+            reference, size = mpmath.fsum(terms), mpmath.fsum(abs(t) for t in terms)
+            assert abs(got - reference) <= 1e-9 * size, name
+            assert abs(float(d.evaluate().gradients[name]) - got) <= 1e-9 * size, name
+        b2 = [r[d.gradient(net.symbol("b^{(2)}_{1}")).symbol] for r in per_example]
+        assert mpmath.fsum(abs(t) for t in b2) >= 20 * abs(mpmath.fsum(b2))   # the terms cancel
 
 
 def test_compile_is_cached():

@@ -482,3 +482,25 @@ def test_check_on_a_minibatch_says_it_compares_one_example(run_cli):
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == ("  (a mini-batch of 3 examples: the answer is compared as one example's "
                                     "gradient ∂Cⁿ/∂·; the batch's is its sum over the examples)")
+
+
+@pytest.mark.parametrize("op", [sympy.Max, sympy.Min], ids=["max", "min"])
+def test_a_tie_of_max_and_min_splits_the_adjoint_in_halves(op):
+    """f = max(x, y) (or min) at x = y: ∂f/∂x = ∂f/∂y = ½ (H(0) = ½, README Conventions),
+    in the recursion, the compiled code, the exported module and the check's references;
+    off the tie the whole adjoint goes to the larger (smaller) one."""
+    g = sb.Graph(title="f = max(x, y)")
+    x, y = g.input("x"), g.input("y")
+    g.output(g.define("f", op(x, y)))
+    d = g.backward()
+    tie = {"x": 2, "y": 2}
+    assert d.evaluate(tie).gradients == {"x": 0.5, "y": 0.5}
+    assert dict(d.compile()(tie).gradients) == {"x": 0.5, "y": 0.5}
+    namespace = {}
+    exec(compile(sb.codegen.source(d, "numpy"), "<exported>", "exec"), namespace)
+    assert namespace["evaluate"](tie)["gradients"] == {"x": 0.5, "y": 0.5}
+    report = d.check(tie)
+    assert report.passed and [r.symbolic for r in report.rows] == [0.5, 0.5]
+    assert all(abs(r.finite_difference - 0.5) < 1e-30 for r in report.rows)
+    chosen = {"x": 1.0, "y": 0.0} if op is sympy.Max else {"x": 0.0, "y": 1.0}
+    assert d.evaluate({"x": 3, "y": 2}).gradients == chosen

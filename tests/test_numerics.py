@@ -2,6 +2,7 @@
 and a check whose tolerance is relative to the terms of each value."""
 
 import math
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -135,6 +136,9 @@ def test_stable_rewrites_a_difference_of_complements():
     assert numeric.stable(1 - s(z)) == s(-z)
     t = activations.get("tanh")
     assert numeric.stable(1 - t.func(z) ** 2) == t.prime(z)
+    # sympy.diff of ½(tanh(b) − y)² in b distributes the 2: 2 − 2tanh²(b) is 2·sech²(b)
+    assert numeric.stable(2 - 2 * t.func(z) ** 2) == 2 * t.prime(z)
+    assert numeric.stable(t.func(z) ** 2 - 1) == -t.prime(z)
 
 
 # --- the check's tolerance -------------------------------------------------------------------
@@ -222,12 +226,62 @@ def test_derive_of_a_saturated_binary_cross_entropy_writes_dC_da(fmt):
 
 
 def test_the_rounding_bound_decides_only_where_the_plain_comparison_cannot(monkeypatch):
-    """Off by 5e-6: more than rtol·|g|, less than rtol·M(g) ≈ 41·rtol·|g| for tanh′ at 20
+    """Off by 5e-9: more than rtol·|g|, less than rtol·M(g) ≈ 41·rtol·|g| for tanh′ at 20
     (that much rounding the float recursion may carry). The plain comparison fails, so
     the bound is computed, and it passes; an exact recursion never needs the bound."""
     plain = one_unit("tanh", "mse", 20, 0).backward().check()
     assert plain.passed and all(r.scale is None for r in plain.rows)
-    _off(monkeypatch, 1 + 5e-6)
+    _off(monkeypatch, 1 + 5e-9)
     report = one_unit("tanh", "mse", 20, 0).backward().check()
     assert report.passed and all(r.scale is not None for r in report.rows)
-    assert report.max_rel_error == pytest.approx(5e-6, rel=1e-3)
+    assert report.max_rel_error == pytest.approx(5e-9, rel=1e-3)
+
+
+# --- a derivative of the registry off by 10⁻⁷ relative ------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+#: The examples with a point (wide.toml has none), and those with a tanh or σ layer.
+WITH_VALUES = ["circuit", "lecture", "minibatch", "residual", "rnn", "shared_bias",
+               "sigmoid_neuron", "softmax"]
+SMOOTH = ["lecture", "minibatch", "residual", "rnn", "shared_bias", "sigmoid_neuron", "softmax"]
+
+
+def _prime_off(monkeypatch, factor):
+    """The registry's tanh′ and σ′ times ``factor`` in float and mpmath code: the recursion
+    and the compiled symbolic route use them, the 50-digit finite differences (of the
+    forward pass: tanh and σ themselves) do not."""
+    for name in ("tanh", "sigmoid"):
+        act = activations.get(name)
+        for system in ("float", "mp"):
+            f, prime = act.numeric[system]
+            monkeypatch.setitem(act.numeric, system, (f, lambda t, prime=prime: prime(t) * factor))
+
+
+@pytest.mark.parametrize("name", WITH_VALUES)
+def test_every_example_passes_the_check(name):
+    report = sb.load(EXAMPLES / f"{name}.toml").backward().check()
+    assert report.passed and report.failures == [] and report.max_rel_error < 1e-12
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_a_derivative_off_by_1e_7_fails_the_check(monkeypatch, name):
+    _prime_off(monkeypatch, 1 + 1e-7)
+    report = sb.load(EXAMPLES / f"{name}.toml").backward().check()
+    assert not report.passed
+    assert 1e-7 <= report.max_rel_error < 1e-5
+
+
+def test_the_check_names_the_gradient_a_wrong_tanh_prime_spoils(monkeypatch):
+    """rnn.toml's ∂C/∂W₁₁ is −0.24595437342942916; with tanh′·(1 + 10⁻⁷) the recursion
+    says −0.2459544018 (1.15·10⁻⁷ off), within the old rtol of 10⁻⁶ and not within 10⁻⁹.
+    The output weights V and c do not go through tanh′ and pass."""
+    _prime_off(monkeypatch, 1 + 1e-7)
+    report = sb.load(EXAMPLES / "rnn.toml").backward().check()
+    rows = {r.name: r for r in report.rows}
+    w11 = rows["W_{11}"]
+    assert not w11.ok and w11 in report.failures
+    assert float(w11.finite_difference) == pytest.approx(-0.24595437342942916, rel=1e-14)
+    assert float(w11.recursion) == pytest.approx(-0.24595440176878453, rel=1e-14)
+    assert w11.rel_error == pytest.approx(1.15222e-7, rel=1e-5)
+    assert [rows[n].ok for n in ("V_{11}", "V_{12}", "c_{1}")] == [True, True, True]
+    assert report.summary().startswith("three-way check FAILED (8 of 14): 14 gradients")

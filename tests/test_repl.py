@@ -122,6 +122,19 @@ def test_dC_da_is_a_formula_like_its_siblings():
         d.dC_da(0, 1)
 
 
+def test_a_closed_form_is_a_sympy_expression_and_prints_as_a_formula():
+    """f.closed stays a SymPy expression (the REPL shows SymPy's string of it, LaTeX names
+    and all); f.text(closed=True) writes it as the formula, as f.latex(closed=True) does."""
+    import sympy
+    f = sb.Network([1, 1], activation="sigmoid").backward().dC_dw(1, 1, 1)
+    assert isinstance(f.closed, sympy.Expr)
+    assert repr(f.closed) == ("x_{1}*(1 - Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*(-y_{1} + "
+                              "Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1})")
+    assert f.text(closed=True) == ("∂C/∂w⁽¹⁾₁₁ = x₁·(1 - σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))·(-y₁ + σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))"
+                                   "·σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁)")
+    assert f.text() == str(f) == "∂C/∂w⁽¹⁾₁₁ = x₁·δ⁽¹⁾₁"
+
+
 PUBLIC = [sb.Derivation, sb.Formula, Values, Batch, CheckReport, Verdict, Step, sb.Network, sb.Graph,
           sb.Recurrent]
 #: Plumbing the builders and the sweep call; not what a reader of the REPL reaches for.

@@ -87,7 +87,7 @@ def document(derivation, *, closed: bool = False, point=None, numbers: bool = Fa
         "vector_form": ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)] if net.layered else [],
         "check": None if report is None else report.as_dict(),
     }
-    if net.points and point is None:
+    if net.runs_examples(point):
         batch = derivation.evaluate()
         if check:
             report = derivation.check()

@@ -301,7 +301,7 @@ def annotate(document: dict, derivation, *, point=None, numbers: bool = False) -
     if not numbers:
         return
     graph = derivation.graph
-    if point is None and graph.points:
+    if graph.runs_examples(point):
         values = derivation.evaluate(graph.points[0]).numbers
     else:
         try:
