@@ -206,6 +206,10 @@ class Graph:
     maps, for inputs and targets) makes a mini-batch whose total L = Σₙ Cⁿ is evaluated.
     """
 
+    #: The builder's kind: each consumer keeps one table from a kind to its part (the
+    #: document's story, the structural mistakes, the array layout of compiled code …),
+    #: found by :func:`part`; "graph" is the generic part every table has.
+    kind = "graph"
     #: A layered network (the lecture's Case 1 / Case 2 story, the vector form) or not.
     layered = False
     what = "graph"
@@ -570,6 +574,18 @@ class Graph:
 
 
 _BY_COMPARE = cmp_to_key(sympy.Basic.compare)
+
+
+def part(table: Mapping, graph):
+    """A consumer's part for the graph's kind, or its generic part (``table["graph"]``):
+    how consumers dispatch on the builder, as SymPy's printers dispatch on the class.
+
+        >>> part({"graph": "any graph", "layered": "the lecture's story"}, sb.Network([1, 1]))
+        "the lecture's story"
+        >>> part({"graph": "any graph"}, sb.Network([1, 1]))
+        'any graph'
+    """
+    return table[graph.kind] if graph.kind in table else table["graph"]
 
 
 def product(u, v):

@@ -77,6 +77,7 @@ class Network(Graph):
 
     # --- construction --------------------------------------------------------------
 
+    kind = "layered"
     layered = True
     reports_inputs = False
     what = "network"

@@ -36,6 +36,7 @@ class Recurrent(Graph):
     outputs; ``cost`` per step (C = Σ_t C_t). ``h0`` gives initial hidden values (else
     h⁽⁰⁾ = 0 and step 1 has no W term); ``values`` maps names to numbers."""
 
+    kind = "recurrent"
     reports_inputs = False
     what = "recurrent network"
 
