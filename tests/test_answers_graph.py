@@ -12,10 +12,11 @@ import sympy
 
 import symbackprop as sb
 from symbackprop.answers import check_answer
-from symbackprop.answers.diagnose import GRAPH_CANDIDATES, _GraphBuilder, mistakes
+from symbackprop.answers.diagnose import BUILDERS, GRAPH_CANDIDATES, mistakes
 from symbackprop.answers.evaluate import walk as _walk
 from symbackprop.programs import Programs
 from symbackprop.answers.reference import reference
+from symbackprop.graph import part
 
 from conftest import EXAMPLES
 
@@ -150,7 +151,7 @@ def test_graph_candidates_are_bounded():
     rnn = sb.Recurrent(inputs=2, hidden=6, outputs=2, steps=12)
     ref = reference(rnn)
     target = ref.target(rnn.symbol("W_{11}"))
-    builder = _GraphBuilder(ref, target)
+    builder = part(BUILDERS, rnn)(ref, target)
     assert GRAPH_CANDIDATES < len(builder.build()) <= GRAPH_CANDIDATES + 2
 
 
@@ -165,12 +166,12 @@ def test_compiled_candidates_match_the_tree_walk(name, wrt, linear):
     g = net(name)
     ref = reference(g)
     target = ref.target(g.symbol(wrt))
-    builder = (diagnose._Builder if g.layered else diagnose._GraphBuilder)(ref, target)
+    builder = part(diagnose.BUILDERS, g)(ref, target)
     candidates = builder.build()
     users = diagnose._downstream(ref, builder.cone)
     made = [diagnose._program(ref, builder.cone, users, r or {}, d, target.symbol)
             for _, _, r, d in candidates]
-    programs = Programs(diagnose._symbols(ref), ref.defined, {s for steps, _ in made for s, _ in steps},
+    programs = Programs(ref.symbols, ref.defined, {s for steps, _ in made for s, _ in steps},
                         linear=linear)
     for steps, result in made:
         programs.add(steps, result)
@@ -240,7 +241,7 @@ def test_compiled_source_holds_only_what_the_writer_emits():
     users = diagnose._downstream(ref, builder.cone)
     made = [diagnose._program(ref, builder.cone, users, r or {}, d, target.symbol)
             for _, _, r, d in builder.build()]
-    programs = Programs(diagnose._symbols(ref), ref.defined, {s for st, _ in made for s, _ in st}, linear=True)
+    programs = Programs(ref.symbols, ref.defined, {s for st, _ in made for s, _ in st}, linear=True)
     for steps, result in made:
         programs.add(steps, result)
     programs.run(ref.points[0].values)

@@ -15,11 +15,12 @@ of a node's candidates become one set of Python functions (:class:`programs.Prog
 and since the backward pass is linear in the adjoints, a candidate that changes one δ
 moves the result by (new − old)·∂G/∂δ, with ∂G/∂δ computed once per δ and point.
 
-**Any graph** (:class:`_GraphBuilder`): in the target's own sum and in the adjoints it
-depends on (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
-(``missing_consumer``: a consumer forgotten at a fork; in a recurrent net
-``missing_time_step``: a shared weight's term of one step, or a hidden state's term from
-the next step), one local partial written wrong (``wrong_local_partial``: left out, or
+Each builder's kind has its builder (:data:`BUILDERS`). **Any graph**
+(:class:`_GraphBuilder`): in the target's own sum and in the adjoints it depends on
+(nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
+(``missing_consumer``: a consumer forgotten at a fork; in a recurrent net,
+:class:`_RecurrentBuilder`, ``missing_time_step``: a shared weight's term of one step, or
+a hidden state's term from the next step), one local partial written wrong (``wrong_local_partial``: left out, or
 taken with respect to another input of the consumer; an activation's left out,
 ``missing_sigma_prime``, or of the wrong activation, ``wrong_activation_derivative``),
 one term's sign flipped (``sign_error``); then every σ′ left out, and the whole recurrence
@@ -49,7 +50,7 @@ import sympy
 from ..errors import SpecError
 from .. import activations
 from ..activations import ActivationPrime
-from ..graph import local_partial
+from ..graph import local_partial, part
 from ..printing import text, unicode_name
 from .compare import MIN_POINTS, close
 from ..programs import Programs
@@ -85,8 +86,14 @@ def _unicode(name: str) -> str:
     return unicode_name(name)
 
 
-class _Builder:
-    """Makes the mistaken formulas for one target."""
+class _Mistakes:
+    """What every builder of mistaken formulas shares: the target, the definitions it
+    depends on, and the candidates made so far."""
+
+    #: whether another node's gradient is a mistake only for a node of the target's kind
+    same_kind_only = False
+    #: whether the whole answer's flipped sign or factor 2 is tried before the mistakes
+    scaled_first = True
 
     def __init__(self, reference, target):
         self.ref = reference
@@ -95,7 +102,6 @@ class _Builder:
         self.G = target.symbol
         self.candidates: list = []      # (code, explanation, replacements | None, direct | None)
         self.cone = self._cone()
-        self.near = self._near()
 
     def _cone(self) -> list:
         """Defined symbols the target depends on, in definition order."""
@@ -108,6 +114,22 @@ class _Builder:
             seen.add(s)
             stack.extend(self.ref.uses(s))
         return sorted(seen, key=lambda s: self.ref.order[s])
+
+    def add(self, code, explanation, replacements=None, direct=None):
+        self.candidates.append((code, explanation, replacements, direct))
+
+
+class _Builder(_Mistakes):
+    """Makes the mistaken formulas of a layered net for one target (the lecture's)."""
+
+    same_kind_only = True
+    scaled_first = False
+
+    def __init__(self, reference, target):
+        super().__init__(reference, target)
+        self.near = self._near()
+        self._prime_atoms: dict = {}      # definition → its σ′ factors
+        self._rests: dict = {}            # δ → its definition without σ′, or None
 
     def _near(self) -> set:
         """The layers whose single δ's are mutated one by one: the question's own neuron
@@ -122,9 +144,6 @@ class _Builder:
         else:
             first = net.L
         return {first, first + 1}
-
-    def add(self, code, explanation, replacements=None, direct=None):
-        self.candidates.append((code, explanation, replacements, direct))
 
     # --- facts about the network --------------------------------------------------------
 
@@ -177,14 +196,14 @@ class _Builder:
         return self.candidates
 
     def _primes(self, expr):
-        cache = self.__dict__.setdefault("_prime_atoms", {})
+        cache = self._prime_atoms
         if expr not in cache:
             cache[expr] = [p for p in expr.atoms(ActivationPrime) if not p.activation.is_identity]
         return cache[expr]
 
     def _rest(self, s):
         """A δ's definition without its one σ′ factor (σ′(z)·Σ w δ → Σ w δ), or None."""
-        cache = self.__dict__.setdefault("_rests", {})
+        cache = self._rests
         if s not in cache:
             expr = self.ref.defined[s]
             primes = [a for a in expr.args if isinstance(a, ActivationPrime)] if expr.is_Mul else []
@@ -411,30 +430,20 @@ class _Builder:
                      "every z_i)", replacements=repl)
 
 
-class _GraphBuilder:
+class _GraphBuilder(_Mistakes):
     """The mistakes that make sense on any graph, made for one target.
 
     A node's adjoint is the sum over its consumers c of (∂c/∂n)·(∂C/∂c); the usual
-    mistakes are one term of that sum left out (a consumer forgotten at a fork; in a
-    recurrent net, one time step: ``missing_time_step``) and one local partial ∂c/∂n
-    written wrong (left out, taken with respect to another parent of c, the wrong
-    activation's derivative, its sign flipped). They are made in the target's own sum and
-    in every adjoint it depends on, nearest first (breadth first through the adjoint
-    symbols), until :data:`GRAPH_CANDIDATES` candidates are made; then two mistakes made
-    everywhere at once: every activation's derivative left out, and (recurrent nets) the
-    gradient through later time steps left out of every hidden state."""
+    mistakes are one term of that sum left out (a consumer forgotten at a fork) and one
+    local partial ∂c/∂n written wrong (left out, taken with respect to another parent of
+    c, the wrong activation's derivative, its sign flipped). They are made in the target's
+    own sum and in every adjoint it depends on, nearest first (breadth first through the
+    adjoint symbols), until :data:`GRAPH_CANDIDATES` candidates are made; then a mistake
+    made everywhere at once: every activation's derivative left out."""
 
     def __init__(self, reference, target):
-        self.ref = reference
-        self.net = reference.net
-        self.target = target
-        self.G = target.symbol
-        self.candidates: list = []
-        self.cone = _Builder._cone(self)
+        super().__init__(reference, target)
         self.in_place = reference.derivation.written_in_place
-        self.steps = getattr(self.net, "steps", None)
-
-    add = _Builder.add
 
     def contribution(self, c):
         """∂C/∂c as the sweep writes it in a consumer's term, or None."""
@@ -453,13 +462,6 @@ class _GraphBuilder:
             if contribution is not None:
                 out.append((c, local_partial(self.net, self.net.nodes[c], n), contribution))
         return out
-
-    def step(self, sym):
-        """The time step of a recurrent net's node, or None."""
-        if self.steps is None:
-            return None
-        node = self.net.nodes[sym]
-        return node.index[0] if node.kind != "param" and node.index else None
 
     def build(self):
         queue = [self.target.node]
@@ -503,16 +505,7 @@ class _GraphBuilder:
                          replacements={symbol: symbol - 2 * partial * adj})
 
     def _missing(self, n, c, what, consumers):
-        t_n, t_c = self.step(n), self.step(c)
-        node = self.net.nodes[n]
-        if self.steps is not None and node.kind == "param":
-            return ("missing_time_step", f"a missing time step: the term of step {t_c} (through "
-                    f"{_u(c)}) is left out of {what}; a shared weight's gradient is the sum "
-                    "of one term per time step (backpropagation through time)")
-        if self.steps is not None and t_n is not None and t_c is not None and t_c > t_n:
-            return ("missing_time_step", f"a missing time step: the term from step {t_c} "
-                    f"(through {_u(c)}) is left out of {what}; the hidden state also feeds "
-                    "the next step (backpropagation through time)")
+        """(code, words) of the term through the consumer c left out of n's sum."""
         return ("missing_consumer", f"a consumer forgotten at a fork: {_u(n)} feeds "
                 f"{consumers}, and the term through {_u(c)} is left out of {what} (a value "
                 "that feeds several consumers collects one term per consumer)")
@@ -554,8 +547,33 @@ class _GraphBuilder:
             self.add("missing_sigma_prime", "every activation's derivative is left out of the "
                      "backward pass (each activation node multiplies its adjoint by σ′)",
                      replacements=primes)
-        if self.steps is None:
-            return
+
+
+class _RecurrentBuilder(_GraphBuilder):
+    """A recurrent net's mistakes: those of any graph, where a term left out of a shared
+    weight's sum, or of a hidden state's sum from the next step, is a time step left out
+    (``missing_time_step``); and, made everywhere at once, the gradient through later
+    time steps left out of every hidden state."""
+
+    def step(self, sym):
+        """The time step of a node, or None (a parameter's: it is shared by every step)."""
+        node = self.net.nodes[sym]
+        return node.index[0] if node.kind != "param" and node.index else None
+
+    def _missing(self, n, c, what, consumers):
+        t_n, t_c = self.step(n), self.step(c)
+        if self.net.nodes[n].kind == "param":
+            return ("missing_time_step", f"a missing time step: the term of step {t_c} (through "
+                    f"{_u(c)}) is left out of {what}; a shared weight's gradient is the sum "
+                    "of one term per time step (backpropagation through time)")
+        if t_n is not None and t_c is not None and t_c > t_n:
+            return ("missing_time_step", f"a missing time step: the term from step {t_c} "
+                    f"(through {_u(c)}) is left out of {what}; the hidden state also feeds "
+                    "the next step (backpropagation through time)")
+        return super()._missing(n, c, what, consumers)
+
+    def _everywhere(self):
+        super()._everywhere()
         truncated = {}
         for s in self.cone:
             n = self.ref.node_of_adjoint(s)
@@ -570,6 +588,10 @@ class _GraphBuilder:
                      "each hidden state is treated as feeding only its own step's output "
                      "(backpropagation through time carries ∂C/∂h back from step t + 1)",
                      replacements=truncated)
+
+
+#: The builder's kind → the builder of its mistakes.
+BUILDERS = {"graph": _GraphBuilder, "layered": _Builder, "recurrent": _RecurrentBuilder}
 
 
 def _add(*args):
@@ -689,14 +711,6 @@ def _program(reference, cone, users, replacements, direct, G):
     return merged, G
 
 
-def _symbols(reference) -> tuple:
-    """Every symbol a point holds a value of, in one fixed order (cached)."""
-    cache = reference.__dict__
-    if "_diagnosis_symbols" not in cache:
-        cache["_diagnosis_symbols"] = tuple(reference.points[0].values)
-    return cache["_diagnosis_symbols"]
-
-
 def _evaluate_all(reference, programs) -> list:
     """Each program's values at every point: one compiled function, one call per point."""
     columns = [programs.run(point.values) for point in reference.points]
@@ -719,14 +733,15 @@ def _same(xs, ys) -> bool:
     return count >= MIN_POINTS
 
 
-def mistakes(reference, target) -> list[Mistake]:
-    """The mistaken formulas for a target, with their values (cached on the target).
+def mistakes(reference, target, builder=None) -> list[Mistake]:
+    """The mistaken formulas for a target, with their values (cached on the target), made
+    by ``builder`` (default: the one of the network's kind, :data:`BUILDERS`).
 
     Every candidate is a small program (a few changed definitions and what depends on
     them, or one direct formula); all of a target's candidates are compiled into one
     Python function (:class:`evaluate.Programs`) and run once per point."""
     if "mistakes" not in target.cache:
-        builder = (_Builder if reference.net.layered else _GraphBuilder)(reference, target)
+        builder = (builder or part(BUILDERS, reference.net))(reference, target)
         candidates = builder.build()
         users = _downstream(reference, builder.cone)
         made = [_program(reference, builder.cone, users, replacements or {}, direct, target.symbol)
@@ -734,7 +749,7 @@ def mistakes(reference, target) -> list[Mistake]:
         mutable = {s for steps, _ in made for s, _ in steps}
         # the backward pass is linear in the adjoints: a changed δ moves the result by
         # (new − old)·∂G/∂δ, one run of the tail per δ and point
-        programs = Programs(_symbols(reference), reference.defined, mutable, linear=True, walk=walk)
+        programs = Programs(reference.symbols, reference.defined, mutable, linear=True, walk=walk)
         for steps, result in made:
             programs.add(steps, result)
         found: list[Mistake] = []
@@ -748,31 +763,17 @@ def mistakes(reference, target) -> list[Mistake]:
     return target.cache["mistakes"]
 
 
-def _gradient_values(reference) -> dict:
-    """node → the values of ∂C/∂node at every point, for every node with an adjoint
-    (read from the points, computed once per network)."""
-    cache = reference.__dict__
-    if "_gradient_values" not in cache:
-        out = {}
-        for node, adj in reference.adjoints.items():
-            if node == reference.net.cost_symbol or adj not in reference.defined:
-                continue
-            out[node] = [p.values[adj] for p in reference.points]
-        cache["_gradient_values"] = out
-    return cache["_gradient_values"]
-
-
-def other_gradients(reference, target) -> list[Mistake]:
-    """The gradients of the other nodes of the target's kind (another parameter, input,
-    z, a or target), as mistakes: ``wrong_parameter`` for a parameter, ``wrong_node``
-    otherwise. Cached on the target."""
+def other_gradients(reference, target, same_kind_only: bool) -> list[Mistake]:
+    """The gradients of the other nodes (of the target's kind only, where
+    ``same_kind_only``: another parameter, input, z, a or target), as mistakes:
+    ``wrong_parameter`` for a parameter, ``wrong_node`` otherwise. Cached on the target."""
     if "others" not in target.cache:
         net = reference.net
         kind = net.nodes[target.node].kind
         found = []
         output = _u(net.cost_symbol)
-        for node, values in _gradient_values(reference).items():
-            if node == target.node or (net.layered and net.nodes[node].kind != kind):
+        for node, values in reference.gradient_values.items():
+            if node == target.node or (same_kind_only and net.nodes[node].kind != kind):
                 continue
             if _same(values, target.values):
                 continue
@@ -797,14 +798,16 @@ _SCALED_ALONE = ((-1, "sign_error", "the right formula with its sign flipped"),
 
 def diagnose(reference, target, answer_values) -> Diagnosis | None:
     """The mistake whose values the answer has, or None. On a graph that is not layered
-    the structural mistakes (a layer's σ′, a transposed index …) do not apply: the answer
-    is compared with the other nodes' gradients, a flipped sign and a factor 2."""
-    if not reference.net.layered:
+    the structural mistakes (a layer's σ′, a transposed index …) do not apply: a flipped
+    sign and a factor 2 of the whole answer are tried first."""
+    builder = part(BUILDERS, reference.net)
+    if builder.scaled_first:
         for factor, code, words in _SCALED_ALONE:
             scaled = [None if v is None else factor * v for v in target.values]
             if _same(answer_values, scaled):
                 return Diagnosis(code, words)
-    found = mistakes(reference, target) + other_gradients(reference, target)
+    found = mistakes(reference, target, builder) + other_gradients(reference, target,
+                                                                   builder.same_kind_only)
     for m in found:
         if _same(answer_values, m.values):
             return Diagnosis(m.code, m.explanation)

@@ -27,12 +27,14 @@ lecture's ∂C/∂z = σ′(z)[w₃ ∂C/∂z′ + w₄ ∂C/∂z″]. ``a``, ``
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
 import sympy
 
-from ..graph import loose
+from .. import activations
+from ..graph import loose, part
 from ..greek import LETTERS, readings
 from ..quoting import suggest
 from .lexer import AnswerReadError, Token, quote, tokenize
@@ -295,7 +297,14 @@ def _loose(sub):
 
 
 class Vocabulary:
-    """The names one network defines, and the neuron an answer is about (for z, z′ …)."""
+    """The names one graph defines, as an answer may write them. :class:`LayeredVocabulary`
+    adds a layered net's own: the cost C, whole layers, and the neuron an answer is about
+    (for the lecture's z, z′ …); :func:`vocabulary` chooses by the builder's kind."""
+
+    #: whether a name without indices may mean a whole layer (W^{(2)}, δ^{(2)} …)
+    names_layers = False
+    #: what the message of an unknown name adds
+    hint = ""
 
     def __init__(self, reference, about=None, *, layers: bool = False, flip: bool = False):
         #: whether a layer's name without indices (W^{(2)}, δ^{(2)}, a^{(1)}, x) is its
@@ -307,7 +316,7 @@ class Vocabulary:
         self._exact: dict = {}
         self._loose: dict = {}
         for sym, node in net.nodes.items():
-            if node.kind == "C" and net.layered:   # a graph's output keeps its own name (f, L …)
+            if not self._named(node):
                 continue
             key = name_key(sym.name)
             if key is None:
@@ -320,47 +329,26 @@ class Vocabulary:
         if about is not None:
             self._about(about)
 
-    def _about(self, node_symbol):
-        net = self.net
-        if not net.layered:      # the lecture's bare z, z′ … name neurons of a layered net
-            return
-        node = net.nodes[node_symbol]
-        zs = []
-        if node.kind == "z":
-            zs = [node_symbol]
-        elif node.kind == "a":
-            zs = [s for s, n in net.nodes.items()
-                  if n.kind == "z" and n.layer == node.layer and n.index == node.index]
-        elif node.kind == "param":
-            zs = sorted({z for z, _ in net.uses(node_symbol)}, key=lambda z: self._position(z))
-        if len(zs) == 1:
-            self.neuron = zs[0]
-            z = net.nodes[zs[0]]
-            a = net.a(z.layer, z.index[0])
-            self.next = sorted((c for c in net.nodes[a].consumers if net.nodes[c].kind == "z"),
-                               key=lambda s: self._position(s))
+    def _named(self, node) -> bool:
+        """Whether a node is found by its own name (a graph's output is: f, L …)."""
+        return True
 
-    def _position(self, z):
-        node = self.net.nodes[z]
-        return (node.layer, node.index)
+    def _about(self, node_symbol):
+        """Sets :attr:`neuron` and :attr:`next` for an answer about ``node_symbol``: on
+        a graph there is no such neuron."""
 
     # --- lookups ------------------------------------------------------------------------
 
     def lookup(self, base, layer, sub, where=None, text=""):
         """The symbol with this key, or None; an ambiguous loose match is an error."""
-        if base == "C" and layer is None and sub is None and self.net.layered:
-            return self.net.cost_symbol
         sym = self._exact.get((base, layer, sub))
+        if sym is None and layer is None and sub is None:
+            sym = self._cost_named(base)
         if sym is not None:
             return sym
-        if layer is None and sub is None and self.net.layered and \
-                base in getattr(self.net.cost_function, "names", ("C",)):
-            return self.net.cost_symbol       # ∂E/∂w, ∂L/∂w: the cost's other names
         found = self._loose.get((base, layer, _loose(sub)), set())
-        if layer is None and sub is not None and not found and self.net.layered:
-            # a layer left out where only one layer has the name (z_k of a one-layer net)
-            found = {s for (b, l, t), syms in self._loose.items()
-                     if b == base and t == _loose(sub) and l is not None for s in syms}
+        if layer is None and sub is not None and not found:
+            found = self._in_any_layer(base, sub)
             if len(found) != 1:
                 return None
         if sub is not None and "," in sub:
@@ -375,6 +363,15 @@ class Vocabulary:
                                   "separate the indices with a comma", where, text)
         return None
 
+
+    def _cost_named(self, base):
+        """The cost, where a bare name is one of its other names; a graph's has its own."""
+        return None
+
+    def _in_any_layer(self, base, sub) -> set:
+        """The nodes a name may mean with its layer left out; a graph has no layers."""
+        return set()
+
     def resolve(self, written: Written, text: str):
         """(symbol, power) for a written name: the node symbol (or adjoint, for δ) and a
         numeric power read from a bare superscript (None when there is none). The base
@@ -386,8 +383,8 @@ class Vocabulary:
                 return found
         shown = written.shown(text)
         hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
-        if not hint.startswith("did you mean") and self.net.layered:
-            hint += r" (and \delta for ∂C/∂z)"
+        if not hint.startswith("did you mean"):
+            hint += self.hint
         raise AnswerReadError(f"unknown name {quote(shown)}; {hint}", written.position, text)
 
     def _resolve(self, written: Written, text: str):
@@ -416,44 +413,7 @@ class Vocabulary:
         return None
 
     def layer_object(self, written, text=""):
-        """A whole layer's vector or matrix for a name without indices: W^{(l)} (also
-        w^{(l)}, W^l), b^{(l)}, z^{(l)}, a^{(l)} (a^{(0)} is x), δ^{(l)}, and x, y; None
-        for anything else."""
-        net = self.net
-        if not net.layered or written.sub is not None or written.primes:
-            return None
-        base = written.base.replace(r"\mathbf", "")
-        layer = written.layer if written.layer is not None else written.number
-        if layer is None:
-            if base == "x":
-                return sympy.ImmutableMatrix(list(net.inputs))
-            if base == "y":
-                return sympy.ImmutableMatrix(list(net.targets))
-            return None
-        if not 0 <= layer <= net.L:
-            raise AnswerReadError(f"{quote(written.shown(text))}: the network has layers 1 to "
-                                  f"{net.L}", written.position, text)
-        n = net.sizes[layer]
-        entries = n * (net.sizes[layer - 1] if base in ("w", "W") and layer >= 1 else 1)
-        if entries > MAX_ENTRIES:
-            raise AnswerReadError(f"{quote(written.shown(text))} has {entries} entries; vector and "
-                                  f"matrix answers are read up to {MAX_ENTRIES}", written.position, text)
-        if base in ("w", "W") and layer >= 1:
-            m = sympy.ImmutableMatrix(n, net.sizes[layer - 1],
-                                      lambda j, k: net.w(layer, j + 1, k + 1))
-            return m.T if self.flip else m
-        if base == "a":
-            return sympy.ImmutableMatrix([net.a(layer, j) if layer else net.x(j)
-                                          for j in range(1, n + 1)])
-        if layer == 0:
-            return None
-        if base == "b":
-            return sympy.ImmutableMatrix([net.b(layer, j) for j in range(1, n + 1)])
-        if base == "z":
-            return sympy.ImmutableMatrix([net.z(layer, j) for j in range(1, n + 1)])
-        if base == r"\delta":
-            return sympy.ImmutableMatrix([self.reference.adjoint(net.z(layer, j))
-                                          for j in range(1, n + 1)])
+        """A whole layer's vector or matrix for a name without indices; a graph has none."""
         return None
 
     @staticmethod
@@ -536,6 +496,128 @@ class Vocabulary:
                               "directly; write the chain rule out", position, text)
 
     def activation_for(self, argument):
+        """The activation a generic σ means when applied to ``argument``: on a graph, the
+        one that the graph itself passes ``argument`` through, if only one; else the
+        logistic sigmoid, which is what σ means by itself."""
+        net = self.net
+        uses = {net.nodes[c].activation.name: net.nodes[c].activation
+                for c in (net.nodes[argument].consumers if argument in net.nodes else ())
+                if net.nodes[c].op == "activation"}
+        return next(iter(uses.values())) if len(uses) == 1 else activations.get("sigmoid")
+
+    @functools.cached_property
+    def own_activations(self) -> dict:
+        """word → the network's own activation it names (the first of that name)."""
+        own: dict = {}
+        for node in self.net.nodes.values():
+            act = node.activation
+            if act is not None and act.name != "softmax":
+                for word in activations.reader_names(act):
+                    if word not in ("sigma", r"\sigma"):
+                        own.setdefault(word, act)
+        return own
+
+    def output_layer(self):
+        """The output layer's activations as one vector (∇_a C); a graph has none."""
+        return None
+
+
+class LayeredVocabulary(Vocabulary):
+    """A layered net's names: besides its nodes' own, C for the cost (and the cost's other
+    names), a name with its layer left out, whole layers by name (when :attr:`layers`),
+    and the lecture's bare z, z′ … of the neuron the answer is about."""
+
+    names_layers = True
+    hint = r" (and \delta for ∂C/∂z)"
+
+    def _named(self, node) -> bool:
+        return node.kind != "C"          # C is the cost whatever the spec calls it
+
+    def _about(self, node_symbol):
+        net = self.net
+        node = net.nodes[node_symbol]
+        zs = []
+        if node.kind == "z":
+            zs = [node_symbol]
+        elif node.kind == "a":
+            zs = [s for s, n in net.nodes.items()
+                  if n.kind == "z" and n.layer == node.layer and n.index == node.index]
+        elif node.kind == "param":
+            zs = sorted({z for z, _ in net.uses(node_symbol)}, key=lambda z: self._position(z))
+        if len(zs) == 1:
+            self.neuron = zs[0]
+            z = net.nodes[zs[0]]
+            a = net.a(z.layer, z.index[0])
+            self.next = sorted((c for c in net.nodes[a].consumers if net.nodes[c].kind == "z"),
+                               key=lambda s: self._position(s))
+
+    def _position(self, z):
+        node = self.net.nodes[z]
+        return (node.layer, node.index)
+
+    def lookup(self, base, layer, sub, where=None, text=""):
+        if base == "C" and layer is None and sub is None:
+            return self.net.cost_symbol
+        return super().lookup(base, layer, sub, where, text)
+
+    def _cost_named(self, base):
+        if base in getattr(self.net.cost_function, "names", ("C",)):
+            return self.net.cost_symbol       # ∂E/∂w, ∂L/∂w: the cost's other names
+        return None
+
+    def _in_any_layer(self, base, sub) -> set:
+        # a layer left out where only one layer has the name (z_k of a one-layer net)
+        return {s for (b, l, t), syms in self._loose.items()
+                if b == base and t == _loose(sub) and l is not None for s in syms}
+
+    def layer_object(self, written, text=""):
+        """A whole layer's vector or matrix for a name without indices: W^{(l)} (also
+        w^{(l)}, W^l), b^{(l)}, z^{(l)}, a^{(l)} (a^{(0)} is x), δ^{(l)}, and x, y; None
+        for anything else."""
+        net = self.net
+        if written.sub is not None or written.primes:
+            return None
+        base = written.base.replace(r"\mathbf", "")
+        layer = written.layer if written.layer is not None else written.number
+        if layer is None:
+            if base == "x":
+                return sympy.ImmutableMatrix(list(net.inputs))
+            if base == "y":
+                return sympy.ImmutableMatrix(list(net.targets))
+            return None
+        if not 0 <= layer <= net.L:
+            raise AnswerReadError(f"{quote(written.shown(text))}: the network has layers 1 to "
+                                  f"{net.L}", written.position, text)
+        n = net.sizes[layer]
+        entries = n * (net.sizes[layer - 1] if base in ("w", "W") and layer >= 1 else 1)
+        if entries > MAX_ENTRIES:
+            raise AnswerReadError(f"{quote(written.shown(text))} has {entries} entries; vector and "
+                                  f"matrix answers are read up to {MAX_ENTRIES}", written.position, text)
+        if base in ("w", "W") and layer >= 1:
+            m = sympy.ImmutableMatrix(n, net.sizes[layer - 1],
+                                      lambda j, k: net.w(layer, j + 1, k + 1))
+            return m.T if self.flip else m
+        if base == "a":
+            return sympy.ImmutableMatrix([net.a(layer, j) if layer else net.x(j)
+                                          for j in range(1, n + 1)])
+        if layer == 0:
+            return None
+        if base == "b":
+            return sympy.ImmutableMatrix([net.b(layer, j) for j in range(1, n + 1)])
+        if base == "z":
+            return sympy.ImmutableMatrix([net.z(layer, j) for j in range(1, n + 1)])
+        if base == r"\delta":
+            return sympy.ImmutableMatrix([self.reference.adjoint(net.z(layer, j))
+                                          for j in range(1, n + 1)])
+        return None
+
+    def output_layer(self):
+        if not self.layers:
+            return None
+        net = self.net
+        return sympy.ImmutableMatrix([net.a(net.L, j) for j in range(1, net.sizes[net.L] + 1)])
+
+    def activation_for(self, argument):
         """The activation a generic σ means when applied to ``argument``.
 
         1. A named z (``z^{(2)}_1``, ``net_{h1}``, the lecture's bare ``z``), or a written-out
@@ -547,14 +629,7 @@ class Vocabulary:
            when that is elementwise: the σ′(z) of ∂C/∂z = σ′(z)·Σ w δ is that neuron's.
         4. Otherwise the logistic sigmoid, which is what σ means by itself.
         """
-        from .. import activations
         net = self.net
-        if not net.layered:
-            # σ of a node that the graph itself passes through one activation: that one
-            uses = {net.nodes[c].activation.name: net.nodes[c].activation
-                    for c in (net.nodes[argument].consumers if argument in net.nodes else ())
-                    if net.nodes[c].op == "activation"}
-            return next(iter(uses.values())) if len(uses) == 1 else activations.get("sigmoid")
         z = self._neuron_of(argument)
         if z is not None:
             node = net.nodes[z]
@@ -580,31 +655,38 @@ class Vocabulary:
         if isinstance(argument, sympy.Symbol) or not isinstance(argument, sympy.Expr) \
                 or argument.is_Number:
             return None
-        forms = self._z_forms()
+        forms = self.z_forms
         try:
             key = sympy.expand(argument)
         except Exception:       # pragma: no cover - expand of a readable answer
             return None
         return forms.get(key)
 
-    def _z_forms(self):
+    @functools.cached_property
+    def z_forms(self) -> dict:
         """expanded one-step definition of z → z symbol (None where two neurons of
-        different activations share a definition); cached on the reference."""
-        cache = self.reference.__dict__
-        if "_z_forms" not in cache:
-            forms: dict = {}
-            net = self.net
-            for sym, node in net.nodes.items():
-                if node.kind != "z" or node.expr is None:
-                    continue
-                key = sympy.expand(node.expr)
-                if key in forms and forms[key] is not None:
-                    other = net.nodes[forms[key]]
-                    same = (net.nodes[net.a(other.layer, other.index[0])].activation.describe()
-                            == net.nodes[net.a(node.layer, node.index[0])].activation.describe())
-                    if not same:
-                        forms[key] = None
-                    continue
-                forms[key] = sym
-            cache["_z_forms"] = forms
-        return cache["_z_forms"]
+        different activations share a definition)."""
+        forms: dict = {}
+        net = self.net
+        for sym, node in net.nodes.items():
+            if node.kind != "z" or node.expr is None:
+                continue
+            key = sympy.expand(node.expr)
+            if key in forms and forms[key] is not None:
+                other = net.nodes[forms[key]]
+                same = (net.nodes[net.a(other.layer, other.index[0])].activation.describe()
+                        == net.nodes[net.a(node.layer, node.index[0])].activation.describe())
+                if not same:
+                    forms[key] = None
+                continue
+            forms[key] = sym
+        return forms
+
+
+#: The builder's kind → the vocabulary of its names.
+VOCABULARIES = {"graph": Vocabulary, "layered": LayeredVocabulary}
+
+
+def vocabulary(reference, about=None, *, layers: bool = False, flip: bool = False) -> Vocabulary:
+    """The names of the reference's network, for answers about the node ``about``."""
+    return part(VOCABULARIES, reference.net)(reference, about, layers=layers, flip=flip)

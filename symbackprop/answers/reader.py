@@ -465,7 +465,7 @@ class Reader(Sums):
             raise
         for k in probed:
             self.probing[k][0] += 1
-        if getattr(written, "transposed", False):
+        if written.transposed:
             if not matrices.is_matrix(sym):
                 raise self.error(f"{quote(written.shown(self.text))}: a transpose of a number",
                                  tok.position)
@@ -487,18 +487,7 @@ class Reader(Sums):
         key = word if word.startswith("\\") else word.lower()
         if key in ("sigma", r"\sigma"):
             return "sigma"
-        own = self.vocabulary.__dict__.get("_own_activations")
-        if own is None:
-            own = {}
-            net = getattr(self.vocabulary, "net", None)
-            acts = list(getattr(net, "activations", None) or []) if getattr(net, "layered", False) \
-                else [getattr(n, "activation", None) for n in getattr(net, "nodes", {}).values()]
-            for act in acts:
-                if act is not None and act.name != "softmax":
-                    for w in activations.reader_names(act):
-                        if w not in ("sigma", r"\sigma"):
-                            own.setdefault(w, act)
-            self.vocabulary.__dict__["_own_activations"] = own
+        own = getattr(self.vocabulary, "own_activations", {})     # a spec's names have none
         if key in own:
             return own[key]
         if key in _FUNCTIONS:
@@ -527,15 +516,16 @@ class Reader(Sums):
         if self.peek.kind != "_":
             raise self.error(r"\nabla needs what it differentiates by, as in \nabla_a C", tok.position)
         self.i += 1
-        net = getattr(self.vocabulary, "net", None)
         braced = self.peek.kind == "{"
         if braced:
             self.i += 1
         t = self.tokens
-        if t[self.i].kind == "WORD" and t[self.i].text == "a" and t[self.i + 1].kind in ("}", "WORD", "CMD") \
-                and getattr(net, "layered", False) and getattr(self.vocabulary, "layers", False):
+        output = None
+        if t[self.i].kind == "WORD" and t[self.i].text == "a" and t[self.i + 1].kind in ("}", "WORD", "CMD"):
+            output = getattr(self.vocabulary, "output_layer", lambda: None)()  # a spec's: none
+        if output is not None:
             self.i += 1
-            by = sympy.ImmutableMatrix([net.a(net.L, j) for j in range(1, net.sizes[net.L] + 1)])
+            by = output
         else:
             by = self.name()
         if braced:
@@ -544,8 +534,7 @@ class Reader(Sums):
         if of.kind != "WORD" or of.text != "C" or not hasattr(self.vocabulary, "adjoint"):
             raise self.error(r"\nabla_a C: expected the cost C after the subscript")
         self.i += 1
-        cost = getattr(net, "cost_symbol", None)
-        return self.derivative(cost, by, tok.position)
+        return self.derivative(self.vocabulary.net.cost_symbol, by, tok.position)
 
     def dotted(self):
         """\\dot\\sigma(z), \\dot{\\sigma}(z): Newton's dot for σ′."""

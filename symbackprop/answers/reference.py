@@ -1,6 +1,6 @@
 """What answers are compared with: the network's definitions and their values at points.
 
-For one network this module holds, computed once and cached on its derivation:
+For one network this module holds, computed once and kept while its values stay the same:
 
 * the **definitions** of the derivation (every z, a, C, δ and ∂C/∂ of a parameter or
   input), plus ∂C/∂a for every activation and ∂C/∂y for every target, so that an answer
@@ -23,8 +23,10 @@ identity there needs Σ y = 1 and assuming it would accept wrong answers such as
 
 from __future__ import annotations
 
+import functools
 import math
 import random
+from collections import OrderedDict
 from fractions import Fraction
 from dataclasses import dataclass, field
 
@@ -33,9 +35,11 @@ import sympy
 
 from .. import numeric
 from ..errors import AnswerError, PointError, SymbackpropError
+from ..graph import part
 from ..naming import Notation
 from ..printing import unicode_name
 from ..printing import latex, text
+from .symbolic import Normalizer
 
 #: Random points drawn besides the spec's own point.
 RANDOM_POINTS = 24
@@ -68,35 +72,70 @@ class Target:
     cache: dict = field(default_factory=dict, repr=False)
 
 
+class _GraphAdjoints:
+    """The adjoints an answer may name on any graph besides the derivation's formulas:
+    ∂C/∂y of every target, as the sum over its consumers."""
+
+    @staticmethod
+    def extras(net, d) -> list:
+        """(node, its adjoint symbol, the adjoint's definition), in graph order."""
+        return [(y, net.gradient_symbol(y), d.sum_over_consumers(y)) for y in net.targets]
+
+    @staticmethod
+    def sums_to_one(net) -> bool:
+        return False
+
+
+class _LayeredAdjoints(_GraphAdjoints):
+    """A layered net's: ∂C/∂a of every activation (written in place inside δ), and ∂C/∂y
+    as the cost's own partial."""
+
+    @staticmethod
+    def extras(net, d) -> list:
+        in_place = d.written_in_place
+        return ([(a, sympy.Symbol(Notation.gradient(a.name)), in_place[a])
+                 for a, node in net.nodes.items() if node.kind == "a"]
+                + [(y, net.gradient_symbol(y), sympy.diff(net.cost, y)) for y in net.targets])
+
+    @staticmethod
+    def sums_to_one(net) -> bool:
+        """A softmax output layer with cross-entropy: the targets are drawn as a distribution."""
+        return net.cost_function.name == "cross_entropy" and net.activations[-1].name == "softmax"
+
+
+#: The builder's kind → what a reference adds to the derivation's adjoints.
+_ADJOINTS = {"graph": _GraphAdjoints, "layered": _LayeredAdjoints}
+
+
 class Reference:
     """Definitions, adjoints and points of one network (see the module docstring)."""
 
     def __init__(self, net):
         self.net = net
+        #: the spec's values the points were drawn with (:func:`reference` compares them)
+        self.values = dict(net.values)
         self.derivation = d = net.backward()
-        defs = list(d.definitions())
+        adjoints = part(_ADJOINTS, net)
         self.adjoints: dict[sympy.Symbol, sympy.Expr] = {net.cost_symbol: sympy.S.One}
         for f in d.formulas:
             if f.kind in ("delta", "w", "b", "p", "x"):
                 self.adjoints[f.of] = f.symbol
-        extras = []
-        for sym, node in net.nodes.items():
-            if node.kind == "a":
-                extras.append((sympy.Symbol(Notation.gradient(sym.name)), d.dC_da(node.layer, node.index[0]).expr))
-                self.adjoints[sym] = extras[-1][0]
-        for y in net.targets:
-            total = sympy.diff(net.cost, y) if net.layered else d.sum_over_consumers(y)
-            extras.append((net.gradient_symbol(y), total))
-            self.adjoints[y] = extras[-1][0]
-        self.definitions = tuple(defs + extras)
+        extras = adjoints.extras(net, d)
+        self.adjoints.update((node, symbol) for node, symbol, _ in extras)
+        self.definitions = tuple(list(d.definitions()) + [(symbol, expr) for _, symbol, expr in extras])
         self.defined = dict(self.definitions)
         self.leaves = numeric.leaves(net)
         self.order = {s: i for i, (s, _) in enumerate(self.definitions)}
+        #: whether the random points' targets are a distribution (Σ y = 1): a softmax
+        #: output layer with cross-entropy
+        self.sums_to_one: bool = adjoints.sums_to_one(net)
         self._program = numeric.Program(self.definitions, self.leaves,
                                         [s for s, _ in self.definitions], "float")
-        self._mp_program = None
-        self._points = None
         self._targets: dict = {}
+        self._free: dict = {}
+        #: caches of the modules that read and judge answers against this reference
+        self.vocabularies: dict = {}      # :mod:`verdict`: the vocabulary of each question
+        self.taught: dict = {}            # :mod:`verdict`: each teacher's mistake, read
 
     # --- names --------------------------------------------------------------------------
 
@@ -106,14 +145,14 @@ class Reference:
 
     def node_of_adjoint(self, symbol: sympy.Symbol):
         """The node whose adjoint ``symbol`` is, or None."""
-        if not hasattr(self, "_nodes_of_adjoints"):
-            self._nodes_of_adjoints = {adj: node for node, adj in self.adjoints.items()}
         return self._nodes_of_adjoints.get(symbol)
+
+    @functools.cached_property
+    def _nodes_of_adjoints(self) -> dict:
+        return {adj: node for node, adj in self.adjoints.items()}
 
     def uses(self, symbol: sympy.Symbol) -> frozenset:
         """The free symbols of a definition (cached)."""
-        if not hasattr(self, "_free"):
-            self._free = {}
         if symbol not in self._free:
             self._free[symbol] = frozenset(self.defined[symbol].free_symbols)
         return self._free[symbol]
@@ -124,11 +163,10 @@ class Reference:
 
     # --- points -------------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def points(self) -> list[Point]:
-        if self._points is None:
-            self._points = self._sample()
-        return self._points
+        """The spec's point (when it can be used) and the random points."""
+        return self._sample()
 
     def _values(self, leaves: dict):
         """Every definition's value from float leaf values, or None (kink, overflow …)."""
@@ -185,36 +223,47 @@ class Reference:
                               "away from ReLU kinks")
         return points
 
-    @property
-    def sums_to_one(self) -> bool:
-        """Whether the random points' targets are a distribution (Σ y = 1): a softmax
-        output layer with cross-entropy."""
-        net = self.net
-        return bool(net.layered and net.cost_function.name == "cross_entropy"
-                    and net.activations[-1].name == "softmax")
-
     def free_targets(self) -> list[dict]:
         """Every definition's value at the random points with the targets scaled by 3/2
         (Σ y = 3/2): where an answer that holds only when Σ y = 1 (a − y for softmax with
         cross-entropy) differs from the derived formula. Cached."""
-        if not hasattr(self, "_free_targets"):
-            targets = set(self.net.targets)
-            scaled = [{s: v * Fraction(3, 2) if s in targets else v for s, v in p.leaves.items()}
-                      for p in self.points if p.label != "the spec's point"]
-            self._free_targets = [v for v in map(self._values, scaled) if v is not None]
         return self._free_targets
+
+    @functools.cached_property
+    def _free_targets(self) -> list[dict]:
+        targets = set(self.net.targets)
+        scaled = [{s: v * Fraction(3, 2) if s in targets else v for s, v in p.leaves.items()}
+                  for p in self.points if p.label != "the spec's point"]
+        return [v for v in map(self._values, scaled) if v is not None]
 
     def exact_values(self, index: int, dps: int = 40) -> dict:
         """Every definition's value at point ``index`` in mpmath at ``dps`` digits."""
-        if self._mp_program is None:
-            self._mp_program = numeric.Program(self.definitions, self.leaves,
-                                               [s for s, _ in self.definitions], "mp")
         point = self.points[index]
         with mpmath.workdps(dps):
             args = {s: numeric.to_system(v, "mp") for s, v in point.leaves.items()}
             out = self._mp_program(args)
             out.update(args)
         return out
+
+    @functools.cached_property
+    def symbols(self) -> tuple:
+        """Every symbol a point holds a value of, in one fixed order."""
+        return tuple(self.points[0].values)
+
+    @functools.cached_property
+    def gradient_values(self) -> dict:
+        """node → the values of ∂C/∂node at every point, for every node with an adjoint."""
+        return {node: [p.values[adj] for p in self.points] for node, adj in self.adjoints.items()
+                if node != self.net.cost_symbol and adj in self.defined}
+
+    @functools.cached_property
+    def normalizer(self) -> Normalizer:
+        """The normal forms of the definitions, for symbolic proofs (:mod:`symbolic`)."""
+        return Normalizer(self)
+
+    @functools.cached_property
+    def _mp_program(self):
+        return numeric.Program(self.definitions, self.leaves, [s for s, _ in self.definitions], "mp")
 
     # --- targets ------------------------------------------------------------------------
 
@@ -233,10 +282,22 @@ class Reference:
         return self._targets[node]
 
 
+#: How many networks' references are kept (the last ones asked for).
+KEPT = 8
+#: derivation → its network's Reference, the newest last. The derivation carries nothing
+#: of answers'; the cache is bounded, not weak: a Reference holds its network, which holds
+#: the derivation, so an entry keyed weakly by the derivation would never be freed.
+_REFERENCES: OrderedDict = OrderedDict()
+
+
 def reference(net) -> Reference:
-    """The :class:`Reference` of a network, built once and kept on its derivation."""
+    """The :class:`Reference` of a network, built once per derivation and again when the
+    network's values change (the spec's point is one of the points)."""
     d = net.backward()
-    cache = d.__dict__
-    if "_answer_reference" not in cache:
-        cache["_answer_reference"] = Reference(net)
-    return cache["_answer_reference"]
+    ref = _REFERENCES.pop(d, None)
+    if ref is None or ref.values != net.values:
+        ref = Reference(net)
+    _REFERENCES[d] = ref
+    while len(_REFERENCES) > KEPT:
+        _REFERENCES.popitem(last=False)
+    return ref

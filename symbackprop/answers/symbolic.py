@@ -15,6 +15,8 @@ normal form does not know it): the numeric comparison decides then. Expressions 
 
 from __future__ import annotations
 
+import functools
+
 import sympy
 
 from ..activations import ActivationFunction, ActivationPrime
@@ -43,18 +45,16 @@ class Normalizer:
         self.reference = reference
         self.net = reference.net
         self.forms: dict = {}
-        self._zmap = None
 
-    @property
+    @functools.cached_property
     def zmap(self) -> dict:
         """(activation class, expanded Σ w·a + b) → the activation symbol."""
-        if self._zmap is None:
-            self._zmap = {}
-            for sym, node in self.net.nodes.items():
-                if node.kind == "a" and node.activation.elementwise:
-                    z = self.net.z(node.layer, node.index[0])
-                    self._zmap[(node.activation.func, sympy.expand(self.symbol(z)))] = sym
-        return self._zmap
+        zmap = {}
+        for sym, node in self.net.nodes.items():
+            if node.kind == "a" and node.activation.elementwise:
+                z = self.net.z(node.layer, node.index[0])
+                zmap[(node.activation.func, sympy.expand(self.symbol(z)))] = sym
+        return zmap
 
     def symbol(self, s):
         if s in self.forms:
@@ -90,12 +90,6 @@ class Normalizer:
         return out
 
 
-def normalizer(reference) -> Normalizer:
-    if not hasattr(reference, "_normalizer"):
-        reference._normalizer = Normalizer(reference)
-    return reference._normalizer
-
-
 def prove_equal(reference, answer, target) -> bool | None:
     """True when the answer is proved equal to the target's formula; False when the
     normal forms differ; None when the expressions are too large to try."""
@@ -104,7 +98,7 @@ def prove_equal(reference, answer, target) -> bool | None:
             if p.exp.is_Number and abs(p.exp) > POWER_LIMIT and not p.base.is_Atom:
                 return None
         _size(answer, SIZE_LIMIT)
-        norm = normalizer(reference)
+        norm = reference.normalizer
         expected = norm.symbol(target.symbol)
         given = norm.expr(answer, {})
         difference = given - expected

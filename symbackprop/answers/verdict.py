@@ -34,7 +34,7 @@ from .compare import shown as shown_numbers
 from .diagnose import Diagnosis, _same, diagnose
 from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
 from .matrices import is_matrix
-from .names import Vocabulary
+from .names import vocabulary
 from .policy import Policy, policy_of
 from .reader import read, written_decimals
 from .reference import reference
@@ -162,7 +162,7 @@ def resolve_wrt(ref, wrt):
         return net.symbol(wrt.strip())
     except SpecError:
         pass
-    layer = _layer(ref, wrt) if net.layered else None
+    layer = _layer(ref, wrt)
     if layer is not None:
         return layer
     try:
@@ -196,8 +196,12 @@ class Layer:
 
 
 def _layer(ref, wrt):
+    """The whole layer ``wrt`` names, or None (always None on a net without layers)."""
+    layers = _vocabulary(ref, "layers")
+    if not layers.names_layers:
+        return None
     try:
-        parts, _ = read(_vocabulary(ref, "layers"), wrt)
+        parts, _ = read(layers, wrt)
     except AnswerReadError as exc:
         if "matrix answers are read up to" in exc.reason:
             raise AnswerError(f"wrt: {exc.reason}") from None
@@ -221,12 +225,14 @@ def _layer(ref, wrt):
 
 
 def _vocabulary(ref, node):
-    cache = ref.__dict__.setdefault("_vocabularies", {})
+    """The vocabulary of answers about ``node`` ("layers": whole layers by name, "flip":
+    W^{(l)} read as its transpose), built once per reference."""
+    cache = ref.vocabularies
     if node not in cache:
         if node in ("layers", "flip"):
-            cache[node] = Vocabulary(ref, None, layers=True, flip=node == "flip")
+            cache[node] = vocabulary(ref, None, layers=True, flip=node == "flip")
         else:
-            cache[node] = Vocabulary(ref, about=node)
+            cache[node] = vocabulary(ref, about=node)
     return cache[node]
 
 
@@ -410,7 +416,7 @@ def _teachers(taught, values):
 def _taught_values(ref, mistake):
     """(mistake, the node it is a mistake for, its values at every point), cached; a
     mistake that cannot be read is an error naming its field in the spec."""
-    cache = ref.__dict__.setdefault("_taught", {})
+    cache = ref.taught
     if mistake not in cache:
         try:
             node = resolve_wrt(ref, mistake.wrt)
