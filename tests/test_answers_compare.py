@@ -101,6 +101,22 @@ def test_points_are_seeded_and_avoid_relu_kinks():
     assert v.equivalent
 
 
+def test_new_values_give_new_points():
+    """The spec's point is one of the reference's points: values set on the network after
+    a first check are the ones a number answer is compared with."""
+    net = sb.load(EXAMPLES / "shared_bias.toml")
+    w5 = net.symbol("w_5")
+    before = float(net.backward().evaluate().gradient(w5))
+    assert check_answer(net, "w_5", f"{before:.6f}").verdict == "equivalent"
+    first = reference(net)
+    net.values = {**{s.name: v for s, v in net.values.items()}, "i_1": 0.5, "i_2": -0.3}
+    after = float(net.backward().evaluate().gradient(w5))
+    assert f"{after:.6f}" == "0.081790" and f"{before:.6f}" == "0.082167"
+    assert check_answer(net, "w_5", f"{after:.6f}").verdict == "equivalent"
+    assert check_answer(net, "w_5", f"{before:.6f}").verdict == "not_equivalent"
+    assert reference(net) is not first and reference(net) is reference(net)
+
+
 def test_mistakes_are_computed_once_per_question(net):
     ref = reference(net)
     target = ref.target(net.w(2, 1, 1))

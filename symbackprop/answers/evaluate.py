@@ -70,18 +70,13 @@ class _Walk:
         return out
 
     def _value(self, expr):
-        s = self.system
         if expr.is_Symbol:
             try:
                 return self.values[expr]
             except KeyError:
                 raise Undefined(f"no value for {expr.name}") from None
-        if expr.is_Number:
-            if expr.is_Rational:
-                return s.number(expr) if s is MP else expr.p / expr.q
-            return s.number(expr) if s is MP else float(expr)
-        if expr.is_NumberSymbol:
-            return s.number(expr.evalf(30)) if s is MP else float(expr)
+        if expr.is_Number or expr.is_NumberSymbol:
+            return self._number(expr)
         if expr.is_Add:
             total = 0
             for arg in expr.args:
@@ -94,6 +89,19 @@ class _Walk:
             return product
         if expr.is_Pow:
             return self._power(expr)
+        return self._function(expr)
+
+    def _number(self, expr):
+        s = self.system
+        if expr.is_Rational:
+            return s.number(expr) if s is MP else expr.p / expr.q
+        if expr.is_NumberSymbol:
+            return s.number(expr.evalf(30)) if s is MP else float(expr)
+        return s.number(expr) if s is MP else float(expr)
+
+    def _function(self, expr):
+        """exp, log, tanh, softmax and the activations; then the kinked functions."""
+        s = self.system
         if isinstance(expr, sympy.exp):
             return s.exp(self.value(expr.args[0]))
         if isinstance(expr, sympy.log):
@@ -116,6 +124,10 @@ class _Walk:
             if isinstance(expr, ActivationPrime):
                 return fp(t)
             return f(t)
+        return self._kinked(expr)
+
+    def _kinked(self, expr):
+        """step, max, min, |·| and Heaviside: undefined within :data:`KINK` of a kink."""
         if isinstance(expr, Step):
             t = self.value(expr.args[0])
             if abs(t) < KINK:

@@ -75,36 +75,44 @@ def check_layer(ref, layer, answer: str, *, symbolic: bool = True, vocabulary):
                        reason=f"the answer is a {shape(expr)}; {layer.name} is a "
                               f"{shape(symbols)}", entries=(0, rows * cols),
                        wrong_entries=[n for row in names for n in row], **shown)
-    results = [[compare(ref, targets[i][j], expr[i, j], symbolic=symbolic) for j in range(cols)]
-               for i in range(rows)]
-    flat = [(names[i][j], results[i][j], targets[i][j]) for i in range(rows) for j in range(cols)]
-    right = sum(1 for _, r, _ in flat if r.verdict == "equivalent")
+    flat = [(names[i][j], compare(ref, targets[i][j], expr[i, j], symbolic=symbolic), targets[i][j])
+            for i in range(rows) for j in range(cols)]
     wrong = [(n, r, t) for n, r, t in flat if r.verdict == "not_equivalent"]
-    entries = (right, rows * cols)
-    points = min(r.points for _, r, _ in flat)
-    proved = [r.symbolic for _, r, _ in flat]
-    symbolic_all = True if all(p is True for p in proved) else (
-        None if all(p is None for p in proved) else False)
+    tally = _tally(flat)
     if not wrong:
         undecided = [r for _, r, _ in flat if r.verdict == "undecided"]
         if undecided:
-            return verdict(verdict="undecided", reason=undecided[0].reason, entries=entries,
-                           points=points, symbolic=symbolic_all, **shown)
-        return verdict(verdict="equivalent", entries=entries, points=points,
-                       symbolic=symbolic_all, **shown)
+            return verdict(verdict="undecided", reason=undecided[0].reason, **tally, **shown)
+        return verdict(verdict="equivalent", **tally, **shown)
     code = _whole(ref, layer, vocabulary, answer, symbols, targets, expr, symbolic)
     explanation = _WHY.get(code)
     if code is None:
-        found = [diagnose(ref, t, r.values) for _, r, t in wrong]
-        codes = {f.code if f else None for f in found}
-        if len(codes) == 1 and found[0] is not None:
-            code, explanation = found[0].code, found[0].explanation
+        code, explanation = _shared(ref, wrong)
     first = wrong[0]
     counterexample = dict(first[1].counterexample or {}, entry=first[0]) \
         if first[1].counterexample else None
-    return verdict(verdict="not_equivalent", entries=entries, points=points,
-                   wrong_entries=[n for n, _, _ in wrong], counterexample=counterexample,
-                   diagnosis=code, explanation=explanation, symbolic=symbolic_all, **shown)
+    return verdict(verdict="not_equivalent", wrong_entries=[n for n, _, _ in wrong],
+                   counterexample=counterexample, diagnosis=code, explanation=explanation,
+                   **tally, **shown)
+
+
+def _tally(flat) -> dict:
+    """The entries right (of all), the fewest points compared, and whether every entry
+    was proved symbolically (True), none was tried (None), or else False."""
+    proved = [r.symbolic for _, r, _ in flat]
+    return dict(entries=(sum(1 for _, r, _ in flat if r.verdict == "equivalent"), len(flat)),
+                points=min(r.points for _, r, _ in flat),
+                symbolic=True if all(p is True for p in proved) else (
+                    None if all(p is None for p in proved) else False))
+
+
+def _shared(ref, wrong):
+    """(code, explanation) of the mistake every wrong entry makes, else (None, None)."""
+    found = [diagnose(ref, t, r.values) for _, r, t in wrong]
+    codes = {f.code if f else None for f in found}
+    if len(codes) == 1 and found[0] is not None:
+        return found[0].code, found[0].explanation
+    return None, None
 
 
 def _read(ref, vocab, answer, symbols):

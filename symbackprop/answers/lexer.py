@@ -153,6 +153,17 @@ def prepare(text: str) -> tuple[str, list[int]]:
     if len(text) > MAX_LENGTH:
         raise AnswerReadError(f"the answer is {len(text)} characters long; the limit is "
                               f"{MAX_LENGTH}", MAX_LENGTH, text)
+    chars = _characters(text)
+    start, end = _unwrapped("".join(c for c, _ in chars))
+    kept = chars[start:end]
+    if not kept:
+        raise AnswerReadError("the answer is empty", 0, text)
+    return "".join(c for c, _ in kept), [k for _, k in kept] + [len(text)]
+
+
+def _characters(text: str) -> list[tuple[str, int]]:
+    """(character, offset in ``text``) without ``%`` comments, with every run of Unicode
+    super- or subscripts as ``^{…}`` or ``_{…}``."""
     chars: list[tuple[str, int]] = []
     i, n = 0, len(text)
     while i < n:
@@ -173,7 +184,12 @@ def prepare(text: str) -> tuple[str, list[int]]:
         else:
             chars.append((ch, i))
             i += 1
-    body = "".join(c for c, _ in chars)
+    return chars
+
+
+def _unwrapped(body: str) -> tuple[int, int]:
+    """(start, end) of ``body`` without spaces and ``$`` around it, an outer ``\\[ … \\]``
+    or ``\\( … \\)``, and spacing or one full stop or comma at its end."""
     start, end = 0, len(body)
 
     def strip():
@@ -202,10 +218,9 @@ def prepare(text: str) -> tuple[str, list[int]]:
             stopped = True
         else:
             break
-    kept = chars[start:end]
-    if not kept:
-        raise AnswerReadError("the answer is empty", 0, text)
-    return "".join(c for c, _ in kept), [k for _, k in kept] + [len(text)]
+    return start, end
+
+
 _DIGITS = set("0123456789")   # not str.isdigit, which accepts ² and other digits
 # Spacing and sizing commands carry no meaning in an answer.
 _IGNORED = {r"\,", r"\;", r"\:", r"\!", "\\ ", r"\quad", r"\qquad", r"\displaystyle",
@@ -231,16 +246,7 @@ def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
         if ch.isspace() or ch in "$~":
             i += 1
         elif ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
-            j = i
-            while j < n and text[j] in _DIGITS:
-                j += 1
-            if j < n and text[j] == "." and j + 1 < n and text[j + 1] in _DIGITS:
-                j += 1
-                while j < n and text[j] in _DIGITS:
-                    j += 1
-            if j - i > MAX_DIGITS:
-                raise AnswerReadError(f"a number of more than {MAX_DIGITS} digits", i, text)
-            j = _scientific(text, i, j)
+            j = _number_end(text, i)
             tokens.append(Token("NUM", text[i:j], i))
             i = j
         elif ch.isascii() and ch.isalpha():
@@ -250,17 +256,7 @@ def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
             tokens.append(Token("WORD", text[i:j], i))
             i = j
         elif ch == "\\":
-            j = i + 1
-            while j < n and text[j].isascii() and text[j].isalpha():
-                j += 1
-            if j == i + 1:
-                if j >= n:
-                    raise AnswerReadError("a backslash at the end of the answer", i, text)
-                j += 1
-            command = text[i:j]
-            if command == r"\left" or command == r"\right" or command == r"\middle":
-                if j < n and text[j] == ".":      # \left. and \right. : an invisible fence
-                    j += 1
+            command, j = _command(text, i)
             if command not in _IGNORED:
                 tokens.append(Token("CMD", command, i))
             i = j
@@ -285,6 +281,36 @@ def tokenize(text: str, limit: int = MAX_LENGTH) -> list[Token]:
             raise AnswerReadError(f"unexpected character {shown}", i, text)
     tokens.append(Token("END", "", n))
     return tokens
+
+
+def _number_end(text: str, i: int) -> int:
+    """Where the number starting at ``i`` ends (digits, a decimal part, an exponent)."""
+    j, n = i, len(text)
+    while j < n and text[j] in _DIGITS:
+        j += 1
+    if j < n and text[j] == "." and j + 1 < n and text[j + 1] in _DIGITS:
+        j += 1
+        while j < n and text[j] in _DIGITS:
+            j += 1
+    if j - i > MAX_DIGITS:
+        raise AnswerReadError(f"a number of more than {MAX_DIGITS} digits", i, text)
+    return _scientific(text, i, j)
+
+
+def _command(text: str, i: int) -> tuple[str, int]:
+    """(the command starting with the backslash at ``i``, where it ends): letters, or one
+    other character; ``\\left.`` and ``\\right.`` end after their invisible fence."""
+    j, n = i + 1, len(text)
+    while j < n and text[j].isascii() and text[j].isalpha():
+        j += 1
+    if j == i + 1:
+        if j >= n:
+            raise AnswerReadError("a backslash at the end of the answer", i, text)
+        j += 1
+    command = text[i:j]
+    if command in (r"\left", r"\right", r"\middle") and j < n and text[j] == ".":
+        j += 1
+    return command, j
 
 
 def _sums(text: str, j: int) -> bool:
