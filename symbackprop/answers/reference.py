@@ -72,9 +72,9 @@ class Target:
     cache: dict = field(default_factory=dict, repr=False)
 
 
-class _GraphAdjoints:
-    """The adjoints an answer may name on any graph besides the derivation's formulas:
-    ∂C/∂y of every target, as the sum over its consumers."""
+class _GraphPart:
+    """What a reference of any graph adds to its derivation: ∂C/∂y of every target (the
+    sum over its consumers), an adjoint an answer may name."""
 
     @staticmethod
     def extras(net, d) -> list:
@@ -86,9 +86,10 @@ class _GraphAdjoints:
         return False
 
 
-class _LayeredAdjoints(_GraphAdjoints):
-    """A layered net's: ∂C/∂a of every activation (written in place inside δ), and ∂C/∂y
-    as the cost's own partial."""
+class _LayeredPart(_GraphPart):
+    """A layered net's: ∂C/∂a of every activation (written in place inside δ) and ∂C/∂y
+    as the cost's own partial; and targets drawn as a distribution where the lecture's
+    a − y needs one."""
 
     @staticmethod
     def extras(net, d) -> list:
@@ -103,8 +104,8 @@ class _LayeredAdjoints(_GraphAdjoints):
         return net.cost_function.name == "cross_entropy" and net.activations[-1].name == "softmax"
 
 
-#: The builder's kind → what a reference adds to the derivation's adjoints.
-_ADJOINTS = {"graph": _GraphAdjoints, "layered": _LayeredAdjoints}
+#: The builder's kind → what a reference adds to its derivation.
+_PARTS = {"graph": _GraphPart, "layered": _LayeredPart}
 
 
 class Reference:
@@ -113,14 +114,14 @@ class Reference:
     def __init__(self, net):
         self.net = net
         #: the spec's values the points were drawn with (:func:`reference` compares them)
-        self.values = dict(net.values)
+        self.spec_values = dict(net.values)
         self.derivation = d = net.backward()
-        adjoints = part(_ADJOINTS, net)
+        kind = part(_PARTS, net)
         self.adjoints: dict[sympy.Symbol, sympy.Expr] = {net.cost_symbol: sympy.S.One}
         for f in d.formulas:
             if f.kind in ("delta", "w", "b", "p", "x"):
                 self.adjoints[f.of] = f.symbol
-        extras = adjoints.extras(net, d)
+        extras = kind.extras(net, d)
         self.adjoints.update((node, symbol) for node, symbol, _ in extras)
         self.definitions = tuple(list(d.definitions()) + [(symbol, expr) for _, symbol, expr in extras])
         self.defined = dict(self.definitions)
@@ -128,7 +129,7 @@ class Reference:
         self.order = {s: i for i, (s, _) in enumerate(self.definitions)}
         #: whether the random points' targets are a distribution (Σ y = 1): a softmax
         #: output layer with cross-entropy
-        self.sums_to_one: bool = adjoints.sums_to_one(net)
+        self.sums_to_one: bool = kind.sums_to_one(net)
         self._program = numeric.Program(self.definitions, self.leaves,
                                         [s for s, _ in self.definitions], "float")
         self._targets: dict = {}
@@ -295,7 +296,7 @@ def reference(net) -> Reference:
     network's values change (the spec's point is one of the points)."""
     d = net.backward()
     ref = _REFERENCES.pop(d, None)
-    if ref is None or ref.values != net.values:
+    if ref is None or ref.spec_values != net.values:
         ref = Reference(net)
     _REFERENCES[d] = ref
     while len(_REFERENCES) > KEPT:
