@@ -522,7 +522,7 @@ class Reader(Sums):
         t = self.tokens
         output = None
         if t[self.i].kind == "WORD" and t[self.i].text == "a" and t[self.i + 1].kind in ("}", "WORD", "CMD"):
-            output = getattr(self.vocabulary, "output_layer", lambda: None)()  # a spec's: none
+            output = self.output_layer()
         if output is not None:
             self.i += 1
             by = output
@@ -535,6 +535,12 @@ class Reader(Sums):
             raise self.error(r"\nabla_a C: expected the cost C after the subscript")
         self.i += 1
         return self.derivative(self.vocabulary.net.cost_symbol, by, tok.position)
+
+    def output_layer(self):
+        """The a of ∇_a C: the output layer's activations as one vector where whole layers
+        are read by name, else None (a spec's declared names have no layers)."""
+        layer = getattr(self.vocabulary, "output_layer", None)
+        return layer() if layer is not None else None
 
     def dotted(self):
         """\\dot\\sigma(z), \\dot{\\sigma}(z): Newton's dot for σ′."""
