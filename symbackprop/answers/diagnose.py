@@ -15,23 +15,24 @@ of a node's candidates become one set of Python functions (:class:`programs.Prog
 and since the backward pass is linear in the adjoints, a candidate that changes one δ
 moves the result by (new − old)·∂G/∂δ, with ∂G/∂δ computed once per δ and point.
 
-Each builder's kind has its builder (:data:`BUILDERS`). **Any graph**
+Each kind of network has its builder of mistakes (:data:`BUILDERS`). **Any graph**
 (:class:`_GraphBuilder`): in the target's own sum and in the adjoints it depends on
 (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
 (``missing_consumer``: a consumer forgotten at a fork; in a recurrent net,
-:class:`_RecurrentBuilder`, ``missing_time_step``: a shared weight's term of one step, or
-a hidden state's term from the next step), one local partial written wrong (``wrong_local_partial``: left out, or
-taken with respect to another input of the consumer; an activation's left out,
-``missing_sigma_prime``, or of the wrong activation, ``wrong_activation_derivative``),
-one term's sign flipped (``sign_error``); then every σ′ left out, and the whole recurrence
-left out (``missing_time_step``); a flipped sign or a factor 2 of the whole answer, and
-another node's gradient (``wrong_node``, ``wrong_parameter``). The layered mistakes
-below are made on layered networks only.
+:class:`_RecurrentBuilder`, ``missing_time_step``: a shared weight's term of one step,
+or a hidden state's term from the next step), one local partial written wrong
+(``wrong_local_partial``: left out, or taken with respect to another input of the
+consumer; an activation's left out, ``missing_sigma_prime``, or of the wrong
+activation, ``wrong_activation_derivative``), one term's sign flipped (``sign_error``);
+then every σ′ left out, and the whole recurrence left out (``missing_time_step``); a
+flipped sign or a factor 2 of the whole answer, and another node's gradient
+(``wrong_node``, ``wrong_parameter``). The layered mistakes below are made on layered
+networks only.
 
-Layered codes, in the order they are tried: ``sign_error``, ``factor_two``,
-``missing_sigma_prime`` (everywhere, in one whole layer — the output layer's is Case 1
-without σ′ — or in one δ), ``wrong_activation_derivative``, ``wrong_input``,
-``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``,
+Layered codes (:class:`_LayeredBuilder`), in the order they are tried: ``sign_error``,
+``factor_two``, ``missing_sigma_prime`` (everywhere, in one whole layer — the output
+layer's is Case 1 without σ′ — or in one δ), ``wrong_activation_derivative``,
+``wrong_input``, ``transposed_index``, ``missing_term``, ``missing_use``, ``wrong_layer``,
 ``softmax_diagonal_only`` (a softmax layer's δ_i = a_i(1 − a_i)·∂C/∂a_i, without the
 cross terms −a_i a_j·∂C/∂a_j); then ``wrong_parameter`` (the answer equals the gradient
 of another parameter: another edge, a bias for a weight …) or, for a z, a, input or
@@ -119,7 +120,7 @@ class _Mistakes:
         self.candidates.append((code, explanation, replacements, direct))
 
 
-class _Builder(_Mistakes):
+class _LayeredBuilder(_Mistakes):
     """Makes the mistaken formulas of a layered net for one target (the lecture's)."""
 
     same_kind_only = True
@@ -591,7 +592,7 @@ class _RecurrentBuilder(_GraphBuilder):
 
 
 #: The builder's kind → the builder of its mistakes.
-BUILDERS = {"graph": _GraphBuilder, "layered": _Builder, "recurrent": _RecurrentBuilder}
+BUILDERS = {"graph": _GraphBuilder, "layered": _LayeredBuilder, "recurrent": _RecurrentBuilder}
 
 
 def _add(*args):
