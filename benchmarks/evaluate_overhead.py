@@ -53,7 +53,7 @@ def main():
         prog = numeric.program(d, "float")
         values = numeric.resolve_point(net)
         converted = [float(values[s]) for s in prog.leaves]
-        bare = median_time(lambda: prog._fn(*converted), args.repeat)
+        bare = median_time(lambda: prog.function(*converted), args.repeat)
         warm = median_time(d.evaluate, args.repeat)
         point = {s.name: 0.25 for s in net.inputs}
         warm_point = median_time(lambda: d.evaluate(point), args.repeat)

@@ -33,7 +33,7 @@ import sympy
 
 from .activations import ActivationPrime
 from .errors import SpecError, TooLargeError
-from .graph import local_partial, product
+from .graph import expression_size, local_partial, product
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -143,9 +143,12 @@ class Derivation:
     from the output layer backwards), ∂C/∂(parameter) in parameter order, ∂C/∂(input).
     Renderers and checkers walk this sequence (iterating a Derivation walks it too);
     lookups go through :meth:`node`,
-    :meth:`adjoint`, :meth:`gradient` (any graph) and :meth:`forward`, :meth:`dC_dz` and
-    friends (layered networks).
+    :meth:`adjoint`, :meth:`gradient` (any graph); a layered network's derivation adds
+    :meth:`forward`, :meth:`dC_dz` and friends (:class:`network.LayeredDerivation`).
     """
+
+    #: Why a defined node may have no adjoint formula of its own.
+    _no_adjoint = "it is a leaf: use gradient(name)"
 
     def __init__(self, graph):
         self.network = self.graph = graph
@@ -158,7 +161,8 @@ class Derivation:
         self._feeds_output: dict[sympy.Symbol, bool] = {graph.cost_symbol: True}
         self._in_place: dict[sympy.Symbol, sympy.Expr] = {}
         self._adjoint_symbol: dict[sympy.Symbol, sympy.Symbol] = {}
-        self._da: dict[sympy.Symbol, Formula] = {}
+        #: formulas made on request for nodes written in place (not in ``formulas``)
+        self._extra: dict[sympy.Symbol, Formula] = {}
         out: list[Formula] = []
         for sym in graph.defined:
             node = graph.nodes[sym]
@@ -273,12 +277,6 @@ class Derivation:
 
     # --- lookups -------------------------------------------------------------------------
 
-    def _layered(self, what: str):
-        if not self.graph.layered:
-            raise SpecError(f"{what} takes (layer, neuron) indices, which only a layered Network "
-                            "has; use node(name), adjoint(name) or gradient(name)")
-        return self.graph
-
     def _symbol_of(self, of) -> sympy.Symbol:
         return self.graph.symbol(of) if isinstance(of, str) else of
 
@@ -306,26 +304,8 @@ class Derivation:
             for f in self.formulas:
                 if f.kind == "delta" and f.of == sym:
                     return f
-            raise SpecError(f"{sym.name} has no adjoint formula of its own; "
-                            + ("a layered network names ∂C/∂z (δ) only" if self.graph.layered
-                               else "it is a leaf: use gradient(name)"))
+            raise SpecError(f"{sym.name} has no adjoint formula of its own; {self._no_adjoint}")
         return self._by_symbol[symbol]
-
-    def forward(self, l: int, j: int) -> Formula:
-        """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j.
-
-            >>> print(sb.Network([2, 1]).backward().forward(1, 1))
-            z⁽¹⁾₁ = b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ + w⁽¹⁾₁₂·x₂
-        """
-        return self._by_symbol[self._layered("forward").z(l, j)]
-
-    def activation(self, l: int, j: int) -> Formula:
-        """a^{(l)}_j = σ(z^{(l)}_j).
-
-            >>> print(sb.Network([2, 1]).backward().activation(1, 1))
-            a⁽¹⁾₁ = σ(z⁽¹⁾₁)
-        """
-        return self._by_symbol[self._layered("activation").a(l, j)]
 
     @property
     def cost(self) -> Formula:
@@ -334,64 +314,36 @@ class Derivation:
             >>> print(sb.Network([2, 1]).backward().cost)
             C = 1/2·(a⁽¹⁾₁ - y₁)²
         """
-        return self._by_symbol[self.network.cost_symbol]
+        return self._by_symbol[self.graph.cost_symbol]
 
-    def dC_dz(self, l: int, j: int) -> Formula:
-        """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one.
+    # --- a layered network's lookups (network.LayeredDerivation); an error elsewhere ---
 
-            >>> d = sb.Network([2, 2, 2]).backward()
-            >>> d.dC_dz(2, 1).case, d.dC_dz(1, 1).case
-            (1, 2)
-            >>> print(d.dC_dz(2, 1))
-            δ⁽²⁾₁ = σ′(z⁽²⁾₁)·(a⁽²⁾₁ - y₁)
-        """
-        return self._by_symbol[self._layered("dC_dz").delta(l, j)]
+    def _layered_lookup(what: str):
+        def lookup(self, *indices) -> Formula:
+            """A layered network's lookup by (layer, neuron) indices (its derivation is a
+            :class:`network.LayeredDerivation`); any other graph is asked by name.
 
-    def dC_da(self, l: int, j: int) -> Formula:
-        """∂C/∂a^{(l)}_j in one step (kind ``da``): the cost's own partial at the output
-        layer (the input of the reversed network), Σ w·δ of the next layer in a hidden one.
-        It is written in place inside δ, so it is not one of :attr:`formulas`.
+                >>> sb.load("examples/circuit.toml").backward().dC_dz(1, 1)
+                Traceback (most recent call last):
+                  ...
+                symbackprop.errors.SpecError: dC_dz takes (layer, neuron) indices, which only a layered Network has; use node(name), adjoint(name) or gradient(name)
+            """
+            raise _not_layered(what)
+        lookup.__name__ = lookup.__qualname__ = what
+        return lookup
 
-            >>> d = sb.Network([2, 2, 2]).backward()
-            >>> print(d.dC_da(2, 1))
-            ∂C/∂a⁽²⁾₁ = a⁽²⁾₁ - y₁
-        """
-        net = self._layered("dC_da")
-        a = net.a(l, j) if isinstance(l, int) and l >= 1 else None
-        if a not in self._in_place:
-            raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
-                            "for an input use dC_dx")
-        if a not in self._da:
-            from .naming import Notation
-            symbol = sympy.Symbol(Notation.gradient(a.name))
-            self._da[a] = Formula(symbol, self._in_place[a], "da", a, l, (j,), None, (), self)
-        return self._da[a]
+    forward, activation, dC_dz, dC_da, dC_dw, dC_db, dC_dx = map(
+        _layered_lookup, ("forward", "activation", "dC_dz", "dC_da", "dC_dw", "dC_db", "dC_dx"))
+    del _layered_lookup
 
-    def dC_dw(self, l: int, j: int, k: int) -> Formula:
-        """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ.
-
-            >>> print(sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 2))
-            ∂C/∂w⁽²⁾₁₂ = a⁽¹⁾₂·δ⁽²⁾₁
-        """
-        return self.gradient(self._layered("dC_dw").w(l, j, k))
-
-    def dC_db(self, l: int, j: int) -> Formula:
-        """∂C/∂b^{(l)}_j = Σ over its edges of δ (a shared bias: one δ per edge).
-
-            >>> print(sb.load("examples/shared_bias.toml").backward().gradient("b_2"))
-            ∂C/∂b₂ = δₒ₁ + δₒ₂
-            >>> print(sb.Network([2, 2, 2]).backward().dC_db(1, 2))
-            ∂C/∂b⁽¹⁾₂ = δ⁽¹⁾₂
-        """
-        return self.gradient(self._layered("dC_db").b(l, j))
-
-    def dC_dx(self, k: int) -> Formula:
-        """∂C/∂x_k = Σ over the first layer of w·δ.
-
-            >>> print(sb.Network([1, 2]).backward().dC_dx(1))
-            ∂C/∂x₁ = w⁽¹⁾₁₁·δ⁽¹⁾₁ + w⁽¹⁾₂₁·δ⁽¹⁾₂
-        """
-        return self.gradient(self._layered("dC_dx").x(k))
+    def _in_place_formula(self, node: sympy.Symbol, symbol: sympy.Symbol, kind: str, layer=None,
+                         index=()) -> Formula:
+        """``symbol = ∂C/∂node`` for a node written in place (its sum over its consumers,
+        :attr:`written_in_place`), made once; it is not one of :attr:`formulas`."""
+        if node not in self._extra:
+            self._extra[node] = Formula(symbol, self._in_place[node], kind, node, layer, index,
+                                        None, (), self)
+        return self._extra[node]
 
     def gradient(self, of) -> Formula:
         """∂C/∂(of) for a parameter or input, given as a symbol or a name: the sum over
@@ -457,16 +409,16 @@ class Derivation:
             >>> net.backward().tree_size(net.delta(1, 1))
             9
         """
-        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        extra = next((f for f in self._extra.values() if f.symbol == symbol), None)
         if extra is not None:
             sizes = {s: self.tree_size(s) for s in extra.expr.free_symbols}
-            return _size(extra.expr, sizes)
+            return expression_size(extra.expr, sizes)
         if symbol not in self._by_symbol:
             return 1
         if symbol not in self._sizes:
             for f in self.formulas:
                 if f.symbol not in self._sizes:
-                    self._sizes[f.symbol] = _size(self._expanded(f), self._sizes)
+                    self._sizes[f.symbol] = expression_size(self._expanded(f), self._sizes)
                 if f.symbol == symbol:
                     break
         return self._sizes[symbol]
@@ -479,7 +431,7 @@ class Derivation:
             >>> net.backward().closed(net.delta(1, 1))
             b^{(1)}_{1} + w^{(1)}_{11}*x_{1} - y_{1}
         """
-        extra = next((f for f in self._da.values() if f.symbol == symbol), None)
+        extra = next((f for f in self._extra.values() if f.symbol == symbol), None)
         if extra is not None:       # ∂C/∂a: its one-step sum, closed term by term
             return extra.expr.xreplace({s: self.closed(s, limit) for s in extra.expr.free_symbols})
         if symbol not in self._by_symbol:
@@ -512,9 +464,7 @@ class Derivation:
             >>> round(float(v.cost), 9), round(float(v.gradients["w_5"]), 9)
             (0.298371109, 0.082167041)
         """
-        from .numeric import evaluate, evaluate_batch
-        if self.graph.runs_examples(point):
-            return evaluate_batch(self, exact=exact)
+        from .numeric import evaluate
         return evaluate(self, point, exact=exact)
 
     def compile(self, backend: str = "numpy"):
@@ -528,11 +478,8 @@ class Derivation:
             >>> fn({"x_{1}": [0.1, 0.2]}).size
             2
         """
-        cache = self.__dict__.setdefault("_compiled", {})
-        if backend not in cache:
-            from .compiled import compile_derivation
-            cache[backend] = compile_derivation(self, backend)
-        return cache[backend]
+        from .compiled import compile_derivation
+        return compile_derivation(self, backend)
 
     def check(self, point=None, **options):
         """The three-way numeric check (see :mod:`check`); the report has ``.passed``.
@@ -541,9 +488,7 @@ class Derivation:
             >>> sb.load("examples/circuit.toml").backward().check().passed
             True
         """
-        from .check import check, check_batch
-        if self.graph.runs_examples(point):
-            return check_batch(self, **options)
+        from .check import check
         return check(self, point, **options)
 
     def step(self, learning_rate, hold=None, point=None):
@@ -608,12 +553,9 @@ class Derivation:
         return self.to_html(fragment=True)
 
 
-def _size(expr, sizes) -> int:
-    if expr in sizes:
-        return sizes[expr]
-    if not expr.args:
-        return 1
-    return 1 + sum(_size(arg, sizes) for arg in expr.args)
+def _not_layered(what: str) -> SpecError:
+    return SpecError(f"{what} takes (layer, neuron) indices, which only a layered Network "
+                     "has; use node(name), adjoint(name) or gradient(name)")
 
 
 __all__ = ["CLOSED_FORM_LIMIT", "Derivation", "Formula"]

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from dataclasses import dataclass, field
 
 import mpmath
@@ -66,8 +67,8 @@ import sympy
 
 from . import numeric
 from .activations import ActivationFunction
-from .backward import _size
 from .costs import real_diffs
+from .graph import expression_size
 from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-9
@@ -300,27 +301,11 @@ def _magnitude(expr, measured: dict, inexact: dict):
 def magnitudes(derivation, values: dict) -> dict | None:
     """{symbol: M} for every gradient and the cost at a point, at 30 digits; None when
     the definitions cannot be compiled to mpmath (then each value is its own scale)."""
-    net = derivation.network
-    cache = derivation.__dict__.setdefault("_programs", {})
-    if "magnitudes" not in cache:
-        try:
-            defs = numeric.stable_definitions(net, derivation.definitions())
-            measured = {s: sympy.Dummy("m") for s, _ in defs}
-            inexact = {s: sympy.Dummy("r") for s in numeric.leaves(net)}
-            body = list(defs) + [(measured[s], _magnitude(e, measured, inexact)) for s, e in defs]
-            wanted = [f.symbol for f in derivation.gradients] + [net.cost_symbol]
-            wanted += [derivation.gradient(p).symbol for p in net.leaves
-                       if net.nodes[p].kind in ("x", "param") and _has_gradient(derivation, p)]
-            wanted = list(dict.fromkeys(wanted))
-            leaves = numeric.leaves(net)
-            prog = Program(body, list(leaves) + [inexact[s] for s in leaves],
-                           [measured[s] for s in wanted], "mp")
-            cache["magnitudes"] = (prog, wanted, inexact)
-        except Exception:  # noqa: BLE001 - a form mpmath code cannot take: fall back
-            cache["magnitudes"] = None
-    if cache["magnitudes"] is None:
+    if derivation not in _MAGNITUDES:
+        _MAGNITUDES[derivation] = _magnitude_program(derivation)
+    if _MAGNITUDES[derivation] is None:
         return None
-    prog, wanted, inexact = cache["magnitudes"]
+    prog, wanted, inexact = _MAGNITUDES[derivation]
     args = {s: to_system(v, "mp") for s, v in values.items() if s in inexact}
     # a leaf whose float64 value is not the value given (0.1) enters rounded
     args.update({r: int(to_system(values[s], "float") != values[s]) for s, r in inexact.items()})
@@ -330,6 +315,31 @@ def magnitudes(derivation, values: dict) -> dict | None:
         except Exception:  # noqa: BLE001 - outside the domain at 30 digits: fall back
             return None
     return {s: out[m] for s, m in zip(wanted, prog.outputs)}
+
+
+#: {derivation: (program, wanted symbols, leaf → its "inexact" flag) or None}, built once each.
+_MAGNITUDES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _magnitude_program(derivation):
+    """The 30-digit program of the magnitudes M of every gradient and the cost; None when
+    the definitions cannot be compiled to mpmath."""
+    net = derivation.graph
+    try:
+        defs = numeric.stable_definitions(net, derivation.definitions())
+        measured = {s: sympy.Dummy("m") for s, _ in defs}
+        inexact = {s: sympy.Dummy("r") for s in numeric.leaves(net)}
+        body = list(defs) + [(measured[s], _magnitude(e, measured, inexact)) for s, e in defs]
+        wanted = [f.symbol for f in derivation.gradients] + [net.cost_symbol]
+        wanted += [derivation.gradient(p).symbol for p in net.leaves
+                   if net.nodes[p].kind in ("x", "param") and _has_gradient(derivation, p)]
+        wanted = list(dict.fromkeys(wanted))
+        leaves = numeric.leaves(net)
+        prog = Program(body, list(leaves) + [inexact[s] for s in leaves],
+                       [measured[s] for s in wanted], "mp")
+        return prog, wanted, inexact
+    except Exception:  # noqa: BLE001 - a form mpmath code cannot take: fall back
+        return None
 
 
 def _has_gradient(derivation, p) -> bool:
@@ -363,13 +373,13 @@ def cost_from(net, start: int) -> sympy.Expr:
 def _cost_size(net, start: int) -> int:
     sizes = {}
     for node in _cone(net, start):
-        sizes[node.symbol] = _size(node.expr, sizes)
-    return _size(net.cost, sizes)
+        sizes[node.symbol] = expression_size(node.expr, sizes)
+    return expression_size(net.cost, sizes)
 
 
 def symbolic_gradients(derivation, values: dict, forward: dict, wrt, system: str) -> dict:
     """Route (b) for the parameters ``wrt``: diff of the closed-form cost, compiled."""
-    net = derivation.network
+    net = derivation.graph
     out = {}
     by_start: dict[int, list] = {}
     for p in wrt:
@@ -504,7 +514,7 @@ def directional(derivation, values: dict, gradients: dict, count: int, seed: int
     |difference| ≤ atol + rtol·Σ|∂C/∂p·vₚ| + 10⁻²⁷·|C| (the finite difference's
     round-off, as for one parameter). A wrong gradient of any one parameter moves
     ⟨∇C, v⟩ by its error times |vₚ| ≥ its error, whatever the signs."""
-    net = derivation.network
+    net = derivation.graph
     prog = numeric.program(derivation, "mp", upto=net.cost_symbol)
     rng = random.Random(seed)
     out = []
@@ -534,10 +544,22 @@ def directional(derivation, values: dict, gradients: dict, count: int, seed: int
     return out
 
 
-def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
-          symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
-          seed: int = 0, bound: bool = False, fd_all: int | None = None,
-          fd_sample: int | None = None, directions: int | None = None) -> CheckReport:
+def check(derivation, point=None, **options) -> CheckReport:
+    """The three-way check at a point (:func:`check_point`); with no point, or an empty
+    one, on a graph with a mini-batch, the batch's totals (:func:`check_batch`).
+
+        >>> len(check(sb.load("examples/minibatch.toml").backward()).values.examples)
+        3
+    """
+    if derivation.graph.runs_examples(point):
+        return check_batch(derivation, **options)
+    return check_point(derivation, point, **options)
+
+
+def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
+                symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
+                seed: int = 0, bound: bool = False, fd_all: int | None = None,
+                fd_sample: int | None = None, directions: int | None = None) -> CheckReport:
     """Compare the three routes for every gradient at a point; see the module docstring.
     ``bound`` computes the rounding bound M even where every row passes without it.
 
@@ -558,88 +580,121 @@ def check(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
     fd_all = FD_ALL if fd_all is None else fd_all
     fd_sample = FD_SAMPLE if fd_sample is None else fd_sample
     directions = DIRECTIONS if directions is None else directions
-    net = derivation.network
+    net = derivation.graph
     values = resolve_point(net, point)
     recursion = numeric.evaluate(derivation, point)
     forward = numeric.forward_mp(derivation, values, 50)
-
     at_kinks = kinks(net, forward)
     upstream = {s for s in net.upstream(at_kinks) if net.nodes[s].is_leaf}
-
     wrt = [f.of for f in derivation.formulas if f.kind in ("w", "b", "p", "x")]
     differentiable = [p for p in wrt if p not in upstream]
     large = len(differentiable) > fd_all
-    probed = differentiable
+    probed = _seeded_sample(wrt, differentiable, fd_sample, seed) if large else differentiable
+    routes = _Routes(recursion, forward, upstream, fd=numeric.finite_differences(derivation, values, probed))
     if large:
-        order = {p: i for i, p in enumerate(wrt)}
-        probed = sorted(random.Random(seed).sample(differentiable, min(fd_sample, len(differentiable))),
-                        key=order.__getitem__)
-    fd = numeric.finite_differences(derivation, values, probed)
-    float_fd, float_noise, found = {}, {}, []
-    if large:
-        float_fd = numeric.finite_differences(derivation, values, differentiable, system="float",
-                                              forward=None if recursion.exact else recursion.numbers)
-        cost64 = float(recursion.numbers[net.cost_symbol])
-        with mpmath.workdps(50):
-            cost50 = forward[net.cost_symbol]
-            rounding = max(float(abs(_mp(cost64) - cost50)), 2.0 ** -53 * abs(float(cost50)))
-        for p in differentiable:
-            hp = numeric.FLOAT_STEP * max(1.0, abs(float(values[p])))
-            float_noise[p] = FLOAT_NOISE * rounding / hp
-        found = directional(derivation, values, {p: recursion.numbers[derivation.gradient(p).symbol]
-                                                 for p in differentiable},
-                            directions, seed, rtol=rtol, atol=atol)
+        _float_routes(routes, derivation, values, differentiable, directions, seed, rtol, atol)
     chosen, note = choose_symbolic(net, wrt, symbolic_limit, sample, seed)
     if large:
         note += (f"; finite differences: a seeded sample of {len(probed):,} of {len(differentiable):,} "
                  f"gradients at 50 digits (seed {seed}), every gradient at float64, and "
                  f"{directions} seeded random directions at 50 digits")
-    # Route (b) runs in mpmath (30 digits) unless exact: its formulas divide by σ and
-    # softmax values that underflow in floats at large |z|. The layer before a parameter
-    # enters it as numbers: exact ones when the point is exact, else the 50-digit forward pass.
-    if recursion.exact:
-        symbolic = symbolic_gradients(derivation, values, recursion.numbers, chosen, "exact")
-    else:
-        symbolic = symbolic_gradients(derivation, values, forward, chosen, "mp")
-
-    def compare(scales: dict, cost_scale) -> list:
-        def noise(p):
-            if cost_scale is None or p not in fd:
-                return 0.0
-            return FD_NOISE * cost_scale / max(1, abs(forward[p]))
-        return [_row(p.name, recursion.numbers[derivation.gradient(p).symbol], symbolic.get(p), fd.get(p),
-                     rtol, atol, p in upstream, scales.get(derivation.gradient(p).symbol), noise(p),
-                     unchecked=p not in fd and p not in symbolic and p not in upstream,
-                     float_fd=float_fd.get(p), float_noise=float_noise.get(p, 0.0))
-                for p in wrt]
-
-    # First with each value its own scale (|g| ≤ M(g), |C| ≤ M(C)): what passes there
-    # passes the rounding bound too. Only when a row fails is the bound M computed (it
-    # compiles a second program as large as the derivation; beyond FD_ALL gradients the
-    # cheap comparison is the verdict).
-    rows = compare({}, abs(forward[net.cost_symbol]))
-    if (bound or not all(r.ok for r in rows)) and not large:
-        scales = magnitudes(derivation, values)
-        if scales:
-            rows = compare(scales, scales.get(net.cost_symbol))
+    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, chosen)
+    rows = _checked_rows(routes, derivation, values, wrt, rtol, atol, bound, large)
     counted = [r for r in rows if r.note is None]
-    routes = {"symbolic": len(symbolic), "finite_differences": len(fd),
-              "float64_finite_differences": len(float_fd), "directional": len(found)}
-    return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in found),
+    return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in routes.directions),
                        max((r.abs_error for r in counted), default=0.0),
                        max((r.rel_error for r in counted), default=0.0), rtol, atol,
                        recursion.exact, note, [k.name for k in at_kinks], recursion,
-                       routes, found, seed)
+                       routes.counts(), routes.directions, seed)
+
+
+@dataclass
+class _Routes:
+    """The numbers of every route at one point, as :func:`check_point` gathers them."""
+
+    recursion: object          # route (a): numeric.Values
+    forward: dict              # the 50-digit forward pass
+    upstream: set              # the leaves upstream of a kink
+    fd: dict                   # {leaf: 50-digit finite difference}
+    symbolic: dict = field(default_factory=dict)      # {leaf: route (b)}
+    float_fd: dict = field(default_factory=dict)      # {leaf: float64 finite difference}
+    float_noise: dict = field(default_factory=dict)   # {leaf: its round-off bound}
+    directions: list = field(default_factory=list)    # the directional check
+
+    def counts(self) -> dict:
+        return {"symbolic": len(self.symbolic), "finite_differences": len(self.fd),
+                "float64_finite_differences": len(self.float_fd), "directional": len(self.directions)}
+
+    def rows(self, derivation, wrt, rtol, atol, scales: dict, cost_scale) -> list:
+        """One :class:`Row` per gradient, each value its own scale unless ``scales`` give M."""
+        def noise(p):
+            if cost_scale is None or p not in self.fd:
+                return 0.0
+            return FD_NOISE * cost_scale / max(1, abs(self.forward[p]))
+        numbers = self.recursion.numbers
+        return [_row(p.name, numbers[derivation.gradient(p).symbol], self.symbolic.get(p), self.fd.get(p),
+                     rtol, atol, p in self.upstream, scales.get(derivation.gradient(p).symbol), noise(p),
+                     unchecked=p not in self.fd and p not in self.symbolic and p not in self.upstream,
+                     float_fd=self.float_fd.get(p), float_noise=self.float_noise.get(p, 0.0))
+                for p in wrt]
+
+
+def _seeded_sample(wrt, differentiable, size: int, seed: int) -> list:
+    """A seeded sample of ``size`` of the differentiable leaves, in the order of ``wrt``."""
+    order = {p: i for i, p in enumerate(wrt)}
+    return sorted(random.Random(seed).sample(differentiable, min(size, len(differentiable))),
+                  key=order.__getitem__)
+
+
+def _float_routes(routes: _Routes, derivation, values, differentiable, directions, seed, rtol, atol):
+    """A large check's float64 finite differences of every differentiable leaf, with
+    their round-off bounds, and the directional check at 50 digits."""
+    net, recursion = derivation.graph, routes.recursion
+    routes.float_fd = numeric.finite_differences(derivation, values, differentiable, system="float",
+                                                 forward=None if recursion.exact else recursion.numbers)
+    cost64 = float(recursion.numbers[net.cost_symbol])
+    with mpmath.workdps(50):
+        cost50 = routes.forward[net.cost_symbol]
+        rounding = max(float(abs(_mp(cost64) - cost50)), 2.0 ** -53 * abs(float(cost50)))
+    for p in differentiable:
+        hp = numeric.FLOAT_STEP * max(1.0, abs(float(values[p])))
+        routes.float_noise[p] = FLOAT_NOISE * rounding / hp
+    routes.directions = directional(derivation, values, {p: recursion.numbers[derivation.gradient(p).symbol]
+                                                         for p in differentiable},
+                                    directions, seed, rtol=rtol, atol=atol)
+
+
+def _symbolic_route(derivation, values, recursion, forward, chosen) -> dict:
+    """Route (b), in mpmath (30 digits) unless exact: its formulas divide by σ and softmax
+    values that underflow in floats at large |z|. The layer before a parameter enters it
+    as numbers: exact ones when the point is exact, else the 50-digit forward pass."""
+    if recursion.exact:
+        return symbolic_gradients(derivation, values, recursion.numbers, chosen, "exact")
+    return symbolic_gradients(derivation, values, forward, chosen, "mp")
+
+
+def _checked_rows(routes: _Routes, derivation, values, wrt, rtol, atol, bound: bool, large: bool) -> list:
+    """First with each value its own scale (|g| ≤ M(g), |C| ≤ M(C)): what passes there
+    passes the rounding bound too. Only when a row fails (or ``bound``) is the bound M
+    computed (it compiles a second program as large as the derivation; beyond FD_ALL
+    gradients the cheap comparison is the verdict)."""
+    cost = derivation.graph.cost_symbol
+    rows = routes.rows(derivation, wrt, rtol, atol, {}, abs(routes.forward[cost]))
+    if (bound or not all(r.ok for r in rows)) and not large:
+        scales = magnitudes(derivation, values)
+        if scales:
+            rows = routes.rows(derivation, wrt, rtol, atol, scales, scales.get(cost))
+    return rows
 
 
 def check_batch(derivation, points=None, **options) -> CheckReport:
     """The three-way check of a mini-batch's totals: each route summed over the examples
     (∂L/∂p = Σₙ ∂Cⁿ/∂p), compared as for one point."""
-    points = derivation.network.points if points is None else points
-    report = _batch(derivation, [check(derivation, p, **options) for p in points])
+    points = derivation.graph.points if points is None else points
+    report = _batch(derivation, [check_point(derivation, p, **options) for p in points])
     if not report.passed and not options.get("bound"):
         # a total that fails without the rounding bound: check the examples with it
-        report = _batch(derivation, [check(derivation, p, **{**options, "bound": True}) for p in points])
+        report = _batch(derivation, [check_point(derivation, p, **{**options, "bound": True}) for p in points])
     return report
 
 
@@ -652,7 +707,7 @@ def _batch(derivation, reports) -> CheckReport:
 
         def total(route):
             values = [getattr(r, route) for r in column]
-            return None if any(v is None for v in values) else numeric._total(values)
+            return None if any(v is None for v in values) else numeric.total(values)
 
         scale = None if any(r.scale is None for r in column) else sum(r.scale for r in column)
         rows.append(_row(row.name, total("recursion"), total("symbolic"), total("finite_difference"),
@@ -662,7 +717,7 @@ def _batch(derivation, reports) -> CheckReport:
                          float_fd=total("float_difference"), float_noise=sum(r.float_noise for r in column)))
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
-    values = numeric.Batch(derivation.network, [r.values for r in reports])
+    values = numeric.Batch(derivation.graph, [r.values for r in reports])
     # the directions of every example (each example's own gradient along its own v)
     found = [d for r in reports for d in r.directions]
     return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in found),

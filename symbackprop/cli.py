@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import PointError, SymbackpropError
+from .graph import part
 from .io import read_text
 from .printing import unicode_name
 from .quoting import clip, counted, one_line
@@ -254,9 +255,27 @@ def _number(value) -> str:
     return f"{float(value):.6g}"
 
 
-def _forward_lines(net, values) -> list[str]:
-    """The forward values of one example: by layer for a layered net, by node otherwise."""
-    if net.layered:
+class _GraphValues:
+    """How ``eval`` shows the values of one example of any graph: node by node."""
+
+    @staticmethod
+    def forward_lines(net, values) -> list[str]:
+        lines = ["Forward pass (each node from the nodes before it):"]
+        lines += [f"  {unicode_name(name)} = {_number(v)}" for name, v in values.nodes.items()]
+        lines.append(f"Output: {unicode_name(net.cost_symbol.name)} = {_number(values.cost)}")
+        return lines
+
+    @staticmethod
+    def example_json(values) -> dict:
+        return {"cost": float(values.cost), "nodes": _floats(values.nodes),
+                "gradients": _floats(values.gradients), "adjoints": _floats(values.adjoints)}
+
+
+class _LayeredValues:
+    """How ``eval`` shows the values of one example of a layered network: layer by layer."""
+
+    @staticmethod
+    def forward_lines(net, values) -> list[str]:
         lines = ["Forward pass (z = Σ w·a + b, a = activation(z)):"]
         for l in range(1, net.L + 1):
             zs = ", ".join(_number(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
@@ -264,10 +283,21 @@ def _forward_lines(net, values) -> list[str]:
             lines.append(f"  layer {l} ({net.activations[l - 1].describe()}): z = [{zs}]  a = [{acts}]")
         lines.append(f"Cost ({net.cost_function.name}): C = {_number(values.cost)}")
         return lines
-    lines = ["Forward pass (each node from the nodes before it):"]
-    lines += [f"  {unicode_name(name)} = {_number(v)}" for name, v in values.nodes.items()]
-    lines.append(f"Output: {unicode_name(net.cost_symbol.name)} = {_number(values.cost)}")
-    return lines
+
+    @staticmethod
+    def example_json(values) -> dict:
+        layers = [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
+                  for layer in values.layers]
+        return {"cost": float(values.cost), "layers": layers, "gradients": _floats(values.gradients)}
+
+
+#: How ``eval`` shows an example's values for each kind of graph (see :func:`graph.part`).
+_PARTS = {"graph": _GraphValues, "layered": _LayeredValues}
+
+
+def _forward_lines(net, values) -> list[str]:
+    """The forward values of one example: by layer for a layered net, by node otherwise."""
+    return part(_PARTS, net).forward_lines(net, values)
 
 
 def describe_values(net, report) -> list[str]:
@@ -310,17 +340,8 @@ def _floats(mapping) -> dict:
 
 
 def _example_json(net, values) -> dict:
-    """cost, then layers (a layered net) or nodes and adjoints (any other graph), gradients."""
-    out = {"cost": float(values.cost)}
-    if net.layered:
-        out["layers"] = [{"z": [float(v) for v in layer["z"]], "a": [float(v) for v in layer["a"]]}
-                         for layer in values.layers]
-        out["gradients"] = _floats(values.gradients)
-    else:
-        out["nodes"] = _floats(values.nodes)
-        out["gradients"] = _floats(values.gradients)
-        out["adjoints"] = _floats(values.adjoints)
-    return out
+    """cost, then layers (a layered net) or nodes, gradients and adjoints (any other graph)."""
+    return part(_PARTS, net).example_json(values)
 
 
 def eval_json(report) -> dict:

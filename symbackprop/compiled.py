@@ -19,12 +19,14 @@ nodes. A parameter takes one number (it is shared by every example of a batch).
 from __future__ import annotations
 
 import builtins
+import functools
 import math
+import weakref
 from collections.abc import Hashable, Mapping
 from fractions import Fraction
 
 from .errors import PointError, SpecError, SymbackpropError
-from .graph import as_number
+from .graph import as_number, part
 from .quoting import counted
 
 BACKENDS = ("numpy", "torch", "jax")
@@ -51,9 +53,21 @@ def _require(backend: str):
     return module
 
 
+#: {derivation: {backend: Compiled}}: each derivation compiled once per backend.
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
-    """The derivation as a :class:`Compiled` callable (see the module's docstring)."""
+    """The derivation as a :class:`Compiled` callable (see the module's docstring),
+    compiled once per derivation and backend."""
     _require(backend)
+    done = _COMPILED.setdefault(derivation, {})
+    if backend not in done:
+        done[backend] = _compile(derivation, backend)
+    return done[backend]
+
+
+def _compile(derivation, backend: str) -> "Compiled":
     from .codegen import source
     lang = "torch" if backend == "torch" else "numpy"
     text = source(derivation, lang, standalone=False)
@@ -61,8 +75,7 @@ def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
         text = text.replace("import numpy as np", "import jax.numpy as np", 1)
     namespace: dict = {"__name__": "symbackprop_compiled"}
     exec(builtins.compile(text, f"<symbackprop {backend} code>", "exec"), namespace)
-    cls = _Layered if derivation.graph.layered else _Graph
-    return cls(derivation, namespace, backend)
+    return part(_PARTS, derivation.graph)(derivation, namespace, backend)
 
 
 class Result:
@@ -114,6 +127,8 @@ class Compiled:
         self._forward = namespace["forward"]
         self._backward = namespace["backward"]
         self._slots: dict = {}
+        self._examples_of = None    # (points, values) the cached examples were made from
+        self._examples_cached: list = []
         if backend == "torch":
             import torch
             self._to = lambda a: torch.as_tensor(a, dtype=torch.float64)
@@ -219,9 +234,10 @@ class Compiled:
         """[(symbol, kind, position, float or array)] given by the call; the spec's examples
         when no point is given on a mini-batch spec."""
         if self.graph.runs_examples(point):
-            if "_examples_cache" not in self.__dict__:
-                self.__dict__["_examples_cache"] = self._examples()
-            return self.__dict__["_examples_cache"]
+            made_from = (self.graph.points, self.graph.values)   # new values: new examples
+            if self._examples_of is None or any(a is not b for a, b in zip(made_from, self._examples_of)):
+                self._examples_of, self._examples_cached = made_from, self._examples()
+            return self._examples_cached
         if point is None:
             return []
         if not isinstance(point, Mapping):
@@ -363,7 +379,7 @@ class _Layered(Compiled):
         y = np.array([[float(values[s]) for s in net.targets]])
         p = np.array([float(values[s]) for s in self._params])
         mats = self._matrices(p)
-        where = self._entries()
+        where = self._entries
         forward = self._forward
 
         def cost():
@@ -396,19 +412,18 @@ class _Layered(Compiled):
                 out[s] = (up - down) / (2 * h)
         return out
 
+    @functools.cached_property
     def _entries(self) -> list:
         """For every parameter, the (matrix slot, flat positions) that hold it (built once)."""
-        if "_entry_table" not in self.__dict__:
-            np = self._np
-            found: list = [[] for _ in self._params]
-            for l, (widx, bidx) in enumerate(zip(self._widx, self._bidx)):
-                for slot, idx in ((2 * l, widx.ravel()), (2 * l + 1, bidx)):
-                    order = np.argsort(idx, kind="stable")
-                    ids, starts = np.unique(idx[order], return_index=True)
-                    for i, flat in zip(ids, np.split(order, starts[1:])):
-                        found[int(i)].append((slot, flat))
-            self.__dict__["_entry_table"] = found
-        return self.__dict__["_entry_table"]
+        np = self._np
+        found: list = [[] for _ in self._params]
+        for l, (widx, bidx) in enumerate(zip(self._widx, self._bidx)):
+            for slot, idx in ((2 * l, widx.ravel()), (2 * l + 1, bidx)):
+                order = np.argsort(idx, kind="stable")
+                ids, starts = np.unique(idx[order], return_index=True)
+                for i, flat in zip(ids, np.split(order, starts[1:])):
+                    found[int(i)].append((slot, flat))
+        return found
 
     def _rows(self, base, given: list, size: int):
         """rows × n: the defaults in every row, with the given columns in place (an array
@@ -495,6 +510,10 @@ def _in_range(value: int, sym) -> int:
 def _shown(key) -> str:
     from .quoting import quote
     return quote(key.name if hasattr(key, "name") else str(key), 40)
+
+
+#: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
+_PARTS = {"graph": _Graph, "layered": _Layered}
 
 
 __all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]

@@ -204,7 +204,7 @@ def _compile(nodes, system: str) -> dict:
         plain = [sympy.Symbol("p%d" % k) for k in range(len(parents))]
         body = expr.xreplace(dict(zip(parents, plain)))
         program = numeric.Program([(sympy.Symbol("v"), body)], plain, [sympy.Symbol("v")], system)
-        out[i] = _first(program._fn)
+        out[i] = _first(program.function)
     return out
 
 

@@ -523,9 +523,14 @@ class Graph:
         if self.cost_symbol is None:
             raise SpecError("the graph has no output: call output(node) first")
         if self._derivation is None:
-            from .backward import Derivation
-            self._derivation = Derivation(self)
+            self._derivation = self._derive()
         return self._derivation
+
+    def _derive(self):
+        """A new derivation of this graph: a builder whose graphs have lookups of their own
+        (a layered network's ``dC_dz(l, j)`` …) returns its subclass of Derivation."""
+        from .backward import Derivation
+        return Derivation(self)
 
     def runs_examples(self, point) -> bool:
         """Whether ``point`` means the mini-batch of ``points``: no point, or an empty one
@@ -597,6 +602,21 @@ def product(u, v):
     return u * v
 
 
+def expression_size(expr, sizes: dict) -> int:
+    """Nodes of an expression's tree, a subexpression found in ``sizes`` counted as its
+    size there (a symbol standing for its closed form), without building the tree.
+
+        >>> x, y = sympy.symbols("x y")
+        >>> expression_size(x * (x + y), {}), expression_size(x * y, {y: 5})
+        (5, 7)
+    """
+    if expr in sizes:
+        return sizes[expr]
+    if not expr.args:
+        return 1
+    return 1 + sum(expression_size(arg, sizes) for arg in expr.args)
+
+
 def parents(node: Node):
     return sorted(node.expr.free_symbols, key=sympy.default_sort_key)
 
@@ -659,4 +679,5 @@ def _in_range(value: Fraction, where: str) -> Fraction:
     return value
 
 
-__all__ = ["Graph", "Node", "RULES", "affine", "as_number", "classify", "diff", "local_partial", "loose", "product", "rule"]
+__all__ = ["Graph", "Node", "RULES", "affine", "as_number", "classify", "diff", "expression_size", "local_partial",
+           "loose", "part", "product", "rule"]

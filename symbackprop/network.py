@@ -16,6 +16,7 @@ import sympy
 
 from . import activations as _activations
 from . import costs as _costs
+from .backward import Derivation, Formula
 from .errors import SpecError
 from .graph import Graph, Node, affine, as_number, local_partial, product  # noqa: F401
 from .naming import Notation
@@ -222,6 +223,9 @@ class Network(Graph):
 
     # --- names of the derivation: only ∂C/∂z is named (δ), as in the lecture -----------
 
+    def _derive(self) -> "LayeredDerivation":
+        return LayeredDerivation(self)
+
     def named_adjoint(self, sym: sympy.Symbol) -> bool:
         return self.nodes[sym].kind == "z"
 
@@ -261,6 +265,87 @@ class Network(Graph):
         return network_html(self)
 
 
+class LayeredDerivation(Derivation):
+    """The derivation of a layered :class:`Network`, with the lecture's lookups by
+    (layer, neuron) indices: :meth:`forward`, :meth:`activation`, :meth:`dC_dz`,
+    :meth:`dC_da`, :meth:`dC_dw`, :meth:`dC_db`, :meth:`dC_dx`.
+
+        >>> type(sb.Network([1, 1]).backward()).__name__
+        'LayeredDerivation'
+    """
+
+    _no_adjoint = "a layered network names ∂C/∂z (δ) only"
+
+    def forward(self, l: int, j: int) -> Formula:
+        """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j.
+
+            >>> print(sb.Network([2, 1]).backward().forward(1, 1))
+            z⁽¹⁾₁ = b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ + w⁽¹⁾₁₂·x₂
+        """
+        return self._by_symbol[self.graph.z(l, j)]
+
+    def activation(self, l: int, j: int) -> Formula:
+        """a^{(l)}_j = σ(z^{(l)}_j).
+
+            >>> print(sb.Network([2, 1]).backward().activation(1, 1))
+            a⁽¹⁾₁ = σ(z⁽¹⁾₁)
+        """
+        return self._by_symbol[self.graph.a(l, j)]
+
+    def dC_dz(self, l: int, j: int) -> Formula:
+        """δ^{(l)}_j = ∂C/∂z^{(l)}_j: Case 1 in the output layer, Case 2 in a hidden one.
+
+            >>> d = sb.Network([2, 2, 2]).backward()
+            >>> d.dC_dz(2, 1).case, d.dC_dz(1, 1).case
+            (1, 2)
+            >>> print(d.dC_dz(2, 1))
+            δ⁽²⁾₁ = σ′(z⁽²⁾₁)·(a⁽²⁾₁ - y₁)
+        """
+        return self._by_symbol[self.graph.delta(l, j)]
+
+    def dC_da(self, l: int, j: int) -> Formula:
+        """∂C/∂a^{(l)}_j in one step (kind ``da``): the cost's own partial at the output
+        layer (the input of the reversed network), Σ w·δ of the next layer in a hidden one.
+        It is written in place inside δ, so it is not one of :attr:`formulas`.
+
+            >>> d = sb.Network([2, 2, 2]).backward()
+            >>> print(d.dC_da(2, 1))
+            ∂C/∂a⁽²⁾₁ = a⁽²⁾₁ - y₁
+        """
+        net = self.graph
+        a = net.a(l, j) if isinstance(l, int) and l >= 1 else None
+        if a not in self._in_place:
+            raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
+                            "for an input use dC_dx")
+        return self._in_place_formula(a, sympy.Symbol(Notation.gradient(a.name)), "da", l, (j,))
+
+    def dC_dw(self, l: int, j: int, k: int) -> Formula:
+        """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ.
+
+            >>> print(sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 2))
+            ∂C/∂w⁽²⁾₁₂ = a⁽¹⁾₂·δ⁽²⁾₁
+        """
+        return self.gradient(self.graph.w(l, j, k))
+
+    def dC_db(self, l: int, j: int) -> Formula:
+        """∂C/∂b^{(l)}_j = Σ over its edges of δ (a shared bias: one δ per edge).
+
+            >>> print(sb.load("examples/shared_bias.toml").backward().gradient("b_2"))
+            ∂C/∂b₂ = δₒ₁ + δₒ₂
+            >>> print(sb.Network([2, 2, 2]).backward().dC_db(1, 2))
+            ∂C/∂b⁽¹⁾₂ = δ⁽¹⁾₂
+        """
+        return self.gradient(self.graph.b(l, j))
+
+    def dC_dx(self, k: int) -> Formula:
+        """∂C/∂x_k = Σ over the first layer of w·δ.
+
+            >>> print(sb.Network([1, 2]).backward().dC_dx(1))
+            ∂C/∂x₁ = w⁽¹⁾₁₁·δ⁽¹⁾₁ + w⁽¹⁾₂₁·δ⁽¹⁾₂
+        """
+        return self.gradient(self.graph.x(k))
+
+
 MAX_WIDTH = 10_000
 #: Most weights: every one is a compiled definition, and eval with its check of 1-10000-1
 #: (20,000 weights) takes minutes; 500-500 (250,000) needed 3 GB before its check began.
@@ -270,7 +355,7 @@ MAX_LAYERS = 1_000
 RESERVED = {"C": "the cost", "e": "Euler's number"}
 
 
-__all__ = ["MAX_LAYERS", "MAX_WEIGHTS", "MAX_WIDTH", "Network", "as_number", "local_partial", "product"]
+__all__ = ["LayeredDerivation", "MAX_LAYERS", "MAX_WEIGHTS", "MAX_WIDTH", "Network", "as_number", "local_partial", "product"]
 
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import weakref
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,11 +29,21 @@ from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
 from . import activations as _activations
 from .errors import PointError, SpecError, SymbackpropError
-from .graph import as_number
+from .graph import as_number, part
 
 
 class _Fast:
     """A code printer that writes the commonest definitions at once (:func:`_code`)."""
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self._templates: dict = {}   # function → its code for the argument _ARGUMENT
+
+    def template(self, func) -> str:
+        """The printer's own text for ``func`` of a placeholder argument (made once)."""
+        if func not in self._templates:
+            self._templates[func] = super().doprint(func(_ARGUMENT))
+        return self._templates[func]
 
     def doprint(self, expr, assign_to=None):
         code = _code(self, expr) if assign_to is None else None
@@ -187,10 +198,7 @@ def _code(printer, expr) -> str | None:
         return None
     if isinstance(expr, sympy.Function) and len(expr.args) == 1 and type(expr.args[0]) is sympy.Symbol:
         # σ(z): the printer's own text for the function of a placeholder, the name put in
-        templates = printer.__dict__.setdefault("_templates", {})
-        if expr.func not in templates:
-            templates[expr.func] = super(_Fast, printer).doprint(expr.func(_ARGUMENT))
-        return templates[expr.func].replace(_ARGUMENT.name, expr.args[0].name)
+        return printer.template(expr.func).replace(_ARGUMENT.name, expr.args[0].name)
     return None
 
 
@@ -226,7 +234,8 @@ class Program:
         self.system = system
         self._index = None
         try:
-            self._fn = _function([plain[s] for s in leaves], body, outs, modules, printer)
+            #: the generated function: leaf values in the order of ``leaves`` → the outputs
+            self.function = _function([plain[s] for s in leaves], body, outs, modules, printer)
         except NotImplementedError as exc:  # a custom function SymPy cannot write as code
             raise SymbackpropError(f"cannot compile the formulas to {system} code: {exc}") from None
 
@@ -244,7 +253,7 @@ class Program:
     def run(self, args) -> list:
         """The outputs, in order, for the leaf values ``args`` in the order of ``leaves``."""
         try:
-            return self._fn(*args)
+            return self.function(*args)
         except NameError as exc:
             raise SymbackpropError(f"cannot evaluate the formulas: {exc} (a custom function "
                                    "without a numeric implementation)") from None
@@ -401,13 +410,13 @@ def leaves(net) -> tuple:
 
 def program(derivation, system: str, upto=None) -> Program:
     """The compiled derivation (cached): every definition, or those up to the cost."""
-    cache = derivation.__dict__.setdefault("_programs", {})
+    cache = _programs(derivation)
     key = (system, upto)
     if key not in cache:
         defs = derivation.definitions()
         if upto is not None:
             defs = defs[: [s for s, _ in defs].index(upto) + 1]
-        net = derivation.network
+        net = derivation.graph
         body = defs if system == "exact" else stable_definitions(net, defs)
         cache[key] = Program(body, leaves(net), [s for s, _ in defs], system)
     return cache[key]
@@ -443,7 +452,7 @@ def can_be_exact(derivation, values: dict) -> bool:
 
 def rational(derivation) -> bool:
     """Whether every definition of the derivation maps rationals to rationals (cached)."""
-    cache = derivation.__dict__.setdefault("_programs", {})
+    cache = _programs(derivation)
     if "rational" not in cache:
         cache["rational"] = all(_rational(expr) for _, expr in derivation.definitions())
     return cache["rational"]
@@ -583,21 +592,7 @@ class Values(_Shown):
             >>> round(float(v.adjoints["z_{o_1}"]), 9)
             0.138498562
         """
-        d = self.network.backward()
-        named = {f.of: self.numbers[f.symbol] for f in d.select("delta")}
-        if self.network.layered:
-            return {s.name: v for s, v in named.items()}
-        in_place = {s: e for s, e in d.written_in_place.items() if s not in named}
-        if self.network.cost_symbol not in named:
-            in_place[self.network.cost_symbol] = sympy.S.One
-        if in_place:
-            targets = [sympy.Dummy("g%d" % i) for i in range(len(in_place))]
-            free = sorted(set().union(*(e.free_symbols for e in in_place.values())), key=sympy.default_sort_key)
-            system = "exact" if self.exact else "float"
-            program = Program(list(zip(targets, in_place.values())), free, targets, system)
-            out = program({s: self.numbers[s] for s in free})
-            named.update({s: out[t] for s, t in zip(in_place, targets)})
-        return {s.name: named[s] for s in self.network.defined if s in named}
+        return part(_PARTS, self.network).adjoints(self)
 
     @property
     def layers(self) -> list:
@@ -607,12 +602,63 @@ class Values(_Shown):
             >>> v.layers[0]["z"]
             [0.3775, 0.39249999999999996]
         """
-        net = self.network
-        if not net.layered:
-            raise PointError("layers: this graph has no layers; use nodes")
-        return [{"z": [self.z(l, j) for j in range(1, net.sizes[l] + 1)],
-                 "a": [self.a(l, j) for j in range(1, net.sizes[l] + 1)]}
+        return part(_PARTS, self.network).layers(self)
+
+
+class _GraphNumbers:
+    """The numbers of any graph: the adjoint of every defined node, no layers, float
+    finite differences over the cones (:func:`finite_differences`)."""
+
+    @staticmethod
+    def adjoints(values) -> dict:
+        """Every defined node's ∂C/∂node, those written in place evaluated from their sums."""
+        graph = values.network
+        d = graph.backward()
+        named = {f.of: values.numbers[f.symbol] for f in d.select("delta")}
+        in_place = {s: e for s, e in d.written_in_place.items() if s not in named}
+        if graph.cost_symbol not in named:
+            in_place[graph.cost_symbol] = sympy.S.One
+        if in_place:
+            targets = [sympy.Dummy("g%d" % i) for i in range(len(in_place))]
+            free = sorted(set().union(*(e.free_symbols for e in in_place.values())), key=sympy.default_sort_key)
+            system = "exact" if values.exact else "float"
+            program = Program(list(zip(targets, in_place.values())), free, targets, system)
+            out = program({s: values.numbers[s] for s in free})
+            named.update({s: out[t] for s, t in zip(in_place, targets)})
+        return {s.name: named[s] for s in graph.defined if s in named}
+
+    @staticmethod
+    def layers(values) -> list:
+        raise PointError("layers: this graph has no layers; use nodes")
+
+    #: float64 finite differences by another route than the cones (None: the cones)
+    float_differences = None
+
+
+class _LayeredNumbers:
+    """The numbers of a layered network: the adjoints are the δ's, the layers hold z and
+    a, and float finite differences run on the compiled layers (matrices)."""
+
+    @staticmethod
+    def adjoints(values) -> dict:
+        d = values.network.backward()
+        return {f.of.name: values.numbers[f.symbol] for f in d.select("delta")}
+
+    @staticmethod
+    def layers(values) -> list:
+        net = values.network
+        return [{"z": [values.z(l, j) for j in range(1, net.sizes[l] + 1)],
+                 "a": [values.a(l, j) for j in range(1, net.sizes[l] + 1)]}
                 for l in range(1, net.L + 1)]
+
+    @staticmethod
+    def float_differences(derivation, values: dict, wrt) -> dict:
+        """Two forward passes per leaf through the layers as matrices (see :mod:`compiled`)."""
+        return derivation.compile().cost_differences(values, wrt, FLOAT_STEP)
+
+
+#: The numbers' part for each kind of graph (see :func:`graph.part`).
+_PARTS = {"graph": _GraphNumbers, "layered": _LayeredNumbers}
 
 
 @dataclass(repr=False)
@@ -632,7 +678,7 @@ class Batch(_Shown):
             >>> len(b.examples), round(float(b.cost), 6)
             (3, 0.334876)
         """
-        return _total(v.cost for v in self.examples)
+        return total(v.cost for v in self.examples)
 
     @property
     def gradients(self) -> dict:
@@ -659,7 +705,12 @@ class Batch(_Shown):
         return all(v.exact for v in self.examples)
 
 
-def _total(values):
+def total(values):
+    """The sum of numbers of one system, in order (Fractions stay exact, mpf stay mpf).
+
+        >>> total([1, 2, 3])
+        6
+    """
     values = list(values)
     total = values[0]
     for v in values[1:]:
@@ -669,10 +720,10 @@ def _total(values):
 
 def evaluate_batch(derivation, points=None, *, exact: bool | None = None) -> Batch:
     """Every example of a mini-batch (the graph's own ``points`` unless given)."""
-    points = derivation.network.points if points is None else points
+    points = derivation.graph.points if points is None else points
     if not points:
         raise PointError("a mini-batch needs at least one example")
-    return Batch(derivation.network, [evaluate(derivation, p, exact=exact) for p in points])
+    return Batch(derivation.graph, [evaluate_point(derivation, p, exact=exact) for p in points])
 
 
 class Numbers(MutableMapping):
@@ -724,7 +775,7 @@ class _Arguments:
     values in place and runs the program (see :func:`evaluate`)."""
 
     def __init__(self, derivation):
-        net = derivation.network
+        net = derivation.graph
         self.leaves = leaves(net)
         self.position = {s: i for i, s in enumerate(self.leaves)}
         self.kinds = {s: net.nodes[s].kind for s in self.leaves}
@@ -748,8 +799,22 @@ class _Arguments:
         return self._converted[system]
 
 
+#: {derivation: {key: compiled program, argument layout, cones …}}: what this module
+#: compiles for a derivation, kept as long as the derivation (the graph makes a new one
+#: when it changes; values are read at each call).
+_PROGRAMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _programs(derivation) -> dict:
+    """This module's cache for one derivation."""
+    cache = _PROGRAMS.get(derivation)
+    if cache is None:
+        cache = _PROGRAMS[derivation] = {}
+    return cache
+
+
 def _arguments(derivation) -> _Arguments:
-    cache = derivation.__dict__.setdefault("_programs", {})
+    cache = _programs(derivation)
     if "arguments" not in cache:
         cache["arguments"] = _Arguments(derivation)
     return cache["arguments"]
@@ -773,13 +838,27 @@ def _overrides(net, arguments: _Arguments, point) -> dict:
     return out
 
 
-def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
+def evaluate(derivation, point=None, *, exact: bool | None = None):
+    """Route (a) at a point (:func:`evaluate_point`); with no point, or an empty one, on a
+    graph with a mini-batch, every example (:func:`evaluate_batch`).
+
+        >>> d = sb.load("examples/minibatch.toml").backward()
+        >>> point = {"x_{1}": 0.5, "x_{2}": -0.2, "y_{1}": 0.99}
+        >>> len(evaluate(d).examples), evaluate(d, point).cost == evaluate(d).examples[1].cost
+        (3, True)
+    """
+    if derivation.graph.runs_examples(point):
+        return evaluate_batch(derivation, exact=exact)
+    return evaluate_point(derivation, point, exact=exact)
+
+
+def evaluate_point(derivation, point=None, *, exact: bool | None = None) -> Values:
     """Route (a), the backprop recursion: every definition, in order, at a point.
 
     The program is compiled once per derivation (:func:`program`) with its argument
     order fixed; the spec's values are converted once per number system, so a call
     converts only the point's own values and runs the generated code."""
-    net = derivation.network
+    net = derivation.graph
     arguments = _arguments(derivation)
     _, raw, missing, inexact = arguments.spec(net)
     given = _overrides(net, arguments, point) if point else {}
@@ -803,13 +882,13 @@ def evaluate(derivation, point=None, *, exact: bool | None = None) -> Values:
     return Values(net, Numbers(prog.index, list(out) + args), system == "exact")
 
 
-__all__ = ["Batch", "Numbers", "Program", "Values", "evaluate", "evaluate_batch", "finite_differences",
-           "forward_float", "forward_mp", "program", "resolve_point", "stable"]
+__all__ = ["Batch", "Numbers", "Program", "Values", "evaluate", "evaluate_batch", "evaluate_point",
+           "finite_differences", "forward_float", "forward_mp", "program", "resolve_point", "stable", "total"]
 
 
 def forward_mp(derivation, values: dict, dps: int) -> dict:
     """Forward values and the cost in mpmath at ``dps`` digits (leaf values included)."""
-    prog = program(derivation, "mp", upto=derivation.network.cost_symbol)
+    prog = program(derivation, "mp", upto=derivation.graph.cost_symbol)
     with mpmath.workdps(dps):
         args = {s: to_system(v, "mp") for s, v in values.items()}
         out = prog(args)
@@ -819,7 +898,7 @@ def forward_mp(derivation, values: dict, dps: int) -> dict:
 
 def forward_float(derivation, values: dict) -> dict:
     """Forward values and the cost in float64 (leaf values included)."""
-    prog = program(derivation, "float", upto=derivation.network.cost_symbol)
+    prog = program(derivation, "float", upto=derivation.graph.cost_symbol)
     args = {s: to_system(v, "float") for s, v in values.items()}
     out = prog(args)
     out.update(args)
@@ -830,10 +909,10 @@ def tail(derivation, start: int, system: str = "mp") -> Program:
     """The cost as a compiled function (mpmath, or float) of the nodes below depth
     ``start`` (held as numbers) and the leaves used from there on: in a layered network,
     of layer l − 1's activations when ``start`` is the depth of layer l's z."""
-    cache = derivation.__dict__.setdefault("_programs", {})
+    cache = _programs(derivation)
     key = ("tail", start, system)
     if key not in cache:
-        net = derivation.network
+        net = derivation.graph
         depth, used = net.depth, net.used
         defs = [(s, net.nodes[s].expr) for s in net.defined if depth[s] >= start and s in used]
         defs = stable_definitions(net, defs)
@@ -873,57 +952,70 @@ def finite_differences(derivation, values: dict, wrt, *, dps: int = 50, h: str =
     every parameter of a large network (see :mod:`check`). ``forward`` may
     give the forward values already computed in that system (the recursion's).
     """
-    from .cones import Cones
-    net = derivation.network
-    if system == "float" and net.layered:
-        # the layers as matrices (see :mod:`compiled`), two forward passes per leaf
-        return derivation.compile().cost_differences(values, wrt, FLOAT_STEP)
-    cache = derivation.__dict__.setdefault("_programs", {})
-    if ("cones", system) not in cache:
-        cache[("cones", system)] = Cones(derivation, system)
-    cones = cache[("cones", system)]
-    depth = net.depth
-    sizes: dict = {}
-    tails: dict = {}     # each tail program's arguments at the base point
-    out = {}
+    if system == "float":
+        by_layers = part(_PARTS, derivation.graph).float_differences
+        if by_layers is not None:
+            return by_layers(derivation, values, wrt)
     with mpmath.workdps(dps):
         if system == "mp":
-            step = mpmath.mpf(h)
+            step, zero = mpmath.mpf(h), mpmath.mpf(0)
             forward = forward_mp(derivation, values, dps) if forward is None else forward
-            zero = mpmath.mpf(0)
         else:
-            step = FLOAT_STEP
+            step, zero = FLOAT_STEP, 0.0
             forward = forward_float(derivation, values) if forward is None else forward
-            zero = 0.0
-        base = cones.values(forward)
-        for p in wrt:
-            i = cones.ids.get(p)
-            cone = cones.cone(i) if i is not None else ()
-            if not cone:
-                out[p] = zero
-                continue
-            hp = step * max(1, abs(base[i]))
-            start = net.cut(p)
-            if start not in sizes:
-                sizes[start] = cones.tail_work(depth, start)
-            if system == "float" or CONE_SHARE * cones.work(i, cone) < sizes[start]:
-                up = cones.output_at(base, i, base[i] + hp, cone)
-                down = cones.output_at(base, i, base[i] - hp, cone)
-            else:
-                # from depth 1 the tail is the whole forward pass, already compiled
-                prog = program(derivation, "mp", upto=net.cost_symbol) if start <= 1 \
-                    else tail(derivation, start, system)
-                if start not in tails:
-                    tails[start] = [forward[s] for s in prog.leaves]
-                at = prog.index[net.cost_symbol]
-                args = list(tails[start])
-                k = prog.index[p] - len(prog.outputs)
-                args[k] = base[i] + hp
-                up = prog._fn(*args)[at]
-                args[k] = base[i] - hp
-                down = prog._fn(*args)[at]
-            out[p] = (up - down) / (2 * hp)
-    return out
+        differences = _Differences(derivation, system, forward)
+        return {p: differences.of(p, step, zero) for p in wrt}
+
+
+class _Differences:
+    """Central differences of the cost at one point, leaf by leaf: over the leaf's cone
+    (:class:`cones.Cones`) where it is small, else over the tail from the leaf's depth."""
+
+    def __init__(self, derivation, system: str, forward: dict):
+        from .cones import Cones
+        cache = _programs(derivation)
+        if ("cones", system) not in cache:
+            cache[("cones", system)] = Cones(derivation, system)
+        self.derivation, self.graph, self.system = derivation, derivation.graph, system
+        self.cones = cache[("cones", system)]
+        self.forward = forward
+        self.base = self.cones.values(forward)
+        self._work: dict = {}     # depth → the work of recomputing the tail from it
+        self._tails: dict = {}    # depth → its tail program's arguments at the base point
+
+    def of(self, p, step, zero):
+        """(C(p + hₚ) − C(p − hₚ)) / 2hₚ, hₚ = step·max(1, |p|); ``zero`` outside the cost's cone."""
+        cones, base = self.cones, self.base
+        i = cones.ids.get(p)
+        cone = cones.cone(i) if i is not None else ()
+        if not cone:
+            return zero
+        hp = step * max(1, abs(base[i]))
+        start = self.graph.cut(p)
+        if start not in self._work:
+            self._work[start] = cones.tail_work(self.graph.depth, start)
+        if self.system == "float" or CONE_SHARE * cones.work(i, cone) < self._work[start]:
+            up = cones.output_at(base, i, base[i] + hp, cone)
+            down = cones.output_at(base, i, base[i] - hp, cone)
+        else:
+            up, down = self._by_tail(p, start, base[i] + hp, base[i] - hp)
+        return (up - down) / (2 * hp)
+
+    def _by_tail(self, p, start: int, up, down) -> tuple:
+        """The cost with the leaf at ``up`` and at ``down``, recomputed from depth ``start``
+        (from depth 1 the tail is the whole forward pass, already compiled)."""
+        cost = self.graph.cost_symbol
+        prog = program(self.derivation, "mp", upto=cost) if start <= 1 \
+            else tail(self.derivation, start, self.system)
+        if start not in self._tails:
+            self._tails[start] = [self.forward[s] for s in prog.leaves]
+        at = prog.index[cost]
+        args = list(self._tails[start])
+        k = prog.index[p] - len(prog.outputs)
+        args[k] = up
+        cost_up = prog.function(*args)[at]
+        args[k] = down
+        return cost_up, prog.function(*args)[at]
 
 
 #: The cone route is taken when it touches this many times fewer terms than the tail

@@ -357,56 +357,11 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 # --- any graph: define -----------------------------------------------------------------
 
 def _graph(data: dict, where: str) -> Graph:
-    from .answers.lexer import AnswerReadError
-    from .formula import read_formula
-
     _unknown(where, "", data, GRAPH_FIELDS)
     graph = Graph(_title(data, where))
-    for field, declare in (("inputs", graph.input), ("targets", graph.target),
-                           ("parameters", graph.parameter)):
-        if field not in data:
-            if field == "inputs":
-                _fail(where, field, "missing: give the list of input names")
-            continue
-        names = data[field]
-        if not isinstance(names, list):
-            _fail(where, field, f"expected a list of names, got {_clip(names)}")
-        for i, name in enumerate(names, start=1):
-            try:
-                declare(check_name(name, f"{where}: {field}[{i}]"))
-            except SpecError as exc:
-                message = str(exc)
-                raise SpecError(message if message.startswith(where) else f"{where}: {field}[{i}]: {message}") from None
-    entries = data["define"]
-    if not isinstance(entries, list) or not entries:
-        _fail(where, "define", "expected a list of \"name = formula\" strings")
-    split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
-    later = {}
-    for i, (name, _, _) in enumerate(split, start=1):
-        later.setdefault(name, i)
-    for i, (name, formula, offset) in enumerate(split, start=1):
-        field = f"define[{i}]"
-        if later[name] != i:
-            _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
-        try:
-            expr = read_formula(formula, list(graph.nodes))
-        except AnswerReadError as exc:
-            _fail(where, field, _definition_error(exc, name, i, later, split, offset))
-        try:
-            graph.define(name, expr)
-        except SpecError as exc:
-            _fail(where, field, str(exc))
-    output = data.get("output", split[-1][0])
-    if not isinstance(output, str):
-        _fail(where, "output", f"expected the name of a defined node, got {_clip(output)}")
-    try:
-        sym = graph.symbol(output)
-    except SpecError:
-        _fail(where, "output", f"'{_clip(output, 60)}' is not one of the defined nodes")
-    try:
-        graph.output(sym)
-    except SpecError as exc:
-        _fail(where, "output", str(exc))
+    _declare_leaves(graph, data, where)
+    defined = _define_nodes(graph, data, where)
+    _set_output(graph, data.get("output", defined[-1]), where)
 
     def example(point, field):
         if not isinstance(point, dict):
@@ -426,6 +381,66 @@ def _graph(data: dict, where: str) -> Graph:
     graph.points = _points(where, data, example) or []
     graph.policy = _policy(data, where)
     return graph
+
+
+def _declare_leaves(graph: Graph, data: dict, where: str) -> None:
+    """The spec's ``inputs``, ``targets`` and ``parameters``, in that order."""
+    for field, declare in (("inputs", graph.input), ("targets", graph.target),
+                           ("parameters", graph.parameter)):
+        if field not in data:
+            if field == "inputs":
+                _fail(where, field, "missing: give the list of input names")
+            continue
+        names = data[field]
+        if not isinstance(names, list):
+            _fail(where, field, f"expected a list of names, got {_clip(names)}")
+        for i, name in enumerate(names, start=1):
+            try:
+                declare(check_name(name, f"{where}: {field}[{i}]"))
+            except SpecError as exc:
+                message = str(exc)
+                raise SpecError(message if message.startswith(where) else f"{where}: {field}[{i}]: {message}") from None
+
+
+def _define_nodes(graph: Graph, data: dict, where: str) -> list:
+    """Each ``define`` entry read and defined in order; the names defined."""
+    from .answers.lexer import AnswerReadError
+    from .formula import read_formula
+
+    entries = data["define"]
+    if not isinstance(entries, list) or not entries:
+        _fail(where, "define", "expected a list of \"name = formula\" strings")
+    split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
+    later = {}
+    for i, (name, _, _) in enumerate(split, start=1):
+        later.setdefault(name, i)
+    for i, (name, formula, offset) in enumerate(split, start=1):
+        field = f"define[{i}]"
+        if later[name] != i:
+            _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
+        try:
+            expr = read_formula(formula, list(graph.nodes))
+        except AnswerReadError as exc:
+            _fail(where, field, _definition_error(exc, name, i, later, split, offset))
+        try:
+            graph.define(name, expr)
+        except SpecError as exc:
+            _fail(where, field, str(exc))
+    return [name for name, _, _ in split]
+
+
+def _set_output(graph: Graph, output, where: str) -> None:
+    """The spec's ``output`` (by default the last definition)."""
+    if not isinstance(output, str):
+        _fail(where, "output", f"expected the name of a defined node, got {_clip(output)}")
+    try:
+        sym = graph.symbol(output)
+    except SpecError:
+        _fail(where, "output", f"'{_clip(output, 60)}' is not one of the defined nodes")
+    try:
+        graph.output(sym)
+    except SpecError as exc:
+        _fail(where, "output", str(exc))
 
 
 def _definition(where, i, entry):

@@ -21,11 +21,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import PointError, SpecError
-from .graph import as_number, loose
+from .graph import as_number, loose, part
 from .quoting import quote, suggest
 
 #: Group words of ``hold`` and the gradient kind each one names (layered networks).
 GROUPS = {"weights": "w", "biases": "b"}
+
+
+@dataclass(frozen=True)
+class _Holding:
+    """How ``hold`` reads on a kind of graph: its group words, and what it calls the graph."""
+
+    groups: dict
+    noun: str
+
+
+#: The holding part for each kind of graph (see :func:`graph.part`).
+_PARTS = {"graph": _Holding({}, "graph"), "layered": _Holding(GROUPS, "network")}
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ def held(graph, hold) -> tuple:
     if isinstance(hold, str):
         hold = [part.strip() for part in hold.split(",") if part.strip()]
     params = list(graph.parameters)
+    holding = part(_PARTS, graph)
     by_key: dict = {}
     for p in params:
         by_key.setdefault(p.name, p)
@@ -88,8 +101,8 @@ def held(graph, hold) -> tuple:
         if sym is not None:
             chosen.add(sym)
             continue
-        if name in GROUPS and graph.layered:
-            group = [p for p in params if graph.gradient_kind(p) == GROUPS[name]]
+        if name in holding.groups:
+            group = [p for p in params if graph.gradient_kind(p) == holding.groups[name]]
             if not group:
                 raise SpecError(f"--hold {name}: this network has no {name}")
             chosen.update(group)
@@ -98,9 +111,9 @@ def held(graph, hold) -> tuple:
         if node is not None:
             kind = {"x": "an input", "y": "a target"}.get(node.kind, "a defined node")
             raise SpecError(f"--hold {quote(name)}: is {kind}, not a parameter; only parameters are updated")
-        words = [p.name for p in params] + (list(GROUPS) if graph.layered else [])
+        words = [p.name for p in params] + list(holding.groups)
         raise SpecError(f"--hold: unknown parameter {quote(name)}; "
-                        f"{suggest(name, words, 'network' if graph.layered else 'graph', key=loose)}")
+                        f"{suggest(name, words, holding.noun, key=loose)}")
     return tuple(p for p in params if p in chosen)
 
 

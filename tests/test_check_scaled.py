@@ -178,7 +178,7 @@ def test_derive_no_check_of_a_mini_batch(run_cli):
 def test_evaluate_compiles_once_and_converts_only_the_point():
     d = lecture()
     first = d.evaluate()
-    cache = d.__dict__["_programs"]
+    cache = numeric._programs(d)      # numeric keeps its compiled programs by derivation
     prog = cache[("float", None)]
     moved = d.evaluate({"x_{1}": 0.5})
     assert cache[("float", None)] is prog and cache["arguments"] is cache["arguments"]
