@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from . import greek
+from . import greek, scripts
 from .activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -120,8 +120,8 @@ def latex(expr, **settings) -> str:
 _LETTER = re.compile(r"[A-Za-z]|\\(?!frac)")
 
 
-_SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))
-_SUB = dict(zip("0123456789()+-=aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
+_SUP = scripts.PRINTED_SUPERSCRIPT
+_SUB = scripts.SUBSCRIPT | {",": ","}      # w₁,₁₀: the comma between two indices stays on the line
 _WORDS = {r"\partial": "∂"} | greek.LETTERS
 
 
@@ -216,7 +216,7 @@ class Text(StrPrinter):
         """Small whole powers as superscripts: (a − y)², e⁻¹ stays for the product printer."""
         exp = expr.exp
         if exp.is_Integer and 2 <= exp <= 9:
-            return self.parenthesize(expr.base, 60) + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(exp)]
+            return self.parenthesize(expr.base, 60) + scripts.superscript(exp)
         return super()._print_Pow(expr)
 
 

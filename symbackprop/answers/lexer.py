@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from .. import quoting as _quoting
 from ..errors import AnswerError
 from ..greek import COMMANDS
+from ..scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT
 
 #: Longest answer read, in characters.
 MAX_LENGTH = 10_000
@@ -133,8 +134,8 @@ _SINGLE = set("+-*/^_()[]{}',=<>")
 
 # Unicode super- and subscripts (the tool's own text output: a⁽²⁾₁, δₕ₁): a run of them
 # is read as ^{…} or _{…}.
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻ᵀⁿⁱʲᵏˡ", "0123456789()+-Tnijkl"))
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₍₎₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789()+-aeoxhklmnpstijruv"))
+_SUPERSCRIPTS = READ_SUPERSCRIPT
+_SUBSCRIPTS = READ_SUBSCRIPT
 # What may end an answer and means nothing: spacing, and then the full stop or comma of
 # a sentence (``… \,.``).
 _TRAILING = (r"\,", r"\;", r"\:", r"\!", r"\quad", r"\qquad", "\\ ", "~")
