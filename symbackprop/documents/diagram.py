@@ -28,6 +28,7 @@ import html
 import math
 from dataclasses import dataclass
 
+from ..accents import MARKS
 from ..network import Network
 from ..numerals import length
 from ..printing import unicode_name
@@ -99,7 +100,7 @@ class Diagram:
 
 # --- text sizes ---------------------------------------------------------------------------
 
-_SCRIPT = SCRIPTS | {"\u0302"}          # and the hat of ŷ
+_SCRIPT = SCRIPTS | set(MARKS.values())      # and an accent's mark, the hat of ŷ
 _NARROW = set("ijlrtf()[]′',.:;/ |!")
 _WIDE = set("mwMW∂=+−×⋮")
 
