@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import SpecError
 from .accents import FONTS, MARKS
+from .errors import SpecError
 from .greek import LETTERS
 
 NOTATIONS = ("layered", "bracket", "lecture")
