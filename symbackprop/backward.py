@@ -34,6 +34,7 @@ import sympy
 from .activations import ActivationPrime
 from .errors import SpecError, TooLargeError
 from .graph import expression_size, local_partial, product
+from .numerals import rough
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -440,7 +441,7 @@ class Derivation:
         size = self.tree_size(symbol)
         if size > limit:
             raise TooLargeError(
-                f"the closed form of {symbol.name} would have about {size:.3g} nodes, above the "
+                f"the closed form of {symbol.name} would have about {rough(size)} nodes, above the "
                 f"limit of {limit}; use the one-step form (.expr) or raise "
                 "symbackprop.backward.CLOSED_FORM_LIMIT")
         if symbol not in self._closed:

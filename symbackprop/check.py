@@ -69,6 +69,7 @@ from . import numeric
 from .activations import ActivationFunction
 from .costs import real_diffs
 from .graph import expression_size
+from .numerals import rough, short
 from .numeric import Program, resolve_point, to_system
 
 RTOL = 1e-9
@@ -185,9 +186,9 @@ class CheckReport:
         worst = max((d.rel_error for d in self.directions), default=0.0)
         verdict = "passed" if all(d.ok for d in self.directions) else "FAILED"
         return (text + f"50-digit finite differences: a seeded sample of {fd:,} (seed {self.seed}); "
-                f"float64 finite differences: {fl:,} (rtol {FLOAT_RTOL:g}); directional check at 50 "
+                f"float64 finite differences: {fl:,} (rtol {short(FLOAT_RTOL)}); directional check at 50 "
                 f"digits along {dirs} seeded random directions (seed {self.seed}): {verdict}, "
-                f"max rel error {worst:.3g}")
+                f"max rel error {rough(worst)}")
 
     def as_dict(self) -> dict:
         """The ``check`` object of ``eval --json`` (an infinite relative error, a nonzero
@@ -213,8 +214,8 @@ class CheckReport:
         """
         verdict = "passed" if self.passed else f"FAILED ({len(self.failures)} of {len(self.rows)})"
         lines = [f"three-way check {verdict}: {len(self.rows)} gradients, max abs error "
-                 f"{self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g} "
-                 f"(rtol {self.rtol:g}, atol {self.atol:g})",
+                 f"{rough(self.max_abs_error)}, max rel error {rough(self.max_rel_error)} "
+                 f"(rtol {short(self.rtol)}, atol {short(self.atol)})",
                  f"symbolic route: {self.symbolic_note}",
                  f"routes: {self.coverage}"]
         if self.kinks:

@@ -17,6 +17,7 @@ from . import __version__
 from .errors import PointError, SymbackpropError
 from .graph import part
 from .io import read_text
+from .numerals import short
 from .printing import unicode_name
 from .quoting import clip, counted, one_line
 from .spec import load
@@ -251,18 +252,14 @@ def _refuse_input_as_output(args) -> None:
 
 # --- demo and eval ----------------------------------------------------------------------
 
-def _number(value) -> str:
-    return f"{float(value):.6g}"
-
-
 class _GraphValues:
     """How ``eval`` shows the values of one example of any graph: node by node."""
 
     @staticmethod
     def forward_lines(net, values) -> list[str]:
         lines = ["Forward pass (each node from the nodes before it):"]
-        lines += [f"  {unicode_name(name)} = {_number(v)}" for name, v in values.nodes.items()]
-        lines.append(f"Output: {unicode_name(net.cost_symbol.name)} = {_number(values.cost)}")
+        lines += [f"  {unicode_name(name)} = {short(v)}" for name, v in values.nodes.items()]
+        lines.append(f"Output: {unicode_name(net.cost_symbol.name)} = {short(values.cost)}")
         return lines
 
     @staticmethod
@@ -278,10 +275,10 @@ class _LayeredValues:
     def forward_lines(net, values) -> list[str]:
         lines = ["Forward pass (z = Σ w·a + b, a = activation(z)):"]
         for l in range(1, net.L + 1):
-            zs = ", ".join(_number(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
-            acts = ", ".join(_number(values.a(l, j)) for j in range(1, net.sizes[l] + 1))
+            zs = ", ".join(short(values.z(l, j)) for j in range(1, net.sizes[l] + 1))
+            acts = ", ".join(short(values.a(l, j)) for j in range(1, net.sizes[l] + 1))
             lines.append(f"  layer {l} ({net.activations[l - 1].describe()}): z = [{zs}]  a = [{acts}]")
-        lines.append(f"Cost ({net.cost_function.name}): C = {_number(values.cost)}")
+        lines.append(f"Cost ({net.cost_function.name}): C = {short(values.cost)}")
         return lines
 
     @staticmethod
@@ -310,18 +307,18 @@ def describe_values(net, report) -> list[str]:
         lines = []
         for n, example in enumerate(examples, start=1):
             lines += [f"Example {n} of {len(examples)}:"] + ["  " + line for line in _forward_lines(net, example)]
-        lines.append(f"Total over the {len(examples)} examples: L = Σₙ Cⁿ = {_number(values.cost)}")
+        lines.append(f"Total over the {len(examples)} examples: L = Σₙ Cⁿ = {short(values.cost)}")
     lines.append("")
     lines.append("Gradients: recursion | symbolic diff | finite differences"
                  + ("  (totals over the examples)" if examples is not None else ""))
     output = net.cost_symbol.name
     width = max((len(unicode_name("∂%s/∂" % output + r.name)) for r in report.rows), default=0)
     for r in report.rows:
-        sym = "-" if r.symbolic is None else _number(r.symbolic)
-        fd = "-" if r.finite_difference is None else _number(r.finite_difference)
+        sym = "-" if r.symbolic is None else short(r.symbolic)
+        fd = "-" if r.finite_difference is None else short(r.finite_difference)
         mark = "ok" if r.ok else "MISMATCH"
         label = unicode_name(r"\frac{\partial %s}{\partial %s}" % (output, r.name))
-        lines.append(f"  {label:<{width}}  {_number(r.recursion):>13} {sym:>13} {fd:>13}  {mark}"
+        lines.append(f"  {label:<{width}}  {short(r.recursion):>13} {sym:>13} {fd:>13}  {mark}"
                      + (f"  ({r.note})" if r.note else ""))
     lines.append("")
     lines.append(report.summary())
@@ -358,13 +355,13 @@ def eval_json(report) -> dict:
 def describe_step(net, step) -> list[str]:
     """One gradient-descent step for a terminal: every parameter before → after, the cost."""
     total = "L" if step.examples else unicode_name(net.cost_symbol.name)
-    lines = [f"One step of gradient descent, η = {_number(step.learning_rate)}: p ← p − η ∂{total}/∂p"
+    lines = [f"One step of gradient descent, η = {short(step.learning_rate)}: p ← p − η ∂{total}/∂p"
              + (f" (held: {', '.join(unicode_name(n) for n in step.held)})" if step.held else "")]
     width = max(len(unicode_name(n)) for n in step.before)
     for name, before in step.before.items():
-        after = "held" if name in step.held else _number(step.after[name])
-        lines.append(f"  {unicode_name(name):<{width}}  {_number(before):>13} → {after:>13}")
-    lines.append(f"Cost before: {total} = {_number(step.cost_before)}; after: {total} = {_number(step.cost_after)}")
+        after = "held" if name in step.held else short(step.after[name])
+        lines.append(f"  {unicode_name(name):<{width}}  {short(before):>13} → {after:>13}")
+    lines.append(f"Cost before: {total} = {short(step.cost_before)}; after: {total} = {short(step.cost_after)}")
     return lines
 
 

@@ -34,6 +34,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from . import activations as _activations
 from . import costs as _costs
 from .errors import SpecError
+from .numerals import literal
 
 LANGS = ("numpy", "torch")
 
@@ -285,7 +286,7 @@ class Helpers:
             alpha = act.options["alpha"]
             name = "leaky_relu" if alpha == sympy.Rational(1, 100) else "leaky_relu_%d_%d" % (alpha.p, alpha.q)
             self.names[key] = name
-            a = repr(float(alpha))
+            a = literal(alpha)
             body = f"return {xp}.where(z > 0, z, {a} * z)"
             prime = f"return {xp}.where(z > 0, 1.0 + 0.0 * z, {a} + 0.0 * z)"
             f_doc = f"leaky ReLU with slope α = {alpha} below 0"
@@ -352,7 +353,7 @@ class _Printer(PythonCodePrinter):
         return "sum((%s,))" % ", ".join(self._print(t) for t in expr.args)
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return literal(expr)
 
     def _print_Exp1(self, expr):
         return repr(math.e)
@@ -401,7 +402,7 @@ class _Printer(PythonCodePrinter):
         """H(x): 1 for x > 0, 0 for x < 0, H(0) as SymPy gives it (½ unless stated)."""
         x = self._print(expr.args[0])
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
-        return "((%s > 0) * 1.0 + (%s == 0) * %s)" % (x, x, repr(float(h0)))
+        return "((%s > 0) * 1.0 + (%s == 0) * %s)" % (x, x, literal(h0))
 
     def _print_Function(self, expr):
         cls = type(expr)
@@ -453,10 +454,6 @@ def _preamble(L: Lang, net) -> list:
     return lines + [comment(f"Backpropagation of {net.describe()}.")]
 
 
-def _number(value) -> str:
-    return repr(float(value))
-
-
 def _values_literal(net) -> list:
     """Lines of ``VALUES = {…}``: every leaf with a value; a mini-batch's inputs and
     targets as one list over its examples."""
@@ -471,9 +468,9 @@ def _values_literal(net) -> list:
         if sym in batch:
             if any(v is None for v in batch[sym]):
                 continue
-            lines.append("    %r: [%s]," % (sym.name, ", ".join(_number(v) for v in batch[sym])))
+            lines.append("    %r: [%s]," % (sym.name, ", ".join(literal(v) for v in batch[sym])))
         elif sym in values:
-            lines.append("    %r: %s," % (sym.name, _number(values[sym])))
+            lines.append("    %r: %s," % (sym.name, literal(values[sym])))
     lines.append("}")
     return lines
 

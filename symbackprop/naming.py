@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from .accents import FONTS, MARKS
 from .errors import SpecError
 from .greek import LETTERS
 
@@ -28,8 +29,7 @@ _GREEK = [command[1:] for command in LETTERS]
 #: Commands that are one symbol (Greek letters, ℓ, ′).
 SYMBOLS = frozenset(_GREEK + ["ell", "prime"])
 #: Commands that take one argument: accents and math fonts.
-ACCENTS = frozenset("hat widehat bar overline tilde widetilde vec dot ddot check breve "
-                    "mathrm mathbf mathit mathsf mathcal mathbb boldsymbol".split())
+ACCENTS = frozenset(command[1:] for command in [*MARKS, *FONTS])
 #: The LaTeX commands a name may use: Greek letters and accents, nothing that acts.
 COMMANDS = SYMBOLS | ACCENTS
 #: The whole alphabet of a name: ASCII letters and digits, these marks, and ``\\`` before a command.

@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from . import greek
+from . import accents, greek, scripts
 from .activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -120,8 +120,8 @@ def latex(expr, **settings) -> str:
 _LETTER = re.compile(r"[A-Za-z]|\\(?!frac)")
 
 
-_SUP = dict(zip("0123456789()+-=n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ"))
-_SUB = dict(zip("0123456789()+-=aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,"))
+_SUP = scripts.PRINTED_SUPERSCRIPT
+_SUB = scripts.SUBSCRIPT | {",": ","}      # w₁,₁₀: the comma between two indices stays on the line
 _WORDS = {r"\partial": "∂"} | greek.LETTERS
 
 
@@ -136,8 +136,9 @@ def _script(body: str, table: dict, mark: str) -> str:
 
 _GROUP = r"\{((?:[^{}]|\{[^{}]*\})*)\}"
 _PARTIAL = re.compile(r"\\frac\{\\partial ([^{}]*)\}" + r"\{\\partial (.*)\}")
-_HAT = re.compile(r"\\hat" + _GROUP)
-_OPERATOR = re.compile(r"\\operatorname" + _GROUP)
+#: An accent or a font command and its argument: a {group}, a Greek letter or a digit.
+_ACCENT = re.compile("(%s)" % "|".join(re.escape(c) for c in [*accents.MARKS, *accents.FONTS, r"\operatorname"])
+                     + r"(?![A-Za-z])\s*(?:" + _GROUP + r"|(\\[A-Za-z]+)|([0-9]))")
 _SUP_GROUP = re.compile(r"\^" + _GROUP)
 _SUB_GROUP = re.compile(r"_" + _GROUP)
 _SUP_ONE = re.compile(r"\^([^{])")
@@ -153,14 +154,19 @@ def unicode_name(name: str) -> str:
     m = _PARTIAL.fullmatch(name)
     if m:
         return "∂%s/∂%s" % (unicode_name(m.group(1)), unicode_name(m.group(2)))
-    name = _HAT.sub(lambda g: unicode_name(g.group(1)) + "\u0302", name)
-    name = _OPERATOR.sub(lambda g: g.group(1), name)
+    name = _ACCENT.sub(_accent, name)
     name = _SUP_GROUP.sub(lambda g: _script(g.group(1), _SUP, "^"), name)
     name = _SUB_GROUP.sub(lambda g: _script(g.group(1), _SUB, "_"), name)
     name = _SUP_ONE.sub(lambda g: _script(g.group(1), _SUP, "^"), name)
     name = _SUB_ONE.sub(lambda g: _script(g.group(1), _SUB, "_"), name)
     name = _WORD.sub(lambda g: _WORDS[g.group(0)], name)
     return name.replace("\\", "")
+
+
+def _accent(g) -> str:
+    """An accent as its combining mark after the argument (ŷ); a font, the argument."""
+    command, argument = g.group(1), unicode_name(next(a for a in g.groups()[1:] if a is not None))
+    return argument + accents.MARKS.get(command, "")
 
 
 class Text(StrPrinter):
@@ -216,7 +222,7 @@ class Text(StrPrinter):
         """Small whole powers as superscripts: (a − y)², e⁻¹ stays for the product printer."""
         exp = expr.exp
         if exp.is_Integer and 2 <= exp <= 9:
-            return self.parenthesize(expr.base, 60) + "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(exp)]
+            return self.parenthesize(expr.base, 60) + scripts.superscript(exp)
         return super()._print_Pow(expr)
 
 

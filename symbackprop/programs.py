@@ -26,6 +26,7 @@ import math
 import sympy
 
 from .activations import ActivationFunction, ActivationPrime, Softmax, Step, get
+from .numerals import literal
 
 #: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
 KINK = 1e-7
@@ -178,9 +179,9 @@ class Programs:
             value = float(expr.p) / float(expr.q) if expr.is_Rational else float(expr)
             if not math.isfinite(value):
                 raise _Uncompiled(expr)
-            return "(%r)" % value, True
+            return "(%s)" % literal(value), True
         if expr.is_NumberSymbol:
-            return "(%r)" % float(expr), True       # π, e: finite floats
+            return "(%s)" % literal(expr), True       # π, e: finite floats
         if expr.is_Add or expr.is_Mul:
             parts, inv = self._parts(expr.args)
             if len(parts) > _FLAT:

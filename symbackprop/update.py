@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .errors import PointError, SpecError
 from .graph import as_number, loose, part
+from .numerals import short
 from .quoting import quote, suggest
 
 #: Group words of ``hold`` and the gradient kind each one names (layered networks).
@@ -69,8 +70,8 @@ class Step:
 
     def __repr__(self):
         held = f", held {', '.join(self.held)}" if self.held else ""
-        return (f"<Step η = {float(self.learning_rate):g}{held}: cost {float(self.cost_before):.6g} "
-                f"→ {float(self.cost_after):.6g}>")
+        return (f"<Step η = {short(self.learning_rate)}{held}: cost {short(self.cost_before)} "
+                f"→ {short(self.cost_after)}>")
 
 
 def learning_rate(value) -> object:
@@ -153,7 +154,7 @@ def step(derivation, rate, hold=None, point=None) -> Step:
         else:
             later = derivation.evaluate({**(point or {}), **moved})
     except PointError as exc:
-        raise PointError(f"after the step (learning rate {float(eta):g}): {exc}") from None
+        raise PointError(f"after the step (learning rate {short(eta)}): {exc}") from None
     return Step(eta, tuple(p.name for p in fixed), before, dict(grads), after, values.cost, later.cost,
                 len(graph.points) if batch else 0)
 

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import pytest
 
 from symbackprop.answers import feedback, gradebook
-from symbackprop.answers.grade import Graded, Row, fraction, number, parse_rows
+from symbackprop.answers.grade import Graded, Row, fraction, parse_rows
+from symbackprop.numerals import points
 
 from conftest import EXAMPLES, ROOT
 
@@ -260,10 +261,10 @@ def _graded(verdict="not_equivalent", diagnosis=None, entries=None, wrong=(), po
 
 def test_partial_credit_is_the_fraction_of_entries_right():
     g = _graded(entries=(3, 4), wrong=["w^{(2)}_{12}"], points=2)
-    assert (g.fraction, g.score, number(g.score)) == (Fraction(3, 4), Fraction(3, 2), "1.5")
+    assert (g.fraction, g.score, points(g.score)) == (Fraction(3, 4), Fraction(3, 2), "1.5")
     assert g.feedback == "3 of 4 entries are right; look again at w^{(2)}_{12}."
     g = _graded(entries=(1, 6), wrong=["a", "b", "c", "d", "e"], diagnosis="missing_transpose")
-    assert number(g.score) == "0.1667" and g.feedback == feedback.SENTENCES["missing_transpose"]
+    assert points(g.score) == "0.1667" and g.feedback == feedback.SENTENCES["missing_transpose"]
     assert _graded(entries=(2, 2), verdict="equivalent").fraction == 1
     assert _graded(entries=None).fraction == 0
 
@@ -295,7 +296,7 @@ def test_combined_and_unknown_diagnoses():
                                           (Fraction(1, 100000), "0"), (Fraction(99999, 100000), "1"),
                                           (Fraction(25, 2), "12.5"), (Fraction(0), "0")])
 def test_numbers(value, shown):
-    assert number(value) == shown
+    assert points(value) == shown
 
 
 # --- Gradescope ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import mpmath
 
+from ..numerals import significant
 from .evaluate import Undefined, evaluate
 from .symbolic import prove_equal
 
@@ -104,7 +105,7 @@ def apart(answer: float, expected: float, digits: int) -> tuple[str, str]:
     """Two numbers shown with ``digits`` significant digits, or more (up to 17) until
     they read differently when they differ."""
     for n in range(digits, 18):
-        a, e = f"{answer:.{n}g}", f"{expected:.{n}g}"
+        a, e = significant(answer, n), significant(expected, n)
         if a != e or answer == expected:
             return a, e
     return a, e
@@ -120,7 +121,7 @@ def shown(c: dict, digits: int) -> tuple[str, str]:
     expected, tolerance = c["expected"], c["tolerance"]
     scale = abs(expected) or abs(c["answer"]) or 1.0
     n = digits if tolerance <= 0 else int(math.ceil(-math.log10(tolerance / scale))) + 1
-    return written, f"{expected:.{min(max(n, digits), 17)}g}"
+    return written, significant(expected, min(max(n, digits), 17))
 
 
 def half_unit(literal: str):

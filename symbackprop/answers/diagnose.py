@@ -52,6 +52,7 @@ from ..errors import SpecError
 from .. import activations
 from ..activations import ActivationPrime
 from ..graph import local_partial, part
+from ..numerals import short
 from ..printing import text, unicode_name
 from .compare import MIN_POINTS, close
 from ..programs import Programs
@@ -834,7 +835,7 @@ def _constant_factor(target, answer_values) -> Diagnosis | None:
            for a, e in zip(answer_values, target.values)):
         return None          # not zero where the right one is: no constant factor
     shown = sympy.nsimplify(c, rational=True, tolerance=1e-9)
-    shown = text(shown) if shown.is_Rational and shown.q < 100 else f"{c:.6g}"
+    shown = text(shown) if shown.is_Rational and shown.q < 100 else short(c)
     return Diagnosis("constant_factor", f"off by a constant factor: the answer is {shown} "
                      "times the right one")
 

@@ -331,18 +331,6 @@ def totals(results) -> list[tuple[str, Fraction, Fraction]]:
     return [(who, score, most) for who, (score, most) in out.items()]
 
 
-def number(value: Fraction) -> str:
-    """A score as text: an integer as is, else at most 4 decimals (2/3 → 0.6667)."""
-    value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    rounded = round(value, 4)
-    whole, rest = divmod(abs(rounded.numerator) * 10 ** 4 // rounded.denominator, 10 ** 4)
-    sign = "-" if rounded < 0 else ""
-    digits = f"{rest:04d}".rstrip("0")
-    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
-
-
 class ProgressBar:
     """``[#####·····]  512/1000`` redrawn in place on a terminal stream."""
 

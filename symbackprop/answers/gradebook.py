@@ -37,7 +37,8 @@ from fractions import Fraction
 
 from ..errors import SymbackpropError
 from ..printing import unicode_name
-from .grade import number, replaced_note, right_of, totals
+from ..numerals import points
+from .grade import replaced_note, right_of, totals
 from .names import name_key
 from .report import CsvRows, defuse
 
@@ -64,7 +65,7 @@ def totals_csv(results) -> str:
     writer = CsvRows(buffer)
     writer.writerow(TOTALS_COLUMNS)
     for who, score, most in totals(results):
-        writer.writerow([defuse(who), number(score), number(most)])
+        writer.writerow([defuse(who), points(score), points(most)])
     return buffer.getvalue()
 
 
@@ -111,6 +112,6 @@ def gradescope_json(results) -> str:
     note = replaced_note(results)
     data = {"score": _score(Fraction(total)),
             "output": "%d of %d answers right; %s of %s points." % (
-                *right_of(results), number(total), number(most)) + (" " + note if note else ""),
+                *right_of(results), points(total), points(most)) + (" " + note if note else ""),
             "tests": tests}
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"

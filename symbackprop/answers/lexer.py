@@ -20,11 +20,14 @@ built by the parser.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from .. import quoting as _quoting
+from ..accents import READ_MARKS
 from ..errors import AnswerError
 from ..greek import COMMANDS
+from ..scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT
 
 #: Longest answer read, in characters.
 MAX_LENGTH = 10_000
@@ -133,11 +136,31 @@ _SINGLE = set("+-*/^_()[]{}',=<>")
 
 # Unicode super- and subscripts (the tool's own text output: a⁽²⁾₁, δₕ₁): a run of them
 # is read as ^{…} or _{…}.
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻ᵀⁿⁱʲᵏˡ", "0123456789()+-Tnijkl"))
-_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₍₎₊₋ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789()+-aeoxhklmnpstijruv"))
+_SUPERSCRIPTS = READ_SUPERSCRIPT
+_SUBSCRIPTS = READ_SUBSCRIPT
 # What may end an answer and means nothing: spacing, and then the full stop or comma of
 # a sentence (``… \,.``).
 _TRAILING = (r"\,", r"\;", r"\:", r"\!", r"\quad", r"\qquad", "\\ ", "~")
+
+
+def _accented(chars: list, ch: str, at: int) -> bool:
+    """Whether ``ch`` is an accent on an ASCII letter: ŷ whole, or the combining mark after
+    the y before it. Then ``chars`` ends with the accent as a command, ``\\hat{y}``."""
+    if ch in READ_MARKS:
+        if not (chars and _is_letter(chars[-1][0])):
+            return False
+        (letter, where), mark = chars.pop(), ch
+    else:
+        parts = unicodedata.normalize("NFD", ch)
+        if not (len(parts) == 2 and _is_letter(parts[0]) and parts[1] in READ_MARKS):
+            return False
+        (letter, mark), where = parts, at
+    chars.extend([(c, where) for c in READ_MARKS[mark] + "{" + letter] + [("}", at)])
+    return True
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
 
 
 def prepare(text: str) -> tuple[str, list[int]]:
@@ -146,7 +169,8 @@ def prepare(text: str) -> tuple[str, list[int]]:
 
     ``%`` comments are dropped, an outer ``\\[ … \\]``, ``\\( … \\)`` or ``$$ … $$`` is
     unwrapped, one full stop or comma at the end (after any ``\\,`` spacing) is dropped,
-    and runs of Unicode super- and subscripts become ``^{…}`` and ``_{…}``. Nothing else
+    runs of Unicode super- and subscripts become ``^{…}`` and ``_{…}``, and a letter with
+    an accent (ŷ, written whole or as y and a combining mark) ``\\hat{y}``. Nothing else
     changes, so that every error position maps back to what was typed."""
     if not isinstance(text, str):
         raise AnswerReadError(f"expected text, got {type(text).__name__}", 0, "")
@@ -182,7 +206,8 @@ def _characters(text: str) -> list[tuple[str, int]]:
                 i = j
                 break
         else:
-            chars.append((ch, i))
+            if not _accented(chars, ch, i):
+                chars.append((ch, i))
             i += 1
     return chars
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from .. import activations
+from ..accents import MARKS
 from ..graph import loose, part
 from ..greek import LETTERS, readings
 from ..quoting import suggest
@@ -44,7 +45,9 @@ WRAPPERS = {r"\mathrm", r"\text", r"\mathit", r"\operatorname", r"\textrm", r"\m
             r"\textit", r"\mathbf", r"\boldsymbol", r"\bm"}
 # Greek letters that may start a name (every one a spec may use).
 GREEK = frozenset(LETTERS)
-ACCENTS = {r"\hat", r"\widehat", r"\bar", r"\tilde", r"\vec"}
+# Accents a name may carry (every one a spec may use but \dot and \ddot, which mark a
+# derivative: \dot\sigma).
+ACCENTS = set(MARKS) - {r"\dot", r"\ddot"}
 
 #: Most entries of a vector or matrix in an answer (a layer's W, δ, a …).
 MAX_ENTRIES = 2_500

@@ -33,11 +33,12 @@ import json
 from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
+from ..numerals import points, short
 from ..printing import unicode_name
 from ..quoting import counted
 from .compare import shown as shown_pair
 from .feedback import BUILT_IN, sentence
-from .grade import common_mistakes, number, replaced_note, right_of, summary, totals
+from .grade import common_mistakes, replaced_note, right_of, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "max",
@@ -122,7 +123,7 @@ def to_json(results, title=None) -> str:
 
 
 def _point(c) -> str:
-    return "; ".join(f"{k}={v:g}" for k, v in c["point"].items())
+    return "; ".join(f"{k}={short(v)}" for k, v in c["point"].items())
 
 
 #: First characters that make a spreadsheet read a cell as a formula.
@@ -168,7 +169,7 @@ def to_csv(results) -> str:
         c = d["counterexample"]
         entries = d["entries"]
         cells = [d["id"], d["wrt"], d["resolved"] or "", d["verdict"],
-                 d["diagnosis"] or "", d["explanation"] or "", number(r.score), number(r.worth),
+                 d["diagnosis"] or "", d["explanation"] or "", points(r.score), points(r.worth),
                  d["feedback"], d["student"] or "", d["reason"] or "", d["answer"],
                  d["answer_latex"] or "", d["expected"] or "",
                  _point(c) if c else "", repr(c["answer"]) if c else "",
@@ -224,8 +225,8 @@ def _summary_html(results) -> list[str]:
            % (counted(counts["total"], "answer"), counts["equivalent"], counts["not_equivalent"],
               counts["undecided"], counted(counts["error"], "error")),
            "<p><b>%d of %d right</b>; %s of %s points.%s</p>"
-           % (*right_of(results), html.escape(number(sum((r.score for r in results), 0))),
-              html.escape(number(sum((r.worth for r in results), 0))),
+           % (*right_of(results), html.escape(points(sum((r.score for r in results), 0))),
+              html.escape(points(sum((r.worth for r in results), 0))),
               (" " + html.escape(replaced_note(results))) if replaced_note(results) else "")]
     if s["common_mistakes"]:
         out.append("<h2>Most common mistakes</h2>")
@@ -238,7 +239,7 @@ def _summary_html(results) -> list[str]:
     if any(r.row.student for r in results) and students:
         out += ["<h2>Totals</h2>", '<table class="totals">',
                 "<thead><tr><th>student</th><th>score</th><th>max</th></tr></thead>", "<tbody>"]
-        out += ["<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (html.escape(who), number(score), number(most))
+        out += ["<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (html.escape(who), points(score), points(most))
                 for who, score, most in students]
         out += ["</tbody>", "</table>"]
     return out
@@ -290,7 +291,7 @@ def to_html(results, title=None) -> str:
         wrt = html.escape(d["wrt"])
         if d["resolved"] and d["resolved"] != d["wrt"]:
             wrt += '<br><span class="small">%s</span>' % html.escape(d["resolved"])
-        score = '<br><span class="score">%s / %s</span>' % (number(r.score), number(r.worth))
+        score = '<br><span class="score">%s / %s</span>' % (points(r.score), points(r.worth))
         if d["entries"]:
             score += '<br><span class="small">%d of %d entries right</span>' % tuple(d["entries"])
         cells = {"id": html.escape(d["id"]), "student": html.escape(d["student"] or ""), "wrt": wrt,

@@ -27,6 +27,7 @@ import sympy
 
 from ..errors import AnswerError, SpecError
 from ..graph import loose
+from ..numerals import short
 from ..printing import latex, text, unicode_name
 from ..quoting import clip, counted, suggest
 from .compare import Comparison, close, compare, compare_number, values_at_points
@@ -112,7 +113,7 @@ class Verdict:
                  f"  expected: {self.expected_text}"]
         if self.counterexample:
             c = self.counterexample
-            shown = ", ".join(f"{k} = {v:g}" for k, v in c["point"].items())
+            shown = ", ".join(f"{k} = {short(v)}" for k, v in c["point"].items())
             lines.append(f"  at {c['where']} ({shown}):")
             answer, expected = shown_numbers(c, 10)
             lines.append(f"    answer = {answer}, expected = {expected}")
@@ -462,7 +463,7 @@ def _sum_one(ref, target, expr, result):
             total = sum(ref.points[spec[0]].leaves[y] for y in ref.net.targets)
             return Diagnosis("assumes_sum_one", "the answer holds only when the targets sum to 1 "
                              "(softmax with cross-entropy gives a − y only then), and the spec's "
-                             f"targets sum to {_number(total)}")
+                             f"targets sum to {short(total)}")
         return None
     if result.verdict != "equivalent":
         return None
@@ -474,10 +475,6 @@ def _sum_one(ref, target, expr, result):
     return Diagnosis(None, "equal where the targets sum to 1, as one-hot targets do (every point "
                      "compared here has Σ y = 1), not for any targets: the answer relies on "
                      "Σ y = 1, as a − y for softmax with cross-entropy does" + where)
-
-
-def _number(value) -> str:
-    return f"{float(value):.6g}"
 
 
 def _value(expr, values):

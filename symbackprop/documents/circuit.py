@@ -33,7 +33,9 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..numerals import length, significant
 from ..printing import latex, text, unicode_name
+from ..scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT, SCRIPTS
 from .diagram import svg_text
 
 #: Most nodes drawn one by one; a larger graph is drawn as a summary, one box per rank.
@@ -63,7 +65,7 @@ SWEEPS = 12        # barycentre sweeps (each one down and one up)
 PX = 44            # SVG pixels per centimetre
 SCROLL_PX = 900    # an SVG wider than this (pixels) scrolls sideways in its page
 
-_SMALL = set("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓₕₖₗₘₙₚₛₜⱼᵢ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿᵗ′")
+_SMALL = SCRIPTS | {"′"}
 
 
 def text_width(label: str) -> float:
@@ -446,7 +448,7 @@ def _number(v):
     n = number(v)
     if len(n.text) <= DIGITS + 2:
         return n
-    return number(float("%.*g" % (DIGITS, float(v))))
+    return number(float(significant(v, DIGITS)))
 
 
 def _evaluate(expr, values):
@@ -586,9 +588,7 @@ _TIKZ = {
 
 
 def _cm(v: float) -> str:
-    s = "%.2f" % v
-    s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    return length(v, 2)
 
 
 def tikz(c: Circuit, fit: bool = True) -> str:
@@ -633,17 +633,16 @@ _FILL = {"leaf": "#f2f2f2", "node": "#e8ecfb", "output": "#d6defa", "summary": "
 
 
 def _n(v: float) -> str:
-    s = "%.1f" % v
-    s = s.rstrip("0").rstrip(".") if "." in s else s
-    return "0" if s in ("-0", "") else s
+    return length(v, 1)
 
 
 def _minus(txt: str) -> str:
     return txt.replace("-", "\u2212")
 
 
-_SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿᵗ", "0123456789+−()nt"))
-_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₒₓₕₖₗₘₙₚₛₜⱼᵢ", "0123456789+−()aeoxhklmnpstji"))
+# a script set smaller on a raised or lowered line, its minus sign a true one, as _minus does
+_SUPER = {raised: _minus(ch) for raised, ch in READ_SUPERSCRIPT.items()}
+_SUB = {lowered: _minus(ch) for lowered, ch in READ_SUBSCRIPT.items()}
 
 
 def _tspans(txt: str, size: float) -> str:

@@ -28,8 +28,11 @@ import html
 import math
 from dataclasses import dataclass
 
+from ..accents import MARKS
 from ..network import Network
+from ..numerals import length
 from ..printing import unicode_name
+from ..scripts import SCRIPTS
 
 MAX_UNITS = 5      # a layer wider than this is drawn compact
 SHOWN = 2          # units drawn per layer in a compact drawing (plus the ellipsis and the last)
@@ -97,7 +100,7 @@ class Diagram:
 
 # --- text sizes ---------------------------------------------------------------------------
 
-_SCRIPT = set("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿ₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ\u0302")
+_SCRIPT = SCRIPTS | set(MARKS.values())      # and an accent's mark, the hat of ŷ
 _NARROW = set("ijlrtf()[]′',.:;/ |!")
 _WIDE = set("mwMW∂=+−×⋮")
 
@@ -484,9 +487,7 @@ def _fallback_labels(d: Diagram) -> tuple:
 
 
 def _cm(v: float) -> str:
-    text = "%.2f" % v
-    text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return length(v, 2)
 
 
 # --- SVG ---------------------------------------------------------------------------------
@@ -577,8 +578,7 @@ def svg_text(tex: str) -> str:
 
 
 def _n(v: float) -> str:
-    text = "%.1f" % v
-    return "0" if text == "-0.0" else text.rstrip("0").rstrip(".") if "." in text else text
+    return length(v, 1)
 
 
 __all__ = ["Diagram", "Edge", "Label", "MAX_UNITS", "Node", "backward", "boxes", "forward", "overlaps",

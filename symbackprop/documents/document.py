@@ -23,6 +23,7 @@ from ..printing import latex, text, unicode_name
 from . import breaking, diagram, substituted, update, vector
 from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
 from ..numeric import stable
+from ..scripts import superscript
 from .numbers import bound, evaluated, number
 
 #: Closed forms above this many tree nodes are not built for documents.
@@ -517,7 +518,7 @@ class Builder:
         for l in range(net.L, 0, -1):
             if net.sizes[l] > MATRIX_ROWS or net.sizes[l - 1] > MATRIX_ROWS:
                 continue
-            rows.append(Row(Math(r"\delta%s" % vector.layer_mark(net, l), "δ" + _sup(l)),
+            rows.append(Row(Math(r"\delta%s" % vector.layer_mark(net, l), "δ" + superscript(l)),
                             (_column(vv.delta[l]),), _vector_text(vv.delta[l])))
         for l in range(1, net.L + 1):
             if net.sizes[l] > MATRIX_ROWS or net.sizes[l - 1] > MATRIX_ROWS:
@@ -633,10 +634,6 @@ def _sympy_number(v):
 def _prime_value(act, z, exact: bool):
     system = "exact" if exact and "exact" in act.numeric else "float"
     return act.numeric[system][1](z if system == "exact" else float(z))
-
-
-def _sup(l) -> str:
-    return "".join(dict(zip("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))[c] for c in str(l))
 
 
 def _column(values) -> str:

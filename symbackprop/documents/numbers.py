@@ -12,10 +12,10 @@ from fractions import Fraction
 import sympy
 
 from ..errors import PointError
+from ..numerals import DIGITS, short
 from ..numeric import resolve_point
+from ..scripts import superscript
 from .model import Math
-
-DIGITS = 6
 
 
 def number(value) -> Math:
@@ -35,12 +35,12 @@ def number(value) -> Math:
         return Math("0", "0")
     if not math.isfinite(v):
         return Math(r"\text{%s}" % v, str(v))
-    s = "%.*g" % (DIGITS, v)
+    s = short(v)
     if "e" in s:
         mantissa, exponent = s.split("e")
         power = int(exponent)
         return Math(_group(r"%s \times 10^{%d}" % (mantissa, power)),
-                    "%s×10%s" % (mantissa, _superscript(power)))
+                    "%s×10%s" % (mantissa, superscript(power)))
     return Math(_group(s), s)
 
 
@@ -56,14 +56,7 @@ def bound(error: float) -> Math:
     if not math.isfinite(error):
         return Math(r"\infty", "∞")
     power = math.ceil(math.log10(error))
-    return Math(r"< 10^{%d}" % power, "< 10%s" % _superscript(power))
-
-
-_SUP = dict(zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
-def _superscript(n: int) -> str:
-    return "".join(_SUP[ch] for ch in str(n))
+    return Math(r"< 10^{%d}" % power, "< 10%s" % superscript(power))
 
 
 __all__ = ["DIGITS", "bound", "number"]
