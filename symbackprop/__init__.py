@@ -22,8 +22,7 @@ from .printing import latex, text
 from .spec import load
 
 #: The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``.
-sigmoid, tanh, relu, leaky_relu, identity, softplus, silu = (
-    activations.get(name) for name in ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "silu"))
+globals().update(activations.elementwise())
 
 try:
     __version__ = version("symbackprop")
@@ -52,6 +51,6 @@ def render(derivation, format="latex", **options):
 
 
 __all__ = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula", "Graph",
-           "Network", "PointError", "Recurrent", "RenderError", "identity", "leaky_relu", "relu", "sigmoid",
-           "silu", "softplus", "tanh", "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
+           "Network", "PointError", "Recurrent", "RenderError", *activations.elementwise(),
+           "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
            "load", "render", "text", "__version__"]

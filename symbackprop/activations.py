@@ -11,9 +11,13 @@ carries
   closed form;
 * ``numeric``: implementations by number system (``float``: stable float code,
   ``mp``: mpmath at any precision, ``exact``: fractions, only where the function maps
-  rationals to rationals).
+  rationals to rationals);
+* ``code``: its function and derivative in exported NumPy and PyTorch modules (:class:`Code`);
+* its words for prose, the names an answer may write it by, and the facts other parts
+  ask about its derivative (``kinked``, ``nonzero_prime``).
 
-Adding an activation is one call to :func:`register` with an :class:`Activation`.
+Adding an activation is one call to :func:`register` with an :class:`Activation`: documents,
+answers, compiled code and ``symbackprop code`` read everything from the entry.
 ``softmax`` is the one entry that is not elementwise: its output j depends on every
 pre-activation of the layer, so Case 1 goes through its full Jacobian.
 
@@ -24,6 +28,7 @@ left), written with ``step(z)``, which is 1 for z > 0 and 0 otherwise.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
@@ -126,6 +131,36 @@ class ActivationPrime(sympy.Function):
         return self.closed().evalf(prec_to_dps(prec))
 
 
+@dataclass(frozen=True)
+class Code:
+    """An activation in exported code: the bodies of ``def f(z)`` and ``def f_prime(z)``
+    (lines after the first indented by four spaces), each a string in which ``{xp}``
+    stands for the array module (``np``, ``torch``), or a dict by language (``numpy``,
+    ``torch``) where the two differ; each with its docstring.
+
+    ``calls``: what the bodies call, a helper of the module (``step``) or another
+    activation by its registry name (``sigmoid``). ``name``: the functions' identifier
+    (the registry name unless options change the function). ``form``: how a layer of
+    matrices keeps it: ``"elementwise"`` (a = f(z), δ through f′(z)), ``"sigmoid"`` (a
+    and 1 − a = σ(−z) side by side, σ′(z) = a(1 − a), and costs in ln σ) or ``"softmax"``
+    (a = softmax(z), δ through its Jacobian); a cost's code is chosen by it.
+    """
+
+    f: str | dict | None = None
+    prime: str | dict | None = None
+    f_doc: str = ""
+    prime_doc: str = ""
+    calls: tuple = ()
+    name: str | None = None
+    form: str = "elementwise"
+
+    def body(self, which: str, lang: str, xp: str) -> str:
+        """The body of ``f`` or ``prime`` (``which``) in ``lang`` with the array module ``xp``."""
+        text = getattr(self, which)
+        text = text[lang] if isinstance(text, dict) else text
+        return text.replace("{xp}", xp)
+
+
 class Activation:
     """One registry entry.
 
@@ -135,16 +170,21 @@ class Activation:
     σ(t)(1 − σ(t))). ``numeric`` maps a number system to ``(f, f′)`` callables.
     ``range`` is ``"unit"`` (0, 1), ``"positive"`` (0, ∞), ``"real"``, or ``None`` when
     unknown; costs with a logarithm use it to reject outputs that can be ≤ 0.
+    ``words``: its name in prose (``leaky ReLU``); ``kinked``: not differentiable at 0;
+    ``nonzero_prime``: its derivative is never 0 (a δ may be divided by it);
+    ``code``: a :class:`Code` for exported modules, ``None`` to print the template.
     """
 
     def __init__(self, name: str, latex: str, template: Callable, prime_closed_of: Callable,
                  numeric: dict, *, text: str | None = None, range: str | None = "real",
                  class_name: str | None = None,
                  elementwise: bool = True, is_identity: bool = False, kinked: bool = False,
+                 nonzero_prime: bool = False, words: str | None = None, code: Code | None = None,
                  options: dict | None = None):
         self.name = name
         self.latex = latex
         self.text = text or name  # Unicode, for terminals: σ, tanh, ReLU
+        self.words = words or name.replace("_", " ")  # prose: "a leaky ReLU layer"
         self.template = template
         self._prime_closed_of = prime_closed_of
         self.numeric = numeric
@@ -152,6 +192,8 @@ class Activation:
         self.elementwise = elementwise
         self.is_identity = is_identity
         self.kinked = kinked  # not differentiable at 0 (ReLU, leaky ReLU)
+        self.nonzero_prime = nonzero_prime
+        self.code = code
         self._second = None
         self.options = dict(options or {})
         base = class_name or _identifier(name)
@@ -293,12 +335,16 @@ REGISTRY: dict[str, Callable[..., Activation]] = {}
 #: The names an answer may write an activation by (words lower-case, or LaTeX commands)
 #: → its registry name. ``register(..., names=…)`` adds them: one place per activation.
 READER_NAMES: dict[str, str] = {}
+#: The options each activation takes (a spec's ``{name = "leaky_relu", alpha = 0.1}``).
+OPTIONS: dict[str, tuple] = {}
 
 
-def register(name: str, factory: Callable[..., Activation], names=()) -> None:
+def register(name: str, factory: Callable[..., Activation], names=(), options=()) -> None:
     """Add an activation: ``factory(**options)`` returns the :class:`Activation`;
-    ``names`` are what an answer may call it besides ``name`` (``\\tanh``, ``logistic``)."""
+    ``names`` are what an answer may call it besides ``name`` (``\\tanh``, ``logistic``);
+    ``options`` the names of the options ``factory`` takes."""
     REGISTRY[name] = factory
+    OPTIONS[name] = tuple(options)
     for word in (name, *names):
         READER_NAMES[word if word.startswith("\\") else word.lower()] = name
 
@@ -338,7 +384,10 @@ _SIGMOID = Activation(
     lambda t: 1 / (1 + sympy.exp(-t)),
     lambda f, t: f(t) * (1 - f(t)),
     {"float": (_sigmoid, _sigmoid_prime), "mp": (_mp_sigmoid, _mp_sigmoid_prime)},
-    text="σ", range="unit", class_name="Sigmoid")
+    text="σ", range="unit", class_name="Sigmoid", nonzero_prime=True,
+    code=Code("return 1 / (1 + {xp}.exp(-z))", "return sigmoid(z) * sigmoid(-z)",
+              "σ(z) = 1/(1 + e^{−z}): every digit for either sign of z (e^{−z} = ∞ gives the limit 0)",
+              "σ′(z) = σ(z)·σ(−z), the same as σ(z)(1 − σ(z)) without cancellation", form="sigmoid"))
 register("sigmoid", lambda: _SIGMOID, names=(r"\sigma", "sigma", "logistic"))
 
 register("tanh", _cached(lambda: Activation(
@@ -346,14 +395,18 @@ register("tanh", _cached(lambda: Activation(
     lambda t: sympy.tanh(t),
     lambda f, t: 1 - f(t) ** 2,
     {"float": (math.tanh, _tanh_prime), "mp": (mpmath.tanh, _mp_tanh_prime)},
-    class_name="Tanh")), names=(r"\tanh",))
+    class_name="Tanh", nonzero_prime=True,
+    code=Code("return {xp}.tanh(z)", "e = {xp}.exp(-2.0 * {xp}.abs(z))\n    return 4.0 * e / ((1.0 + e) * (1.0 + e))",
+              "tanh(z)", "tanh′(z) = sech²(z) = 1 − tanh²(z), written without cancellation"))), names=(r"\tanh",))
 
 register("relu", _cached(lambda: Activation(
     "relu", r"\operatorname{ReLU}",
     lambda t: sympy.Piecewise((t, t > 0), (0, True)),
     lambda f, t: Step(t),
     {"float": (_relu, _step), "mp": (_relu, _step), "exact": (_relu, _step_exact)},
-    text="ReLU", class_name="ReLU", kinked=True)), names=("ReLU",))
+    text="ReLU", class_name="ReLU", kinked=True, words="ReLU",
+    code=Code("return {xp}.where(z > 0, z, 0.0 * z)", "return step(z)", "ReLU(z) = max(z, 0)",
+              "ReLU′(z) = step(z), 0 at z = 0", calls=("step",)))), names=("ReLU",))
 
 
 def _exact(value):
@@ -382,6 +435,10 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
                         f"got {shown}")
     a = sympy.Rational(exact.numerator, exact.denominator)
     fa, ea = float(a), Fraction(int(a.p), int(a.q))
+    code = Code(f"return {{xp}}.where(z > 0, z, {fa!r} * z)",
+                f"return {{xp}}.where(z > 0, 1.0 + 0.0 * z, {fa!r} + 0.0 * z)",
+                f"leaky ReLU with slope α = {a} below 0", f"LReLU′(z) = 1 for z > 0, else α = {a}",
+                name="leaky_relu" if a == sympy.Rational(1, 100) else "leaky_relu_%d_%d" % (a.p, a.q))
     return Activation(
         "leaky_relu", r"\operatorname{LReLU}_{%s}" % sympy.latex(a),
         lambda t: sympy.Piecewise((t, t > 0), (a * t, True)),
@@ -390,11 +447,11 @@ def _leaky_relu(alpha=sympy.Rational(1, 100)):
          "mp": (lambda t: t if t > 0 else mpmath.mpf(a.p) / a.q * t,
                 lambda t: mpmath.mpf(1) if t > 0 else mpmath.mpf(a.p) / a.q),
          "exact": (lambda t: t if t > 0 else ea * t, lambda t: 1 if t > 0 else ea)},
-        text="LReLU", class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, options={"alpha": a})
+        text="LReLU", class_name="LeakyReLU_%d_%d" % (a.p, a.q), kinked=True, words="leaky ReLU",
+        code=code, options={"alpha": a})
 
 
-register("leaky_relu", _cached(_leaky_relu), names=("LReLU", "leakyrelu", "leaky_ReLU"))
-OPTIONS = {"leaky_relu": ("alpha",)}
+register("leaky_relu", _cached(_leaky_relu), names=("LReLU", "leakyrelu", "leaky_ReLU"), options=("alpha",))
 
 register("identity", _cached(lambda: Activation(
     "identity", r"\operatorname{id}",
@@ -402,14 +459,18 @@ register("identity", _cached(lambda: Activation(
     lambda f, t: sympy.S.One,
     {"float": (lambda t: t, lambda t: 1.0), "mp": (lambda t: t, lambda t: mpmath.mpf(1)),
      "exact": (lambda t: t, lambda t: 1)},
-    text="id", class_name="Identity", is_identity=True)), names=("identity",))
+    text="id", class_name="Identity", is_identity=True,
+    code=Code("return z", "return 0.0 * z + 1.0", "id(z) = z", "id′(z) = 1"))), names=("identity",))
 
 register("softplus", _cached(lambda: Activation(
     "softplus", r"\operatorname{softplus}",
     lambda t: sympy.log(1 + sympy.exp(t)),
     lambda f, t: _SIGMOID.func(t),
     {"float": (_softplus, _sigmoid), "mp": (lambda t: mpmath.log1p(mpmath.exp(t)), _mp_sigmoid)},
-    range="positive", class_name="Softplus")), names=("softplus",))
+    range="positive", class_name="Softplus", nonzero_prime=True,
+    code=Code("return {xp}.where(z > 0, z, 0.0 * z) + {xp}.log1p({xp}.exp(-{xp}.abs(z)))", "return sigmoid(z)",
+              "softplus(z) = ln(1 + e^z), without overflow", "softplus′(z) = σ(z)", calls=("sigmoid",)))),
+    names=("softplus",))
 
 register("silu", _cached(lambda: Activation(
     "silu", r"\operatorname{SiLU}",
@@ -418,7 +479,9 @@ register("silu", _cached(lambda: Activation(
     {"float": (lambda t: t * _sigmoid(t), _silu_prime),
      "mp": (lambda t: t * _mp_sigmoid(t),
             lambda t: _mp_sigmoid(t) * (1 + t * (1 - _mp_sigmoid(t))))},
-    text="SiLU", class_name="SiLU")), names=("swish",))
+    text="SiLU", class_name="SiLU", words="SiLU",
+    code=Code("return z * sigmoid(z)", "return sigmoid(z) * (1.0 + z * sigmoid(-z))", "SiLU(z) = z·σ(z)",
+              "SiLU′(z) = σ(z)(1 + z(1 − σ(z)))", calls=("sigmoid",)))), names=("swish",))
 
 
 # --- softmax: the one activation that is not elementwise -----------------------------
@@ -467,7 +530,7 @@ def _softmax_mp(j, *zs):
 _SOFTMAX = Activation(
     "softmax", r"\operatorname{softmax}",
     None, None, {"float": (_softmax_float, None), "mp": (_softmax_mp, None)},
-    range="unit", class_name="SoftmaxEntry", elementwise=False)
+    range="unit", class_name="SoftmaxEntry", elementwise=False, code=Code(form="softmax"))
 _SOFTMAX.func = Softmax
 register("softmax", lambda: _SOFTMAX)
 
@@ -611,15 +674,16 @@ def get(spec) -> Activation:
 
 
 
-#: Each registered activation's name in words, for prose ("a sigmoid layer"); an
-#: activation without an entry is written by its registry name.
-WORDS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
-         "identity": "identity", "softplus": "softplus", "silu": "SiLU", "softmax": "softmax"}
+def elementwise() -> dict:
+    """Every registered elementwise activation with its default options, by name: what
+    the package exports as ``sb.sigmoid`` …"""
+    made = {name: get(name) for name in REGISTRY}
+    return {name: act for name, act in made.items() if act.elementwise}
 
 
 def words(act) -> str:
     """An activation's name in words, with its options: ``leaky ReLU (alpha=1/100)``."""
-    name = WORDS.get(act.name, act.name.replace("_", " "))
+    name = act.words
     if act.options:
         name += " (%s)" % ", ".join(f"{k}={v}" for k, v in sorted(act.options.items()))
     return name

@@ -32,19 +32,21 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from . import activations as _activations
-from . import costs as _costs
 from .errors import SpecError
+from .graph import part
 from .numerals import literal
+from .numeric import stable_definitions
+from .printing import text as _text
 
 LANGS = ("numpy", "torch")
 
-#: Identifiers the generated module defines or uses itself.
+#: Identifiers the generated module defines or uses itself (and every registered
+#: activation's name: see :class:`Names`).
 _TAKEN = {"np", "torch", "math", "json", "forward", "backward", "evaluate", "cache", "VALUES", "NAMES",
           "LEAVES", "GRADIENTS", "INPUTS", "TARGETS", "WEIGHTS", "BIASES", "PARAMETERS",
           "float", "int", "sum", "abs", "max", "min", "dict", "zip", "step", "softmax", "log_softmax",
           "softmax_complement", "log_softmax_complement", "log_sigmoid", "stack_last", "softmax_entry",
-          "log_softmax_entry", "softmax_complement_entry", "log_softmax_complement_entry",
-          "sigmoid", "tanh", "relu", "identity", "softplus", "silu", "leaky_relu"}
+          "log_softmax_entry", "softmax_complement_entry", "log_softmax_complement_entry"}
 
 
 # --- text that reaches the source --------------------------------------------------------
@@ -79,16 +81,24 @@ def identifier(name: str) -> str:
     return text
 
 
+def _helper_prefixes() -> tuple:
+    """How the activations' functions that no spec name may take begin: ``custom_…``, and
+    the name of each activation with options (``leaky_relu_1_10``)."""
+    return ("custom_", *(name for name, options in _activations.OPTIONS.items() if options))
+
+
 class Names:
     """Unique identifiers, handed out in a fixed order (deterministic): a clash with a
-    keyword, a name the module uses itself, or an earlier identifier gets a suffix."""
+    keyword, a name the module uses itself, or an earlier identifier gets a suffix. The
+    activations' functions are named by the registry (``sigmoid``, ``leaky_relu_1_10`` for
+    an activation with options, ``custom_…`` and ``…_prime``): no other name takes those."""
 
     def __init__(self, taken=()):
-        self.used = set(_TAKEN) | set(taken)
+        self.used = set(_TAKEN) | set(_activations.REGISTRY) | set(taken)
 
     def new(self, base: str) -> str:
         base = identifier(base)
-        if base.startswith(("custom_", "leaky_relu")) or base.endswith("_prime"):
+        if base.startswith(_helper_prefixes()) or base.endswith("_prime"):
             base = "n_" + base   # the helpers' names
         candidate, n = base, 1
         while candidate in self.used or keyword.iskeyword(candidate):
@@ -213,35 +223,9 @@ def _entry_helper(name: str) -> str:
             f"    return {row}(stack_last(*zs))[..., j - 1]")
 
 
-#: Elementwise registry activations: name → (f body, f′ body, f′ doc), in z; {xp} is the array module.
-_KNOWN = {
-    "sigmoid": ("return 1 / (1 + {xp}.exp(-z))",
-                "return sigmoid(z) * sigmoid(-z)", "σ′(z) = σ(z)·σ(−z), the same as σ(z)(1 − σ(z)) without cancellation"),
-    "tanh": ("return {xp}.tanh(z)",
-             "e = {xp}.exp(-2.0 * {xp}.abs(z))\n    return 4.0 * e / ((1.0 + e) * (1.0 + e))",
-             "tanh′(z) = sech²(z) = 1 − tanh²(z), written without cancellation"),
-    "relu": ("return {xp}.where(z > 0, z, 0.0 * z)", "return step(z)", "ReLU′(z) = step(z), 0 at z = 0"),
-    "identity": ("return z", "return 0.0 * z + 1.0", "id′(z) = 1"),
-    "softplus": ("return {xp}.where(z > 0, z, 0.0 * z) + {xp}.log1p({xp}.exp(-{xp}.abs(z)))",
-                 "return sigmoid(z)", "softplus′(z) = σ(z)"),
-    "silu": ("return z * sigmoid(z)", "return sigmoid(z) * (1.0 + z * sigmoid(-z))",
-             "SiLU′(z) = σ(z)(1 + z(1 − σ(z)))"),
-}
-_KNOWN_DOC = {"sigmoid": "σ(z) = 1/(1 + e^{−z}): every digit for either sign of z (e^{−z} = ∞ gives the limit 0)",
-              "tanh": "tanh(z)", "relu": "ReLU(z) = max(z, 0)", "identity": "id(z) = z",
-              "softplus": "softplus(z) = ln(1 + e^z), without overflow", "silu": "SiLU(z) = z·σ(z)"}
-#: Which helpers a registry activation's code calls.
-_CALLS = {"relu": ("step",), "softplus": ("sigmoid",), "silu": ("sigmoid",)}
-
-
-def _is_sigmoid(act) -> bool:
-    return act.elementwise and act.name == "sigmoid" and not act.func.__name__.startswith("Custom_")
-
-
-def _is_registry(act) -> bool:
-    if act.func.__name__.startswith("Custom_"):
-        return False
-    return act.name in _KNOWN or act.name == "leaky_relu"
+def _form(act) -> str:
+    """How a layer of matrices keeps the activation (:attr:`activations.Code.form`)."""
+    return act.code.form if act.code is not None else "elementwise"
 
 
 class Helpers:
@@ -267,50 +251,48 @@ class Helpers:
 
     def activation(self, act) -> str:
         """The identifier of an elementwise activation's function (its derivative is the
-        same with ``_prime``), defined on first use."""
-        key = act.func
-        if key in self.names:
-            return self.names[key]
-        xp = self.lang.xp
-        if _is_registry(act) and act.name in _KNOWN:
-            name = act.name
-            self.names[key] = name
-            for dep in _CALLS.get(name, ()):
-                if dep == "step":
-                    self.need("step")
-                else:
-                    self.activation(_activations.get(dep))
-            body, prime, prime_doc = _KNOWN[name]
-            f_doc = _KNOWN_DOC[name]
-        elif _is_registry(act):  # leaky ReLU with its slope
-            alpha = act.options["alpha"]
-            name = "leaky_relu" if alpha == sympy.Rational(1, 100) else "leaky_relu_%d_%d" % (alpha.p, alpha.q)
-            self.names[key] = name
-            a = literal(alpha)
-            body = f"return {xp}.where(z > 0, z, {a} * z)"
-            prime = f"return {xp}.where(z > 0, 1.0 + 0.0 * z, {a} + 0.0 * z)"
-            f_doc = f"leaky ReLU with slope α = {alpha} below 0"
-            prime_doc = f"LReLU′(z) = 1 for z > 0, else α = {alpha}"
-        else:  # a custom activation: its SymPy expression, printed as code
-            name = base = "custom_" + identifier(act.name)
-            number = 1
-            while name in self.sources:      # "my act" and "my-act": one identifier
-                number += 1
-                name = "%s_%d" % (base, number)
-            self.names[key] = name
-            z = sympy.Symbol("z", real=True)
-            printer = self._printer_factory({z: "z"})
-            body = "return " + printer.code(act.template(z)) + " + 0.0 * z"
-            prime = "return " + printer.code(act.prime_closed(z)) + " + 0.0 * z"
-            f_doc = f"{act.name} (a custom activation)"
-            prime_doc = f"the derivative of {act.name}"
-        self.sources[name] = (f'def {name}(z):\n    """{_doc(f_doc)}"""\n    ' + body.replace("{xp}", xp))
-        self.sources[name + "_prime"] = (f'def {name}_prime(z):\n    """{_doc(prime_doc)}"""\n    '
-                                         + prime.replace("{xp}", xp))
+        same with ``_prime``), defined on first use after the functions it calls."""
+        if act.func in self.names:
+            return self.names[act.func]
+        name, f, prime = self._custom(act) if act.code is None else self._registered(act)
+        self.sources[name] = f
+        self.sources[name + "_prime"] = prime
         return name
+
+    def _registered(self, act):
+        """A registry activation: the code its entry carries."""
+        code, lang = act.code, self.lang
+        name = self.names[act.func] = code.name or act.name
+        for callee in code.calls:
+            if callee in _activations.REGISTRY:
+                self.activation(_activations.get(callee))
+            else:
+                self.need(callee)
+        return (name, _function(name, code.f_doc, code.body("f", lang.name, lang.xp)),
+                _function(name + "_prime", code.prime_doc, code.body("prime", lang.name, lang.xp)))
+
+    def _custom(self, act):
+        """A custom activation: its SymPy expression and derivative, printed as code."""
+        name = base = "custom_" + identifier(act.name)
+        number = 1
+        while name in self.sources:      # "my act" and "my-act": one identifier
+            number += 1
+            name = "%s_%d" % (base, number)
+        self.names[act.func] = name
+        z = sympy.Symbol("z", real=True)
+        printer = self._printer_factory({z: "z"})
+        f = "return " + printer.code(act.template(z)) + " + 0.0 * z"
+        prime = "return " + printer.code(act.prime_closed(z)) + " + 0.0 * z"
+        return (name, _function(name, f"{act.name} (a custom activation)", f),
+                _function(name + "_prime", f"the derivative of {act.name}", prime))
 
     def text(self) -> str:
         return "\n\n\n".join(self.sources.values())
+
+
+def _function(name: str, doc: str, body: str) -> str:
+    """``def name(z):`` with its docstring and body."""
+    return f'def {name}(z):\n    """{_doc(doc)}"""\n    ' + body
 
 
 def _doc(text: str) -> str:
@@ -433,13 +415,7 @@ def source(derivation, lang: str = "numpy", *, standalone: bool = True) -> str:
     :mod:`compiled` runs."""
     if lang not in LANGS:
         raise SpecError(f"unknown language {lang!r}; expected one of: {', '.join(LANGS)}")
-    L = Lang(lang)
-    net = derivation.graph
-    if net.layered:
-        writer = _LayeredWriter(derivation, L)
-    else:
-        writer = _GraphWriter(derivation, L)
-    return writer.module(standalone)
+    return part(_WRITERS, derivation.graph)(derivation, Lang(lang)).module(standalone)
 
 
 def _preamble(L: Lang, net) -> list:
@@ -628,116 +604,78 @@ class _LayeredWriter:
                  "    a0 = x"]
         cache = []
         for l in range(1, net.L + 1):
-            act = net.activations[l - 1]
-            lines.append(comment(f"layer {l} ({act.describe()}): z^({l}) = W^({l}) a^({l - 1}) + b^({l}), "
-                                 f"a^({l}) = {act.text}(z^({l}))").replace("# ", "    # ", 1))
-            lines.append(f"    z{l} = a{l - 1} @ W{l}.T + b{l}")
-            if _is_sigmoid(act):
-                lines.append(f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
-                             "  # a = σ(z) and 1 − a = σ(−z), 1 − a not computed as a difference")
-            elif act.elementwise:
-                lines.append(f"    a{l} = {self._act(l)}(z{l})")
-            else:
-                lines.append(f"    a{l} = {self.helpers.need('softmax')}(z{l})")
-            cache += [f"z{l}", f"a{l}"] + ([f"abar{l}"] if _is_sigmoid(act) else [])
+            layer, kept = self._layer(l, net.activations[l - 1])
+            lines += layer
+            cache += kept
         cost_lines, extra, self._delta_lines = self._output(net.L, out, net.cost_function)
         lines += cost_lines
         cache += extra
         lines.append(f"    return C, ({', '.join(cache)},)")
         return lines, cache
 
+    def _layer(self, l, act):
+        """Layer l's forward lines and the names they add to the cache."""
+        lines = [comment(f"layer {l} ({act.describe()}): z^({l}) = W^({l}) a^({l - 1}) + b^({l}), "
+                         f"a^({l}) = {act.text}(z^({l}))").replace("# ", "    # ", 1),
+                 f"    z{l} = a{l - 1} @ W{l}.T + b{l}"]
+        form = _form(act)
+        if form == "sigmoid":
+            lines.append(f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
+                         "  # a = σ(z) and 1 − a = σ(−z), 1 − a not computed as a difference")
+            return lines, [f"z{l}", f"a{l}", f"abar{l}"]
+        if form == "softmax":
+            lines.append(f"    a{l} = {self.helpers.need('softmax')}(z{l})")
+        else:
+            lines.append(f"    a{l} = {self._act(l)}(z{l})")
+        return lines, [f"z{l}", f"a{l}"]
+
     def _output(self, Lh, act, cost):
         """The cost's lines (forward) and Case 1's lines (backward) for the output layer:
-        (forward lines, names they add to the cache, backward lines)."""
-        L, h = self.lang, self.helpers
-        a, z = f"a{Lh}", f"z{Lh}"
-        name = cost.name if _costs.REGISTRY.get(cost.name) is cost else None
+        (forward lines, names they add to the cache, backward lines). A registry cost
+        brings its code for the output activation's form; any other is printed."""
+        form = _form(act)
         fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
-        extra = []
         back = ["    " + comment(f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}")]
-        kind = "sigmoid" if _is_sigmoid(act) else \
-            ("softmax" if not act.elementwise else "other")
-        if name is None:
-            fwd_c, g = self._custom_cost(Lh, cost)
-            fwd += fwd_c
-            extra.append("g")
-            back += self._delta_from_g(kind, act, Lh, "g")
-            return fwd, extra, back
-        if kind == "sigmoid":
-            if name in ("mse", "sse"):
-                k = "0.5 * " if name == "mse" else ""
-                fwd.append(f"    e{Lh} = (1 - y) * {a} - y * abar{Lh}  # a − y, as a difference of complements")
-                fwd.append(f"    C = {k}{L.total(f'e{Lh} ** 2')}")
-                extra.append(f"e{Lh}")
-                two = "" if name == "mse" else "2 * "
-                back.append(f"    # ∂C/∂a = {'' if name == 'mse' else '2·'}(a − y), σ′(z) = a·(1 − a)")
-                back.append(f"    delta{Lh} = {two}e{Lh} * ({a} * abar{Lh})")
-            elif name == "cross_entropy":
-                h.need("log_sigmoid")
-                fwd.append(f"    C = -{L.total(f'y * log_sigmoid({z})')}")
-                back.append("    # ∂C/∂a = −y/a, σ′(z) = a·(1 − a): their product is −y·(1 − a)")
-                back.append(f"    delta{Lh} = -y * abar{Lh}")
-            else:
-                h.need("log_sigmoid")
-                fwd.append(f"    C = -{L.total(f'y * log_sigmoid({z}) + (1 - y) * log_sigmoid(-{z})')}"
-                           "  # ln a = ln σ(z), ln(1 − a) = ln σ(−z)")
-                back.append("    # ∂C/∂a = −y/a + (1 − y)/(1 − a), σ′(z) = a·(1 − a): their product is a − y")
-                back.append(f"    delta{Lh} = (1 - y) * {a} - y * abar{Lh}")
-            return fwd, extra, back
-        if kind == "softmax":
-            if name in ("mse", "sse", "binary_cross_entropy"):
-                fwd.append(f"    abar{Lh} = {h.need('softmax_complement')}({z})  # 1 − a, without cancellation")
-                extra.append(f"abar{Lh}")
-            if name in ("mse", "sse"):
-                k = "0.5 * " if name == "mse" else ""
-                fwd.append(f"    e{Lh} = (1 - y) * {a} - y * abar{Lh}  # a − y, as a difference of complements")
-                fwd.append(f"    C = {k}{L.total(f'e{Lh} ** 2')}")
-                extra.append(f"e{Lh}")
-                back.append(f"    g = {'' if name == 'mse' else '2 * '}e{Lh}  # ∂C/∂a")
-            elif name == "cross_entropy":
-                h.need("log_softmax")
-                fwd.append(f"    C = -{L.total(f'y * log_softmax({z})')}  # ln a = log-softmax(z)")
-                back.append("    # through the full Jacobian ∂a_j/∂z_k = a_j([j = k] − a_k) with ∂C/∂a_j = −y_j/a_j:")
-                back.append("    # δ_k = a_k Σ_j y_j − y_k")
-                back.append(f"    delta{Lh} = {a} * {L.rowsum('y')} - y")
-                return fwd, extra, back
-            else:
-                h.need("log_softmax")
-                h.need("log_softmax_complement")
-                fwd.append(f"    C = -{L.total(f'y * log_softmax({z}) + (1 - y) * log_softmax_complement({z})')}")
-                back.append(f"    g = -y / {a} + (1 - y) / abar{Lh}  # ∂C/∂a")
-            back += self._delta_from_g(kind, act, Lh, "g", comment_first=False)
-            return fwd, extra, back
-        # any other elementwise output activation
-        f = self._act(Lh)
-        if name in ("mse", "sse"):
-            k = "0.5 * " if name == "mse" else ""
-            fwd.append(f"    C = {k}{L.total(f'({a} - y) ** 2')}")
-            g = f"({a} - y)" if name == "mse" else f"2 * ({a} - y)"
-        elif name == "cross_entropy":
-            fwd.append(f"    C = -{L.total(f'y * {L.xp}.log({a})')}")
-            g = f"(-y / {a})"
-        else:
-            fwd.append(f"    C = -{L.total(f'y * {L.xp}.log({a}) + (1 - y) * {L.xp}.log(1 - {a})')}")
-            g = f"(-y / {a} + (1 - y) / (1 - {a}))"
-        back.append(f"    delta{Lh} = {g} * {f}_prime({z})")
-        return fwd, extra, back
+        code = cost.code.get(form, cost.code.get("elementwise"))
+        if code is None:
+            fwd += self._custom_cost(Lh, cost)
+            return fwd, ["g"], back + self._delta_from_g(form, act, Lh, "g")
+        names = self._output_names(Lh)
+        for helper in code.helpers:
+            self.helpers.need(helper)
+        fwd += ["    " + line.format(**names) for line in code.before]
+        note = f"  # {code.note}" if code.note else ""
+        fwd.append(f"    C = {code.scale}{self.lang.total(code.summand.format(**names))}{note}")
+        extra = [name.format(**names) for name in code.cache]
+        if code.grad is None:
+            return fwd, extra, back + ["    " + line.format(**names) for line in code.delta]
+        g = code.grad.format(**names)
+        if form == "softmax":   # the Jacobian reads ∂C/∂a twice: one name for it
+            back.append(f"    g = {g}  # ∂C/∂a")
+            g = "g"
+        return fwd, extra, back + self._delta_from_g(form, act, Lh, g)
+
+    def _output_names(self, Lh) -> dict:
+        """What a cost's :class:`costs.OutputCode` may name, at output layer ``Lh``."""
+        return {"a": f"a{Lh}", "z": f"z{Lh}", "abar": f"abar{Lh}", "e": f"e{Lh}", "delta": f"delta{Lh}",
+                "y_sum": self.lang.rowsum("y"), "xp": self.lang.xp}
 
     def _prime_text(self, act, l):
         if not act.elementwise:
             return f"the softmax Jacobian at z^({l})"
         return f"{act.text}′(z^({l}))"
 
-    def _delta_from_g(self, kind, act, Lh, g, comment_first=True):
+    def _delta_from_g(self, form, act, Lh, g):
+        """δ at the output layer from ∂C/∂a (``g``): through f′(z), or the softmax Jacobian."""
         a, z = f"a{Lh}", f"z{Lh}"
-        if kind == "softmax":
+        if form == "softmax":
             return ["    # through the full Jacobian: δ_k = Σ_j ∂C/∂a_j · a_j([j = k] − a_k)",
                     f"    delta{Lh} = {a} * ({g} - {self.lang.rowsum(f'{g} * {a}')})"]
         f = self.helpers.activation(act)
         return [f"    delta{Lh} = {g} * {f}_prime({z})"]
 
     def _custom_cost(self, Lh, cost):
-        """A cost outside the registry: its SymPy expression and ∂C/∂a_j, printed column by column."""
+        """A cost without code: its SymPy expression and ∂C/∂a_j (``g``), printed column by column."""
         net, L = self.net, self.lang
         node = net.nodes[net.cost_symbol]
         names = {}
@@ -750,7 +688,7 @@ class _LayeredWriter:
                          for j, a in enumerate(net.outputs))
         stack = "np.stack([%s], axis=1)" if L.name == "numpy" else "torch.stack([%s], dim=1)"
         lines.append("    g = " + stack % cols + "  # ∂C/∂a_j, one column per output")
-        return lines, "g"
+        return lines
 
     # --- backward: δ from the output layer back, then the gradients ----------------------
 
@@ -767,7 +705,7 @@ class _LayeredWriter:
             act = net.activations[l - 1]
             lines.append("    " + comment(f"Case 2, hidden layer {l}: δ^({l}) = (W^({l + 1}))ᵀ δ^({l + 1}) ⊙ "
                                         f"{act.text}′(z^({l})), the amplifier {act.text}′(z^({l}))"))
-            if _is_sigmoid(act):
+            if _form(act) == "sigmoid":
                 lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * (a{l} * abar{l})  # σ′(z) = a(1 − a)")
             else:
                 lines.append(f"    delta{l} = (delta{l + 1} @ W{l + 1}) * {self._act(l)}_prime(z{l})")
@@ -830,109 +768,157 @@ def evaluate(values=None):
 
 
 class _GraphWriter:
-    """Any other graph (a circuit, a residual block, a recurrent net, a mini-batch):
-    node by node, each line vectorised over the batch."""
+    """Any other graph (a circuit, a residual block, a mini-batch): node by node, each line
+    vectorised over the batch."""
 
     def __init__(self, derivation, lang: Lang):
         self.d = derivation
         self.net = derivation.graph
         self.lang = lang
         self.helpers = Helpers(lang, lambda names: _printer(names, self.helpers, lang))
+        self.formulas = {f.symbol: f for f in derivation.formulas}
 
     def module(self, standalone: bool) -> str:
-        from .numeric import stable_definitions
-        d, net, L = self.d, self.net, self.lang
-        names = Names()
-        ident: dict = {}
-        shown: list = []
-        for sym in net.leaves:
-            ident[sym] = names.new(identifier(sym.name))
-            shown.append((ident[sym], sym.name))
-        for sym in net.defined:
-            ident[sym] = names.new(identifier(sym.name))
-            shown.append((ident[sym], sym.name))
-        formulas = {f.symbol: f for f in d.formulas}
-        defs = stable_definitions(net, d.definitions())
+        forward, backward = self._passes()
+        ident, shown = self._identifiers(forward, backward)
+        printer = _printer(ident, self.helpers, self.lang)
+        fwd = self._forward(forward, ident, printer)
+        bwd = self._backward(forward, backward, ident, printer)
+        L = self.lang
+        if not standalone:
+            parts = [L.header(), self.helpers.text(), "\n".join(fwd), "\n".join(bwd)]
+        else:
+            parts = ["\n".join(self._head(shown)), L.header(), self.helpers.text(), "\n".join(self._tables()),
+                     "\n".join(fwd), "\n".join(bwd), _evaluate_common(L), _GRAPH_EVALUATE, _MAIN]
+        return "\n\n\n".join(p for p in parts if p) + "\n"
+
+    def _passes(self):
+        """The stable definitions, split into the forward pass (every node, and the
+        complements 1 − a the numbers use) and the backward pass (the adjoints)."""
+        net = self.net
         defined = set(net.defined)
         forward, backward = [], []
-        for symbol, expr in defs:
-            if symbol in defined or (symbol not in formulas):
+        for symbol, expr in stable_definitions(net, self.d.definitions()):
+            if symbol in defined or symbol not in self.formulas:
                 forward.append((symbol, expr))
             else:
                 backward.append((symbol, expr))
+        return forward, backward
+
+    def _identifiers(self, forward, backward):
+        """symbol → identifier, and (identifier, name) for the module's list of names."""
+        net, names = self.net, Names()
+        ident: dict = {}
+        shown: list = []
+        for sym in net.leaves + net.defined:
+            ident[sym] = names.new(identifier(sym.name))
+            shown.append((ident[sym], sym.name))
         for symbol, _ in forward:
             if symbol not in ident:   # the complement 1 − a of a softmax entry
                 base = symbol.name[2:] if symbol.name.startswith("c_") else symbol.name
                 ident[symbol] = names.new("one_minus_" + identifier(base))
                 shown.append((ident[symbol], "1 − " + base))
-        cost = net.cost_symbol
         for symbol, _ in backward:
-            f = formulas[symbol]
+            f = self.formulas[symbol]
             ident[symbol] = names.new("d_" + identifier(f.of.name))
-            shown.append((ident[symbol], f"∂{cost.name}/∂{f.of.name}"))
-        printer = _printer(ident, self.helpers, L)
+            shown.append((ident[symbol], f"∂{net.cost_symbol.name}/∂{f.of.name}"))
+        return ident, shown
+
+    def _forward(self, forward, ident, printer) -> list:
+        net = self.net
         leaves = [ident[s] for s in net.leaves]
-        fwd_names = [ident[s] for s, _ in forward]
-        fwd = [f"def forward({', '.join(leaves)}):",
-               '    """The forward pass: every node from the nodes before it (numbers, or arrays along',
-               f'    the batch axis). Returns the output {_doc(cost.name)} and the values backward() reads."""']
+        lines = [f"def forward({', '.join(leaves)}):",
+                 '    """The forward pass: every node from the nodes before it (numbers, or arrays along',
+                 f'    the batch axis). Returns the output {_doc(net.cost_symbol.name)} and the values backward() reads."""']
         for symbol, expr in forward:
-            f = formulas.get(symbol)
+            f = self.formulas.get(symbol)
             if f is not None:
-                fwd.append("    " + comment(f.text()))
+                lines.append("    " + comment(f.text()))
             else:
-                fwd.append("    # the complement 1 − a of a softmax entry, without cancellation")
-            fwd.append(f"    {ident[symbol]} = {printer.code(expr)}")
-        fwd.append(f"    return {ident[cost]}, ({', '.join(fwd_names)},)")
-        grads = [f for f in d.gradients]
-        bwd = [f"def backward({', '.join(leaves + ['cache'])}):",
-               '    """The backward pass: the adjoints in the order of the sweep, then every gradient."""',
-               f"    {', '.join(fwd_names)}, = cache"]
-        recurrent = hasattr(net, "steps")
-        step = None
+                lines.append("    # the complement 1 − a of a softmax entry, without cancellation")
+            lines.append(f"    {ident[symbol]} = {printer.code(expr)}")
+        lines.append(f"    return {ident[net.cost_symbol]}, ({', '.join(ident[s] for s, _ in forward)},)")
+        return lines
+
+    def _backward(self, forward, backward, ident, printer) -> list:
+        net = self.net
+        lines = [f"def backward({', '.join([ident[s] for s in net.leaves] + ['cache'])}):",
+                 '    """The backward pass: the adjoints in the order of the sweep, then every gradient."""',
+                 f"    {', '.join(ident[s] for s, _ in forward)}, = cache"]
         for symbol, expr in backward:
-            f = formulas[symbol]
-            node = net.nodes.get(f.of)
-            if f.kind == "delta":
-                if recurrent and f.case == 2 and node.index and node.index[0] != step:
-                    step = node.index[0]
-                    bwd.append(f"    # BPTT, step {step}: ∂C/∂h^({step}) collects a term from step {step}'s output"
-                               + (f" and one from step {step + 1}" if step < net.steps else ""))
-                label = {1: "Case 1 (feeds the output): ", 2: "Case 2 (through later adjoints): "}.get(f.case, "")
-                amp = [p for p in expr.atoms(_activations.ActivationPrime)]
-                if amp:
-                    label += "amplifier " + ", ".join(sorted(_text(p) for p in amp)) + "; "
-                bwd.append("    " + comment(label + f.text()))
-            else:
-                uses = len(f.uses)
-                if uses > 1 and node.kind == "param":
-                    what = f"shared by {uses} uses: its gradient is the sum over them"
-                    if recurrent:
-                        what += " (backpropagation through time: one term per step it is used in)"
-                    bwd.append("    " + comment(f"{f.of.name} is {what}"))
-                elif uses > 1:
-                    bwd.append("    " + comment(f"{f.of.name} feeds {uses} nodes: the sum over its uses"))
-                bwd.append("    " + comment(f.text()))
-            bwd.append(f"    {ident[symbol]} = {printer.code(expr)}")
-        bwd.append(f"    return ({', '.join(ident[f.symbol] for f in grads)},)")
-        head = _preamble(L, net) + [
+            f = self.formulas[symbol]
+            comments = self._delta_comments(f, expr) if f.kind == "delta" else self._gradient_comments(f)
+            lines += ["    " + comment(text) for text in comments]
+            lines.append(f"    {ident[symbol]} = {printer.code(expr)}")
+        lines.append(f"    return ({', '.join(ident[f.symbol] for f in self.d.gradients)},)")
+        return lines
+
+    def _delta_comments(self, f, expr) -> list:
+        """An adjoint's comment: its case, its amplifiers σ′(z) and its formula."""
+        label = {1: "Case 1 (feeds the output): ", 2: "Case 2 (through later adjoints): "}.get(f.case, "")
+        amp = [p for p in expr.atoms(_activations.ActivationPrime)]
+        if amp:
+            label += "amplifier " + ", ".join(sorted(_text(p) for p in amp)) + "; "
+        return [label + f.text()]
+
+    def _gradient_comments(self, f) -> list:
+        """A gradient's comments: the sum over the uses of a shared parameter or node, its formula."""
+        uses = len(f.uses)
+        if uses > 1 and self.net.nodes[f.of].kind == "param":
+            return [f"{f.of.name} is shared by {uses} uses: its gradient is the sum over them{self._shared_note}",
+                    f.text()]
+        if uses > 1:
+            return [f"{f.of.name} feeds {uses} nodes: the sum over its uses", f.text()]
+        return [f.text()]
+
+    _shared_note = ""
+
+    def _head(self, shown) -> list:
+        lines = _preamble(self.lang, self.net) + [
             "# forward() and backward() follow the derivation line by line (each line's formula is",
             "# the comment above it); evaluate(values=None) -> {\"cost\": ..., \"gradients\": {name: ...}}",
             "# at the spec's values; an array along a leading axis is a batch, whose cost and",
             "# gradients are summed.",
             "#",
             "# Names (identifier: name in the derivation):"]
-        head += [comment(f"  {i}: {n}") for i, n in shown]
-        tables = ["# the leaves, in the order forward() takes them",
-                  "LEAVES = [%s]" % ", ".join(repr(s.name) for s in net.leaves),
-                  "# the keys of evaluate()'s gradients",
-                  "GRADIENTS = [%s]" % ", ".join(repr(f.of.name) for f in grads),
-                  "# the parameters: one number each, shared by every example of a batch",
-                  "PARAMETERS = [%s]" % ", ".join(repr(s.name) for s in net.parameters),
-                  "NAMES = LEAVES",
-                  "# the spec's values (a list is one value per example of a mini-batch)"]
-        tables += _values_literal(net)
-        evaluate = '''def evaluate(values=None):
+        return lines + [comment(f"  {i}: {n}") for i, n in shown]
+
+    def _tables(self) -> list:
+        net = self.net
+        lines = ["# the leaves, in the order forward() takes them",
+                 "LEAVES = [%s]" % ", ".join(repr(s.name) for s in net.leaves),
+                 "# the keys of evaluate()'s gradients",
+                 "GRADIENTS = [%s]" % ", ".join(repr(f.of.name) for f in self.d.gradients),
+                 "# the parameters: one number each, shared by every example of a batch",
+                 "PARAMETERS = [%s]" % ", ".join(repr(s.name) for s in net.parameters),
+                 "NAMES = LEAVES",
+                 "# the spec's values (a list is one value per example of a mini-batch)"]
+        return lines + _values_literal(net)
+
+
+class _RecurrentWriter(_GraphWriter):
+    """A recurrent net: node by node, its comments telling the steps of backpropagation
+    through time."""
+
+    _shared_note = " (backpropagation through time: one term per step it is used in)"
+
+    def _backward(self, forward, backward, ident, printer) -> list:
+        self._step = None
+        return super()._backward(forward, backward, ident, printer)
+
+    def _delta_comments(self, f, expr) -> list:
+        """Before the first adjoint of a step's hidden state, where its terms come from."""
+        node = self.net.nodes.get(f.of)
+        out = []
+        if f.case == 2 and node.index and node.index[0] != self._step:
+            step = self._step = node.index[0]
+            out.append(f"BPTT, step {step}: ∂C/∂h^({step}) collects a term from step {step}'s output"
+                       + (f" and one from step {step + 1}" if step < self.net.steps else ""))
+        return out + super()._delta_comments(f, expr)
+
+
+#: The exported module's evaluate() for a graph written node by node.
+_GRAPH_EVALUATE = '''def evaluate(values=None):
     """{"cost": C, "gradients": {name: ∂C/∂name}} at the spec's values, with ``values``
     (a dict by name) given instead; arrays along a leading axis are a batch (summed)."""
     v = _merged(values)
@@ -942,17 +928,10 @@ class _GraphWriter:
         C, cache = forward(*args)
         grads = backward(*args, cache)
     return {"cost": _total(C, rows),
-            "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}'''''
-        parts = ["\n".join(head), L.header(), self.helpers.text(), "\n".join(tables), "\n".join(fwd),
-                 "\n".join(bwd), _evaluate_common(L), evaluate, _MAIN]
-        if not standalone:
-            parts = [L.header(), self.helpers.text(), "\n".join(fwd), "\n".join(bwd)]
-        return "\n\n\n".join(p for p in parts if p) + "\n"
+            "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}'''
 
-
-def _text(expr) -> str:
-    from .printing import text
-    return text(expr)
+#: Each kind of graph's writer.
+_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _RecurrentWriter}
 
 
 __all__ = ["LANGS", "Names", "comment", "identifier", "source"]

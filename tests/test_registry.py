@@ -104,3 +104,66 @@ def test_two_custom_activations_never_share_compiled_code(names):
     t = 0.75            # w·x: ∂f/∂w = x·((t + 1) + (t² + 1))
     assert d.evaluate(point).gradients["w"] == pytest.approx(0.5 * ((t + 1) + (t ** 2 + 1)), rel=1e-15)
     assert d.compile()(point).gradients["w"] == pytest.approx(1.65625, rel=1e-15)
+
+
+@pytest.fixture
+def registries(monkeypatch):
+    """The registries as they are, restored after the test (entries it registers go)."""
+    from symbackprop import costs
+    for module, name in ((activations, "REGISTRY"), (activations, "READER_NAMES"), (activations, "OPTIONS"),
+                         (costs, "REGISTRY"), (costs, "WORDS")):
+        monkeypatch.setattr(module, name, dict(getattr(module, name)))
+
+
+def _module_values(d, lang="numpy"):
+    from symbackprop.codegen import source
+    namespace = {"__name__": "exported"}
+    exec(compile(source(d, lang), "<exported>", "exec"), namespace)
+    return namespace["evaluate"]()
+
+
+def test_one_register_call_gives_words_answers_numbers_and_exported_code(registries):
+    """softsign(t) = t/(1 + |t|), registered once: its words in documents, its name in
+    answers, its float code in evaluate() and its Code in the exported module."""
+    activations.register("softsign", lambda: activations.Activation(
+        "softsign", r"\operatorname{softsign}", lambda t: t / (1 + abs(t)), lambda f, t: 1 / (1 + abs(t)) ** 2,
+        dict.fromkeys(("float", "mp"), (lambda t: t / (1 + abs(t)), lambda t: 1 / (1 + abs(t)) ** 2)),
+        words="soft sign", nonzero_prime=True,
+        code=activations.Code("return z / (1.0 + {xp}.abs(z))", "return 1.0 / (1.0 + {xp}.abs(z)) ** 2",
+                              "softsign(z) = z/(1 + |z|)", "softsign′(z) = 1/(1 + |z|)²")))
+    net = sb.Network([1, 1, 1], activation=["softsign", "identity"], values={
+        "w^{(1)}_{11}": 2, "b^{(1)}_{1}": 0, "w^{(2)}_{11}": 3, "b^{(2)}_{1}": 0, "x_{1}": 1, "y_{1}": 0})
+    d = net.backward()
+    assert "Layer 1 (soft sign)" in sb.render(d, "text")
+    # a = 2/3, C = ½(3a)² = 2, ∂C/∂w⁽¹⁾₁₁ = 3a·3·softsign′(2)·x = 6·1/9 = 2/3
+    assert float(d.evaluate().gradients["w^{(1)}_{11}"]) == pytest.approx(2 / 3, rel=1e-12)
+    out = _module_values(d)
+    assert out["cost"] == pytest.approx(2.0, rel=1e-12)
+    assert out["gradients"]["w^{(1)}_{11}"] == pytest.approx(2 / 3, rel=1e-12)
+    from symbackprop.codegen import source
+    assert 'def softsign_prime(z):\n    """softsign′(z) = 1/(1 + |z|)²"""\n    return 1.0 / (1.0 + np.abs(z)) ** 2' \
+        in source(d)
+    verdict = sb.check_answer(net, "w^{(1)}_{11}", r"x_1 \operatorname{softsign}'(z^{(1)}_1) w^{(2)}_{11} (a^{(2)}_1 - y_1)")
+    assert verdict.verdict == "equivalent"
+
+
+def test_a_registered_cost_brings_its_output_code_and_falls_back_to_its_elementwise_form(registries):
+    """C = ¼Σ(a − y)⁴ with code for elementwise outputs only: a sigmoid output uses it
+    through σ′(z); the exported module's numbers are evaluate()'s."""
+    from symbackprop import costs
+    costs.register(costs.Cost("quartic", lambda a, y: sympy.Add(*[(ai - yi) ** 4 for ai, yi in zip(a, y)]) / 4,
+                              r"C = \frac{1}{4} \sum_j (a_j - y_j)^4", words="quartic error",
+                              code={"elementwise": costs.OutputCode("({a} - y) ** 4", "0.25 * ",
+                                                                    grad="({a} - y) ** 3")}))
+    net = sb.Network([1, 1], activation="sigmoid", cost="quartic", values={
+        "w^{(1)}_{11}": 0, "b^{(1)}_{1}": 0, "x_{1}": 1, "y_{1}": 1})
+    d = net.backward()
+    from symbackprop.codegen import source
+    text = source(d)
+    assert "    C = 0.25 * np.sum((a1 - y) ** 4)\n" in text
+    assert "    delta1 = (a1 - y) ** 3 * sigmoid_prime(z1)\n" in text
+    # a = ½: C = ¼·(½)⁴ = 1/64, ∂C/∂b = (a − y)³·σ′(0) = −⅛·¼ = −1/32
+    out = _module_values(d)
+    assert out["cost"] == pytest.approx(1 / 64, rel=1e-12)
+    assert out["gradients"]["b^{(1)}_{1}"] == pytest.approx(-1 / 32, rel=1e-12)
+    assert "quartic error" in sb.render(d, "text")

@@ -59,9 +59,6 @@ from ..programs import Programs
 from .evaluate import walk
 
 
-#: Activations whose derivative is never 0 (a δ may be divided by it).
-NONZERO_PRIME = frozenset({"sigmoid", "tanh", "softplus"})
-
 #: Most candidate mistakes made per target on a graph that is not layered.
 GRAPH_CANDIDATES = 600
 
@@ -222,7 +219,7 @@ class _LayeredBuilder(_Mistakes):
         if self._rest(s) is None:
             return None
         p = next(a for a in expr.args if isinstance(a, ActivationPrime))
-        if p.activation.name not in NONZERO_PRIME:
+        if not p.activation.nonzero_prime:
             return None
         return _mul(s, new(p), sympy.Pow(p, -1, evaluate=False))
 
