@@ -345,7 +345,7 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 
 def _graph(data: dict, where: str) -> Graph:
     from .answers.lexer import AnswerReadError
-    from .formula import read_formula
+    from .formula import Declared, read_formula
 
     _unknown(where, "", data, GRAPH_FIELDS)
     graph = Graph(_title(data, where))
@@ -371,16 +371,17 @@ def _graph(data: dict, where: str) -> Graph:
     later = {}
     for i, (name, _, _) in enumerate(split, start=1):
         later.setdefault(name, i)
+    declared = Declared(graph.nodes)
     for i, (name, formula, offset) in enumerate(split, start=1):
         field = f"define[{i}]"
         if later[name] != i:
             _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
         try:
-            expr = read_formula(formula, list(graph.nodes))
+            expr = read_formula(formula, declared)
         except AnswerReadError as exc:
             _fail(where, field, _definition_error(exc, name, i, later, split, offset))
         try:
-            graph.define(name, expr)
+            declared.add(graph.define(name, expr))
         except SpecError as exc:
             _fail(where, field, str(exc))
     output = data.get("output", split[-1][0])
