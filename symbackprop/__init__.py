@@ -7,28 +7,52 @@
     δ⁽¹⁾₁ = σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + w⁽²⁾₂₁·δ⁽²⁾₂)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
 
-from . import activations, costs
-from .activations import Activation
-from .backward import Derivation, Formula
-from .costs import Cost
 from .errors import (AnswerError, PointError, RenderError, SpecError, SymbackpropError,
                      TooLargeError)
-from .graph import Graph
-from .network import Network
-from .recurrent import Recurrent
-from .printing import latex, text
-from .spec import load
+
+#: Public names and the module that defines each, imported on first use (PEP 562): the
+#: command line starts without SymPy or importlib.metadata, so that Ctrl-C while it starts
+#: is already its one-line error.
+_HOMES = {"Activation": "activations", "Derivation": "backward", "Formula": "backward",
+          "Cost": "costs", "Graph": "graph", "Network": "network", "Recurrent": "recurrent",
+          "latex": "printing", "text": "printing", "load": "spec"}
 
 #: The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``.
-sigmoid, tanh, relu, leaky_relu, identity, softplus, silu = (
-    activations.get(name) for name in ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "silu"))
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "identity", "softplus", "silu")
 
-try:
-    __version__ = version("symbackprop")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif name in _ACTIVATIONS:
+        value = importlib.import_module(".activations", __name__).get(name)
+    elif name == "__version__":
+        value = _version()
+    elif not name.startswith("_"):
+        try:  # a submodule: sb.numeric, sb.documents …
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("symbackprop")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
 
 
 def check_answer(net, wrt, answer):

@@ -13,14 +13,23 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
 from .errors import PointError, SymbackpropError
 from .io import read_text
-from .printing import unicode_name
 from .quoting import clip, counted, one_line
-from .spec import load
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
+
+
+def load(*args, **kwargs):
+    """:func:`symbackprop.spec.load`, imported on first use (with SymPy), inside
+    :func:`main`, where Ctrl-C is one line."""
+    from .spec import load as load_spec
+    return load_spec(*args, **kwargs)
+
+
+def unicode_name(name: str) -> str:
+    from .printing import unicode_name as printed
+    return printed(name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,6 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     parser = _Parser(prog="symbackprop",
                      description="Derive backpropagation symbolically and check it three ways.")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
