@@ -326,8 +326,11 @@ def describe_step(net, step) -> list[str]:
 
 
 def cmd_eval(args) -> int:
+    from .numeric import resolve_point
     net = load(args.spec)
     try:
+        for point in net.points or [None]:  # a missing value is named before the derivation
+            resolve_point(net, point)
         report = net.backward().check()
     except PointError as exc:
         raise PointError(f"{args.spec}: {exc}") from None

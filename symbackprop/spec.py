@@ -35,6 +35,18 @@ RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output
                    "W", "U", "V", "b", "c", "h0")
 #: Most examples in a mini-batch.
 MAX_POINTS = 10_000
+#: Most gradients checked over a mini-batch, examples × gradients: the three-way check
+#: runs for each example (10 examples of a 16-16-16-16-16 net, 10,880, took 36 s).
+MAX_BATCH_GRADIENTS = 10_000
+#: Most weights and output units of a layered spec (the Python API allows more, see
+#: :data:`network.MAX_WEIGHTS`): every weight is a compiled definition and lines of the
+#: document (derive of 1-5000-1, 10,000 weights, took 55 s; of 141-141 84 s; of 2-10000
+#: hours and 1.8 GB of HTML), and each gradient's 50-digit finite difference recomputes
+#: the cost's sum over the outputs (eval of 2-300 took 88 s).
+MAX_WEIGHTS = 5_000
+MAX_OUTPUTS = 100
+#: Most entries of a ``define`` list (5,000 one-term definitions: eval in ?? s).
+MAX_DEFINITIONS = 5_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
@@ -177,6 +189,7 @@ def from_dict(data: dict, where: str = "spec"):
     notation = data.get("notation", "layered")
     if notation not in NOTATIONS:
         _fail(where, "notation", f"unknown notation {_clip(repr(notation))}; expected one of: {', '.join(NOTATIONS)}")
+    _refuse_large(where, sizes)
     try:
         net = Network(sizes, acts, cost, notation=notation, inputs=input_names, targets=targets,
                       names=names, title=title)
@@ -186,8 +199,19 @@ def from_dict(data: dict, where: str = "spec"):
     return net
 
 
-def _points(where, data, read_one):
-    """``[point]`` into the graph's values, or ``[[points]]`` into its examples."""
+def _refuse_large(where, sizes):
+    """A layered spec above :data:`MAX_WEIGHTS` weights or :data:`MAX_OUTPUTS` outputs,
+    refused from its sizes, before anything is built."""
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise SpecError(f"{where}: the network has {weights:,} weights, above the limit of {MAX_WEIGHTS:,}")
+    if sizes[-1] > MAX_OUTPUTS:
+        raise SpecError(f"{where}: the output layer has {sizes[-1]:,} units, above the limit of {MAX_OUTPUTS:,}")
+
+
+def _points(where, data, read_one, net):
+    """``[point]`` into the graph's values, or ``[[points]]`` into its examples (refused at
+    once above :data:`MAX_POINTS` examples or :data:`MAX_BATCH_GRADIENTS` gradients)."""
     if "point" in data and "points" in data:
         _fail(where, "points", "give [point] (one example) or [[points]] (a mini-batch), not both")
     if "points" not in data:
@@ -197,6 +221,10 @@ def _points(where, data, read_one):
         _fail(where, "points", "expected at least one [[points]] table")
     if len(points) > MAX_POINTS:
         _fail(where, "points", f"{len(points):,} examples, above the limit of {MAX_POINTS:,}")
+    gradients = len(net.parameters) + (len(net.inputs) if net.reports_inputs else 0)
+    if len(points) * gradients > MAX_BATCH_GRADIENTS:
+        _fail(where, "points", f"{len(points):,} examples × {gradients:,} gradients = "
+                               f"{len(points) * gradients:,} to check, above the limit of {MAX_BATCH_GRADIENTS:,}")
     out = []
     for n, point in enumerate(points, start=1):
         if not isinstance(point, dict):
@@ -271,7 +299,7 @@ def _values(net: Network, data: dict, where: str) -> dict:
         return out
 
     values.update(example(data.get("point", {}), "point"))
-    net.points = _points(where, data, example) or []
+    net.points = _points(where, data, example, net) or []
     return values
 
 
@@ -337,7 +365,7 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 
     values.update(example(data.get("point", {}), "point"))
     rnn.values = values
-    rnn.points = _points(where, data, example) or []
+    rnn.points = _points(where, data, example, rnn) or []
     return rnn
 
 
@@ -348,6 +376,11 @@ def _graph(data: dict, where: str) -> Graph:
     from .formula import Declared, read_formula
 
     _unknown(where, "", data, GRAPH_FIELDS)
+    entries = data["define"]
+    if not isinstance(entries, list) or not entries:
+        _fail(where, "define", "expected a list of \"name = formula\" strings")
+    if len(entries) > MAX_DEFINITIONS:
+        _fail(where, "define", f"{len(entries):,} definitions, above the limit of {MAX_DEFINITIONS:,}")
     graph = Graph(_title(data, where))
     for field, declare in (("inputs", graph.input), ("targets", graph.target),
                            ("parameters", graph.parameter)):
@@ -364,9 +397,6 @@ def _graph(data: dict, where: str) -> Graph:
             except SpecError as exc:
                 message = str(exc)
                 raise SpecError(message if message.startswith(where) else f"{where}: {field}[{i}]: {message}") from None
-    entries = data["define"]
-    if not isinstance(entries, list) or not entries:
-        _fail(where, "define", "expected a list of \"name = formula\" strings")
     split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
     later = {}
     for i, (name, _, _) in enumerate(split, start=1):
@@ -411,7 +441,7 @@ def _graph(data: dict, where: str) -> Graph:
         return out
 
     graph.values = example(data.get("point", {}), "point")
-    graph.points = _points(where, data, example) or []
+    graph.points = _points(where, data, example, graph) or []
     return graph
 
 

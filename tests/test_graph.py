@@ -408,7 +408,7 @@ def test_a_network_above_the_weight_limit_is_refused_at_once(run_cli, tmp_path):
     spec = tmp_path / "big.json"
     spec.write_text(json.dumps({"inputs": 500, "layers": [{"units": 500}]}))
     assert run_cli("eval", spec) == (2, "", f"error: {spec}: the network has 250,000 weights, "
-                                            "above the limit of 20,000\n")
+                                            "above the limit of 5,000\n")
 
 
 def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):
