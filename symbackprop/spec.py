@@ -45,6 +45,10 @@ MAX_BATCH_GRADIENTS = 10_000
 #: the cost's sum over the outputs (eval of 2-300 took 88 s).
 MAX_WEIGHTS = 5_000
 MAX_OUTPUTS = 100
+#: Most layers × weights of a layered spec: the check's routes recompute the layers after
+#: each parameter (eval of 1,000 layers of 2 units, or of 50 layers of 10, took minutes;
+#: of 50 layers of 2, 10,000, 35 s).
+MAX_DEPTH_WEIGHTS = 20_000
 #: Most entries of a ``define`` list (5,000 one-term definitions: eval in ?? s).
 MAX_DEFINITIONS = 5_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
@@ -200,13 +204,20 @@ def from_dict(data: dict, where: str = "spec"):
 
 
 def _refuse_large(where, sizes):
-    """A layered spec above :data:`MAX_WEIGHTS` weights or :data:`MAX_OUTPUTS` outputs,
-    refused from its sizes, before anything is built."""
+    """A layered spec above :data:`MAX_WEIGHTS` weights, :data:`MAX_OUTPUTS` outputs or
+    :data:`MAX_DEPTH_WEIGHTS` layers × weights, refused from its sizes, before anything is built."""
+    from .network import MAX_LAYERS, MAX_WIDTH
+    if max(sizes) > MAX_WIDTH or len(sizes) - 1 > MAX_LAYERS:
+        return  # the network's own limits, named by Network
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
     if weights > MAX_WEIGHTS:
         raise SpecError(f"{where}: the network has {weights:,} weights, above the limit of {MAX_WEIGHTS:,}")
     if sizes[-1] > MAX_OUTPUTS:
         raise SpecError(f"{where}: the output layer has {sizes[-1]:,} units, above the limit of {MAX_OUTPUTS:,}")
+    layers = len(sizes) - 1
+    if layers * weights > MAX_DEPTH_WEIGHTS:
+        raise SpecError(f"{where}: {layers:,} layers × {weights:,} weights = {layers * weights:,}, above the "
+                        f"limit of {MAX_DEPTH_WEIGHTS:,} for layers × weights")
 
 
 def _points(where, data, read_one, net):
