@@ -40,9 +40,9 @@ MAX_POINTS = 10_000
 MAX_BATCH_GRADIENTS = 10_000
 #: Most weights and output units of a layered spec (the Python API allows more, see
 #: :data:`network.MAX_WEIGHTS`): every weight is a compiled definition and lines of the
-#: document (derive of 1-5000-1, 10,000 weights, took 55 s; of 141-141 84 s; of 2-10000
-#: hours and 1.8 GB of HTML), and each gradient's 50-digit finite difference recomputes
-#: the cost's sum over the outputs (eval of 2-300 took 88 s).
+#: document (on a shared machine, derive of 1-5000-1, 10,000 weights, took 55 s; of
+#: 141-141 84 s; of 2-10000 hours and 1.8 GB of HTML), and each gradient's 50-digit finite
+#: difference recomputes the cost's sum over the outputs (eval of 2-300 took 88 s).
 MAX_WEIGHTS = 5_000
 MAX_OUTPUTS = 100
 #: Most layers × weights of a layered spec: the check's routes recompute the layers after

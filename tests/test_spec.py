@@ -263,7 +263,7 @@ LIMITS = [
                  "21 layers × 2,100 weights = 44,100, above the limit of 20,000 for layers × weights", "_add",
                  id="depth"),
     pytest.param({"recurrent": {"inputs": 20, "hidden": 20, "outputs": 20, "steps": 100}},
-                 "recurrent: 100 steps × 1,200 weights = 120,000 weight uses, above the limit of 6,000",
+                 "recurrent: 100 steps × 1,200 weights = 120,000 weight uses, above the limit of 5,000",
                  "_add", id="recurrent"),
     pytest.param(_batch(10), "points: 10 examples × 1,088 gradients = 10,880 to check, above the limit "
                              "of 10,000", "backward", id="mini-batch"),
