@@ -49,8 +49,11 @@ MAX_OUTPUTS = 100
 #: each parameter (eval of 1,000 layers of 2 units, or of 50 layers of 10, took minutes;
 #: of 50 layers of 2, 10,000, 35 s).
 MAX_DEPTH_WEIGHTS = 20_000
-#: Most entries of a ``define`` list (5,000 one-term definitions: eval in ?? s).
-MAX_DEFINITIONS = 5_000
+#: Most entries of a ``define`` list, and most characters in all of them: each is read,
+#: derived and written out (a random graph of 5,000 nodes, 245 kB: eval took 35 s of CPU,
+#: derive to LaTeX more than 76 s).
+MAX_DEFINITIONS = 2_000
+MAX_DEFINE_CHARACTERS = 100_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
@@ -392,6 +395,10 @@ def _graph(data: dict, where: str) -> Graph:
         _fail(where, "define", "expected a list of \"name = formula\" strings")
     if len(entries) > MAX_DEFINITIONS:
         _fail(where, "define", f"{len(entries):,} definitions, above the limit of {MAX_DEFINITIONS:,}")
+    characters = sum(len(e) for e in entries if isinstance(e, str))
+    if characters > MAX_DEFINE_CHARACTERS:
+        _fail(where, "define", f"{characters:,} characters of definitions, above the limit of "
+                               f"{MAX_DEFINE_CHARACTERS:,}")
     graph = Graph(_title(data, where))
     for field, declare in (("inputs", graph.input), ("targets", graph.target),
                            ("parameters", graph.parameter)):

@@ -267,8 +267,11 @@ LIMITS = [
                  "_add", id="recurrent"),
     pytest.param(_batch(10), "points: 10 examples × 1,088 gradients = 10,880 to check, above the limit "
                              "of 10,000", "backward", id="mini-batch"),
-    pytest.param({"inputs": ["x"], "define": [f"v_{{{n}}} = x" for n in range(1, 5002)]},
-                 "define: 5,001 definitions, above the limit of 5,000", "_add", id="definitions"),
+    pytest.param({"inputs": ["x"], "define": [f"v_{{{n}}} = x" for n in range(1, 2002)]},
+                 "define: 2,001 definitions, above the limit of 2,000", "_add", id="definitions"),
+    pytest.param({"inputs": ["x"], "define": ["v = " + " + ".join(["x"] * 2499)] * 11},
+                 "define: 109,967 characters of definitions, above the limit of 100,000", "_add",
+                 id="define-characters"),
 ]
 
 
