@@ -305,7 +305,7 @@ def test_more_answers_than_one_run_grades_are_refused_before_grading(tmp_path, r
 def test_eval_names_the_missing_values_before_deriving(tmp_path, run_cli, monkeypatch):
     from symbackprop import graph
     monkeypatch.setattr(graph.Graph, "backward", lambda *a: pytest.fail("derived"))
-    path = write(tmp_path, "[recurrent]\ninputs = 2\nhidden = 6\noutputs = 2\nsteps = 100\n")
+    path = write(tmp_path, "[recurrent]\ninputs = 2\nhidden = 6\noutputs = 2\nsteps = 50\n")
     assert run_cli("eval", path) == (2, "", f"error: {path}: no value for W_{{11}}, W_{{12}}, W_{{13}}, "
-                                            "W_{14}, W_{15}, W_{16}, W_{21}, W_{22} and 460 more; "
+                                            "W_{14}, W_{15}, W_{16}, W_{21}, W_{22} and 260 more; "
                                             "give them in the spec or in the point\n")
