@@ -7,27 +7,61 @@
     δ⁽¹⁾₁ = σ′(z⁽¹⁾₁)·(w⁽²⁾₁₁·δ⁽²⁾₁ + w⁽²⁾₂₁·δ⁽²⁾₂)
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
 
-from . import activations, costs
-from .activations import Activation
-from .backward import Derivation, Formula
-from .costs import Cost
 from .errors import (AnswerError, PointError, RenderError, SpecError, SymbackpropError,
                      TooLargeError)
-from .graph import Graph
-from .network import Network
-from .recurrent import Recurrent
-from .printing import latex, text
-from .spec import load
 
-#: The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``.
-globals().update(activations.elementwise())
+#: Public names and the module that defines each, imported on first use (PEP 562): the
+#: command line starts without SymPy or importlib.metadata, so that Ctrl-C while it starts
+#: is already its one-line error.
+_HOMES = {"Activation": "activations", "Derivation": "backward", "Formula": "backward",
+          "Cost": "costs", "Graph": "graph", "Network": "network", "Recurrent": "recurrent",
+          "latex": "printing", "text": "printing", "load": "spec"}
 
-try:
-    __version__ = version("symbackprop")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+_NAMES = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula",
+          "Graph", "Network", "PointError", "Recurrent", "RenderError", "SpecError",
+          "SymbackpropError", "TooLargeError", "check_answer", "latex", "load", "render", "text",
+          "__version__"]
+
+
+def _elementwise() -> dict:
+    """The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``."""
+    return importlib.import_module(".activations", __name__).elementwise()
+
+
+def __getattr__(name):
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif name == "__version__":
+        value = _version()
+    elif name == "__all__":      # the names below and every registered elementwise activation
+        value = _NAMES + sorted(_elementwise())
+    elif not name.startswith("_"):
+        try:  # a submodule: sb.numeric, sb.documents …
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            value = _elementwise().get(name)
+            if value is None:
+                raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("symbackprop")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__getattr__("__all__")))
 
 
 def check_answer(net, wrt, answer, *, policy=None):
@@ -48,9 +82,3 @@ def render(derivation, format="latex", **options):
     """
     from .documents import render as _render
     return _render(derivation, format, **options)
-
-
-__all__ = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula", "Graph",
-           "Network", "PointError", "Recurrent", "RenderError", *activations.elementwise(),
-           "SpecError", "SymbackpropError", "TooLargeError", "check_answer", "latex",
-           "load", "render", "text", "__version__"]

@@ -542,7 +542,26 @@ def _softmax_fdiff(self, argindex, rule):
     return rule(j, argindex - 1, zs)
 
 
-class SoftmaxComplement(sympy.Function):
+class _NumbersOnly(sympy.Function):
+    """A function for numbers only, evaluated by its mpmath implementation (:data:`_MP`) at
+    the precision asked, so that ``sympy.N`` gives its value as it does for σ or softmax."""
+
+    def _eval_is_real(self):
+        return all(a.is_real for a in self.args) or None
+
+    def _eval_evalf(self, prec):
+        args = [a.evalf(prec_to_dps(prec) + 5) for a in self.args]
+        if not all(a.is_Number for a in args):
+            return None
+        with mpmath.workprec(prec + 20):
+            try:
+                value = _MP[type(self).__name__](*(mpmath.mpf(a._to_mpmath(prec + 20)) for a in args))
+            except ValueError:  # ln 0: the complement of a one-unit softmax
+                return sympy.S.NegativeInfinity
+            return sympy.Float(value, prec_to_dps(prec))
+
+
+class SoftmaxComplement(_NumbersOnly):
     """1 − softmax_j(z_1, …, z_n) = Σ_{i≠j} e^{z_i} / Σ_i e^{z_i}, for numbers only: the
     complement of a saturated output without the cancellation of 1 − a_j (0 in floats
     once a_j rounds to 1, at a logit gap of 37). Its derivatives (like those of the log
@@ -553,7 +572,7 @@ class SoftmaxComplement(sympy.Function):
             -Softmax(j, *zs) * SoftmaxComplement(j, *zs) if j == k else Softmax(j, *zs) * Softmax(k, *zs)))
 
 
-class LogSoftmaxComplement(sympy.Function):
+class LogSoftmaxComplement(_NumbersOnly):
     """ln(1 − softmax_j(z_1, …, z_n)), for numbers only (see :class:`LogSigmoid`)."""
 
     def fdiff(self, argindex=1):
@@ -562,7 +581,7 @@ class LogSoftmaxComplement(sympy.Function):
             else Softmax(j, *zs) * Softmax(k, *zs) / SoftmaxComplement(j, *zs)))
 
 
-class LogSigmoid(sympy.Function):
+class LogSigmoid(_NumbersOnly):
     """ln σ(t), for numbers only: cost code uses it where ln a with a = σ(z) would lose
     every digit once σ saturates (ln(1 − σ(40)) in floats is ln 0)."""
 
@@ -572,7 +591,7 @@ class LogSigmoid(sympy.Function):
         return _SIGMOID.func(-self.args[0])
 
 
-class LogSoftmax(sympy.Function):
+class LogSoftmax(_NumbersOnly):
     """ln softmax_j(z_1, …, z_n), for numbers only (see :class:`LogSigmoid`)."""
 
     def fdiff(self, argindex=1):
@@ -651,6 +670,7 @@ NUMERIC_HELPERS = {
            "LogSoftmaxComplement": _log_softmax_complement_mp},
     "exact": {"Step": _step_exact},
 }
+_MP = NUMERIC_HELPERS["mp"]
 
 
 def get(spec) -> Activation:

@@ -13,16 +13,24 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
 from .errors import PointError, SymbackpropError
-from .graph import part
 from .io import read_text
 from .numerals import short
-from .printing import unicode_name
 from .quoting import clip, counted, one_line
-from .spec import load
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
+
+
+def load(*args, **kwargs):
+    """:func:`symbackprop.spec.load`, imported on first use (with SymPy), inside
+    :func:`main`, where Ctrl-C is one line."""
+    from .spec import load as load_spec
+    return load_spec(*args, **kwargs)
+
+
+def unicode_name(name: str) -> str:
+    from .printing import unicode_name as printed
+    return printed(name)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,6 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     parser = _Parser(prog="symbackprop",
                      description="Derive backpropagation symbolically and check it three ways.")
     parser.add_argument("--version", action="version", version=f"symbackprop {__version__}")
@@ -294,6 +303,7 @@ _PARTS = {"graph": _GraphValues, "layered": _LayeredValues}
 
 def _forward_lines(net, values) -> list[str]:
     """The forward values of one example: by layer for a layered net, by node otherwise."""
+    from .graph import part
     return part(_PARTS, net).forward_lines(net, values)
 
 
@@ -338,6 +348,7 @@ def _floats(mapping) -> dict:
 
 def _example_json(net, values) -> dict:
     """cost, then layers (a layered net) or nodes, gradients and adjoints (any other graph)."""
+    from .graph import part
     return part(_PARTS, net).example_json(values)
 
 
@@ -366,8 +377,11 @@ def describe_step(net, step) -> list[str]:
 
 
 def cmd_eval(args) -> int:
+    from .numeric import resolve_point
     net = load(args.spec)
     try:
+        for point in net.points or [None]:  # a missing value is named before the derivation
+            resolve_point(net, point)
         report = net.backward().check()
     except PointError as exc:
         raise PointError(f"{args.spec}: {exc}") from None

@@ -20,18 +20,24 @@ from .answers.names import Vocabulary, name_key
 
 
 class Declared:
-    """The reader's vocabulary for one formula: {written name: symbol} of what is declared."""
+    """The reader's vocabulary: {written name: symbol} of what is declared so far. A spec
+    declares its names one by one (:meth:`add`), so that reading N definitions reads each
+    name once, not N times."""
 
-    def __init__(self, symbols):
+    def __init__(self, symbols=()):
         self._keys: dict = {}
         self._loose: dict = {}
-        self.symbols = list(symbols)
-        for sym in self.symbols:
-            key = name_key(sym.name)
-            if key is None:
-                continue
-            self._keys.setdefault(key, sym)
-            self._loose.setdefault((key[0], key[1], _loose(key[2])), set()).add(sym)
+        self.symbols: list = []
+        for sym in symbols:
+            self.add(sym)
+
+    def add(self, sym: sympy.Symbol) -> None:
+        self.symbols.append(sym)
+        key = name_key(sym.name)
+        if key is None:
+            return
+        self._keys.setdefault(key, sym)
+        self._loose.setdefault((key[0], key[1], _loose(key[2])), set()).add(sym)
 
     def _lookup(self, base, layer, sub):
         sym = self._keys.get((base, layer, sub))
@@ -65,10 +71,11 @@ def _loose(sub):
 
 
 def read_formula(text: str, symbols) -> sympy.Expr:
-    """One formula (no ``=``) as a SymPy expression of ``symbols``; errors are
+    """One formula (no ``=``) as a SymPy expression of ``symbols`` (a list, or a
+    :class:`Declared` kept up to date by its caller); errors are
     :class:`~symbackprop.answers.lexer.AnswerReadError` with a position."""
     from .answers.reader import read
-    sides, _ = read(Declared(symbols), text)
+    sides, _ = read(symbols if isinstance(symbols, Declared) else Declared(symbols), text)
     if len(sides) != 1:
         raise AnswerReadError("a definition has one '=': name = formula", 0, text)
     return sides[0]

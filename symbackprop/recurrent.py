@@ -28,6 +28,10 @@ from .naming import indices
 MAX_STEPS = 100
 #: Most units in any one of a recurrent net's layers.
 MAX_UNITS = 100
+#: Most weight uses of the unrolled net, steps × (hidden × (inputs + hidden) + outputs ×
+#: hidden): each is a term of the graph and of the derivation (100 steps of 2-6-2, 6,000
+#: uses: derive 48 s of CPU; 100 units over 100 steps did not finish building).
+MAX_WEIGHT_USES = 5_000
 
 
 class Recurrent(Graph):
@@ -50,6 +54,10 @@ class Recurrent(Graph):
                 raise SpecError(f"{name} must be a positive integer, got {n!r}")
             if n > top:
                 raise SpecError(f"{name} {n} is above the limit of {top:,}")
+        per_step = hidden * (inputs + hidden) + outputs * hidden
+        if steps * per_step > MAX_WEIGHT_USES:
+            raise SpecError(f"{steps:,} steps × {per_step:,} weights = {steps * per_step:,} weight uses, "
+                            f"above the limit of {MAX_WEIGHT_USES:,}")
         self.sizes = (inputs, hidden, outputs)
         self.steps = steps
         self.activation = _activations.get(activation)
@@ -285,4 +293,4 @@ class Recurrent(Graph):
     __repr__ = describe
 
 
-__all__ = ["MAX_STEPS", "MAX_UNITS", "Recurrent"]
+__all__ = ["MAX_STEPS", "MAX_UNITS", "MAX_WEIGHT_USES", "Recurrent"]

@@ -38,6 +38,25 @@ RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output
                    "W", "U", "V", "b", "c", "h0")
 #: Most examples in a mini-batch.
 MAX_POINTS = 10_000
+#: Most gradients checked over a mini-batch, examples × gradients: the three-way check
+#: runs for each example (10 examples of a 16-16-16-16-16 net, 10,880, took 36 s).
+MAX_BATCH_GRADIENTS = 10_000
+#: Most weights and output units of a layered spec (the Python API allows more, see
+#: :data:`network.MAX_WEIGHTS`): every weight is a compiled definition and lines of the
+#: document (on a shared machine, derive of 1-5000-1, 10,000 weights, took 55 s; of
+#: 141-141 84 s; of 2-10000 hours and 1.8 GB of HTML), and each gradient's 50-digit finite
+#: difference recomputes the cost's sum over the outputs (eval of 2-300 took 88 s).
+MAX_WEIGHTS = 5_000
+MAX_OUTPUTS = 100
+#: Most layers × weights of a layered spec: the check's routes recompute the layers after
+#: each parameter (eval of 1,000 layers of 2 units, or of 50 layers of 10, took minutes;
+#: of 50 layers of 2, 10,000, 35 s).
+MAX_DEPTH_WEIGHTS = 20_000
+#: Most entries of a ``define`` list, and most characters in all of them: each is read,
+#: derived and written out (a random graph of 5,000 nodes, 245 kB: eval took 35 s of CPU,
+#: derive to LaTeX more than 76 s).
+MAX_DEFINITIONS = 2_000
+MAX_DEFINE_CHARACTERS = 100_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
@@ -180,6 +199,7 @@ def from_dict(data: dict, where: str = "spec"):
     notation = data.get("notation", "layered")
     if notation not in NOTATIONS:
         _fail(where, "notation", f"unknown notation {_clip(repr(notation))}; expected one of: {', '.join(NOTATIONS)}")
+    _refuse_large(where, sizes)
     try:
         net = Network(sizes, acts, cost, notation=notation, inputs=input_names, targets=targets,
                       names=names, title=title)
@@ -198,8 +218,26 @@ def _policy(data: dict, where: str):
     return from_spec(data.get("grading"), data.get("mistakes"), where)
 
 
-def _points(where, data, read_one):
-    """``[point]`` into the graph's values, or ``[[points]]`` into its examples."""
+def _refuse_large(where, sizes):
+    """A layered spec above :data:`MAX_WEIGHTS` weights, :data:`MAX_OUTPUTS` outputs or
+    :data:`MAX_DEPTH_WEIGHTS` layers × weights, refused from its sizes, before anything is built."""
+    from .network import MAX_LAYERS, MAX_WIDTH
+    if max(sizes) > MAX_WIDTH or len(sizes) - 1 > MAX_LAYERS:
+        return  # the network's own limits, named by Network
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise SpecError(f"{where}: the network has {weights:,} weights, above the limit of {MAX_WEIGHTS:,}")
+    if sizes[-1] > MAX_OUTPUTS:
+        raise SpecError(f"{where}: the output layer has {sizes[-1]:,} units, above the limit of {MAX_OUTPUTS:,}")
+    layers = len(sizes) - 1
+    if layers * weights > MAX_DEPTH_WEIGHTS:
+        raise SpecError(f"{where}: {layers:,} layers × {weights:,} weights = {layers * weights:,}, above the "
+                        f"limit of {MAX_DEPTH_WEIGHTS:,} for layers × weights")
+
+
+def _points(where, data, read_one, net):
+    """``[point]`` into the graph's values, or ``[[points]]`` into its examples (refused at
+    once above :data:`MAX_POINTS` examples or :data:`MAX_BATCH_GRADIENTS` gradients)."""
     if "point" in data and "points" in data:
         _fail(where, "points", "give [point] (one example) or [[points]] (a mini-batch), not both")
     if "points" not in data:
@@ -209,6 +247,10 @@ def _points(where, data, read_one):
         _fail(where, "points", "expected at least one [[points]] table")
     if len(points) > MAX_POINTS:
         _fail(where, "points", f"{len(points):,} examples, above the limit of {MAX_POINTS:,}")
+    gradients = len(net.parameters) + (len(net.inputs) if net.reports_inputs else 0)
+    if len(points) * gradients > MAX_BATCH_GRADIENTS:
+        _fail(where, "points", f"{len(points):,} examples × {gradients:,} gradients = "
+                               f"{len(points) * gradients:,} to check, above the limit of {MAX_BATCH_GRADIENTS:,}")
     out = []
     for n, point in enumerate(points, start=1):
         if not isinstance(point, dict):
@@ -283,7 +325,7 @@ def _values(net: Network, data: dict, where: str) -> dict:
         return out
 
     values.update(example(data.get("point", {}), "point"))
-    net.points = _points(where, data, example) or []
+    net.points = _points(where, data, example, net) or []
     return values
 
 
@@ -349,7 +391,7 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 
     values.update(example(data.get("point", {}), "point"))
     rnn.values = values
-    rnn.points = _points(where, data, example) or []
+    rnn.points = _points(where, data, example, rnn) or []
     rnn.policy = _policy(data, where)
     return rnn
 
@@ -378,7 +420,7 @@ def _graph(data: dict, where: str) -> Graph:
         return out
 
     graph.values = example(data.get("point", {}), "point")
-    graph.points = _points(where, data, example) or []
+    graph.points = _points(where, data, example, graph) or []
     graph.policy = _policy(data, where)
     return graph
 
@@ -405,25 +447,32 @@ def _declare_leaves(graph: Graph, data: dict, where: str) -> None:
 def _define_nodes(graph: Graph, data: dict, where: str) -> list:
     """Each ``define`` entry read and defined in order; the names defined."""
     from .answers.lexer import AnswerReadError
-    from .formula import read_formula
+    from .formula import Declared, read_formula
 
     entries = data["define"]
     if not isinstance(entries, list) or not entries:
         _fail(where, "define", "expected a list of \"name = formula\" strings")
+    if len(entries) > MAX_DEFINITIONS:
+        _fail(where, "define", f"{len(entries):,} definitions, above the limit of {MAX_DEFINITIONS:,}")
+    characters = sum(len(e) for e in entries if isinstance(e, str))
+    if characters > MAX_DEFINE_CHARACTERS:
+        _fail(where, "define", f"{characters:,} characters of definitions, above the limit of "
+                               f"{MAX_DEFINE_CHARACTERS:,}")
     split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
     later = {}
     for i, (name, _, _) in enumerate(split, start=1):
         later.setdefault(name, i)
+    declared = Declared(graph.nodes)
     for i, (name, formula, offset) in enumerate(split, start=1):
         field = f"define[{i}]"
         if later[name] != i:
             _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
         try:
-            expr = read_formula(formula, list(graph.nodes))
+            expr = read_formula(formula, declared)
         except AnswerReadError as exc:
             _fail(where, field, _definition_error(exc, name, i, later, split, offset))
         try:
-            graph.define(name, expr)
+            declared.add(graph.define(name, expr))
         except SpecError as exc:
             _fail(where, field, str(exc))
     return [name for name, _, _ in split]

@@ -147,9 +147,36 @@ def test_the_console_script_runs_as_a_module():
 
 
 def test_import_is_light():
-    code = "import sys, symbackprop; print('numpy' in sys.modules, 'torch' in sys.modules)"
+    code = ("import sys, symbackprop, symbackprop.cli; "
+            "print([m for m in ('sympy', 'numpy', 'torch', 'importlib.metadata') if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.stdout.strip() == "False False"
+    assert done.stdout.strip() == "[]"
+
+
+#: A real SIGINT, sent by the process to itself when it first imports ``sys.argv[1]``; then
+#: ``python -m symbackprop`` with the rest of the arguments.
+SIGINT_AT_IMPORT = """
+import importlib.abc, os, runpy, signal, sys
+target = sys.argv.pop(1)
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target_module=None):
+        if name == target:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+runpy.run_module("symbackprop", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("module", ["symbackprop.cli", "sympy", "symbackprop.documents"])
+def test_ctrl_c_at_start_is_one_line_and_writes_nothing(tmp_path, module):
+    out = tmp_path / "d.html"
+    done = subprocess.run([sys.executable, "-c", SIGINT_AT_IMPORT, module, "derive",
+                           str(ROOT / "examples" / "lecture.toml"), "-o", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "error: interrupted\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_softmax_cross_entropy_case_1_reduces_to_a_minus_y():

@@ -240,6 +240,18 @@ def test_bad_define_entries_are_one_error_line(run_cli, tmp_path, define, messag
     assert err.count("\n") == 1
 
 
+def test_2000_definitions_load_reading_each_declared_name_once(monkeypatch):
+    import symbackprop.formula as formula
+    from symbackprop.answers.names import name_key
+    keys = []
+    monkeypatch.setattr(formula, "name_key", lambda name: keys.append(name) or name_key(name))
+    define = ["v_{1} = x"] + [f"v_{{{n}}} = v_{{{n - 1}}} + w x" for n in range(2, 2001)]
+    g = sb.load({"inputs": ["x"], "parameters": ["w"], "define": define, "point": {"x": 0.5, "w": 3}})
+    assert len(keys) == 2 + 2000 and len(set(keys)) == len(keys)
+    # f = x + 1999 w x
+    assert g.backward().evaluate().gradients == {"w": 999.5, "x": 5998.0}
+
+
 def test_an_output_that_is_not_defined_is_refused():
     with pytest.raises(SpecError, match=r"^spec: output: 'nope' is not one of the defined nodes$"):
         sb.load({"inputs": ["x"], "define": ["f = x"], "output": "nope"})
@@ -396,7 +408,7 @@ def test_a_network_above_the_weight_limit_is_refused_at_once(run_cli, tmp_path):
     spec = tmp_path / "big.json"
     spec.write_text(json.dumps({"inputs": 500, "layers": [{"units": 500}]}))
     assert run_cli("eval", spec) == (2, "", f"error: {spec}: the network has 250,000 weights, "
-                                            "above the limit of 20,000\n")
+                                            "above the limit of 5,000\n")
 
 
 def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):

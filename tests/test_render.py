@@ -247,6 +247,45 @@ def test_softmax_document_uses_the_jacobian():
     assert len(sources) == 9
 
 
+#: ∂C/∂a at a = softmax output, y = the target, by cost (mse is ½Σ(a − y)²).
+COST_GRADIENTS = {"mse": lambda a, y: a - y, "sse": lambda a, y: 2 * (a - y),
+                  "binary_cross_entropy": lambda a, y: (1 - y) / (1 - a) - y / a}
+
+
+@pytest.mark.parametrize("cost", sorted(COST_GRADIENTS))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_softmax_output_shows_its_cost_gradient_in_every_format(tmp_path, run_cli, cost, fmt):
+    spec = tmp_path / "softmax.toml"
+    spec.write_text((ROOT / "examples" / "softmax.toml").read_text()
+                    .replace('cost = "cross_entropy"', f'cost = "{cost}"'))
+    code, out, err = run_cli("eval", spec, "--json")
+    assert code == 0, err
+    a3 = json.loads(out)["layers"][-1]["a"][2]
+    shown = number(COST_GRADIENTS[cost](a3, 1))
+    code, doc, err = run_cli("derive", spec, "--format", fmt)
+    assert (code, err) == (0, "")
+    if fmt in ("text", "latex", "markdown"):
+        name, value = ("∂C/∂a⁽²⁾₃ = ", shown.text) if fmt == "text" else \
+            (r"\frac{\partial C}{\partial a^{(2)}_{3}} &= ", shown.latex)
+        row = next(line for line in doc.splitlines() if line.strip().startswith(name))
+        assert row.endswith(f" = {value}"), row
+    elif fmt == "html":
+        assert f"<mn>{shown.text.lstrip('-')}</mn>" in doc
+    else:
+        assert json.loads(doc)["check"]["passed"] is True
+
+
+def test_numbers_only_functions_evaluate_like_the_expressions_they_stand_for():
+    z = (sympy.Rational(-1, 3), sympy.Rational(1, 2), sympy.Integer(2))
+    softmax = [sympy.exp(zi) / sum(sympy.exp(zk) for zk in z) for zi in z]
+    assert abs(sympy.N(sb.activations.SoftmaxComplement(3, *z), 30) - sympy.N(1 - softmax[2], 30)) < 1e-28
+    assert abs(sympy.N(sb.activations.LogSoftmax(1, *z), 30) - sympy.N(sympy.log(softmax[0]), 30)) < 1e-28
+    assert abs(sympy.N(sb.activations.LogSoftmaxComplement(2, *z), 30)
+               - sympy.N(sympy.log(1 - softmax[1]), 30)) < 1e-28
+    assert abs(sympy.N(sb.activations.LogSigmoid(sympy.Integer(-3)), 30)
+               - sympy.N(-sympy.log(1 + sympy.exp(3)), 30)) < 1e-28
+
+
 def test_named_example_reproduces_the_worked_example():
     d = sb.load(ROOT / "examples" / "shared_bias.toml").backward()
     text = sb.render(d, "text")

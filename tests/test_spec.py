@@ -9,6 +9,8 @@ import sympy
 import symbackprop as sb
 from symbackprop.errors import SpecError
 
+from conftest import EXAMPLES
+
 GOOD = """
 inputs = 2
 [[layers]]
@@ -243,3 +245,67 @@ def test_no_generic_text_to_code_route_in_the_package():
                 assert re.search(forbidden, code) is None, where
             assert "sympify(" not in code or "strict=True" in code, where
             assert "nsimplify(" not in code or path.name == "diagnose.py", where
+
+
+# --- limits: refused from the sizes, before anything is built --------------------------
+
+def _batch(points):
+    return {"inputs": 16, "layers": [{"units": 16}] * 4, "points": [{"x": [0] * 16, "y": [0] * 16}] * points}
+
+
+#: (spec, message, the step it is refused before: building a node, or deriving)
+LIMITS = [
+    pytest.param({"inputs": 2, "layers": [{"units": 2501}]},
+                 "the network has 5,002 weights, above the limit of 5,000", "_add", id="weights"),
+    pytest.param({"inputs": 2, "layers": [{"units": 100}, {"units": 2}, {"units": 101}]},
+                 "the output layer has 101 units, above the limit of 100", "_add", id="outputs"),
+    pytest.param({"inputs": 10, "layers": [{"units": 10}] * 21},
+                 "21 layers × 2,100 weights = 44,100, above the limit of 20,000 for layers × weights", "_add",
+                 id="depth"),
+    pytest.param({"recurrent": {"inputs": 20, "hidden": 20, "outputs": 20, "steps": 100}},
+                 "recurrent: 100 steps × 1,200 weights = 120,000 weight uses, above the limit of 5,000",
+                 "_add", id="recurrent"),
+    pytest.param(_batch(10), "points: 10 examples × 1,088 gradients = 10,880 to check, above the limit "
+                             "of 10,000", "backward", id="mini-batch"),
+    pytest.param({"inputs": ["x"], "define": [f"v_{{{n}}} = x" for n in range(1, 2002)]},
+                 "define: 2,001 definitions, above the limit of 2,000", "_add", id="definitions"),
+    pytest.param({"inputs": ["x"], "define": ["v = " + " + ".join(["x"] * 2499)] * 11},
+                 "define: 109,967 characters of definitions, above the limit of 100,000", "_add",
+                 id="define-characters"),
+]
+
+
+@pytest.mark.parametrize("spec, message, before", LIMITS)
+def test_a_spec_above_a_limit_is_refused_before_the_work(tmp_path, run_cli, monkeypatch, spec, message, before):
+    from symbackprop import graph
+    monkeypatch.setattr(graph.Graph, before, lambda *a: pytest.fail(f"{before} ran"))
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(spec))
+    for command in (("eval",), ("derive", "--format", "text"), ("code",)):
+        assert run_cli(*command, path) == (2, "", f"error: {path}: {message}\n")
+
+
+def test_a_batch_at_the_limit_is_read():
+    net = sb.load(_batch(9))
+    assert len(net.points) == 9 and len(net.parameters) == 1_088
+
+
+def test_more_answers_than_one_run_grades_are_refused_before_grading(tmp_path, run_cli, monkeypatch):
+    from symbackprop.answers import grade
+    monkeypatch.setattr(grade, "grade", lambda *a, **k: pytest.fail("graded"))
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,wrt,answer\n" + "s,w^{(1)}_{11},x_1\n" * 10_001)
+    spec = EXAMPLES / "lecture.toml"
+    assert run_cli("grade", spec, answers) == (
+        2, "", f"error: {answers}: more than 10,000 answers, the limit of one run; grade them in parts\n")
+    answers.write_text("id,wrt,answer\n" + "s,w^{(1)}_{11},x_1\n" * 10_000)
+    assert len(grade.read_rows(answers)) == 10_000
+
+
+def test_eval_names_the_missing_values_before_deriving(tmp_path, run_cli, monkeypatch):
+    from symbackprop import graph
+    monkeypatch.setattr(graph.Graph, "backward", lambda *a: pytest.fail("derived"))
+    path = write(tmp_path, "[recurrent]\ninputs = 2\nhidden = 6\noutputs = 2\nsteps = 50\n")
+    assert run_cli("eval", path) == (2, "", f"error: {path}: no value for W_{{11}}, W_{{12}}, W_{{13}}, "
+                                            "W_{14}, W_{15}, W_{16}, W_{21}, W_{22} and 260 more; "
+                                            "give them in the spec or in the point\n")
