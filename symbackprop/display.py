@@ -36,7 +36,7 @@ def _tex(value) -> str:
 
 
 def _math(tex: str) -> str:
-    from .documents.html import math
+    from .documents.formats.html import math
     return math(tex)
 
 

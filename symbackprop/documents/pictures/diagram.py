@@ -28,8 +28,8 @@ import html
 import math
 from dataclasses import dataclass
 
-from ..network import Network
-from ..printing import unicode_name
+from ...network import Network
+from ...printing import unicode_name
 
 MAX_UNITS = 5      # a layer wider than this is drawn compact
 SHOWN = 2          # units drawn per layer in a compact drawing (plus the ellipsis and the last)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+from ..pictures import diagram
+from ..model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
 #: Markdown's inline syntax, written literally: backslash escapes (CommonMark allows one

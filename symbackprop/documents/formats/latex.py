@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Paragraph, Table, aligned, cell_parts, inline_parts,
+from ..pictures import diagram
+from ..model import (Document, Equations, Figure, Heading, Paragraph, Table, aligned, cell_parts, inline_parts,
                     walk)
 
 PREAMBLE = r"""\documentclass[11pt]{article}

@@ -14,9 +14,9 @@ import re
 
 from latex2mathml.converter import convert
 
-from ..errors import RenderError
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+from ...errors import RenderError
+from ..pictures import diagram
+from ..model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
 STYLE = """body { font-family: Georgia, "Times New Roman", serif; max-width: 58em; margin: 2em auto;
@@ -174,7 +174,7 @@ def body(doc: Document) -> str:
 
 def network_html(net) -> str:
     """A network for Jupyter: what it is, its cost as MathML, and its forward diagram."""
-    from ..printing import latex
+    from ...printing import latex
     return ("<div>" + html.escape(net.describe()) + "<br>" + math("C = " + latex(net.cost))
             + "</div>\n" + diagram.svg(diagram.forward(net), net.title or "the network"))
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..printing import latex, text, unicode_name
+from ...printing import latex, text, unicode_name
 from .diagram import svg_text
 
 #: Most nodes drawn one by one; a larger graph is drawn as a summary, one box per rank.
@@ -442,7 +442,7 @@ def _finish(name, items, wires, summary=False, nodes=0) -> Circuit:
 def _number(v):
     """A value on a wire: as the documents print it when short, else to DIGITS
     significant digits (a picture has no room for six)."""
-    from .numbers import number
+    from ..numbers import number
     n = number(v)
     if len(n.text) <= DIGITS + 2:
         return n
@@ -476,7 +476,7 @@ def _adjoint_value(derivation, values, sym):
 
 def _partial_label(graph, consumer, parent) -> tuple:
     """∂consumer/∂parent and the label of the factor it is: ×z, ×σ′(u)."""
-    from ..graph import diff, local_partial
+    from ...graph import diff, local_partial
     node = graph.nodes[consumer]
     expr = local_partial(graph, node, parent)
     if expr == 0 and parent in node.expr.free_symbols:   # a cost's target: its table has the outputs only
