@@ -56,8 +56,7 @@ def _table(header, rows, total: int) -> str:
 # --- values at a point ---------------------------------------------------------------------
 
 def _output(values) -> str:
-    net = values.network
-    return "C" if net.layered else net.cost_symbol.name
+    return values.network.cost_symbol.name
 
 
 def values_repr(values) -> str:

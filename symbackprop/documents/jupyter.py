@@ -1,5 +1,5 @@
 """Jupyter's rich display of a graph and of its derivation: the formulas as math and the
-pictures of :mod:`circuit` (the forward graph; with the derivation also the reversed one).
+pictures of :mod:`.pictures.circuit` (the forward graph; with the derivation also the reversed one).
 
 With values for every leaf the pictures carry them; a graph without values is drawn
 bare. Nothing here runs the three-way check: a display should be quick.

@@ -1,6 +1,6 @@
 """The format-neutral document: headings, prose with inline math, equations, tables, figures.
 
-:mod:`document` builds it from a Derivation once; each format (LaTeX, Markdown, HTML,
+A story (:mod:`.stories`) builds it from a Derivation once; each format (LaTeX, Markdown, HTML,
 text) only walks these blocks. Math is carried twice, as LaTeX and as Unicode text, so
 that the text format never has to parse LaTeX.
 """
@@ -61,7 +61,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A diagram (see :mod:`diagram`) and its caption (prose parts)."""
+    """A picture (:mod:`.pictures`: a layered diagram or a circuit, each drawn by its own
+    ``svg`` and ``latex_figure``) and its caption (prose parts)."""
 
     diagram: object
     caption: tuple

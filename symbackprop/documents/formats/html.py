@@ -157,7 +157,7 @@ def table(block: Table) -> str:
 
 def figure(block: Figure) -> str:
     title = "".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    picture = block.diagram.svg(title)
     return ("<figure>\n" + picture + "\n<figcaption>"
             + inline(block.caption) + "</figcaption>\n</figure>")
 

@@ -9,7 +9,7 @@ mini-batch adds ``examples`` (each example's cost and gradients). Each formula h
 (null without values) and, for gradients, ``uses``: one {``dz``, ``delta``} per edge.
 With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}. With
 ``numbers``, ``substituted`` holds {``latex``, ``text``} of the right-hand side with the
-numbers in place (see :mod:`substituted`); with ``learning_rate``, ``update`` is the object
+numbers in place (see :mod:`..sections.substituted`); with ``learning_rate``, ``update`` is the object
 ``eval --json`` prints (see :mod:`symbackprop.update`).
 Numbers are floats. Keys keep the order written here, so output is byte-stable.
 """

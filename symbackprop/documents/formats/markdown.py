@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..pictures import diagram
 from ..model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
@@ -57,7 +56,7 @@ def table(block: Table) -> str:
 def figure(block: Figure) -> str:
     caption = inline(block.caption)
     title = " ".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    picture = block.diagram.svg(title)
     return picture + "\n\n" + "*" + caption + "*"
 
 
