@@ -1,7 +1,7 @@
 """The stories a document tells, one per kind of graph (:attr:`Graph.kind`): the story of
 any graph (:mod:`.generic`) is the base; a builder whose structure the lecture tells
 otherwise has a story of its own that overrides what differs (:mod:`.layered`: Case 1 /
-Case 2, the amplifier diagram, the vector form; :mod:`.recurrent`: the steps,
+Case 2, the amplifier diagram, the vector form; :mod:`.unrolled`: a recurrent net's steps,
 backpropagation through time)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from ...graph import part
 from ..model import Document
 from .generic import GraphStory
 from .layered import LayeredStory
-from .recurrent import RecurrentStory
+from .unrolled import RecurrentStory
 
 #: The story of each kind of graph; a kind not listed gets the story of any graph.
 STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory}

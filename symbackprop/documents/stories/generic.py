@@ -1,6 +1,6 @@
 """The derivation document of any graph (a circuit, a residual block, …): the lecture's
 logic, node by node. :class:`GraphStory` is the base of every story (:mod:`.layered`,
-:mod:`.recurrent` override what their builders add).
+:mod:`.unrolled` override what their builders add).
 
 1. the graph: its leaves (inputs, targets, parameters) and its output, and its picture
    (:mod:`..pictures.circuit`), each wire carrying the value of the node it leaves;
@@ -29,7 +29,7 @@ from ..model import Document, Equations, Figure, Heading, M, Math, Paragraph, Ro
 from ..numbers import evaluated, number
 from ..pictures import circuit
 from ..sections.batch import batch_section
-from ..sections.check import check_section
+from ..sections.threeway import check_section
 from ..sections.descent import descent_section
 from ..sections.substituted import block, numbers_section, worked
 
