@@ -131,7 +131,7 @@ class Formula:
         return "$\\displaystyle %s$" % self._display_latex()
 
     def _repr_html_(self):
-        from .documents.html import math
+        from .documents.formats.html import math
         return math(self._display_latex(), display=True)
 
 

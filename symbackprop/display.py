@@ -36,7 +36,7 @@ def _tex(value) -> str:
 
 
 def _math(tex: str) -> str:
-    from .documents.html import math
+    from .documents.formats.html import math
     return math(tex)
 
 
@@ -56,8 +56,7 @@ def _table(header, rows, total: int) -> str:
 # --- values at a point ---------------------------------------------------------------------
 
 def _output(values) -> str:
-    net = values.network
-    return "C" if net.layered else net.cost_symbol.name
+    return values.network.cost_symbol.name
 
 
 def values_repr(values) -> str:

@@ -565,16 +565,16 @@ class Graph:
     def _repr_latex_(self):
         if self.cost_symbol is None:
             return None
-        from .documents.display import definitions_latex
+        from .documents.jupyter import definitions_latex
         return "$%s$" % definitions_latex(self)
 
     def _repr_html_(self):
-        """Jupyter: the definitions as math and the forward picture (see documents.display)."""
-        from .documents.display import graph_html
+        """Jupyter: the definitions as math and the forward picture (see documents.jupyter)."""
+        from .documents.jupyter import graph_html
         return graph_html(self)
 
     def _repr_svg_(self):
-        from .documents.display import graph_svg
+        from .documents.jupyter import graph_svg
         return graph_svg(self)
 
 

@@ -261,7 +261,7 @@ class Network(Graph):
         return "$C = %s$" % latex(self.cost)
 
     def _repr_html_(self):
-        from .documents.html import network_html
+        from .documents.formats.html import network_html
         return network_html(self)
 
 

@@ -10,7 +10,7 @@ from latex2mathml.converter import convert
 
 import symbackprop as sb
 from symbackprop import check as check_module, numeric
-from symbackprop.documents import html
+from symbackprop.documents.formats import html
 from symbackprop.errors import PointError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 import symbackprop as sb
-from symbackprop.documents import circuit
+from symbackprop.documents.pictures import circuit
 from symbackprop.documents.numbers import evaluated
 
 ROOT = Path(__file__).resolve().parent.parent

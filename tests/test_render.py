@@ -12,8 +12,10 @@ import pytest
 import sympy
 
 import symbackprop as sb
-from symbackprop.documents import breaking, diagram, document, vector
-from symbackprop.documents.latex import escape
+from symbackprop.documents import breaking, vector
+from symbackprop.documents.pictures import diagram
+from symbackprop.documents.stories import generic
+from symbackprop.documents.formats.latex import escape
 from symbackprop.documents.numbers import bound, number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +188,7 @@ def test_closed_forms_too_long_to_help_are_named_and_shown_one_step(lecture, mon
     d = lecture.backward()
     tex = sb.render(d, "latex", closed=True)
     assert r"\subsection{Closed forms}" in tex
-    assert document.CLOSED_LINES == 15
+    assert generic.CLOSED_LINES == 15
     assert ("Not in closed form, because fully substituted each would take more than 15 lines, which no "
             r"longer helps a reader: $\delta^{(2)}_{1}$, $\delta^{(2)}_{2}$, $\delta^{(1)}_{1}$, $\delta^{(1)}_{2}$. "
             "Their one-step form, in the quantities computed before them:") in tex
@@ -194,7 +196,7 @@ def test_closed_forms_too_long_to_help_are_named_and_shown_one_step(lecture, mon
             r"b^{(2)}_{1} + w^{(2)}_{11} \sigma\left(b^{(1)}_{1} + w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2}"
             r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(") in tex
     # a limit on tree nodes skips before building, with the same message
-    monkeypatch.setattr(document, "CLOSED_PRINT_LIMIT", d.dC_dz(3, 1).closed_size)
+    monkeypatch.setattr(generic, "CLOSED_PRINT_LIMIT", d.dC_dz(3, 1).closed_size)
     small = sb.render(d, "latex", closed=True)
     assert r"$\delta^{(2)}_{1}$" in small.split("Not in closed form")[1].split("\n")[0]
     assert r"\delta^{(3)}_{1} &= \biggl( 1 - \sigma" in small
@@ -479,7 +481,7 @@ def test_the_notation_paragraph_speaks_only_of_names_that_appear():
 
 
 def test_html_math_has_no_scroll_box_and_space_around_ln():
-    from symbackprop.documents import html
+    from symbackprop.documents.formats import html
     assert "overflow" not in html.STYLE
     out = html.math(r"\hat{y}_{1} \ln{\left(y_{1} \right)}")
     assert '</mover><mrow><mn>1</mn></mrow></msub><mspace width="0.1667em"></mspace><mi>ln</mi>' in out

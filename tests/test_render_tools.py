@@ -162,7 +162,7 @@ def test_diagram_labels_measured_in_chromium_never_overlap(tmp_path):
     if not Path(CHROMIUM).exists():
         require_tool("chromium")
     playwright = pytest.importorskip("playwright.sync_api")
-    from symbackprop.documents import diagram
+    from symbackprop.documents.pictures import diagram
     nets = {"2-2-2": sb.Network([2, 2, 2], activation="sigmoid", cost="mse"),
             "3-4-2": sb.Network([3, 4, 2], activation="tanh", cost="mse"),
             "4-6-6-3": sb.Network([4, 6, 6, 3], activation="relu", cost="mse"),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import symbackprop as sb
-from symbackprop.documents import circuit, display
+from symbackprop.documents import jupyter
+from symbackprop.documents.pictures import circuit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,7 +136,7 @@ def test_jupyter_shows_a_graph_as_math_and_its_picture():
     assert html.count("<svg") == 1 and 'class="graph forward"' in html and ">−2</text>" in html
     assert "<mi>&amp;</mi>" not in html and "<mi>&</mi>" not in html
     assert g._repr_svg_().startswith('<svg xmlns="http://www.w3.org/2000/svg" class="graph forward"')
-    both = display.derivation_html(g.backward())
+    both = jupyter.derivation_html(g.backward())
     assert both.count("<svg") == 2 and 'class="graph reversed"' in both
     rnn = sb.load(ROOT / "examples" / "rnn.toml")
     assert rnn._repr_html_().count("<svg") == 1

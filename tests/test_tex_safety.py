@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from latex2mathml.converter import convert
 
 import symbackprop as sb
-from symbackprop.documents import latex, markdown
+from symbackprop.documents.formats import latex, markdown
 from symbackprop.errors import SpecError
 from symbackprop.naming import COMMANDS, check_name
 from symbackprop.printing import latex as print_latex

@@ -1,8 +1,9 @@
 """Derivation documents: LaTeX, Markdown, HTML (MathML), JSON and text.
 
 Every format reads the :class:`~symbackprop.backward.Derivation` only. LaTeX, Markdown,
-HTML and text share one format-neutral document (:mod:`.document`), so they say the same
-thing in the same order; JSON lists the formulas themselves. Output is deterministic:
+HTML and text share one format-neutral document (:mod:`.model`), told by the story of the
+graph's kind (:mod:`.stories`), so they say the same thing in the same order; JSON lists
+the formulas themselves (:mod:`.formats`). Output is deterministic:
 the same spec gives byte-identical text (no dates, no unordered iteration).
 
     >>> import symbackprop as sb
@@ -10,6 +11,8 @@ the same spec gives byte-identical text (no dates, no unordered iteration).
 """
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from ..errors import RenderError
 
@@ -58,21 +61,11 @@ def render(derivation, format: str = "latex", **options) -> str:
         raise RenderError(f"--fragment applies to {', '.join(_DOCUMENT_FORMATS)}, not {format}")
     if opts["learning_rate"] is None and opts["hold"]:
         raise RenderError("--hold applies to a gradient-descent step: give a learning rate too")
+    writer = import_module(".formats." + format, __name__)
     if format == "json":
-        from .json import render as to_json
-        return to_json(derivation, **opts)
-    from .document import build
-    doc = build(derivation, **opts)
-    if format == "latex":
-        from .latex import render as emit
-    elif format == "markdown":
-        from .markdown import render as emit
-    elif format == "html":
-        from .html import render as emit
-    else:
-        from .text import render as emit
-        return emit(doc)
-    return emit(doc, fragment=fragment)
+        return writer.render(derivation, **opts)
+    from .stories import build
+    return writer.render(build(derivation, **opts), fragment=fragment)
 
 
 __all__ = ["FORMATS", "OPTIONS", "render"]

@@ -1,13 +1,16 @@
 """The format-neutral document: headings, prose with inline math, equations, tables, figures.
 
-:mod:`document` builds it from a Derivation once; each format (LaTeX, Markdown, HTML,
+A story (:mod:`.stories`) builds it from a Derivation once; each format (LaTeX, Markdown, HTML,
 text) only walks these blocks. Math is carried twice, as LaTeX and as Unicode text, so
 that the text format never has to parse LaTeX.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from ..printing import latex, text, unicode_name
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A diagram (see :mod:`diagram`) and its caption (prose parts)."""
+    """A picture (:mod:`.pictures`: a layered diagram or a circuit, each drawn by its own
+    ``svg`` and ``latex_figure``) and its caption (prose parts)."""
 
     diagram: object
     caption: tuple
@@ -68,6 +72,33 @@ class Figure:
 class Document:
     title: str
     blocks: tuple
+
+
+def M(expr) -> Math:
+    """A SymPy expression as inline math."""
+    return Math(latex(expr), text(expr))
+
+
+def S(name: str) -> Math:
+    """A symbol name (LaTeX) as inline math."""
+    return Math(name, unicode_name(name))
+
+
+def partial(of: str, wrt: str) -> Math:
+    """∂of/∂wrt as a fraction."""
+    return Math(r"\frac{\partial %s}{\partial %s}" % (of, wrt),
+                "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
+
+
+def slash(of: str, wrt: str) -> Math:
+    """∂of/∂wrt on one line, for table cells (a stacked fraction would touch the next row)."""
+    return Math(r"\partial %s / \partial %s" % (of, wrt), "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
+
+
+def flat(tex: str) -> str:
+    """``\\frac{\\partial C}{\\partial w}`` written on one line, ``\\partial C / \\partial w``."""
+    return re.sub(r"\\frac\{\\partial ([^{}]*)\}\{\\partial ((?:[^{}]|\{[^{}]*\})*)\}",
+                  r"\\partial \1 / \\partial \2", tex)
 
 
 def walk(doc: Document, writers: dict, separator: str = "\n\n") -> str:
@@ -101,5 +132,5 @@ def cell_parts(cell) -> tuple:
     return (cell,)
 
 
-__all__ = ["Document", "Equations", "Figure", "Heading", "Math", "Paragraph", "Row", "Table",
-           "aligned", "cell_parts", "inline_parts", "walk"]
+__all__ = ["Document", "Equations", "Figure", "Heading", "M", "Math", "Paragraph", "Row", "S", "Table",
+           "aligned", "cell_parts", "flat", "inline_parts", "partial", "slash", "walk"]

@@ -1,4 +1,4 @@
-"""The derivation document, in the order of the lecture, as format-neutral blocks.
+"""The derivation document of a layered network, in the order of the lecture.
 
 1. the network: its layers, activations, cost and notation;
 2. the chain-rule split ∂C/∂w = ∂z/∂w · ∂C/∂z;
@@ -6,31 +6,29 @@
 4. the backward pass: Case 1 (output layer), Case 2 (hidden layers) as one-step
    recursions with σ′(z) as the amplifier, the reversed network, closed forms on request;
 5. the summary: every parameter, ∂C/∂w = a · ∂C/∂z, its value;
-6. the vector form (Nielsen's four equations), evaluated when there are numbers;
-7. the three-way check, when the spec has values.
+6. the sections every story shares (numbers step by step, mini-batch), with the vector
+   form (Nielsen's four equations, evaluated when there are numbers) after the numbers;
+7. the three-way check, when the spec has values; one step of gradient descent.
 
-Numbers appear only when the spec (or the given point) has a value for every input,
-target and parameter; otherwise the document is purely symbolic.
+:class:`LayeredStory` keeps the helpers of the story of any graph (:mod:`.generic`) and
+tells its own sections.
 """
 
 from __future__ import annotations
 
 import sympy
 
-from .. import activations, costs
-from ..errors import TooLargeError
-from ..printing import latex, text, unicode_name
-from . import breaking, diagram, substituted, update, vector
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Row, Table
-from ..numeric import stable
-from ..scripts import superscript
-from .numbers import bound, evaluated, number
+from ... import activations, costs
+from ...numeric import stable
+from ...printing import latex, text, unicode_name
+from ...scripts import superscript
+from .. import breaking, vector
+from ..model import Equations, Figure, Heading, M, Math, Paragraph, Row, S, Table, flat, partial, slash
+from ..numbers import bound, number
+from ..pictures import diagram
+from ..sections.substituted import affine_row, block, prime_value, three_ways, worked
+from .generic import GraphStory
 
-#: Closed forms above this many tree nodes are not built for documents.
-CLOSED_PRINT_LIMIT = 1500
-#: A closed form longer than this many lines (of :data:`breaking.LINE_WIDTH`) no longer
-#: helps a reader: the document says so and shows the one-step form instead.
-CLOSED_LINES = 15
 #: Gradients wider than this (in :func:`breaking.width` units) leave the summary table
 #: for a display of their own.
 TABLE_WIDTH = 44
@@ -39,33 +37,6 @@ MATRIX_ROWS = 6
 #: The forward-pass factor table lists every weight up to this many rows; a wider
 #: network gets one row per input of each layer (all the weights that input feeds).
 FACTOR_ROWS = 16
-
-
-def M(expr) -> Math:
-    """A SymPy expression as inline math."""
-    return Math(latex(expr), text(expr))
-
-
-def S(name: str) -> Math:
-    """A symbol name (LaTeX) as inline math."""
-    return Math(name, unicode_name(name))
-
-
-def slash(of: str, wrt: str) -> Math:
-    """∂of/∂wrt on one line, for table cells (a stacked fraction would touch the next row)."""
-    return Math(r"\partial %s / \partial %s" % (of, wrt), "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
-
-
-def flat(tex: str) -> str:
-    """``\\frac{\\partial C}{\\partial w}`` written on one line, ``\\partial C / \\partial w``."""
-    import re
-    return re.sub(r"\\frac\{\\partial ([^{}]*)\}\{\\partial ((?:[^{}]|\{[^{}]*\})*)\}",
-                  r"\\partial \1 / \\partial \2", tex)
-
-
-def partial(of: str, wrt: str) -> Math:
-    return Math(r"\frac{\partial %s}{\partial %s}" % (of, wrt),
-                "∂%s/∂%s" % (unicode_name(of), unicode_name(wrt)))
 
 
 def _names(symbols) -> Math:
@@ -78,95 +49,15 @@ def _names(symbols) -> Math:
     return Math(tex, txt)
 
 
-class Builder:
-    def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
-                 learning_rate=None, hold=None, check: bool = True):
-        self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
-        self.d = derivation
-        self.net = derivation.network
-        self.closed = closed
-        self.check = check
-        self.blocks: list = []
-        self.values, self.report = evaluated(derivation, point, check)
+class LayeredStory(GraphStory):
+    """The lecture's document of a layered, fully connected network."""
 
-    # --- helpers ---------------------------------------------------------------------
+    TITLE = "Backpropagation, derived"
+    SECTIONS = ("network", "split", "forward", "backward", "summary",
+                "numbers", "vector", "batch", "check", "descent")
 
-    def add(self, *blocks):
-        self.blocks.extend(blocks)
-
-    def p(self, *parts):
-        self.add(Paragraph(tuple(parts)))
-
-    def value(self, symbol):
-        if self.values is None:
-            return None
-        return self.values.numbers.get(symbol)
-
-    def row(self, lhs: Math, pieces: list, text_rhs: str, value=None) -> Row:
-        """``lhs = piece₁ = piece₂ … [= value]``, broken into lines."""
-        pieces = list(pieces)
-        texts = [text_rhs]
-        if value is not None:
-            v = number(value)
-            pieces.append([breaking.atom(v.latex)])
-            texts.append(v.text)
-        limit = breaking.budget(lhs.latex)
-        return Row(lhs, tuple(breaking.lines(breaking.equals(pieces), limit)), " = ".join(texts))
-
-    def formula_row(self, f, value=True) -> Row:
-        return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr),
-                        self.value(f.symbol) if value else None)
-
-    def closed_rows(self, formulas) -> list:
-        """Each formula fully substituted, broken into lines; one longer than
-        :data:`CLOSED_LINES` lines (or too large to build) is named and shown in its
-        one-step form instead."""
-        rows, skipped = [], []
-        for f in formulas:
-            size = f.closed_size
-            if size > CLOSED_PRINT_LIMIT:
-                skipped.append(f)
-                continue
-            try:
-                expr = f.closed
-            except TooLargeError:
-                skipped.append(f)
-                continue
-            row = self.row(M(f.symbol), [breaking.tokens(expr)], text(expr))
-            if len(row.lines) > CLOSED_LINES:
-                skipped.append(f)
-                continue
-            rows.append(row)
-        blocks = [Equations(tuple(rows))] if rows else []
-        if skipped:
-            parts = ["Not in closed form, because fully substituted %s would take more than %d lines, "
-                     "which no longer helps a reader: " % ("it" if len(skipped) == 1 else "each", CLOSED_LINES)]
-            for i, f in enumerate(skipped):
-                parts += [", " if i else "", M(f.symbol)]
-            parts.append(". %s one-step form, in the quantities computed before %s:" % (
-                "Its" if len(skipped) == 1 else "Their", "it" if len(skipped) == 1 else "them"))
-            blocks.append(Paragraph(tuple(parts)))
-            blocks.append(Equations(tuple(self.formula_row(f, value=False) for f in skipped)))
-        return blocks
-
-    # --- sections ----------------------------------------------------------------------
-
-    def build(self) -> Document:
-        self.network_section()
-        self.split_section()
-        self.forward_section()
-        self.backward_section()
-        self.summary_section()
-        substituted.numbers_section(self)
-        self.vector_section()
-        if self.net.points:
-            from .story import batch_section
-            batch_section(self)
-        if self.report is not None:
-            self.check_section()
-        update.update_section(self)
-        title = self.net.title or "Backpropagation, derived"
-        return Document(title, tuple(self.blocks))
+    def shows_value(self, f) -> bool:
+        return True
 
     def network_section(self):
         net = self.net
@@ -287,13 +178,22 @@ class Builder:
                      Equations(tuple(rows)))
         self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost),
                                      self.value(net.cost_symbol)),)))
-        forward = diagram.forward(net)
+        self.forward_figure()
+        self.factor_section()
+
+    def forward_figure(self):
+        """The forward network, with a table of the weights on the edges it leaves unlabelled."""
+        forward = diagram.forward(self.net)
         tables, tabled = self.weight_tables(forward.unlabelled)
         self.add(Figure(forward, (("The forward network: each edge carries its weight, each neuron "
                                    if not forward.unlabelled else "The forward network: each neuron ")
                                   + "adds its bias and applies its activation."
                                   + _compact(forward, tabled),)))
         self.add(*tables)
+
+    def factor_section(self):
+        """∂z/∂w, the input on the weight's edge: a row per weight, or per input when wide."""
+        d = self.d
         self.add(Heading("The forward-pass factor", 2))
         self.p("For a weight, ", partial("z", "w"),
                " is the value of the input connected by the weight: an input ",
@@ -376,9 +276,6 @@ class Builder:
         return self.row(S(node.name), [toks], txt, self.value(node.symbol))
 
     def backward_section(self):
-        net, d = self.net, self.d
-        L = net.L
-        out_act = net.activations[-1]
         self.add(Heading("Backward pass"))
         self.p("The backward pass computes ", partial("C", "z"), " for every ", Math("z", "z"),
                ", starting from the output layer and moving backward. With ",
@@ -387,16 +284,29 @@ class Builder:
                     r"\frac{\partial C}{\partial z_i}", "∂C/∂z = σ′(z) Σᵢ wᵢ ∂C/∂zᵢ"),
                ": one step, where ", Math(r"\sigma'(z)", "σ′(z)"),
                " is a constant, because the forward pass has fixed ", Math("z", "z"), ".")
+        self.output_layer()
+        self.hidden_layers()
+        self.amplifier_table()
+        self.backward_figure()
+        if self.closed:
+            self.add(Heading("Closed forms", 2))
+            self.p("Every ", partial("C", "z"), " fully substituted in the inputs, targets, "
+                   "weights and biases:")
+            self.add(*self.closed_rows(self.d.select("delta")))
+
+    def output_layer(self):
+        """Case 1: ∂C/∂a from the cost alone, then each output's ∂C/∂z."""
+        net, d = self.net, self.d
+        out_act = net.activations[-1]
         self.add(Heading("Case 1: the output layer", 2))
         self.p("For an output neuron, ",
                Math(r"\frac{\partial C}{\partial z} = \frac{\partial a}{\partial z} "
                     r"\frac{\partial C}{\partial a}", "∂C/∂z = ∂a/∂z · ∂C/∂a"),
                ", and ", partial("C", "a"), " depends only on the cost:")
         rows = []
-        for a in net.outputs:
-            g = self.d.dC_da(net.L, net.nodes[a].index[0]).expr
-            rows.append(self.row(partial("C", a.name), [breaking.tokens(g)], text(g),
-                                 self._cost_gradient_value(g)))
+        for g in self.cost_gradients():
+            rows.append(self.row(partial("C", g.of.name), [breaking.tokens(g.expr)], text(g.expr),
+                                 self._cost_gradient_value(g.expr)))
         self.add(Equations(tuple(rows)))
         if not out_act.elementwise:
             self.p("The output activation (", out_act.name, ") is not elementwise: each ",
@@ -404,28 +314,35 @@ class Builder:
                    Math(r"\frac{\partial a_i}{\partial z_j} = a_i (\delta_{ij} - a_j)",
                         "∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ)"), ".")
         self.add(Equations(tuple(self.formula_row(f) for f in d.select("delta") if f.case == 1)))
-        hidden = [f for f in d.select("delta") if f.case == 2]
-        if hidden:
+
+    def hidden_layers(self):
+        """Case 2: each hidden layer's ∂C/∂z, one step in the next layer's."""
+        net = self.net
+        if net.L > 1:
             self.add(Heading("Case 2: the hidden layers", 2))
             self.p("A hidden ", Math("z", "z"), " feeds the next layer's pre-activations: apply "
                    "the same step to them, recursively, until the output layer is reached. Going "
                    "backward, every ", partial("C", "z"), " on the right is already known.")
-            for l in range(L - 1, 0, -1):
-                rows = tuple(self.formula_row(f) for f in hidden if f.layer == l)
-                self.add(Equations(rows))
-        self.amplifier_table()
-        backward = diagram.backward(net)
+            for l in range(net.L - 1, 0, -1):
+                self.add(Equations(tuple(self.formula_row(f) for f in self.layer_deltas(l))))
+
+    def backward_figure(self):
+        backward = diagram.backward(self.net)
         self.add(Figure(backward,
                         ("The backward pass is a reversed network: its inputs are ",
                          partial("C", "a"), " at the output side; it runs right to left over the "
                          "same weights; each neuron is an amplifier that multiplies by the "
                          "constant ", Math(r"\sigma'(z)", "σ′(z)"), " and puts out ",
                          partial("C", "z"), "." + _compact(backward, ()))))
-        if self.closed:
-            self.add(Heading("Closed forms", 2))
-            self.p("Every ", partial("C", "z"), " fully substituted in the inputs, targets, "
-                   "weights and biases:")
-            self.add(*self.closed_rows(d.select("delta")))
+
+    def cost_gradients(self) -> list:
+        """∂C/∂a of every output (Formula)."""
+        net = self.net
+        return [self.d.dC_da(net.L, j) for j in range(1, net.sizes[net.L] + 1)]
+
+    def layer_deltas(self, l: int) -> list:
+        """∂C/∂z of every neuron of layer ``l`` (Formula)."""
+        return [self.d.dC_dz(l, j) for j in range(1, self.net.sizes[l] + 1)]
 
     def _cost_gradient_value(self, expr):
         """∂C/∂a at the point, with a written as σ(z) and made stable (a saturated output
@@ -456,7 +373,7 @@ class Builder:
                 z = net.z(l, j)
                 zv = self.values.numbers[z]
                 prime = act.prime(z)
-                rows.append((S(z.name), number(zv), (M(prime),), number(_prime_value(act, zv, self.values.exact)),
+                rows.append((S(z.name), number(zv), (M(prime),), number(prime_value(act, zv, self.values.exact)),
                              number(self.values.numbers[net.delta(l, j)])))
         self.add(Table((Math("z", "z"), "value", "amplifier", "factor",
                         (slash("C", "z"),)), tuple(rows), "lrlrr"))
@@ -505,8 +422,12 @@ class Builder:
         rows = tuple(Row(Math(lhs, t.split(" = ")[0]), (rhs,), t.split(" = ", 1)[1])
                      for lhs, rhs, t in vector.equations(net))
         self.add(Equations(rows))
-        if self.values is None:
-            return
+        if self.values is not None:
+            self.vector_values()
+
+    def vector_values(self):
+        """The four equations evaluated with matrices, and how they agree with the scalars."""
+        net = self.net
         try:
             vv = vector.evaluate(net, self.values.numbers)
         except (ArithmeticError, ValueError):
@@ -533,30 +454,27 @@ class Builder:
                "; a shared parameter's gradient is the sum of its entries." if
                any(len(net.uses(p)) > 1 for p in net.parameters) else ".")
 
-    def check_section(self):
-        r = self.report
-        self.add(Heading("Three-way check"))
-        self.p("Every gradient computed three independent ways: (a) the recursion above, "
-               "compiled; (b) ", Math(r"\texttt{sympy.diff}", "sympy.diff"),
-               " of the closed-form cost; (c) central finite differences at 50 digits. ",
-               "Result: %s, %d gradients, largest relative difference " % (
-                   "passed" if r.passed else "FAILED", len(r.rows)),
-               bound(r.max_rel_error), " (tolerance: relative ", number(r.rtol),
-               ", absolute ", number(r.atol), "). Symbolic route: %s." % r.symbolic_note)
-        rows = []
-        for row in r.rows:
-            sym = number(row.symbolic) if row.symbolic is not None else "-"
-            fd = number(row.finite_difference) if row.finite_difference is not None else "-"
-            verdict = "ok" if row.ok else "MISMATCH"
-            if row.note:
-                verdict += " (%s)" % row.note
-            rows.append(((slash(self.net.cost_symbol.name, row.name),), number(row.recursion), sym, fd, verdict))
-        self.add(Table(("gradient", "(a) recursion", "(b) symbolic", "(c) finite differences",
-                        "agree"), tuple(rows), "lrrrl"))
-        if r.kinks:
-            self.p("Non-differentiable point: ", *_join_names(r.kinks),
-                   " at a kink; finite differences are not used upstream of it.")
+    # --- the numbers, step by step (:mod:`..sections.substituted`) ---------------------
 
+    def forward_numbers(self, sub) -> list:
+        """One block: per layer its z = Σ w·a + b, then its activations; the cost."""
+        net, d = self.net, self.d
+        groups = []
+        for l in range(1, net.L + 1):
+            groups.append([affine_row(sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)])
+            groups.append([worked(self, sub, d.activation(l, j)) for j in range(1, net.sizes[l] + 1)])
+        return [block(*groups, [worked(self, sub, d.cost)])]
+
+    def backward_numbers(self, sub) -> list:
+        """∂C/∂a in a block of its own (its wide rows would widen the δ column), then a
+        block a layer, as the backward pass; within a block the rows alike."""
+        rows = [three_ways(self, sub, partial("C", g.of.name), g.expr, self._cost_gradient_value(g.expr))
+                for g in self.cost_gradients()]
+        return [block(rows)] + [block([worked(self, sub, f) for f in self.layer_deltas(l)])
+                                for l in range(self.net.L, 0, -1)]
+
+    def worked_gradients(self) -> list:
+        return [f for f in self.d.formulas if f.kind in ("w", "b", "p")]
 
 def _compact(d, tabled) -> str:
     """What a drawing leaves out, and where to find it."""
@@ -617,13 +535,6 @@ def cost_formula(net) -> Math | None:
     return Math(tex, txt)
 
 
-def _join_names(names) -> list:
-    out = []
-    for i, name in enumerate(names):
-        out += [", " if i else "", S(name)]
-    return out
-
-
 def _sympy_number(v):
     from fractions import Fraction
     if isinstance(v, Fraction):
@@ -631,9 +542,6 @@ def _sympy_number(v):
     return sympy.Float(float(v))
 
 
-def _prime_value(act, z, exact: bool):
-    system = "exact" if exact and "exact" in act.numeric else "float"
-    return act.numeric[system][1](z if system == "exact" else float(z))
 
 
 def _column(values) -> str:
@@ -649,15 +557,4 @@ def _vector_text(values) -> str:
     return "(" + ", ".join(number(v).text for v in values) + ")"
 
 
-def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
-    """The document of a derivation: the lecture's story (see the module docstring) for a
-    layered network, the graph's story (:mod:`story`) for any other graph. ``extras``:
-    ``numbers`` (:mod:`substituted`), ``learning_rate`` and ``hold`` (:mod:`update`),
-    ``check`` (False: the numbers without the three-way check)."""
-    if not derivation.graph.layered:
-        from .story import build as graph_story
-        return graph_story(derivation, closed=closed, point=point, **extras)
-    return Builder(derivation, closed=closed, point=point, **extras).build()
-
-
-__all__ = ["CLOSED_LINES", "CLOSED_PRINT_LIMIT", "build"]
+__all__ = ["LayeredStory", "cost_formula"]

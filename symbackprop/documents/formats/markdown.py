@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+from ..model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
 #: Markdown's inline syntax, written literally: backslash escapes (CommonMark allows one
@@ -57,7 +56,7 @@ def table(block: Table) -> str:
 def figure(block: Figure) -> str:
     caption = inline(block.caption)
     title = " ".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    picture = block.diagram.svg(title)
     return picture + "\n\n" + "*" + caption + "*"
 
 

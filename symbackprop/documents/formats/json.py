@@ -9,7 +9,7 @@ mini-batch adds ``examples`` (each example's cost and gradients). Each formula h
 (null without values) and, for gradients, ``uses``: one {``dz``, ``delta``} per edge.
 With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}. With
 ``numbers``, ``substituted`` holds {``latex``, ``text``} of the right-hand side with the
-numbers in place (see :mod:`substituted`); with ``learning_rate``, ``update`` is the object
+numbers in place (see :mod:`..sections.substituted`); with ``learning_rate``, ``update`` is the object
 ``eval --json`` prints (see :mod:`symbackprop.update`).
 Numbers are floats. Keys keep the order written here, so output is byte-stable.
 """
@@ -20,18 +20,68 @@ import json
 
 import sympy
 
-from ..errors import TooLargeError
-from ..printing import latex
-from . import substituted, vector
-from .document import CLOSED_PRINT_LIMIT
-from .numbers import evaluated
+from ...errors import TooLargeError
+from ...graph import part
+from ...printing import latex
+from .. import vector
+from ..numbers import evaluated
+from ..sections import substituted
+from ..stories.generic import CLOSED_PRINT_LIMIT
 
 
 def _float(v):
     return None if v is None else float(v)
 
 
-def formula(f, values, closed: bool) -> dict:
+class GraphFields:
+    """The fields of any graph: ``graph`` (its kind, leaves and output), each defined
+    node's formula names its ``node``, no vector form."""
+
+    key = "graph"
+
+    @staticmethod
+    def structure(graph) -> dict:
+        return {"kind": graph.kind,
+                "inputs": [s.name for s in graph.inputs],
+                "targets": [s.name for s in graph.targets],
+                "parameters": [s.name for s in graph.parameters],
+                "output": graph.cost_symbol.name}
+
+    @staticmethod
+    def names_node(f) -> bool:
+        return f.kind not in ("z", "a", "C") and bool(f.of.name) and f.derivation.graph.nodes[f.of].expr is not None
+
+    @staticmethod
+    def vector_form(graph) -> list:
+        return []
+
+
+class NetworkFields(GraphFields):
+    """A layered network: ``network`` (sizes, activations, cost, notation) and the vector form."""
+
+    key = "network"
+
+    @staticmethod
+    def structure(net) -> dict:
+        return {"sizes": list(net.sizes),
+                "activations": [a.describe() for a in net.activations],
+                "cost": net.cost_function.name,
+                "notation": net.notation.style}
+
+    @staticmethod
+    def names_node(f) -> bool:
+        return False
+
+    @staticmethod
+    def vector_form(net) -> list:
+        return ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)]
+
+
+#: The fields of each kind of graph; a kind not listed gets those of any graph.
+FIELDS = {"graph": GraphFields, "layered": NetworkFields}
+
+
+def formula(f, values, closed: bool, fields=GraphFields) -> dict:
     neuron = f.index[0] if f.index and f.kind != "x" else None
     out = {"symbol": f.symbol.name, "kind": f.kind, "of": f.of.name, "layer": f.layer,
            "neuron": neuron}
@@ -39,8 +89,7 @@ def formula(f, values, closed: bool) -> dict:
         out["input"] = f.index[1]
     if f.kind == "x" and f.index:
         out["input"] = f.index[0]
-    if f.kind not in ("z", "a", "C") and f.of.name and f.derivation.graph.nodes[f.of].expr is not None \
-            and not f.derivation.graph.layered:
+    if fields.names_node(f):
         out["node"] = f.of.name
     out["case"] = f.case
     out["latex"] = f.latex()
@@ -61,30 +110,16 @@ def formula(f, values, closed: bool) -> dict:
     return out
 
 
-def _structure(net) -> tuple[str, dict]:
-    """("network", sizes …) for a layered net; ("graph", leaves and output) otherwise."""
-    if net.layered:
-        return "network", {"sizes": list(net.sizes),
-                           "activations": [a.describe() for a in net.activations],
-                           "cost": net.cost_function.name,
-                           "notation": net.notation.style}
-    return "graph", {"kind": "recurrent" if hasattr(net, "steps") else "graph",
-                     "inputs": [s.name for s in net.inputs],
-                     "targets": [s.name for s in net.targets],
-                     "parameters": [s.name for s in net.parameters],
-                     "output": net.cost_symbol.name}
-
-
 def document(derivation, *, closed: bool = False, point=None, numbers: bool = False,
              learning_rate=None, hold=None, check: bool = True) -> dict:
     net = derivation.network
     values, report = evaluated(derivation, point, check)
-    key, structure = _structure(net)
+    fields = part(FIELDS, net)
     out = {
         "title": net.title,
-        key: structure,
-        "formulas": [formula(f, values, closed) for f in derivation.formulas],
-        "vector_form": ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)] if net.layered else [],
+        fields.key: fields.structure(net),
+        "formulas": [formula(f, values, closed, fields) for f in derivation.formulas],
+        "vector_form": fields.vector_form(net),
         "check": None if report is None else report.as_dict(),
     }
     if net.runs_examples(point):
@@ -106,4 +141,4 @@ def render(derivation, *, closed: bool = False, point=None, **extras) -> str:
                       ensure_ascii=False) + "\n"
 
 
-__all__ = ["document", "formula", "render"]
+__all__ = ["FIELDS", "document", "formula", "render"]

@@ -14,9 +14,9 @@ import re
 
 from latex2mathml.converter import convert
 
-from ..errors import RenderError
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
+from ...errors import RenderError
+from ..pictures import diagram
+from ..model import (Document, Equations, Figure, Heading, Math, Paragraph, Table, aligned, cell_parts,
                     inline_parts, walk)
 
 STYLE = """body { font-family: Georgia, "Times New Roman", serif; max-width: 58em; margin: 2em auto;
@@ -157,7 +157,7 @@ def table(block: Table) -> str:
 
 def figure(block: Figure) -> str:
     title = "".join(p.text if isinstance(p, Math) else p for p in block.caption)
-    picture = block.diagram.svg(title) if hasattr(block.diagram, "svg") else diagram.svg(block.diagram, title)
+    picture = block.diagram.svg(title)
     return ("<figure>\n" + picture + "\n<figcaption>"
             + inline(block.caption) + "</figcaption>\n</figure>")
 
@@ -174,7 +174,7 @@ def body(doc: Document) -> str:
 
 def network_html(net) -> str:
     """A network for Jupyter: what it is, its cost as MathML, and its forward diagram."""
-    from ..printing import latex
+    from ...printing import latex
     return ("<div>" + html.escape(net.describe()) + "<br>" + math("C = " + latex(net.cost))
             + "</div>\n" + diagram.svg(diagram.forward(net), net.title or "the network"))
 

@@ -18,29 +18,34 @@ from __future__ import annotations
 
 import sympy
 
-from ..activations import ActivationPrime
-from ..errors import PointError, RenderError
-from ..numeric import resolve_point
-from ..printing import Latex, Text, ordered_factors, text
-from . import breaking
-from .model import Equations, Heading, Math, Row
-from .numbers import number
+from ...activations import ActivationPrime
+from ...errors import PointError, RenderError
+from ...numeric import resolve_point
+from ...printing import Latex, Text, ordered_factors, text, unicode_name
+from .. import breaking
+from ..model import Equations, Heading, M, Math, Row
+from ..numbers import number
+
+
+def prime_value(act, z, exact: bool):
+    """σ′(z) at the number z: exactly when z is exact and the activation can, else in floats."""
+    system = "exact" if exact and "exact" in act.numeric else "float"
+    return act.numeric[system][1](z if system == "exact" else float(z))
 
 
 def _prime_values(expr, numbers: dict) -> dict:
     """{σ′(z): its value} for every amplifier of ``expr`` whose argument has a value."""
-    from .document import _prime_value
     out = {}
     for prime in expr.atoms(ActivationPrime):
         arg = prime.args[0]
         if arg in numbers:
             v = numbers[arg]
             exact = not isinstance(v, float)
-            out[prime] = _prime_value(prime.activation, v, exact and "exact" in prime.activation.numeric)
+            out[prime] = prime_value(prime.activation, v, exact and "exact" in prime.activation.numeric)
     return out
 
 
-def _paren(value, latex: bool, bare: bool = False) -> str:
+def parenthesized(value, latex: bool, bare: bool = False) -> str:
     """A number as a factor or a term: a negative one in parentheses (unless ``bare``,
     the argument of a function, which has its own)."""
     n = number(value)
@@ -62,7 +67,7 @@ class _Numbers:
     def _print(self, expr, **kwargs):
         if isinstance(expr, (sympy.Symbol, ActivationPrime)) and expr in self.values:
             bare = bool(self._outer) and isinstance(self._outer[-1], sympy.Function)
-            return _paren(self.values[expr], isinstance(self, Latex), bare)
+            return parenthesized(self.values[expr], isinstance(self, Latex), bare)
         self._outer.append(expr)
         try:
             return super()._print(expr, **kwargs)
@@ -167,17 +172,17 @@ def _cut(printer, expr, depth: int) -> list:
 
 # --- the document section --------------------------------------------------------------
 
-def values_for(builder):
+def values_for(story):
     """(numbers, note): the values the section substitutes; a mini-batch shows its
     first example. An error when the spec lacks values: --numbers has nothing to show."""
-    d = builder.d
-    if builder.values is not None:
-        return builder.values.numbers, None
+    d = story.d
+    if story.values is not None:
+        return story.values.numbers, None
     graph = d.graph
     if graph.points:
         return d.evaluate(graph.points[0]).numbers, len(graph.points)
     try:
-        resolve_point(graph, builder.point)
+        resolve_point(graph, story.point)
     except PointError as exc:
         raise RenderError(f"--numbers needs a value for every input, target and parameter: {exc}") from None
     raise RenderError("--numbers: the point cannot be evaluated")  # pragma: no cover
@@ -209,13 +214,13 @@ class _Pending:
         return Row(self.lhs, tuple(breaking.lines(self.symbolic)) + tuple(breaking.lines(arithmetic)), self.text)
 
 
-def three_ways(builder, sub: Substitution, lhs: Math, expr, value):
+def three_ways(story, sub: Substitution, lhs: Math, expr, value):
     """A row ``lhs = expr = expr with numbers = value`` (a :class:`_Pending`), or a plain
     row when the numbers would only repeat the value."""
     if expr.is_Number:      # ∂f/∂f = 1: nothing to compute
         value = None
     if not sub.worth_showing(expr):
-        return builder.row(lhs, [breaking.tokens(expr)], text(expr), value)
+        return story.row(lhs, [breaking.tokens(expr)], text(expr), value)
     return _Pending(lhs, breaking.tokens(expr), sub.tokens(expr), text(expr) + " = " + sub.text(expr), value)
 
 
@@ -228,70 +233,50 @@ def block(*groups) -> Equations:
     return Equations(tuple(rows))
 
 
-def _z_row(builder, sub: Substitution, f):
+def worked(story, sub: Substitution, f):
+    """A formula's row three ways (see :func:`three_ways`)."""
+    return three_ways(story, sub, M(f.symbol), f.expr, sub.numbers.get(f.symbol))
+
+
+def affine_row(sub: Substitution, f):
     """z = Σ w·a + b in the order of its edges (as the forward pass writes it)."""
-    from ..printing import unicode_name
-    net = builder.net
-    node = net.nodes[f.symbol]
+    node = f.derivation.graph.nodes[f.symbol]
     sym_toks, num_toks, sym_txt, num_txt = [], [], [], []
     for i, (w, a) in enumerate(list(node.terms) + [(node.bias, None)]):
         s = w.name if a is None else "%s %s" % (w.name, a.name)
-        n = _paren(sub.numbers[w], True) if a is None else \
-            r"%s \cdot %s" % (_paren(sub.numbers[w], True), _paren(sub.numbers[a], True))
+        n = parenthesized(sub.numbers[w], True) if a is None else \
+            r"%s \cdot %s" % (parenthesized(sub.numbers[w], True), parenthesized(sub.numbers[a], True))
         plus = "+ " if i else ""
         sym_toks.append(breaking.Token(plus + s, breaking.width(s) + (2 if i else 0), i > 0, 0))
         num_toks.append(breaking.Token(plus + n, _width(n) + (2 if i else 0), i > 0, 0))
         sym_txt.append(unicode_name(w.name) if a is None else "%s·%s" % (unicode_name(w.name), unicode_name(a.name)))
-        num_txt.append(_paren(sub.numbers[w], False) if a is None else
-                       "%s·%s" % (_paren(sub.numbers[w], False), _paren(sub.numbers[a], False)))
+        num_txt.append(parenthesized(sub.numbers[w], False) if a is None else
+                       "%s·%s" % (parenthesized(sub.numbers[w], False), parenthesized(sub.numbers[a], False)))
     return _Pending(Math(f.symbol.name, unicode_name(f.symbol.name)), sym_toks, num_toks,
                     " + ".join(sym_txt) + " = " + " + ".join(num_txt), sub.numbers[f.symbol])
 
 
-def numbers_section(builder) -> None:
-    """The section "The numbers, step by step" (with ``numbers=True``; else nothing)."""
-    if not getattr(builder, "numbers", False):
+def numbers_section(story) -> None:
+    """The section "The numbers, step by step" (with ``numbers=True``; else nothing). The
+    story gives its blocks: ``forward_numbers``, ``backward_numbers`` (lists of
+    :class:`Equations`, see :func:`block`) and ``worked_gradients`` (formulas)."""
+    if not story.numbers:
         return
-    from .document import M, partial
-    d, net = builder.d, builder.net
-    numbers, examples = values_for(builder)
+    numbers, examples = values_for(story)
     sub = Substitution(numbers)
-
-    def row(f):
-        return three_ways(builder, sub, M(f.symbol), f.expr, numbers.get(f.symbol))
-
-    builder.add(Heading("The numbers, step by step"))
+    story.add(Heading("The numbers, step by step"))
     parts = ["Each formula three ways: in symbols, with the numbers substituted, and its value "
              "(to six significant digits); an amplifier ", Math(r"\sigma'(z)", "σ′(z)"),
              " is replaced by its value."]
     if examples:
         parts.append(" The mini-batch's first example of %d is shown; the others follow the same lines." % examples)
-    builder.p(*parts)
-    builder.add(Heading("Forward pass, with numbers", 2))
-    if net.layered:
-        groups = []
-        for l in range(1, net.L + 1):
-            groups.append([_z_row(builder, sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)])
-            groups.append([row(d.activation(l, j)) for j in range(1, net.sizes[l] + 1)])
-        builder.add(block(*groups, [row(d.cost)]))
-    else:
-        builder.add(block(*([row(d.node(s))] for s in net.defined)))
-    builder.add(Heading("Backward pass, with numbers", 2))
-    if net.layered:     # a block of its own: its wide ∂C/∂a would widen the δ column
-        rows = []
-        for a in net.outputs:
-            g = d.dC_da(net.L, net.nodes[a].index[0]).expr
-            rows.append(three_ways(builder, sub, partial("C", a.name), g, builder._cost_gradient_value(g)))
-        builder.add(block(rows))
-    deltas = d.select("delta")
-    if net.layered:     # one block a layer, as the backward pass; its rows alike
-        for layer in dict.fromkeys(f.layer for f in deltas):
-            builder.add(block([row(f) for f in deltas if f.layer == layer]))
-    else:
-        builder.add(block(*([row(f)] for f in deltas)))
-    builder.add(Heading("Gradients, with numbers", 2))
-    kinds = ("w", "b", "p") + (("x",) if not net.layered else ())
-    builder.add(block(*([row(f)] for f in d.formulas if f.kind in kinds)))
+    story.p(*parts)
+    story.add(Heading("Forward pass, with numbers", 2))
+    story.add(*story.forward_numbers(sub))
+    story.add(Heading("Backward pass, with numbers", 2))
+    story.add(*story.backward_numbers(sub))
+    story.add(Heading("Gradients, with numbers", 2))
+    story.add(block(*([worked(story, sub, f)] for f in story.worked_gradients())))
 
 
 def annotate(document: dict, derivation, *, point=None, numbers: bool = False) -> None:
@@ -315,4 +300,5 @@ def annotate(document: dict, derivation, *, point=None, numbers: bool = False) -
                                 if sub.worth_showing(f.expr) else None)
 
 
-__all__ = ["Substitution", "annotate", "numbers_section", "three_ways"]
+__all__ = ["Substitution", "affine_row", "annotate", "block", "numbers_section", "parenthesized", "prime_value",
+           "three_ways", "worked"]

@@ -28,11 +28,11 @@ import html
 import math
 from dataclasses import dataclass
 
-from ..accents import MARKS
-from ..network import Network
-from ..numerals import length
-from ..printing import unicode_name
-from ..scripts import SCRIPTS
+from ...accents import MARKS
+from ...network import Network
+from ...numerals import length
+from ...printing import unicode_name
+from ...scripts import SCRIPTS
 
 MAX_UNITS = 5      # a layer wider than this is drawn compact
 SHOWN = 2          # units drawn per layer in a compact drawing (plus the ellipsis and the last)
@@ -96,6 +96,15 @@ class Diagram:
     height: float
     labels: tuple = ()       # every placed label (headers, node texts, edge weights)
     unlabelled: tuple = ()   # layers l whose edges (from layer l − 1) carry no weights
+
+    def svg(self, title: str) -> str:
+        return svg(self, title)
+
+    def latex_figure(self, caption: str) -> str:
+        """The picture, centred, and its caption (LaTeX prose) below it."""
+        return "\n".join([r"\begin{center}", tikz(self), r"\end{center}",
+                          r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + caption
+                          + r"\end{minipage}\end{center}"])
 
 
 # --- text sizes ---------------------------------------------------------------------------
@@ -323,53 +332,70 @@ def _labels_fit(net: Network, l: int, compact: bool) -> bool:
 
 
 def backward(net: Network) -> Diagram:
+    """The reversed network: ∂C/∂a enters at the right, each neuron an amplifier σ′(z)
+    (a Jacobian for a softmax layer), the inputs' ∂C/∂x leave at the left."""
     compact = max(net.sizes) > MAX_UNITS
-    columns, edges, headers, keys = [], [], [], {}
+    columns, headers, keys = [], [], {}
     L = net.L
-    out_act = net.activations[-1]
     for l in range(0, L + 2):
-        n = net.sizes[min(l, L)]
-        shown = _shown(n)
-        if l == 0:
-            headers.append(r"\partial C / \partial x" if _default_names(net, "inputs") else r"\text{inputs}")
-        elif l == L + 1:
-            headers.append(r"\partial C / \partial a%s" % _mark(net, L) if _default_names(net, "outputs")
-                           else r"\text{from the cost}")
-        else:
-            headers.append(_backward_header(net.activations[l - 1]))
+        shown = _shown(net.sizes[min(l, L)])
+        headers.append(_reversed_header(net, l))
         col = []
         for j, y in zip(shown, _ys(len(shown))):
             if j is None:
                 col.append(Node(f"b{l}dots", 0, y, "dots", r"\vdots"))
                 continue
-            key = f"b{l}n{j}"
-            keys[l, j] = key
-            if l == 0:
-                col.append(Node(key, 0, y, "sink", _partial(net.x(j).name)))
-            elif l == L + 1:
-                col.append(Node(key, 0, y, "source", _partial(net.a(L, j).name)))
-            else:
-                act = net.activations[l - 1]
-                z = net.z(l, j).name
-                if act.elementwise:
-                    kind = "amplifier"
-                    above = r"%s'(%s)" % (_act_latex(act), z)
-                else:
-                    kind = "jacobian"
-                    above = r"\sum_i \partial a_i / \partial %s" % z
-                col.append(Node(key, 0, y, kind, "", above=above if not compact else "",
-                                below=net.delta(l, j).name if not compact else ""))
+            keys[l, j] = f"b{l}n{j}"
+            col.append(_reversed_node(net, l, j, keys[l, j], y, compact))
         columns.append(col)
+    labelled = {l for l in range(1, L + 1) if _labels_fit(net, l, compact)}
+    edges = _reversed_edges(net, keys, labelled)
+    unlabelled = tuple(l for l in range(1, L + 1) if l not in labelled)
+    return _layout("backward", columns, edges, labelled, headers, compact, unlabelled)
+
+
+def _reversed_header(net: Network, l: int) -> str:
+    """The title of column ``l`` of the reversed network (L + 1: the cost's side)."""
+    if l == 0:
+        return r"\partial C / \partial x" if _default_names(net, "inputs") else r"\text{inputs}"
+    if l == net.L + 1:
+        return (r"\partial C / \partial a%s" % _mark(net, net.L) if _default_names(net, "outputs")
+                else r"\text{from the cost}")
+    return _backward_header(net.activations[l - 1])
+
+
+def _reversed_node(net: Network, l: int, j: int, key: str, y: float, compact: bool) -> Node:
+    """Unit ``j`` of column ``l``: a sink ∂C/∂x, a source ∂C/∂a, or an amplifier (Jacobian)."""
+    if l == 0:
+        return Node(key, 0, y, "sink", _partial(net.x(j).name))
+    if l == net.L + 1:
+        return Node(key, 0, y, "source", _partial(net.a(net.L, j).name))
+    act = net.activations[l - 1]
+    z = net.z(l, j).name
+    if act.elementwise:
+        kind = "amplifier"
+        above = r"%s'(%s)" % (_act_latex(act), z)
+    else:
+        kind = "jacobian"
+        above = r"\sum_i \partial a_i / \partial %s" % z
+    return Node(key, 0, y, kind, "", above=above if not compact else "",
+                below=net.delta(l, j).name if not compact else "")
+
+
+def _reversed_edges(net: Network, keys: dict, labelled: set) -> list:
+    """From the cost's side into the output layer (every output into every unit of a
+    softmax layer), then right to left over the weights, labelled in ``labelled`` layers."""
+    L = net.L
+    edges = []
     for j in _shown(net.sizes[L]):
         if j is None:
             continue
-        if out_act.elementwise:
+        if net.activations[-1].elementwise:
             edges.append(Edge(keys[L + 1, j], keys[L, j]))
         else:
             for i in _shown(net.sizes[L]):
                 if i is not None:
                     edges.append(Edge(keys[L + 1, i], keys[L, j]))
-    labelled = {l for l in range(1, L + 1) if _labels_fit(net, l, compact)}
     for l in range(L, 0, -1):
         for j in _shown(net.sizes[l]):
             for k in _shown(net.sizes[l - 1]):
@@ -377,8 +403,7 @@ def backward(net: Network) -> Diagram:
                     continue
                 label_ = net.w(l, j, k).name if l in labelled else ""
                 edges.append(Edge(keys[l, j], keys[l - 1, k], label_))
-    unlabelled = tuple(l for l in range(1, L + 1) if l not in labelled)
-    return _layout("backward", columns, edges, labelled, headers, compact, unlabelled)
+    return edges
 
 
 def _default_names(net: Network, which: str) -> bool:

@@ -1,5 +1,5 @@
 """Jupyter's rich display of a graph and of its derivation: the formulas as math and the
-pictures of :mod:`circuit` (the forward graph; with the derivation also the reversed one).
+pictures of :mod:`.pictures.circuit` (the forward graph; with the derivation also the reversed one).
 
 With values for every leaf the pictures carry them; a graph without values is drawn
 bare. Nothing here runs the three-way check: a display should be quick.
@@ -11,7 +11,8 @@ import html
 
 from ..errors import SymbackpropError
 from ..printing import latex
-from . import circuit
+from .formats.html import math
+from .pictures import circuit
 
 
 def _values(derivation):
@@ -34,7 +35,6 @@ def definitions_latex(graph, environment: str = "aligned") -> str:
 
 def graph_html(graph) -> str:
     """What the graph is, its definitions as MathML and its forward picture."""
-    from .html import math
     title = graph.title or "the graph"
     parts = ["<div>" + html.escape(graph.describe()) + "</div>"]
     if graph.defined:
@@ -56,7 +56,6 @@ def graph_svg(graph):
 
 def derivation_html(derivation) -> str:
     """The adjoints and gradients as MathML between the forward and the reversed picture."""
-    from .html import math
     graph = derivation.graph
     title = graph.title or "the graph"
     forward, reversed_ = circuit.pictures(derivation, _values(derivation))

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from . import diagram
-from .model import (Document, Equations, Figure, Heading, Paragraph, Table, aligned, cell_parts, inline_parts,
+from ..model import (Document, Equations, Figure, Heading, Paragraph, Table, aligned, cell_parts, inline_parts,
                     walk)
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -97,11 +96,7 @@ def table(block: Table) -> str:
 
 
 def figure(block: Figure) -> str:
-    if hasattr(block.diagram, "latex_figure"):      # a graph's picture places itself
-        return block.diagram.latex_figure(inline(block.caption))
-    return "\n".join([r"\begin{center}", diagram.tikz(block.diagram), r"\end{center}",
-                      r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + inline(block.caption)
-                      + r"\end{minipage}\end{center}"])
+    return block.diagram.latex_figure(inline(block.caption))     # each picture places itself
 
 
 def heading(block: Heading) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
+from ..model import Document, Equations, Figure, Heading, Math, Paragraph, Table, cell_parts, walk
 
 WIDTH = 88
 
@@ -49,7 +49,9 @@ def figure(block: Figure) -> str:
     return wrap("[diagram in the latex, markdown and html formats] " + inline(block.caption))
 
 
-def render(doc: Document) -> str:
+def render(doc: Document, *, fragment: bool = False) -> str:
+    """The whole document (a text document has no preamble to leave out: ``fragment``
+    is refused before it gets here)."""
     title = doc.title + "\n" + "=" * len(doc.title) + "\n\n"
     return title + walk(doc, {Heading: heading, Paragraph: lambda block: wrap(inline(block.parts)),
                               Equations: equations, Table: table, Figure: figure})

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..numerals import length, significant
-from ..printing import latex, text, unicode_name
-from ..scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT, SCRIPTS
+from ...numerals import length, significant
+from ...printing import latex, text, unicode_name
+from ...scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT, SCRIPTS
 from .diagram import svg_text
 
 #: Most nodes drawn one by one; a larger graph is drawn as a summary, one box per rank.
@@ -312,6 +312,26 @@ def _coordinates(columns, links) -> None:
 
 def _layout(shape, labels: dict) -> tuple:
     """Items and wires; ``labels`` maps an edge's index to the lines that size its label."""
+    columns, links, chains = _columns(shape, labels)
+    columns = _order(columns, links)
+    _coordinates(columns, links)
+    by_key = {s.key: s for col in columns for s in col}
+    _straighten(columns, chains, by_key)
+    xs, widths = _xs(columns, links, by_key)
+    items = {}
+    for c, col in enumerate(columns):
+        for s in col:
+            items[s.key] = Item(s.key, s.kind, xs[c], s.y, s.w, s.h, s.lines)
+    band = _bands(columns)
+    wires = [Wire(chain[0], chain[-1], tuple(_dedupe(_through(_wire_points(start, chain, items, xs, widths), band))))
+             for start, chain in chains]
+    return items, wires
+
+
+def _columns(shape, labels: dict) -> tuple:
+    """(columns, links, chains): the slots of each column (a node column per rank, a label
+    column between), the links (u, v, column of u) and each edge's chain of slot keys,
+    with the column it starts in."""
     rank = shape.rank
     top = max(rank.values(), default=0)
     columns: list = [[] for _ in range(2 * top + 1)]
@@ -334,11 +354,12 @@ def _layout(shape, labels: dict) -> tuple:
         for c, (u, v) in enumerate(zip(chain, chain[1:]), start=a):
             links.append((u, v, c))
         chains.append((a, chain))
-    columns = _order(columns, links)
-    _coordinates(columns, links)
-    by_key = {s.key: s for col in columns for s in col}
-    _straighten(columns, chains, by_key)
-    # x: each column as wide as its widest item, gaps growing with the steepest wire in them
+    return columns, links, chains
+
+
+def _xs(columns, links, by_key) -> tuple:
+    """(x of each column's middle, width of each column): each column as wide as its
+    widest item, gaps growing with the steepest wire in them."""
     widths = [max((s.w for s in col), default=0.0) for col in columns]
     gaps = []
     for c in range(len(columns) - 1):
@@ -349,35 +370,39 @@ def _layout(shape, labels: dict) -> tuple:
         if c:
             x += widths[c - 1] / 2 + gaps[c - 1] + w / 2
         xs.append(x)
-    items = {}
-    for c, col in enumerate(columns):
-        for s in col:
-            items[s.key] = Item(s.key, s.kind, xs[c], s.y, s.w, s.h, s.lines)
-    band = {}     # a dummy's free strip: from the bottom of the item above to the top of the one below
+    return xs, widths
+
+
+def _bands(columns) -> dict:
+    """A dummy's free strip: from the bottom of the item above to the top of the one below."""
+    band = {}
     for col in columns:
         for i, s in enumerate(col):
             if s.kind == "dummy":
                 lo = col[i - 1].y + col[i - 1].h / 2 + 0.04 if i else float("-inf")
                 hi = col[i + 1].y - col[i + 1].h / 2 - 0.04 if i + 1 < len(col) else float("inf")
                 band[s.key] = (min(lo, s.y), max(hi, s.y))
-    wires = []
-    for start, chain in chains:
-        points = []
-        for c, key in enumerate(chain, start=start):
-            it = items[key]
-            left, right = xs[c] - widths[c] / 2, xs[c] + widths[c] / 2
-            if it.kind == "dummy":
-                points += [(left, None, key), (right, None, key)]
-                continue
-            y = _wire_y(it)
-            if key == chain[0]:
-                points += [(it.x + it.w / 2, y), (right, y)]
-            elif key == chain[-1]:
-                points += [(left, y), (it.x - it.w / 2, y)]
-            else:
-                points += [(left, y), (right, y)]
-        wires.append(Wire(chain[0], chain[-1], tuple(_dedupe(_through(points, band)))))
-    return items, wires
+    return band
+
+
+def _wire_points(start: int, chain, items, xs, widths) -> list:
+    """A wire's points through the columns of its chain; a dummy's height is left open
+    (None) for :func:`_through` to choose within its band."""
+    points = []
+    for c, key in enumerate(chain, start=start):
+        it = items[key]
+        left, right = xs[c] - widths[c] / 2, xs[c] + widths[c] / 2
+        if it.kind == "dummy":
+            points += [(left, None, key), (right, None, key)]
+            continue
+        y = _wire_y(it)
+        if key == chain[0]:
+            points += [(it.x + it.w / 2, y), (right, y)]
+        elif key == chain[-1]:
+            points += [(left, y), (it.x - it.w / 2, y)]
+        else:
+            points += [(left, y), (right, y)]
+    return points
 
 
 def _wire_y(it) -> float:
@@ -444,7 +469,7 @@ def _finish(name, items, wires, summary=False, nodes=0) -> Circuit:
 def _number(v):
     """A value on a wire: as the documents print it when short, else to DIGITS
     significant digits (a picture has no room for six)."""
-    from .numbers import number
+    from ..numbers import number
     n = number(v)
     if len(n.text) <= DIGITS + 2:
         return n
@@ -478,7 +503,7 @@ def _adjoint_value(derivation, values, sym):
 
 def _partial_label(graph, consumer, parent) -> tuple:
     """∂consumer/∂parent and the label of the factor it is: ×z, ×σ′(u)."""
-    from ..graph import diff, local_partial
+    from ...graph import diff, local_partial
     node = graph.nodes[consumer]
     expr = local_partial(graph, node, parent)
     if expr == 0 and parent in node.expr.free_symbols:   # a cost's target: its table has the outputs only

@@ -1,0 +1,46 @@
+"""The section "Three-way check": every gradient by the recursion, by ``sympy.diff`` of the
+closed-form cost and by finite differences, and whether they agree (a document with
+values and the check asked for; else nothing)."""
+
+from __future__ import annotations
+
+from ..model import Heading, Math, S, Table, slash
+from ..numbers import bound, number
+
+
+def check_section(story) -> None:
+    """The verdict and the three routes, a row per gradient."""
+    r = story.report
+    if r is None:
+        return
+    story.add(Heading("Three-way check"))
+    story.p("Every gradient computed three independent ways: (a) the recursion above, "
+            "compiled; (b) ", Math(r"\texttt{sympy.diff}", "sympy.diff"),
+            " of the closed-form cost; (c) central finite differences at 50 digits. ",
+            "Result: %s, %d gradients, largest relative difference " % (
+                "passed" if r.passed else "FAILED", len(r.rows)),
+            bound(r.max_rel_error), " (tolerance: relative ", number(r.rtol),
+            ", absolute ", number(r.atol), "). Symbolic route: %s." % r.symbolic_note)
+    rows = []
+    for row in r.rows:
+        sym = number(row.symbolic) if row.symbolic is not None else "-"
+        fd = number(row.finite_difference) if row.finite_difference is not None else "-"
+        verdict = "ok" if row.ok else "MISMATCH"
+        if row.note:
+            verdict += " (%s)" % row.note
+        rows.append(((slash(story.net.cost_symbol.name, row.name),), number(row.recursion), sym, fd, verdict))
+    story.add(Table(("gradient", "(a) recursion", "(b) symbolic", "(c) finite differences",
+                     "agree"), tuple(rows), "lrrrl"))
+    if r.kinks:
+        story.p("Non-differentiable point: ", *_join_names(r.kinks),
+                " at a kink; finite differences are not used upstream of it.")
+
+
+def _join_names(names) -> list:
+    out = []
+    for i, name in enumerate(names):
+        out += [", " if i else "", S(name)]
+    return out
+
+
+__all__ = ["check_section"]

@@ -1,0 +1,27 @@
+"""The stories a document tells, one per kind of graph (:attr:`Graph.kind`): the story of
+any graph (:mod:`.generic`) is the base; a builder whose structure the lecture tells
+otherwise has a story of its own that overrides what differs (:mod:`.layered`: Case 1 /
+Case 2, the amplifier diagram, the vector form; :mod:`.unrolled`: a recurrent net's steps,
+backpropagation through time)."""
+
+from __future__ import annotations
+
+from ...graph import part
+from ..model import Document
+from .generic import GraphStory
+from .layered import LayeredStory
+from .unrolled import RecurrentStory
+
+#: The story of each kind of graph; a kind not listed gets the story of any graph.
+STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory}
+
+
+def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
+    """The document of a derivation, told by the story of its graph's kind. ``extras``:
+    ``numbers`` (:mod:`..sections.substituted`), ``learning_rate`` and ``hold``
+    (:mod:`..sections.descent`), ``check`` (False: the numbers without the three-way check)."""
+    story = part(STORIES, derivation.graph)
+    return story(derivation, closed=closed, point=point, **extras).build()
+
+
+__all__ = ["STORIES", "build"]

@@ -1,0 +1,117 @@
+"""The derivation document of a recurrent net (:class:`~symbackprop.recurrent.Recurrent`):
+the story of any graph (:mod:`.generic`), told step by step.
+
+* the forward pass step by step, then the cost as the sum of the steps' costs;
+* the backward pass: the recurrence ∂C/∂h⁽ᵗ⁾ in terms of step t + 1, then the adjoints
+  from the last step back to the first;
+* the shared weights' gradients as the sum over the steps, with each step's term:
+  backpropagation through time.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ...graph import local_partial
+from ...printing import latex, unicode_name
+from ..model import Equations, Heading, Math, Row, S, Table, partial
+from ..numbers import number
+from ..pictures import circuit
+from .generic import GraphStory
+
+
+class RecurrentStory(GraphStory):
+    """The document of an unrolled recurrent net."""
+
+    def forward_definitions(self):
+        """The definitions step by step, then the cost."""
+        g = self.net
+        for t in range(1, g.steps + 1):
+            self.add(Heading("Step %d" % t, 2))
+            self.add(Equations(tuple(self.formula_row(self.d.node(s)) for s in g.defined
+                                     if g.nodes[s].index[:1] == (t,))))
+        self.p("The cost is the sum of the steps' costs:")
+        self.add(Equations((self.formula_row(self.d.node(g.cost_symbol)),)))
+
+    def adjoints(self, adjoints):
+        """The adjoints step by step, last step first, after the recurrence that links them."""
+        g, C = self.net, self.C
+        act = g.activation
+        T = g.steps
+        h, z, q = (lambda t, j: "%s^{(%s)}_{%s}" % ("h", t, j)), (lambda t, j: "z^{(%s)}_{%s}" % (t, j)), \
+            (lambda t, j: "q^{(%s)}_{%s}" % (t, j))
+        prime = latex(act.prime(sympy.Symbol(z("t", "j"))))
+        self.p("The recurrence of the backward pass: the hidden state ", Math(h("t", "k"), "hₖ⁽ᵗ⁾"),
+               " feeds the output of its own step and the next step's pre-activations, so its adjoint "
+               "collects one term from each, and step ", Math("t", "t"), " needs step ", Math("t + 1", "t + 1"),
+               " first:")
+        c = unicode_name(C)
+        rows = [Row(Math(r"\frac{\partial %s}{\partial %s}" % (C, h("t", "k")), "∂%s/∂hₖ⁽ᵗ⁾" % c),
+                    (r"\sum_j V_{jk} \, \frac{\partial %s}{\partial %s} + \sum_j W_{jk} \, "
+                     r"\frac{\partial %s}{\partial %s}" % (C, q("t", "j"), C, z("t+1", "j")),),
+                    "Σⱼ Vⱼₖ ∂%s/∂qⱼ⁽ᵗ⁾ + Σⱼ Wⱼₖ ∂%s/∂zⱼ⁽ᵗ⁺¹⁾" % (unicode_name(C), unicode_name(C))),
+                Row(Math(r"\frac{\partial %s}{\partial %s}" % (C, z("t", "j")), "∂%s/∂zⱼ⁽ᵗ⁾" % c), (r"%s \, \frac{\partial %s}{\partial %s}" % (prime, C, h("t", "j")),),
+                    "%s′(zⱼ⁽ᵗ⁾) · ∂%s/∂hⱼ⁽ᵗ⁾" % (act.name, c))]
+        self.add(Equations(tuple(rows)))
+        self.p("At the last step, ", Math("t = %d" % T, "t = %d" % T), ", there is no step ",
+               Math("t + 1", "t + 1"), " and the second sum is 0. Every adjoint in one step, from the last "
+               "step back to the first:")
+        first = [f for f in adjoints if not g.nodes[f.of].index]
+        if first:
+            self.add(Equations(tuple(self.formula_row(f) for f in first)))
+        for t in range(T, 0, -1):
+            self.add(Heading("Step %d" % t, 2))
+            self.add(Equations(tuple(self.formula_row(f) for f in adjoints if g.nodes[f.of].index[:1] == (t,))))
+
+    def shared_leaves(self, grads):
+        """The shared weights: each gradient as the sum over the steps (backpropagation
+        through time), and the steps' terms at the point."""
+        self.through_time()
+        self.step_terms(grads)
+
+    def through_time(self):
+        """Each weight's gradient as the sum over the steps of that step's term."""
+        g, C = self.net, self.C
+        T = g.steps
+        z1 = g.nodes[g.z(1, 1)]
+        start = 1 if any(w == g.W(1, 1) for w, _ in z1.terms) else 2
+        dz = lambda j: r"\frac{\partial %s}{\partial z^{(t)}_{%s}}" % (C, j)   # noqa: E731
+        dq = lambda j: r"\frac{\partial %s}{\partial q^{(t)}_{%s}}" % (C, j)   # noqa: E731
+        sums = (("W_{jk}", r"\sum_{t=%d}^{%d} h^{(t-1)}_{k} \, %s" % (start, T, dz("j")),
+                 "Σₜ hₖ⁽ᵗ⁻¹⁾ ∂%s/∂zⱼ⁽ᵗ⁾" % unicode_name(C)),
+                ("U_{jk}", r"\sum_{t=1}^{%d} x^{(t)}_{k} \, %s" % (T, dz("j")), "Σₜ xₖ⁽ᵗ⁾ ∂%s/∂zⱼ⁽ᵗ⁾" % unicode_name(C)),
+                ("b_{j}", r"\sum_{t=1}^{%d} %s" % (T, dz("j")), "Σₜ ∂%s/∂zⱼ⁽ᵗ⁾" % unicode_name(C)),
+                ("V_{jk}", r"\sum_{t=1}^{%d} h^{(t)}_{k} \, %s" % (T, dq("j")), "Σₜ hₖ⁽ᵗ⁾ ∂%s/∂qⱼ⁽ᵗ⁾" % unicode_name(C)),
+                ("c_{j}", r"\sum_{t=1}^{%d} %s" % (T, dq("j")), "Σₜ ∂%s/∂qⱼ⁽ᵗ⁾" % unicode_name(C)))
+        self.p("Backpropagation through time: ", Math("W", "W"), ", ", Math("U", "U"), ", ", Math("b", "b"), ", ",
+               Math("V", "V"), " and ", Math("c", "c"), " are one node each, used at every step, so each gradient "
+               "is the sum over the steps of that step's term:")
+        self.add(Equations(tuple(Row(partial(C, name), (tex,), txt) for name, tex, txt in sums)))
+
+    def step_terms(self, grads):
+        """Each parameter's term of each step at the point, and their sum."""
+        g, T = self.net, self.net.steps
+        numbers = getattr(self.values, "numbers", None)
+        if numbers is None:
+            return
+        rows = []
+        for f in grads:
+            if g.nodes[f.of].kind != "param":
+                continue
+            terms = {}
+            for c in g.nodes[f.of].consumers:
+                if c not in g.used:
+                    continue
+                factor = circuit._evaluate(local_partial(g, g.nodes[c], f.of), self.values)
+                adjoint = circuit._adjoint_value(self.d, self.values, c)
+                t = g.nodes[c].index[0]
+                if factor is not None and adjoint is not None:
+                    terms[t] = terms.get(t, 0.0) + factor * adjoint
+            rows.append((S(f.of.name),) + tuple(number(terms[t]) if t in terms else "-" for t in range(1, T + 1))
+                        + (number(numbers[f.symbol]),))
+        self.p("Each step's term at the given point, and their sum, the gradient:")
+        self.add(Table(("parameter",) + tuple("step %d" % t for t in range(1, T + 1)) + ("sum",),
+                       tuple(rows), "l" + "r" * (T + 1)))
+
+
+__all__ = ["RecurrentStory"]
