@@ -210,8 +210,6 @@ class Graph:
     #: document's story, the structural mistakes, the array layout of compiled code …),
     #: found by :func:`part`; "graph" is the generic part every table has.
     kind = "graph"
-    #: A layered network (the lecture's Case 1 / Case 2 story, the vector form) or not.
-    layered = False
     what = "graph"
     #: Whether ∂C/∂input is reported among the gradients (a circuit's inputs are its leaves).
     reports_inputs = True

@@ -79,7 +79,6 @@ class Network(Graph):
     # --- construction --------------------------------------------------------------
 
     kind = "layered"
-    layered = True
     reports_inputs = False
     what = "network"
 

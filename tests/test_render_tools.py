@@ -48,7 +48,7 @@ def test_graph_examples_compile_without_overfull_lines(engine, tmp_path):
     require_tool(engine)
     for path in GRAPH_EXAMPLES:
         tex = sb.render(sb.load(path).backward(), "latex")
-        if not sb.load(path).layered:
+        if sb.load(path).kind != "layered":
             assert tex.count(r"\begin{tikzpicture}") == 2, path.stem
         log = compile_tex(engine, tex, tmp_path, path.stem)
         overfull = [float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
@@ -101,7 +101,7 @@ def test_every_example_renders_in_chromium(tmp_path):
     for path in EXAMPLES:
         target = tmp_path / f"{path.stem}.html"
         target.write_text(sb.render(sb.load(path).backward(), "html"), encoding="utf-8")
-        pages.append((target, sb.load(path).layered))
+        pages.append((target, sb.load(path).kind == "layered"))
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
