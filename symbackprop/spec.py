@@ -401,8 +401,9 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 def _graph(data: dict, where: str) -> Graph:
     _unknown(where, "", data, GRAPH_FIELDS)
     graph = Graph(_title(data, where))
+    entries = _define_entries(data, where)
     _declare_leaves(graph, data, where)
-    defined = _define_nodes(graph, data, where)
+    defined = _define_nodes(graph, entries, where)
     _set_output(graph, data.get("output", defined[-1]), where)
 
     def example(point, field):
@@ -444,12 +445,10 @@ def _declare_leaves(graph: Graph, data: dict, where: str) -> None:
                 raise SpecError(message if message.startswith(where) else f"{where}: {field}[{i}]: {message}") from None
 
 
-def _define_nodes(graph: Graph, data: dict, where: str) -> list:
-    """Each ``define`` entry read and defined in order; the names defined."""
-    from .answers.lexer import AnswerReadError
-    from .formula import Declared, read_formula
-
-    entries = data["define"]
+def _define_entries(data: dict, where: str) -> list:
+    """The ``define`` list, refused at once above :data:`MAX_DEFINITIONS` entries or
+    :data:`MAX_DEFINE_CHARACTERS` characters (before any node is built)."""
+    entries = data.get("define")
     if not isinstance(entries, list) or not entries:
         _fail(where, "define", "expected a list of \"name = formula\" strings")
     if len(entries) > MAX_DEFINITIONS:
@@ -458,6 +457,14 @@ def _define_nodes(graph: Graph, data: dict, where: str) -> list:
     if characters > MAX_DEFINE_CHARACTERS:
         _fail(where, "define", f"{characters:,} characters of definitions, above the limit of "
                                f"{MAX_DEFINE_CHARACTERS:,}")
+    return entries
+
+
+def _define_nodes(graph: Graph, entries: list, where: str) -> list:
+    """Each ``define`` entry read and defined in order; the names defined."""
+    from .answers.lexer import AnswerReadError
+    from .formula import Declared, read_formula
+
     split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
     later = {}
     for i, (name, _, _) in enumerate(split, start=1):
