@@ -30,7 +30,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import symbackprop as sb  # noqa: E402
-import symbackprop.network  # noqa: E402
+import symbackprop.builders.network  # noqa: E402
 
 
 def network(sizes, seed=0):
@@ -162,8 +162,8 @@ def compare(sizes, rows, repeat, number, seed=1):
 
 
 def first_compile(sizes):
-    limit = symbackprop.network.MAX_WEIGHTS
-    symbackprop.network.MAX_WEIGHTS = 10 ** 7
+    limit = symbackprop.builders.network.MAX_WEIGHTS
+    symbackprop.builders.network.MAX_WEIGHTS = 10 ** 7
     try:
         start = time.perf_counter()
         net = sb.Network(sizes)
@@ -175,7 +175,7 @@ def first_compile(sizes):
         d.compile()
         compiled = time.perf_counter() - start
     finally:
-        symbackprop.network.MAX_WEIGHTS = limit
+        symbackprop.builders.network.MAX_WEIGHTS = limit
     return built, derived, compiled
 
 

@@ -29,7 +29,7 @@ import sympy
 from sympy.core.cache import clear_cache
 
 import symbackprop as sb
-from symbackprop.check import cost_from
+from symbackprop.numeric.check import cost_from
 
 SIZES = ([2, 2, 2, 2], [4, 4, 4], [4, 4, 4, 4], [8, 8, 8], [8, 8, 8, 8], [16, 16, 16], [16, 16, 16, 16],
          [32, 32, 32, 32], [64, 64, 64])

@@ -14,7 +14,7 @@ import statistics
 import time
 
 import symbackprop as sb
-from symbackprop import numeric
+from symbackprop.numeric import values as numeric
 
 SIZES = ([16, 16, 16, 16], [64, 64, 64, 64], [64, 64, 64])
 

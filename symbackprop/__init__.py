@@ -15,9 +15,12 @@ from .errors import (AnswerError, PointError, RenderError, SpecError, Symbackpro
 #: Public names and the module that defines each, imported on first use (PEP 562): the
 #: command line starts without SymPy or importlib.metadata, so that Ctrl-C while it starts
 #: is already its one-line error.
-_HOMES = {"Activation": "activations", "Derivation": "backward", "Formula": "backward",
-          "Cost": "costs", "Graph": "graph", "Network": "network", "Recurrent": "recurrent",
-          "latex": "printing", "text": "printing", "load": "spec"}
+_HOMES = {"Activation": "ops.activations", "Derivation": "core.derivation",
+          "Formula": "core.derivation", "Cost": "ops.costs", "Graph": "core.graph",
+          "Network": "builders.network", "Recurrent": "builders.recurrent",
+          "latex": "notation.printing", "text": "notation.printing", "load": "builders.spec"}
+#: The registries, by their short names: ``sb.activations.get("tanh")``.
+_REGISTRIES = {"activations": "ops.activations", "costs": "ops.costs"}
 
 _NAMES = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula",
           "Graph", "Network", "PointError", "Recurrent", "RenderError", "SpecError",
@@ -27,12 +30,14 @@ _NAMES = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivati
 
 def _elementwise() -> dict:
     """The registry's elementwise activations, callable on SymPy expressions: ``sb.sigmoid(z)``."""
-    return importlib.import_module(".activations", __name__).elementwise()
+    return importlib.import_module(".ops.activations", __name__).elementwise()
 
 
 def __getattr__(name):
     if name in _HOMES:
         value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif name in _REGISTRIES:
+        value = importlib.import_module(f".{_REGISTRIES[name]}", __name__)
     elif name == "__version__":
         value = _version()
     elif name == "__all__":      # the names below and every registered elementwise activation

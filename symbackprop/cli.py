@@ -15,21 +15,21 @@ from pathlib import Path
 
 from .errors import PointError, SymbackpropError
 from .io import read_text
-from .numerals import short
-from .quoting import clip, counted, one_line
+from .notation.numerals import short
+from .notation.quoting import clip, counted, one_line
 
 LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
 
 
 def load(*args, **kwargs):
-    """:func:`symbackprop.spec.load`, imported on first use (with SymPy), inside
+    """:func:`symbackprop.builders.spec.load`, imported on first use (with SymPy), inside
     :func:`main`, where Ctrl-C is one line."""
-    from .spec import load as load_spec
+    from .builders.spec import load as load_spec
     return load_spec(*args, **kwargs)
 
 
 def unicode_name(name: str) -> str:
-    from .printing import unicode_name as printed
+    from .notation.printing import unicode_name as printed
     return printed(name)
 
 
@@ -161,7 +161,7 @@ def _step(args):
         if args.hold is not None:
             raise SymbackpropError("--hold keeps parameters fixed during a step: give --learning-rate too")
         return None, None
-    from .update import learning_rate
+    from .numeric.update import learning_rate
     return learning_rate(args.learning_rate), args.hold
 
 
@@ -303,7 +303,7 @@ _PARTS = {"graph": _GraphValues, "layered": _LayeredValues}
 
 def _forward_lines(net, values) -> list[str]:
     """The forward values of one example: by layer for a layered net, by node otherwise."""
-    from .graph import part
+    from .core.graph import part
     return part(_PARTS, net).forward_lines(net, values)
 
 
@@ -348,7 +348,7 @@ def _floats(mapping) -> dict:
 
 def _example_json(net, values) -> dict:
     """cost, then layers (a layered net) or nodes, gradients and adjoints (any other graph)."""
-    from .graph import part
+    from .core.graph import part
     return part(_PARTS, net).example_json(values)
 
 
@@ -377,7 +377,7 @@ def describe_step(net, step) -> list[str]:
 
 
 def cmd_eval(args) -> int:
-    from .numeric import resolve_point
+    from .numeric.values import resolve_point
     net = load(args.spec)
     try:
         for point in net.points or [None]:  # a missing value is named before the derivation
@@ -418,7 +418,7 @@ def cmd_derive(args) -> int:
 
 
 def _read_answer_file(path) -> str:
-    from .answers.lexer import MAX_LENGTH
+    from .reading.lexer import MAX_LENGTH
     return read_text(path, "a file with the answer", limit=4 * MAX_LENGTH).strip()
 
 
@@ -506,7 +506,7 @@ def cmd_grade(args) -> int:
 
 def cmd_code(args) -> int:
     """The derivation as a module that runs without symbackprop: forward, backward, evaluate."""
-    from .codegen import source
+    from .codegen.writer import source
     from .io import write_atomic
     if args.output is not None and not args.output.lower().endswith(".py"):
         raise SymbackpropError(f"-o {clip(args.output, None)}: the module is Python source; "

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from .errors import SymbackpropError
-from .quoting import clip
+from .notation.quoting import clip
 
 #: The signals that end a process and that a write cleans up after.
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import symbackprop as sb
-from symbackprop.activations import ActivationFunction, ActivationPrime
+from symbackprop.ops.activations import ActivationFunction, ActivationPrime
 from symbackprop.answers import check_answer, read_answer
 from symbackprop.answers.reference import reference
 

@@ -14,11 +14,11 @@ import pytest
 import sympy
 
 import symbackprop as sb
-from symbackprop import activations
-from symbackprop.activations import Activation
+from symbackprop.ops import activations
+from symbackprop.ops.activations import Activation
 from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
-from symbackprop.answers.lexer import prepare
+from symbackprop.reading.lexer import prepare
 
 from conftest import EXAMPLES, network as shared_network
 
@@ -305,7 +305,7 @@ def test_sum_work_is_limited():
 
 
 def test_a_cost_brings_its_names():
-    from symbackprop import costs
+    from symbackprop.ops import costs
     assert costs.get("mse").names == ("C", "E", "L", "J")
     assert costs.get("cross_entropy").names == ("C", "L", "J")
     with pytest.raises(AnswerReadError) as info:    # E is not a name of cross-entropy
@@ -348,7 +348,7 @@ def test_check_notation_reads_layered_names_on_a_lecture_spec(run_cli, tmp_path)
 
 
 def test_spec_define_formulas_read_the_new_forms():
-    from symbackprop.formula import read_formula
+    from symbackprop.reading.formula import read_formula
     x, y = sympy.symbols("x y")
     assert read_formula(r"\sum_{k=1}^{2} x", [x, y]) == 2 * x
     assert read_formula("x·y % a product", [x, y]) == x * y

@@ -11,12 +11,12 @@ import pytest
 from symbackprop.answers import AnswerReadError, check_answer
 from symbackprop.answers.compare import half_unit
 from symbackprop.answers.gradebook import asked
-from symbackprop.answers.lexer import _UNICODE, COMMANDS, prepare, tokenize
-from symbackprop.answers.names import GREEK, indexed
-from symbackprop.greek import LETTERS, readings
-from symbackprop.naming import SYMBOLS, check_name
-from symbackprop.printing import _WORDS, latex as print_latex, text as print_text
-from symbackprop.spec import from_dict
+from symbackprop.reading.lexer import _UNICODE, COMMANDS, prepare, tokenize
+from symbackprop.reading.names import GREEK, indexed
+from symbackprop.notation.greek import LETTERS, readings
+from symbackprop.notation.naming import SYMBOLS, check_name
+from symbackprop.notation.printing import _WORDS, latex as print_latex, text as print_text
+from symbackprop.builders.spec import from_dict
 
 from conftest import EXAMPLES
 

@@ -14,9 +14,9 @@ import symbackprop as sb
 from symbackprop.answers import check_answer
 from symbackprop.answers.diagnose import BUILDERS, GRAPH_CANDIDATES, mistakes
 from symbackprop.answers.evaluate import walk as _walk
-from symbackprop.programs import Programs
+from symbackprop.numeric.programs import Programs
 from symbackprop.answers.reference import reference
-from symbackprop.graph import part
+from symbackprop.core.graph import part
 
 from conftest import EXAMPLES
 
@@ -205,7 +205,7 @@ def test_programs_give_none_where_undefined_and_at_kinks():
 def test_programs_evaluate_a_raw_softmax():
     """A program holding softmax itself (not a named activation node) is written as a call
     of the registry's float softmax (its import once named a module above the package)."""
-    from symbackprop.activations import Softmax
+    from symbackprop.ops.activations import Softmax
     x, y = sympy.symbols("x y")
     programs = Programs([x, y], {}, ())
     programs.add([], Softmax(1, x, y))

@@ -13,7 +13,7 @@ import sympy
 import symbackprop as sb
 from symbackprop.answers import AnswerReadError, check_answer, read_answer
 from symbackprop.answers.grade import Graded, Row, parse_rows
-from symbackprop.answers.lexer import MAX_QUOTED, clip, quote, tokenize
+from symbackprop.reading.lexer import MAX_QUOTED, clip, quote, tokenize
 from symbackprop.answers.report import defuse, to_csv
 from symbackprop.errors import AnswerError
 

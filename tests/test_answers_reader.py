@@ -10,9 +10,9 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 import symbackprop as sb
-from symbackprop.activations import ActivationPrime
+from symbackprop.ops.activations import ActivationPrime
 from symbackprop.answers import AnswerReadError, read_answer
-from symbackprop.answers.lexer import MAX_LENGTH, tokenize
+from symbackprop.reading.lexer import MAX_LENGTH, tokenize
 
 from conftest import EXAMPLES
 

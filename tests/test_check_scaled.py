@@ -9,7 +9,7 @@ import pytest
 from latex2mathml.converter import convert
 
 import symbackprop as sb
-from symbackprop import check as check_module, numeric
+from symbackprop.numeric import check as check_module, values as numeric
 from symbackprop.documents.formats import html
 from symbackprop.errors import PointError
 
@@ -263,7 +263,7 @@ def test_a_cone_recomputation_is_the_whole_forward_pass(spec):
     """Every leaf moved by 10⁻³: the cost from its cone (affine nodes and long sums updated
     by their changed terms) is the cost of the whole 50-digit forward pass, to 10⁻⁴⁰."""
     import mpmath
-    from symbackprop.cones import Cones
+    from symbackprop.numeric.cones import Cones
     wide = {"mse": ("mse", "sigmoid"), "bce": ("binary_cross_entropy", "sigmoid"),
             "softmax": ("cross_entropy", "softmax")}
     d = _wide(*wide[spec]) if spec in wide else sb.load(EXAMPLES / f"{spec}.toml").backward()

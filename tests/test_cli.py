@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import symbackprop as sb
-from symbackprop import activations
+from symbackprop.ops import activations
 from symbackprop.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ pytest.importorskip("numpy")
 
 import symbackprop as sb  # noqa: E402
 from symbackprop.cli import main  # noqa: E402
-from symbackprop.codegen import Names, comment, identifier, source  # noqa: E402
+from symbackprop.codegen.writer import Names, comment, identifier, source  # noqa: E402
 
 EXAMPLES = sorted(p for p in (Path(__file__).parent.parent / "examples").glob("*.toml"))
 WITH_VALUES = [p for p in EXAMPLES if p.stem != "wide"]
@@ -329,7 +329,7 @@ def test_a_parameter_given_an_array_is_refused_by_name(stem, parameter, tmp_path
 def test_a_custom_activation_name_cannot_end_its_comment(tmp_path, monkeypatch):
     """The Case 1 / Case 2 comments wrote an activation's text unescaped: a custom
     activation named with a line break ran its second line in d.compile() and in the module."""
-    from symbackprop.activations import Activation
+    from symbackprop.ops.activations import Activation
     monkeypatch.chdir(tmp_path)
     act = Activation.custom("sq\nopen('PWNED', 'w') #", lambda t: t**2 / 2 + t)
     d = sb.Network([1, 1, 1], activation=[act, act]).backward()

@@ -11,7 +11,7 @@ import sympy
 np = pytest.importorskip("numpy")
 
 import symbackprop as sb  # noqa: E402
-from symbackprop import activations, costs  # noqa: E402
+from symbackprop.ops import activations, costs  # noqa: E402
 
 EXAMPLES = sorted(p for p in (Path(__file__).parent.parent / "examples").glob("*.toml"))
 REL = 1e-9
@@ -173,7 +173,7 @@ def test_a_cancelling_batch_total_is_within_1e_9_of_its_terms():
     to about 2. Each example's term is rounded in float64, so the total keeps their
     absolute error: within 10⁻⁹·Σₙ|∂Cⁿ/∂p| of the 50-digit reference (README)."""
     import mpmath
-    from symbackprop import numeric
+    from symbackprop.numeric import values as numeric
     spec = {"inputs": 1, "cost": "mse",
             "layers": [{"units": 2, "activation": "sigmoid", "W": [[0.5], [-0.3]], "b": [0.1, 0.2]},
                        {"units": 1, "activation": "identity", "W": [[2, -1]], "b": [0]}],
@@ -340,7 +340,7 @@ def test_a_graph_of_elementary_functions_and_custom_activations():
     for name in ("w", "x", "y"):
         assert close(out.gradients[name], sum(float(v.gradients[name]) for v in singles))
     # the exported module of the same graph gives the same numbers
-    from symbackprop.codegen import source
+    from symbackprop.codegen.writer import source
     namespace = {}
     exec(compile(source(d), "<module>", "exec"), namespace)
     exported = namespace["evaluate"]()

@@ -16,7 +16,7 @@ import pytest
 
 from symbackprop.answers import feedback, gradebook
 from symbackprop.answers.grade import Graded, Row, fraction, parse_rows
-from symbackprop.numerals import points
+from symbackprop.notation.numerals import points
 
 from conftest import EXAMPLES, ROOT
 

@@ -241,8 +241,8 @@ def test_bad_define_entries_are_one_error_line(run_cli, tmp_path, define, messag
 
 
 def test_2000_definitions_load_reading_each_declared_name_once(monkeypatch):
-    import symbackprop.formula as formula
-    from symbackprop.answers.names import name_key
+    import symbackprop.reading.formula as formula
+    from symbackprop.reading.names import name_key
     keys = []
     monkeypatch.setattr(formula, "name_key", lambda name: keys.append(name) or name_key(name))
     define = ["v_{1} = x"] + [f"v_{{{n}}} = v_{{{n - 1}}} + w x" for n in range(2, 2001)]
@@ -390,7 +390,7 @@ def test_a_wide_layer_compiles_without_recursion_and_checks_by_cones():
     w2 = {j: float(net.values[net.w(2, 1, j)]) for j in range(1, 3001)}
     delta2 = v.delta(2, 1)
     assert v.gradients["w^{(2)}_{1,17}"] == pytest.approx(v.a(1, 17) * delta2, rel=1e-14)
-    fd = sb.numeric.finite_differences(d, sb.numeric.resolve_point(net), [net.w(1, 17, 1), net.b(2, 1)])
+    fd = sb.numeric.values.finite_differences(d, sb.numeric.values.resolve_point(net), [net.w(1, 17, 1), net.b(2, 1)])
     assert float(fd[net.b(2, 1)]) == pytest.approx(delta2, rel=1e-12)
     assert float(fd[net.w(1, 17, 1)]) == pytest.approx(
         float(net.values[net.x(1)]) * v.delta(1, 17), rel=1e-9, abs=1e-18)
@@ -412,7 +412,7 @@ def test_a_network_above_the_weight_limit_is_refused_at_once(run_cli, tmp_path):
 
 
 def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):
-    from symbackprop import check as check_module
+    from symbackprop.numeric import check as check_module
     monkeypatch.setattr(check_module, "FD_ALL", 10)
     monkeypatch.setattr(check_module, "FD_SAMPLE", 4)
     report = sb.load(EXAMPLES / "lecture.toml").backward().check(symbolic_limit=0)
@@ -430,7 +430,7 @@ def test_finite_differences_are_sampled_beyond_their_limit(monkeypatch):
 
 def test_a_batch_row_is_a_kink_only_when_an_example_is_at_a_kink(monkeypatch):
     """Notes of other kinds (a sampled-out gradient) must not pass a batch row as a kink."""
-    from symbackprop import check as check_module
+    from symbackprop.numeric import check as check_module
     monkeypatch.setattr(check_module, "FD_ALL", 5)
     monkeypatch.setattr(check_module, "FD_SAMPLE", 3)
     report = sb.load(EXAMPLES / "minibatch.toml").backward().check(symbolic_limit=0)

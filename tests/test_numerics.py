@@ -8,7 +8,8 @@ import mpmath
 import pytest
 
 import symbackprop as sb
-from symbackprop import activations, check as check_module, numeric
+from symbackprop.ops import activations
+from symbackprop.numeric import check as check_module, values as numeric
 
 REL = 1e-12
 

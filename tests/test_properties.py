@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symbackprop as sb
-from symbackprop.check import cost_from
+from symbackprop.numeric.check import cost_from
 
 ELEMENTWISE = ["sigmoid", "tanh", "relu", {"name": "leaky_relu", "alpha": 0.1}, "identity",
                "softplus", "silu"]

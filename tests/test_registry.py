@@ -6,8 +6,8 @@ import pytest
 import sympy
 
 import symbackprop as sb
-from symbackprop import activations
-from symbackprop.printing import latex
+from symbackprop.ops import activations
+from symbackprop.notation.printing import latex
 
 z = sympy.Symbol("z")
 
@@ -80,7 +80,7 @@ def test_negative_powers_print_as_fractions():
 
 
 def test_text_writes_quotients():
-    from symbackprop.printing import text
+    from symbackprop.notation.printing import text
     a, y = sympy.Symbol("a^{(2)}_{1}"), sympy.Symbol("y_{1}")
     assert text(-y / a) == "-y₁/a⁽²⁾₁"
     assert text(1 / a) == "1/a⁽²⁾₁"
@@ -109,14 +109,14 @@ def test_two_custom_activations_never_share_compiled_code(names):
 @pytest.fixture
 def registries(monkeypatch):
     """The registries as they are, restored after the test (entries it registers go)."""
-    from symbackprop import costs
+    from symbackprop.ops import costs
     for module, name in ((activations, "REGISTRY"), (activations, "READER_NAMES"), (activations, "OPTIONS"),
                          (costs, "REGISTRY"), (costs, "WORDS")):
         monkeypatch.setattr(module, name, dict(getattr(module, name)))
 
 
 def _module_values(d, lang="numpy"):
-    from symbackprop.codegen import source
+    from symbackprop.codegen.writer import source
     namespace = {"__name__": "exported"}
     exec(compile(source(d, lang), "<exported>", "exec"), namespace)
     return namespace["evaluate"]()
@@ -140,7 +140,7 @@ def test_one_register_call_gives_words_answers_numbers_and_exported_code(registr
     out = _module_values(d)
     assert out["cost"] == pytest.approx(2.0, rel=1e-12)
     assert out["gradients"]["w^{(1)}_{11}"] == pytest.approx(2 / 3, rel=1e-12)
-    from symbackprop.codegen import source
+    from symbackprop.codegen.writer import source
     assert 'def softsign_prime(z):\n    """softsign′(z) = 1/(1 + |z|)²"""\n    return 1.0 / (1.0 + np.abs(z)) ** 2' \
         in source(d)
     verdict = sb.check_answer(net, "w^{(1)}_{11}", r"x_1 \operatorname{softsign}'(z^{(1)}_1) w^{(2)}_{11} (a^{(2)}_1 - y_1)")
@@ -150,7 +150,7 @@ def test_one_register_call_gives_words_answers_numbers_and_exported_code(registr
 def test_a_registered_cost_brings_its_output_code_and_falls_back_to_its_elementwise_form(registries):
     """C = ¼Σ(a − y)⁴ with code for elementwise outputs only: a sigmoid output uses it
     through σ′(z); the exported module's numbers are evaluate()'s."""
-    from symbackprop import costs
+    from symbackprop.ops import costs
     costs.register(costs.Cost("quartic", lambda a, y: sympy.Add(*[(ai - yi) ** 4 for ai, yi in zip(a, y)]) / 4,
                               r"C = \frac{1}{4} \sum_j (a_j - y_j)^4", words="quartic error",
                               code={"elementwise": costs.OutputCode("({a} - y) ** 4", "0.25 * ",
@@ -158,7 +158,7 @@ def test_a_registered_cost_brings_its_output_code_and_falls_back_to_its_elementw
     net = sb.Network([1, 1], activation="sigmoid", cost="quartic", values={
         "w^{(1)}_{11}": 0, "b^{(1)}_{1}": 0, "x_{1}": 1, "y_{1}": 1})
     d = net.backward()
-    from symbackprop.codegen import source
+    from symbackprop.codegen.writer import source
     text = source(d)
     assert "    C = 0.25 * np.sum((a1 - y) ** 4)\n" in text
     assert "    delta1 = (a1 - y) ** 3 * sigmoid_prime(z1)\n" in text

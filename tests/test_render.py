@@ -48,7 +48,7 @@ def test_numbers_print_the_same_in_every_format(value, tex, txt):
 def test_latex_of_products_of_names_is_the_printers_and_other_objects_still_print():
     """The fast path for a name and a product of names writes what the printer writes:
     reading order (σ′, the rest, δ), a space between, \\cdot before a number-like name."""
-    from symbackprop.printing import Latex, latex
+    from symbackprop.notation.printing import Latex, latex
     a, d, w, s = sympy.symbols(r"a^{(1)}_{2} \delta^{(2)}_{1} w^{(2)}_{12} \frac{1}{2}")
     for expr in (a, d * a, w * d * a, a * s, 3 * a * d, -a * d, a ** 2 * d):
         assert latex(expr) == Latex({}).doprint(expr), expr

@@ -11,9 +11,9 @@ import pytest
 
 import symbackprop as sb
 from symbackprop.answers.verdict import Verdict
-from symbackprop.check import CheckReport
-from symbackprop.numeric import Batch, Values
-from symbackprop.update import Step
+from symbackprop.numeric.check import CheckReport
+from symbackprop.numeric.values import Batch, Values
+from symbackprop.numeric.update import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 MAZUR = ROOT / "examples" / "shared_bias.toml"
@@ -154,10 +154,10 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
     assert missing == []
 
 
-@pytest.mark.parametrize("module", ["symbackprop.backward", "symbackprop.numeric", "symbackprop.check",
-                                    "symbackprop.answers.verdict", "symbackprop.network", "symbackprop.graph",
-                                    "symbackprop.recurrent",
-                                    "symbackprop.update", "symbackprop.display", "symbackprop.documents"])
+@pytest.mark.parametrize("module", ["symbackprop.core.derivation", "symbackprop.numeric.values", "symbackprop.numeric.check",
+                                    "symbackprop.answers.verdict", "symbackprop.builders.network", "symbackprop.core.graph",
+                                    "symbackprop.builders.recurrent",
+                                    "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(importlib.import_module(module), extraglobs={"sb": sb},

@@ -218,7 +218,7 @@ def test_spec_text_is_never_evaluated(tmp_path, run_cli):
 
 def test_compiled_code_holds_only_plain_names():
     """A symbol that is neither an argument nor defined is refused, never pasted into code."""
-    from symbackprop.numeric import Program
+    from symbackprop.numeric.values import Program
     x, y, v = sympy.symbols("x y v")
     with pytest.raises(sb.SymbackpropError, match=r"^cannot compile the formulas: print\(1\) is neither an "
                                                   r"argument nor defined before it is used$"):
@@ -236,12 +236,12 @@ def test_no_generic_text_to_code_route_in_the_package():
             assert "parse_expr(" not in code and "parse_latex(" not in code, where
             # compiled.py runs the module codegen.py writes (user text there only in escaped
             # comments and repr literals: see test_code.py::test_user_text_cannot_inject_code);
-            # programs.py compiles the diagnosis's candidate mistakes and numeric.py the
+            # programs.py compiles the diagnosis's candidate mistakes and numeric/values.py the
             # derivation's definitions: code each writes itself from expression trees
-            # (numeric.py renames every symbol p<i>, v<i> first; never user text)
+            # (values.py renames every symbol p<i>, v<i> first; never user text)
             forbidden = r"(?<!def )\beval\(|__import__\(" if path.name == "compiled.py" \
                 else r"(?<!def )\beval\(|\bexec\(|__import__\("
-            if path.name not in ("programs.py", "numeric.py") or "exec(compile(" not in code:
+            if path.name not in ("programs.py", "values.py") or "exec(compile(" not in code:
                 assert re.search(forbidden, code) is None, where
             assert "sympify(" not in code or "strict=True" in code, where
             assert "nsimplify(" not in code or path.name == "diagnose.py", where
@@ -277,7 +277,7 @@ LIMITS = [
 
 @pytest.mark.parametrize("spec, message, before", LIMITS)
 def test_a_spec_above_a_limit_is_refused_before_the_work(tmp_path, run_cli, monkeypatch, spec, message, before):
-    from symbackprop import graph
+    from symbackprop.core import graph
     monkeypatch.setattr(graph.Graph, before, lambda *a: pytest.fail(f"{before} ran"))
     path = tmp_path / "big.json"
     path.write_text(json.dumps(spec))
@@ -303,7 +303,7 @@ def test_more_answers_than_one_run_grades_are_refused_before_grading(tmp_path, r
 
 
 def test_eval_names_the_missing_values_before_deriving(tmp_path, run_cli, monkeypatch):
-    from symbackprop import graph
+    from symbackprop.core import graph
     monkeypatch.setattr(graph.Graph, "backward", lambda *a: pytest.fail("derived"))
     path = write(tmp_path, "[recurrent]\ninputs = 2\nhidden = 6\noutputs = 2\nsteps = 50\n")
     assert run_cli("eval", path) == (2, "", f"error: {path}: no value for W_{{11}}, W_{{12}}, W_{{13}}, "

@@ -18,8 +18,8 @@ from latex2mathml.converter import convert
 import symbackprop as sb
 from symbackprop.documents.formats import latex, markdown
 from symbackprop.errors import SpecError
-from symbackprop.naming import COMMANDS, check_name
-from symbackprop.printing import latex as print_latex
+from symbackprop.notation.naming import COMMANDS, check_name
+from symbackprop.notation.printing import latex as print_latex
 
 from conftest import require_tool
 

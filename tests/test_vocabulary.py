@@ -18,7 +18,7 @@ import pytest
 from latex2mathml.converter import convert
 
 import symbackprop as sb
-from symbackprop.greek import LETTERS
+from symbackprop.notation.greek import LETTERS
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -161,7 +161,7 @@ def test_code_gives_each_name_an_identifier_and_runs(spec, tmp_path):
 def test_the_reader_reads_what_the_documents_write_and_notes_type():
     """A recurrent document's h⁽ᵗ⁾, and ŷ typed as one character: every position maps back
     to what was typed."""
-    from symbackprop.answers.lexer import prepare
+    from symbackprop.reading.lexer import prepare
     assert prepare("∂C/∂h⁽ᵗ⁾") == ("∂C/∂h^{(t)}", [0, 1, 2, 3, 4, 5, 5, 5, 6, 7, 7, 8])
     assert prepare("\u0177_1 + x\u0304") == (r"\hat{y}_1 + \bar{x}",
                                              [0] * 7 + [1, 2, 3, 4, 5] + [6] * 6 + [7, 8])

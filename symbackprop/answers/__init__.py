@@ -19,7 +19,7 @@ A linear pipeline, one module per stage:
 * :mod:`grade` and :mod:`report`: a CSV of answers → a CSV, JSON or HTML report.
 """
 
-from .lexer import AnswerReadError
+from ..reading.lexer import AnswerReadError
 from .policy import Policy, Tolerance
 from .verdict import Verdict, check_answer, read_answer
 

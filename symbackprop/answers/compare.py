@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..numerals import significant
+from ..notation.numerals import significant
 from .evaluate import Undefined, evaluate
 from .symbolic import prove_equal
 

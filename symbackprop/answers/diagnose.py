@@ -49,13 +49,13 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import SpecError
-from .. import activations
-from ..activations import ActivationPrime
-from ..graph import local_partial, part
-from ..numerals import short
-from ..printing import text, unicode_name
+from ..ops import activations
+from ..ops.activations import ActivationPrime
+from ..core.graph import local_partial, part
+from ..notation.numerals import short
+from ..notation.printing import text, unicode_name
 from .compare import MIN_POINTS, close
-from ..programs import Programs
+from ..numeric.programs import Programs
 from .evaluate import walk
 
 

@@ -7,7 +7,7 @@ thousand answers wants. Two number systems: ``float`` (``math``) and ``mp`` (mpm
 the working precision, to confirm a counterexample beyond float round-off).
 
 The diagnosis evaluates hundreds of mistaken formulas per question at every point with
-compiled code (:class:`symbackprop.programs.Programs`, the same float functions and the
+compiled code (:class:`symbackprop.numeric.programs.Programs`, the same float functions and the
 same undefined points); :func:`walk` is its fallback for what that code writer has no
 form for.
 
@@ -23,9 +23,9 @@ import math
 import mpmath
 import sympy
 
-from ..activations import ActivationFunction, ActivationPrime, Softmax, Step
+from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
 
-from ..programs import KINK, Undefined   # one kink margin, one "no value here" for both
+from ..numeric.programs import KINK, Undefined   # one kink margin, one "no value here" for both
 
 
 class _System:
@@ -113,7 +113,7 @@ class _Walk:
             return s.tanh(self.value(expr.args[0]))
         if isinstance(expr, Softmax):
             zs = [self.value(z) for z in expr.args[1:]]
-            from ..activations import get
+            from ..ops.activations import get
             return get("softmax").numeric[s.name][0](int(expr.args[0]), *zs)
         if isinstance(expr, (ActivationFunction, ActivationPrime)):
             act = expr.activation
@@ -175,7 +175,7 @@ class _Walk:
 
 
 def walk(values, steps, result):
-    """A program of :class:`~symbackprop.programs.Programs` (steps, then a result) by the
+    """A program of :class:`~symbackprop.numeric.programs.Programs` (steps, then a result) by the
     tree walk: None where it is undefined."""
     from collections import ChainMap
     try:

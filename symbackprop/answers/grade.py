@@ -38,9 +38,9 @@ from fractions import Fraction
 
 from ..errors import SymbackpropError
 from ..io import read_text
-from ..quoting import clip
+from ..notation.quoting import clip
 from .feedback import feedback_for
-from .lexer import AnswerReadError, quote
+from ..reading.lexer import AnswerReadError, quote
 from .policy import DEFAULT, Policy, Tolerance, form_cell, policy_of, tolerance_cell
 from .reference import reference
 from .verdict import Verdict, check_answer, prepare, resolve_wrt

@@ -36,10 +36,10 @@ import json
 from fractions import Fraction
 
 from ..errors import SymbackpropError
-from ..printing import unicode_name
-from ..numerals import points
+from ..notation.printing import unicode_name
+from ..notation.numerals import points
 from .grade import replaced_note, right_of, totals
-from .names import name_key
+from ..reading.names import name_key
 from .report import CsvRows, defuse
 
 TOTALS_COLUMNS = ("student", "score", "max")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import sympy
 
-from ..printing import latex, text
+from ..notation.printing import latex, text
 from .compare import compare
 from .diagnose import diagnose
-from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided
-from .matrices import is_matrix, shape
-from .reader import read
+from ..reading.lexer import AnswerReadError, AnswerShapeError, AnswerUndecided
+from ..reading.matrices import is_matrix, shape
+from ..reading.reader import read
 
 _WHY = {
     "missing_transpose": "a weight matrix is used where its transpose belongs (Wᵀδ, not Wδ)",

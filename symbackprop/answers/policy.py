@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..errors import SymbackpropError
-from ..quoting import clip, quote, suggest
+from ..notation.quoting import clip, quote, suggest
 from .feedback import BUILT_IN
 
 #: Feedback levels, from the most said to the least: ``full`` names the mistake and where

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy
 
-from .. import numeric
+from ..numeric import values as numeric
 from ..errors import AnswerError, PointError, SymbackpropError
-from ..graph import part
-from ..naming import Notation
-from ..printing import unicode_name
-from ..printing import latex, text
+from ..core.graph import part
+from ..notation.naming import Notation
+from ..notation.printing import unicode_name
+from ..notation.printing import latex, text
 from .symbolic import Normalizer
 
 #: Random points drawn besides the spec's own point.

@@ -33,9 +33,9 @@ import json
 from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
-from ..numerals import points, short
-from ..printing import unicode_name
-from ..quoting import counted
+from ..notation.numerals import points, short
+from ..notation.printing import unicode_name
+from ..notation.quoting import counted
 from .compare import shown as shown_pair
 from .feedback import BUILT_IN, sentence
 from .grade import common_mistakes, replaced_note, right_of, summary, totals

@@ -19,7 +19,7 @@ import functools
 
 import sympy
 
-from ..activations import ActivationFunction, ActivationPrime
+from ..ops.activations import ActivationFunction, ActivationPrime
 
 SIZE_LIMIT = 3_000
 POWER_LIMIT = 8

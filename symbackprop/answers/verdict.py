@@ -26,18 +26,18 @@ from dataclasses import dataclass, field, replace
 import sympy
 
 from ..errors import AnswerError, SpecError
-from ..graph import loose
-from ..numerals import short
-from ..printing import latex, text, unicode_name
-from ..quoting import clip, counted, suggest
+from ..core.graph import loose
+from ..notation.numerals import short
+from ..notation.printing import latex, text, unicode_name
+from ..notation.quoting import clip, counted, suggest
 from .compare import Comparison, close, compare, compare_number, values_at_points
 from .compare import shown as shown_numbers
 from .diagnose import Diagnosis, _same, diagnose
-from .lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
-from .matrices import is_matrix
-from .names import vocabulary
+from ..reading.lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
+from ..reading.matrices import is_matrix
+from ..reading.names import vocabulary
 from .policy import Policy, policy_of
-from .reader import read, written_decimals
+from ..reading.reader import read, written_decimals
 from .reference import reference
 
 
@@ -130,18 +130,18 @@ class Verdict:
             lines.append(f"  reason: {self.reason}")
         return lines
 
-    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+    # --- display (see :mod:`symbackprop.documents.summaries`) ----------------------------------------
 
     def __repr__(self):
-        from ..display import verdict_repr
+        from ..documents.summaries import verdict_repr
         return verdict_repr(self)
 
     def _repr_html_(self):
-        from ..display import verdict_html
+        from ..documents.summaries import verdict_html
         return verdict_html(self)
 
     def _repr_latex_(self):
-        from ..display import verdict_latex
+        from ..documents.summaries import verdict_latex
         return verdict_latex(self)
 
 

@@ -1,6 +1,6 @@
 """Derivation documents: LaTeX, Markdown, HTML (MathML), JSON and text.
 
-Every format reads the :class:`~symbackprop.backward.Derivation` only. LaTeX, Markdown,
+Every format reads the :class:`~symbackprop.core.derivation.Derivation` only. LaTeX, Markdown,
 HTML and text share one format-neutral document (:mod:`.model`), told by the story of the
 graph's kind (:mod:`.stories`), so they say the same thing in the same order; JSON lists
 the formulas themselves (:mod:`.formats`). Output is deterministic:
@@ -51,7 +51,7 @@ def render(derivation, format: str = "latex", **options) -> str:
     """
     unknown = [name for name in options if name not in OPTIONS]
     if unknown:
-        from ..quoting import quote
+        from ..notation.quoting import quote
         raise RenderError(f"unknown option {quote(unknown[0])}; the options are: {', '.join(OPTIONS)}")
     opts = {**OPTIONS, **options}
     fragment = opts.pop("fragment")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..activations import ActivationFunction, ActivationPrime, Softmax
-from ..printing import Latex, latex, ordered_factors
+from ..ops.activations import ActivationFunction, ActivationPrime, Softmax
+from ..notation.printing import Latex, latex, ordered_factors
 
 #: Width budget of one line, in the rough units of :func:`width` (about 0.6 em: one unit
 #: is 6.6 pt in an 11 pt article, so the 17 cm text width of A4 with 2 cm margins holds

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from ..errors import SymbackpropError
-from ..printing import latex
+from ..notation.printing import latex
 from .formats.html import math
 from .pictures import circuit
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..printing import latex, text, unicode_name
+from ..notation.printing import latex, text, unicode_name
 
 
 @dataclass(frozen=True)

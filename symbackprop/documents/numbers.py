@@ -12,9 +12,9 @@ from fractions import Fraction
 import sympy
 
 from ..errors import PointError
-from ..numerals import DIGITS, short
-from ..numeric import resolve_point
-from ..scripts import superscript
+from ..notation.numerals import DIGITS, short
+from ..numeric.values import resolve_point
+from ..notation.scripts import superscript
 from .model import Math
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..network import Network
+from ..builders.network import Network
 
 
 def layer_mark(net: Network, l) -> str:

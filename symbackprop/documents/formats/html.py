@@ -174,7 +174,7 @@ def body(doc: Document) -> str:
 
 def network_html(net) -> str:
     """A network for Jupyter: what it is, its cost as MathML, and its forward diagram."""
-    from ...printing import latex
+    from ...notation.printing import latex
     return ("<div>" + html.escape(net.describe()) + "<br>" + math("C = " + latex(net.cost))
             + "</div>\n" + diagram.svg(diagram.forward(net), net.title or "the network"))
 

@@ -10,7 +10,7 @@ mini-batch adds ``examples`` (each example's cost and gradients). Each formula h
 With ``closed``, ``closed`` holds {``latex``, ``srepr``} or {``omitted``: why}. With
 ``numbers``, ``substituted`` holds {``latex``, ``text``} of the right-hand side with the
 numbers in place (see :mod:`..sections.substituted`); with ``learning_rate``, ``update`` is the object
-``eval --json`` prints (see :mod:`symbackprop.update`).
+``eval --json`` prints (see :mod:`symbackprop.numeric.update`).
 Numbers are floats. Keys keep the order written here, so output is byte-stable.
 """
 
@@ -21,8 +21,8 @@ import json
 import sympy
 
 from ...errors import TooLargeError
-from ...graph import part
-from ...printing import latex
+from ...core.graph import part
+from ...notation.printing import latex
 from .. import vector
 from ..numbers import evaluated
 from ..sections import substituted

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from ...numerals import length, significant
-from ...printing import latex, text, unicode_name
-from ...scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT, SCRIPTS
+from ...notation.numerals import length, significant
+from ...notation.printing import latex, text, unicode_name
+from ...notation.scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT, SCRIPTS
 from .diagram import svg_text
 
 #: Most nodes drawn one by one; a larger graph is drawn as a summary, one box per rank.
@@ -503,7 +503,7 @@ def _adjoint_value(derivation, values, sym):
 
 def _partial_label(graph, consumer, parent) -> tuple:
     """∂consumer/∂parent and the label of the factor it is: ×z, ×σ′(u)."""
-    from ...graph import diff, local_partial
+    from ...core.graph import diff, local_partial
     node = graph.nodes[consumer]
     expr = local_partial(graph, node, parent)
     if expr == 0 and parent in node.expr.free_symbols:   # a cost's target: its table has the outputs only
@@ -524,7 +524,7 @@ def drawn_nodes(graph) -> int:
 
 def pictures(derivation, values=None) -> tuple:
     """The forward and the reversed picture of a derivation's graph, with the values at
-    the point when ``values`` (a :class:`~symbackprop.numeric.Values`) is given."""
+    the point when ``values`` (a :class:`~symbackprop.numeric.values.Values`) is given."""
     graph = derivation.graph
     shape = _Shape(graph)
     if len(shape.nodes) > READABLE:

@@ -28,11 +28,11 @@ import html
 import math
 from dataclasses import dataclass
 
-from ...accents import MARKS
-from ...network import Network
-from ...numerals import length
-from ...printing import unicode_name
-from ...scripts import SCRIPTS
+from ...notation.accents import MARKS
+from ...builders.network import Network
+from ...notation.numerals import length
+from ...notation.printing import unicode_name
+from ...notation.scripts import SCRIPTS
 
 MAX_UNITS = 5      # a layer wider than this is drawn compact
 SHOWN = 2          # units drawn per layer in a compact drawing (plus the ellipsis and the last)

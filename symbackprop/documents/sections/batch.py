@@ -3,7 +3,7 @@ gradients (a graph with ``points``; else nothing)."""
 
 from __future__ import annotations
 
-from ...printing import unicode_name
+from ...notation.printing import unicode_name
 from ..model import Heading, Math, Table, partial
 from ..numbers import number
 

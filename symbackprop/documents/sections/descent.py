@@ -3,12 +3,12 @@
 A table of every parameter (its value, its gradient, its value after the step; a held
 one says so), with ``numbers`` each update also written three ways
 (``w_5^+ = w_5 − η ∂C/∂w_5 = 0.4 − 0.5 · 0.082167 = 0.358916``), then the cost before
-and after. The step itself is :func:`symbackprop.update.step`.
+and after. The step itself is :func:`symbackprop.numeric.update.step`.
 """
 
 from __future__ import annotations
 
-from ...printing import unicode_name
+from ...notation.printing import unicode_name
 from .. import breaking
 from ..model import Equations, Heading, Math, S, Table, partial
 from ..numbers import number

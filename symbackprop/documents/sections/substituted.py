@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import sympy
 
-from ...activations import ActivationPrime
+from ...ops.activations import ActivationPrime
 from ...errors import PointError, RenderError
-from ...numeric import resolve_point
-from ...printing import Latex, Text, ordered_factors, text, unicode_name
+from ...numeric.values import resolve_point
+from ...notation.printing import Latex, Text, ordered_factors, text, unicode_name
 from .. import breaking
 from ..model import Equations, Heading, M, Math, Row
 from ..numbers import number

@@ -6,7 +6,7 @@ backpropagation through time)."""
 
 from __future__ import annotations
 
-from ...graph import part
+from ...core.graph import part
 from ..model import Document
 from .generic import GraphStory
 from .layered import LayeredStory

@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from ...errors import TooLargeError
-from ...printing import text, unicode_name
+from ...notation.printing import text, unicode_name
 from .. import breaking
 from ..model import Document, Equations, Figure, Heading, M, Math, Paragraph, Row, S, partial
 from ..numbers import evaluated, number

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import sympy
 
-from ... import activations, costs
-from ...numeric import stable
-from ...printing import latex, text, unicode_name
-from ...scripts import superscript
+from ...ops import activations, costs
+from ...numeric.values import stable
+from ...notation.printing import latex, text, unicode_name
+from ...notation.scripts import superscript
 from .. import breaking, vector
 from ..model import Equations, Figure, Heading, M, Math, Paragraph, Row, S, Table, flat, partial, slash
 from ..numbers import bound, number

@@ -1,4 +1,4 @@
-"""The derivation document of a recurrent net (:class:`~symbackprop.recurrent.Recurrent`):
+"""The derivation document of a recurrent net (:class:`~symbackprop.builders.recurrent.Recurrent`):
 the story of any graph (:mod:`.generic`), told step by step.
 
 * the forward pass step by step, then the cost as the sum of the steps' costs;
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sympy
 
-from ...graph import local_partial
-from ...printing import latex, unicode_name
+from ...core.graph import local_partial
+from ...notation.printing import latex, unicode_name
 from ..model import Equations, Heading, Math, Row, S, Table, partial
 from ..numbers import number
 from ..pictures import circuit

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .activations import ActivationPrime
-from .errors import SpecError, TooLargeError
+from ..ops.activations import ActivationPrime
+from ..errors import SpecError, TooLargeError
 from .graph import expression_size, local_partial, product
-from .numerals import rough
+from ..notation.numerals import rough
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -85,7 +85,7 @@ class Formula:
             >>> sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 1).latex()
             '\\\\frac{\\\\partial C}{\\\\partial w^{(2)}_{11}} = a^{(1)}_{1} \\\\delta^{(2)}_{1}'
         """
-        from .printing import latex
+        from ..notation.printing import latex
         return "%s = %s" % (latex(self.symbol), latex(self.closed if closed else self.expr))
 
     def text(self, closed: bool = False) -> str:
@@ -97,7 +97,7 @@ class Formula:
             >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).text(closed=True)
             '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ - y₁ + w⁽¹⁾₁₁·x₁)'
         """
-        from .printing import text
+        from ..notation.printing import text
         return "%s = %s" % (text(self.symbol), text(self.closed if closed else self.expr))
 
     def _partial(self) -> str | None:
@@ -112,7 +112,7 @@ class Formula:
         partial = self._partial()
         if partial is None:
             return self.latex()
-        from .printing import latex
+        from ..notation.printing import latex
         return "%s = %s = %s" % (latex(self.symbol), partial, latex(self.expr))
 
     def __str__(self):
@@ -123,7 +123,7 @@ class Formula:
         partial = self._partial()
         shown = self.text()
         if partial is not None:
-            from .printing import text, unicode_name
+            from ..notation.printing import text, unicode_name
             shown = "%s = %s = %s" % (text(self.symbol), unicode_name(partial), text(self.expr))
         return f"<Formula {shown} ({self.kind}{case})>"
 
@@ -131,12 +131,12 @@ class Formula:
         return "$\\displaystyle %s$" % self._display_latex()
 
     def _repr_html_(self):
-        from .documents.formats.html import math
+        from ..documents.formats.html import math
         return math(self._display_latex(), display=True)
 
 
 class Derivation:
-    """Forward and backward formulas of a :class:`~symbackprop.graph.Graph`, in one
+    """Forward and backward formulas of a :class:`~symbackprop.core.graph.Graph`, in one
     ordered tuple.
 
     ``formulas`` runs: every defined node in definition order (for a network: every z
@@ -443,7 +443,7 @@ class Derivation:
             raise TooLargeError(
                 f"the closed form of {symbol.name} would have about {rough(size)} nodes, above the "
                 f"limit of {limit}; use the one-step form (.expr) or raise "
-                "symbackprop.backward.CLOSED_FORM_LIMIT")
+                "symbackprop.core.derivation.CLOSED_FORM_LIMIT")
         if symbol not in self._closed:
             for f in self.formulas:
                 if f.symbol not in self._closed and self.tree_size(f.symbol) <= limit:
@@ -465,7 +465,7 @@ class Derivation:
             >>> round(float(v.cost), 9), round(float(v.gradients["w_5"]), 9)
             (0.298371109, 0.082167041)
         """
-        from .numeric import evaluate
+        from ..numeric.values import evaluate
         return evaluate(self, point, exact=exact)
 
     def compile(self, backend: str = "numpy"):
@@ -479,7 +479,7 @@ class Derivation:
             >>> fn({"x_{1}": [0.1, 0.2]}).size
             2
         """
-        from .compiled import compile_derivation
+        from ..numeric.compiled import compile_derivation
         return compile_derivation(self, backend)
 
     def check(self, point=None, **options):
@@ -489,7 +489,7 @@ class Derivation:
             >>> sb.load("examples/circuit.toml").backward().check().passed
             True
         """
-        from .check import check
+        from ..numeric.check import check
         return check(self, point, **options)
 
     def step(self, learning_rate, hold=None, point=None):
@@ -502,7 +502,7 @@ class Derivation:
             >>> d.step(0.5, hold="biases")
             <Step η = 0.5, held b_1, b_2: cost 0.298371 → 0.291028>
         """
-        from .update import step
+        from ..numeric.update import step
         return step(self, learning_rate, hold, point)
 
     def __iter__(self):
@@ -528,7 +528,7 @@ class Derivation:
             >>> "0.15 \\\\cdot 0.05 + 0.2 \\\\cdot 0.1 + 0.35 = 0.3775" in tex
             True
         """
-        from .documents import render
+        from ..documents import render
         return render(self, "latex", **options)
 
     def to_markdown(self, **options) -> str:
@@ -537,7 +537,7 @@ class Derivation:
             >>> sb.Network([2, 1]).backward().to_markdown().splitlines()[0]
             '# Backpropagation, derived'
         """
-        from .documents import render
+        from ..documents import render
         return render(self, "markdown", **options)
 
     def to_html(self, **options) -> str:
@@ -547,7 +547,7 @@ class Derivation:
             >>> sb.Network([2, 1]).backward().to_html().startswith("<!DOCTYPE html>")
             True
         """
-        from .documents import render
+        from ..documents import render
         return render(self, "html", **options)
 
     def _repr_html_(self):

@@ -32,10 +32,10 @@ from functools import cmp_to_key
 
 import sympy
 
-from . import activations as _activations
-from .errors import SpecError
+from ..ops import activations as _activations
+from ..errors import SpecError
 from .exact import MAX_EXPONENT, exponent_too_large, parse_fraction
-from .naming import check_name, partial
+from ..notation.naming import check_name, partial
 
 from fractions import Fraction
 
@@ -215,7 +215,7 @@ class Graph:
     reports_inputs = True
 
     def __init__(self, title: str | None = None, *, values=None):
-        from .quoting import check_title
+        from ..notation.quoting import check_title
         self.title = check_title(title)
         self.nodes: dict[sympy.Symbol, Node] = {}
         self._kinds: dict[str, tuple] = {}
@@ -508,12 +508,12 @@ class Graph:
         matches = [s for s in self.nodes if loose(s.name) == key] if _balanced(name) else []
         if len(matches) == 1:
             return matches[0]
-        from .quoting import quote, suggest
+        from ..notation.quoting import quote, suggest
         names = [s.name for s, n in self.nodes.items() if n.kind != "C"]
         raise SpecError(f"unknown name {quote(name)}; {suggest(name, names, self.what, key=loose)}")
 
     def backward(self):
-        """The :class:`~symbackprop.backward.Derivation` (built once, then cached).
+        """The :class:`~symbackprop.core.derivation.Derivation` (built once, then cached).
 
             >>> sb.load("examples/circuit.toml").backward()
             <Derivation of Graph(3 inputs, 0 parameters, 2 defined nodes, output f): ... formulas>
@@ -527,7 +527,7 @@ class Graph:
     def _derive(self):
         """A new derivation of this graph: a builder whose graphs have lookups of their own
         (a layered network's ``dC_dz(l, j)`` …) returns its subclass of Derivation."""
-        from .backward import Derivation
+        from .derivation import Derivation
         return Derivation(self)
 
     def runs_examples(self, point) -> bool:
@@ -563,16 +563,16 @@ class Graph:
     def _repr_latex_(self):
         if self.cost_symbol is None:
             return None
-        from .documents.jupyter import definitions_latex
+        from ..documents.jupyter import definitions_latex
         return "$%s$" % definitions_latex(self)
 
     def _repr_html_(self):
         """Jupyter: the definitions as math and the forward picture (see documents.jupyter)."""
-        from .documents.jupyter import graph_html
+        from ..documents.jupyter import graph_html
         return graph_html(self)
 
     def _repr_svg_(self):
-        from .documents.jupyter import graph_svg
+        from ..documents.jupyter import graph_svg
         return graph_svg(self)
 
 
@@ -652,7 +652,7 @@ def as_number(value, where: str):
         return _in_range(Fraction(int(value.p), int(value.q)), where)
     if isinstance(value, sympy.Float):
         return float(value)
-    from .quoting import clip, quote
+    from ..notation.quoting import clip, quote
     if isinstance(value, str):
         exact = parse_fraction(value)
         if exact is not None:

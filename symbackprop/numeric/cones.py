@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import sympy
 
-from . import numeric
-from .activations import ActivationFunction
+from . import values as numeric
+from ..ops.activations import ActivationFunction
 
 
 class Cones:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 
-from .printing import unicode_name
+from ..notation.printing import unicode_name
 
 #: Rows shown in an HTML table; the rest are counted.
 ROWS = 40
@@ -26,17 +26,17 @@ SHOWN = 3
 
 
 def _n(value) -> str:
-    from .documents.numbers import number
+    from .numbers import number
     return number(value).text
 
 
 def _tex(value) -> str:
-    from .documents.numbers import number
+    from .numbers import number
     return number(value).latex
 
 
 def _math(tex: str) -> str:
-    from .documents.formats.html import math
+    from .formats.html import math
     return math(tex)
 
 
@@ -99,7 +99,7 @@ def values_latex(values) -> str:
 # --- the three-way check ---------------------------------------------------------------------
 
 def _bound(error) -> str:
-    from .documents.numbers import bound
+    from .numbers import bound
     return bound(error).text
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from .accents import FONTS, MARKS
-from .errors import SpecError
+from ..errors import SpecError
 from .greek import LETTERS
 
 NOTATIONS = ("layered", "bracket", "lecture")

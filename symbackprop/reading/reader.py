@@ -43,7 +43,7 @@ from fractions import Fraction
 
 import sympy
 
-from .. import activations
+from ..ops import activations
 from .lexer import AnswerReadError, AnswerShapeError, Token, clip, prepare, quote, tokenize
 from .names import GREEK, WRAPPERS, ACCENTS, read_written
 from . import matrices

@@ -17,7 +17,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from . import accents, greek, scripts
-from .activations import ActivationFunction, ActivationPrime, Softmax, Step
+from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
 def _is_adjoint(expr) -> bool:

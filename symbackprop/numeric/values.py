@@ -27,9 +27,9 @@ import sympy
 from sympy.core.basic import _args_sortkey
 from sympy.printing.pycode import MpmathPrinter, PythonCodePrinter
 
-from . import activations as _activations
-from .errors import PointError, SpecError, SymbackpropError
-from .graph import as_number, part
+from ..ops import activations as _activations
+from ..errors import PointError, SpecError, SymbackpropError
+from ..core.graph import as_number, part
 
 
 class _Fast:
@@ -484,18 +484,18 @@ def to_system(value, system: str):
 
 class _Shown:
     """The REPL and Jupyter displays of :class:`Values` and :class:`Batch`
-    (see :mod:`symbackprop.display`)."""
+    (see :mod:`symbackprop.documents.summaries`)."""
 
     def __repr__(self):
-        from .display import values_repr
+        from ..documents.summaries import values_repr
         return values_repr(self)
 
     def _repr_html_(self):
-        from .display import values_html
+        from ..documents.summaries import values_html
         return values_html(self)
 
     def _repr_latex_(self):
-        from .display import values_latex
+        from ..documents.summaries import values_latex
         return values_latex(self)
 
 

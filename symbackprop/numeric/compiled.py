@@ -25,9 +25,9 @@ import weakref
 from collections.abc import Hashable, Mapping
 from fractions import Fraction
 
-from .errors import PointError, SpecError, SymbackpropError
-from .graph import as_number, part
-from .quoting import counted
+from ..errors import PointError, SpecError, SymbackpropError
+from ..core.graph import as_number, part
+from ..notation.quoting import counted
 
 BACKENDS = ("numpy", "torch", "jax")
 
@@ -68,7 +68,7 @@ def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
 
 
 def _compile(derivation, backend: str) -> "Compiled":
-    from .codegen import source
+    from ..codegen.writer import source
     lang = "torch" if backend == "torch" else "numpy"
     text = source(derivation, lang, standalone=False)
     if backend == "jax":
@@ -508,7 +508,7 @@ def _in_range(value: int, sym) -> int:
 
 
 def _shown(key) -> str:
-    from .quoting import quote
+    from ..notation.quoting import quote
     return quote(key.name if hasattr(key, "name") else str(key), 40)
 
 

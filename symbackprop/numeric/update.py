@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import PointError, SpecError
-from .graph import as_number, loose, part
-from .numerals import short
-from .quoting import quote, suggest
+from ..errors import PointError, SpecError
+from ..core.graph import as_number, loose, part
+from ..notation.numerals import short
+from ..notation.quoting import quote, suggest
 
 #: Group words of ``hold`` and the gradient kind each one names (layered networks).
 GROUPS = {"weights": "w", "biases": "b"}
@@ -149,7 +149,7 @@ def step(derivation, rate, hold=None, point=None) -> Step:
     moved = {p: after[p.name] for p in graph.parameters}
     try:
         if batch:
-            from .numeric import evaluate_batch
+            from .values import evaluate_batch
             later = evaluate_batch(derivation, [{**pt, **moved} for pt in graph.points])
         else:
             later = derivation.evaluate({**(point or {}), **moved})

@@ -31,12 +31,12 @@ from fractions import Fraction
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-from . import activations as _activations
-from .errors import SpecError
-from .graph import part
-from .numerals import literal
-from .numeric import stable_definitions
-from .printing import text as _text
+from ..ops import activations as _activations
+from ..errors import SpecError
+from ..core.graph import part
+from ..notation.numerals import literal
+from ..numeric.values import stable_definitions
+from ..notation.printing import text as _text
 
 LANGS = ("numpy", "torch")
 

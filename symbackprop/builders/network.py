@@ -14,12 +14,12 @@ from typing import Sequence
 
 import sympy
 
-from . import activations as _activations
-from . import costs as _costs
-from .backward import Derivation, Formula
-from .errors import SpecError
-from .graph import Graph, Node, affine, as_number, local_partial, product  # noqa: F401
-from .naming import Notation
+from ..ops import activations as _activations
+from ..ops import costs as _costs
+from ..core.derivation import Derivation, Formula
+from ..errors import SpecError
+from ..core.graph import Graph, Node, affine, as_number, local_partial, product  # noqa: F401
+from ..notation.naming import Notation
 
 
 class Network(Graph):
@@ -28,8 +28,8 @@ class Network(Graph):
     ``sizes`` includes the input layer: ``Network([2, 2, 2])`` has two inputs, one
     hidden layer of two and two outputs. ``activation`` is one activation for every
     layer or a list with one per layer 1 … L (a name, ``{"name": "leaky_relu",
-    "alpha": 0.1}``, or an :class:`~symbackprop.activations.Activation`). ``cost`` is a
-    cost name or a :class:`~symbackprop.costs.Cost`. ``names`` maps a layer number to
+    "alpha": 0.1}``, or an :class:`~symbackprop.ops.activations.Activation`). ``cost`` is a
+    cost name or a :class:`~symbackprop.ops.costs.Cost`. ``names`` maps a layer number to
     its own symbol names (``weights``, ``biases``, ``neurons``); ``values`` maps names or
     symbols to numbers used when no point is given.
     """
@@ -256,11 +256,11 @@ class Network(Graph):
     __repr__ = describe
 
     def _repr_latex_(self):
-        from .printing import latex
+        from ..notation.printing import latex
         return "$C = %s$" % latex(self.cost)
 
     def _repr_html_(self):
-        from .documents.formats.html import network_html
+        from ..documents.formats.html import network_html
         return network_html(self)
 
 

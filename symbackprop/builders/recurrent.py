@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import sympy
 
-from . import activations as _activations
-from . import costs as _costs
-from .errors import SpecError
-from .graph import Graph, Node, affine
-from .naming import indices
+from ..ops import activations as _activations
+from ..ops import costs as _costs
+from ..errors import SpecError
+from ..core.graph import Graph, Node, affine
+from ..notation.naming import indices
 
 #: Most time steps an unrolled network may have.
 MAX_STEPS = 100

@@ -25,8 +25,8 @@ import math
 
 import sympy
 
-from .activations import ActivationFunction, ActivationPrime, Softmax, Step, get
-from .numerals import literal
+from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step, get
+from ..notation.numerals import literal
 
 #: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
 KINK = 1e-7

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import sympy
 
-from .errors import SpecError
+from ..errors import SpecError
 
 
 @dataclass(frozen=True)

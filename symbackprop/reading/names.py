@@ -8,7 +8,7 @@ all meet ``w^{(2)}_{12}``, and ``o1``, ``o_1``, ``o_{1}`` all meet ``o_1``. Subs
 lose their braces, spaces and underscores (``z_{h_1}`` is ``z_{h1}``); commas count
 only when they are needed to tell ``w_{1,11}`` from ``w_{11,1}``.
 
-Greek letters are those of :mod:`symbackprop.greek`; a letter may stand for its other
+Greek letters are those of :mod:`symbackprop.notation.greek`; a letter may stand for its other
 form (``\\varepsilon`` for a spec's ``\\epsilon``) and a word for the letter it spells
 (``delta_1^(2)``). Under a sum, the index letters in a name's scripts are replaced by
 their values, with their arithmetic (``h^{(t-1)}``, ``w_{k+1,2}``; :func:`indexed`).
@@ -33,11 +33,11 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from .. import activations
-from ..accents import MARKS
-from ..graph import loose, part
-from ..greek import LETTERS, readings
-from ..quoting import suggest
+from ..ops import activations
+from ..notation.accents import MARKS
+from ..core.graph import loose, part
+from ..notation.greek import LETTERS, readings
+from ..notation.quoting import suggest
 from .lexer import AnswerReadError, Token, quote, tokenize
 
 # Commands that wrap a word and mean nothing more.
@@ -490,7 +490,7 @@ class Vocabulary:
             raise AnswerReadError(f"∂{of.name}/∂{wrt.name}: {of.name} is not defined by the "
                                   "network (use ∂C/∂·, or a node's one-step partial)", position, text)
         if wrt in node.expr.free_symbols:
-            from ..network import local_partial
+            from ..core.graph import local_partial
             return local_partial(net, node, wrt)
         if net.nodes.get(wrt) is not None and net.nodes[wrt].expr is None:
             closed = self.reference.derivation.closed(of, limit=20_000)

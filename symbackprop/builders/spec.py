@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import costs
-from .errors import SpecError
-from .io import read_text
-from .naming import NOTATIONS, check_name
-from .quoting import check_title, clip
-from .graph import Graph, as_number
+from ..ops import costs
+from ..errors import SpecError
+from ..io import read_text
+from ..notation.naming import NOTATIONS, check_name
+from ..notation.quoting import check_title, clip
+from ..core.graph import Graph, as_number
 from .network import Network
 from .recurrent import Recurrent
 
@@ -214,7 +214,7 @@ def _policy(data: dict, where: str):
     """The grader's policy the spec's ``[grading]`` and ``[[mistakes]]`` set, or None."""
     if "grading" not in data and "mistakes" not in data:
         return None
-    from .answers.policy import from_spec
+    from ..answers.policy import from_spec
     return from_spec(data.get("grading"), data.get("mistakes"), where)
 
 
@@ -283,7 +283,7 @@ def _layer(where: str, l: int, layer, prev: int, *, last: bool):
 
 
 def _activation(where, field, value):
-    from . import activations
+    from ..ops import activations
     try:
         return activations.get(value)
     except SpecError as exc:
@@ -462,8 +462,8 @@ def _define_entries(data: dict, where: str) -> list:
 
 def _define_nodes(graph: Graph, entries: list, where: str) -> list:
     """Each ``define`` entry read and defined in order; the names defined."""
-    from .answers.lexer import AnswerReadError
-    from .formula import Declared, read_formula
+    from ..reading.lexer import AnswerReadError
+    from ..reading.formula import Declared, read_formula
 
     split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
     later = {}
@@ -539,7 +539,7 @@ def _definition_error(exc, name, i, later, split, offset) -> str:
 
 
 def _same(name: str, written: str) -> bool:
-    from .graph import loose
+    from ..core.graph import loose
     return loose(name) == loose(written)
 
 

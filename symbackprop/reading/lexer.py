@@ -23,11 +23,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .. import quoting as _quoting
-from ..accents import READ_MARKS
+from ..notation import quoting as _quoting
+from ..notation.accents import READ_MARKS
 from ..errors import AnswerError
-from ..greek import COMMANDS
-from ..scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT
+from ..notation.greek import COMMANDS
+from ..notation.scripts import READ_SUBSCRIPT, READ_SUPERSCRIPT
 
 #: Longest answer read, in characters.
 MAX_LENGTH = 10_000
@@ -40,7 +40,7 @@ MAX_QUOTED = _quoting.MAX_QUOTED
 
 
 def clip(text: str, limit: int = MAX_QUOTED) -> str:
-    """The user's ``text`` for a one-line message (:func:`symbackprop.quoting.clip`):
+    """The user's ``text`` for a one-line message (:func:`symbackprop.notation.quoting.clip`):
     at most ``limit`` characters (then ``…``), whitespace as a space, other unprintable
     characters escaped."""
     return _quoting.clip(text, limit, spaces=True)

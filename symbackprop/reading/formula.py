@@ -13,10 +13,10 @@ from itertools import product
 
 import sympy
 
-from . import activations
-from .greek import readings
-from .answers.lexer import AnswerReadError, quote
-from .answers.names import Vocabulary, name_key
+from ..ops import activations
+from ..notation.greek import readings
+from .lexer import AnswerReadError, quote
+from .names import Vocabulary, name_key
 
 
 class Declared:
@@ -73,8 +73,8 @@ def _loose(sub):
 def read_formula(text: str, symbols) -> sympy.Expr:
     """One formula (no ``=``) as a SymPy expression of ``symbols`` (a list, or a
     :class:`Declared` kept up to date by its caller); errors are
-    :class:`~symbackprop.answers.lexer.AnswerReadError` with a position."""
-    from .answers.reader import read
+    :class:`~symbackprop.reading.lexer.AnswerReadError` with a position."""
+    from .reader import read
     sides, _ = read(symbols if isinstance(symbols, Declared) else Declared(symbols), text)
     if len(sides) != 1:
         raise AnswerReadError("a definition has one '=': name = formula", 0, text)

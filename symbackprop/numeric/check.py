@@ -65,12 +65,12 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy
 
-from . import numeric
-from .activations import ActivationFunction
-from .costs import real_diffs
-from .graph import expression_size
-from .numerals import rough, short
-from .numeric import Program, resolve_point, to_system
+from . import values as numeric
+from ..ops.activations import ActivationFunction
+from ..ops.costs import real_diffs
+from ..core.graph import expression_size
+from ..notation.numerals import rough, short
+from .values import Program, resolve_point, to_system
 
 RTOL = 1e-9
 #: An absolute term of the tolerance; 0: the tolerance is relative to the magnitude of
@@ -225,18 +225,18 @@ class CheckReport:
 
     __str__ = summary
 
-    # --- display (see :mod:`symbackprop.display`) ----------------------------------------
+    # --- display (see :mod:`symbackprop.documents.summaries`) ----------------------------------------
 
     def __repr__(self):
-        from .display import report_repr
+        from ..documents.summaries import report_repr
         return report_repr(self)
 
     def _repr_html_(self):
-        from .display import report_html
+        from ..documents.summaries import report_html
         return report_html(self)
 
     def _repr_latex_(self):
-        from .display import report_latex
+        from ..documents.summaries import report_latex
         return report_latex(self)
 
 

@@ -87,7 +87,7 @@ def check_title(title, where: str = "title", error=None):
     C0 or C1 control characters, no U+2028/U+2029, no bidirectional overrides or
     isolates U+202A–U+202E, U+2066–U+2069, no lone surrogates), else ``error``."""
     if error is None:
-        from .errors import SpecError as error
+        from ..errors import SpecError as error
     if title is None:
         return None
     expected = f"expected one line of text (at most {MAX_TITLE} characters, no control characters)"
