@@ -10,7 +10,6 @@ the lecture, bracket, tanh, ReLU and softmax (cross-entropy) settings.
 
 import pytest
 
-import symbackprop as sb
 from symbackprop.answers import check_answer
 
 from conftest import network

@@ -3,7 +3,6 @@ compared with published values or with a route that shares no code with the swee
 
 import json
 import math
-from fractions import Fraction
 
 import mpmath
 import pytest

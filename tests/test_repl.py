@@ -2,7 +2,6 @@
 docstrings with examples that run."""
 
 import doctest
-import html
 import importlib
 import re
 from pathlib import Path

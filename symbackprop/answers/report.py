@@ -34,7 +34,6 @@ from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
 from ..notation.numerals import points, short
-from ..notation.printing import unicode_name
 from ..notation.quoting import counted
 from .compare import shown as shown_pair
 from .feedback import BUILT_IN, sentence

@@ -33,7 +33,7 @@ from ..notation.quoting import clip, counted, suggest
 from .compare import Comparison, close, compare, compare_number, values_at_points
 from .compare import shown as shown_numbers
 from .diagnose import Diagnosis, _same, diagnose
-from ..reading.lexer import AnswerReadError, AnswerShapeError, AnswerUndecided, quote
+from ..reading.lexer import AnswerReadError, AnswerUndecided, quote
 from ..reading.matrices import is_matrix
 from ..reading.names import vocabulary
 from .policy import Policy, policy_of

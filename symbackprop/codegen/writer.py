@@ -26,7 +26,6 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from fractions import Fraction
 
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
@@ -595,7 +594,7 @@ class _LayeredWriter:
     # --- forward: every layer, then the cost --------------------------------------------
 
     def _forward(self):
-        net, L = self.net, self.lang
+        net = self.net
         out = net.activations[-1]
         args = ", ".join(["x", "y"] + self.params())
         lines = [f"def forward({args}):",

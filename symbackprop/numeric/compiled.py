@@ -23,7 +23,6 @@ import functools
 import math
 import weakref
 from collections.abc import Hashable, Mapping
-from fractions import Fraction
 
 from ..errors import PointError, SpecError, SymbackpropError
 from ..core.graph import as_number, part

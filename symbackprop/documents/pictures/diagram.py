@@ -262,7 +262,6 @@ def _label_pair(left, right, pair_edges, clear_l, clear_r):
     the labels of one column are ``t·ROW`` apart (t = d_g / step), enough for their height."""
     side = _groups((left, right))
     group_nodes = left if side == "left" else right
-    other_nodes = right if side == "left" else left
     clear_g, clear_o = (clear_l, clear_r) if side == "left" else (clear_r, clear_l)
     texts = [e.label for e in pair_edges if e.label]
     W = max(label(0, 0, t, "edge").w for t in texts)
