@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from .documents import FORMATS
 from .errors import PointError, SymbackpropError
 from .io import read_text
 from .notation.numerals import short
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("derive", help="the derivation as a document")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
-    p.add_argument("--format", choices=["latex", "markdown", "html", "json", "text"],
+    p.add_argument("--format", choices=FORMATS,
                    help="default: from the -o extension (.tex .md .html .json .txt), else latex")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--fragment", action="store_true", help="only the body, to paste into existing notes")
@@ -141,17 +142,13 @@ def _step_arguments(p) -> None:
                    help="parameters the step keeps fixed: comma-separated names, or weights, biases")
 
 
-#: derive's format from the extension of -o, when --format is not given.
-EXTENSIONS = {".tex": "latex", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-              ".htm": "html", ".json": "json", ".txt": "text"}
-
-
 def derive_format(args) -> str:
-    """--format, else the -o file's extension (:data:`EXTENSIONS`), else latex."""
+    """--format, else the -o file's extension (as the format modules declare them), else latex."""
     if args.format is not None:
         return args.format
     if args.output is not None:
-        return EXTENSIONS.get(Path(args.output).suffix.lower(), "latex")
+        from .documents import extensions
+        return extensions().get(Path(args.output).suffix.lower(), "latex")
     return "latex"
 
 

@@ -16,8 +16,19 @@ from importlib import import_module
 
 from ..errors import RenderError
 
+#: The formats, each a module of :mod:`.formats` declaring its ``EXTENSIONS``, whether it
+#: writes a ``FRAGMENT`` and what it ``READS``: a new format is its module and its name here.
 FORMATS = ("latex", "markdown", "html", "json", "text")
-_DOCUMENT_FORMATS = ("latex", "markdown", "html")
+
+
+def writer(format: str):
+    """The module that writes ``format``."""
+    return import_module(".formats." + format, __name__)
+
+
+def extensions() -> dict:
+    """File extension → format, as the format modules declare them (``derive -o``)."""
+    return {ext: name for name in FORMATS for ext in writer(name).EXTENSIONS}
 
 
 #: The options of :func:`render`, with their defaults.
@@ -57,15 +68,16 @@ def render(derivation, format: str = "latex", **options) -> str:
     fragment = opts.pop("fragment")
     if format not in FORMATS:
         raise RenderError(f"unknown format {format!r}; expected one of: {', '.join(FORMATS)}")
-    if fragment and format not in _DOCUMENT_FORMATS:
-        raise RenderError(f"--fragment applies to {', '.join(_DOCUMENT_FORMATS)}, not {format}")
+    module = writer(format)
+    if fragment and not module.FRAGMENT:
+        bodies = [name for name in FORMATS if writer(name).FRAGMENT]
+        raise RenderError(f"--fragment applies to {', '.join(bodies)}, not {format}")
     if opts["learning_rate"] is None and opts["hold"]:
         raise RenderError("--hold applies to a gradient-descent step: give a learning rate too")
-    writer = import_module(".formats." + format, __name__)
-    if format == "json":
-        return writer.render(derivation, **opts)
+    if module.READS == "derivation":
+        return module.render(derivation, **opts)
     from .stories import build
-    return writer.render(build(derivation, **opts), fragment=fragment)
+    return module.render(build(derivation, **opts), fragment=fragment)
 
 
-__all__ = ["FORMATS", "OPTIONS", "render"]
+__all__ = ["FORMATS", "OPTIONS", "extensions", "render", "writer"]

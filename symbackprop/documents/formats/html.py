@@ -179,6 +179,12 @@ def network_html(net) -> str:
             + "</div>\n" + diagram.svg(diagram.forward(net), net.title or "the network"))
 
 
+#: What this format declares (see :data:`symbackprop.documents.FORMATS`).
+EXTENSIONS = (".html", ".htm")
+FRAGMENT = True
+READS = "document"
+
+
 def render(doc: Document, *, fragment: bool = False) -> str:
     if fragment:
         return body(doc)

@@ -136,6 +136,12 @@ def document(derivation, *, closed: bool = False, point=None, numbers: bool = Fa
     return out
 
 
+#: What this format declares (see :data:`symbackprop.documents.FORMATS`).
+EXTENSIONS = (".json",)
+FRAGMENT = False
+READS = "derivation"
+
+
 def render(derivation, *, closed: bool = False, point=None, **extras) -> str:
     return json.dumps(document(derivation, closed=closed, point=point, **extras), indent=1,
                       ensure_ascii=False) + "\n"

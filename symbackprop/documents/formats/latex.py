@@ -109,6 +109,12 @@ def body(doc: Document) -> str:
                       Equations: equations, Table: table, Figure: figure})
 
 
+#: What this format declares (see :data:`symbackprop.documents.FORMATS`).
+EXTENSIONS = (".tex",)
+FRAGMENT = True
+READS = "document"
+
+
 def render(doc: Document, *, fragment: bool = False) -> str:
     if fragment:
         return FRAGMENT_NOTE + "\n" + body(doc)

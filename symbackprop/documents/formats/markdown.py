@@ -69,6 +69,12 @@ def body(doc: Document) -> str:
                       Equations: equations, Table: table, Figure: figure})
 
 
+#: What this format declares (see :data:`symbackprop.documents.FORMATS`).
+EXTENSIONS = (".md", ".markdown")
+FRAGMENT = True
+READS = "document"
+
+
 def render(doc: Document, *, fragment: bool = False) -> str:
     if fragment:
         return body(doc)

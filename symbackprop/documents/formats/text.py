@@ -49,6 +49,12 @@ def figure(block: Figure) -> str:
     return wrap("[diagram in the latex, markdown and html formats] " + inline(block.caption))
 
 
+#: What this format declares (see :data:`symbackprop.documents.FORMATS`).
+EXTENSIONS = (".txt",)
+FRAGMENT = False
+READS = "document"
+
+
 def render(doc: Document, *, fragment: bool = False) -> str:
     """The whole document (a text document has no preamble to leave out: ``fragment``
     is refused before it gets here)."""
