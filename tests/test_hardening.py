@@ -16,7 +16,7 @@ import pytest
 
 import symbackprop as sb
 from symbackprop.errors import SpecError
-from symbackprop.core.exact import parse_fraction
+from symbackprop.exact import parse_fraction
 from symbackprop.notation.quoting import check_title, clip, counted, one_line, quote, suggest
 
 from conftest import EXAMPLES, ROOT

@@ -1,4 +1,5 @@
-"""Exported code: the derivation as a standalone NumPy or PyTorch module (:mod:`.writer`)."""
+"""Code from a derivation: the standalone NumPy or PyTorch module (:mod:`.writer`), and the
+same code run in-process as ``d.compile()`` (:mod:`.compiled`)."""
 
 from .writer import LANGS, Names, comment, identifier, source
 

@@ -479,7 +479,7 @@ class Derivation:
             >>> fn({"x_{1}": [0.1, 0.2]}).size
             2
         """
-        from ..numeric.compiled import compile_derivation
+        from ..codegen.compiled import compile_derivation
         return compile_derivation(self, backend)
 
     def check(self, point=None, **options):

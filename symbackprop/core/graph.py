@@ -34,7 +34,7 @@ import sympy
 
 from ..ops import activations as _activations
 from ..errors import SpecError
-from .exact import MAX_EXPONENT, exponent_too_large, parse_fraction
+from ..exact import MAX_EXPONENT, exponent_too_large, parse_fraction
 from ..notation.naming import check_name, partial
 
 from fractions import Fraction

@@ -37,7 +37,7 @@ import sympy
 from mpmath.libmp import prec_to_dps
 
 from ..errors import SpecError
-from ..core.exact import parse_fraction
+from ..exact import parse_fraction
 
 def _power(text: str, exp) -> str:
     """f(z) raised to a power, as LaTeX: ``\\left(f(z)\\right)^{2}``."""

@@ -67,7 +67,7 @@ def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
 
 
 def _compile(derivation, backend: str) -> "Compiled":
-    from ..codegen.writer import source
+    from .writer import source
     lang = "torch" if backend == "torch" else "numpy"
     text = source(derivation, lang, standalone=False)
     if backend == "jax":
