@@ -268,7 +268,7 @@ def _cases():
 
 
 @pytest.mark.parametrize("lang", ["numpy", "torch"])
-@pytest.mark.parametrize("spec, refused", _cases())
+@pytest.mark.parametrize("spec, refused", list(_cases()))
 def test_hostile_titles_and_names_run_nothing(spec, refused, lang, tmp_path, capsys):
     """The module, run in an empty folder, creates nothing there and gives eval's numbers;
     or the spec is refused with one error line and nothing is written. (Without torch, the
