@@ -195,6 +195,17 @@ def _error(message: str) -> None:
         print(f"error: {one_line(message)}", file=sys.stderr)
 
 
+def _discard_output() -> None:
+    """Standard output to the null device: nothing more to flush at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor (closed, or a test's buffer)
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+
+
 def main(argv=None) -> int:
     if sys.stdout is None:
         sys.stdout = _ClosedOutput()
@@ -212,12 +223,12 @@ def main(argv=None) -> int:
     except SymbackpropError as exc:
         _error(str(exc))
         return 2
+    except BrokenPipeError:  # symbackprop … | head: the reader has what it wanted
+        _discard_output()
+        return 1
     except OSError as exc:  # standard output closed or full
         _error(f"cannot write the output: {exc.strerror or exc}")
-        try:
-            sys.stdout = open(os.devnull, "w")  # nothing more to flush at exit
-        except OSError:
-            pass
+        _discard_output()
         return 2
     except KeyboardInterrupt:
         _error("interrupted")

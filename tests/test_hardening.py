@@ -326,6 +326,15 @@ def test_demo_with_standard_output_closed_in_the_shell():
     assert (result.returncode, result.stderr) == (2, "error: cannot write the output: standard output is closed\n")
 
 
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`symbackprop eval --json | head`: the reader has gone before the output is written
+    (`true` reads nothing); no error line, exit 1, as the exported module does."""
+    result = subprocess.run(f'"{sys.executable}" -m symbackprop eval "{LECTURE}" --json | true; '
+                            'echo "${PIPESTATUS[0]}"', shell=True, executable="/bin/bash", capture_output=True,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert (result.stdout, result.stderr) == ("1\n", "")
+
+
 def test_counts_take_the_noun_in_their_number():
     assert [counted(n, "point") for n in (0, 1, 2, 1200)] == ["0 points", "1 point", "2 points", "1,200 points"]
     v = sb.check_answer(sb.load(EXAMPLES / "shared_bias.toml"), "w_5", "0.082167")
