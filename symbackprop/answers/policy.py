@@ -138,16 +138,22 @@ def policy_of(net) -> Policy:
 
 # --- values as the command line, the spec and the answers file write them ----------------
 
+def _typed(text: str, convert):
+    """``convert`` of a number typed as text (no underscores, ASCII only), else None."""
+    text = text.strip()
+    if not (text.isascii() and text and "_" not in text):
+        return None
+    try:
+        return convert(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
 def tolerance_value(value, what: str) -> float:
     """A tolerance: a finite number ≥ 0 (a string from the command line, a TOML number)."""
     number = None
     if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text and "_" not in text:
-            try:
-                number = float(text)
-            except ValueError:
-                number = None
+        number = _typed(value, float)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
     if number is None or not math.isfinite(number) or number < 0:
@@ -189,12 +195,7 @@ def credit_value(value, what: str) -> Fraction:
     """A credit: a number from 0 to 1, kept exact (``0.5`` → 1/2, ``"1/3"``)."""
     number = None
     if isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text and "_" not in text:
-            try:
-                number = Fraction(text)
-            except (ValueError, ZeroDivisionError):
-                number = None
+        number = _typed(value, Fraction)
     elif isinstance(value, int) and not isinstance(value, bool):
         number = Fraction(value)
     elif isinstance(value, float) and math.isfinite(value):
