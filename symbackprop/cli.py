@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="numpy", choices=["numpy", "torch"], help="the array library (default numpy)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE (.py) instead of standard output")
     p.set_defaults(run=cmd_code)
+
+    p = sub.add_parser("serve", help="the answer page: a web server where students check their answers")
+    p.add_argument("spec", metavar="SPEC_OR_DIR", help="a network spec, or an assignment folder (manifest.json)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
+    p.add_argument("--db", default="submissions.db", metavar="FILE",
+                   help="the SQLite file every check is stored in (default submissions.db here)")
+    p.set_defaults(run=cmd_serve)
     return parser
 
 
@@ -525,6 +533,16 @@ def cmd_code(args) -> int:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Serve until interrupted (Ctrl-C is the one line ``error: interrupted``, exit 130)."""
+    from .serve import require_extra, serve
+    require_extra()
+    if not 0 < args.port < 65536:
+        raise SymbackpropError(f"--port: expected a port from 1 to 65535, got {args.port}")
+    serve(args.spec, host=args.host, port=args.port, db=args.db, out=lambda line: print(line, flush=True))
     return 0
 
 

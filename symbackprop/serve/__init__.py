@@ -1,0 +1,53 @@
+"""The answer page: ``symbackprop serve SPEC_OR_DIR``, a web server where students type a
+derivation, see it read back as math while typing, and get a verdict.
+
+A linear pipeline, one module a job:
+
+* :mod:`course`: what is served (a spec, or an assignment folder and its personal links);
+* :mod:`work`: what a worker process does (preview, check as ``grade`` does);
+* :mod:`pool`: worker processes with a time limit per job, a stuck one replaced;
+* :mod:`storage`: every check in SQLite (WAL), committed before it is answered;
+* :mod:`page`: the HTML, the teacher's summary, the submissions as CSV;
+* :mod:`app`: the Starlette application and its JSON API.
+
+Starlette and uvicorn are an optional extra (``pip install 'symbackprop[serve]'``).
+"""
+
+from __future__ import annotations
+
+from ..errors import SymbackpropError
+
+EXTRA = "pip install 'symbackprop[serve]'"
+
+
+def require_extra() -> None:
+    """Starlette and uvicorn, or one error saying how to install them."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise SymbackpropError(f"serve needs {exc.name}, which is not installed: {EXTRA}") from None
+
+
+def serve(path, *, host: str = "127.0.0.1", port: int = 8000, db="submissions.db",
+          workers: int = 2, out=print) -> None:
+    """Serve the spec or assignment folder at ``path`` until interrupted."""
+    require_extra()
+    import uvicorn
+
+    from .app import close, create_app, make_server
+    server = make_server(path, db, workers=workers)
+    shown = f"[{host}]" if ":" in host else host
+    address = f"http://{shown}:{port}"
+    out(f"serving {server.course.title!r} at {address}/"
+        + (" (students open their personal links: see links.csv)" if server.course.is_class else ""))
+    if server.course.is_class:
+        out(f"personal links: {server.course.folder / 'links.csv'} (each path after {address})")
+    out(f"teacher token: {server.teacher}")
+    out(f"class summary: {address}/teacher?token={server.teacher}")
+    out(f"submissions:   {address}/api/submissions.csv?token={server.teacher}")
+    out(f"checks stored in {db}; Ctrl-C stops the server")
+    try:
+        uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
+    finally:
+        close(server)

@@ -1,0 +1,161 @@
+"""What is served: one spec (anyone may answer any question) or an assignment folder (each
+student answers their own variant's questions, behind a personal link).
+
+An assignment folder is read as DESIGN.md "Assignments" writes it: ``DIR/manifest.json`` =
+``{"title", "questions": [{"id", "wrt", "kind", "points"}, …], "students": {name: {"spec":
+path relative to DIR, …}}}``, each variant a spec that ``eval`` takes. This module reads
+JSON and CSV only: the networks themselves are loaded where they are used (the page, the
+workers).
+
+**Personal links.** Each student gets a random token, written once to ``DIR/links.csv``
+(``student,token,path``): a restart reads the file back and keeps every token; only a
+student the file lacks gets a new one (the file is then written again, atomically, with
+the old tokens as they were).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import SymbackpropError
+from ..io import read_text, write_atomic
+from ..notation.quoting import clip, quote
+
+MANIFEST = "manifest.json"
+LINKS = "links.csv"
+#: Largest manifest read, in bytes.
+MAX_MANIFEST = 20_000_000
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: its ``id`` (a single spec: the name of the parameter), the node it
+    asks about (``wrt``), ``formula`` or ``number``, and what it is worth."""
+
+    id: str
+    wrt: str
+    kind: str = "formula"
+    points: Fraction = Fraction(1)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "wrt": self.wrt, "kind": self.kind, "points": float(self.points)}
+
+
+@dataclass(frozen=True)
+class Course:
+    """A single spec (``students`` empty) or a class (``students``: name → variant spec)."""
+
+    title: str
+    spec: Path | None
+    questions: tuple
+    students: dict
+    folder: Path | None = None
+
+    @property
+    def is_class(self) -> bool:
+        return self.folder is not None
+
+    def spec_of(self, student: str | None) -> Path:
+        """The spec a student's answers are checked against."""
+        return self.students[student] if self.is_class else self.spec
+
+    def question(self, qid: str | None, wrt: str | None) -> Question | None:
+        """The question an ``id`` names (or, without an id, the one asking about ``wrt``);
+        on a single spec, any ``wrt`` is a question worth 1 point."""
+        for q in self.questions:
+            if (qid and q.id == qid) or (not qid and wrt and q.wrt == wrt):
+                return q
+        if self.is_class or not wrt:
+            return None
+        return Question(wrt, wrt)
+
+
+def load_course(path) -> Course:
+    """The course at ``path``: an assignment folder (with a manifest), else a spec."""
+    where = Path(path)
+    if where.is_dir():
+        return _assignment(where)
+    from ..builders.spec import load
+    net = load(where)
+    questions = tuple(Question(n.name, n.name) for n, node in net.nodes.items() if node.kind == "param")
+    return Course(net.title or where.name, where, questions, {})
+
+
+def _assignment(folder: Path) -> Course:
+    where = clip(folder / MANIFEST, None)
+    try:
+        data = json.loads(read_text(folder / MANIFEST, "the assignment's manifest", limit=MAX_MANIFEST))
+    except json.JSONDecodeError as exc:
+        raise SymbackpropError(f"{where}: not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list) \
+            or not isinstance(data.get("students"), dict) or not data["students"]:
+        raise SymbackpropError(f"{where}: expected an object with a list \"questions\" and an object "
+                               "\"students\" (as `symbackprop assign` writes it)")
+    questions = tuple(_question(where, n, q) for n, q in enumerate(data["questions"], start=1))
+    students = {}
+    for name, entry in data["students"].items():
+        spec = entry.get("spec") if isinstance(entry, dict) else None
+        if not isinstance(spec, str) or not spec:
+            raise SymbackpropError(f"{where}: students.{quote(name)}.spec: expected a path to the variant")
+        target = (folder / spec).resolve()
+        if folder.resolve() not in target.parents:
+            raise SymbackpropError(f"{where}: students.{quote(name)}.spec: {quote(spec)} is outside the folder")
+        students[name] = target
+    title = data.get("title") if isinstance(data.get("title"), str) else folder.name
+    return Course(title, None, questions, students, folder)
+
+
+def _question(where, n, q) -> Question:
+    field = f"{where}: questions[{n}]"
+    if not isinstance(q, dict) or not all(isinstance(q.get(k), str) and q.get(k) for k in ("id", "wrt")):
+        raise SymbackpropError(f"{field}: expected an object with \"id\" and \"wrt\"")
+    points = q.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= 10 ** 6:
+        raise SymbackpropError(f"{field}.points: expected a number from 0 to 1000000")
+    kind = q.get("kind", "formula")
+    if kind not in ("formula", "number"):
+        raise SymbackpropError(f"{field}.kind: expected \"formula\" or \"number\", got {quote(str(kind))}")
+    return Question(q["id"], q["wrt"], kind, Fraction(str(points)))
+
+
+# --- personal links ----------------------------------------------------------------------
+
+def links(course: Course) -> dict:
+    """token → student for a class, reading ``DIR/links.csv`` and adding a token for each
+    student it lacks (the file is written only then)."""
+    path = course.folder / LINKS
+    known = _read_links(path) if path.exists() else {}
+    missing = [s for s in course.students if s not in known]
+    for student in missing:
+        known[student] = secrets.token_urlsafe(18)
+    if missing:
+        write_atomic(path, _links_csv(known))
+    return {token: student for student, token in known.items() if student in course.students}
+
+
+def _read_links(path: Path) -> dict:
+    rows = csv.DictReader(io.StringIO(read_text(path, "the class's links file", limit=MAX_MANIFEST)))
+    known = {}
+    for row in rows:
+        student, token = row.get("student"), row.get("token")
+        if not student or not token:
+            raise SymbackpropError(f"{clip(path, None)}: line {rows.line_num}: expected the columns "
+                                   "student,token,path; delete the file to make new links")
+        known[student] = token
+    return known
+
+
+def _links_csv(known: dict) -> str:
+    from ..answers.report import CsvRows, defuse
+    buffer = io.StringIO()
+    writer = CsvRows(buffer)
+    writer.writerow(["student", "token", "path"])
+    for student, token in known.items():
+        writer.writerow([defuse(student), token, f"/s/{token}"])
+    return buffer.getvalue()
