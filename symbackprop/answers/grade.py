@@ -54,6 +54,9 @@ UNDECIDED_SCORE = Fraction(1, 2)
 MAX_POINTS = 10 ** 6
 #: Largest answers file read, in bytes.
 MAX_FILE = 50_000_000
+#: What a spreadsheet reads as the start of a formula: a CSV this package writes puts a
+#: ``'`` before a cell that begins with one (see :mod:`report`), and reading takes it off.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Most rows graded in one run: about 4 ms each on the lecture's network when every
 #: answer differs (benchmarks/grade.py), more on a larger one.
 MAX_ROWS = 10_000
@@ -168,6 +171,7 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
             continue
         if not any(f.strip() for f in fields):
             continue
+        fields = [undefuse(f) for f in fields]
         got = dict(enumerate(fields))
         student = got.get(at["student"], "").strip() if "student" in at else None
         points = _points(got.get(at["points"], "") if "points" in at else "", where, line)
@@ -187,6 +191,12 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
                         None, student, points, extra, **policy))
     _refuse_many(rows, where)
     return rows
+
+
+def undefuse(cell: str) -> str:
+    """A cell as it was before a ``'`` was put in front of its formula start (``'-a δ``
+    is ``-a δ``); any other cell as it is."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _refuse_many(rows, where) -> None:

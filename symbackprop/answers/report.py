@@ -19,8 +19,8 @@ as a formula, e.g. an id ``=HYPERLINK(…)``. In the CSV report only, every cell
 begins with one of these characters (the text of the answers file above all: ``id``,
 ``wrt``, ``answer``, ``student``, the kept columns) is prefixed with a single quote ``'``
 (``-a δ`` becomes ``'-a δ``), which spreadsheets show as text; a plain negative number
-is left as it is. The JSON and HTML reports keep the
-text as is (HTML escapes it).
+is left as it is; ``grade`` takes that quote off again when it reads such a file
+(:func:`grade.undefuse`). The JSON and HTML reports keep the text as is (HTML escapes it).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ..notation.numerals import points, short
 from ..notation.quoting import counted
 from .compare import shown as shown_pair
 from .feedback import BUILT_IN, sentence
-from .grade import common_mistakes, replaced_note, right_of, summary, totals
+from .grade import FORMULA_STARTS, common_mistakes, replaced_note, right_of, summary, totals
 
 FORMATS = {".csv": "csv", ".json": "json", ".html": "html", ".htm": "html"}
 CSV_COLUMNS = ("id", "wrt", "resolved", "verdict", "diagnosis", "explanation", "score", "max",
@@ -126,7 +126,6 @@ def _point(c) -> str:
 
 
 #: First characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def defuse(cell: str) -> str:

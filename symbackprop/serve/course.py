@@ -140,10 +140,11 @@ def links(course: Course) -> dict:
 
 
 def _read_links(path: Path) -> dict:
+    from ..answers.grade import undefuse
     rows = csv.DictReader(io.StringIO(read_text(path, "the class's links file", limit=MAX_MANIFEST)))
     known = {}
     for row in rows:
-        student, token = row.get("student"), row.get("token")
+        student, token = undefuse(row.get("student") or ""), row.get("token")
         if not student or not token:
             raise SymbackpropError(f"{clip(path, None)}: line {rows.line_num}: expected the columns "
                                    "student,token,path; delete the file to make new links")
