@@ -271,6 +271,7 @@ def create_app(server: Server) -> Starlette:
               Route("/s/{token}", _handled(server.personal)),
               Route("/teacher", _handled(server.summary)),
               Route("/static/{name}", server.static),
+              Route("/favicon.ico", lambda request: Response(status_code=204)),
               Route("/api/preview", _handled(server.preview), methods=["POST"]),
               Route("/api/check", _handled(server.check), methods=["POST"]),
               Route("/api/submissions.csv", _handled(server.submissions))]

@@ -80,8 +80,13 @@ def check(spec: str, student: str, qid: str, wrt: str, answer: str, points: str,
     out["mathml"] = mathml(v.answer) if v.answer else ""
     c = v.counterexample
     if v.verdict == "not_equivalent" and c and kind != "number":
-        out["counterexample"] = {"point": {k: float(x) for k, x in c["point"].items()},
-                                 "answer": _number(c.get("answer"))}
+        from ..notation.numerals import short
+        from ..notation.printing import unicode_name
+        value = _number(c.get("answer"))
+        out["counterexample"] = {
+            "point": {k: float(x) for k, x in c["point"].items()}, "answer": value,
+            "text": ", ".join(f"{unicode_name(k)} = {short(x)}" for k, x in c["point"].items()),
+            "answer_text": None if value is None else short(value)}
     return out
 
 

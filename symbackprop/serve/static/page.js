@@ -101,8 +101,8 @@
     if (reply.reason) result.append(el("p", "muted", "Reason: " + reply.reason));
     var c = reply.counterexample;
     if (c) {
-      result.append(el("p", "counterexample", "For example at " + pointText(c.point) +
-                       (c.answer === null ? "" : ", your answer gives " + c.answer) +
+      result.append(el("p", "counterexample", "For example at " + (c.text || pointText(c.point)) +
+                       (c.answer_text === null ? "" : ", your answer gives " + c.answer_text) +
                        ", which is not the derivative's value there."));
     }
     result.focus();
