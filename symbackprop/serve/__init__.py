@@ -30,12 +30,16 @@ def require_extra() -> None:
 
 
 def serve(path, *, host: str = "127.0.0.1", port: int = 8000, db="submissions.db",
-          workers: int = 2, out=print) -> None:
+          workers: int | None = None, out=print) -> None:
     """Serve the spec or assignment folder at ``path`` until interrupted."""
     require_extra()
     import uvicorn
 
+    import os
+
     from .app import close, create_app, make_server
+    if workers is None:     # one worker a core, at most 4 (each holds its own SymPy)
+        workers = max(1, min(4, os.cpu_count() or 1))
     server = make_server(path, db, workers=workers)
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}"

@@ -23,8 +23,10 @@ def network(spec: str):
     from ..answers.policy import policy_of
     from ..answers.verdict import prepare
     from ..builders.spec import load
+    from ..answers.reference import reference
     net = load(spec)
     prepare(net, policy_of(net))
+    reference(net)      # the derived formulas' values at the points: built before the first check
     return net
 
 
