@@ -84,7 +84,7 @@ def client(port: int, n: int, checks: int, out: list) -> None:
 
 def percentile(values, p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main(argv=None) -> int:

@@ -18,10 +18,10 @@ import symbackprop as sb
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from symbackprop.serve import app as serve_app  # noqa: E402
-from symbackprop.serve.app import Limiter, close, create_app, make_server  # noqa: E402
+from symbackprop.serve import app as serve_app
+from symbackprop.serve.app import Limiter, close, create_app, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT / "examples" / "shared_bias.toml"
@@ -92,7 +92,7 @@ def test_preview_of_an_unreadable_answer_is_the_readers_line_with_its_column(sin
 
 
 def test_check_gives_verdict_feedback_score_and_a_counterexample(single):
-    server, client, _ = single
+    _, client, _ = single
     right = client.post("/api/check", json={"student": "ann", "wrt": "w_5", "answer": RIGHT}).json()
     assert (right["verdict"], right["score"], right["max"]) == ("equivalent", 1.0, 1.0)
     assert right["feedback"] == "Correct: your answer equals the derivative asked for."
@@ -154,7 +154,7 @@ def test_a_check_past_its_limit_is_undecided_and_the_next_one_is_served(single, 
 
 
 def test_every_check_is_in_the_database_before_its_reply(single):
-    server, client, db = single
+    _, client, db = single
     client.post("/api/check", json={"student": "dora", "wrt": "w_6", "answer": "=HYPERLINK(1)"})
     with sqlite3.connect(db) as other:      # another connection sees it committed
         rows = other.execute("SELECT student, wrt, answer, verdict FROM checks WHERE student = 'dora'").fetchall()
@@ -322,3 +322,10 @@ def test_serve_refuses_a_bad_folder_before_serving(run_cli, tmp_path):
     assert (code, out) == (2, "")
     assert err == (f"error: {tmp_path / 'manifest.json'}: expected an object with a list \"questions\" and an "
                    "object \"students\" (as `symbackprop assign` writes it)\n")
+
+
+def test_grade_reads_a_defused_cell_as_it_was_typed():
+    from symbackprop.answers.grade import parse_rows, undefuse
+    rows = parse_rows("student,id,wrt,answer\n'=ann,'+q,w_5,'-h_1\nbob,q2,w_5,'h_1\n")
+    assert [(r.student, r.id, r.answer) for r in rows] == [("=ann", "+q", "-h_1"), ("bob", "q2", "'h_1")]
+    assert [undefuse(c) for c in ("'@x", "'\tx", "''-x", "'x", "-x")] == ["@x", "\tx", "''-x", "'x", "-x"]

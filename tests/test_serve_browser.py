@@ -74,14 +74,15 @@ def test_the_page_in_chromium_previews_and_checks_keyboard_only(server):
     if not Path(CHROMIUM).exists():
         require_tool("chromium")
     playwright = pytest.importorskip("playwright.sync_api")
-    url, process, _ = server
+    url, _, _ = server
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for width in (1200, 390):
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 problems = []
-                page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+                page.on("console", lambda m, seen=problems: seen.append(m.text)
+                        if m.type in ("error", "warning") else None)
                 page.goto(url + "/")
                 page.keyboard.press("Tab")                         # the name field comes first
                 page.keyboard.type("Ann")

@@ -33,9 +33,9 @@ def serve(path, *, host: str = "127.0.0.1", port: int = 8000, db="submissions.db
           workers: int | None = None, out=print) -> None:
     """Serve the spec or assignment folder at ``path`` until interrupted."""
     require_extra()
-    import uvicorn
-
     import os
+
+    import uvicorn
 
     from .app import close, create_app, make_server
     if workers is None:     # one worker a core, at most 4 (each holds its own SymPy)

@@ -293,4 +293,4 @@ def close(server: Server) -> None:
     server.store.close()
 
 
-__all__ = ["Server", "create_app", "make_server", "close"]
+__all__ = ["Server", "close", "create_app", "make_server"]

@@ -56,6 +56,8 @@ class Course:
     questions: tuple
     students: dict
     folder: Path | None = None
+    #: the name of the output whose gradient every question asks for
+    output: str = "C"
 
     @property
     def is_class(self) -> bool:
@@ -84,7 +86,7 @@ def load_course(path) -> Course:
     from ..builders.spec import load
     net = load(where)
     questions = tuple(Question(n.name, n.name) for n, node in net.nodes.items() if node.kind == "param")
-    return Course(net.title or where.name, where, questions, {})
+    return Course(net.title or where.name, where, questions, {}, output=net.cost_symbol.name)
 
 
 def _assignment(folder: Path) -> Course:

@@ -74,7 +74,7 @@ class Pages:
         """The page of one student (a class), or the page of a single spec."""
         course = self.course
         svg = self.picture(course.spec_of(student))
-        questions = "\n".join(_question(n, q) for n, q in enumerate(course.questions))
+        questions = "\n".join(_question(n, q, course.output) for n, q in enumerate(course.questions))
         who = (f'<p class="who">Answers of <strong>{html.escape(student)}</strong></p>' if student
                else '<p class="who"><label for="student">Your name</label> '
                     '<input id="student" name="student" autocomplete="name" maxlength="100" required></p>')
@@ -104,11 +104,11 @@ class Pages:
 """)
 
 
-def _question(n: int, q) -> str:
+def _question(n: int, q, output: str) -> str:
     checked = " checked" if n == 0 else ""
     what = "its value at your numbers" if q.kind == "number" else "a formula"
     points = counted(int(q.points), "point") if q.points.denominator == 1 else f"{float(q.points):g} points"
-    asked = _math(r"\frac{\partial C}{\partial " + q.wrt + "}")
+    asked = _math(r"\frac{\partial " + output + r"}{\partial " + q.wrt + "}")
     return (f'<label class="question"><input type="radio" name="question" value="{html.escape(q.id)}" '
             f'data-wrt="{html.escape(q.wrt)}" data-kind="{html.escape(q.kind)}"{checked}> '
             f'<span>{asked} '
@@ -141,8 +141,8 @@ def summary(course, rows) -> str:
              f"<p>{counted(len(rows), 'check')} by {counted(students, 'student')}"
              + (f" of {len(course.students)}" if course.is_class else "")
              + ". This page refreshes every 10 seconds.</p>",
-             "<table><thead><tr><th>question</th><th>checks</th><th>right</th><th>wrong</th>"
-             "<th>undecided</th><th>unreadable</th><th>most common mistakes</th></tr></thead><tbody>"]
+             ("<table><thead><tr><th>question</th><th>checks</th><th>right</th><th>wrong</th>"
+              "<th>undecided</th><th>unreadable</th><th>most common mistakes</th></tr></thead><tbody>")]
     by_question: dict = {}
     for r in rows:
         by_question.setdefault(r.id, []).append(r)

@@ -31,12 +31,13 @@ class WorkerLost(Exception):
 
 def _serve(conn, preload) -> None:
     """A worker's loop: run each job received, send back its result."""
+    from ..errors import SymbackpropError
     from .work import network, run
     for spec in preload:
         try:
             network(spec)
-        except Exception:  # reported when a job uses it
-            pass
+        except SymbackpropError:  # a job that uses this spec gets the message
+            continue
     conn.send("ready")
     while True:
         try:

@@ -21,9 +21,9 @@ from ..notation.numerals import points as shown_points
 def network(spec: str):
     """The network of a spec, loaded once per worker, its policy's mistakes read."""
     from ..answers.policy import policy_of
+    from ..answers.reference import reference
     from ..answers.verdict import prepare
     from ..builders.spec import load
-    from ..answers.reference import reference
     net = load(spec)
     prepare(net, policy_of(net))
     reference(net)      # the derived formulas' values at the points: built before the first check
