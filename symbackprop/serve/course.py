@@ -135,7 +135,7 @@ def links(course: Course) -> dict:
     known = _read_links(path) if path.exists() else {}
     missing = [s for s in course.students if s not in known]
     for student in missing:
-        known[student] = secrets.token_urlsafe(18)
+        known[student] = secrets.token_hex(16)      # 128 bits; hex: no cell a spreadsheet runs
     if missing:
         write_atomic(path, _links_csv(known))
     return {token: student for student, token in known.items() if student in course.students}

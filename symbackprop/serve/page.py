@@ -141,20 +141,29 @@ def summary(course, rows) -> str:
              f"<p>{counted(len(rows), 'check')} by {counted(students, 'student')}"
              + (f" of {len(course.students)}" if course.is_class else "")
              + ". This page refreshes every 10 seconds.</p>",
-             ("<table><thead><tr><th>question</th><th>checks</th><th>right</th><th>wrong</th>"
-              "<th>undecided</th><th>unreadable</th><th>most common mistakes</th></tr></thead><tbody>")]
+             ("<div class=\"scroll\"><table><thead><tr><th>question</th><th>checks</th><th>right</th>"
+              "<th>wrong</th><th>undecided</th><th>unreadable</th><th>most common mistakes</th>"
+              "<th>most common wrong answers</th></tr></thead><tbody>")]
     by_question: dict = {}
     for r in rows:
         by_question.setdefault(r.id, []).append(r)
     for qid, answers in by_question.items():
         counts = Counter(r.verdict for r in answers)
-        mistakes = Counter(r.diagnosis for r in answers if r.verdict == "not_equivalent")
-        listed = "".join(f"<li>{html.escape(sentence(code) if code else 'no named mistake')} "
-                         f"<strong>×{n}</strong></li>" for code, n in
-                         sorted(mistakes.items(), key=lambda item: (-item[1], item[0]))[:3])
+        wrong = [r for r in answers if r.verdict == "not_equivalent"]
+        mistakes = "".join(
+            f"<li><code>{html.escape(code or 'unnamed')}</code> ×{n}"
+            + (f"<br><small>{html.escape(sentence(code))}</small>" if code else "") + "</li>"
+            for code, n in _most_common(Counter(r.diagnosis for r in wrong)))
+        typed = "".join(f"<li><code>{html.escape(text)}</code> ×{n}</li>"
+                        for text, n in _most_common(Counter(" ".join(r.answer.split()) for r in wrong)))
         parts.append(f"<tr><td>{html.escape(qid)}</td><td>{len(answers)}</td>"
                      f"<td>{counts['equivalent']}</td><td>{counts['not_equivalent']}</td>"
                      f"<td>{counts['undecided']}</td><td>{counts['error']}</td>"
-                     f"<td><ul>{listed}</ul></td></tr>")
-    parts.append("</tbody></table></main></body></html>\n")
+                     f"<td><ul>{mistakes}</ul></td><td><ul>{typed}</ul></td></tr>")
+    parts.append("</tbody></table></div></main></body></html>\n")
     return "\n".join(parts)
+
+
+def _most_common(counts: Counter, shown: int = 3) -> list:
+    """The ``shown`` most frequent entries, ties in order of their text."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:shown]
