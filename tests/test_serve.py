@@ -330,3 +330,15 @@ def test_grade_reads_a_defused_cell_as_it_was_typed():
     rows = parse_rows("student,id,wrt,answer\n'=ann,'+q,w_5,'-h_1\nbob,q2,w_5,'h_1\n")
     assert [(r.student, r.id, r.answer) for r in rows] == [("=ann", "+q", "-h_1"), ("bob", "q2", "'h_1")]
     assert [undefuse(c) for c in ("'@x", "'\tx", "''-x", "'x", "-x")] == ["@x", "\tx", "''-x", "'x", "-x"]
+
+
+def test_serve_on_a_port_in_use_is_one_error_line(run_cli, tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = run_cli("serve", SHARED, "--port", port, "--db", tmp_path / "x.db")
+    assert (code, out) == (2, "")
+    assert err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    assert not (tmp_path / "x.db").exists()

@@ -40,6 +40,7 @@ def serve(path, *, host: str = "127.0.0.1", port: int = 8000, db="submissions.db
     from .app import close, create_app, make_server
     if workers is None:     # one worker a core, at most 4 (each holds its own SymPy)
         workers = max(1, min(4, os.cpu_count() or 1))
+    sock = listen(host, port)
     server = make_server(path, db, workers=workers)
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{port}"
@@ -52,6 +53,27 @@ def serve(path, *, host: str = "127.0.0.1", port: int = 8000, db="submissions.db
     out(f"submissions:   {address}/api/submissions.csv?token={server.teacher}")
     out(f"checks stored in {db}; Ctrl-C stops the server")
     try:
-        uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(server), log_level="warning")
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         close(server)
+
+
+def listen(host: str, port: int):
+    """A socket bound to (host, port) and listening, or one error naming what failed
+    (a port in use, an address this machine does not have)."""
+    import socket
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(info[0], socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise SymbackpropError(f"--host {host!r}: cannot listen there: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(info[4])
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise SymbackpropError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
