@@ -342,3 +342,41 @@ def test_serve_on_a_port_in_use_is_one_error_line(run_cli, tmp_path):
     assert (code, out) == (2, "")
     assert err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_slow_check_does_not_stall_the_others_and_its_worker_is_replaced(tmp_path):
+    """A check whose worker must first load a large network (seconds) runs past a 0.5 s
+    limit, while a check on the loaded network is answered meanwhile by the other worker."""
+    large = tmp_path / "large.toml"
+    large.write_text('inputs = 20\ncost = "mse"\n' + '[[layers]]\nunits = 20\nactivation = "sigmoid"\n' * 3)
+    import threading
+    import time
+    from symbackprop.serve.pool import Pool, Timeout
+    pool = Pool(2, preload=[str(SHARED)])
+    try:
+        fast_job = ("check", str(SHARED), "ann", "w_5", "w_5", RIGHT, "1", "formula")
+        assert pool.run_blocking(fast_job, 60)["verdict"] == "equivalent"     # both started
+        assert pool.run_blocking(fast_job, 60)["verdict"] == "equivalent"
+        slow_job = ("check", str(large), "ann", "w", "w^{(1)}_{11}", "1", "1", "formula")
+        slow = {}
+
+        def run_slow():
+            began = time.monotonic()
+            try:
+                pool.run_blocking(slow_job, 0.5)
+            except Timeout:
+                slow["timeout"] = True
+            slow["done"] = time.monotonic() - began
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.05)
+        began = time.monotonic()
+        assert pool.run_blocking(fast_job, 60)["verdict"] == "equivalent"
+        fast = time.monotonic() - began
+        thread.join(60)
+        assert slow["timeout"] is True and slow["done"] >= 0.5 > fast
+        assert pool.replaced == 1
+        for _ in range(2):                                  # the new worker, and the other
+            assert pool.run_blocking(fast_job, 120)["verdict"] == "equivalent"
+    finally:
+        pool.close()
