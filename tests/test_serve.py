@@ -380,3 +380,15 @@ def test_a_slow_check_does_not_stall_the_others_and_its_worker_is_replaced(tmp_p
             assert pool.run_blocking(fast_job, 120)["verdict"] == "equivalent"
     finally:
         pool.close()
+
+
+def test_a_whole_layer_is_previewed_as_a_matrix_and_a_broken_variant_is_an_error_row():
+    from symbackprop.serve.work import check, preview
+    lecture = str(ROOT / "examples" / "lecture.toml")
+    read = preview(lecture, "W^{(3)}", r"\delta^{(3)} (a^{(2)})^T")
+    assert read["ok"] is True and read["latex"].startswith(r"\left[\begin{matrix}a^{(2)}_{1} \delta^{(3)}_{1} & ")
+    assert preview(lecture, "W^{(3)}", r"\delta^{(3)} (a^{(2)}") == {
+        "ok": False, "error": "answer, column 14: unbalanced '(': it is never closed", "column": 14, "line": 1}
+    assert check("/no/such/variant.toml", "ann", "q1", "w_5", RIGHT, "2", "formula") == {
+        "verdict": "error", "error": "/no/such/variant.toml: no such file", "score": "0", "max": "2",
+        "feedback": "This answer could not be graded automatically; it will be checked by hand."}

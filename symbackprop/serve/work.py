@@ -68,8 +68,13 @@ def check(spec: str, student: str, qid: str, wrt: str, answer: str, points: str,
     """One answer graded as ``grade`` grades its row: verdict, score, feedback; for a wrong
     formula the point where it differs and its value there (never the expected value,
     which for a number question would be the answer)."""
+    from ..answers.feedback import UNGRADED
     from ..answers.grade import Row, grade_row
-    net = network(spec)
+    try:
+        net = network(spec)
+    except SymbackpropError as exc:      # a variant that cannot be read: the teacher's to fix
+        return {"verdict": "error", "feedback": UNGRADED, "error": str(exc),
+                "score": "0", "max": shown_points(Fraction(points))}
     graded = grade_row(net, Row(1, qid, wrt, answer, student=student, points=Fraction(points)))
     out = {"verdict": graded.outcome, "feedback": graded.feedback,
            "score": shown_points(graded.score), "max": shown_points(graded.worth)}
