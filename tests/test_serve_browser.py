@@ -57,6 +57,10 @@ def server(tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start: {process.stderr.read() if process.poll() is not None else 'timeout'}")
             time.sleep(0.3)
+        printed = [process.stdout.readline() for _ in range(5)]
+        assert printed[0] == f"serving \"The lecture's forward-pass example\" at {url}/\n"
+        assert printed[1].startswith("teacher token: ") and len(printed[1].strip()) == len("teacher token: ") + 24
+        assert printed[2].startswith(f"class summary: {url}/teacher?token=")
         yield url, process, db
     finally:
         if process.poll() is None:
