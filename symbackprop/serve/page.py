@@ -19,6 +19,7 @@ from latex2mathml.converter import convert
 
 from ..answers.feedback import sentence
 from ..answers.report import CsvRows, defuse
+from ..notation.printing import unicode_name
 from ..notation.quoting import counted
 
 _HERE = Path(__file__).parent / "static"
@@ -109,9 +110,11 @@ def _question(n: int, q, output: str) -> str:
     what = "its value at your numbers" if q.kind == "number" else "a formula"
     points = counted(int(q.points), "point") if q.points.denominator == 1 else f"{float(q.points):g} points"
     asked = _math(r"\frac{\partial " + output + r"}{\partial " + q.wrt + "}")
+    spoken = f"∂{unicode_name(output)}/∂{unicode_name(q.wrt)}, {what}, {points}"
     return (f'<label class="question"><input type="radio" name="question" value="{html.escape(q.id)}" '
-            f'data-wrt="{html.escape(q.wrt)}" data-kind="{html.escape(q.kind)}"{checked}> '
-            f'<span>{asked} '
+            f'data-wrt="{html.escape(q.wrt)}" data-kind="{html.escape(q.kind)}" '
+            f'aria-label="{html.escape(spoken)}"{checked}> '
+            f'<span aria-hidden="true">{asked} '
             f'<small>({what}; {points})</small></span></label>')
 
 
