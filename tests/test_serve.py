@@ -392,3 +392,14 @@ def test_a_whole_layer_is_previewed_as_a_matrix_and_a_broken_variant_is_an_error
     assert check("/no/such/variant.toml", "ann", "q1", "w_5", RIGHT, "2", "formula") == {
         "verdict": "error", "error": "/no/such/variant.toml: no such file", "score": "0", "max": "2",
         "feedback": "This answer could not be graded automatically; it will be checked by hand."}
+
+
+def test_serve_with_a_database_it_cannot_open_is_one_error_line(run_cli, tmp_path):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = tmp_path / "missing" / "x.db"
+    code, out, err = run_cli("serve", SHARED, "--port", port, "--db", db)
+    assert (code, out) == (2, "")
+    assert err == f"error: --db {db}: cannot open the database: unable to open database file\n"
