@@ -115,6 +115,8 @@ def test_check_gives_verdict_feedback_score_and_a_counterexample(single):
 @pytest.mark.parametrize("body, message", [
     pytest.param(b"{not json", "the request body is not JSON: Expecting property name enclosed in double quotes at column 2", id="malformed"),
     pytest.param(b"[1, 2]", "the request body must be a JSON object", id="not-an-object"),
+    pytest.param(b"[" * 30_000 + b"]" * 30_000, "the request body nests too deeply", id="deep"),
+    pytest.param(b'{"answer": "\xff"}', "the request body is not UTF-8", id="not-utf8"),
     pytest.param(b'{"wrt": "w_5", "answer": "h_1"}', 'missing field "student"', id="no-student"),
     pytest.param(b'{"student": "ann", "answer": "h_1"}', 'missing field "id" or "wrt"', id="no-question"),
     pytest.param(b'{"student": "ann", "wrt": "w_5"}', 'missing field "answer"', id="no-answer"),

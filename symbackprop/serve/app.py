@@ -239,6 +239,8 @@ async def _json(request: Request) -> dict:
         raise Refused(400, "the request body is not UTF-8") from None
     except json.JSONDecodeError as exc:
         raise Refused(400, f"the request body is not JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise Refused(400, "the request body nests too deeply") from None
     if not isinstance(data, dict):
         raise Refused(400, "the request body must be a JSON object")
     return data
