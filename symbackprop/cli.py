@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="numpy", choices=["numpy", "torch"], help="the array library (default numpy)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE (.py) instead of standard output")
     p.set_defaults(run=cmd_code)
+
+    p = sub.add_parser("assign", help="a variant of a template spec per student: specs, sheets, keys, LMS files")
+    p.add_argument("spec", metavar="SPEC", help="template spec with an [exercise] section (.toml or .json)")
+    p.add_argument("--roster", required=True, metavar="ROSTER.csv", help="CSV with a student column")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="new (or empty) folder to write")
+    p.set_defaults(run=cmd_assign)
     return parser
 
 
@@ -525,6 +531,14 @@ def cmd_code(args) -> int:
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_assign(args) -> int:
+    """A folder of variants (see :mod:`symbackprop.assign`)."""
+    from .assign import assign
+    a = assign(args.spec, args.roster, args.output)
+    print(f"{counted(len(a.variants), 'variant')} of {clip(a.title, None)} written to {clip(args.output, None)}")
     return 0
 
 

@@ -1,0 +1,190 @@
+"""Assignments: variants per student, the folder `assign` writes, and its checks."""
+
+import json
+from fractions import Fraction
+
+import pytest
+from conftest import EXAMPLES
+
+import symbackprop as sb
+from symbackprop.assign import exercise, variants
+from symbackprop.assign.assignment import Assignment
+from symbackprop.assign.checks import judged, right_value, target_of
+
+HOMEWORK = EXAMPLES / "homework.toml"
+ROSTER = "student,name\nada,Ada Lovelace\ngrace,Grace Hopper\n"
+
+
+@pytest.fixture(scope="module")
+def template():
+    return sb.load(HOMEWORK)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return Assignment(HOMEWORK, ["ada", "grace"])
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """`assign` run twice on the same roster, into folders of different names."""
+    from symbackprop.cli import main
+    root = tmp_path_factory.mktemp("assign")
+    (root / "roster.csv").write_text(ROSTER)
+    for name in ("first", "second folder"):
+        assert main(["assign", str(HOMEWORK), "--roster", str(root / "roster.csv"), "-o", str(root / name)]) == 0
+    return root
+
+
+def _tree(path):
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_two_runs_are_byte_identical_whatever_the_folder_is_called(folder):
+    first, second = _tree(folder / "first"), _tree(folder / "second folder")
+    assert first == second
+    assert {"manifest.json", "students/ada.toml", "students/grace.toml"} <= set(first)
+
+
+def test_the_manifest_has_the_fixed_shape(folder):
+    manifest = json.loads((folder / "first" / "manifest.json").read_text())
+    assert manifest["title"] == "Homework 3: backpropagation"
+    assert manifest["questions"][0] == {"id": "q1", "wrt": "w^{(2)}_{11}", "kind": "formula", "points": 2}
+    assert manifest["questions"][3] == {"id": "q4", "wrt": "b^{(1)}_{2}", "kind": "number", "points": 1,
+                                        "tolerance": 0.0005}
+    assert list(manifest["students"]) == ["ada", "grace"]
+    ada = manifest["students"]["ada"]
+    assert ada["spec"] == "students/ada.toml" and ada["roster"] == {"name": "Ada Lovelace"}
+    assert ada["code"] == variants.code_of(2026, "ada")
+
+
+def test_each_variant_is_a_spec_eval_takes_with_the_students_numbers(folder, small, run_cli):
+    manifest = json.loads((folder / "first" / "manifest.json").read_text())
+    specs = {}
+    for student, entry in manifest["students"].items():
+        path = folder / "first" / entry["spec"]
+        code, out, err = run_cli("eval", path, "--json")
+        assert (code, err) == (0, "")
+        specs[student] = json.loads(out)
+        assert "exercise" not in path.read_text()
+        net = sb.load(path)
+        drawn = small.variants[student].drawn
+        for sym, value in drawn.items():
+            assert net.values[net.symbol(sym.name)] == value       # exactly the drawn grid value
+    assert specs["ada"]["gradients"] != specs["grace"]["gradients"]
+
+
+def test_adding_a_student_changes_no_one_elses_variant(small):
+    large = Assignment(HOMEWORK, ["zoe", "ada", "grace"])
+    for student in ("ada", "grace"):
+        assert small.variants[student].values == large.variants[student].values
+    assert small.files()["students/ada.toml"] == large.files()["students/ada.toml"]
+
+
+def test_a_code_regenerates_its_variant(small):
+    again = small.variant_of_code(small.variants["ada"].code)
+    assert again.values == small.variants["ada"].values
+
+
+def test_two_hundred_variants_keep_the_constraints(template):
+    """The cheap constraints on 200 students (the checks on the built variant are tested
+    below on a few: they run the three-way check)."""
+    ex = template.exercise
+    grids = dict(variants.varied(template, ex))
+    d = template.backward()
+    seen = set()
+    for n in range(200):
+        v = variants.draw(template, ex, f"student {n}")
+        seen.add(tuple(sorted((s.name, x) for s, x in v.drawn.items())))
+        assert set(v.drawn) == set(grids)
+        assert all(grids[s].holds(x) for s, x in v.drawn.items())
+        numbers = d.evaluate(v.values)
+        for l in (1, 2):
+            for j in range(1, template.sizes[l] + 1):
+                assert abs(numbers.z(l, j)) <= 4
+        for q in ex.questions:
+            assert abs(numbers.gradients[q.wrt]) >= 1e-4
+    assert len(seen) >= 198            # at most a handful of repeats
+
+
+def test_every_known_mistake_is_told_apart_from_the_key(small):
+    a = small
+    from symbackprop.answers.compare import spec_point
+    from symbackprop.answers.diagnose import mistakes
+    for net in a.nets.values():
+        assert net.backward().check().passed
+        for q in [q for q in a.exercise.questions if q.kind == "number"]:
+            ref, target = target_of(net, q)
+            key = variants.key_number(right_value(net, q))
+            assert judged(ref, target, key, q.tolerance) == "equivalent"
+            for m in mistakes(ref, target):
+                wrong = variants.key_number(m.values[spec_point(ref)])
+                assert judged(ref, target, wrong, q.tolerance) == "not_equivalent"
+
+
+def test_the_check_redraws_a_variant_whose_mistake_looks_right(template, monkeypatch):
+    """A tolerance so wide that every mistake passes: no variant can be kept."""
+    monkeypatch.setattr(variants, "MAX_TRIES", 5)
+    data = dict(template.exercise.spec)
+    data["exercise"] = {"seed": 1, "questions": [{"wrt": "w^{(1)}_{11}", "kind": "number", "tolerance": 100}],
+                        "vary": {"parameters": {"min": -2, "max": 2, "step": 0.5},
+                                 "inputs": {"min": -1, "max": 1, "step": 0.5}}}
+    with pytest.raises(sb.SpecError, match=r"^spec: exercise: no variant for student 'ada' passed the "
+                                           r"checks in 5 draws \(the last: q1: the mistake "):
+        Assignment(data, ["ada"])
+
+
+def test_grid_values():
+    grid = exercise.Grid(Fraction(-1), Fraction(1), Fraction(1, 2))
+    assert grid.values == tuple(Fraction(n, 2) for n in range(-2, 3))
+    assert grid.holds(0.5) and not grid.holds(0.25) and not grid.holds(1.5)
+
+
+@pytest.mark.parametrize("roster, message", [
+    ("name\nada\n", "roster.csv: line 1: expected one column named student (found name)"),
+    ("student\nada\nada\n", "roster.csv: line 3: student 'ada' is already on line 2; give each student one row"),
+    ("student\n", "roster.csv: no students; expected a row per student under the header"),
+    ("student,name\nada\n", "roster.csv: line 2: 1 fields where the header has 2"),
+    ("student,name\n,Ada\n", "roster.csv: line 2: the student cell is empty"),
+], ids=["no-student-column", "twice", "empty", "short-row", "empty-cell"])
+def test_bad_rosters_are_one_error_line(tmp_path, run_cli, roster, message):
+    (tmp_path / "roster.csv").write_text(roster)
+    code, out, err = run_cli("assign", HOMEWORK, "--roster", tmp_path / "roster.csv", "-o", tmp_path / "out")
+    assert (code, out) == (2, "")
+    assert err == f"error: {tmp_path / 'roster.csv'}: {message.split(': ', 1)[1]}\n"
+    assert not (tmp_path / "out").exists()
+
+
+_QUESTION = '{ wrt = "w^{(2)}_{11}", kind = "number" }'
+
+
+@pytest.mark.parametrize("section, message", [
+    ("", "no [exercise] section: a template for assign needs one (questions, and the grids to vary)"),
+    ("[exercise]\nseed = 1\n", "exercise.questions: expected a list of at least one question"),
+    ('[exercise]\nquestions = [{ wrt = "w", kind = "essay" }]\n',
+     "exercise.questions[1].kind: expected formula or number, got 'essay'"),
+    ('[exercise]\nquestions = [{ wrt = "v_9" }]\n[exercise.vary]\nparameters = { min = -1, max = 1, step = 0.5 }\n'
+     + 'inputs = { min = -1, max = 1, step = 0.5 }\n', "exercise.questions[1].wrt: unknown name 'v_9'"),
+    (f"[exercise]\nquestions = [{_QUESTION}]\n[exercise.vary]\nparameters = {{ min = 1, max = -1, step = 1 }}\n",
+     "exercise.vary.parameters: max (-1) is below min (1)"),
+    (f"[exercise]\nquestions = [{_QUESTION}]\n[exercise.vary]\nweights = {{ min = 1, max = 2, step = 1 }}\n",
+     "exercise.vary.weights: unknown field; expected one of: parameters, inputs, targets"),
+    (f"[exercise]\nquestions = [{_QUESTION}]\n", "x_{1} has no value and no grid varies it; give it a value or add its group to [exercise.vary]"),
+], ids=["none", "no-questions", "kind", "wrt", "grid", "group", "no-value"])
+def test_bad_templates_are_one_error_line(tmp_path, run_cli, section, message):
+    text = HOMEWORK.read_text().split("[exercise]")[0] + section
+    (tmp_path / "t.toml").write_text(text)
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    code, out, err = run_cli("assign", tmp_path / "t.toml", "--roster", tmp_path / "roster.csv", "-o", tmp_path / "out")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {tmp_path / 't.toml'}: {message}") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_that_is_not_empty_is_refused(tmp_path, run_cli):
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("keep")
+    code, _, err = run_cli("assign", HOMEWORK, "--roster", tmp_path / "roster.csv", "-o", tmp_path / "out")
+    assert (code, err) == (2, f"error: {tmp_path / 'out'}: exists and is not an empty folder; give a new folder\n")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.txt"]
