@@ -188,3 +188,50 @@ def test_a_folder_that_is_not_empty_is_refused(tmp_path, run_cli):
     code, _, err = run_cli("assign", HOMEWORK, "--roster", tmp_path / "roster.csv", "-o", tmp_path / "out")
     assert (code, err) == (2, f"error: {tmp_path / 'out'}: exists and is not an empty folder; give a new folder\n")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.txt"]
+
+
+def test_grading_a_class_against_each_students_own_variant(folder, small, run_cli, tmp_path):
+    import csv
+    q = {x.id: x for x in small.exercise.questions}
+    key = {(s, i): variants.key_number(right_value(net, q[i])) for s, net in small.nets.items() for i in q}
+    assert key[("ada", "q3")] != key[("grace", "q3")]
+    rows = [("ada", "q1", r"a^{(1)}_1 \delta^{(2)}_1", ""),
+            ("ada", "q3", key[("ada", "q3")], ""),
+            ("grace", "q3", key[("ada", "q3")], ""),                     # copied from ada
+            ("grace", "q4", key[("grace", "q4")], "b^{(1)}_2"),
+            ("grace", "q2", r"x_1 \delta^{(1)}_1", ""),                   # closed form asked
+            ("grace", "q1", "1", "w^{(1)}_{11}"),                         # not q1's wrt
+            ("ada", "q7", "1", "")]
+    answers = tmp_path / "answers.csv"
+    with open(answers, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["student", "id", "answer", "wrt"])
+        out.writerows(rows)
+    code, _, err = run_cli("grade", folder / "first", answers, "-o", tmp_path / "report.csv",
+                           "--totals", tmp_path / "totals.csv")
+    assert (code, err) == (0, "")
+    with open(tmp_path / "report.csv", newline="") as handle:
+        report = list(csv.DictReader(handle))
+    cells = [(r["student"], r["id"], r["wrt"], r["verdict"], r["score"], r["max"]) for r in report]
+    assert cells == [("ada", "q1", "w^{(2)}_{11}", "equivalent", "2", "2"),
+                     ("ada", "q3", "w^{(1)}_{11}", "equivalent", "1", "1"),
+                     ("grace", "q3", "w^{(1)}_{11}", "not_equivalent", "0", "1"),
+                     ("grace", "q4", "b^{(1)}_2", "equivalent", "1", "1"),
+                     ("grace", "q2", "w^{(1)}_{11}", "not_equivalent", "0", "2"),
+                     ("grace", "q1", "w^{(1)}_{11}", "error", "0", "1"),
+                     ("ada", "q7", "", "error", "0", "1")]
+    assert report[2]["feedback"].endswith("This is the value of another student's variant, not of yours: "
+                                          "work with the numbers on your own sheet.")
+    assert "another student" not in report[1]["feedback"]
+    assert report[4]["diagnosis"] == "not_expanded"
+    assert report[5]["error"] == "line 7: wrt 'w^{(1)}_{11}' is not question q1's ('w^{(2)}_{11}')"
+    assert report[6]["error"] == "line 8: no question 'q7' in the assignment (its ids: q1, q2, q3, q4)"
+    assert (tmp_path / "totals.csv").read_text().splitlines() == ["student,score,max", "ada,3,4", "grace,1,5"]
+
+
+def test_a_student_missing_from_the_manifest_is_one_error_naming_the_row(folder, run_cli, tmp_path):
+    (tmp_path / "a.csv").write_text("student,id,answer\nada,q1,1\nzed,q1,1\n")
+    code, out, err = run_cli("grade", folder / "first", tmp_path / "a.csv")
+    assert (code, out) == (2, "")
+    assert err == (f"error: {tmp_path / 'a.csv'}: line 3: student 'zed' is not in "
+                   f"{folder / 'first' / 'manifest.json'}\n")
