@@ -1,5 +1,25 @@
-"""Sheets, keys and LMS files of an assignment (filled in by later steps)."""
+"""Every document of an assignment's folder, by path (see :mod:`.sheets`, :mod:`.lms`)."""
+
+from __future__ import annotations
+
+from . import sheets
 
 
 def documents(assignment, manifest) -> dict:
-    return {}
+    """Sheets and keys per student (LaTeX and HTML), the class files ``sheets.tex`` and
+    ``keys.tex`` (one student a page), and the LMS files."""
+    out = {}
+    sheet_bodies, key_bodies = [], []
+    for student, _ in assignment.roster:
+        entry = manifest["students"][student]
+        sheet = sheets.sheet_latex_body(assignment, student)
+        key = sheets.key_latex_body(assignment, student)
+        sheet_bodies.append(sheet)
+        key_bodies.append(key)
+        out[entry["sheet"]] = sheets.latex_document(sheet)
+        out[entry["sheet_html"]] = sheets.sheet_html(assignment, student)
+        out[entry["key"]] = sheets.latex_document(key)
+        out[entry["key_html"]] = sheets.key_html(assignment, student)
+    out["sheets.tex"] = sheets.latex_document("\n\\clearpage\n".join(sheet_bodies))
+    out["keys.tex"] = sheets.latex_document("\n\\clearpage\n".join(key_bodies))
+    return {path: text.encode("utf-8") for path, text in out.items()}

@@ -1,0 +1,109 @@
+"""An assignment's documents: sheets and keys in the real tools, and the numbers in every
+file equal to `eval` of the student's variant."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, require_tool
+from test_render_tools import CHROMIUM, CHROMIUM_ARGS, compile_tex
+
+from symbackprop.assign.variants import key_number
+
+HOMEWORK = EXAMPLES / "homework.toml"
+STUDENTS = ["ada", "grace", "Émile O'Brien & <Co>"]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    from symbackprop.cli import main
+    root = tmp_path_factory.mktemp("assign_documents")
+    lines = ["student,group"] + [f'"{s}",g{i}' for i, s in enumerate(STUDENTS)]
+    (root / "roster.csv").write_text("\n".join(lines) + "\n")
+    assert main(["assign", str(HOMEWORK), "--roster", str(root / "roster.csv"), "-o", str(root / "out")]) == 0
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def evaluated(folder):
+    """Per student: `eval --json` of the variant spec (the independent route)."""
+    import contextlib
+    import io
+
+    from symbackprop.cli import main
+    manifest = json.loads((folder / "manifest.json").read_text())
+    out = {}
+    for student, entry in manifest["students"].items():
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            assert main(["eval", str(folder / entry["spec"]), "--json"]) == 0
+        out[student] = json.loads(buffer.getvalue())
+    return manifest, out
+
+
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_the_class_files_compile_one_student_a_page(folder, engine, tmp_path):
+    require_tool(engine)
+    log = compile_tex(engine, (folder / "sheets.tex").read_text(), tmp_path, "sheets")
+    assert f"({len(STUDENTS)} pages" in log.replace("\n", "")
+    assert "Overfull \\hbox" not in log
+    log = compile_tex(engine, (folder / "keys.tex").read_text(), tmp_path, "keys")
+    assert "Overfull \\hbox" not in log
+    if engine == "pdflatex":
+        compile_tex(engine, (folder / "sheets" / "ada.tex").read_text(), tmp_path, "ada")
+
+
+def test_keys_and_sheets_hold_the_numbers_of_eval(folder, evaluated):
+    manifest, values = evaluated
+    for student, entry in manifest["students"].items():
+        key_tex = (folder / entry["key"]).read_text()
+        key_page = (folder / entry["key_html"]).read_text()
+        sheet_tex = (folder / entry["sheet"]).read_text()
+        sheet_page = (folder / entry["sheet_html"]).read_text()
+        assert entry["code"] in sheet_tex and entry["code"] in sheet_page
+        for q in manifest["questions"]:
+            expected = key_number(values[student]["gradients"][q["wrt"]])
+            assert f"= {expected}" in key_tex.replace("= -", "= -")
+            assert expected.lstrip("-") in key_page
+        spec = (folder / entry["spec"]).read_text()
+        w11 = re.search(r"W = \[\[(-?[\d.]+),", spec).group(1)
+        assert f"{{{w11}}}" in sheet_tex or f"{w11}" in sheet_tex     # the weight on the sheet
+
+
+def test_user_text_is_escaped_in_every_document(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entry = manifest["students"][STUDENTS[2]]
+    assert entry["spec"].startswith("students/mile-O-Brien-Co-")
+    sheet = (folder / entry["sheet"]).read_text()
+    assert r"Emile O'Brien \& \textless{}Co\textgreater{}" in sheet
+    page = (folder / entry["sheet_html"]).read_text()
+    assert "Student: Émile O'Brien &amp; &lt;Co&gt;." in page
+    assert entry["roster"] == {"group": "g2"}
+
+
+def test_sheets_render_in_chromium(folder):
+    if not Path(CHROMIUM).exists():
+        require_tool("chromium")
+    playwright = pytest.importorskip("playwright.sync_api")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for entry in manifest["students"].values():
+                for which in ("sheet_html", "key_html"):
+                    page = browser.new_page()
+                    problems = []
+                    page.on("console", lambda m, seen=problems: seen.append(m.text) if m.type == "error" else None)
+                    page.goto((folder / entry[which]).as_uri())
+                    boxes = page.eval_on_selector_all(
+                        "math, svg, div.room", "els => els.map(e => {const r = e.getBoundingClientRect();"
+                        " return [e.tagName, r.width, r.height];})")
+                    assert all(w > 0 and h > 0 for _, w, h in boxes)
+                    kinds = [b[0].lower() for b in boxes]
+                    if which == "sheet_html":
+                        assert kinds.count("svg") == 1 and kinds.count("div") == len(manifest["questions"])
+                    assert problems == []
+                    page.close()
+        finally:
+            browser.close()
