@@ -107,3 +107,77 @@ def test_sheets_render_in_chromium(folder):
                     page.close()
         finally:
             browser.close()
+
+
+def _gradients(evaluated):
+    manifest, values = evaluated
+    return manifest, {s: v["gradients"] for s, v in values.items()}
+
+
+def test_moodle_xml_parses_back_with_the_numbers_of_eval(folder, evaluated):
+    import base64
+    import xml.etree.ElementTree as ET
+    manifest, gradients = _gradients(evaluated)
+    quiz = ET.parse(folder / "moodle.xml").getroot()
+    questions = quiz.findall("question")
+    assert [q.get("type") for q in questions[:1]] == ["category"]
+    assert questions[0].findtext("category/text") == "$course$/top/Homework 3: backpropagation"
+    asked = manifest["questions"]
+    assert len(questions) == 1 + len(STUDENTS) * len(asked)
+    by_name = {q.findtext("name/text"): q for q in questions[1:]}
+    for student, entry in manifest["students"].items():
+        for q in asked:
+            element = by_name[f"{q['id']} {student} ({entry['code']})"]
+            value = gradients[student][q["wrt"]]
+            assert element.findtext("defaultgrade") == str(q["points"])
+            if q["kind"] == "number":
+                assert element.get("type") == "numerical"
+                assert element.findtext("answer/text") == key_number(value)
+                tolerance = float(element.findtext("answer/tolerance"))
+                assert abs(float(key_number(value)) - value) <= tolerance
+                assert tolerance == q.get("tolerance", tolerance)
+            else:
+                assert element.get("type") == "essay"
+                assert key_number(value) in element.findtext("generalfeedback/text")
+            text = element.find("questiontext")
+            picture = text.find("file")
+            assert f'src="@@PLUGINFILE@@/{picture.get("name")}"' in text.findtext("text")
+            svg = ET.fromstring(base64.b64decode(picture.text))
+            assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    numerical = [q for q in questions if q.get("type") == "numerical"]
+    q3 = [float(q.findtext("answer/tolerance")) for q in numerical if q.findtext("name/text").startswith("q3")]
+    assert all(t < 1e-5 for t in q3)          # half a unit of the key's 4th digit
+
+
+def test_canvas_zip_opens_and_its_quizzes_hold_the_numbers_of_eval(folder, evaluated):
+    import xml.etree.ElementTree as ET
+    import zipfile
+    manifest, gradients = _gradients(evaluated)
+    qti = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+    with zipfile.ZipFile(folder / "canvas-qti.zip") as archive:
+        names = set(archive.namelist())
+        ims = ET.fromstring(archive.read("imsmanifest.xml"))
+        cp = "{http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1}"
+        hrefs = [f.get("href") for f in ims.iter(f"{cp}file")]
+        assert hrefs and set(hrefs) <= names
+        quizzes = [h for h in hrefs if h.count("/") == 1 and h.split("/")[0] + ".xml" == h.split("/")[1]]
+        assert len(quizzes) == len(STUDENTS)
+        seen = set()
+        for path in quizzes:
+            root = ET.fromstring(archive.read(path))
+            title = root.find(f"{qti}assessment").get("title")
+            student = next(s for s in manifest["students"] if f": {s} (" in title)
+            seen.add(student)
+            for item, q in zip(root.iter(f"{qti}item"), manifest["questions"]):
+                fields = {f.findtext(f"{qti}fieldlabel"): f.findtext(f"{qti}fieldentry")
+                          for f in item.iter(f"{qti}qtimetadatafield")}
+                value = gradients[student][q["wrt"]]
+                if q["kind"] == "number":
+                    assert fields["question_type"] == "numerical_question"
+                    low = float(item.find(f".//{qti}vargte").text)
+                    high = float(item.find(f".//{qti}varlte").text)
+                    assert low < value < high and low < float(key_number(value)) < high
+                else:
+                    assert fields["question_type"] == "essay_question"
+                assert float(fields["points_possible"]) == q["points"]
+        assert seen == set(STUDENTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import sheets
+from . import lms, sheets
 
 
 def documents(assignment, manifest) -> dict:
@@ -22,4 +22,10 @@ def documents(assignment, manifest) -> dict:
         out[entry["key_html"]] = sheets.key_html(assignment, student)
     out["sheets.tex"] = sheets.latex_document("\n\\clearpage\n".join(sheet_bodies))
     out["keys.tex"] = sheets.latex_document("\n\\clearpage\n".join(key_bodies))
-    return {path: text.encode("utf-8") for path, text in out.items()}
+    out = {path: text.encode("utf-8") for path, text in out.items()}
+    stems = {student: entry["sheet"].split("/")[-1].removesuffix(".tex")
+             for student, entry in manifest["students"].items()}
+    students = {student: lms.Student(assignment, student, stems[student]) for student, _ in assignment.roster}
+    out["moodle.xml"] = lms.moodle(assignment, students)
+    out["canvas-qti.zip"] = lms.canvas(assignment, students)
+    return out
