@@ -491,7 +491,7 @@ def cmd_grade(args) -> int:
     progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
     undecided = grade.UNDECIDED_SCORE if args.undecided_score is None else args.undecided_score
     if assignment:
-        from .assign.grading import grade_class
+        from .assignments.grading import grade_class
         results, title = grade_class(args.spec, rows, policy_for=lambda net: _policy(args, net),
                                      undecided=undecided, progress=progress, where=clip(args.answers, None))
     else:
@@ -544,8 +544,8 @@ def cmd_code(args) -> int:
 
 
 def cmd_assign(args) -> int:
-    """A folder of variants (see :mod:`symbackprop.assign`)."""
-    from .assign import assign
+    """A folder of variants (see :mod:`symbackprop.assignments`)."""
+    from .assignments import assign
     a = assign(args.spec, args.roster, args.output)
     print(f"{counted(len(a.variants), 'variant')} of {clip(a.title, None)} written to {clip(args.output, None)}")
     return 0

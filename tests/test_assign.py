@@ -7,9 +7,9 @@ import pytest
 from conftest import EXAMPLES
 
 import symbackprop as sb
-from symbackprop.assign import exercise, variants
-from symbackprop.assign.assignment import Assignment
-from symbackprop.assign.checks import judged, right_value, target_of
+from symbackprop.assignments import exercise, variants
+from symbackprop.assignments.assignment import Assignment
+from symbackprop.assignments.checks import judged, right_value, target_of
 
 HOMEWORK = EXAMPLES / "homework.toml"
 ROSTER = "student,name\nada,Ada Lovelace\ngrace,Grace Hopper\n"
@@ -235,3 +235,16 @@ def test_a_student_missing_from_the_manifest_is_one_error_naming_the_row(folder,
     assert (code, out) == (2, "")
     assert err == (f"error: {tmp_path / 'a.csv'}: line 3: student 'zed' is not in "
                    f"{folder / 'first' / 'manifest.json'}\n")
+
+
+def test_the_python_api_and_its_docstring_examples(monkeypatch):
+    import doctest
+    import importlib
+
+    from conftest import ROOT
+    monkeypatch.chdir(ROOT)
+    assert sb.assign is importlib.import_module("symbackprop.assignments.assignment").assign
+    assert "assign" in sb.__all__ and "Assignment" in sb.__all__
+    module = importlib.import_module("symbackprop.assignments.assignment")
+    result = doctest.testmod(module, extraglobs={"sb": sb}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 10 and result.failed == 0

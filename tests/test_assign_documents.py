@@ -9,7 +9,7 @@ import pytest
 from conftest import EXAMPLES, require_tool
 from test_render_tools import CHROMIUM, CHROMIUM_ARGS, compile_tex
 
-from symbackprop.assign.variants import key_number
+from symbackprop.assignments.variants import key_number
 
 HOMEWORK = EXAMPLES / "homework.toml"
 STUDENTS = ["ada", "grace", "Émile O'Brien & <Co>"]

@@ -2,9 +2,9 @@
 
     >>> a = sb.assign("examples/homework.toml", ["ada", "grace"])
     >>> a.variants["ada"].code
-    '...'
-    >>> sorted(a.files())[:2]
-    ['canvas-qti.zip', 'keys.tex']
+    '8a7fe37e'
+    >>> sorted(a.files())[:3]
+    ['canvas-qti.zip', 'keys.tex', 'keys/ada.html']
 
 :meth:`Assignment.files` is every file of the folder as bytes (byte-identical on every
 run: no dates, no names of the folder); :meth:`Assignment.write` writes them into a new
@@ -30,7 +30,13 @@ _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 def assign(spec, roster, output=None) -> Assignment:
     """The assignment of a template (a spec path or dict with ``[exercise]``) to a roster
-    (a CSV path, or a list of student ids); written to the folder ``output`` if given."""
+    (a CSV path, or a list of student ids, or of (id, {column: cell}) pairs); written to
+    the folder ``output`` if given (as ``symbackprop assign`` writes it).
+
+        >>> a = sb.assign("examples/homework.toml", ["ada"])
+        >>> a.title, [q.id for q in a.exercise.questions]
+        ('Homework 3: backpropagation', ['q1', 'q2', 'q3', 'q4'])
+    """
     assignment = Assignment(spec, roster)
     if output is not None:
         assignment.write(output)
@@ -38,7 +44,8 @@ def assign(spec, roster, output=None) -> Assignment:
 
 
 class Assignment:
-    """The template, the exercise, and per student the variant and its built network."""
+    """The template, the exercise, and per student the variant (``variants``) and its
+    network built from the variant's spec (``nets``)."""
 
     def __init__(self, spec, roster):
         from ..builders.spec import load
@@ -75,7 +82,12 @@ class Assignment:
             raise SpecError(f"{self.where}: {exc}") from None
 
     def variant_spec(self, variant) -> dict:
-        """The variant as a spec dict (what its TOML file holds)."""
+        """The variant as a spec dict (what its TOML file holds).
+
+            >>> a = sb.assign("examples/homework.toml", ["ada"])
+            >>> a.variant_spec(a.variants["ada"])["point"]["x"]
+            [Fraction(1, 2), Fraction(-1, 1)]
+        """
         return specfile.variant(self.exercise.spec, self.template, variant.values)
 
     def _verify(self, student, variant):
@@ -83,21 +95,31 @@ class Assignment:
         from .checks import problem
         net = from_dict(self.variant_spec(variant), f"variant of {student}")
         found = problem(net, self.exercise)
-        if found is None:
+        if found is None and student is not None:
             self.nets[student] = net
         return found
 
     def variant_of_code(self, code: str):
-        """The variant a sheet's code regenerates (as :func:`variants.draw_code`)."""
+        """The variant a sheet's code regenerates (as :func:`variants.draw_code`).
+
+            >>> a = sb.assign("examples/homework.toml", ["ada"])
+            >>> a.variant_of_code("8a7fe37e").values == a.variants["ada"].values
+            True
+        """
         if not re.fullmatch(r"[0-9a-f]{8}", code):
             raise SymbackpropError(f"variant code {clip(code)}: expected 8 hex digits")
-        return variants.draw_code(self.template, self.exercise, code)
+        return variants.draw_code(self.template, self.exercise, code,
+                                  verify=lambda v: self._verify(None, v))
 
     # --- the folder ---------------------------------------------------------------------
 
     def slugs(self) -> dict:
         """student → a file name stem: the id where it is safe and unique (ignoring case),
-        else its safe letters and its code."""
+        else its safe letters and its code.
+
+            >>> sb.assign("examples/homework.toml", ["ada", "O'Brien"]).slugs()
+            {'ada': 'ada', "O'Brien": 'O-Brien-95354036'}
+        """
         out, used = {}, set()
         for student, _ in self.roster:
             stem = _SAFE.sub("-", student).strip("-")[:40] or "student"
@@ -108,7 +130,11 @@ class Assignment:
         return out
 
     def manifest(self) -> dict:
-        """``manifest.json`` (DESIGN.md): title, questions, and per student the files."""
+        """``manifest.json`` (DESIGN.md): title, questions, and per student the files.
+
+            >>> sb.assign("examples/homework.toml", ["ada"]).manifest()["students"]["ada"]["spec"]
+            'students/ada.toml'
+        """
         slugs = self.slugs()
         students = {}
         for student, columns in self.roster:
@@ -121,7 +147,12 @@ class Assignment:
                 "questions": [q.as_dict() for q in self.exercise.questions], "students": students}
 
     def files(self) -> dict:
-        """Every file of the folder: relative path → bytes, sorted by path."""
+        """Every file of the folder: relative path → bytes, sorted by path.
+
+            >>> files = sb.assign("examples/homework.toml", ["ada"]).files()
+            >>> files["students/ada.toml"].decode().splitlines()[-2:]
+            ['x = [0.5, -1]', 'y = [1]']
+        """
         from .documents import documents
         manifest = self.manifest()
         out = {"manifest.json": (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")}
@@ -132,11 +163,23 @@ class Assignment:
         return dict(sorted(out.items()))
 
     def write(self, directory) -> None:
-        """Write :meth:`files` into ``directory`` (which must not exist, or be empty)."""
+        """Write :meth:`files` into ``directory`` (which must not exist, or be empty).
+
+            >>> a = sb.assign("examples/homework.toml", ["ada"])
+            >>> a.write("/nonexistent/folder/out")
+            Traceback (most recent call last):
+            ...
+            symbackprop.errors.SymbackpropError: /nonexistent/folder/out: cannot write: its parent folder does not exist
+        """
         write_folder(directory, self.files())
 
     def expected(self, student: str, question) -> float:
-        """The right value of a question at the student's numbers."""
+        """The right value of a question at the student's numbers.
+
+            >>> a = sb.assign("examples/homework.toml", ["ada"])
+            >>> round(a.expected("ada", a.exercise.questions[2]), 6)
+            -0.001837
+        """
         from .checks import right_value
         return right_value(self.nets[student], question)
 
