@@ -123,8 +123,10 @@ def test_moodle_xml_parses_back_with_the_numbers_of_eval(folder, evaluated):
     assert [q.get("type") for q in questions[:1]] == ["category"]
     assert questions[0].findtext("category/text") == "$course$/top/Homework 3: backpropagation"
     asked = manifest["questions"]
-    assert len(questions) == 1 + len(STUDENTS) * len(asked)
+    assert len(questions) == 1 + len(STUDENTS) * (len(asked) + 1)
     by_name = {q.findtext("name/text"): q for q in questions[1:]}
+    for student, entry in manifest["students"].items():
+        _check_cloze(by_name[f"values {student} ({entry['code']})"], evaluated[1][student])
     for student, entry in manifest["students"].items():
         for q in asked:
             element = by_name[f"{q['id']} {student} ({entry['code']})"]
@@ -147,6 +149,22 @@ def test_moodle_xml_parses_back_with_the_numbers_of_eval(folder, evaluated):
     numerical = [q for q in questions if q.get("type") == "numerical"]
     q3 = [float(q.findtext("answer/tolerance")) for q in numerical if q.findtext("name/text").startswith("q3")]
     assert all(t < 1e-5 for t in q3)          # half a unit of the key's 4th digit
+
+
+def _check_cloze(element, values):
+    """The cloze table's fields: every z and a as `eval` gives them, every δ as the bias
+    gradient ∂C/∂b (the same number by another route)."""
+    assert element.get("type") == "cloze"
+    fields = re.findall(r"<td>([^<]*)</td><td>\{1:NUMERICAL:=([^:}]+):([^}]+)\}</td>", element.findtext("questiontext/text"))
+    shown = {name: float(key) for name, key, _ in fields}
+    for l, layer in enumerate(values["layers"], start=1):
+        for j, (z, a) in enumerate(zip(layer["z"], layer["a"]), start=1):
+            sub = "₀₁₂₃₄₅₆₇₈₉"[j]
+            up = "⁽" + "⁰¹²³⁴⁵⁶⁷⁸⁹"[l] + "⁾"
+            assert shown[f"z{up}{sub}"] == float(key_number(z))
+            assert shown[f"a{up}{sub}"] == float(key_number(a))
+            assert shown[f"∂C/∂z{up}{sub}"] == float(key_number(values["gradients"][f"b^{{({l})}}_{{{j}}}"]))
+    assert len(fields) == len(shown) == 3 * sum(len(layer["z"]) for layer in values["layers"]) + 1
 
 
 def test_canvas_zip_opens_and_its_quizzes_hold_the_numbers_of_eval(folder, evaluated):

@@ -4,7 +4,9 @@
 assignment (``$course$/top/<title>``); per student and question, a ``numerical``
 question (the key to :data:`variants.KEY_DIGITS` digits; ``<tolerance>`` absolute: the
 question's tolerance, else half a unit of the key's last digit) or an ``essay`` question
-(the worked key in ``<generalfeedback>`` and ``<graderinfo>``). Each question's text
+(the worked key in ``<generalfeedback>`` and ``<graderinfo>``); and per student a
+``cloze`` question, the table of every forward value and every adjoint as numerical
+fields (``{1:NUMERICAL:=value:tolerance}``). Each question's text
 has the student's network drawn as an SVG file embedded in base64 and shown with
 ``@@PLUGINFILE@@``, and the table of the student's numbers.
 
@@ -38,8 +40,10 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 def margin(question, value: float) -> float:
     """The absolute width a number answer is right within: the question's tolerance,
     else half a unit of the key's last significant digit."""
-    if question.tolerance is not None:
+    if question is not None and question.tolerance is not None:
         return question.tolerance.width(value)
+    if value == 0:
+        return 0.5 * 10 ** -KEY_DIGITS
     return 0.5 * 10 ** (math.floor(math.log10(abs(value))) - (KEY_DIGITS - 1))
 
 
@@ -87,13 +91,22 @@ class Student:
         self.picture = f"{stem}-network.svg"
         self.worked = render(net.backward(), "text", numbers=True, check=False)
         self.items = [Item(assignment, student, q) for q in assignment.exercise.questions]
+        values = net.backward().evaluate()
+        output = net.cost_symbol.name
+        self.forward = list(values.nodes.items())
+        self.backward = [(f"∂{unicode_name(output)}/∂{unicode_name(name)}", v)
+                         for name, v in values.adjoints.items() if name != output]
+
+
+def question_html_head(item: Item, picture_src: str) -> str:
+    """The student's variant code, picture and numbers, above every question's text."""
+    return (f"<p>Variant {html.escape(item.code)} ({html.escape(item.student)}).</p>"
+            f'<p><img src="{html.escape(picture_src)}" alt="the network with your numbers"></p>'
+            f"<table><tr><th>name</th><th>value</th></tr>{item.table}</table>")
 
 
 def question_html(item: Item, picture_src: str) -> str:
-    return (f"<p>Variant {html.escape(item.code)} ({html.escape(item.student)}).</p>"
-            f'<p><img src="{html.escape(picture_src)}" alt="the network with your numbers"></p>'
-            f"<table><tr><th>name</th><th>value</th></tr>{item.table}</table>"
-            f"<p>{html.escape(item.prompt)}</p>")
+    return question_html_head(item, picture_src) + f"<p>{html.escape(item.prompt)}</p>"
 
 
 def key_html(student: Student) -> str:
@@ -131,8 +144,33 @@ def moodle(assignment, students: dict) -> bytes:
             ET.SubElement(element, "hidden").text = "0"
             ET.SubElement(element, "idnumber").text = f"{q.id}-{item.code}"
             (_numerical if kind == "numerical" else _essay)(element, item, s)
+        _cloze(quiz, name, s)
     ET.indent(quiz)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8") + b"\n"
+
+
+def cloze_text(student: Student) -> str:
+    """The table of forward and backward values, each a NUMERICAL field of Moodle's
+    embedded answers (``{1:NUMERICAL:=value:tolerance}``)."""
+    rows = [(html.escape(unicode_name(name)), v) for name, v in student.forward]
+    rows += [(html.escape(name), v) for name, v in student.backward]
+    cells = "".join(f"<tr><td>{name}</td><td>{{1:NUMERICAL:={key_number(v)}:{_number(margin(None, v))}}}</td></tr>"
+                    for name, v in rows)
+    return (f"<p>Fill in every value of the forward pass, then of the backward pass, at your numbers "
+            f"(to {KEY_DIGITS} significant digits).</p><table><tr><th>node</th><th>value</th></tr>{cells}</table>")
+
+
+def _cloze(quiz, name: str, student: Student):
+    element = ET.SubElement(quiz, "question", {"type": "cloze"})
+    _text(element, "name", f"values {name} ({student.items[0].code})")
+    text = _text(element, "questiontext", question_html_head(student.items[0], f"@@PLUGINFILE@@/{student.picture}")
+                 + cloze_text(student), "html")
+    file = ET.SubElement(text, "file", {"name": student.picture, "path": "/", "encoding": "base64"})
+    file.text = base64.b64encode(student.svg.encode("utf-8")).decode("ascii")
+    _text(element, "generalfeedback", key_html(student), "html")
+    ET.SubElement(element, "penalty").text = "0"
+    ET.SubElement(element, "hidden").text = "0"
+    ET.SubElement(element, "idnumber").text = f"values-{student.items[0].code}"
 
 
 def _numerical(element, item, student):
