@@ -108,6 +108,30 @@ def test_two_hundred_variants_keep_the_constraints(template):
     assert len(seen) >= 198            # at most a handful of repeats
 
 
+def test_relu_variants_keep_off_the_kink():
+    data = {"inputs": 2, "cost": "mse", "layers": [{"units": 2, "activation": "relu"},
+                                                   {"units": 1, "activation": "identity"}],
+            "point": {"y": [1]},
+            "exercise": {"seed": 3, "questions": [{"wrt": "w^{(1)}_{12}", "kind": "number"}],
+                         "vary": {"parameters": {"min": -1, "max": 1, "step": 0.5},
+                                  "inputs": {"min": -1, "max": 1, "step": 0.5}}}}
+    net = sb.load(data)
+    d = net.backward()
+    for n in range(100):
+        v = variants.draw(net, net.exercise, f"s{n}")
+        numbers = d.evaluate(v.values)
+        assert all(abs(numbers.z(1, j)) >= variants.KINK_MARGIN for j in (1, 2))
+        assert abs(numbers.gradients["w^{(1)}_{12}"]) >= 1e-4
+
+
+def test_an_empty_folder_is_filled(small, tmp_path):
+    (tmp_path / "out").mkdir()
+    small.write(tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "canvas-qti.zip", "keys", "keys.tex", "manifest.json", "moodle.xml", "sheets", "sheets.tex", "students"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]       # no temporary folder left
+
+
 def test_every_known_mistake_is_told_apart_from_the_key(small):
     a = small
     from symbackprop.answers.compare import spec_point
@@ -174,7 +198,7 @@ _QUESTION = '{ wrt = "w^{(2)}_{11}", kind = "number" }'
 ], ids=["none", "no-questions", "kind", "wrt", "grid", "group", "no-value"])
 def test_bad_templates_are_one_error_line(tmp_path, run_cli, section, message):
     text = HOMEWORK.read_text().split("[exercise]")[0] + section
-    text = re.sub(r"^(W|b|x) = .*\n", "", text, flags=re.M)      # the template without its sample values
+    text = re.sub(r"^(W|b|x) = .*\n", "", text, flags=re.MULTILINE)      # the template without its sample values
     (tmp_path / "t.toml").write_text(text)
     (tmp_path / "roster.csv").write_text(ROSTER)
     code, out, err = run_cli("assign", tmp_path / "t.toml", "--roster", tmp_path / "roster.csv", "-o", tmp_path / "out")

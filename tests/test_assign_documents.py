@@ -9,6 +9,8 @@ import pytest
 from conftest import EXAMPLES, require_tool
 from test_render_tools import CHROMIUM, CHROMIUM_ARGS, compile_tex
 
+import symbackprop as sb
+from symbackprop.assignments.sheets import number_tex
 from symbackprop.assignments.variants import key_number
 
 HOMEWORK = EXAMPLES / "homework.toml"
@@ -66,9 +68,17 @@ def test_keys_and_sheets_hold_the_numbers_of_eval(folder, evaluated):
             expected = key_number(values[student]["gradients"][q["wrt"]])
             assert f"= {expected}" in key_tex.replace("= -", "= -")
             assert expected.lstrip("-") in key_page
-        spec = (folder / entry["spec"]).read_text()
-        w11 = re.search(r"W = \[\[(-?[\d.]+),", spec).group(1)
-        assert f"{{{w11}}}" in sheet_tex or f"{w11}" in sheet_tex     # the weight on the sheet
+        net = sb.load(folder / entry["spec"])
+        for sym, value in net.values.items():      # every number of the variant in the sheet's table
+            assert f"${sym.name}$ & ${number_tex(value)}$" in sheet_tex
+        # the picture: each weight on an edge, each bias (with its sign) below its neuron
+        on_edges = re.findall(r"fill=white, inner sep=0.6pt\] at \([^)]*\) \{\$([^$]*)\$\}", sheet_tex)
+        below = re.findall(r"font=\\footnotesize, inner sep=0pt\] at \([^)]*\) \{\$([^$]*)\$\}", sheet_tex)
+        layers = [(l, j) for l in (1, 2) for j in range(1, net.sizes[l] + 1)]
+        weights = [number_tex(net.values[net.w(l, j, k)]) for l, j in layers for k in range(1, net.sizes[l - 1] + 1)]
+        biases = [number_tex(net.values[net.b(l, j)]) for l, j in layers]
+        assert sorted(on_edges) == sorted(weights)
+        assert sorted(below) == sorted(b if b.startswith("-") else "+" + b for b in biases)
 
 
 def test_user_text_is_escaped_in_every_document(folder):

@@ -138,7 +138,7 @@ def preactivations(net, values) -> list:
             continue
         for f in sorted(node.expr.atoms(ActivationFunction), key=sympy.default_sort_key):
             u = f.args[0]
-            out.append((u, float(u.xreplace({s: sympy.Float(values[s.name]) for s in u.free_symbols})),
+            out.append((u, float(u.xreplace({s: sympy.Float(float(values[s.name])) for s in u.free_symbols})),
                         f.activation.kinked))
         if node.op == "softmax" and node.group:
             out += [(z, values[z.name], False) for z in node.expr.free_symbols if z.name in values]
