@@ -37,6 +37,8 @@ def assign(spec, roster, output=None) -> Assignment:
         >>> a.title, [q.id for q in a.exercise.questions]
         ('Homework 3: backpropagation', ['q1', 'q2', 'q3', 'q4'])
     """
+    if output is not None:
+        writable_folder(output)         # refused before the variants are drawn
     assignment = Assignment(spec, roster)
     if output is not None:
         assignment.write(output)
@@ -206,13 +208,7 @@ def write_folder(directory, files: dict) -> None:
     be empty."""
     target = Path(directory)
     shown = clip(str(directory), None)
-    if str(directory) == "":
-        raise SymbackpropError("the output folder's path is empty")
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise SymbackpropError(f"{shown}: exists and is not an empty folder; give a new folder")
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise SymbackpropError(f"{shown}: cannot write: its parent folder does not exist")
+    parent = writable_folder(directory)
     tmp = None
     try:
         tmp = tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
@@ -228,6 +224,20 @@ def write_folder(directory, files: dict) -> None:
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def writable_folder(directory) -> Path:
+    """The parent of ``directory``, once ``directory`` is known to be new or empty."""
+    target = Path(directory)
+    shown = clip(str(directory), None)
+    if str(directory) == "":
+        raise SymbackpropError("the output folder's path is empty")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise SymbackpropError(f"{shown}: exists and is not an empty folder; give a new folder")
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise SymbackpropError(f"{shown}: cannot write: its parent folder does not exist")
+    return parent
 
 
 def _umask() -> int:
