@@ -274,3 +274,17 @@ def test_the_python_api_and_its_docstring_examples(monkeypatch):
     module = importlib.import_module("symbackprop.assignments.assignment")
     result = doctest.testmod(module, extraglobs={"sb": sb}, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 10 and result.failed == 0
+
+
+def test_one_students_submission_for_gradescope(folder, small, run_cli, tmp_path):
+    q = {x.id: x for x in small.exercise.questions}
+    key = variants.key_number(right_value(small.nets["grace"], q["q3"]))
+    (tmp_path / "grace.csv").write_text(f"student,id,answer\ngrace,q3,{key}\ngrace,q4,0\n")
+    code, out, err = run_cli("grade", folder / "first", tmp_path / "grace.csv", "-o", tmp_path / "r.json",
+                             "--gradescope", tmp_path / "results.json")
+    assert (code, err) == (0, "")
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["score"] == 1
+    assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
+        ("q3: ∂C/∂w⁽¹⁾₁₁", 1, 1), ("q4: ∂C/∂b⁽¹⁾₂", 0, 1)]
+    assert out.startswith("graded 2 answers: 1 equivalent, 1 not equivalent")
