@@ -227,7 +227,8 @@ def test_grading_a_class_against_each_students_own_variant(folder, small, run_cl
             ("grace", "q4", key[("grace", "q4")], "b^{(1)}_2"),
             ("grace", "q2", r"x_1 \delta^{(1)}_1", ""),                   # closed form asked
             ("grace", "q1", "1", "w^{(1)}_{11}"),                         # not q1's wrt
-            ("ada", "q7", "1", "")]
+            ("ada", "q7", "1", ""),
+            ("ada", "q4", r"\delta^{(1)}_2", "")]                         # a formula for a number
     answers = tmp_path / "answers.csv"
     with open(answers, "w", newline="") as handle:
         out = csv.writer(handle)
@@ -245,14 +246,16 @@ def test_grading_a_class_against_each_students_own_variant(folder, small, run_cl
                      ("grace", "q4", "b^{(1)}_2", "equivalent", "1", "1"),
                      ("grace", "q2", "w^{(1)}_{11}", "not_equivalent", "0", "2"),
                      ("grace", "q1", "w^{(1)}_{11}", "error", "0", "1"),
-                     ("ada", "q7", "", "error", "0", "1")]
+                     ("ada", "q7", "", "error", "0", "1"),
+                     ("ada", "q4", "b^{(1)}_{2}", "error", "0", "1")]
     assert report[2]["feedback"].endswith("This is the value of another student's variant, not of yours: "
                                           "work with the numbers on your own sheet.")
     assert "another student" not in report[1]["feedback"]
     assert report[4]["diagnosis"] == "not_expanded"
     assert report[5]["error"] == "line 7: wrt 'w^{(1)}_{11}' is not question q1's ('w^{(2)}_{11}')"
     assert report[6]["error"] == "line 8: no question 'q7' in the assignment (its ids: q1, q2, q3, q4)"
-    assert (tmp_path / "totals.csv").read_text().splitlines() == ["student,score,max", "ada,3,4", "grace,1,5"]
+    assert report[7]["error"] == "line 9: question q4 asks for a number at your values, not a formula"
+    assert (tmp_path / "totals.csv").read_text().splitlines() == ["student,score,max", "ada,3,5", "grace,1,5"]
 
 
 def test_a_student_missing_from_the_manifest_is_one_error_naming_the_row(folder, run_cli, tmp_path):

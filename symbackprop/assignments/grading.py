@@ -6,8 +6,8 @@ optional: the question's is used). Each row is graded as ``grade`` grades a row
 with its tolerance and form. A wrong number that is the right value of another student's
 variant says so in its feedback (it was copied, or worked with another's numbers). A
 student the manifest does not list stops the run (one error naming the row); a row with
-an unknown question id, or a ``wrt`` that is not its question's, is a row of verdict
-``error``.
+an unknown question id, a ``wrt`` that is not its question's, or a formula where the
+question asks for a number, is a row of verdict ``error``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def grade_class(directory, rows, *, policy_for, undecided, progress=None, where=
         if net is None:
             graded = Graded(row, error=row.problem)
         else:
-            graded = grade_row(net, row, undecided=undecided, policy=policies[row.student])
+            graded = _number_asked(manifest, grade_row(net, row, undecided=undecided, policy=policies[row.student]))
             _note_other_variant(manifest, graded)
         out.append(graded)
         if progress is not None:
@@ -98,6 +98,17 @@ def _with_question(manifest, row, net):
         tolerance = tolerance_cell(str(question["tolerance"]), f"{manifest.where}: {row.id}.tolerance")
     return replace(row, wrt=row.wrt if row.wrt.strip() else wrt, points=_points(question["points"]),
                    tolerance=tolerance, closed=row.closed or question.get("form") == "closed")
+
+
+def _number_asked(manifest, graded):
+    """A formula given where the question asks for a number: a row of verdict ``error``."""
+    from ..answers.grade import Graded
+    question = manifest.questions.get(graded.row.id, {})
+    expression = graded.verdict.expression if graded.verdict is not None else None
+    if question.get("kind") == "number" and expression is not None and expression.free_symbols:
+        return Graded(graded.row, error=f"line {graded.row.line}: question {graded.row.id} asks for a number "
+                                        "at your values, not a formula", resolved=graded.resolved)
+    return graded
 
 
 def _points(value):
