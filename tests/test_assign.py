@@ -3,6 +3,7 @@
 import json
 import re
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES
@@ -28,12 +29,21 @@ def small():
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    """`assign` run twice on the same roster, into folders of different names."""
+    """`assign` run twice on the same roster, into folders of different names: in this
+    process, and in another one with another hash seed."""
+    import os
+    import subprocess
+    import sys
+
     from symbackprop.cli import main
     root = tmp_path_factory.mktemp("assign")
     (root / "roster.csv").write_text(ROSTER)
-    for name in ("first", "second folder"):
-        assert main(["assign", str(HOMEWORK), "--roster", str(root / "roster.csv"), "-o", str(root / name)]) == 0
+    argv = ["assign", str(HOMEWORK), "--roster", str(root / "roster.csv"), "-o"]
+    assert main(argv + [str(root / "first")]) == 0
+    env = {**os.environ, "PYTHONHASHSEED": "12345",
+           "PYTHONPATH": os.pathsep.join([str(Path(sb.__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-m", "symbackprop", *argv, str(root / "second folder")], env=env,
+                   check=True, capture_output=True, timeout=300)
     return root
 
 
