@@ -151,6 +151,9 @@ def test_moodle_xml_parses_back_with_the_numbers_of_eval(folder, evaluated):
             else:
                 assert element.get("type") == "essay"
                 assert key_number(value) in element.findtext("generalfeedback/text")
+                if q["id"] == "q1":
+                    assert (f"q1: ∂C/∂w⁽²⁾₁₁ = a⁽¹⁾₁·δ⁽²⁾₁ = {key_number(value)}</li>"
+                            in element.findtext("generalfeedback/text"))
             text = element.find("questiontext")
             picture = text.find("file")
             assert f'src="@@PLUGINFILE@@/{picture.get("name")}"' in text.findtext("text")

@@ -69,7 +69,11 @@ class Item:
         self.margin = margin(question, self.value)
         target = target_of(net, question)[1]
         self.asked = f"∂{unicode_name(net.cost_symbol.name)}/∂{unicode_name(target.node.name)}"
-        self.formula = f"{self.asked} = {target.formula_text}"
+        if question.closed:
+            from ..notation.printing import text
+            self.formula = f"{self.asked} = {text(net.backward().gradient(target.node.name).closed)}"
+        else:
+            self.formula = target.formula_text          # ∂C/∂w = … in the adjoints
         self.prompt = "".join(p.text if hasattr(p, "text") else p for p in sheets.question_text(question, net))
         self.table = "".join(f"<tr><td>{html.escape(unicode_name(sym.name))}</td><td>{html.escape(sheets.number_tex(v))}</td></tr>"
                              for sym, v in _leaves(net))
