@@ -133,17 +133,21 @@ def read_rows(path, required=COLUMNS) -> list[Row]:
     return parse_rows(content, where, required)
 
 
+def read_header(content: str, where: str, expected: str) -> tuple:
+    """(a CSV reader past the header line, the header); a file without one is an error."""
+    reader = csv.reader(io.StringIO(content.removeprefix("\ufeff"), newline=""), strict=True)
+    try:
+        return reader, next(reader)
+    except StopIteration:
+        raise SymbackpropError(f"{where}: empty file; expected a header line {expected}") from None
+    except csv.Error as exc:
+        raise SymbackpropError(f"{where}: line 1: {exc}") from None
+
+
 def parse_rows(content: str, where: str = "answers", required=COLUMNS) -> list[Row]:
     """The rows; ``required``: the columns a file must have (an assignment's answers
     need ``student``, ``id`` and ``answer``, the question gives ``wrt``)."""
-    lines = io.StringIO(content.removeprefix("\ufeff"), newline="")
-    reader = csv.reader(lines, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SymbackpropError(f"{where}: empty file; expected a header line {','.join(required)}") from None
-    except csv.Error as exc:
-        raise SymbackpropError(f"{where}: line 1: {exc}") from None
+    reader, header = read_header(content, where, ",".join(required))
     names = [h.strip().lower() for h in header]
     missing = [c for c in required if c not in names]
     if missing:

@@ -4,7 +4,6 @@ column is kept and written to the manifest with the student."""
 from __future__ import annotations
 
 import csv
-import io
 
 from ..errors import SymbackpropError
 from ..io import read_text
@@ -21,13 +20,8 @@ def read_roster(path) -> list:
 
 
 def parse_roster(content: str, where: str = "roster") -> list:
-    reader = csv.reader(io.StringIO(content.removeprefix("\ufeff"), newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SymbackpropError(f"{where}: empty file; expected a header line with a student column") from None
-    except csv.Error as exc:
-        raise SymbackpropError(f"{where}: line 1: {exc}") from None
+    from ..answers.grade import read_header
+    reader, header = read_header(content, where, "with a student column")
     names = [h.strip() for h in header]
     lowered = [n.lower() for n in names]
     if lowered.count("student") != 1:

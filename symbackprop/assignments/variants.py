@@ -154,8 +154,8 @@ def problems(net, derivation, values: dict, wrts) -> str | None:
         if kinked and abs(at) < KINK_MARGIN:
             return f"{u} = {at:.3g} is at the kink of its activation"
     for node in wrts:
-        g = float(numbers.gradients.get(node.name, numbers.adjoints.get(node.name, 0.0))
-                  if hasattr(numbers, "adjoints") else numbers.gradients[node.name])
+        g = numbers.gradients.get(node.name)
+        g = float(numbers.adjoints.get(node.name, 0.0) if g is None else g)   # a leaf's, else a node's
         if not MIN_GRADIENT <= abs(g) < MAX_GRADIENT:
             return f"∂C/∂{node.name} = {g:.3g}"
     return None
