@@ -301,3 +301,23 @@ def test_one_students_submission_for_gradescope(folder, small, run_cli, tmp_path
     assert [(t["name"], t["score"], t["max_score"]) for t in results["tests"]] == [
         ("q3: ∂C/∂w⁽¹⁾₁₁", 1, 1), ("q4: ∂C/∂b⁽¹⁾₂", 0, 1)]
     assert out.startswith("graded 2 answers: 1 equivalent, 1 not equivalent")
+
+
+def test_a_recurrent_template_varies_its_matrices_and_its_steps():
+    try:
+        import tomllib
+    except ModuleNotFoundError:         # Python 3.10
+        import tomli as tomllib
+    from symbackprop.assignments import specfile
+    data = tomllib.loads((EXAMPLES / "rnn.toml").read_text())
+    data["recurrent"]["steps"] = 2                                # two steps: a faster check
+    data["point"] = {"x": data["point"]["x"][:2], "y": data["point"]["y"][:2]}
+    data["exercise"] = {"seed": 5, "questions": [{"wrt": "W_{11}", "kind": "number"}],
+                        "vary": {"parameters": {"min": -1, "max": 1, "step": 0.5},
+                                 "inputs": {"min": -1, "max": 1, "step": 0.5}}}
+    a = Assignment(data, ["ada"])
+    variant = a.variants["ada"]
+    written = sb.load(tomllib.loads(specfile.toml(a.variant_spec(variant))))
+    assert written.values == {**a.template.values, **variant.drawn} == a.nets["ada"].values
+    assert len(variant.drawn) == 4 + 2 + 2 + 2 + 1 + 2          # W, U, V, b, c and x over 2 steps
+    assert written.values[written.y(2, 1)] == 0.2                 # the template's targets kept

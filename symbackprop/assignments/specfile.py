@@ -2,7 +2,8 @@
 
 Each kind of graph puts its values where its spec reads them (:data:`WRITERS`): a layered
 net's ``W`` and ``b`` in its ``[[layers]]`` and ``x``, ``y`` in ``[point]``; any other
-graph every leaf by name in ``[point]``. Numbers are written exactly: a whole number as
+graph every leaf by name in ``[point]``; a recurrent net's matrices in ``[recurrent]``
+and a row per step in ``[point]``. Numbers are written exactly: a whole number as
 an integer, a finite decimal as a TOML float (``-1.5``), any other fraction as a string
 (``"1/3"``), which the spec reader reads back exactly.
 
@@ -120,15 +121,28 @@ class _LayeredValues:
         return {**data, "layers": layers, "point": point}
 
 
-class _NotYet:
+class _RecurrentValues:
+    """A recurrent net: ``W``, ``U``, ``V``, ``b``, ``c`` in ``[recurrent]``, ``x`` and ``y``
+    (a row per step) in ``[point]``."""
+
     @staticmethod
-    def put(data, net, values):
-        raise SpecError(f"exercise: a {net.kind} template cannot be varied yet; write it as a "
-                        "layered network ([[layers]]) or a graph (define)")
+    def put(data: dict, net, values: dict) -> dict:
+        n_in, n_h, n_out = net.sizes
+        hidden, inputs, outputs = range(1, n_h + 1), range(1, n_in + 1), range(1, n_out + 1)
+        table = {**data["recurrent"],
+                 "W": [[values[net.W(j, k)] for k in hidden] for j in hidden],
+                 "U": [[values[net.U(j, k)] for k in inputs] for j in hidden],
+                 "V": [[values[net.V(j, k)] for k in hidden] for j in outputs],
+                 "b": [values[net.b(j)] for j in hidden], "c": [values[net.c(j)] for j in outputs]}
+        steps = range(1, net.steps + 1)
+        point = {"x": [[values[net.x(t, k)] for k in inputs] for t in steps]}
+        if all(net.y(t, j) in values for t in steps for j in outputs):
+            point["y"] = [[values[net.y(t, j)] for j in outputs] for t in steps]
+        return {**data, "recurrent": table, "point": point}
 
 
 #: The graph's kind → how its values are written into its spec.
-WRITERS = {"graph": _GraphValues, "layered": _LayeredValues, "recurrent": _NotYet}
+WRITERS = {"graph": _GraphValues, "layered": _LayeredValues, "recurrent": _RecurrentValues}
 
 
 def variant(template: dict, net, values: dict) -> dict:
