@@ -321,3 +321,12 @@ def test_a_recurrent_template_varies_its_matrices_and_its_steps():
     assert written.values == {**a.template.values, **variant.drawn} == a.nets["ada"].values
     assert len(variant.drawn) == 4 + 2 + 2 + 2 + 1 + 2          # W, U, V, b, c and x over 2 steps
     assert written.values[written.y(2, 1)] == 0.2                 # the template's targets kept
+
+
+def test_a_mini_batch_is_not_a_template():
+    data = {"inputs": 1, "layers": [{"units": 1, "activation": "sigmoid", "W": [[1]], "b": [0]}],
+            "points": [{"x": [1], "y": [0]}, {"x": [0], "y": [1]}],
+            "exercise": {"questions": [{"wrt": "w^{(1)}_{11}"}]}}
+    with pytest.raises(sb.SpecError, match=r"^spec: exercise: a template has one example \(\[point\]\), "
+                                           r"not a mini-batch \(\[\[points\]\]\)$"):
+        sb.load(data)
