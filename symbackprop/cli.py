@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("grade", help="grade a CSV of answers (columns id,wrt,answer)")
-    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
+    p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json), or an assignment's folder "
+                                                "(answers with columns student,id,answer)")
     p.add_argument("answers", metavar="ANSWERS.csv",
                    help="CSV with columns id,wrt,answer (optional: student, points, tolerance, form; others kept)")
     p.add_argument("-o", "--output", metavar="REPORT", help="report file: .csv, .json or .html")
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default="submissions.db", metavar="FILE",
                    help="the SQLite file every check is stored in (default submissions.db here)")
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("assign", help="a variant of a template spec per student: specs, sheets, keys, LMS files")
+    p.add_argument("spec", metavar="SPEC", help="template spec with an [exercise] section (.toml or .json)")
+    p.add_argument("--roster", required=True, metavar="ROSTER.csv", help="CSV with a student column")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="new (or empty) folder to write")
+    p.set_defaults(run=cmd_assign)
     return parser
 
 
@@ -482,15 +489,23 @@ def cmd_grade(args) -> int:
     for option, path, ext in (("--totals", args.totals, ".csv"), ("--gradescope", args.gradescope, ".json")):
         if path is not None and not str(path).lower().endswith(ext):
             raise SymbackpropError(f"{option} {clip(path, None)}: expected a file name ending in {ext}")
-    net = load(args.spec)
-    policy = _policy(args, net)
-    rows = grade.read_rows(args.answers)
+    assignment = os.path.isdir(args.spec)    # an assignment's folder: each row on its student's variant
+    if not assignment:
+        net = load(args.spec)
+        policy = _policy(args, net)
+    rows = grade.read_rows(args.answers, *(("student", "id", "answer"),) if assignment else ())
     if args.gradescope is not None:
         gradebook.one_submission(rows)
     progress = grade.ProgressBar(sys.stderr) if sys.stderr.isatty() and rows else None
     undecided = grade.UNDECIDED_SCORE if args.undecided_score is None else args.undecided_score
-    results = grade.grade(net, rows, progress=progress, undecided=undecided, policy=policy)
-    content = report.render(results, fmt, title=net.title)
+    if assignment:
+        from .assignments.grading import grade_class
+        results, title = grade_class(args.spec, rows, policy_for=lambda net: _policy(args, net),
+                                     undecided=undecided, progress=progress, where=clip(args.answers, None))
+    else:
+        results = grade.grade(net, rows, progress=progress, undecided=undecided, policy=policy)
+        title = net.title
+    content = report.render(results, fmt, title=title)
     extra = []
     if args.totals is not None:
         extra.append((args.totals, gradebook.totals_csv(results)))
@@ -543,6 +558,14 @@ def cmd_serve(args) -> int:
     if not 0 < args.port < 65536:
         raise SymbackpropError(f"--port: expected a port from 1 to 65535, got {args.port}")
     serve(args.spec, host=args.host, port=args.port, db=args.db, out=lambda line: print(line, flush=True))
+    return 0
+
+
+def cmd_assign(args) -> int:
+    """A folder of variants (see :mod:`symbackprop.assignments`)."""
+    from .assignments import assign
+    a = assign(args.spec, args.roster, args.output)
+    print(f"{counted(len(a.variants), 'variant')} of {clip(a.title, None)} written to {clip(args.output, None)}")
     return 0
 
 

@@ -127,7 +127,7 @@ def test_every_subcommand_has_help_and_is_in_the_readme(capsys):
     readme = (ROOT / "README.md").read_text()
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"demo", "eval", "derive", "check", "grade", "code", "serve"}
+    assert set(sub.choices) == {"demo", "eval", "derive", "check", "grade", "code", "serve", "assign"}
     for name, subparser in sub.choices.items():
         assert subparser.format_help().startswith(f"usage: symbackprop {name}")
         assert f"symbackprop {name}" in readme

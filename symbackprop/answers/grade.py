@@ -129,26 +129,32 @@ class Graded:
         return list(getattr(self.verdict, "wrong_entries", None) or []) if self.verdict is not None else []
 
 
-def read_rows(path) -> list[Row]:
-    """The rows of an answers CSV; a file without the columns is an error."""
+def read_rows(path, required=COLUMNS) -> list[Row]:
+    """The rows of an answers CSV; a file without the ``required`` columns is an error."""
     where = clip(path, None)
     content = read_text(path, "a CSV file", limit=MAX_FILE)
-    return parse_rows(content, where)
+    return parse_rows(content, where, required)
 
 
-def parse_rows(content: str, where: str = "answers") -> list[Row]:
-    lines = io.StringIO(content.removeprefix("\ufeff"), newline="")
-    reader = csv.reader(lines, strict=True)
+def read_header(content: str, where: str, expected: str) -> tuple:
+    """(a CSV reader past the header line, the header); a file without one is an error."""
+    reader = csv.reader(io.StringIO(content.removeprefix("\ufeff"), newline=""), strict=True)
     try:
-        header = next(reader)
+        return reader, next(reader)
     except StopIteration:
-        raise SymbackpropError(f"{where}: empty file; expected a header line id,wrt,answer") from None
+        raise SymbackpropError(f"{where}: empty file; expected a header line {expected}") from None
     except csv.Error as exc:
         raise SymbackpropError(f"{where}: line 1: {exc}") from None
+
+
+def parse_rows(content: str, where: str = "answers", required=COLUMNS) -> list[Row]:
+    """The rows; ``required``: the columns a file must have (an assignment's answers
+    need ``student``, ``id`` and ``answer``, the question gives ``wrt``)."""
+    reader, header = read_header(content, where, ",".join(required))
     names = [h.strip().lower() for h in header]
-    missing = [c for c in COLUMNS if c not in names]
+    missing = [c for c in required if c not in names]
     if missing:
-        raise SymbackpropError(f"{where}: line 1: expected the columns id,wrt,answer; "
+        raise SymbackpropError(f"{where}: line 1: expected the columns {','.join(required)}; "
                                f"missing {', '.join(missing)} (found {clip(', '.join(header)) or 'nothing'})")
     for c in COLUMNS + OPTIONAL:
         if names.count(c) > 1:
@@ -181,13 +187,13 @@ def parse_rows(content: str, where: str = "answers") -> list[Row]:
                   if "form" in at else False}
         extra = tuple((name, got.get(i, "")) for i, name in others)
         if len(fields) != len(header):
-            rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at["wrt"], ""),
+            rows.append(Row(line, got.get(at["id"], "").strip(), got.get(at.get("wrt"), ""),
                             got.get(at["answer"], ""),
                             f"line {line}: {len(fields)} fields where the header has "
                             f"{len(header)}; quote an answer that contains commas",
                             student, points, extra, **policy))
             continue
-        rows.append(Row(line, fields[at["id"]].strip(), fields[at["wrt"]], fields[at["answer"]],
+        rows.append(Row(line, fields[at["id"]].strip(), got.get(at.get("wrt"), ""), fields[at["answer"]],
                         None, student, points, extra, **policy))
     _refuse_many(rows, where)
     return rows

@@ -161,6 +161,9 @@ def _title(data, where):
 def from_dict(data: dict, where: str = "spec"):
     """Validate a spec dict and build its graph (with its values): a :class:`Network`,
     a :class:`Recurrent` or a :class:`Graph`."""
+    if "exercise" in data:   # a template: the graph, and its exercise read by symbackprop.assignments
+        from ..assignments.exercise import attach
+        return attach(from_dict({k: v for k, v in data.items() if k != "exercise"}, where), data, where)
     if "define" in data:
         return _graph(data, where)
     if "recurrent" in data:
