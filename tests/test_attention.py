@@ -197,3 +197,110 @@ def test_the_docstring_examples_run(monkeypatch):
     module = importlib.import_module("symbackprop.builders.attention")
     result = doctest.testmod(module, extraglobs={"sb": sb}, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 14 and result.failed == 0
+
+
+# --- the document -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def causal_text():
+    return sb.render(sb.load(CAUSAL).backward(), "text", check=False)
+
+
+def test_the_story_writes_the_softmax_jacobian_once_and_the_matrix_form(causal_text):
+    assert causal_text.count("∂A_ij/∂S_ik = A_ij (δ_jk − A_ik)") == 1
+    for line in ("dV = Aᵀ dO   (T × d_v)", "dA = dO Vᵀ   (T × T)", "dS = A ⊙ (dA − rowsum(dA ⊙ A))   (T × T)",
+                 "dQ = dS K / √d_k   (T × d_k)", "dK = dSᵀ Q / √d_k   (T × d_k)", "dW_Q = Xᵀ dQ   (d_model × d_k)"):
+        assert "\n  %s\n" % line in causal_text, line
+    # index forms from the graph's sums, and the graph's own entries below them
+    assert "  ∂C/∂Sₜ,ₛ = A_{t,s} (∂C/∂A_{t,s} − Σ_{s'} A_{t,s'} ∂C/∂A_{t,s'})" in causal_text
+    assert "  ∂C/∂V₃,₁ = A₃,₃·∂C/∂O₃,₁ = -0.0157581\n" in causal_text
+    # the masked entries are named and left out
+    assert "The entries S₁,₂, S₁,₃, S₂,₃ and the same entries of A are left out" in " ".join(causal_text.split())
+    assert "S₁,₂ =" not in causal_text and "∂C/∂A₁,₂" not in causal_text
+
+
+def test_the_story_states_the_numeric_check_of_the_matrix_form(causal_text):
+    assert ("computed with these matrix products from the forward values and dO equal the graph's sums to "
+            "12 significant digits in all 45 entries.") in " ".join(causal_text.split())
+
+
+def test_the_matrix_check_says_when_the_sums_differ():
+    from symbackprop.documents.stories.attention import AttentionStory
+    head = sb.load(PLAIN)
+    story = AttentionStory(head.backward(), check=False)
+    assert story.matrix_check()[-1] == "equal the graph's sums to 12 significant digits in all 48 entries."
+    dv = head.adjoint_symbol(head.entry("V", 2, 1))
+    story.values.numbers[dv] = story.values.numbers[dv] * (1 + 1e-6)
+    assert story.matrix_check()[-1].startswith("differ from the graph's sums: the largest relative difference is 1e-06")
+
+
+def test_the_matrix_form_equals_the_independent_numpy_route():
+    from symbackprop.numeric.attention import matrix_backward
+    head = sb.load(CAUSAL)
+    ours, theirs = matrix_backward(head, head.backward().evaluate())
+    inner, grads = numpy_backward(matrices(head, head.values), True, head.d_k)
+    np.testing.assert_allclose(ours["dS"], inner["dS"], rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(ours["dW_Q"], grads["W_Q"], rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(theirs["dK"], inner["dK"], rtol=1e-12, atol=1e-16)
+
+
+def test_the_pictures_show_a_its_masked_cells_and_the_adjoints():
+    from symbackprop.documents.pictures import attention as picture
+    head = sb.load(CAUSAL)
+    values = head.backward().evaluate()
+    grids = picture.figure(head, values)
+    A = next(p for _, _, p in grids.panels if p.title[1] == "A (3 × 3)")
+    assert [[text for _, text in row] for row in A.cells] == [
+        ["1.000", None, None], ["0.507", "0.493", None], ["0.403", "0.264", "0.333"]]
+    tex = picture.tikz(grids)
+    assert tex.count(r"\fill[black!15]") == 3
+    dS = next(p for _, _, p in picture.gradients(head, values).panels if p.title[1].startswith("∂C/∂S"))
+    assert dS.title[1] == "∂C/∂S (3 × 3), ×10⁻²"
+    assert [text for _, text in dS.cells[1]] == ["3.27", "-3.27", None]
+    # every panel inside the picture, none overlapping, every number at most 6 characters
+    boxes = [(x, y, x + p.size[0], y + p.size[1]) for x, y, p in grids.panels]
+    assert all(0 <= a[0] and a[2] <= grids.width + 1e-9 for a in boxes)
+    assert all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+               for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert max(len(t) for _, _, p in grids.panels for row in p.cells for _, t in row if t) <= 6
+
+
+def test_without_values_the_document_is_symbolic_and_cells_show_names():
+    head = sb.Attention(tokens=2, d_model=1, d_k=1, mask="causal")
+    doc = sb.render(head.backward(), "text")
+    assert "numeric check" not in doc and "∂A_ij/∂S_ik = A_ij (δ_jk − A_ik)" in doc
+    from symbackprop.documents.pictures import attention as picture
+    grids = picture.figure(head, None)
+    assert [t for _, t in grids.panels[3][2].cells[1]] == ["A₂,₁", "A₂,₂"]
+
+
+def test_json_describes_the_head():
+    import json
+    doc = json.loads(sb.render(sb.load(CAUSAL).backward(), "json", check=False))
+    head = doc["attention"]
+    assert (head["kind"], head["tokens"], head["d_k"], head["mask"], head["outputs"]) == ("attention", 3, 2, "causal", 1)
+    assert head["matrices"]["A"] == [["A_{1,1}", None, None], ["A_{2,1}", "A_{2,2}", None],
+                                     ["A_{3,1}", "A_{3,2}", "A_{3,3}"]]
+    assert head["matrices"]["W_O"] == [["W^{(O)}_{11}", "W^{(O)}_{12}"]]
+
+
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_the_latex_document_compiles(engine, tmp_path, causal_latex):
+    from conftest import require_tool
+    require_tool(engine)
+    from test_render_tools import compile_tex
+    log = compile_tex(engine, causal_latex, tmp_path, "attention")
+    assert "Overfull" not in log
+
+
+@pytest.fixture(scope="module")
+def causal_latex():
+    return sb.render(sb.load(CAUSAL).backward(), "latex", check=False)
+
+
+def test_the_html_document_has_both_pictures():
+    html = sb.render(sb.load(CAUSAL).backward(), "html", check=False)
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="grids attention"') == 1
+    assert html.count('class="grids attention-gradients"') == 1
+    for fmt in ("markdown",):
+        assert sb.render(sb.load(CAUSAL).backward(), fmt, check=False).count("<svg") == 2
