@@ -19,7 +19,6 @@ import sympy
 
 from ...notation.printing import latex, text, unicode_name
 from ..model import Equations, Figure, Heading, Math, Row, S, Table
-from ..numbers import number
 from ..pictures import attention as picture
 from .generic import GraphStory
 
