@@ -304,3 +304,14 @@ def test_the_html_document_has_both_pictures():
     assert html.count('class="grids attention-gradients"') == 1
     for fmt in ("markdown",):
         assert sb.render(sb.load(CAUSAL).backward(), fmt, check=False).count("<svg") == 2
+
+
+def test_check_on_the_command_line_names_a_diagonal_only_softmax_wrong(run_cli):
+    full = (r"A_{3,1} (\frac{\partial C}{\partial A_{3,1}} - A_{3,1} \frac{\partial C}{\partial A_{3,1}}"
+            r" - A_{3,2} \frac{\partial C}{\partial A_{3,2}} - A_{3,3} \frac{\partial C}{\partial A_{3,3}})")
+    code, out, err = run_cli("check", CAUSAL, "--wrt", "S_{3,1}", "--answer", full)
+    assert (code, err) == (0, "") and out.startswith("S_{3,1}: equivalent")
+    diagonal = r"A_{3,1} (1 - A_{3,1}) \frac{\partial C}{\partial A_{3,1}}"
+    code, out, err = run_cli("check", CAUSAL, "--wrt", "S_{3,1}", "--answer", diagonal)
+    assert (code, err) == (1, "") and out.startswith("S_{3,1}: not equivalent")
+    assert "answer = -0.01517823163, expected = -0.008604948688" in out
