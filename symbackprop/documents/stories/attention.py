@@ -113,10 +113,9 @@ class AttentionStory(GraphStory):
 
     def forward_definitions(self):
         g = self.net
-        scale = r"\sqrt{d_k}" if g.d_k != 1 else "1"
+        scores = (r"\frac{Q K^{\mathsf{T}}}{\sqrt{d_k}}", "Q Kᵀ / √d_k") if g.d_k != 1 else (r"Q K^{\mathsf{T}}", "Q Kᵀ")
         rows = [Row(_m("Q"), ("X W_Q",), "X W_Q"), Row(_m("K"), ("X W_K",), "X W_K"),
-                Row(_m("V"), ("X W_V",), "X W_V"),
-                Row(_m("S"), (r"\frac{Q K^{\mathsf{T}}}{%s}" % scale,), "Q Kᵀ / √d_k"),
+                Row(_m("V"), ("X W_V",), "X W_V"), Row(_m("S"), scores[:1], scores[1]),
                 Row(_m("A_{t,s}"), (r"\frac{e^{S_{t,s}}}{\sum_{s'} e^{S_{t,s'}}}",),
                     "exp(Sₜ,ₛ) / Σₛ′ exp(Sₜ,ₛ′)"),
                 Row(_m("O"), ("A V",), "A V")]
