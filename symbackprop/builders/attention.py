@@ -41,6 +41,11 @@ SHAPES = {"W_Q": ("d_model", "d_k"), "W_K": ("d_model", "d_k"), "W_V": ("d_model
           "W_O": ("outputs", "d_v")}
 
 
+def _weight_name(letter: str):
+    """The namer of a weight matrix's entries: (i, k) → ``W^{(Q)}_{ik}``."""
+    return lambda i, k: "W^{(%s)}_{%s}" % (letter, indices(i, k))
+
+
 class Attention(Graph):
     """One head of scaled dot-product self-attention over ``tokens`` tokens of ``d_model``
     inputs each; ``mask="causal"`` lets token t attend to tokens 1 … t only; ``outputs``
@@ -180,6 +185,38 @@ class Attention(Graph):
         """
         return self.entry("b_O", j, 1)
 
+    def Q(self, t, k):
+        """Query k of token t.
+
+            >>> sb.Attention(tokens=3, d_model=2, d_k=2).Q(3, 1)
+            Q_{3,1}
+        """
+        return self.entry("Q", t, k)
+
+    def K(self, t, k):
+        """Key k of token t.
+
+            >>> sb.Attention(tokens=3, d_model=2, d_k=2).K(2, 2)
+            K_{2,2}
+        """
+        return self.entry("K", t, k)
+
+    def V(self, t, k):
+        """Value k of token t.
+
+            >>> sb.Attention(tokens=3, d_model=2, d_k=2).V(1, 2)
+            V_{1,2}
+        """
+        return self.entry("V", t, k)
+
+    def O(self, t, k):  # noqa: E743 - the name of the matrix in the formulas
+        """Output k of the head for token t (O = A V).
+
+            >>> sb.Attention(tokens=3, d_model=2, d_k=2).O(3, 2)
+            O_{3,2}
+        """
+        return self.entry("O", t, k)
+
     def A(self, t, s):
         """The attention weight of token t on token s (None where masked).
 
@@ -235,9 +272,8 @@ class Attention(Graph):
 
     def _build(self) -> None:
         T, d_model, d_k, d_v = self.tokens, self.d_model, self.d_k, self.d_v
-        weight = lambda letter: lambda i, k: "W^{(%s)}_{%s}" % (letter, indices(i, k))
         X = self._leaves("X", T, d_model, "x", "input", lambda t, i: "x_{%d,%d}" % (t, i))
-        W = {m: self._leaves(m, d_model, d_v if m == "W_V" else d_k, "param", "parameter", weight(m[-1]))
+        W = {m: self._leaves(m, d_model, d_v if m == "W_V" else d_k, "param", "parameter", _weight_name(m[-1]))
              for m in ("W_Q", "W_K", "W_V")}
         Q, K, V = (self._product(m, X, W["W_" + m]) for m in "QKV")
         KT = tuple(zip(*K))
