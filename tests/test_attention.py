@@ -315,3 +315,22 @@ def test_check_on_the_command_line_names_a_diagonal_only_softmax_wrong(run_cli):
     code, out, err = run_cli("check", CAUSAL, "--wrt", "S_{3,1}", "--answer", diagonal)
     assert (code, err) == (1, "") and out.startswith("S_{3,1}: not equivalent")
     assert "answer = -0.01517823163, expected = -0.008604948688" in out
+
+
+@pytest.mark.parametrize("wrt, answer, code", [
+    pytest.param("S_{3,1}", r"A_{3,1} (1 - A_{3,1}) \frac{\partial C}{\partial A_{3,1}}", "softmax_diagonal_only",
+                 id="diagonal-only"),
+    pytest.param("Q_{3,1}", r"K_{1,1} \frac{\partial C}{\partial S_{3,1}} + K_{2,1} \frac{\partial C}{\partial S_{3,2}}"
+                 r" + K_{3,1} \frac{\partial C}{\partial S_{3,3}}", "missing_scale", id="no-scale-Q"),
+    pytest.param("K_{1,1}", r"Q_{1,1} \frac{\partial C}{\partial S_{1,1}} + Q_{2,1} \frac{\partial C}{\partial S_{2,1}}"
+                 r" + Q_{3,1} \frac{\partial C}{\partial S_{3,1}}", "missing_scale", id="no-scale-K"),
+])
+def test_the_attention_mistakes_are_named(wrt, answer, code):
+    verdict = sb.check_answer(sb.load(CAUSAL), wrt, answer)
+    assert (verdict.verdict, verdict.diagnosis) == ("not_equivalent", code)
+
+
+def test_the_scaled_answer_is_right():
+    right = (r"\frac{1}{\sqrt{2}} (Q_{1,1} \frac{\partial C}{\partial S_{1,1}} + Q_{2,1} \frac{\partial C}{\partial S_{2,1}}"
+             r" + Q_{3,1} \frac{\partial C}{\partial S_{3,1}})")
+    assert sb.check_answer(sb.load(CAUSAL), "K_{1,1}", right).verdict == "equivalent"
