@@ -328,6 +328,8 @@ def test_check_on_the_command_line_names_a_diagonal_only_softmax_wrong(run_cli):
 def test_the_attention_mistakes_are_named(wrt, answer, code):
     verdict = sb.check_answer(sb.load(CAUSAL), wrt, answer)
     assert (verdict.verdict, verdict.diagnosis) == ("not_equivalent", code)
+    from symbackprop.answers.feedback import SENTENCES, sentence
+    assert sentence(code) == SENTENCES[code]
 
 
 def test_the_scaled_answer_is_right():
