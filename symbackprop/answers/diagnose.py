@@ -589,8 +589,38 @@ class _RecurrentBuilder(_GraphBuilder):
                      replacements=truncated)
 
 
+class _AttentionBuilder(_GraphBuilder):
+    """An attention head's mistakes: those of any graph, and two made in every adjoint
+    at once: the softmax Jacobian taken as its diagonal (``softmax_diagonal_only``: a
+    score's adjoint through its own weight alone, ∂C/∂S_ts = A_ts(1 − A_ts)·∂C/∂A_ts),
+    and the scale 1/√d_k left out of the scores' partials (``missing_scale``)."""
+
+    def _everywhere(self):
+        super()._everywhere()
+        roles, root = self.net.roles, sympy.sqrt(self.net.d_k)
+        diagonal, unscaled = {}, {}
+        for s in self.cone:
+            n = self.target.node if s == self.G else self.ref.node_of_adjoint(s)
+            role = roles.get(n)
+            if role is None or role[0] not in "SQK":
+                continue
+            terms = self.terms(n)
+            if role[0] == "S" and len(terms) > 1:
+                diagonal[s] = sympy.Add(*[p * a for c, p, a in terms if roles.get(c, ())[1:] == role[1:]])
+            elif role[0] in "QK" and root != 1 and terms:
+                unscaled[s] = sympy.Add(*[root * p * a for _, p, a in terms])
+        if diagonal:
+            self.add("softmax_diagonal_only", "the softmax Jacobian's off-diagonal terms are left out: "
+                     "a score S_ts feeds every weight A_tj of its row (∂A_tj/∂S_ts = −A_tj·A_ts for j ≠ s), "
+                     "not only A_ts", replacements=diagonal)
+        if unscaled:
+            self.add("missing_scale", "the scale 1/√d_k is left out: S = Q·Kᵀ/√d_k, so "
+                     "∂S_ts/∂Q_tk = K_sk/√d_k and ∂S_ts/∂K_sk = Q_tk/√d_k", replacements=unscaled)
+
+
 #: The builder's kind → the builder of its mistakes.
-BUILDERS = {"graph": _GraphBuilder, "layered": _LayeredBuilder, "recurrent": _RecurrentBuilder}
+BUILDERS = {"graph": _GraphBuilder, "layered": _LayeredBuilder, "recurrent": _RecurrentBuilder,
+            "attention": _AttentionBuilder}
 
 
 def _add(*args):

@@ -46,6 +46,8 @@ SENTENCES = {
                    "factor.",
     "softmax_diagonal_only": "Softmax is not elementwise: every output depends on every input, "
                              "so the cross terms of its Jacobian are missing.",
+    "missing_scale": "A scale factor is missing: the attention scores are divided by √d_k, and "
+                     "so is every derivative taken through them.",
     "wrong_parameter": "This is the derivative with respect to a different parameter: check "
                        "which weight or bias the question asks about.",
     "wrong_node": "This is the derivative with respect to a different node: check which "

@@ -168,6 +168,9 @@ def from_dict(data: dict, where: str = "spec"):
         return _graph(data, where)
     if "recurrent" in data:
         return _recurrent(data, where)
+    if "attention" in data:
+        from .attention_spec import read_attention  # it imports this module's helpers
+        return read_attention(data, where)
     _unknown(where, "", data, TOP_FIELDS)
     title = _title(data, where)
     if "inputs" not in data:

@@ -344,6 +344,8 @@ class _Printer(PythonCodePrinter):
 
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.args
+        if expr.is_number:   # a constant such as √2 (torch.sqrt takes no int): its float
+            return literal(expr)
         if exp == sympy.S.Half:
             return "%s.sqrt(%s)" % (self._lang.xp, self._print(base))
         if exp == -1:

@@ -77,8 +77,25 @@ class NetworkFields(GraphFields):
         return ["%s = %s" % (lhs, rhs) for lhs, rhs, _ in vector.equations(net)]
 
 
+class AttentionFields(GraphFields):
+    """An attention head: ``attention`` (its sizes, mask, output layer and cost, and each
+    matrix's entries by name, null where masked) besides the graph's fields."""
+
+    key = "attention"
+
+    @staticmethod
+    def structure(head) -> dict:
+        return {**GraphFields.structure(head),
+                "tokens": head.tokens, "d_model": head.d_model, "d_k": head.d_k, "d_v": head.d_v,
+                "mask": head.mask, "outputs": head.outputs,
+                "output_activation": head.output_activation.describe() if head.outputs is not None else None,
+                "cost": head.cost_function.name,
+                "matrices": {name: [[None if s is None else s.name for s in row] for row in rows]
+                             for name, rows in head.matrices.items()}}
+
+
 #: The fields of each kind of graph; a kind not listed gets those of any graph.
-FIELDS = {"graph": GraphFields, "layered": NetworkFields}
+FIELDS = {"graph": GraphFields, "layered": NetworkFields, "attention": AttentionFields}
 
 
 def formula(f, values, closed: bool, fields=GraphFields) -> dict:
