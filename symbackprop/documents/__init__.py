@@ -18,7 +18,7 @@ from ..errors import RenderError
 
 #: The formats, each a module of :mod:`.formats` declaring its ``EXTENSIONS``, whether it
 #: writes a ``FRAGMENT`` and what it ``READS``: a new format is its module and its name here.
-FORMATS = ("latex", "markdown", "html", "json", "text", "beamer")
+FORMATS = ("latex", "markdown", "html", "json", "text", "beamer", "slides")
 
 
 def writer(format: str):

@@ -130,6 +130,18 @@ def fitted(title: str, shown: list) -> list:
     return out
 
 
+def grouped(frame: Frame) -> list:
+    """The frame's blocks in order, those shown at one step only gathered in a tuple: they
+    share one place on the slide (Beamer's ``overprint``)."""
+    out = []
+    for s in frame.shown:
+        if s.only and out and isinstance(out[-1], tuple):
+            out[-1] += (s,)
+        else:
+            out.append((s,) if s.only else s)
+    return out
+
+
 def steps(blocks, first: int = 1) -> list:
     """Blocks shown one after another, from step ``first``."""
     return [Shown(b, first + i) for i, b in enumerate(blocks)]
@@ -155,5 +167,5 @@ def text_of(cell) -> str:
     return "".join(p.text if hasattr(p, "text") else p for p in cell_parts(cell))
 
 
-__all__ = ["Deck", "Frame", "Picture", "Shown", "fitted", "harvest", "height", "pieces", "prose", "steps",
+__all__ = ["Deck", "Frame", "Picture", "Shown", "fitted", "grouped", "harvest", "height", "pieces", "prose", "steps",
            "together"]

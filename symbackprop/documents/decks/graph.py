@@ -9,13 +9,16 @@ from __future__ import annotations
 from ...core.graph import part
 from ..model import Equations, Figure, M, Math
 from ..numbers import number
-from ..pictures import wires
+from ..pictures import circuit, wires
 from ..sections.substituted import Substitution, block, values_for, worked
 from ..stories import STORIES
 from .frames import Deck, Picture, Shown, fitted, harvest, prose, steps, together
 
 #: Heights (mm) of the graph's pictures on a slide.
 GRAPH_HEIGHT, WIRED_HEIGHT = 42.0, 44.0
+#: Widest circuit (cm) whose numbers stay readable on a slide; a wider graph's passes are
+#: told in formulas, one a step.
+WIDEST = 26.0
 
 
 class GraphDeck:
@@ -42,7 +45,7 @@ class GraphDeck:
         blocks = []
         for b in harvest(self.story, "graph_section"):
             if isinstance(b, Figure):
-                b = Picture(b.diagram.tikz(), b.diagram.svg("The graph"), "The graph", GRAPH_HEIGHT)
+                b = Picture(circuit.tikz(b.diagram, fit=False), b.diagram.svg("The graph"), "The graph", GRAPH_HEIGHT)
             blocks.append(b)
         return fitted("The graph", together(blocks))
 
@@ -65,6 +68,12 @@ class GraphDeck:
                 out[s] = max(later, default=1)
         return out
 
+    def wired(self, forward: dict, backward: dict):
+        """The CS231n picture with its numbers at these steps, or None when the graph is too
+        large for its numbers to be read on a slide."""
+        picture = wires.wired(self.d, self.story.values, forward, backward)
+        return picture if picture is not None and picture.plain.width <= WIDEST else None
+
     def leaves_line(self):
         parts = ["The leaves"]
         for i, s in enumerate(self.g.leaves):
@@ -77,7 +86,7 @@ class GraphDeck:
         return prose(*parts, ".")
 
     def forward(self) -> list:
-        picture = wires.wired(self.d, self.story.values, self.forward_steps, {})
+        picture = self.wired(self.forward_steps, {})
         rows = [self.row(self.d.node(s)) for s in self.g.defined]
         if picture is None:
             return fitted("The forward pass", steps(rows))
@@ -90,7 +99,7 @@ class GraphDeck:
 
     def backward(self) -> list:
         everything = {s: 1 for s in self.forward_steps}
-        picture = wires.wired(self.d, self.story.values, everything, self.backward_steps)
+        picture = self.wired(everything, self.backward_steps)
         rows = [self.row(f) for f in self.d.select("delta")]
         if picture is None:
             return fitted("The backward pass", steps(rows))

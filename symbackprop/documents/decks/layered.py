@@ -103,7 +103,7 @@ class LayeredDeck:
         out their δ, from the output backwards, then ∂C/∂x."""
         net, story = self.net, self.story
         L = net.L
-        stages, shown = [], []
+        stages = []
         for l in range(L, 0, -1):
             at = L - l + 2
             act = net.activations[l - 1]

@@ -8,7 +8,7 @@ slide (``\\fitpicture``)."""
 from __future__ import annotations
 
 from ..decks import build
-from ..decks.frames import Deck, Frame, Picture
+from ..decks.frames import Deck, Frame, Picture, grouped
 from ..model import Equations, Paragraph, Table, cell_parts
 from .latex import equations, escape, inline
 
@@ -48,19 +48,15 @@ WRITERS = {Paragraph: lambda b: inline(b.parts) + "\\par", Equations: equations,
 
 def frame(f: Frame) -> str:
     out = [r"\begin{frame}[t]{%s}" % escape(f.title), r"\small"]
-    only = [s for s in f.shown if s.only]
-    for s in f.shown:
-        if s.only:
-            if s is only[0]:
-                out.append(r"\begin{overprint}")
-            out.append(r"\onslide<%d>" % s.at)
-            out.append(WRITERS[type(s.block)](s.block))
-            if s is only[-1]:
-                out.append(r"\end{overprint}")
-            continue
-        out.append(r"\begin{uncoverenv}<%d->" % s.at)
-        out.append(WRITERS[type(s.block)](s.block))
-        out.append(r"\end{uncoverenv}")
+    for item in grouped(f):
+        if isinstance(item, tuple):
+            out.append(r"\begin{overprint}")
+            for s in item:
+                out += [r"\onslide<%d>" % s.at, WRITERS[type(s.block)](s.block)]
+            out.append(r"\end{overprint}")
+        else:
+            out += [r"\begin{uncoverenv}<%d->" % item.at, WRITERS[type(item.block)](item.block),
+                    r"\end{uncoverenv}"]
     out.append(r"\end{frame}")
     return "\n".join(out)
 
