@@ -11,6 +11,7 @@ of each kind of graph is in :data:`DECKS` (:mod:`.layered`: the lecture's order;
 from __future__ import annotations
 
 from ...core.graph import part
+from ...errors import RenderError
 from .frames import Deck
 from .graph import GraphDeck
 from .layered import LayeredDeck
@@ -19,8 +20,19 @@ from .layered import LayeredDeck
 DECKS = {"graph": GraphDeck, "layered": LayeredDeck}
 
 
-def build(derivation, *, point=None) -> Deck:
-    """The deck of a derivation, by the kind of its graph (:data:`DECKS`)."""
+#: The document options a deck takes; the others (closed forms, a step of gradient descent)
+#: belong to the documents.
+TAKES = ("point", "numbers", "check")
+
+
+def build(derivation, format: str, *, point=None, **options) -> Deck:
+    """The deck of a derivation, by the kind of its graph (:data:`DECKS`). A deck shows the
+    numbers whenever the spec has values; ``closed``, ``learning_rate`` and ``hold`` are
+    an error naming the formats that take them."""
+    given = [name for name in ("closed", "learning_rate", "hold") if options.get(name)]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise RenderError(f"{flag} applies to the documents (latex, markdown, html, json, text), not {format}")
     return part(DECKS, derivation.graph)(derivation, point=point).build()
 
 

@@ -74,8 +74,8 @@ FRAGMENT = False
 READS = "derivation"
 
 
-def render(derivation, *, point=None, **_options) -> str:
-    return document(build(derivation, point=point))
+def render(derivation, **options) -> str:
+    return document(build(derivation, "beamer", **options))
 
 
 __all__ = ["PREAMBLE", "document", "render"]

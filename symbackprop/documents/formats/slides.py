@@ -122,8 +122,8 @@ FRAGMENT = False
 READS = "derivation"
 
 
-def render(derivation, *, point=None, **_options) -> str:
-    return document(build(derivation, point=point))
+def render(derivation, **options) -> str:
+    return document(build(derivation, "slides", **options))
 
 
 __all__ = ["document", "render"]
