@@ -104,6 +104,8 @@ def test_decks_are_deterministic_and_refuse_what_they_do_not_show():
         d = sb.load(EXAMPLES / f"{name}.toml").backward()
         for fmt in ("beamer", "slides"):
             assert sb.render(d, fmt) == sb.render(sb.load(EXAMPLES / f"{name}.toml").backward(), fmt)
+    ids = re.findall(r'id="([^"]+)"', sb.render(sb.load(EXAMPLES / "residual.toml").backward(), "slides"))
+    assert len(ids) == len(set(ids)) == 4       # each picture's arrow head its own (a hidden one draws nothing)
     d = sb.load(EXAMPLES / "lecture.toml").backward()
     with pytest.raises(sb.RenderError, match=r"--closed applies to the documents .*, not beamer"):
         sb.render(d, "beamer", closed=True)

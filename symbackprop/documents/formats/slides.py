@@ -81,6 +81,15 @@ def picture(block: Picture) -> str:
     return '<div class="picture">%s</div>' % svg
 
 
+def _own_markers(page: str) -> str:
+    """Each picture's arrow heads under ids of its own: the pictures of a deck share their
+    marker ids, and a marker in a hidden slide draws nothing where it is referred to."""
+    parts = page.split("<svg ")
+    for i in range(1, len(parts)):
+        parts[i] = parts[i].replace('id="arrow-', 'id="p%d-arrow-' % i).replace("url(#arrow-", "url(#p%d-arrow-" % i)
+    return "<svg ".join(parts)
+
+
 def _vh(height_mm: float) -> str:
     """A height on the Beamer slide (90 mm tall) as a share of the window's height."""
     return "%d" % round(height_mm / 90 * 100 * 0.92)
@@ -112,7 +121,7 @@ def document(deck: Deck) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{title}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
-            + first + "\n" + "\n".join(frame(f) for f in deck.frames)
+            + first + "\n" + _own_markers("\n".join(frame(f) for f in deck.frames))
             + '\n<div id="counter" aria-live="polite"></div>\n<script>\n' + SCRIPT + "\n</script>\n</body>\n</html>\n")
 
 
