@@ -99,6 +99,15 @@ def test_lecture_overlays_follow_the_layers(compiled):
     assert len(titled("The chain rule split")) == 3
 
 
+def test_a_graph_is_told_node_by_node_then_adjoint_by_adjoint(compiled):
+    """The residual block on the circuit: a step for the leaves and one per defined node,
+    then one per adjoint the sweep names."""
+    d = sb.load(EXAMPLES / "residual.toml").backward()
+    pages = _pages(compiled["residual", "lualatex"][1])
+    assert len([p for p in pages if p.strip().startswith("The forward pass")]) == 1 + len(d.graph.defined) == 7
+    assert len([p for p in pages if p.strip().startswith("The backward pass")]) == len(d.select("delta")) == 6
+
+
 def test_decks_are_deterministic_and_refuse_what_they_do_not_show():
     for name in ("lecture", "circuit"):
         d = sb.load(EXAMPLES / f"{name}.toml").backward()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Equations, Paragraph, Table, cell_parts
+from ..model import Equations, Paragraph, Table
 
 #: Height (mm) a slide has for its content, under its title, above its foot line.
 HEIGHT = 60.0
@@ -161,10 +161,6 @@ def harvest(story, section: str) -> list:
 
 def prose(*parts) -> Paragraph:
     return Paragraph(tuple(parts))
-
-
-def text_of(cell) -> str:
-    return "".join(p.text if hasattr(p, "text") else p for p in cell_parts(cell))
 
 
 __all__ = ["Deck", "Frame", "Picture", "Shown", "fitted", "grouped", "harvest", "height", "pieces", "prose", "steps",
