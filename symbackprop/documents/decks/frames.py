@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from ..model import Equations, Paragraph, Table
 
 #: Height (mm) a slide has for its content, under its title, above its foot line.
-HEIGHT = 60.0
+HEIGHT = 65.0
 #: Heights (mm) of a line of prose, of a displayed row (taller with a fraction), of a table row.
-PROSE, ROW, TALL_ROW, TABLE_ROW = 3.8, 5.8, 8.2, 5.4
+PROSE, ROW, TALL_ROW, TABLE_ROW = 3.8, 5.1, 7.5, 5.4
 #: A displayed row with brackets around scripts (``\\left(``).
-BRACKETED_ROW = 6.6
+BRACKETED_ROW = 5.9
 #: Characters of prose on one line of a slide.
 CHARS = 110
 
@@ -78,6 +78,8 @@ def height(block) -> float:
 
 
 def _row_height(tex: str) -> float:
+    if r"\sum_{" in tex:           # a sum with its limits above and below
+        return TALL_ROW + 2.5
     if r"\frac" in tex:
         return TALL_ROW
     return BRACKETED_ROW if r"\left" in tex else ROW

@@ -20,8 +20,9 @@ PREAMBLE = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \setbeamertemplate{navigation symbols}{}
 \setbeamertemplate{footline}{\hfill\usebeamerfont{page number in head/foot}\insertframenumber\kern6mm\vskip3mm}
 \setbeamersize{text margin left=6mm,text margin right=6mm}
-\setlength{\abovedisplayskip}{3pt}
-\setlength{\belowdisplayskip}{3pt}
+% the text of a slide: small, displays close to the text around them
+\newcommand{\slidesize}{\small\setlength{\abovedisplayskip}{2pt}\setlength{\belowdisplayskip}{2pt}%
+  \setlength{\abovedisplayshortskip}{0pt}\setlength{\belowdisplayshortskip}{2pt}\setlength{\jot}{1pt}}
 \newsavebox{\picturebox}
 % \fitpicture{height}{picture}: the picture scaled to the height, then down to the line's width
 \newcommand{\fitpicture}[2]{\sbox{\picturebox}{#2}%
@@ -47,7 +48,7 @@ WRITERS = {Paragraph: lambda b: inline(b.parts) + "\\par", Equations: equations,
 
 
 def frame(f: Frame) -> str:
-    out = [r"\begin{frame}[t]{%s}" % escape(f.title), r"\small"]
+    out = [r"\begin{frame}[t]{%s}" % escape(f.title), r"\slidesize"]
     for item in grouped(f):
         if isinstance(item, tuple):
             out.append(r"\begin{overprint}")
