@@ -15,7 +15,7 @@ from ..stories.layered import LayeredStory
 from .frames import Deck, Picture, Shown, fitted, harvest, prose, steps, together
 
 #: Heights (mm) of the network's pictures on a slide.
-NETWORK_HEIGHT, REVERSED_HEIGHT = 48.0, 34.0
+NETWORK_HEIGHT, REVERSED_HEIGHT = 48.0, 38.0
 
 
 def drawing(d, title: str, height: float, stages=()) -> Picture:
