@@ -30,6 +30,8 @@ body { font-family: Georgia, "Times New Roman", serif; color: #111; }
 .frame.title p { color: #23238e; }
 .frame p { margin: 0.3em 0; }
 math[display="block"] { margin: 0.35em 0; }
+math[display="block"] mtd { padding: 0.1em 0; }
+mtd[columnalign="left"] { text-align: left; } mtd[columnalign="right"] { text-align: right; }
 table { border-collapse: collapse; margin: 0.4em auto; }
 th, td { padding: 0.1em 0.6em; border-bottom: 1px solid #ccc; }
 th { border-bottom: 2px solid #333; text-align: left; }
