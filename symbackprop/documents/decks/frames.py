@@ -13,7 +13,7 @@ from ..model import Equations, Paragraph, Table
 #: Height (mm) a slide has for its content, under its title, above its foot line.
 HEIGHT = 65.0
 #: Heights (mm) of a line of prose, of a displayed row (taller with a fraction), of a table row.
-PROSE, ROW, TALL_ROW, TABLE_ROW = 3.8, 5.1, 7.5, 5.4
+PROSE, ROW, TALL_ROW, TABLE_ROW = 3.8, 5.1, 7.8, 5.4
 #: A displayed row with brackets around scripts (``\\left(``).
 BRACKETED_ROW = 5.9
 #: Characters of prose on one line of a slide.
@@ -69,7 +69,8 @@ def height(block) -> float:
         return block.height + 2
     if isinstance(block, Paragraph):
         chars = sum(len(p.text) if hasattr(p, "text") else len(p) for p in block.parts)
-        return PROSE * (1 + chars // CHARS) + 0.8
+        fractions = any(r"\frac" in p.latex for p in block.parts if hasattr(p, "latex"))
+        return PROSE * (1 + chars // CHARS) + (3.3 if fractions else 0.8)     # a fraction spaces its lines
     if isinstance(block, Equations):
         return 5 + sum(_row_height(row.lhs.latex + line) for row in block.rows for line in row.lines)
     if isinstance(block, Table):
