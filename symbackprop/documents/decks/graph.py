@@ -33,7 +33,8 @@ class GraphDeck:
 
     def build(self) -> Deck:
         frames = self.graph() + self.forward() + self.backward() + self.gradients()
-        return Deck(self.g.title or self.story.TITLE, "Backpropagation on a graph, derived", tuple(frames))
+        title = self.g.title or self.story.TITLE
+        return Deck(title, "" if title == self.story.TITLE else self.story.TITLE, tuple(frames))
 
     def row(self, f) -> Equations:
         """A formula's row: worked with its numbers when there are values."""

@@ -45,7 +45,8 @@ class LayeredDeck:
         frames = []
         for name in ("network", "split", "forward", "factor", "case1", "case2", "reversed", "summary"):
             frames += getattr(self, name)()
-        return Deck(self.net.title or self.story.TITLE, "Backpropagation, derived", tuple(frames))
+        title = self.net.title or self.story.TITLE
+        return Deck(title, "" if title == self.story.TITLE else self.story.TITLE, tuple(frames))
 
     def network(self) -> list:
         blocks = harvest(self.story, "network_section")

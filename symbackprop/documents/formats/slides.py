@@ -118,8 +118,8 @@ def frame(f: Frame) -> str:
 
 def document(deck: Deck) -> str:
     title = _html.escape(deck.title)
-    first = ('<section class="frame title" data-steps="1">\n<h1>%s</h1>\n<p>%s</p>\n</section>'
-             % (title, _html.escape(deck.subtitle)))
+    subtitle = "\n<p>%s</p>" % _html.escape(deck.subtitle) if deck.subtitle else ""
+    first = '<section class="frame title" data-steps="1">\n<h1>%s</h1>%s\n</section>' % (title, subtitle)
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{title}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
