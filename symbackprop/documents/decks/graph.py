@@ -76,8 +76,9 @@ class GraphDeck:
         return picture if picture is not None and picture.plain.width <= WIDEST else None
 
     def leaves_line(self):
+        """The values of the leaves the output uses: what the forward pass starts from."""
         parts = ["The leaves"]
-        for i, s in enumerate(self.g.leaves):
+        for s in self.g.leaves:
             v = self.story.value(s)
             if v is None or s not in self.g.used and not self.g.nodes[s].consumers:
                 continue
