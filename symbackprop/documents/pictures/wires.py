@@ -114,7 +114,7 @@ def _through_middle(wire: Wire, items: dict, split: dict) -> Wire:
     """The wire moved, inside its label's column, from under the label to between its
     value and its gradient."""
     points = list(wire.points)
-    for key, (e, offset) in split.items():
+    for key, (_, offset) in split.items():
         it = items[key]
         y = it.y + offset
         low = it.y + it.h / 2 - 0.02           # where the layout ran the wire: under the label
