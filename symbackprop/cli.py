@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("derive", help="the derivation as a document")
     p.add_argument("spec", metavar="SPEC", help="network spec (.toml or .json)")
     p.add_argument("--format", choices=FORMATS,
-                   help="default: from the -o extension (.tex .md .html .json .txt), else latex")
+                   help="default: from the -o extension (.tex .md .html .json .txt), else latex; "
+                        "beamer and slides: the lecture's slides, as Beamer LaTeX or one HTML file")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--fragment", action="store_true", help="only the body, to paste into existing notes")
     p.add_argument("--closed", action="store_true", help="also show every formula in closed form")

@@ -592,7 +592,7 @@ def test_unwritable_output_is_one_error_line(run_cli, tmp_path):
                  "error: --fragment applies to latex, markdown, html, not json\n", id="fragment-json"),
     pytest.param(["derive", "examples/lecture.toml", "--format", "pdf"],
                  "error: argument --format: invalid choice: 'pdf' (choose from 'latex', 'markdown', "
-                 "'html', 'json', 'text')\n", id="format"),
+                 "'html', 'json', 'text', 'beamer', 'slides')\n", id="format"),
 ])
 def test_bad_derive_input_is_one_error_line(run_cli, argv, message, monkeypatch):
     monkeypatch.chdir(ROOT)

@@ -1,9 +1,10 @@
-"""Derivation documents: LaTeX, Markdown, HTML (MathML), JSON and text.
+"""Derivation documents: LaTeX, Markdown, HTML (MathML), JSON and text, and slides.
 
 Every format reads the :class:`~symbackprop.core.derivation.Derivation` only. LaTeX, Markdown,
 HTML and text share one format-neutral document (:mod:`.model`), told by the story of the
 graph's kind (:mod:`.stories`), so they say the same thing in the same order; JSON lists
-the formulas themselves (:mod:`.formats`). Output is deterministic:
+the formulas themselves (:mod:`.formats`). The slides (Beamer, HTML) tell the same story's
+blocks a step at a time (:mod:`.decks`). Output is deterministic:
 the same spec gives byte-identical text (no dates, no unordered iteration).
 
     >>> import symbackprop as sb
@@ -18,7 +19,7 @@ from ..errors import RenderError
 
 #: The formats, each a module of :mod:`.formats` declaring its ``EXTENSIONS``, whether it
 #: writes a ``FRAGMENT`` and what it ``READS``: a new format is its module and its name here.
-FORMATS = ("latex", "markdown", "html", "json", "text")
+FORMATS = ("latex", "markdown", "html", "json", "text", "beamer", "slides")
 
 
 def writer(format: str):

@@ -522,13 +522,11 @@ def drawn_nodes(graph) -> int:
     return len(_Shape(graph).nodes)
 
 
-def pictures(derivation, values=None) -> tuple:
-    """The forward and the reversed picture of a derivation's graph, with the values at
-    the point when ``values`` (a :class:`~symbackprop.numeric.values.Values`) is given."""
+def edge_labels(derivation, shape, values) -> tuple:
+    """(forward, backward): for each wire's index, the lines of its label in the forward
+    picture (its weight, the value it carries) and in the reversed one (the local partial,
+    the gradient it carries)."""
     graph = derivation.graph
-    shape = _Shape(graph)
-    if len(shape.nodes) > READABLE:
-        return summary(shape, "forward"), summary(shape, "reversed")
     numbers = values.numbers if values is not None else {}
     forward_labels, backward_labels = {}, {}
     for e, (parent, consumer, weight) in enumerate(shape.edges):
@@ -549,6 +547,17 @@ def pictures(derivation, values=None) -> tuple:
             n = _number(local * upstream)
             lines.append((n.latex, n.text))
         backward_labels[e] = lines
+    return forward_labels, backward_labels
+
+
+def pictures(derivation, values=None) -> tuple:
+    """The forward and the reversed picture of a derivation's graph, with the values at
+    the point when ``values`` (a :class:`~symbackprop.numeric.values.Values`) is given."""
+    graph = derivation.graph
+    shape = _Shape(graph)
+    if len(shape.nodes) > READABLE:
+        return summary(shape, "forward"), summary(shape, "reversed")
+    forward_labels, backward_labels = edge_labels(derivation, shape, values)
     sizes = {}
     for e in backward_labels:
         both = forward_labels.get(e, []) + backward_labels[e]
