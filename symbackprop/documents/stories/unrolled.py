@@ -35,6 +35,12 @@ class RecurrentStory(GraphStory):
 
     def adjoints(self, adjoints):
         """The adjoints step by step, last step first, after the recurrence that links them."""
+        self.recurrence()
+        self.truncation()
+        self.by_step(adjoints)
+
+    def recurrence(self):
+        """∂C/∂h⁽ᵗ⁾ from its own step's output and step t + 1, and ∂C/∂z⁽ᵗ⁾ from it."""
         g, C = self.net, self.C
         act = g.activation
         T = g.steps
@@ -53,15 +59,39 @@ class RecurrentStory(GraphStory):
                 Row(Math(r"\frac{\partial %s}{\partial %s}" % (C, z("t", "j")), "∂%s/∂zⱼ⁽ᵗ⁾" % c), (r"%s \, \frac{\partial %s}{\partial %s}" % (prime, C, h("t", "j")),),
                     "%s′(zⱼ⁽ᵗ⁾) · ∂%s/∂hⱼ⁽ᵗ⁾" % (act.name, c))]
         self.add(Equations(tuple(rows)))
+
+    def by_step(self, adjoints):
+        """Every adjoint, the last step's first."""
+        g, T = self.net, self.net.steps
         self.p("At the last step, ", Math("t = %d" % T, "t = %d" % T), ", there is no step ",
-               Math("t + 1", "t + 1"), " and the second sum is 0. Every adjoint in one step, from the last "
-               "step back to the first:")
+               Math("t + 1", "t + 1"), (" and its terms are 0." if g.gates else " and the second sum is 0.")
+               + " Every adjoint in one step, from the last step back to the first:")
         first = [f for f in adjoints if not g.nodes[f.of].index]
         if first:
             self.add(Equations(tuple(self.formula_row(f) for f in first)))
         for t in range(T, 0, -1):
             self.add(Heading("Step %d" % t, 2))
             self.add(Equations(tuple(self.formula_row(f) for f in adjoints if g.nodes[f.of].index[:1] == (t,))))
+
+    def truncation(self):
+        """With ``truncate`` = k: what the held copies h̄⁽ᵗ⁾ cut, and what the check compares."""
+        g = self.net
+        if not g.truncate:
+            return
+        k = g.truncate
+        cuts = sorted({node.index[0] for node in map(g.nodes.get, g.held)})
+        held = sorted({s.name.split("^")[0] for s in g.held})
+        shown = ", ".join(str(t) for t in cuts)
+        self.p("Truncated backpropagation through time (truncate = %d): after step%s %s the state is carried "
+               "into the next step as a held copy (" % (k, "" if len(cuts) == 1 else "s", shown),
+               *[x for i, name in enumerate(held) for x in ((", " if i else ""), S(name + "^{(t)}"))],
+               "), a leaf whose value is the forward value of the state it copies. The forward pass and the "
+               "cost are those of the whole net; in the backward pass nothing flows from step ",
+               Math("t + 1", "t + 1"), " into step ", Math("t", "t"), " at a cut, so the gradient of each "
+               "step's cost reaches back at most %d steps, to the first step of its block of %d. What is "
+               "dropped is exactly every term that crosses a cut: the sums from step " % (k, k),
+               Math("t + 1", "t + 1"), " in the recurrence at those steps. The three-way check "
+               "differentiates this truncated cost: each route holds the copies fixed at their values.")
 
     def shared_leaves(self, grads):
         """The shared weights: each gradient as the sum over the steps (backpropagation
