@@ -48,6 +48,10 @@ class Recurrent(Graph):
     cell = "elman"
     #: The cell's gates: (letter, activation, what it is); the Elman cell's one sum has none.
     gates: tuple = ()
+    #: The gate that carries the state straight from step to step, and that state (the
+    #: LSTM's forget gate and cell state, the GRU's update gate and hidden state); None:
+    #: the Elman state passes through W and σ′ only.
+    carrier = None
     #: The name of the net's outputs (o^{(t)}_{j}; the LSTM's output gate takes o).
     output_letter = "o"
 

@@ -16,12 +16,47 @@ from ...core.graph import local_partial
 from ...notation.printing import latex, unicode_name
 from ..model import Equations, Heading, Math, Row, S, Table, partial
 from ..numbers import number
-from ..pictures import circuit
+from functools import cached_property
+
+from ..pictures import circuit, unrolled
 from .generic import GraphStory
 
 
 class RecurrentStory(GraphStory):
     """The document of an unrolled recurrent net."""
+
+    @cached_property
+    def pictures(self) -> tuple:
+        """The unrolled net, one column per step (:mod:`..pictures.unrolled`)."""
+        numbers = getattr(self.values, "numbers", None)
+        return unrolled.pictures(self.d, self.values if numbers is not None else None)
+
+    def forward_caption(self) -> tuple:
+        g = self.net
+        parts = ["The net unrolled in time: one column per step, from the input ", S(r"x^{(t)}"),
+                 " at the bottom to the step's cost ", S(r"C^{(t)}"), " at the top, and the total ", S(self.C),
+                 " (thick border) on the right. Each box is one unit; a wire joins two whole layers and carries "
+                 "the shared weights it applies, the same on every column."]
+        if g.gates:
+            parts += [" The dashed box is the cell, with its gates inside; the state that runs straight from "
+                      "column to column, multiplied by a gate, is the path that keeps the gradient alive."]
+        if not any(g.nodes[s].index[:1] == (0,) for s in g.inputs):
+            parts += [" The state before step 1 is 0 and not drawn."]
+        if g.truncate:
+            parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
+        if getattr(self.values, "numbers", None) is not None:
+            parts.append(" Each box shows its value at the given point.")
+        return tuple(parts)
+
+    def reversed_caption(self) -> tuple:
+        parts = ["The backward pass on the same picture: every wire reversed, from the cost back to the "
+                 "first step, each box with its adjoint ", partial(self.C, "u"),
+                 " (unit u) at the given point. A layer's adjoint collects its own step's output and the next "
+                 "step's wires: backpropagation through time."]
+        if getattr(self.values, "numbers", None) is None:
+            parts = parts[:2] + [" (unit u). A layer's adjoint collects its own step's output and the next "
+                                 "step's wires: backpropagation through time."]
+        return tuple(parts)
 
     def forward_definitions(self):
         """The definitions step by step, then the cost."""
