@@ -272,3 +272,28 @@ def test_elman_refuses_gate_fields_and_keeps_its_default():
     with pytest.raises(SpecError, match=r"recurrent.W_z: not a parameter of the elman cell; it has W, U, b"):
         sb.load({"recurrent": {"inputs": 1, "hidden": 1, "outputs": 1, "steps": 2, "W_z": [[1]]}})
     assert sb.Recurrent(inputs=1, hidden=1, outputs=1, steps=2).kind == "recurrent"
+
+
+def test_torch_gru_cell_agrees_with_one_hidden_unit():
+    """PyTorch's GRUCell applies r after W_hn h (r ⊙ (W h)); the GRU here, as d2l, before
+    (W (r ⊙ h)). With one hidden unit the two are the same net, so the gradients agree;
+    with two they differ, and the test shows it."""
+    torch = pytest.importorskip("torch")
+    for hidden, same in ((1, True), (2, False)):
+        net, P = random_net("gru", 2, hidden, 1, 3, seed=9, h0=True)
+        cell = torch.nn.GRUCell(2, hidden).double()
+        order = "rzh"   # PyTorch's rows: reset, update, new
+        with torch.no_grad():
+            cell.weight_ih.copy_(torch.tensor(np.vstack([P["U" + g] for g in order])))
+            cell.weight_hh.copy_(torch.tensor(np.vstack([P["W" + g] for g in order])))
+            cell.bias_ih.copy_(torch.tensor(np.concatenate([P["b" + g] for g in order])))
+            cell.bias_hh.zero_()
+        h, C = torch.tensor(P["h0"])[None], 0
+        for t in range(3):
+            h = cell(torch.tensor(P["x"][t])[None], h)
+            C = C + 0.5 * ((h[0] @ torch.tensor(P["V"]).T + torch.tensor(P["c"]) - torch.tensor(P["y"][t])) ** 2).sum()
+        C.backward()
+        got = net.backward().evaluate().gradients
+        theirs = cell.weight_hh.grad[2 * hidden:3 * hidden]   # W_hn, W^{(h)} here
+        ours = [[float(got[net.W(j + 1, k + 1, "h").name]) for k in range(hidden)] for j in range(hidden)]
+        assert np.allclose(ours, theirs.numpy(), rtol=1e-9, atol=1e-12) is same

@@ -105,7 +105,7 @@ def test_unrolled_picture_one_column_per_step(spec):
     else:
         assert labels.count("W") == net.steps - 1 and "U" in labels and "V" in labels
     if net.truncate:
-        assert sum(label.endswith("(held)") for label in labels) == (net.steps - 1) // net.truncate
+        assert labels.count("held") == len(net.state_letters) * ((net.steps - 1) // net.truncate)
     assert _disjoint([forward.items[0], forward.items[0]]) != []   # the measure finds an overlap
 
 
@@ -118,8 +118,26 @@ def test_gated_documents_compile(engine, tmp_path, lstm, gru):
 
 
 def test_every_format_writes_the_gated_story(gru):
-    _, d = gru
-    for fmt in ("markdown", "html", "json"):
+    import json
+    net, d = gru
+    for fmt in ("markdown", "html"):
         out = sb.render(d, fmt)
-        assert "Why the gradient survives" in out, fmt
+        assert "Why the gradient survives" in out and "W^{(z,r,h)}" not in out.split("<svg")[0], fmt
     assert sb.render(d, "html").count("<svg") == 2
+    data = json.loads(sb.render(d, "json"))
+    assert data["graph"]["kind"] == "gru"
+    formulas = {f["symbol"]: f for f in data["formulas"]}
+    expected = float(d.evaluate().gradients["U^{(r)}_{21}"])
+    assert formulas[r"\frac{\partial C}{\partial U^{(r)}_{21}}"]["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_truncated_story_says_what_is_cut():
+    net = sb.load({"title": "cut", "recurrent": {"inputs": 1, "hidden": 1, "outputs": 1, "steps": 5,
+                                                 "truncate": 2, "W": [[0.5]], "U": [[1.0]], "V": [[0.7]],
+                                                 "b": [0.1], "c": [0.0]},
+                   "point": {"x": [[1], [0.5], [-1], [0.2], [0.3]], "y": [[0.5], [0.2], [0.1], [0], [0.3]]}})
+    text = sb.render(net.backward(), "text")
+    assert ("Truncated backpropagation through time (truncate = 2): after steps 2, 4 the state is carried "
+            "into the next step as a held copy (h̄⁽ᵗ⁾)") in " ".join(text.split())
+    assert "  ∂C/∂h⁽²⁾₁ = V₁₁·∂C/∂q⁽²⁾₁ = " in text      # nothing from step 3
+    assert "  ∂C/∂h⁽³⁾₁ = V₁₁·∂C/∂q⁽³⁾₁ + W₁₁·∂C/∂z⁽⁴⁾₁ = " in text

@@ -24,6 +24,7 @@ UNIT_H = 0.95     # height of a unit's box (cm): its name and its value
 UNIT_GAP = 0.12   # between two units of a band
 BAND_GAP = 0.75   # between two bands of a column
 GAP = 1.25        # between two columns
+CELL_GAP = 1.9    # between two columns of gated cells (room for W^{(f,i,o,c)})
 GATE = 0.95       # side of a gate's box in a cell
 PAD = 0.18        # around the gates inside a cell
 FIRST = 0.6       # from the top of the picture to the step costs
@@ -44,6 +45,7 @@ class _Picture:
         self.wires: list = []
         self.labels: list = []
         self.gate_of: dict = {}     # gate node → (its activation, its step)
+        self.gap = CELL_GAP if self.g.gates else GAP
 
     # --- what each column holds ------------------------------------------------------
 
@@ -101,8 +103,8 @@ class _Picture:
             ys[band] = y + heights[band] / 2
             y += heights[band] + BAND_GAP
         initial = self._initial()
-        x0 = (width + GAP) if initial else 0.0
-        xs = {t: x0 + width / 2 + (t - 1) * (width + GAP) for t in range(1, T + 1)}
+        x0 = (width + self.gap) if initial else 0.0
+        xs = {t: x0 + width / 2 + (t - 1) * (width + self.gap) for t in range(1, T + 1)}
         for t in range(1, T + 1):
             for band, syms in columns[t]:
                 self._band(t, band, syms, xs[t], ys[band], width, reverse)
@@ -110,7 +112,7 @@ class _Picture:
             for band, syms in initial:
                 self._band(0, band, syms, width / 2, ys[band], width, reverse, kind="leaf")
         self._wires(xs, ys, heights, width, bool(initial))
-        total_x = xs[T] + width + GAP * 0.6
+        total_x = xs[T] + width + self.gap * 0.5
         C = g.cost_symbol
         lines = (_name(C),) + self._value_line(C, reverse)
         self.items["C"] = Item("C", "output", total_x, FIRST + heights["C"] / 2, width, UNIT_H, lines)
@@ -185,7 +187,7 @@ class _Picture:
                     continue
                 self.wires.append(Wire("%s%d" % (low, t), "%s%d" % (high, t), ((x, edge(low, -1)), (x, edge(high, 1)))))
                 if (low, high) in weights and t == 1:
-                    self._label(weights[low, high], x + 0.12, (edge(low, -1) + edge(high, 1)) / 2, "left")
+                    self._label((weights[low, high],), x + 0.12, (edge(low, -1) + edge(high, 1)) / 2, "left")
         steps = sorted(xs)
         for t in steps:
             if t == 1 and not initial:
@@ -196,14 +198,15 @@ class _Picture:
             for band, tex in self._carried():
                 y = ys[band]
                 self.wires.append(Wire("%s%d" % (band, t - 1), "%s%d" % (band, t), ((left, y), (right, y))))
-                self._label(tex(t) if not held else (tex(t)[0] + r"\ \text{(held)}", tex(t)[1] + " (held)"),
+                self._label((tex(t), (r"\text{held}", "held")) if held else (tex(t),),
                             (left + right) / 2, y - 0.08, "above")
             if g.gates:
                 y0, y1 = ys["h"], ys["cell"]
                 turn = left + 0.15
                 self.wires.append(Wire("h%d" % (t - 1), "cell%d" % t, ((left, y0 + 0.12), (turn, y0 + 0.12),
                                                                        (turn, y1), (right, y1))))
-                self._label(self._gates_tex("W"), turn + 0.08, y1 - 0.28, "left")
+                self._label((self._gates_tex("W"), (r"\text{held}", "held")) if held else (self._gates_tex("W"),),
+                            (turn + right) / 2, y1 - 0.08, "above")
 
     def _carried(self) -> list:
         """The states that run from column to column, and the label of their wire."""
@@ -218,11 +221,14 @@ class _Picture:
         raised = "".join(superscript_letter(letter) for letter in letters)
         return ("%s^{(%s)}" % (m, ",".join(letters)), "%s⁽%s⁾" % (m, raised))
 
-    def _label(self, line, x, y, where):
-        w = text_width(line[1]) + 0.1
+    def _label(self, lines, x, y, where):
+        """A wire's label: to the right of the point (``left``: its left edge there) or
+        centred above it (``above``: its bottom there)."""
+        w = max(text_width(txt) for _, txt in lines) + 0.1
+        h = 0.36 * len(lines)
         cx = x + w / 2 if where == "left" else x
-        cy = y - 0.2 if where == "above" else y
-        self.labels.append(Item("label%d" % len(self.labels), "label", cx, cy, w, 0.36, (line,)))
+        cy = y - h / 2 - 0.02 if where == "above" else y
+        self.labels.append(Item("label%d" % len(self.labels), "label", cx, cy, w, h, tuple(lines)))
 
 
 def superscript_letter(letter: str) -> str:

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from ...errors import SpecError
 from ...notation.scripts import superscript
-from ..model import Equations, Heading, Math, Row, S, Table, partial
+from ..model import Equations, Heading, Math, Row, Table, partial
 from ..numbers import number
 from .unrolled import RecurrentStory
 

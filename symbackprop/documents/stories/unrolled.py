@@ -78,7 +78,6 @@ class RecurrentStory(GraphStory):
         """∂C/∂h⁽ᵗ⁾ from its own step's output and step t + 1, and ∂C/∂z⁽ᵗ⁾ from it."""
         g, C = self.net, self.C
         act = g.activation
-        T = g.steps
         h, z, q = (lambda t, j: "%s^{(%s)}_{%s}" % ("h", t, j)), (lambda t, j: "z^{(%s)}_{%s}" % (t, j)), \
             (lambda t, j: "q^{(%s)}_{%s}" % (t, j))
         prime = latex(act.prime(sympy.Symbol(z("t", "j"))))
@@ -119,7 +118,8 @@ class RecurrentStory(GraphStory):
         shown = ", ".join(str(t) for t in cuts)
         self.p("Truncated backpropagation through time (truncate = %d): after step%s %s the state is carried "
                "into the next step as a held copy (" % (k, "" if len(cuts) == 1 else "s", shown),
-               *[x for i, name in enumerate(held) for x in ((", " if i else ""), S(name + "^{(t)}"))],
+               *[x for i, name in enumerate(held)
+                 for x in ((", " if i else ""), Math(name + "^{(t)}", unicode_name(name) + "⁽ᵗ⁾"))],
                "), a leaf whose value is the forward value of the state it copies. The forward pass and the "
                "cost are those of the whole net; in the backward pass nothing flows from step ",
                Math("t + 1", "t + 1"), " into step ", Math("t", "t"), " at a cut, so the gradient of each "
