@@ -329,7 +329,11 @@ class Recurrent(Graph):
 
     @property
     def points(self) -> list:
-        """The examples of a mini-batch, each with its own held states under ``truncate``."""
+        """The examples of a mini-batch, each with its own held states under ``truncate``.
+
+            >>> sb.load("examples/rnn.toml").points
+            []
+        """
         return self._points
 
     @points.setter
@@ -341,7 +345,14 @@ class Recurrent(Graph):
 
     def complete(self, values: dict) -> dict:
         """``values`` with each held state h̄⁽ᵗ⁾ set to the forward value of the h⁽ᵗ⁾ it
-        holds (nothing is added while a leaf before it has no value)."""
+        holds (nothing is added while a leaf before it has no value).
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=1, outputs=1, steps=2, truncate=1,
+            ...                    activation="identity")
+            >>> point = {rnn.W(1, 1): 2, rnn.U(1, 1): 3, rnn.b(1): 1, rnn.x(1, 1): 1}
+            >>> rnn.complete(point)[next(iter(rnn.held))]   # h̄⁽¹⁾₁ = h⁽¹⁾₁ = 2·0 + 3·1 + 1
+            Fraction(4, 1)
+        """
         if not self.held:
             return values
         env = {s: _sympy_number(v) for s, v in values.items() if s not in self.held}

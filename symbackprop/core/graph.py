@@ -379,7 +379,12 @@ class Graph:
 
     def complete(self, values: dict) -> dict:
         """``values`` with the leaves a builder computes from the others (a recurrent net's
-        held states under truncated backpropagation); any other graph: as they are."""
+        held states under truncated backpropagation); any other graph: as they are.
+
+            >>> g = sb.load("examples/circuit.toml")
+            >>> g.complete(g.values) is g.values
+            True
+        """
         return values
 
     # --- structure ---------------------------------------------------------------------

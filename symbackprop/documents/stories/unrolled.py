@@ -33,8 +33,9 @@ class RecurrentStory(GraphStory):
 
     def forward_caption(self) -> tuple:
         g = self.net
-        parts = ["The net unrolled in time: one column per step, from the input ", S(r"x^{(t)}"),
-                 " at the bottom to the step's cost ", S(r"C^{(t)}"), " at the top, and the total ", S(self.C),
+        parts = ["The net unrolled in time: one column per step, from the input ", Math(r"x^{(t)}", "x⁽ᵗ⁾"),
+                 " at the bottom to the step's cost ", Math(r"C^{(t)}", "C⁽ᵗ⁾"), " at the top, and the total ",
+                 S(self.C),
                  " (thick border) on the right. Each box is one unit; a wire joins two whole layers and carries "
                  "the shared weights it applies, the same on every column."]
         if g.gates:
