@@ -51,15 +51,12 @@ class _Cell:
 
     #: What each gate's W multiplies, where it is not h⁽ᵗ⁻¹⁾ (the GRU's candidate: g⁽ᵗ⁾).
     w_inputs: dict = {}
-    #: The gate that carries the state straight back, and the state it carries.
-    carrier = ("f", "c")
     #: The candidate's gate letter and its LaTeX name.
     candidate = ("c", r"\tilde{c}")
 
 
 class _LSTM(_Cell):
     name = "LSTM"
-    carrier = ("f", "c")
     candidate = ("c", r"\tilde{c}")
 
     @staticmethod
@@ -118,7 +115,6 @@ class _LSTM(_Cell):
 
 class _GRU(_Cell):
     name = "GRU"
-    carrier = ("z", "h")
     candidate = ("h", r"\tilde{h}")
     w_inputs = {"h": ("g^{(t)}_{k}", "gₖ⁽ᵗ⁾")}
 
@@ -208,7 +204,7 @@ class GatedStory(RecurrentStory):
         """With numbers: the product of the carrier gates along the state path from the last
         step back, beside the Elman-style product of ‖diag(tanh′(s)) W‖ over the same steps."""
         g, T = self.net, self.net.steps
-        gate, state = self.cell.carrier
+        gate, state = g.carrier
         cand, _ = self.cell.candidate
         if getattr(self.values, "numbers", None) is None or T < 2:
             return
