@@ -22,7 +22,7 @@ from .circuit import Circuit, Item, Wire, _adjoint_value, _number, text_width
 
 UNIT_H = 0.95     # height of a unit's box (cm): its name and its value
 UNIT_GAP = 0.12   # between two units of a band
-BAND_GAP = 0.75   # between two bands of a column
+BAND_GAP = 0.85   # between two bands of a column
 GAP = 1.25        # between two columns
 CELL_GAP = 1.9    # between two columns of gated cells (room for W^{(f,i,o,c)})
 GATE = 0.95       # side of a gate's box in a cell
