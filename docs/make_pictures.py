@@ -12,8 +12,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 import symbackprop as sb
-from symbackprop.documents import circuit, latex
+from symbackprop.documents.formats import latex
 from symbackprop.documents.numbers import evaluated
+from symbackprop.documents.pictures import circuit, unrolled
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE.parent / "examples" / "lecture.toml"
@@ -43,10 +44,10 @@ def picture_page(pictures, titles) -> str:
     return preamble + "\\pagestyle{empty}\n\\begin{document}\n" + body + "\n\\end{document}\n"
 
 
-def graph_pictures(name: str):
+def graph_pictures(name: str, draw=circuit.pictures):
     d = sb.load(HERE.parent / "examples" / f"{name}.toml").backward()
     values, _ = evaluated(d)
-    return circuit.pictures(d, values)
+    return draw(d, values)
 
 
 def main():
@@ -62,10 +63,12 @@ def main():
                                    "Backward: local partials, gradients carried back"]))
         subprocess.run(["pdftoppm", "-r", "200", "-singlefile", "-png", "circuit.pdf", str(HERE / "circuit")],
                        cwd=tmp, check=True)
-        forward, _ = graph_pictures("rnn")
-        pdflatex(tmp, "rnn", picture_page([forward], ["An Elman network unrolled over 3 steps"]))
-        subprocess.run(["pdftoppm", "-r", "110", "-singlefile", "-png", "rnn.pdf", str(HERE / "rnn")],
-                       cwd=tmp, check=True)
+        for name, title in (("rnn", "An Elman network unrolled over 3 steps"),
+                            ("lstm", "An LSTM unrolled over 3 steps: the cell state runs through the forget gate")):
+            forward, _ = graph_pictures(name, unrolled.pictures)
+            pdflatex(tmp, name, picture_page([forward], [title]))
+            subprocess.run(["pdftoppm", "-r", "110", "-singlefile", "-png", f"{name}.pdf", str(HERE / name)],
+                           cwd=tmp, check=True)
         (tmp / "lecture.html").write_text(sb.render(d, "html"), encoding="utf-8")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -78,7 +81,7 @@ def main():
 
 def diagrams(browser, tmp: Path):
     """The reversed network of a 3-4-2 tanh net beside the forward drawing of a 4-6-6-3 one."""
-    from symbackprop.documents import diagram
+    from symbackprop.documents.pictures import diagram
     small = sb.Network([3, 4, 2], activation="tanh", cost="mse")
     wide = sb.Network([4, 6, 6, 3], activation="relu", cost="mse")
     page_html = ('<!DOCTYPE html><html><body style="margin:8px; display:flex; gap:24px; align-items:flex-start">'

@@ -44,9 +44,29 @@ class Recurrent(Graph):
     reports_inputs = False
     what = "recurrent network"
 
+    #: The cell of each step ("elman": h = σ(W h + U x + b)); :mod:`.gated` adds "lstm" and "gru".
+    cell = "elman"
+    #: The cell's gates: (letter, activation, what it is); the Elman cell's one sum has none.
+    gates: tuple = ()
+    #: The gate that carries the state straight from step to step, and that state (the
+    #: LSTM's forget gate and cell state, the GRU's update gate and hidden state); None:
+    #: the Elman state passes through W and σ′ only.
+    carrier = None
+    #: The name of the net's outputs (o^{(t)}_{j}; the LSTM's output gate takes o).
+    output_letter = "o"
+
+    def __new__(cls, *args, cell: str = "elman", **kwargs):
+        """``Recurrent(..., cell="lstm")`` is an :class:`~.gated.LSTM` (``"gru"``: a GRU)."""
+        if cls is Recurrent and cell != "elman":
+            from .gated import CELLS
+            if cell not in CELLS:
+                raise SpecError(f"cell must be one of: elman, {', '.join(CELLS)}; got {_shown(cell)}")
+            cls = CELLS[cell]
+        return super().__new__(cls)
+
     def __init__(self, inputs: int, hidden: int, outputs: int, steps: int, activation="tanh",
-                 output_activation="identity", cost="mse", *, h0=None, values=None,
-                 title: str | None = None):
+                 output_activation="identity", cost="mse", *, cell: str = "elman", truncate=None,
+                 h0=None, c0=None, values=None, title: str | None = None):
         super().__init__(title)
         for name, n, top in (("inputs", inputs, MAX_UNITS), ("hidden", hidden, MAX_UNITS),
                              ("outputs", outputs, MAX_UNITS), ("steps", steps, MAX_STEPS)):
@@ -54,12 +74,17 @@ class Recurrent(Graph):
                 raise SpecError(f"{name} must be a positive integer, got {n!r}")
             if n > top:
                 raise SpecError(f"{name} {n} is above the limit of {top:,}")
-        per_step = hidden * (inputs + hidden) + outputs * hidden
+        per_step = max(1, len(self.gates)) * hidden * (inputs + hidden) + outputs * hidden
         if steps * per_step > MAX_WEIGHT_USES:
             raise SpecError(f"{steps:,} steps × {per_step:,} weights = {steps * per_step:,} weight uses, "
                             f"above the limit of {MAX_WEIGHT_USES:,}")
+        if truncate is not None and (isinstance(truncate, bool) or not isinstance(truncate, int) or truncate < 1):
+            raise SpecError(f"truncate must be a positive whole number of steps, got {truncate!r}")
+        if c0 is not None and "c" not in self.state_letters:
+            raise SpecError(f"c0 is the initial cell state of an LSTM; a {self.cell} cell has none")
         self.sizes = (inputs, hidden, outputs)
         self.steps = steps
+        self.truncate = truncate if truncate is not None and truncate < steps else None
         self.activation = _activations.get(activation)
         self.output_activation = _activations.get(output_activation)
         if not self.activation.elementwise:
@@ -71,12 +96,15 @@ class Recurrent(Graph):
             raise SpecError(f"cost {self.cost_function.name} takes the logarithm of the outputs, "
                             f"but output activation {out.name} can be outside its domain; "
                             f"use {'sigmoid' if needs == 'unit' else 'softmax or sigmoid'}")
-        self._build(h0 is not None)
-        self.values = values or {}
-        if h0 is not None:
-            if len(h0) != hidden:
-                raise SpecError(f"h0: expected {hidden} values, got {len(h0)}")
-            self._values.update(self.resolve_values({self.h(0, j): v for j, v in enumerate(h0, 1)}))
+        initial = {"h": h0, "c": c0}
+        self._build({letter for letter, given in initial.items() if given is not None})
+        given = {}
+        for letter, vector in initial.items():
+            if vector is not None:
+                if len(vector) != hidden:
+                    raise SpecError(f"{letter}0: expected {hidden} values, got {len(vector)}")
+                given.update({self._get(letter, 0, j): v for j, v in enumerate(vector, 1)})
+        self.values = {**(values or {}), **given}
 
     # --- names -------------------------------------------------------------------------
 
@@ -85,23 +113,23 @@ class Recurrent(Graph):
         step = "^{(%d)}" % t if t is not None else ""
         return "%s%s_{%s}" % (base, step, indices(*ks))
 
-    def W(self, j, k):
+    def W(self, j, k, gate=None):
         """The hidden ← hidden weight W_{jk}, shared by every step.
 
             >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
             >>> rnn.W(1, 2)
             W_{12}
         """
-        return self._get("W", j, k)
+        return self._get("W" if gate is None else "W_" + gate, j, k)
 
-    def U(self, j, k):
+    def U(self, j, k, gate=None):
         """The hidden ← input weight U_{jk}, shared by every step.
 
             >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
             >>> rnn.U(2, 1)
             U_{21}
         """
-        return self._get("U", j, k)
+        return self._get("U" if gate is None else "U_" + gate, j, k)
 
     def V(self, j, k):
         """The output ← hidden weight V_{jk}, shared by every step.
@@ -112,14 +140,14 @@ class Recurrent(Graph):
         """
         return self._get("V", j, k)
 
-    def b(self, j):
+    def b(self, j, gate=None):
         """The hidden bias b_j.
 
             >>> rnn = sb.Recurrent(inputs=1, hidden=2, outputs=1, steps=3)
             >>> rnn.b(2)
             b_{2}
         """
-        return self._get("b", j)
+        return self._get("b" if gate is None else "b_" + gate, j)
 
     def c(self, j):
         """The output bias c_j.
@@ -202,34 +230,26 @@ class Recurrent(Graph):
 
     # --- construction --------------------------------------------------------------------
 
-    def _build(self, with_h0: bool) -> None:
+    def _build(self, initial: set) -> None:
+        """The nodes in order: the cell's parameters, V and c, the initial state, then each
+        step's inputs, targets, cell, outputs and cost; the total C last."""
         n_in, n_h, n_out = self.sizes
-        T = self.steps
         self._table: dict = {}
         self._named: set = set()
-
-        def leaf(base, key, kind, what):
-            sym = self._symbol(self._name(base, *key) if base in "xyh" else self._name(base, None, *key), what)
-            self._add(Node(sym, kind, None, key))
-            self._table[base, key] = sym
-            return sym
-
-        W = [[leaf("W", (j, k), "param", "parameter") for k in range(1, n_h + 1)] for j in range(1, n_h + 1)]
-        U = [[leaf("U", (j, k), "param", "parameter") for k in range(1, n_in + 1)] for j in range(1, n_h + 1)]
-        b = [leaf("b", (j,), "param", "parameter") for j in range(1, n_h + 1)]
-        V = [[leaf("V", (j, k), "param", "parameter") for k in range(1, n_h + 1)] for j in range(1, n_out + 1)]
-        c = [leaf("c", (j,), "param", "parameter") for j in range(1, n_out + 1)]
-        h_prev = [leaf("h", (0, j), "x", "initial state") for j in range(1, n_h + 1)] if with_h0 else None
+        #: {symbol: what it is}: the role of every node the cell builds (gate, cell state …).
+        self.roles: dict = {}
+        self.held = {}
+        self._parameters()
+        V = [[self._leaf("V", (j, k), "param", "parameter") for k in range(1, n_h + 1)] for j in range(1, n_out + 1)]
+        c = [self._leaf("c", (j,), "param", "parameter") for j in range(1, n_out + 1)]
+        state = {letter: [self._leaf(letter, (0, j), "x", "initial state") for j in range(1, n_h + 1)]
+                 if letter in initial else None for letter in self.state_letters}
         step_costs = []
-        for t in range(1, T + 1):
-            xs = [leaf("x", (t, k), "x", "input") for k in range(1, n_in + 1)]
-            ys = [leaf("y", (t, j), "y", "target") for j in range(1, n_out + 1)]
-            hs = []
-            for j in range(1, n_h + 1):
-                terms = ([(W[j - 1][k], h_prev[k]) for k in range(n_h)] if h_prev is not None else []) \
-                    + [(U[j - 1][k], xs[k]) for k in range(n_in)]
-                z = self._affine("z", t, j, terms, b[j - 1])
-                hs.append(self._unit("h", t, j, z, self.activation))
+        for t in range(1, self.steps + 1):
+            xs = [self._leaf("x", (t, k), "x", "input") for k in range(1, n_in + 1)]
+            ys = [self._leaf("y", (t, j), "y", "target") for j in range(1, n_out + 1)]
+            state = self._cell(t, xs, state)
+            hs = state["h"]
             qs = [self._affine("q", t, j, [(V[j - 1][k], hs[k]) for k in range(n_h)], c[j - 1])
                   for j in range(1, n_out + 1)]
             os = self._outputs(t, qs)
@@ -239,10 +259,119 @@ class Recurrent(Graph):
             self._add(Node(sym, "node", None, (t,), cost, op="cost", partials=partials))
             self._table["C", (t,)] = sym
             step_costs.append(sym)
-            h_prev = hs
+            if self.truncate and t % self.truncate == 0 and t < self.steps:
+                state = self._held(t, state)
         total = sympy.Symbol("C")
         self._add(Node(total, "C", None, (), sympy.Add(*step_costs), op="add"))
         self.cost_symbol = total
+
+    #: The state a step hands to the next: h (and the LSTM's cell c).
+    state_letters = ("h",)
+
+    def _leaf(self, base, key, kind, what, name=None):
+        sym = self._symbol(name or (self._name(base, *key) if kind != "param" else self._name(base, None, *key)), what)
+        self._add(Node(sym, kind, None, key))
+        self._table[base, key] = sym
+        return sym
+
+    def _parameters(self) -> None:
+        """The Elman cell's W, U and b."""
+        n_in, n_h, _ = self.sizes
+        for base, cols in (("W", n_h), ("U", n_in)):
+            for j in range(1, n_h + 1):
+                for k in range(1, cols + 1):
+                    self._leaf(base, (j, k), "param", "parameter")
+        for j in range(1, n_h + 1):
+            self._leaf("b", (j,), "param", "parameter")
+
+    def _cell(self, t, xs, state) -> dict:
+        """Step t of the Elman cell: z = W h⁽ᵗ⁻¹⁾ + U x⁽ᵗ⁾ + b, h⁽ᵗ⁾ = σ(z)."""
+        n_in, n_h, _ = self.sizes
+        h_prev = state["h"]
+        hs = []
+        for j in range(1, n_h + 1):
+            terms = ([(self.W(j, k + 1), h_prev[k]) for k in range(n_h)] if h_prev is not None else []) \
+                + [(self.U(j, k + 1), xs[k]) for k in range(n_in)]
+            z = self._affine("z", t, j, terms, self.b(j))
+            hs.append(self._unit("h", t, j, z, self.activation))
+        return {"h": hs}
+
+    def _held(self, t, state) -> dict:
+        """Truncated BPTT: after step t the state is carried on as held copies h̄⁽ᵗ⁾ (leaves
+        whose values are the forward values of h⁽ᵗ⁾), so no gradient flows back past them."""
+        held = {}
+        for letter, values in state.items():
+            if values is None:
+                held[letter] = None
+                continue
+            held[letter] = [self._leaf("held " + letter, (t, j), "x", "held state",
+                                       name=r"\bar{%s}^{(%d)}_{%s}" % (letter, t, indices(j)))
+                            for j in range(1, len(values) + 1)]
+            for sym, source in zip(held[letter], values):
+                self.roles[sym] = "held state"
+                self.held[sym] = source
+        return held
+
+    # --- values ----------------------------------------------------------------------------
+
+    @property
+    def values(self) -> dict:
+        """{leaf symbol: number} used when no point is given; with ``truncate``, the held
+        states' values are computed from the others (:meth:`complete`)."""
+        return self._values
+
+    @values.setter
+    def values(self, values: dict) -> None:
+        self._values = self.complete(self.resolve_values(values or {}))
+
+    #: {held copy h̄⁽ᵗ⁾: the h⁽ᵗ⁾ it holds}; empty unless ``truncate`` cuts the backward pass.
+    held: dict = {}
+
+    @property
+    def points(self) -> list:
+        """The examples of a mini-batch, each with its own held states under ``truncate``.
+
+            >>> sb.load("examples/rnn.toml").points
+            []
+        """
+        return self._points
+
+    @points.setter
+    def points(self, points: list) -> None:
+        if self.held and points:
+            points = [{**p, **{s: v for s, v in self.complete({**self.values, **p}).items() if s in self.held}}
+                      for p in points]
+        self._points = points
+
+    def complete(self, values: dict) -> dict:
+        """``values`` with each held state h̄⁽ᵗ⁾ set to the forward value of the h⁽ᵗ⁾ it
+        holds (nothing is added while a leaf before it has no value).
+
+            >>> rnn = sb.Recurrent(inputs=1, hidden=1, outputs=1, steps=2, truncate=1,
+            ...                    activation="identity")
+            >>> point = {rnn.W(1, 1): 2, rnn.U(1, 1): 3, rnn.b(1): 1, rnn.x(1, 1): 1}
+            >>> rnn.complete(point)[next(iter(rnn.held))]   # h̄⁽¹⁾₁ = h⁽¹⁾₁ = 2·0 + 3·1 + 1
+            Fraction(4, 1)
+        """
+        if not self.held:
+            return values
+        env = {s: _sympy_number(v) for s, v in values.items() if s not in self.held}
+        out = dict(values)
+        for sym, node in self.nodes.items():
+            if node.expr is None:
+                if sym in self.held:
+                    source = env.get(self.held[sym])
+                    if source is None:
+                        return out
+                    env[sym] = source
+                    out[sym] = _python_number(source)
+                continue
+            if node.kind == "C" or node.op == "cost":
+                continue
+            if not node.expr.free_symbols <= env.keys():
+                continue
+            env[sym] = _evaluated(node.expr.xreplace(env))
+        return out
 
     def _affine(self, base, t, j, terms, bias):
         sym = self._symbol(self._name(base, t, j), "pre-activation")
@@ -252,19 +381,19 @@ class Recurrent(Graph):
         self._named.add(sym)
         return sym
 
-    def _unit(self, base, t, j, z, act):
-        sym = self._symbol(self._name(base, t, j), "activation")
+    def _unit(self, base, t, j, z, act, letter=None):
+        sym = self._symbol(self._name(letter or base, t, j), "activation")
         self._add(Node(sym, "node", None, (t, j), act.func(z), activation=act, op="activation"))
         self._table[base, (t, j)] = sym
-        if base == "h":
+        if base != "o":
             self._named.add(sym)
         return sym
 
     def _outputs(self, t, qs):
         act = self.output_activation
         if act.elementwise:
-            return [self._unit("o", t, j, q, act) for j, q in enumerate(qs, start=1)]
-        os = [self._symbol(self._name("o", t, j), "activation") for j in range(1, len(qs) + 1)]
+            return [self._unit("o", t, j, q, act, self.output_letter) for j, q in enumerate(qs, start=1)]
+        os = [self._symbol(self._name(self.output_letter, t, j), "activation") for j in range(1, len(qs) + 1)]
         for j, o in enumerate(os, start=1):
             self._add(Node(o, "node", None, (t, j), act.func(j, *qs), activation=act, op="softmax",
                            group=tuple(os)))
@@ -286,11 +415,30 @@ class Recurrent(Graph):
             'Recurrent(inputs=1, hidden=2, outputs=1, steps=3, activation=tanh, output_activation=identity, cost=mse)'
         """
         n_in, n_h, n_out = self.sizes
-        return (f"Recurrent(inputs={n_in}, hidden={n_h}, outputs={n_out}, steps={self.steps}, "
+        cut = f", truncate={self.truncate}" if self.truncate else ""
+        return (f"Recurrent(inputs={n_in}, hidden={n_h}, outputs={n_out}, steps={self.steps}{cut}, "
                 f"activation={self.activation.describe()}, "
                 f"output_activation={self.output_activation.describe()}, cost={self.cost_function.name})")
 
     __repr__ = describe
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _sympy_number(value):
+    return sympy.Rational(value.numerator, value.denominator) if hasattr(value, "denominator") else sympy.Float(value, 30)
+
+
+def _evaluated(expr):
+    return expr if expr.is_Rational else sympy.Float(expr.evalf(30), 30)
+
+
+def _python_number(value):
+    from fractions import Fraction
+    return Fraction(int(value.p), int(value.q)) if value.is_Rational else float(value)
 
 
 __all__ = ["MAX_STEPS", "MAX_UNITS", "MAX_WEIGHT_USES", "Recurrent"]

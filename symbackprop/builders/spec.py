@@ -22,6 +22,7 @@ from ..notation.quoting import check_title, clip
 from ..core.graph import Graph, as_number
 from .network import Network
 from .recurrent import Recurrent
+from . import cells
 
 try:  # Python ≥ 3.11
     import tomllib
@@ -35,7 +36,7 @@ GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", 
                 "points") + GRADING
 RECURRENT_FIELDS = ("title", "cost", "recurrent", "point", "points") + GRADING
 RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output_activation",
-                   "W", "U", "V", "b", "c", "h0")
+                   "W", "U", "V", "b", "c", "h0") + cells.FIELDS
 #: Most examples in a mini-batch.
 MAX_POINTS = 10_000
 #: Most gradients checked over a mini-batch, examples × gradients: the three-way check
@@ -362,11 +363,12 @@ def _recurrent(data: dict, where: str) -> Recurrent:
         _fail(where, "cost", str(exc))
     n_in, n_h, n_out, T = sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"]
     h0 = _vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
+    options = cells.options(where, table, n_h)
     try:
-        rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title)
+        rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title, **options)
     except SpecError as exc:
         raise SpecError(f"{where}: recurrent: {exc}") from None
-    values = dict(rnn.values)
+    values = {**rnn.values, **cells.gate_values(where, table, rnn)}
     shapes = {"W": (n_h, n_h, rnn.W, ("hidden unit", "hidden unit")),
               "U": (n_h, n_in, rnn.U, ("hidden unit", "input")),
               "V": (n_out, n_h, rnn.V, ("output", "hidden unit"))}

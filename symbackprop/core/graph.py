@@ -213,6 +213,10 @@ class Graph:
     what = "graph"
     #: Whether ∂C/∂input is reported among the gradients (a circuit's inputs are its leaves).
     reports_inputs = True
+    #: The most nodes of a closed-form cost that the check's symbolic route differentiates
+    #: (None: the check's own limit); a builder whose closed forms are slow to differentiate
+    #: per node (gates nested in gates) sets a smaller one.
+    symbolic_limit: int | None = None
 
     def __init__(self, title: str | None = None, *, values=None):
         from ..notation.quoting import check_title
@@ -372,6 +376,16 @@ class Graph:
                 raise SpecError(f"a value is given for {key!r}, which is not an input, target or parameter")
             out[sym] = as_number(value, f"value of {sym.name}")
         return out
+
+    def complete(self, values: dict) -> dict:
+        """``values`` with the leaves a builder computes from the others (a recurrent net's
+        held states under truncated backpropagation); any other graph: as they are.
+
+            >>> g = sb.load("examples/circuit.toml")
+            >>> g.complete(g.values) is g.values
+            True
+        """
+        return values
 
     # --- structure ---------------------------------------------------------------------
 
@@ -580,15 +594,23 @@ _BY_COMPARE = cmp_to_key(sympy.Basic.compare)
 
 
 def part(table: Mapping, graph):
-    """A consumer's part for the graph's kind, or its generic part (``table["graph"]``):
-    how consumers dispatch on the builder, as SymPy's printers dispatch on the class.
+    """A consumer's part for the graph's kind, or else for the kind of the builder it
+    extends (an LSTM is a recurrent net: ``lstm``, then ``gated``, then ``recurrent``), or
+    its generic part (``table["graph"]``): how consumers dispatch on the builder, as
+    SymPy's printers dispatch on the class.
 
         >>> part({"graph": "any graph", "layered": "the lecture's story"}, sb.Network([1, 1]))
         "the lecture's story"
         >>> part({"graph": "any graph"}, sb.Network([1, 1]))
         'any graph'
     """
-    return table[graph.kind] if graph.kind in table else table["graph"]
+    if graph.kind in table:
+        return table[graph.kind]
+    for cls in type(graph).__mro__:
+        kind = vars(cls).get("kind")
+        if kind in table:
+            return table[kind]
+    return table["graph"]
 
 
 def product(u, v):

@@ -1,5 +1,5 @@
 """Jupyter's rich display of a graph and of its derivation: the formulas as math and the
-pictures of :mod:`.pictures.circuit` (the forward graph; with the derivation also the reversed one).
+pictures of :mod:`.pictures.circuit` (:mod:`.pictures.unrolled` for a recurrent net; the forward graph; with the derivation also the reversed one).
 
 With values for every leaf the pictures carry them; a graph without values is drawn
 bare. Nothing here runs the three-way check: a display should be quick.
@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import html
 
+from ..core.graph import part
 from ..errors import SymbackpropError
 from ..notation.printing import latex
 from .formats.html import math
-from .pictures import circuit
+from .pictures import circuit, unrolled
+
+#: The pictures of each kind of graph: a recurrent net (and a gated one) unrolled in time.
+PICTURES = {"graph": circuit.pictures, "recurrent": unrolled.pictures}
+
+
+def _pictures(derivation) -> tuple:
+    return part(PICTURES, derivation.graph)(derivation, _values(derivation))
 
 
 def _values(derivation):
@@ -41,7 +49,7 @@ def graph_html(graph) -> str:
         parts.append(math(definitions_latex(graph, "align*"), display=True))
     if graph.cost_symbol is not None:
         d = graph.backward()
-        forward, _ = circuit.pictures(d, _values(d))
+        forward, _ = _pictures(d)
         parts.append(forward.svg(title))
     return "\n".join(parts)
 
@@ -51,14 +59,14 @@ def graph_svg(graph):
     if graph.cost_symbol is None:
         return None
     d = graph.backward()
-    return circuit.pictures(d, _values(d))[0].svg(graph.title or "the graph")
+    return _pictures(d)[0].svg(graph.title or "the graph")
 
 
 def derivation_html(derivation) -> str:
     """The adjoints and gradients as MathML between the forward and the reversed picture."""
     graph = derivation.graph
     title = graph.title or "the graph"
-    forward, reversed_ = circuit.pictures(derivation, _values(derivation))
+    forward, reversed_ = _pictures(derivation)
     rows = [f.latex().replace(" = ", " &= ", 1) for f in derivation.formulas if f.kind not in ("z", "a", "C", "node")]
     body = math(r"\begin{align*} %s \end{align*}" % r" \\ ".join(rows), display=True) if rows else ""
     return "\n".join(p for p in ("<div>" + html.escape(repr(derivation)) + "</div>", forward.svg(title),

@@ -129,6 +129,8 @@ def _script(body: str, table: dict, mark: str) -> str:
     body = unicode_name(body)
     if all(ch in table or ch in table.values() for ch in body):  # z_{o_1} → zₒ₁
         return "".join(table.get(ch, ch) for ch in body)
+    if table is _SUP and len(body) == 3 and body[0] + body[2] == "()" and body[1] in scripts.PRINTED_GATE:
+        return "".join(scripts.PRINTED_GATE[ch] for ch in body)  # a gate's parameter: W⁽ᶠ⁾₁₁
     if body[:1] + body[-1:] in ("[]", "()"):  # bracket notation w^[2]₁₁; W^(Q)₁₁
         return mark + body
     return mark + (body if len(body) == 1 else "(" + body + ")")
@@ -141,8 +143,8 @@ _ACCENT = re.compile("(%s)" % "|".join(re.escape(c) for c in [*accents.MARKS, *a
                      + r"(?![A-Za-z])\s*(?:" + _GROUP + r"|(\\[A-Za-z]+)|([0-9]))")
 _SUP_GROUP = re.compile(r"\^" + _GROUP)
 _SUB_GROUP = re.compile(r"_" + _GROUP)
-_SUP_ONE = re.compile(r"\^([^{(\[])")
-_SUB_ONE = re.compile(r"_([^{])")
+_SUP_ONE = re.compile(r"\^([^{(\[])")   # "^(" is the fallback of a group written whole
+_SUB_ONE = re.compile(r"_([^{(])")
 #: Every word of _WORDS at once: they are disjoint and their characters have no backslash.
 _WORD = re.compile("|".join(re.escape(word) + r"(?![A-Za-z])" for word in _WORDS))
 

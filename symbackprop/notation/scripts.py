@@ -19,12 +19,14 @@ view of them:
 from __future__ import annotations
 
 #: ASCII character → its Unicode superscript.
-SUPERSCRIPT = dict(zip("0123456789()+-=nTijklt", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿᵀⁱʲᵏˡᵗ"))
+SUPERSCRIPT = dict(zip("0123456789()+-=nTijklt" "fcozrh", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁼ⁿᵀⁱʲᵏˡᵗ" "ᶠᶜᵒᶻʳʰ"))
 #: ASCII character → its Unicode subscript.
 SUBSCRIPT = dict(zip("0123456789()+-=aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₍₎₊₋₌ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 
 #: What the Unicode printer raises: digits, signs, brackets and n.
 PRINTED_SUPERSCRIPT = {ch: SUPERSCRIPT[ch] for ch in "0123456789()+-=n"}
+#: What the Unicode printer raises inside parentheses: a gate's letter (W⁽ᶠ⁾₁₁, b⁽ᶻ⁾₁).
+PRINTED_GATE = {ch: SUPERSCRIPT[ch] for ch in "()fiozrhc"}
 #: Unicode superscript → the ASCII character it raises.
 READ_SUPERSCRIPT = {raised: ch for ch, raised in SUPERSCRIPT.items()}
 #: Unicode subscript → the ASCII character it lowers.
@@ -38,5 +40,5 @@ def superscript(n: int) -> str:
     return "".join(SUPERSCRIPT[ch] for ch in str(n))
 
 
-__all__ = ["PRINTED_SUPERSCRIPT", "READ_SUBSCRIPT", "READ_SUPERSCRIPT", "SCRIPTS", "SUBSCRIPT",
+__all__ = ["PRINTED_GATE", "PRINTED_SUPERSCRIPT", "READ_SUBSCRIPT", "READ_SUPERSCRIPT", "SCRIPTS", "SUBSCRIPT",
            "SUPERSCRIPT", "superscript"]

@@ -558,7 +558,7 @@ def check(derivation, point=None, **options) -> CheckReport:
 
 
 def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATOL,
-                symbolic_limit: int = SYMBOLIC_LIMIT, sample: int = SYMBOLIC_SAMPLE,
+                symbolic_limit: int | None = None, sample: int = SYMBOLIC_SAMPLE,
                 seed: int = 0, bound: bool = False, fd_all: int | None = None,
                 fd_sample: int | None = None, directions: int | None = None) -> CheckReport:
     """Compare the three routes for every gradient at a point; see the module docstring.
@@ -582,6 +582,8 @@ def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATO
     fd_sample = FD_SAMPLE if fd_sample is None else fd_sample
     directions = DIRECTIONS if directions is None else directions
     net = derivation.graph
+    if symbolic_limit is None:
+        symbolic_limit = net.symbolic_limit or SYMBOLIC_LIMIT
     values = resolve_point(net, point)
     recursion = numeric.evaluate(derivation, point)
     forward = numeric.forward_mp(derivation, values, 50)

@@ -441,7 +441,7 @@ def resolve_point(net, point=None) -> dict:
     if missing:
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         raise PointError(f"no value for {shown}; give them in the spec or in the point")
-    return values
+    return net.complete(values) if point else values
 
 
 def can_be_exact(derivation, values: dict) -> bool:
@@ -838,6 +838,17 @@ def _overrides(net, arguments: _Arguments, point) -> dict:
     return out
 
 
+def _completed(net, arguments: _Arguments, given: dict) -> dict:
+    """{position: number} of the leaves the graph computes from the point's values
+    (:meth:`Graph.complete`: a truncated recurrent net's held states)."""
+    merged = {**net.values, **{arguments.leaves[i]: v for i, v in given.items()}}
+    completed = net.complete(merged)
+    if completed is merged:
+        return {}
+    return {arguments.position[s]: v for s, v in completed.items()
+            if s in arguments.position and merged.get(s) is not v}
+
+
 def evaluate(derivation, point=None, *, exact: bool | None = None):
     """Route (a) at a point (:func:`evaluate_point`); with no point, or an empty one, on a
     graph with a mini-batch, every example (:func:`evaluate_batch`).
@@ -862,6 +873,8 @@ def evaluate_point(derivation, point=None, *, exact: bool | None = None) -> Valu
     arguments = _arguments(derivation)
     _, raw, missing, inexact = arguments.spec(net)
     given = _overrides(net, arguments, point) if point else {}
+    if given:
+        given.update(_completed(net, arguments, given))
     if missing - given.keys():
         resolve_point(net, point)  # raises the message naming what is missing
     possible = (inexact <= given.keys() and all(isinstance(v, Fraction) for v in given.values())

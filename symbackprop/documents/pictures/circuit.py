@@ -618,6 +618,7 @@ _TIKZ = {
     "node": "draw, rounded corners=2pt, fill=blue!8",
     "output": "draw, double, rounded corners=2pt, fill=blue!15",
     "summary": "draw, rounded corners=2pt, fill=blue!8, align=center",
+    "cell": "draw, dashed, rounded corners=4pt, fill=black!3",
 }
 
 
@@ -640,7 +641,9 @@ def tikz(c: Circuit, fit: bool = True) -> str:
             out.append(r"  \node[font=\small, inner sep=0pt, anchor=south] at (%s,%s) {%s};"
                        % (_cm(it.x), _cm(-(it.y + it.h / 2 - 0.04)), body))
             continue
-        if it.kind == "summary":
+        if not it.lines:            # a frame around other items (a recurrent cell)
+            body = ""
+        elif it.kind == "summary":
             body = r"\shortstack{%s}" % r" \\ ".join("$%s$" % tex for tex, _ in it.lines)
         elif len(it.lines) > 1:     # a name and its bias
             body = r"\shortstack{$%s$ \\ {\footnotesize $%s$}}" % (it.lines[0][0], it.lines[1][0])
@@ -663,7 +666,7 @@ def tikz(c: Circuit, fit: bool = True) -> str:
 
 # --- SVG --------------------------------------------------------------------------------
 
-_FILL = {"leaf": "#f2f2f2", "node": "#e8ecfb", "output": "#d6defa", "summary": "#e8ecfb"}
+_FILL = {"leaf": "#f2f2f2", "node": "#e8ecfb", "output": "#d6defa", "summary": "#e8ecfb", "cell": "#f7f7f7"}
 
 
 def _n(v: float) -> str:
@@ -730,7 +733,8 @@ def svg(c: Circuit, title: str) -> str:
         rx = ' rx="4"' if it.kind != "leaf" else ""
         out.append('<rect x="%s" y="%s" width="%s" height="%s"%s fill="%s" stroke="#333"%s/>'
                    % (_n(x0), _n(y0), _n(x1 - x0), _n(y1 - y0), rx, _FILL[it.kind],
-                      ' stroke-width="2"' if it.kind == "output" else ""))
+                      ' stroke-width="2"' if it.kind == "output" else
+                      ' stroke-dasharray="5,3"' if it.kind == "cell" else ""))
         lines = it.lines
         first = px(it.y) - (len(lines) - 1) * LINE_H * PX / 2 + 4.5
         for i, (_, txt) in enumerate(lines):

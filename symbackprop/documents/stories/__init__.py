@@ -2,7 +2,8 @@
 any graph (:mod:`.generic`) is the base; a builder whose structure the lecture tells
 otherwise has a story of its own that overrides what differs (:mod:`.layered`: Case 1 /
 Case 2, the amplifier diagram, the vector form; :mod:`.unrolled`: a recurrent net's steps,
-backpropagation through time; :mod:`.attention`: one head of self-attention in matrices)."""
+backpropagation through time; :mod:`.gates`: an LSTM's or GRU's cell;
+:mod:`.attention`: one head of self-attention in matrices)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from .attention import AttentionStory
 from .generic import GraphStory
 from .layered import LayeredStory
 from .unrolled import RecurrentStory
+from .gates import GatedStory
 
 #: The story of each kind of graph; a kind not listed gets the story of any graph.
 STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory,
-           "attention": AttentionStory}
+           "gated": GatedStory, "attention": AttentionStory}
 
 
 def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:

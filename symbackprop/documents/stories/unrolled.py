@@ -16,12 +16,48 @@ from ...core.graph import local_partial
 from ...notation.printing import latex, unicode_name
 from ..model import Equations, Heading, Math, Row, S, Table, partial
 from ..numbers import number
-from ..pictures import circuit
+from functools import cached_property
+
+from ..pictures import circuit, unrolled
 from .generic import GraphStory
 
 
 class RecurrentStory(GraphStory):
     """The document of an unrolled recurrent net."""
+
+    @cached_property
+    def pictures(self) -> tuple:
+        """The unrolled net, one column per step (:mod:`..pictures.unrolled`)."""
+        numbers = getattr(self.values, "numbers", None)
+        return unrolled.pictures(self.d, self.values if numbers is not None else None)
+
+    def forward_caption(self) -> tuple:
+        g = self.net
+        parts = ["The net unrolled in time: one column per step, from the input ", Math(r"x^{(t)}", "x⁽ᵗ⁾"),
+                 " at the bottom to the step's cost ", Math(r"C^{(t)}", "C⁽ᵗ⁾"), " at the top, and the total ",
+                 S(self.C),
+                 " (thick border) on the right. Each box is one unit; a wire joins two whole layers and carries "
+                 "the shared weights it applies, the same on every column."]
+        if g.gates:
+            parts += [" The dashed box is the cell, with its gates inside; the state that runs straight from "
+                      "column to column, multiplied by a gate, is the path that keeps the gradient alive."]
+        if not any(g.nodes[s].index[:1] == (0,) for s in g.inputs):
+            parts += [" The state before step 1 is 0 and not drawn."]
+        if g.truncate:
+            parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
+        if getattr(self.values, "numbers", None) is not None:
+            parts.append(" Each box shows its value at the given point.")
+        return tuple(parts)
+
+    def reversed_caption(self) -> tuple:
+        parts = ["The backward pass on the same picture: every wire reversed, from the cost back to the "
+                 "first step, each box with its adjoint ", partial(self.C, "u"),
+                 " (unit u) at the given point. A layer's adjoint collects its own step's output and the next "
+                 "step's wires: backpropagation through time."]
+        if getattr(self.values, "numbers", None) is None:
+            parts = parts[:2] + [" (unit u). A layer's adjoint collects its own step's output and the next "
+                                 "step's wires: backpropagation through time."]
+        return tuple(parts)
 
     def forward_definitions(self):
         """The definitions step by step, then the cost."""
@@ -35,9 +71,14 @@ class RecurrentStory(GraphStory):
 
     def adjoints(self, adjoints):
         """The adjoints step by step, last step first, after the recurrence that links them."""
+        self.recurrence()
+        self.truncation()
+        self.by_step(adjoints)
+
+    def recurrence(self):
+        """∂C/∂h⁽ᵗ⁾ from its own step's output and step t + 1, and ∂C/∂z⁽ᵗ⁾ from it."""
         g, C = self.net, self.C
         act = g.activation
-        T = g.steps
         h, z, q = (lambda t, j: "%s^{(%s)}_{%s}" % ("h", t, j)), (lambda t, j: "z^{(%s)}_{%s}" % (t, j)), \
             (lambda t, j: "q^{(%s)}_{%s}" % (t, j))
         prime = latex(act.prime(sympy.Symbol(z("t", "j"))))
@@ -53,15 +94,40 @@ class RecurrentStory(GraphStory):
                 Row(Math(r"\frac{\partial %s}{\partial %s}" % (C, z("t", "j")), "∂%s/∂zⱼ⁽ᵗ⁾" % c), (r"%s \, \frac{\partial %s}{\partial %s}" % (prime, C, h("t", "j")),),
                     "%s′(zⱼ⁽ᵗ⁾) · ∂%s/∂hⱼ⁽ᵗ⁾" % (act.name, c))]
         self.add(Equations(tuple(rows)))
+
+    def by_step(self, adjoints):
+        """Every adjoint, the last step's first."""
+        g, T = self.net, self.net.steps
         self.p("At the last step, ", Math("t = %d" % T, "t = %d" % T), ", there is no step ",
-               Math("t + 1", "t + 1"), " and the second sum is 0. Every adjoint in one step, from the last "
-               "step back to the first:")
+               Math("t + 1", "t + 1"), (" and its terms are 0." if g.gates else " and the second sum is 0.")
+               + " Every adjoint in one step, from the last step back to the first:")
         first = [f for f in adjoints if not g.nodes[f.of].index]
         if first:
             self.add(Equations(tuple(self.formula_row(f) for f in first)))
         for t in range(T, 0, -1):
             self.add(Heading("Step %d" % t, 2))
             self.add(Equations(tuple(self.formula_row(f) for f in adjoints if g.nodes[f.of].index[:1] == (t,))))
+
+    def truncation(self):
+        """With ``truncate`` = k: what the held copies h̄⁽ᵗ⁾ cut, and what the check compares."""
+        g = self.net
+        if not g.truncate:
+            return
+        k = g.truncate
+        cuts = sorted({node.index[0] for node in map(g.nodes.get, g.held)})
+        held = sorted({s.name.split("^")[0] for s in g.held})
+        shown = ", ".join(str(t) for t in cuts)
+        self.p("Truncated backpropagation through time (truncate = %d): after step%s %s the state is carried "
+               "into the next step as a held copy (" % (k, "" if len(cuts) == 1 else "s", shown),
+               *[x for i, name in enumerate(held)
+                 for x in ((", " if i else ""), Math(name + "^{(t)}", unicode_name(name) + "⁽ᵗ⁾"))],
+               "), a leaf whose value is the forward value of the state it copies. The forward pass and the "
+               "cost are those of the whole net; in the backward pass nothing flows from step ",
+               Math("t + 1", "t + 1"), " into step ", Math("t", "t"), " at a cut, so the gradient of each "
+               "step's cost reaches back at most %d steps, to the first step of its block of %d. What is "
+               "dropped is exactly every term that crosses a cut: the sums from step " % (k, k),
+               Math("t + 1", "t + 1"), " in the recurrence at those steps. The three-way check "
+               "differentiates this truncated cost: each route holds the copies fixed at their values.")
 
     def shared_leaves(self, grads):
         """The shared weights: each gradient as the sum over the steps (backpropagation
