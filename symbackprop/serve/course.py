@@ -63,6 +63,11 @@ class Course:
     def is_class(self) -> bool:
         return self.folder is not None
 
+    @property
+    def source(self) -> str:
+        """What ``grade`` is given to grade these answers: the folder of a class, else the spec."""
+        return str(self.folder.resolve() if self.is_class else self.spec)
+
     def spec_of(self, student: str | None) -> Path:
         """The spec a student's answers are checked against."""
         return self.students[student] if self.is_class else self.spec
