@@ -46,15 +46,27 @@ def _math(tex: str) -> str:
         return "<code>%s</code>" % html.escape(tex)
 
 
-def picture(spec) -> str:
-    """The network's forward picture, as the HTML document draws it (its first figure)."""
+def picture(spec, numbered: bool = False) -> str:
+    """The network's figure: its forward picture as the HTML document draws it (its first
+    figure); ``numbered`` (a student's variant): drawn with the student's own numbers as
+    their sheet draws it, and every input's and target's value listed below."""
     from ..builders.spec import load
     from ..documents.model import Figure
     from ..documents.stories import build
     net = load(spec)
+    title = net.title or "the network"
+    if numbered:
+        from ..assignments.sheets import drawn, leaf_values
+        numbers = "".join(f"<li>{_math(name.latex)} = {_math(value.latex)}</li>"
+                          for name, value in leaf_values(net, net.values))
+        figure = drawn(net)
+        caption = html.escape("".join(p for p in figure.caption if isinstance(p, str)))
+        return (f"<figure>{figure.diagram.svg(title)}<figcaption>{caption}</figcaption></figure>\n"
+                f'<h2 class="numbers">Your numbers</h2><ul class="numbers">{numbers}</ul>')
     doc = build(net.backward(), check=False)
     figure = next((b for b in doc.blocks if isinstance(b, Figure)), None)
-    return figure.diagram.svg(net.title or "the network") if figure is not None else ""
+    svg = figure.diagram.svg(title) if figure is not None else ""
+    return f"<figure>{svg}<figcaption>The network of the questions.</figcaption></figure>"
 
 
 class Pages:
@@ -68,7 +80,7 @@ class Pages:
     def picture(self, spec) -> str:
         with self._lock:
             if spec not in self._pictures:
-                self._pictures[spec] = picture(spec)
+                self._pictures[spec] = picture(spec, numbered=self.course.is_class)
             return self._pictures[spec]
 
     def student(self, student: str | None, token: str) -> str:
@@ -97,7 +109,7 @@ class Pages:
 <div id="result" class="result" aria-live="polite" tabindex="-1"></div>
 </section>
 <aside class="network" aria-label="The network">
-<figure>{svg}<figcaption>The network of the questions.</figcaption></figure>
+{svg}
 </aside>
 </main>
 <script src="/static/page.js"></script>
