@@ -104,8 +104,8 @@ def test_each_personal_link_shows_that_students_questions_and_numbers(served):
             ("q1", "w^{(2)}_{11}", "formula"), ("q2", "w^{(1)}_{11}", "formula"),
             ("q3", "w^{(1)}_{11}", "number"), ("q4", "b^{(1)}_{2}", "number")]
         assert re.findall(r"<small>\(([^)]*)\)</small>", page) == [
-            "a formula; 2 points", "a formula; 2 points", "its value at your numbers; 1 point",
-            "its value at your numbers; 1 point"]
+            "a formula; 2 points", "a formula in closed form, no δ; 2 points",
+            "its value at your numbers; 1 point", "its value at your numbers, within ±0.0005; 1 point"]
         # the picture carries this student's own weights and biases …
         drawn = [label.removeprefix("+") for label in re.findall(r">([^<>]*)</text>", page)
                  if re.fullmatch(r"[+-]?\d+(\.\d+)?", label)]

@@ -42,6 +42,10 @@ class Question:
     wrt: str
     kind: str = "formula"
     points: Fraction = Fraction(1)
+    #: a formula asked in closed form (no adjoints), as the manifest's ``"form": "closed"``
+    closed: bool = False
+    #: a number's tolerance as the manifest writes it (``0.0005`` absolute, ``1%`` relative)
+    tolerance: str = ""
 
     def as_dict(self) -> dict:
         return {"id": self.id, "wrt": self.wrt, "kind": self.kind, "points": float(self.points)}
@@ -128,7 +132,11 @@ def _question(where, n, q) -> Question:
     kind = q.get("kind", "formula")
     if kind not in ("formula", "number"):
         raise SymbackpropError(f"{field}.kind: expected \"formula\" or \"number\", got {quote(str(kind))}")
-    return Question(q["id"], q["wrt"], kind, Fraction(str(points)))
+    tolerance = q.get("tolerance", "")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, str)):
+        raise SymbackpropError(f"{field}.tolerance: expected a number or a percentage such as \"1%\"")
+    return Question(q["id"], q["wrt"], kind, Fraction(str(points)), q.get("form") == "closed",
+                    f"{tolerance:g}" if isinstance(tolerance, (int, float)) else tolerance)
 
 
 # --- personal links ----------------------------------------------------------------------

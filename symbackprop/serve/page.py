@@ -117,9 +117,20 @@ class Pages:
 """)
 
 
+def _what(q) -> str:
+    """What a question asks for, in words: a formula (in closed form), or a number (within
+    its tolerance)."""
+    if q.kind != "number":
+        return "a formula in closed form, no δ" if q.closed else "a formula"
+    if not q.tolerance:
+        return "its value at your numbers"
+    within = q.tolerance if q.tolerance.endswith("%") else f"±{q.tolerance}"
+    return f"its value at your numbers, within {within}"
+
+
 def _question(n: int, q, output: str) -> str:
     checked = " checked" if n == 0 else ""
-    what = "its value at your numbers" if q.kind == "number" else "a formula"
+    what = _what(q)
     points = counted(int(q.points), "point") if q.points.denominator == 1 else f"{float(q.points):g} points"
     asked = _math(r"\frac{\partial " + output + r"}{\partial " + q.wrt + "}")
     spoken = f"∂{unicode_name(output)}/∂{unicode_name(q.wrt)}, {what}, {points}"
@@ -127,7 +138,7 @@ def _question(n: int, q, output: str) -> str:
             f'data-wrt="{html.escape(q.wrt)}" data-kind="{html.escape(q.kind)}" '
             f'aria-label="{html.escape(spoken)}"{checked}> '
             f'<span aria-hidden="true">{asked} '
-            f'<small>({what}; {points})</small></span></label>')
+            f'<small>({html.escape(what)}; {points})</small></span></label>')
 
 
 def closed_door(course) -> str:
