@@ -6,6 +6,7 @@ page did: verdict, score, max and feedback, row by row."""
 import csv
 import io
 import re
+import socket
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -194,3 +195,23 @@ def test_links_are_written_once(served):
         close(again)
     assert (t.folder / "links.csv").read_text() == text
     assert (t.folder / "links.csv").stat().st_mtime_ns == before
+
+
+@pytest.mark.parametrize("manifest, message", [
+    pytest.param('{"title": "t", "questions": [], "students": {"ann": {"spec": "../ann.toml"}}}',
+                 "students.'ann'.spec: '../ann.toml' is outside the folder", id="outside"),
+    pytest.param('{"questions": [{"id": "q1", "wrt": "w_5", "kind": "essay"}], "students": {"ann": {"spec": "a"}}}',
+                 "questions[1].kind: expected \"formula\" or \"number\", got 'essay'", id="kind"),
+    pytest.param('{"questions": [', "not JSON: Expecting value (line 1, column 16)", id="not-json"),
+])
+def test_grade_and_serve_read_a_manifest_alike(manifest, message, run_cli, tmp_path):
+    (tmp_path / "hw" / "sub").mkdir(parents=True)
+    (tmp_path / "hw" / "manifest.json").write_text(manifest)
+    (tmp_path / "answers.csv").write_text("student,id,answer\nann,q1,1\n")
+    expected = f"error: {tmp_path / 'hw' / 'manifest.json'}: {message}\n"
+    assert run_cli("grade", tmp_path / "hw", tmp_path / "answers.csv") == (2, "", expected)
+    with socket.socket() as probe:                      # a free port: serve binds it, then reads the folder
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert run_cli("serve", tmp_path / "hw", "--db", tmp_path / "x.db", "--port", port) == (2, "", expected)
+    assert not (tmp_path / "hw" / "links.csv").exists()

@@ -12,43 +12,15 @@ question asks for a number, is a row of verdict ``error``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 from ..errors import SymbackpropError
-from ..notation.quoting import clip, quote
+from ..notation.quoting import quote
+from .manifest import Manifest
 
 #: The columns an assignment's answers file must have.
 REQUIRED = ("student", "id", "answer")
-MAX_MANIFEST = 50_000_000
-
-
-class Manifest:
-    """``DIR/manifest.json`` read: the questions by id and each student's variant spec."""
-
-    def __init__(self, directory, load=None):
-        from ..io import read_text
-        self.directory = Path(directory)
-        self._load = load
-        self.where = clip(str(Path(directory, "manifest.json")), None)
-        text = read_text(Path(directory, "manifest.json"), "an assignment's manifest.json", limit=MAX_MANIFEST)
-        try:
-            data = json.loads(text)
-            self.title = data["title"]
-            self.questions = {q["id"]: q for q in data["questions"]}
-            self.students = {s: entry["spec"] for s, entry in data["students"].items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SymbackpropError(f"{self.where}: not an assignment's manifest ({exc})") from None
-        self._nets = {}
-
-    def net(self, student: str):
-        """The student's variant, loaded once (by the ``load`` given, else as a spec)."""
-        if student not in self._nets:
-            from ..builders.spec import load
-            self._nets[student] = (self._load or load)(self.directory / self.students[student])
-        return self._nets[student]
 
 
 def grade_class(directory, rows, *, policy_for, undecided, progress=None, where="answers") -> tuple:

@@ -23,7 +23,7 @@ from ..notation.numerals import points as shown_points
 @lru_cache(maxsize=8)
 def assignment(folder: str):
     """An assignment folder's manifest, its variants loaded by :func:`network`."""
-    from ..assignments.grading import Manifest
+    from ..assignments.manifest import Manifest
     return Manifest(folder, load=lambda path: network(str(path)))
 
 
