@@ -325,6 +325,12 @@ def test_serve_refuses_a_bad_folder_before_serving(run_cli, tmp_path):
     assert (code, out) == (2, "")
     assert err == (f"error: {tmp_path / 'manifest.json'}: expected an object with a list \"questions\" and an "
                    "object \"students\" (as `symbackprop assign` writes it)\n")
+    (tmp_path / "manifest.json").write_text('{"questions": [{"id": "q1", "wrt": "w_5", "tolerance": [1]}], '
+                                            '"students": {"ann": {"spec": "ann.toml"}}}')
+    code, out, err = run_cli("serve", tmp_path, "--db", tmp_path / "x.db")
+    assert (code, out) == (2, "")
+    assert err == (f"error: {tmp_path / 'manifest.json'}: questions[1].tolerance: expected a number or a "
+                   "percentage such as \"1%\"\n")
 
 
 def test_grade_reads_a_defused_cell_as_it_was_typed():

@@ -12,48 +12,21 @@ question asks for a number, is a row of verdict ``error``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 from ..errors import SymbackpropError
-from ..notation.quoting import clip, quote
+from ..notation.quoting import quote
+from .manifest import Manifest
 
 #: The columns an assignment's answers file must have.
 REQUIRED = ("student", "id", "answer")
-MAX_MANIFEST = 50_000_000
-
-
-class Manifest:
-    """``DIR/manifest.json`` read: the questions by id and each student's variant spec."""
-
-    def __init__(self, directory):
-        from ..io import read_text
-        self.directory = Path(directory)
-        self.where = clip(str(Path(directory, "manifest.json")), None)
-        text = read_text(Path(directory, "manifest.json"), "an assignment's manifest.json", limit=MAX_MANIFEST)
-        try:
-            data = json.loads(text)
-            self.title = data["title"]
-            self.questions = {q["id"]: q for q in data["questions"]}
-            self.students = {s: entry["spec"] for s, entry in data["students"].items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SymbackpropError(f"{self.where}: not an assignment's manifest ({exc})") from None
-        self._nets = {}
-
-    def net(self, student: str):
-        """The student's variant, loaded once."""
-        if student not in self._nets:
-            from ..builders.spec import load
-            self._nets[student] = load(self.directory / self.students[student])
-        return self._nets[student]
 
 
 def grade_class(directory, rows, *, policy_for, undecided, progress=None, where="answers") -> tuple:
     """(the graded rows, the assignment's title); ``policy_for(net)``: the run's policy on
     one variant (the spec's [grading] with the command line's options)."""
-    from ..answers.grade import Graded, grade_row, last_answers_count
+    from ..answers.grade import Graded, last_answers_count
     manifest = Manifest(directory)
     for row in rows:
         if row.student not in manifest.students and not row.problem:
@@ -62,19 +35,30 @@ def grade_class(directory, rows, *, policy_for, undecided, progress=None, where=
     policies = {}
     out = []
     for done, row in enumerate(rows, start=1):
-        net = manifest.net(row.student) if row.student in manifest.students else None
-        if net is not None and row.student not in policies:
-            policies[row.student] = policy_for(net)
-        row = _with_question(manifest, row, net)
-        if net is None:
-            graded = Graded(row, error=row.problem)
+        if row.student in manifest.students:
+            if row.student not in policies:
+                policies[row.student] = policy_for(manifest.net(row.student))
+            graded = grade_answer(manifest, row, undecided=undecided, policy=policies[row.student])
         else:
-            graded = _number_asked(manifest, grade_row(net, row, undecided=undecided, policy=policies[row.student]))
-            _note_other_variant(manifest, graded)
+            graded = Graded(row, error=row.problem)
         out.append(graded)
         if progress is not None:
             progress(done, len(rows))
     return last_answers_count(out), manifest.title
+
+
+def grade_answer(manifest, row, *, undecided=None, policy=None):
+    """One row of a student the manifest lists, graded on that student's variant with its
+    question's points, tolerance and form (``policy``: the variant's spec's by default;
+    ``undecided``: the fraction an undecided answer scores). The one route by which both
+    ``grade DIR`` and the answer page (:mod:`symbackprop.serve.work`) grade a class."""
+    from ..answers.grade import UNDECIDED_SCORE, grade_row
+    net = manifest.net(row.student)
+    row = _with_question(manifest, row, net)
+    graded = grade_row(net, row, undecided=UNDECIDED_SCORE if undecided is None else undecided, policy=policy)
+    graded = _number_asked(manifest, graded)
+    _note_other_variant(manifest, graded)
+    return graded
 
 
 def _with_question(manifest, row, net):
@@ -107,7 +91,9 @@ def _number_asked(manifest, graded):
     expression = graded.verdict.expression if graded.verdict is not None else None
     if question.get("kind") == "number" and expression is not None and expression.free_symbols:
         return Graded(graded.row, error=f"line {graded.row.line}: question {graded.row.id} asks for a number "
-                                        "at your values, not a formula", resolved=graded.resolved)
+                                        "at your values, not a formula", resolved=graded.resolved,
+                      feedback=f"Question {graded.row.id} asks for a number: work out the value with the "
+                               "numbers on your sheet.")
     return graded
 
 

@@ -113,10 +113,20 @@ def _points(points) -> str:
     return f"{shown} point" + ("" if points == 1 else "s")
 
 
+def drawn(net) -> Figure:
+    """The network drawn with its own numbers, as its sheet draws it."""
+    return part(PICTURES, net).figure(net, net.values)
+
+
+def leaf_values(net, values) -> list:
+    """(name, value) of every leaf that has a value, in the network's order, as Math."""
+    return [(Math(sym.name, unicode_name(sym.name)), Math(number_tex(values[sym]), str(values[sym])))
+            for sym, node in net.nodes.items() if node.is_leaf and sym in values]
+
+
 def values_table(net, values) -> Table:
     """Every leaf's value, :data:`PAIRS` (name, value) pairs a row."""
-    cells = [(Math(sym.name, unicode_name(sym.name)), Math(number_tex(values[sym]), str(values[sym])))
-             for sym, node in net.nodes.items() if node.is_leaf and sym in values]
+    cells = leaf_values(net, values)
     cells += [("", "")] * (-len(cells) % PAIRS)
     rows = tuple(tuple(c for pair in cells[i:i + PAIRS] for c in pair) for i in range(0, len(cells), PAIRS))
     return Table(("name", "value") * PAIRS, rows, "lr" * PAIRS)
@@ -128,7 +138,7 @@ def sheet(assignment, student: str) -> Document:
     variant = assignment.variants[student]
     blocks = [Paragraph((f"Student: {student}. Variant code: {variant.code}. ",
                          f"Network: {net.title or assignment.template.title or 'the network'}.",)),
-              part(PICTURES, net).figure(net, net.values),
+              drawn(net),
               Paragraph(("Your numbers:",)), values_table(net, net.values),
               Heading("Questions")]
     return Document(assignment.title, tuple(blocks))

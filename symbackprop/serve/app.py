@@ -157,9 +157,8 @@ class Server:
         q = self.question(data)
         if not self.checks.allow(student):
             raise Refused(429, f"too many checks: at most {CHECKS_PER_MINUTE} a minute; wait a little")
-        spec = str(self.course.spec_of(student))
         wrt = _optional(data, "wrt") if not self.course.is_class and _optional(data, "wrt") else q.wrt
-        job = ("check", spec, student, q.id, wrt, answer, str(q.points), q.kind)
+        job = ("check", self.course.source, student, q.id, wrt, answer, str(q.points), q.kind)
         try:
             result = await self.pool.run(job, CHECK_LIMIT)
         except (Timeout, WorkerLost) as exc:
@@ -285,8 +284,7 @@ def make_server(path, db, *, workers: int = 2, teacher: str | None = None) -> Se
     from .course import load_course
     course = load_course(path)
     store = Store(db)
-    specs = [str(course.spec)] if not course.is_class else [str(p) for p in list(course.students.values())[:4]]
-    pool = Pool(workers, preload=specs)
+    pool = Pool(workers, preload=[course.source])
     return Server(course, store, pool, teacher)
 
 

@@ -1,11 +1,10 @@
 """What is served: one spec (anyone may answer any question) or an assignment folder (each
 student answers their own variant's questions, behind a personal link).
 
-An assignment folder is read as DESIGN.md "Assignments" writes it: ``DIR/manifest.json`` =
-``{"title", "questions": [{"id", "wrt", "kind", "points"}, …], "students": {name: {"spec":
-path relative to DIR, …}}}``, each variant a spec that ``eval`` takes. This module reads
-JSON and CSV only: the networks themselves are loaded where they are used (the page, the
-workers).
+An assignment folder's ``manifest.json`` is read as ``grade DIR`` reads it
+(:class:`symbackprop.assignments.manifest.Manifest`: the questions, and each student's
+variant spec inside the folder). This module loads no network: they are loaded where
+they are used (the page, the workers).
 
 **Personal links.** Each student gets a random token, written once to ``DIR/links.csv``
 (``student,token,path``): a restart reads the file back and keeps every token; only a
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import secrets
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,12 +23,11 @@ from pathlib import Path
 
 from ..errors import SymbackpropError
 from ..io import read_text, write_atomic
-from ..notation.quoting import clip, quote
+from ..notation.quoting import clip
 
-MANIFEST = "manifest.json"
 LINKS = "links.csv"
-#: Largest manifest read, in bytes.
-MAX_MANIFEST = 20_000_000
+#: Largest links file read, in bytes.
+MAX_LINKS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,10 @@ class Question:
     wrt: str
     kind: str = "formula"
     points: Fraction = Fraction(1)
+    #: a formula asked in closed form (no adjoints), as the manifest's ``"form": "closed"``
+    closed: bool = False
+    #: a number's tolerance as the manifest writes it (``0.0005`` absolute, ``1%`` relative)
+    tolerance: str = ""
 
     def as_dict(self) -> dict:
         return {"id": self.id, "wrt": self.wrt, "kind": self.kind, "points": float(self.points)}
@@ -62,6 +63,11 @@ class Course:
     @property
     def is_class(self) -> bool:
         return self.folder is not None
+
+    @property
+    def source(self) -> str:
+        """What ``grade`` is given to grade these answers: the folder of a class, else the spec."""
+        return str(self.folder.resolve() if self.is_class else self.spec)
 
     def spec_of(self, student: str | None) -> Path:
         """The spec a student's answers are checked against."""
@@ -90,40 +96,19 @@ def load_course(path) -> Course:
 
 
 def _assignment(folder: Path) -> Course:
-    where = clip(folder / MANIFEST, None)
-    try:
-        data = json.loads(read_text(folder / MANIFEST, "the assignment's manifest", limit=MAX_MANIFEST))
-    except json.JSONDecodeError as exc:
-        raise SymbackpropError(f"{where}: not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list) \
-            or not isinstance(data.get("students"), dict) or not data["students"]:
-        raise SymbackpropError(f"{where}: expected an object with a list \"questions\" and an object "
-                               "\"students\" (as `symbackprop assign` writes it)")
-    questions = tuple(_question(where, n, q) for n, q in enumerate(data["questions"], start=1))
-    students = {}
-    for name, entry in data["students"].items():
-        spec = entry.get("spec") if isinstance(entry, dict) else None
-        if not isinstance(spec, str) or not spec:
-            raise SymbackpropError(f"{where}: students.{quote(name)}.spec: expected a path to the variant")
-        target = (folder / spec).resolve()
-        if folder.resolve() not in target.parents:
-            raise SymbackpropError(f"{where}: students.{quote(name)}.spec: {quote(spec)} is outside the folder")
-        students[name] = target
-    title = data.get("title") if isinstance(data.get("title"), str) else folder.name
-    return Course(title, None, questions, students, folder)
+    """A class: the folder's manifest as ``grade DIR`` reads it."""
+    from ..assignments.manifest import Manifest
+    manifest = Manifest(folder)
+    questions = tuple(_question(q) for q in manifest.questions.values())
+    students = {name: manifest.spec_of(name) for name in manifest.students}
+    return Course(manifest.title, None, questions, students, folder)
 
 
-def _question(where, n, q) -> Question:
-    field = f"{where}: questions[{n}]"
-    if not isinstance(q, dict) or not all(isinstance(q.get(k), str) and q.get(k) for k in ("id", "wrt")):
-        raise SymbackpropError(f"{field}: expected an object with \"id\" and \"wrt\"")
-    points = q.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= 10 ** 6:
-        raise SymbackpropError(f"{field}.points: expected a number from 0 to 1000000")
-    kind = q.get("kind", "formula")
-    if kind not in ("formula", "number"):
-        raise SymbackpropError(f"{field}.kind: expected \"formula\" or \"number\", got {quote(str(kind))}")
-    return Question(q["id"], q["wrt"], kind, Fraction(str(points)))
+def _question(q: dict) -> Question:
+    """A question of the manifest (checked there)."""
+    tolerance = q.get("tolerance", "")
+    return Question(q["id"], q["wrt"], q["kind"], Fraction(str(q["points"])), q.get("form") == "closed",
+                    f"{tolerance:g}" if isinstance(tolerance, (int, float)) else tolerance)
 
 
 # --- personal links ----------------------------------------------------------------------
@@ -143,7 +128,7 @@ def links(course: Course) -> dict:
 
 def _read_links(path: Path) -> dict:
     from ..answers.grade import undefuse
-    rows = csv.DictReader(io.StringIO(read_text(path, "the class's links file", limit=MAX_MANIFEST)))
+    rows = csv.DictReader(io.StringIO(read_text(path, "the class's links file", limit=MAX_LINKS)))
     known = {}
     for row in rows:
         student, token = undefuse(row.get("student") or ""), row.get("token")

@@ -46,15 +46,27 @@ def _math(tex: str) -> str:
         return "<code>%s</code>" % html.escape(tex)
 
 
-def picture(spec) -> str:
-    """The network's forward picture, as the HTML document draws it (its first figure)."""
+def picture(spec, numbered: bool = False) -> str:
+    """The network's figure: its forward picture as the HTML document draws it (its first
+    figure); ``numbered`` (a student's variant): drawn with the student's own numbers as
+    their sheet draws it, and every input's and target's value listed below."""
     from ..builders.spec import load
     from ..documents.model import Figure
     from ..documents.stories import build
     net = load(spec)
+    title = net.title or "the network"
+    if numbered:
+        from ..assignments.sheets import drawn, leaf_values
+        numbers = "".join(f"<li>{_math(name.latex)} = {_math(value.latex)}</li>"
+                          for name, value in leaf_values(net, net.values))
+        figure = drawn(net)
+        caption = html.escape("".join(p for p in figure.caption if isinstance(p, str)))
+        return (f"<figure>{figure.diagram.svg(title)}<figcaption>{caption}</figcaption></figure>\n"
+                f'<h2 class="numbers">Your numbers</h2><ul class="numbers">{numbers}</ul>')
     doc = build(net.backward(), check=False)
     figure = next((b for b in doc.blocks if isinstance(b, Figure)), None)
-    return figure.diagram.svg(net.title or "the network") if figure is not None else ""
+    svg = figure.diagram.svg(title) if figure is not None else ""
+    return f"<figure>{svg}<figcaption>The network of the questions.</figcaption></figure>"
 
 
 class Pages:
@@ -68,7 +80,7 @@ class Pages:
     def picture(self, spec) -> str:
         with self._lock:
             if spec not in self._pictures:
-                self._pictures[spec] = picture(spec)
+                self._pictures[spec] = picture(spec, numbered=self.course.is_class)
             return self._pictures[spec]
 
     def student(self, student: str | None, token: str) -> str:
@@ -97,7 +109,7 @@ class Pages:
 <div id="result" class="result" aria-live="polite" tabindex="-1"></div>
 </section>
 <aside class="network" aria-label="The network">
-<figure>{svg}<figcaption>The network of the questions.</figcaption></figure>
+{svg}
 </aside>
 </main>
 <script src="/static/page.js"></script>
@@ -105,9 +117,20 @@ class Pages:
 """)
 
 
+def _what(q) -> str:
+    """What a question asks for, in words: a formula (in closed form), or a number (within
+    its tolerance)."""
+    if q.kind != "number":
+        return "a formula in closed form, no δ" if q.closed else "a formula"
+    if not q.tolerance:
+        return "its value at your numbers"
+    within = q.tolerance if q.tolerance.endswith("%") else f"±{q.tolerance}"
+    return f"its value at your numbers, within {within}"
+
+
 def _question(n: int, q, output: str) -> str:
     checked = " checked" if n == 0 else ""
-    what = "its value at your numbers" if q.kind == "number" else "a formula"
+    what = _what(q)
     points = counted(int(q.points), "point") if q.points.denominator == 1 else f"{float(q.points):g} points"
     asked = _math(r"\frac{\partial " + output + r"}{\partial " + q.wrt + "}")
     spoken = f"∂{unicode_name(output)}/∂{unicode_name(q.wrt)}, {what}, {points}"
@@ -115,7 +138,7 @@ def _question(n: int, q, output: str) -> str:
             f'data-wrt="{html.escape(q.wrt)}" data-kind="{html.escape(q.kind)}" '
             f'aria-label="{html.escape(spoken)}"{checked}> '
             f'<span aria-hidden="true">{asked} '
-            f'<small>({what}; {points})</small></span></label>')
+            f'<small>({html.escape(what)}; {points})</small></span></label>')
 
 
 def closed_door(course) -> str:

@@ -32,11 +32,11 @@ class WorkerLost(Exception):
 def _serve(conn, preload) -> None:
     """A worker's loop: run each job received, send back its result."""
     from ..errors import SymbackpropError
-    from .work import network, run
-    for spec in preload:
+    from .work import run, warm
+    for source in preload:
         try:
-            network(spec)
-        except SymbackpropError:  # a job that uses this spec gets the message
+            warm(source)
+        except SymbackpropError:  # a job that uses this source gets the message
             continue
     conn.send("ready")
     while True:

@@ -1,6 +1,8 @@
 """What a worker process does: read an answer back as math (the preview), and check it
-as ``grade`` does (:func:`symbackprop.answers.grade.grade_row`: the same verdict, score
-and feedback sentence as the batch grader).
+as ``grade`` does: on a single spec by :func:`symbackprop.answers.grade.grade_row`, on an
+assignment folder by :func:`symbackprop.assignments.grading.grade_answer` (the question's
+points, tolerance and form, a formula where a number is asked, another student's number
+named), so the page and the batch grader give the same verdict, score and feedback.
 
 Each job is a plain tuple and each result a plain dict, so that they cross the pipe to
 the server; networks are loaded once per worker and kept.
@@ -8,6 +10,7 @@ the server; networks are loaded once per worker and kept.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from functools import lru_cache
 
@@ -15,6 +18,13 @@ from latex2mathml.converter import convert
 
 from ..errors import SymbackpropError
 from ..notation.numerals import points as shown_points
+
+
+@lru_cache(maxsize=8)
+def assignment(folder: str):
+    """An assignment folder's manifest, its variants loaded by :func:`network`."""
+    from ..assignments.manifest import Manifest
+    return Manifest(folder, load=lambda path: network(str(path)))
 
 
 @lru_cache(maxsize=64)
@@ -28,6 +38,17 @@ def network(spec: str):
     prepare(net, policy_of(net))
     reference(net)      # the derived formulas' values at the points: built before the first check
     return net
+
+
+def warm(source: str) -> None:
+    """A spec's network, or every variant of an assignment folder, loaded before the first
+    check (a wrong number is compared with every other student's variant)."""
+    if not os.path.isdir(source):
+        network(source)
+        return
+    manifest = assignment(source)
+    for student in manifest.students:
+        manifest.net(student)
 
 
 def mathml(tex: str) -> str:
@@ -64,18 +85,23 @@ def preview(spec: str, wrt: str, answer: str) -> dict:
     return {"ok": True, "latex": tex, "mathml": mathml(tex)}
 
 
-def check(spec: str, student: str, qid: str, wrt: str, answer: str, points: str, kind: str) -> dict:
-    """One answer graded as ``grade`` grades its row: verdict, score, feedback; for a wrong
-    formula the point where it differs and its value there (never the expected value,
-    which for a number question would be the answer)."""
+def check(source: str, student: str, qid: str, wrt: str, answer: str, points: str, kind: str) -> dict:
+    """One answer graded as ``grade SOURCE`` grades its row (``source``: a spec, or an
+    assignment folder): verdict, score, feedback; for a wrong formula the point where it
+    differs and its value there (never the expected value, which for a number question
+    would be the answer)."""
     from ..answers.feedback import UNGRADED
     from ..answers.grade import Row, grade_row
+    from ..assignments.grading import grade_answer
+    row = Row(1, qid, wrt, answer, student=student, points=Fraction(points))
     try:
-        net = network(spec)
+        if os.path.isdir(source):       # as `grade DIR` tells a folder from a spec
+            graded = grade_answer(assignment(source), row)
+        else:
+            graded = grade_row(network(source), row)
     except SymbackpropError as exc:      # a variant that cannot be read: the teacher's to fix
         return {"verdict": "error", "feedback": UNGRADED, "error": str(exc),
                 "score": "0", "max": shown_points(Fraction(points))}
-    graded = grade_row(net, Row(1, qid, wrt, answer, student=student, points=Fraction(points)))
     out = {"verdict": graded.outcome, "feedback": graded.feedback,
            "score": shown_points(graded.score), "max": shown_points(graded.worth)}
     v = graded.verdict
