@@ -18,11 +18,14 @@ from .errors import (AnswerError, PointError, RenderError, SpecError, Symbackpro
 _HOMES = {"Activation": "ops.activations", "Derivation": "core.derivation",
           "Formula": "core.derivation", "Cost": "ops.costs", "Graph": "core.graph",
           "Network": "builders.network", "Recurrent": "builders.recurrent",
+          "ConvNet": "builders.convnet", "Conv": "builders.layers", "Pool": "builders.layers",
+          "Norm": "builders.layers", "Dense": "builders.layers",
           "latex": "notation.printing", "text": "notation.printing", "load": "builders.spec"}
 #: The registries, by their short names: ``sb.activations.get("tanh")``.
 _REGISTRIES = {"activations": "ops.activations", "costs": "ops.costs"}
 
-_NAMES = ["activations", "costs", "Activation", "AnswerError", "Cost", "Derivation", "Formula",
+_NAMES = ["activations", "costs", "Activation", "AnswerError", "Conv", "ConvNet", "Cost", "Dense",
+          "Derivation", "Formula", "Norm", "Pool",
           "Graph", "Network", "PointError", "Recurrent", "RenderError", "SpecError",
           "SymbackpropError", "TooLargeError", "check_answer", "latex", "load", "render", "text",
           "__version__"]

@@ -165,6 +165,9 @@ def from_dict(data: dict, where: str = "spec"):
         return _graph(data, where)
     if "recurrent" in data:
         return _recurrent(data, where)
+    if "input_shape" in data:  # a convolutional network: builders/convspec.py
+        from .convspec import read_convnet
+        return read_convnet(data, where)
     _unknown(where, "", data, TOP_FIELDS)
     title = _title(data, where)
     if "inputs" not in data:
