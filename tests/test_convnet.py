@@ -251,11 +251,14 @@ def test_layernorm_against_torch():
 
 def test_max_pool_routes_to_the_first_argmax():
     """A tie: the first maximum of the window (row-major) gets the whole gradient, as in PyTorch."""
-    from symbackprop.builders.convnet import first_argmax
+    from symbackprop.core.graph import local_partial
     net = sb.ConvNet((1, 2, 2), [sb.Pool(2), sb.Dense(1, "identity")])
     node = net.nodes[net.a(1, 1, 1, 1)]
+    assert node.group == tuple(net.x(1, i, j) for i in (1, 2) for j in (1, 2))
     tie = {s: 1.0 for s in node.group}
-    assert [float(first_argmax(net, node, s).subs(tie)) for s in node.group] == [1.0, 0.0, 0.0, 0.0]
+    assert [local_partial(net, node, s).subs(tie) for s in node.group] == [1, 0, 0, 0]
+    higher = {**tie, net.x(1, 2, 1): 2.0}
+    assert [local_partial(net, node, s).subs(higher) for s in node.group] == [0, 0, 1, 0]
 
 
 def test_eval_json_and_three_way_check(run_cli, tmp_path):

@@ -18,7 +18,7 @@ carries its number, ``x^{(n)}_{c,i,j}``, ``z^{(l,n)}_{o,i,j}``, ``C^{(n)}``, and
 is L = Σₙ Cⁿ.
 
 Max pooling routes the gradient to the first arg-max of each window, as PyTorch does
-(:func:`first_argmax`): ∂m/∂x_k = Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k)).
+(:class:`WindowMax`, :func:`first_argmax`): ∂m/∂x_k = Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k)).
 At a tie the cost is not differentiable; away from ties this is 1 for the maximum, 0 else.
 """
 
@@ -32,7 +32,7 @@ from ..errors import SpecError
 from ..ops import activations as _activations
 from ..ops import costs as _costs
 from ..ops.activations import Step
-from ..core.graph import Graph, Node, affine, rule
+from ..core.graph import Graph, Node, affine
 from ..notation.naming import indices
 from .layers import Conv, Dense, Norm, Pool, geometry, output_shape, size
 
@@ -45,12 +45,33 @@ MAX_PARAMETERS = 5_000
 MAX_EXAMPLES = 16
 
 
-@rule("maxpool")
-def first_argmax(graph, consumer, node):
-    """m = max(window): ∂m/∂x_k is 1 when x_k is the first maximum of the window, else 0."""
-    window = consumer.group
-    k = window.index(node)
-    factors = [Step(node - other) for other in window[:k]] + [1 - Step(other - node) for other in window[k + 1:]]
+class WindowMax(sympy.Max):
+    """max of a pooling window, its arguments kept in the window's (row-major) order and
+    not compared when built (SymPy's Max compares every pair of its arguments, which on a
+    closed form of nested sums takes minutes). Its derivative is :func:`first_argmax`.
+    Its class is named Max so that every printer (LaTeX, NumPy, PyTorch, the compiled
+    programs), which finds a function by its class name, prints it as Max."""
+
+    def __new__(cls, *args, **assumptions):
+        args = [sympy.sympify(a) for a in args]
+        if all(a.is_Number for a in args):
+            return sympy.Max(*args)
+        obj = sympy.Expr.__new__(cls, *args)
+        obj._argset = frozenset(args)
+        return obj
+
+    def fdiff(self, argindex=1):
+        return first_argmax(self.args, argindex - 1)
+
+
+WindowMax.__name__ = WindowMax.__qualname__ = "Max"
+
+
+def first_argmax(window, k: int):
+    """∂max(window)/∂x_k: 1 when x_k is the first maximum of the window, else 0, as
+    PyTorch routes it: Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k))."""
+    x = window[k]
+    factors = [Step(x - other) for other in window[:k]] + [1 - Step(other - x) for other in window[k + 1:]]
     return sympy.Mul(*factors)
 
 
@@ -297,7 +318,7 @@ def _pool(net, l, layer, before, current):
             window = tuple(current[n][(c,) + tuple((i - 1) * s + q for i, s, q in zip(at, stride, p))]
                            for p in _positions(kernel))
             if layer.mode == "max":
-                out[n][index] = net._node("a", l, n, index, sympy.Max(*window), "max pool", op="maxpool",
+                out[n][index] = net._node("a", l, n, index, WindowMax(*window), "max pool", op="expr",
                                           group=window)
             else:
                 expr = sympy.Mul(sympy.Rational(1, len(window)), sympy.Add(*window))
@@ -368,4 +389,4 @@ def _dense(net, l, layer, before, current):
 
 _BUILDERS = {Conv: _conv, Pool: _pool, Norm: _norm, Dense: _dense}
 
-__all__ = ["ConvNet", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "first_argmax"]
+__all__ = ["ConvNet", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "WindowMax", "first_argmax"]
