@@ -2,7 +2,7 @@
 any graph (:mod:`.generic`) is the base; a builder whose structure the lecture tells
 otherwise has a story of its own that overrides what differs (:mod:`.layered`: Case 1 /
 Case 2, the amplifier diagram, the vector form; :mod:`.unrolled`: a recurrent net's steps,
-backpropagation through time)."""
+backpropagation through time; :mod:`.convolutional`: maps, sliding windows, the flipped kernel)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from ..model import Document
 from .generic import GraphStory
 from .layered import LayeredStory
 from .unrolled import RecurrentStory
+from .convolutional import ConvStory
 
 #: The story of each kind of graph; a kind not listed gets the story of any graph.
-STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory}
+STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory,
+           "convolutional": ConvStory}
 
 
 def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:
