@@ -13,6 +13,7 @@ import html
 from dataclasses import dataclass
 
 from ...builders.layers import Conv, geometry
+from ..model import Math
 
 READABLE = 8
 CHANNELS = 4
@@ -74,9 +75,9 @@ class Grids:
 
 def _size(panel) -> tuple:
     if panel.values is None:
-        return 2.4, TITLE + 1.2
+        return max(2.4, 0.19 * len(panel.title_text) + 0.2), TITLE + 1.2
     rows, cols = len(panel.values), len(panel.values[0])
-    return max(cols * CELL, 2.2), TITLE + rows * CELL
+    return max(cols * CELL, 0.19 * len(panel.title_text) + 0.2, 1.2), TITLE + rows * CELL
 
 
 def _number(v) -> str:
@@ -229,9 +230,9 @@ def forward_caption(g) -> tuple:
 
 
 def backward_caption(g) -> tuple:
-    return ("The backward pass as maps%s: the δ map of each layer (the adjoint of its pre-activation z; a "
-            "pooling layer's output adjoint) and the input's gradient, last layer first." % _example(g),
-            _summary(g))
+    return ("The backward pass as maps%s: the " % _example(g), Math(r"\delta", "δ"),
+            " map of each layer (the adjoint of its pre-activation ", Math("z", "z"), "; of a pooling layer's "
+            "output) and the input's gradient, last layer first.", _summary(g))
 
 
 def _example(g) -> str:

@@ -31,6 +31,19 @@ def _shape(shape) -> str:
     return "×".join(str(s) for s in shape)
 
 
+def _dims(shape) -> Math:
+    """A shape as math: 2 × 4 × 4."""
+    return Math(r" \times ".join(str(s) for s in shape), _shape(shape))
+
+
+def _tex_number(value) -> str:
+    text = str(value)
+    if "/" in text:
+        p, q = text.split("/")
+        return r"\tfrac{%s}{%s}" % (p, q) if q != "100000" else r"10^{-5}" if p == "1" else r"%s \cdot 10^{-5}" % p
+    return text
+
+
 class ConvStory(GraphStory):
     """The document of a convolutional network."""
 
@@ -54,12 +67,12 @@ class ConvStory(GraphStory):
         self.add(Heading("The network and its maps"))
         batch = len(g.examples) > 1 or g.examples != (None,)
         self.p("Every entry of every map is a node of the graph. The input ", Math("x", "x"),
-               " has shape %s (channels × %s); each layer's output map and parameters:" % (
-                   _shape(g.shapes[0]), "rows × columns" if len(g.shapes[0]) == 3 else "length"))
-        rows = [("0", "input", "", _shape(g.shapes[0]), "")]
+               " has shape ", _dims(g.shapes[0]), " (channels by %s); each layer's output map and its "
+               "parameters:" % ("rows by columns" if len(g.shapes[0]) == 3 else "length"))
+        rows = [("0", "input", "", _dims(g.shapes[0]), "")]
         for l, layer in enumerate(g.layers, start=1):
             rows.append((str(l), layer.type, _settings(layer, g.shapes[l - 1], g.activations[l - 1].name),
-                         _shape(g.shapes[l]), _parameters(g, l)))
+                         _dims(g.shapes[l]), _parameters(g, l)))
         self.add(Table(("layer", "type", "settings", "output shape", "parameters"), tuple(rows), "lllll"))
         if batch:
             self.p("A batch norm normalizes over the %d examples of the mini-batch, so the examples are one "
@@ -117,7 +130,9 @@ class ConvStory(GraphStory):
         self.add(Equations((_row(out, out, [rhs], "Σ K·%s(window) + b" % src),
                             _row("a^{(%d)}_{o,i%s}" % (l, ",j" if two else ""), "a",
                                  [r"%s\left(%s\right)" % (_act(g, l), out)], "σ(z)"))))
-        self.p("The output is %s: each dimension (input + 2·padding − kernel)/stride + 1." % _shape(g.shapes[l]))
+        self.p("The output map is ", _dims(g.shapes[l]), ": along each dimension ",
+               Math(r"(\text{input} + 2 \cdot \text{padding} - \text{kernel}) / \text{stride} + 1",
+                    "(input + 2·padding − kernel)/stride + 1"), " positions.")
         self.written_out(l)
 
     def forward_pool(self, l, layer):
@@ -146,8 +161,10 @@ class ConvStory(GraphStory):
                 if layer.mode == "batch" else "over all the entries of one example")
         m = "m"
         c = "_{c}" if layer.mode == "batch" else ""
-        self.p("Normalized %s (m entries, biased variance, ε = %s), then scaled by γ and shifted by β; the "
-               "activation applies after them:" % (over, self.net.epsilons[l - 1]))
+        eps = self.net.epsilons[l - 1]
+        self.p("Normalized %s (m entries, biased variance, " % over,
+               Math(r"\varepsilon = %s" % _tex_number(eps), "ε = %s" % eps), "), then scaled by ",
+               Math(r"\gamma", "γ"), " and shifted by ", Math(r"\beta", "β"), "; the activation applies after them:")
         j = "c" if layer.mode == "batch" else "j"
         self.add(Equations((
             _row(r"\mu^{(%d)}%s" % (l, c), "μ", [r"\frac{1}{%s} \sum %s" % (m, src)], "(1/m) Σ " + src),
@@ -192,7 +209,7 @@ class ConvStory(GraphStory):
         self.add(Heading("The compact forms"))
         self.p("The sums above, collected per map as a CNN lecture writes them; ",
                Math(r"\delta^{(l)}_{o,i,j} = \frac{\partial %s}{\partial z^{(l)}_{o,i,j}}" % self.C,
-                    "δ⁽ˡ⁾ = ∂%s/∂z⁽ˡ⁾" % self.C), " is the δ map of a layer.")
+                    "δ⁽ˡ⁾ = ∂%s/∂z⁽ˡ⁾" % self.C), " is the ", Math(r"\delta", "δ"), " map of a layer.")
         for l, layer in enumerate(g.layers, start=1):
             compact = getattr(self, "compact_" + type(layer).__name__.lower())(l, layer)
             if compact is not None and self.maps is not None:
@@ -212,19 +229,21 @@ class ConvStory(GraphStory):
         ij, pq = ("i,j", "p,q") if two else ("i", "p")
         idx = ",".join(_index(v, k, s, pad) for v, k, s in zip("ij", "pq", stride))
         self.add(Heading("Layer %d: convolution" % l, 2))
-        self.p("The kernel's gradient is the correlation of the layer's input with its δ map (each kernel "
-               "entry meets every input entry its window position puts under it), and the bias collects δ:")
+        self.p("The kernel's gradient is the correlation of the layer's input with its ", Math(r"\delta", "δ"),
+               " map (each kernel entry meets every input entry its window position puts under it), and the "
+               "bias collects ", Math(r"\delta", "δ"), ":")
         self.add(Equations((
             _row(r"\frac{\partial %s}{\partial K^{(%d)}_{o,c,%s}}" % (C, l, pq), "∂%s/∂K" % C,
-                 [r"\sum_{%s} %s_{c,%s} \, \delta^{(%d)}_{o,%s}" % (ij, src, idx, l, ij)], "Σ %s · δ" % src),
+                 [r"\sum_{%s} %s_{c,%s} \, \delta^{(%d)}_{o,%s}" % (ij, src, idx, l, ij)], "Σ_{%s} %s_{c,%s} · δ⁽%d⁾_{o,%s}" % (ij, src, idx, l, ij)),
             _row(r"\frac{\partial %s}{\partial b^{(%d)}_{o}}" % (C, l), "∂%s/∂b" % C,
-                 [r"\sum_{%s} \delta^{(%d)}_{o,%s}" % (ij, l, ij)], "Σ δ"))))
-        dil = ("the δ map dilated by the stride (%d − 1 zeros between its entries), " % stride[0]
-               if max(stride) > 1 else "the δ map ")
-        crop = ", and the %d outer rings cropped (the padding)" % pad if pad else ""
-        self.p("The input's gradient is the full convolution of %spadded by kernel − 1 zeros, with the "
-               "kernel flipped (rotated 180°)%s: an input entry at offset p inside a window meets "
-               "the kernel entry p, which read from the other side is the flipped kernel." % (dil, crop))
+                 [r"\sum_{%s} \delta^{(%d)}_{o,%s}" % (ij, l, ij)], "Σ_{%s} δ⁽%d⁾_{o,%s}" % (ij, l, ij)))))
+        dil = (" dilated by the stride (%d zeros between its entries, written " % (stride[0] - 1),
+               Math(r"\tilde{\delta}", "δ̃"), ")") if max(stride) > 1 else (" (written ", Math(r"\tilde{\delta}", "δ̃"), ")")
+        crop = ", and the outer %d rows and columns cropped (the padding)" % pad if pad else ""
+        self.p("The input's gradient is the full convolution of the ", Math(r"\delta", "δ"), " map", *dil,
+               ", taken as 0 outside its entries (padded by kernel - 1 zeros), with the kernel flipped "
+               "(rotated by 180 degrees)%s: an input entry at offset p inside a window meets the kernel entry p, "
+               "which read from the output's side is the flipped kernel." % crop)
         flipped = "K^{(%d)}_{o,c,%s}" % (l, ",".join("%d-%s" % (k + 1, v) for k, v in zip(kernel, "pq")))
         self.add(Equations((_row(r"\frac{\partial %s}{\partial %s_{c,%s}}" % (C, src, "u,v" if two else "u"),
                                  "∂%s/∂%s" % (C, src),
@@ -295,29 +314,28 @@ def _act(g, l) -> str:
     return r"\operatorname{%s}" % g.activations[l - 1].name
 
 
-def _settings(layer, before, act) -> str:
+def _settings(layer, before, act) -> tuple:
     if isinstance(layer, Conv):
         kernel, stride, pad = geometry(layer, before)
-        return "kernel %s, stride %s, padding %d, %s" % (_shape(kernel), _shape(stride), pad, act)
+        return ("kernel ", _dims(kernel), ", stride ", _dims(stride), ", padding %d, %s" % (pad, act))
     if isinstance(layer, Norm):
-        return "eps %s, %s" % (layer.eps, act)
+        return ("eps ", Math(_tex_number(layer.eps), str(layer.eps)), ", " + act)
     if isinstance(layer, Dense):
         return act
     kernel, stride, _ = geometry(layer, before)
-    return "kernel %s, stride %s" % (_shape(kernel), _shape(stride))
+    return ("kernel ", _dims(kernel), ", stride ", _dims(stride))
 
 
-def _parameters(g, l) -> str:
+def _parameters(g, l) -> tuple | str:
     layer, before, after = g.layers[l - 1], g.shapes[l - 1], g.shapes[l]
     if isinstance(layer, Conv):
         kernel = geometry(layer, before)[0]
-        return "K %s, b %d" % (_shape((after[0], before[0]) + kernel), after[0])
+        return (Math("K", "K"), " ", _dims((after[0], before[0]) + kernel), ", ", Math("b", "b"), " %d" % after[0])
     if isinstance(layer, Dense):
-        return "w %d×%d, b %d" % (after[0], len(g.maps[("x", 0, g.examples[0])]) if l == 1 else
-                                  _size(before), after[0])
+        return (Math("w", "w"), " ", _dims((after[0], _size(before))), ", ", Math("b", "b"), " %d" % after[0])
     if isinstance(layer, Norm):
         count = before[0] if layer.mode == "batch" else _size(before)
-        return "γ %d, β %d" % (count, count)
+        return (Math(r"\gamma", "γ"), " %d, " % count, Math(r"\beta", "β"), " %d" % count)
     return ""
 
 
