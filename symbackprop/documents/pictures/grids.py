@@ -17,7 +17,7 @@ from ..model import Math
 
 READABLE = 8
 CHANNELS = 4
-CELL = 0.78          # cm
+CELL = 0.92          # cm
 WIDTH = 16.5         # cm of a line of panels
 GAP = 0.45
 TITLE = 0.5

@@ -108,8 +108,10 @@ class ConvStory(GraphStory):
         self.p("One entry written out, the window at the top left:")
         self.add(Equations((self.formula_row(self.d.node(sym)),)))
         count = len(self.net.maps[(base, l, self.net.examples[0])])
-        self.p("The other %d entries slide the same window over the map (every entry is a node of the "
-               "graph, listed in the numbers section)." % (count - 1) if count > 1 else "")
+        if count > 1:
+            others = "The other entry slides" if count == 2 else "The other %d entries slide" % (count - 1)
+            self.p(others + " the same window over the map (every entry is a node of the graph, with its "
+                   "value in the numbers section).")
 
     def forward_conv(self, l, layer):
         g = self.net
