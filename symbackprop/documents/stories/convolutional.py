@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ...builders.layers import Conv, Dense, Norm, geometry
 from ...notation.numerals import rough
-from ..model import Equations, Figure, Heading, Math, Row, Table
+from ..model import Equations, Figure, Heading, Math, Row, S, Table
 from ..pictures import grids
 from .generic import GraphStory
 from .maps import MapNumbers, conv_compact, norm_compact, pool_compact
@@ -298,7 +298,7 @@ class ConvStory(GraphStory):
         compact, paths = norm_compact(self.net, self.maps, l)
         (k, index), direct, via_var, via_mean = paths[0]
         sym = self.net.maps[("x", 0, k)][index] if l == 1 else self.net.maps[("a", l - 1, k)][index]
-        self.p("At the point, for ", Math(sym.name, sym.name), ": the three paths give %s, %s and %s, "
+        self.p("At the point, for ", S(sym.name), ": the three paths give %s, %s and %s, "
                "together %s." % (rough(direct), rough(via_var), rough(via_mean), rough(direct + via_var + via_mean)))
         return compact
 
