@@ -294,3 +294,15 @@ def test_batchnorm_needs_a_batch():
         sb.load(spec)
     assert str(exc.value) == ("spec: points: a batch norm normalizes over the examples of a mini-batch: "
                               "give [[points]] (two or more examples), not [point]")
+
+
+def test_a_tie_in_a_max_pool_window_is_reported_as_non_differentiable():
+    """Two equal maxima in a window: the check leaves finite differences out upstream of it."""
+    spec = {"input_shape": [1, 2, 2], "layers": [{"type": "maxpool", "kernel": 2},
+                                                {"units": 1, "activation": "identity", "W": [[2.0]], "b": [0.0]}],
+            "point": {"x": [[[0.5, 0.5], [0.1, -0.2]]], "y": [0.0]}}
+    d = sb.load(spec).backward()
+    report = d.check()
+    assert report.passed
+    assert report.kinks == ["a^{(1)}_{1,1,1}"]
+    assert [float(d.evaluate().gradients[n]) for n in ("x_{1,1,1}", "x_{1,1,2}")] == [2.0, 0.0]
