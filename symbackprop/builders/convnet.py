@@ -14,7 +14,7 @@ conv bias ``b^{(l)}_{o}``, map entries ``z^{(l)}_{o,i,j}`` and ``a^{(l)}_{o,i,j}
 l counts every layer. A norm layer's mean, variance and normalized entries are
 ``\\mu^{(l)}_{c}``, ``\\sigma^{2(l)}_{c}`` and ``\\hat{x}^{(l)}_{c,i,j}``. With a batch norm
 the examples of a mini-batch are one graph (``examples=N``): every name of an example
-carries its number, ``x^{(n)}_{c,i,j}``, ``z^{(l,n)}_{o,i,j}``, ``C^{(n)}``, and the output
+carries its number, ``x^{(n)}_{c,i,j}``, ``z^{(l)(n)}_{o,i,j}``, ``C^{(n)}``, and the output
 is L = Σₙ Cⁿ.
 
 Max pooling routes the gradient to the first arg-max of each window, as PyTorch does
@@ -122,9 +122,9 @@ class ConvNet(Graph):
 
     @staticmethod
     def name(base: str, l: int | None, n: int | None, index: tuple, dense: bool = False) -> str:
-        """The name of one entry: ``z^{(2,1)}_{1,2,2}`` is z of layer 2, example 1."""
+        """The name of one entry: ``z^{(2)(1)}_{1,2,2}`` is z of layer 2, example 1."""
         tags = [str(t) for t in (l, n) if t is not None]
-        sup = "^{(%s)}" % ",".join(tags) if tags else ""
+        sup = "^{%s}" % "".join("(%s)" % t for t in tags) if tags else ""
         if base == r"\sigma^{2}":
             base, sup = r"\sigma", "^{2" + sup[2:-1] + "}" if tags else "^{2}"
         sub = "_{%s}" % (indices(*index) if dense else ",".join(str(i) for i in index)) if index else ""

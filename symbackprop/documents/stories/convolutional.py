@@ -77,7 +77,7 @@ class ConvStory(GraphStory):
         if batch:
             self.p("A batch norm normalizes over the %d examples of the mini-batch, so the examples are one "
                    "graph: every name of example n carries its number, as in " % len(g.examples),
-                   Math("x^{(n)}_{c,i,j}", "x⁽ⁿ⁾_c,i,j"), " and ", Math("z^{(l,n)}_{o,i,j}", "z⁽ˡ,ⁿ⁾_o,i,j"),
+                   Math("x^{(n)}_{c,i,j}", "x⁽ⁿ⁾_c,i,j"), " and ", Math("z^{(l)(n)}_{o,i,j}", "z⁽ˡ⁾⁽ⁿ⁾_o,i,j"),
                    ", and the output is the total ", Math(r"L = \sum_n C^{(n)}", "L = Σₙ C⁽ⁿ⁾"), ".")
         if self.maps is not None:
             self.add(Figure(grids.forward(g, self.maps), grids.forward_caption(g)))
