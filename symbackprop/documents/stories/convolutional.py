@@ -204,6 +204,18 @@ class ConvStory(GraphStory):
         if self.maps is not None:
             self.add(Figure(grids.backward(self.net, self.maps), grids.backward_caption(self.net)))
 
+    def fan_out(self, adjoints):
+        """How many entries fan out, and the widest one (listing them all would fill pages)."""
+        g = self.net
+        fans = [(len([c for c in g.nodes[f.of].consumers if c in g.used]), f.of) for f in adjoints]
+        fans = [(n, s) for n, s in fans if n > 1]
+        if not fans:
+            return
+        n, widest = max(fans, key=lambda t: t[0])
+        self.p("Fan-out: %d of the %d entries feed several consumers, so each of their adjoints is a sum "
+               "with one term per consumer; the widest, " % (len(fans), len(adjoints)), S(widest.name),
+               ", feeds %d." % n)
+
     # --- 4. the compact forms -------------------------------------------------------------
 
     def compact_section(self):
