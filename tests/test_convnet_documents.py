@@ -100,3 +100,13 @@ def test_latex_compiles_without_overfull_lines(engine, documents, tmp_path):
     log = compile_tex(engine, documents["latex"], tmp_path, "cnn")
     overfull = [float(w) for w in re.findall(r"Overfull \\[hv]box \(([\d.]+)pt too", log)]
     assert [w for w in overfull if w > 20] == []
+
+
+@pytest.mark.parametrize("tex, text", [
+    (r"\frac{1}{m} \sum_{k} x_{k}", "1/m Σ[k] x_k"),
+    (r"\frac{a - \mu}{\sqrt{\sigma^{2} + \varepsilon}}", "(a - μ)/(√(σ² + ε))"),
+    (r"\sum_{c=1}^{2} K^{(1)}_{o,c,p} \, x_{c,i+p-1}", "Σ[c=1..2] K^(1)_o,c,p x_c,i+p-1"),
+])
+def test_the_story_formulas_read_as_text(tex, text):
+    from symbackprop.documents.stories.maps import plain
+    assert plain(tex) == text

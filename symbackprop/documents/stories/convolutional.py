@@ -20,11 +20,12 @@ from ...notation.numerals import rough
 from ..model import Equations, Figure, Heading, Math, Row, S, Table
 from ..pictures import grids
 from .generic import GraphStory
-from .maps import MapNumbers, conv_compact, norm_compact, pool_compact
+from .maps import MapNumbers, conv_compact, norm_compact, plain, pool_compact
 
 
-def _row(lhs_tex, lhs_text, lines, text) -> Row:
-    return Row(Math(lhs_tex, lhs_text), tuple(lines), text)
+def _row(lhs_tex, lines) -> Row:
+    """A displayed row from its LaTeX; its text (Unicode) is read off the LaTeX."""
+    return Row(Math(lhs_tex, plain(lhs_tex)), tuple(lines), plain(" ".join(lines)))
 
 
 def _shape(shape) -> str:
@@ -129,9 +130,8 @@ class ConvStory(GraphStory):
                " is the sum of the kernel times the window of the input under it, with stride %d%s:" % (
                    stride[0], ", padding %d (entries outside the input are 0 and left out of the sum)" % pad
                    if pad else ""))
-        self.add(Equations((_row(out, out, [rhs], "Σ K·%s(window) + b" % src),
-                            _row("a^{(%d)}_{o,i%s}" % (l, ",j" if two else ""), "a",
-                                 [r"%s\left(%s\right)" % (_act(g, l), out)], "σ(z)"))))
+        self.add(Equations((_row(out, [rhs]),
+                            _row("a^{(%d)}_{o,i%s}" % (l, ",j" if two else ""), [r"%s\left(%s\right)" % (_act(g, l), out)]))))
         self.p("The output map is ", _dims(g.shapes[l]), ": along each dimension ",
                Math(r"(\text{input} + 2 \cdot \text{padding} - \text{kernel}) / \text{stride} + 1",
                     "(input + 2·padding − kernel)/stride + 1"), " positions.")
@@ -153,7 +153,7 @@ class ConvStory(GraphStory):
             rhs = r"\frac{1}{%d} \sum_{p%s} %s_{c,%s}" % (kernel[0] * (kernel[1] if two else 1),
                                                         ",q" if two else "", src, idx)
             self.p("Each channel separately, the mean of each window (no padding):")
-        self.add(Equations((_row(out, out, [rhs], "pool of the window"),)))
+        self.add(Equations((_row(out, [rhs]),)))
         self.written_out(l, "a")
 
     def forward_norm(self, l, layer):
@@ -169,14 +169,13 @@ class ConvStory(GraphStory):
                Math(r"\gamma", "γ"), " and shifted by ", Math(r"\beta", "β"), "; the activation applies after them:")
         j = "c" if layer.mode == "batch" else "j"
         self.add(Equations((
-            _row(r"\mu^{(%d)}%s" % (l, c), "μ", [r"\frac{1}{%s} \sum %s" % (m, src)], "(1/m) Σ " + src),
-            _row(r"\sigma^{2(%d)}%s" % (l, c), "σ²", [r"\frac{1}{%s} \sum \left(%s - \mu^{(%d)}%s\right)^{2}"
-                                                     % (m, src, l, c)], "(1/m) Σ (%s − μ)²" % src),
-            _row(r"\hat{x}^{(%d)}" % l, "x̂", [r"\frac{%s - \mu^{(%d)}%s}{\sqrt{\sigma^{2(%d)}%s + \varepsilon}}"
-                                              % (src, l, c, l, c)], "(%s − μ)/√(σ² + ε)" % src),
-            _row("z^{(%d)}" % l, "z", [r"\gamma^{(%d)}_{%s} \, \hat{x}^{(%d)} + \beta^{(%d)}_{%s}" % (l, j, l, l, j)],
-                 "γ x̂ + β"),
-            _row("a^{(%d)}" % l, "a", [r"%s\left(z^{(%d)}\right)" % (_act(g, l), l)], "σ(z)"))))
+            _row(r"\mu^{(%d)}%s" % (l, c), [r"\frac{1}{%s} \sum %s" % (m, src)]),
+            _row(r"\sigma^{2(%d)}%s" % (l, c), [r"\frac{1}{%s} \sum \left(%s - \mu^{(%d)}%s\right)^{2}"
+                                                     % (m, src, l, c)]),
+            _row(r"\hat{x}^{(%d)}" % l, [r"\frac{%s - \mu^{(%d)}%s}{\sqrt{\sigma^{2(%d)}%s + \varepsilon}}"
+                                              % (src, l, c, l, c)]),
+            _row("z^{(%d)}" % l, [r"\gamma^{(%d)}_{%s} \, \hat{x}^{(%d)} + \beta^{(%d)}_{%s}" % (l, j, l, l, j)]),
+            _row("a^{(%d)}" % l, [r"%s\left(z^{(%d)}\right)" % (_act(g, l), l)]))))
         for base in (r"\mu", r"\sigma^{2}", r"\hat{x}", "z"):
             key = (base, l, g.examples[0] if base in (r"\hat{x}", "z") or layer.mode == "layer" else None)
             entries = g.maps.get(key)
@@ -247,10 +246,8 @@ class ConvStory(GraphStory):
                " map (each kernel entry meets every input entry its window position puts under it), and the "
                "bias collects ", Math(r"\delta", "δ"), ":")
         self.add(Equations((
-            _row(r"\frac{\partial %s}{\partial K^{(%d)}_{o,c,%s}}" % (C, l, pq), "∂%s/∂K" % C,
-                 [r"\sum_{%s} %s_{c,%s} \, \delta^{(%d)}_{o,%s}" % (ij, src, idx, l, ij)], "Σ_{%s} %s_{c,%s} · δ⁽%d⁾_{o,%s}" % (ij, src, idx, l, ij)),
-            _row(r"\frac{\partial %s}{\partial b^{(%d)}_{o}}" % (C, l), "∂%s/∂b" % C,
-                 [r"\sum_{%s} \delta^{(%d)}_{o,%s}" % (ij, l, ij)], "Σ_{%s} δ⁽%d⁾_{o,%s}" % (ij, l, ij)))))
+            _row(r"\frac{\partial %s}{\partial K^{(%d)}_{o,c,%s}}" % (C, l, pq), [r"\sum_{%s} %s_{c,%s} \, \delta^{(%d)}_{o,%s}" % (ij, src, idx, l, ij)]),
+            _row(r"\frac{\partial %s}{\partial b^{(%d)}_{o}}" % (C, l), [r"\sum_{%s} \delta^{(%d)}_{o,%s}" % (ij, l, ij)]))))
         dil = (" dilated by the stride (%d zeros between its entries, written " % (stride[0] - 1),
                Math(r"\tilde{\delta}", "δ̃"), ")") if max(stride) > 1 else (" (written ", Math(r"\tilde{\delta}", "δ̃"), ")")
         crop = ", and the outer %d rows and columns cropped (the padding)" % pad if pad else ""
@@ -259,12 +256,9 @@ class ConvStory(GraphStory):
                "(rotated by 180 degrees)%s: an input entry at offset p inside a window meets the kernel entry p, "
                "which read from the output's side is the flipped kernel." % crop)
         flipped = "K^{(%d)}_{o,c,%s}" % (l, ",".join("%d-%s" % (k + 1, v) for k, v in zip(kernel, "pq")))
-        self.add(Equations((_row(r"\frac{\partial %s}{\partial %s_{c,%s}}" % (C, src, "u,v" if two else "u"),
-                                 "∂%s/∂%s" % (C, src),
-                                 [r"\sum_{o} \sum_{%s} %s \, \tilde{\delta}^{(%d)}_{o,%s}" % (
+        self.add(Equations((_row(r"\frac{\partial %s}{\partial %s_{c,%s}}" % (C, src, "u,v" if two else "u"), [r"\sum_{o} \sum_{%s} %s \, \tilde{\delta}^{(%d)}_{o,%s}" % (
                                      pq, flipped, l, ",".join("%s+%s-%d" % (u, v, k - pad)
-                                                              for u, v, k in zip("uv", "pq", kernel)))],
-                                 "Σₒ Σ flipped K · dilated, padded δ"),)))
+                                                              for u, v, k in zip("uv", "pq", kernel)))]),)))
         if self.maps is None:
             return None
         return conv_compact(g, self.maps, l)
@@ -289,22 +283,16 @@ class ConvStory(GraphStory):
                Math(r"\hat{x}_{i}", "x̂ᵢ"), " directly, through the variance and through the mean (m entries "
                "per mean):")
         self.add(Equations((
-            _row(r"\frac{\partial %s}{\partial \sigma^{2}}" % C, "∂%s/∂σ²" % C,
-                 [r"-\frac{1}{2} \left(\sigma^{2} + \varepsilon\right)^{-3/2} \sum_{k} %s \left(%s_{k} - \mu\right)"
-                  % (h.replace("_{i}", "_{k}"), src)], "−½ (σ²+ε)^(−3/2) Σ ∂%s/∂x̂ₖ (xₖ − μ)" % C),
-            _row(r"\frac{\partial %s}{\partial \mu}" % C, "∂%s/∂μ" % C,
-                 [r"-\frac{1}{\sqrt{\sigma^{2} + \varepsilon}} \sum_{k} %s" % h.replace("_{i}", "_{k}")],
-                 "−Σ ∂%s/∂x̂ₖ / √(σ²+ε)" % C),
-            _row(r"\frac{\partial %s}{\partial %s_{i}}" % (C, src), "∂%s/∂%sᵢ" % (C, src),
-                 [r"\frac{%s}{\sqrt{\sigma^{2} + \varepsilon}} + \frac{\partial %s}{\partial \sigma^{2}} \, "
+            _row(r"\frac{\partial %s}{\partial \sigma^{2}}" % C, [r"-\frac{1}{2} \left(\sigma^{2} + \varepsilon\right)^{-3/2} \sum_{k} %s \left(%s_{k} - \mu\right)"
+                  % (h.replace("_{i}", "_{k}"), src)]),
+            _row(r"\frac{\partial %s}{\partial \mu}" % C, [r"-\frac{1}{\sqrt{\sigma^{2} + \varepsilon}} \sum_{k} %s" % h.replace("_{i}", "_{k}")]),
+            _row(r"\frac{\partial %s}{\partial %s_{i}}" % (C, src), [r"\frac{%s}{\sqrt{\sigma^{2} + \varepsilon}} + \frac{\partial %s}{\partial \sigma^{2}} \, "
                   r"\frac{2 \left(%s_{i} - \mu\right)}{m} + \frac{\partial %s}{\partial \mu} \, \frac{1}{m}"
-                  % (h, C, src, C)], "direct + via the variance + via the mean"))))
+                  % (h, C, src, C)]))))
         self.p("Collected, the compact form:")
-        self.add(Equations((_row(r"\frac{\partial %s}{\partial %s_{i}}" % (C, src), "∂%s/∂%sᵢ" % (C, src),
-                                 [r"\frac{1}{m \sqrt{\sigma^{2} + \varepsilon}} \left(m \, %s - \sum_{k} %s "
+        self.add(Equations((_row(r"\frac{\partial %s}{\partial %s_{i}}" % (C, src), [r"\frac{1}{m \sqrt{\sigma^{2} + \varepsilon}} \left(m \, %s - \sum_{k} %s "
                                   r"- \hat{x}_{i} \sum_{k} %s \, \hat{x}_{k}\right)" % (
-                                      h, h.replace("_{i}", "_{k}"), h.replace("_{i}", "_{k}"))],
-                                 "(m h_i − Σ h − x̂ᵢ Σ h x̂) / (m √(σ²+ε))"),)))
+                                      h, h.replace("_{i}", "_{k}"), h.replace("_{i}", "_{k}"))]),)))
         if self.maps is None:
             return None
         compact, paths = norm_compact(self.net, self.maps, l)

@@ -17,8 +17,50 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 from ...builders.layers import geometry
+
+
+#: LaTeX of the story's own formulas → Unicode, after fractions and roots (for the text format).
+_PLAIN = ((r"\\sum_\{([^{}]*)\}\^\{([^{}]*)\}", r"Σ[\1..\2] "), (r"\\sum_\{([^{}]*)\}", r"Σ[\1] "),
+          (r"\\sum", "Σ"), (r"\\operatorname\{([^{}]*)\}", r"\1"), (r"\\tilde\{\\delta\}", "δ̃"),
+          (r"\\hat\{x\}", "x̂"), (r"\\left|\\right", ""), (r"\\, ?", ""), (r"\\max", "max"), (r"\\cdot", "·"),
+          (r"\\times", "×"), (r"\\text\{([^{}]*)\}", r"\1"), (r"\\partial ?", "∂"), (r"\\delta", "δ"),
+          (r"\\mu", "μ"), (r"\\sigma", "σ"), (r"\\gamma", "γ"), (r"\\beta", "β"), (r"\\varepsilon", "ε"),
+          (r"\^\{2\}", "²"), (r"\^\{-3/2\}", "^(−3/2)"), (r"\{|\}", ""), (r"  +", " "))
+
+
+def _group(tex: str, i: int) -> tuple:
+    """The brace group starting at tex[i] == "{": (its content, the index after it)."""
+    depth = 0
+    for j in range(i, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[j], 0)
+        if depth == 0:
+            return tex[i + 1:j], j + 1
+    return tex[i + 1:], len(tex)
+
+
+def _wrapped(text: str) -> str:
+    return text if re.fullmatch(r"[\w∂μσγβεδ²^()_,.+\-]*", text) and "+" not in text and " " not in text \
+        else "(%s)" % text
+
+
+def plain(tex: str) -> str:
+    """A formula of the story in Unicode: ``\\frac{1}{m} \\sum_{k} x_{k}`` → ``1/m Σ[k] x_k``."""
+    for command, form in ((r"\frac", "%s/%s"), (r"\sqrt", "√%s")):
+        while command + "{" in tex:
+            i = tex.index(command + "{")
+            first, j = _group(tex, i + len(command))
+            if form.count("%s") == 2:
+                second, j = _group(tex, j)
+                out = form % (_wrapped(plain(first)), _wrapped(plain(second)))
+            else:
+                out = form % _wrapped(plain(first))
+            tex = tex[:i] + out + tex[j:]
+    for pattern, out in _PLAIN:
+        tex = re.sub(pattern, out, tex)
+    return tex.strip()
 
 
 def positions(shape):
@@ -158,4 +200,4 @@ def norm_compact(net, nums: MapNumbers, l: int) -> tuple[dict, list]:
     return out, paths
 
 
-__all__ = ["MapNumbers", "conv_compact", "norm_compact", "norm_groups", "pool_compact", "positions", "previous"]
+__all__ = ["MapNumbers", "conv_compact", "plain", "norm_compact", "norm_groups", "pool_compact", "positions", "previous"]
