@@ -194,17 +194,21 @@ def forward(g, maps) -> Grids:
 
 
 def _kernel_panels(g, maps) -> list:
+    """The first layer's kernels, one panel per (output, input) channel pair, the first
+    :data:`CHANNELS` pairs."""
     kernel = geometry(g.layers[0], g.shapes[0])[0]
+    pairs = [(o, c) for o in range(1, g.shapes[1][0] + 1) for c in range(1, g.shapes[0][0] + 1)]
     out = []
-    for o in range(1, min(g.shapes[1][0], CHANNELS) + 1):
-        if len(kernel) == 2 and max(kernel) <= READABLE:
-            values = tuple(tuple(maps.value(g.K(1, o, 1, p, q)) for q in range(1, kernel[1] + 1))
-                           for p in range(1, kernel[0] + 1))
-        elif len(kernel) == 1 and kernel[0] <= READABLE:
-            values = (tuple(maps.value(g.K(1, o, 1, p)) for p in range(1, kernel[0] + 1)),)
-        else:
+    for o, c in pairs[:CHANNELS]:
+        if max(kernel) > READABLE:
             values = None
-        out.append(Panel("$K^{(1)}_{%d,1}$" % o, "K(1) out %d, in 1" % o, values, kernel))
+        elif len(kernel) == 2:
+            values = tuple(tuple(maps.value(g.K(1, o, c, p, q)) for q in range(1, kernel[1] + 1))
+                           for p in range(1, kernel[0] + 1))
+        else:
+            values = (tuple(maps.value(g.K(1, o, c, p)) for p in range(1, kernel[0] + 1)),)
+        more = " (%d more)" % (len(pairs) - CHANNELS) if len(pairs) > CHANNELS and (o, c) == pairs[CHANNELS - 1] else ""
+        out.append(Panel("$K^{(1)}_{%d,%d}$%s" % (o, c, more), "K(1) out %d, in %d%s" % (o, c, more), values, kernel))
     return out
 
 

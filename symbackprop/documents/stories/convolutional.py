@@ -248,9 +248,11 @@ class ConvStory(GraphStory):
         self.add(Equations((
             _row(r"\frac{\partial %s}{\partial K^{(%d)}_{o,c,%s}}" % (C, l, pq), [r"\sum_{%s} %s_{c,%s} \, \delta^{(%d)}_{o,%s}" % (ij, src, idx, l, ij)]),
             _row(r"\frac{\partial %s}{\partial b^{(%d)}_{o}}" % (C, l), [r"\sum_{%s} \delta^{(%d)}_{o,%s}" % (ij, l, ij)]))))
-        dil = (" dilated by the stride (%d zeros between its entries, written " % (stride[0] - 1),
+        zeros = "%d zero%s" % (stride[0] - 1, "" if stride[0] == 2 else "s")
+        dil = (" dilated by the stride (%s between its entries, written " % zeros,
                Math(r"\tilde{\delta}", "δ̃"), ")") if max(stride) > 1 else (" (written ", Math(r"\tilde{\delta}", "δ̃"), ")")
-        crop = ", and the outer %d rows and columns cropped (the padding)" % pad if pad else ""
+        edge = "rows and columns" if two else "entries at each end"
+        crop = ", and the outer %d %s cropped (the padding)" % (pad, edge) if pad else ""
         self.p("The input's gradient is the full convolution of the ", Math(r"\delta", "δ"), " map", *dil,
                ", taken as 0 outside its entries (padded by kernel - 1 zeros), with the kernel flipped "
                "(rotated by 180 degrees)%s: an input entry at offset p inside a window meets the kernel entry p, "
