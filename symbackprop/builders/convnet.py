@@ -53,7 +53,6 @@ class WindowMax(sympy.Max):
     programs), which finds a function by its class name, prints it as Max."""
 
     def __new__(cls, *args, **assumptions):
-        args = [sympy.sympify(a) for a in args]
         if all(a.is_Number for a in args):
             return sympy.Max(*args)
         obj = sympy.Expr.__new__(cls, *args)

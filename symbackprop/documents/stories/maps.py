@@ -144,7 +144,7 @@ def _dilated(nums, z, after, stride) -> dict:
 def pool_compact(net, nums: MapNumbers, l: int) -> dict:
     """{a^{(l-1)} entry: compact value}: max routes δ to the first arg-max of each window,
     average spreads δ/|window| over it."""
-    layer, before = net.layers[l - 1], net.shapes[l - 1]
+    layer = net.layers[l - 1]
     out = {}
     for n in net.examples:
         a = previous(net, l, n)
