@@ -186,7 +186,7 @@ class ConvNet(Graph):
 
     def _build(self) -> None:
         shape = self.shapes[0]
-        current = {n: {i: self._leaf("x", 0, n, i, "x", "input") for i in _positions(shape)}
+        current = {n: {i: self._leaf("x", 0, n, i, "x", "input") for i in positions(shape)}
                    for n in self.examples}
         for l, layer in enumerate(self.layers, start=1):
             builder = _BUILDERS[type(layer)]
@@ -201,7 +201,7 @@ class ConvNet(Graph):
         outputs = size(self.shapes[-1])
         per_example = []
         for n in self.examples:
-            os = [current[n][i] for i in _positions(self.shapes[-1])]
+            os = [current[n][i] for i in positions(self.shapes[-1])]
             ys = [self._leaf("y", None, n, (j,), "y", "target") for j in range(1, outputs + 1)]
             cost = self.cost_function(os, ys)
             partials = {o: self.cost_function.partial(cost, o, y) for o, y in zip(os, ys)}
@@ -246,7 +246,7 @@ class ConvNet(Graph):
 _PARAMETERS = ("K", "b", "w", r"\gamma", r"\beta")
 
 
-def _positions(shape):
+def positions(shape):
     """Every index of a map of ``shape``, 1-based, in (channel, row, col) order."""
     return list(itertools.product(*(range(1, s + 1) for s in shape)))
 
@@ -287,16 +287,16 @@ def _conv(net, l, layer, before, current):
     kernel, stride, padding = geometry(layer, before)
     channels, after = before[0], net.shapes[l]
     K = {(o, c) + p: net._leaf("K", l, None, (o, c) + p, "param", "kernel")
-         for o in range(1, after[0] + 1) for c in range(1, channels + 1) for p in _positions(kernel)}
+         for o in range(1, after[0] + 1) for c in range(1, channels + 1) for p in positions(kernel)}
     b = {o: net._leaf("b", l, None, (o,), "param", "conv bias") for o in range(1, after[0] + 1)}
     out = {}
     for n in net.examples:
         out[n] = {}
-        for index in _positions(after):
+        for index in positions(after):
             o, at = index[0], index[1:]
             terms = []
             for c in range(1, channels + 1):
-                for p in _positions(kernel):
+                for p in positions(kernel):
                     source = tuple((i - 1) * s + q - padding for i, s, q in zip(at, stride, p))
                     if all(1 <= v <= m for v, m in zip(source, before[1:])):
                         terms.append((K[(o, c) + p], current[n][(c,) + source]))
@@ -312,10 +312,10 @@ def _pool(net, l, layer, before, current):
     out = {}
     for n in net.examples:
         out[n] = {}
-        for index in _positions(net.shapes[l]):
+        for index in positions(net.shapes[l]):
             c, at = index[0], index[1:]
             window = tuple(current[n][(c,) + tuple((i - 1) * s + q for i, s, q in zip(at, stride, p))]
-                           for p in _positions(kernel))
+                           for p in positions(kernel))
             if layer.mode == "max":
                 out[n][index] = net._node("a", l, n, index, WindowMax(*window), "max pool", op="expr",
                                           group=window)
@@ -327,13 +327,12 @@ def _pool(net, l, layer, before, current):
 
 def _norm(net, l, layer, before, current):
     eps = net.epsilons[l - 1]
-    groups = _norm_groups(net, layer, before, current)
     per_channel = layer.mode == "batch"
     count = before[0] if per_channel else size(before)
     gamma = {j: net._leaf(r"\gamma", l, None, (j,), "param", "scale") for j in range(1, count + 1)}
     beta = {j: net._leaf(r"\beta", l, None, (j,), "param", "shift") for j in range(1, count + 1)}
     out = {n: {} for n in net.examples}
-    for (n, c), members in groups.items():
+    for n, c, members in norm_groups(net, l):
         tag = (c,) if c is not None else ()
         m = sympy.Rational(1, len(members))
         entries = [current[k][index] for k, index in members]
@@ -343,27 +342,29 @@ def _norm(net, l, layer, before, current):
         for (k, index), e in zip(members, entries):
             xhat = net._node(r"\hat{x}", l, k, index, (e - mu) * (var + eps) ** sympy.Rational(-1, 2),
                              "normalized", op="expr")
-            j = index[0] if per_channel else _positions(before).index(index) + 1
+            j = index[0] if per_channel else positions(before).index(index) + 1
             terms = ((gamma[j], xhat),)
             expr, partials = affine(terms, beta[j])
             z = net._node("z", l, k, index, expr, "pre-activation", terms=terms, bias=beta[j], op="affine",
                           partials=partials)
             out[k][index] = net._activate(l, k, index, z)
-    return {n: {i: out[n][i] for i in _positions(before)} for n in net.examples}
+    return {n: {i: out[n][i] for i in positions(before)} for n in net.examples}
 
 
-def _norm_groups(net, layer, before, current) -> dict:
-    """{(example or None, channel or None): [(example, index), …]}: what one mean is over."""
+def norm_groups(net, l) -> list:
+    """[(example or None, channel or None, [(example, index), …])] of norm layer l: what
+    one mean is over (a batch norm: a channel over every example; a layer norm: one example)."""
     groups: dict = {}
+    batch = net.layers[l - 1].mode == "batch"
     for n in net.examples:
-        for index in _positions(before):
-            key = (None, index[0]) if layer.mode == "batch" else (n, None)
-            groups.setdefault(key, []).append((n, index))
-    return dict(sorted(groups.items(), key=lambda kv: (kv[0][1] or 0, kv[0][0] or 0)))
+        for index in positions(net.shapes[l - 1]):
+            groups.setdefault((None, index[0]) if batch else (n, None), []).append((n, index))
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][1] or 0, kv[0][0] or 0))
+    return [(n, c, members) for (n, c), members in ordered]
 
 
 def _dense(net, l, layer, before, current):
-    flat = _positions(before)
+    flat = positions(before)
     units = layer.units
     w = {(j, k): net._leaf("w", l, None, (j, k), "param", "weight", dense=True)
          for j in range(1, units + 1) for k in range(1, len(flat) + 1)}
@@ -388,4 +389,4 @@ def _dense(net, l, layer, before, current):
 
 _BUILDERS = {Conv: _conv, Pool: _pool, Norm: _norm, Dense: _dense}
 
-__all__ = ["ConvNet", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "WindowMax", "first_argmax"]
+__all__ = ["ConvNet", "norm_groups", "positions", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "WindowMax", "first_argmax"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..errors import SpecError
 from ..ops import costs
 from ..core.graph import as_number
-from .convnet import ConvNet, _positions
+from .convnet import ConvNet, positions
 from .layers import Conv, Dense, Norm, Pool, geometry
 from .spec import (POINT_FIELDS, _activation, _count, _fail, _points, _policy, _title, _unknown, _vector)
 
@@ -144,7 +144,7 @@ def _parameters(net, entries, where) -> dict:
                 for j, v in enumerate(_vector(where, f"{field}.b", entry["b"], after[0]), start=1):
                     values[net.b(l, j)] = v
         elif isinstance(layer, Dense):
-            flat = len(_positions(before))
+            flat = len(positions(before))
             if "W" in entry:
                 for (j, k), v in _nested(where, f"{field}.W", entry["W"], (layer.units, flat),
                                          ("unit", "flattened entry of the layer before")).items():
@@ -153,7 +153,7 @@ def _parameters(net, entries, where) -> dict:
                 for j, v in enumerate(_vector(where, f"{field}.b", entry["b"], layer.units), start=1):
                     values[net.b(l, j)] = v
         elif isinstance(layer, Norm):
-            count = before[0] if layer.mode == "batch" else len(_positions(before))
+            count = before[0] if layer.mode == "batch" else len(positions(before))
             for key, name in (("gamma", net.gamma), ("beta", net.beta)):
                 if key in entry:
                     for j, v in enumerate(_vector(where, f"{field}.{key}", entry[key], count), start=1):
@@ -172,7 +172,7 @@ def _example(net, point, field, where, n) -> dict:
         for index, v in _nested(where, f"{field}.x", point["x"], shape, per).items():
             out[net.x(*index, n=n)] = v
     if "y" in point:
-        outputs = len(_positions(net.shapes[-1]))
+        outputs = len(positions(net.shapes[-1]))
         for j, v in enumerate(_vector(where, f"{field}.y", point["y"], outputs), start=1):
             out[net.y(j, n=n)] = v
     return out

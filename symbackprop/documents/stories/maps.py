@@ -19,6 +19,7 @@ import itertools
 import math
 import re
 
+from ...builders.convnet import norm_groups, positions
 from ...builders.layers import geometry
 
 
@@ -61,10 +62,6 @@ def plain(tex: str) -> str:
     for pattern, out in _PLAIN:
         tex = re.sub(pattern, out, tex)
     return tex.strip()
-
-
-def positions(shape):
-    return list(itertools.product(*(range(1, s + 1) for s in shape)))
 
 
 class MapNumbers:
@@ -163,17 +160,6 @@ def pool_compact(net, nums: MapNumbers, l: int) -> dict:
     return out
 
 
-def norm_groups(net, l):
-    """[(example or None, channel or None, [(example, index), …])]: what one mean is over."""
-    layer, before = net.layers[l - 1], net.shapes[l - 1]
-    groups = {}
-    for n in net.examples:
-        for index in positions(before):
-            key = (None, index[0]) if layer.mode == "batch" else (n, None)
-            groups.setdefault(key, []).append((n, index))
-    return [(k[0], k[1], v) for k, v in sorted(groups.items(), key=lambda kv: (kv[0][1] or 0, kv[0][0] or 0))]
-
-
 def norm_compact(net, nums: MapNumbers, l: int) -> tuple[dict, list]:
     """({a^{(l-1)} entry: compact value}, [(group, paths)]): the three paths of each entry,
     h = ∂C/∂x̂ = γ ∂C/∂z:  h/√(σ²+ε) + ∂C/∂σ² · 2(x − μ)/m + ∂C/∂μ / m, with
@@ -200,4 +186,4 @@ def norm_compact(net, nums: MapNumbers, l: int) -> tuple[dict, list]:
     return out, paths
 
 
-__all__ = ["MapNumbers", "conv_compact", "plain", "norm_compact", "norm_groups", "pool_compact", "positions", "previous"]
+__all__ = ["MapNumbers", "conv_compact", "plain", "norm_compact", "pool_compact", "previous"]
