@@ -65,11 +65,15 @@ class Grids:
         return "".join(out)
 
     def latex_figure(self, caption: str) -> str:
-        lines = [r"\begin{center}", r"\begin{tikzpicture}[x=1cm,y=-1cm]"]
-        for x, y, panel in self.placed:
-            lines += _tikz_panel(x, y, panel)
-        lines += [r"\end{tikzpicture}", r"\end{center}",
-                  r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + caption + r"\end{minipage}\end{center}"]
+        """A TikZ picture for each line of panels, so that a tall figure breaks across pages."""
+        lines = []
+        for y0 in sorted({y for _, y, _ in self.placed}):   # one picture a line: pages break between
+            lines += [r"\begin{center}", r"\begin{tikzpicture}[x=1cm,y=-1cm]"]
+            for x, y, panel in self.placed:
+                if y == y0:
+                    lines += _tikz_panel(x, 0.0, panel)
+            lines += [r"\end{tikzpicture}", r"\end{center}"]
+        lines.append(r"\begin{center}\begin{minipage}{0.9\linewidth}\small " + caption + r"\end{minipage}\end{center}")
         return "\n".join(lines)
 
 
