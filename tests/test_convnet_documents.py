@@ -42,7 +42,7 @@ def test_latex_has_the_flipped_kernel_and_the_correlation(documents):
     tex = documents["latex"]
     assert r"\sum_{o} \sum_{p,q} K^{(1)}_{o,c,4-p,4-q} \, \tilde{\delta}^{(1)}_{o,u+p-3,v+q-3}" in tex
     assert r"\sum_{i,j} x_{c,i+p-1,j+q-1} \, \delta^{(1)}_{o,i,j}" in tex
-    assert tex.count(r"\begin{tikzpicture}") == 2
+    assert tex.count(r"\begin{tikzpicture}") == 4      # two lines of panels in each of the two figures
 
 
 def test_every_format_has_the_sections(documents):
