@@ -306,3 +306,16 @@ def test_a_tie_in_a_max_pool_window_is_reported_as_non_differentiable():
     assert report.passed
     assert report.kinks == ["a^{(1)}_{1,1,1}"]
     assert [float(d.evaluate().gradients[n]) for n in ("x_{1,1,1}", "x_{1,1,2}")] == [2.0, 0.0]
+
+
+@pytest.mark.parametrize("layers, message", [
+    ([sb.Conv(0), sb.Dense(1)], "layers[1].channels: expected a whole number ≥ 1, got 0"),
+    ([sb.Pool(2, mode="min"), sb.Dense(1)], "layers[1].mode: expected 'max' or 'avg', got 'min'"),
+    ([sb.Dense(2), sb.Conv(1)], "layers[2] (conv): needs a map of channels × positions, but the layer before gives 2 features"),
+    ([sb.Norm("batch"), sb.Dense(1)], "a batch norm normalizes over the examples of a mini-batch: give [[points]] "
+                                      "(examples=N), not one [point]"),
+])
+def test_python_layers_are_checked(layers, message):
+    with pytest.raises(SpecError) as exc:
+        sb.ConvNet((1, 4, 4), layers)
+    assert str(exc.value) == message

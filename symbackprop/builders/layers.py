@@ -84,8 +84,29 @@ def per_dimension(value, dims: int, what: str, field: str) -> tuple:
     return value
 
 
+def _whole(value, field, least=1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise SpecError(f"{field}: expected a whole number ≥ {least}, got {value!r}"[:160])
+
+
+def check_layer(layer, field: str) -> None:
+    """A layer built from Python: its counts and modes (the spec reader checks its own)."""
+    if not isinstance(layer, (Conv, Pool, Norm, Dense)):
+        raise SpecError(f"{field}: expected a Conv, Pool, Norm or Dense layer, got {type(layer).__name__}")
+    if isinstance(layer, Conv):
+        _whole(layer.channels, f"{field}.channels")
+        _whole(layer.padding, f"{field}.padding", 0)
+    if isinstance(layer, Dense):
+        _whole(layer.units, f"{field}.units")
+    if isinstance(layer, Pool) and layer.mode not in ("max", "avg"):
+        raise SpecError(f"{field}.mode: expected 'max' or 'avg', got {layer.mode!r}"[:160])
+    if isinstance(layer, Norm) and layer.mode not in ("batch", "layer"):
+        raise SpecError(f"{field}.mode: expected 'batch' or 'layer', got {layer.mode!r}"[:160])
+
+
 def output_shape(layer, shape: tuple, field: str) -> tuple:
     """The shape after ``layer`` applied to a map of ``shape``."""
+    check_layer(layer, field)
     if isinstance(layer, Dense):
         return (layer.units,)
     if isinstance(layer, Norm):
@@ -134,4 +155,4 @@ def size(shape: tuple) -> int:
     return prod(shape)
 
 
-__all__ = ["Conv", "Dense", "EPS", "Norm", "Pool", "geometry", "output_shape", "per_dimension", "size", "windows"]
+__all__ = ["Conv", "Dense", "EPS", "Norm", "Pool", "check_layer", "geometry", "output_shape", "per_dimension", "size", "windows"]
