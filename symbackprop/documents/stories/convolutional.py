@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ...builders.layers import Conv, Dense, Norm, geometry
 from ...notation.numerals import rough
+from .. import breaking
 from ..model import Equations, Figure, Heading, Math, Row, S, Table
 from ..pictures import grids
 from .generic import GraphStory
@@ -202,6 +203,10 @@ class ConvStory(GraphStory):
         self.fan_out(adjoints)
         if self.maps is not None:
             self.add(Figure(grids.backward(self.net, self.maps), grids.backward_caption(self.net)))
+
+    def split_width(self, lhs: str) -> float:
+        """The split's lines within the row's budget (a batch graph's names are long)."""
+        return breaking.budget(lhs)
 
     def fan_out(self, adjoints):
         """How many entries fan out, and the widest one (listing them all would fill pages)."""
