@@ -121,7 +121,11 @@ class ConvNet(Graph):
 
     @staticmethod
     def name(base: str, l: int | None, n: int | None, index: tuple, dense: bool = False) -> str:
-        """The name of one entry: ``z^{(2)(1)}_{1,2,2}`` is z of layer 2, example 1."""
+        """The name of one entry (``dense``: a weight's two indices run together).
+
+            >>> sb.ConvNet.name("z", 2, 1, (1, 2, 2))
+            'z^{(2)(1)}_{1,2,2}'
+        """
         tags = [str(t) for t in (l, n) if t is not None]
         sup = "^{%s}" % "".join("(%s)" % t for t in tags) if tags else ""
         if base == r"\sigma^{2}":
@@ -130,7 +134,11 @@ class ConvNet(Graph):
         return base + sup + sub
 
     def entry(self, base: str, l: int | None, *index, n: int | None = None) -> sympy.Symbol:
-        """An entry of a map or parameter by base name, layer, index (and example)."""
+        """An entry of a map or parameter by base name, layer, index (and example).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).entry(r"\\mu", 2)
+            \\mu^{(2)}
+        """
         key = (base, l, n if base not in _PARAMETERS else None)
         try:
             return self.maps[key][tuple(index)]
@@ -139,33 +147,75 @@ class ConvNet(Graph):
                             + (f" of example {n}" if n else "")) from None
 
     def x(self, *index, n=None):
-        """An input entry x_{c,i,j} (of example n in a batch graph)."""
+        """An input entry x_{c,i,j} (of example n in a batch graph).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).x(1, 2, 3)
+            x_{1,2,3}
+        """
         return self.entry("x", 0, *index, n=n)
 
     def y(self, j, n=None):
+        """The target j (of example n in a batch graph).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).y(1)
+            y_{1}
+        """
         return self.entry("y", None, j, n=n)
 
     def K(self, l, *index):
-        """A kernel entry K^{(l)}_{o,c,p,q}."""
+        """A kernel entry K^{(l)}_{o,c,p,q}.
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).K(1, 2, 1, 1, 2)
+            K^{(1)}_{2,1,1,2}
+        """
         return self.entry("K", l, *index)
 
     def b(self, l, j):
+        """The bias of output channel (or unit) j of layer l.
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).b(1, 2)
+            b^{(1)}_{2}
+        """
         return self.entry("b", l, j)
 
     def w(self, l, j, k):
+        """A dense weight: unit j, flattened entry k of the map before.
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).w(3, 1, 8)
+            w^{(3)}_{18}
+        """
         return self.entry("w", l, j, k)
 
     def gamma(self, l, j):
+        """A norm's scale γ (per channel for a batch norm, per entry for a layer norm).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).gamma(2, 8)
+            \\gamma^{(2)}_{8}
+        """
         return self.entry(r"\gamma", l, j)
 
     def beta(self, l, j):
+        """A norm's shift β.
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).beta(2, 1)
+            \\beta^{(2)}_{1}
+        """
         return self.entry(r"\beta", l, j)
 
     def z(self, l, *index, n=None):
+        """An entry of layer l's pre-activation map (a norm's after γ and β).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).z(1, 2, 1, 2)
+            z^{(1)}_{2,1,2}
+        """
         return self.entry("z", l, *index, n=n)
 
     def a(self, l, *index, n=None):
-        """An entry of layer l's output map (a pooled map's entries are a's)."""
+        """An entry of layer l's output map (a pooled map's entries are a's).
+
+            >>> sb.ConvNet((1, 3, 3), [sb.Conv(2, kernel=2), sb.Norm("layer"), sb.Dense(1, "identity")]).a(3, 1)
+            a^{(3)}_{1}
+        """
         return self.entry("a", l, *index, n=n)
 
     # --- construction ------------------------------------------------------------------
