@@ -52,6 +52,9 @@ class WindowMax(sympy.Max):
     Its class is named Max so that every printer (LaTeX, NumPy, PyTorch, the compiled
     programs), which finds a function by its class name, prints it as Max."""
 
+    #: Its derivative routes to the first arg-max: at a tie the check treats it as a kink.
+    routes_to_first = True
+
     def __new__(cls, *args, **assumptions):
         if all(a.is_Number for a in args):
             return sympy.Max(*args)

@@ -434,7 +434,8 @@ def _at_kink(argument, net, forward) -> bool:
 def kinks(net, forward) -> list:
     """The nodes at a kink: the argument of a ReLU-type activation (a z in a layered
     network) or, when that argument is an expression, the node that applies it; a node
-    whose max has a tie (a max-pool window)."""
+    whose max routes to its first arg-max (a max-pool window) and has a tie there (a
+    ``define`` max splits a tie in halves, which its finite difference confirms)."""
     found = []
     for sym in net.defined:
         if sym not in net.used:           # a node the output does not use cannot kink it
@@ -444,14 +445,15 @@ def kinks(net, forward) -> list:
                 at = f.args[0] if f.args[0].is_Symbol else sym
                 if at not in found:
                     found.append(at)
-        if sym not in found and any(_tied(f, forward) for f in net.nodes[sym].expr.atoms(sympy.Max)):
+        maxima = [f for f in net.nodes[sym].expr.atoms(sympy.Max) if getattr(f, "routes_to_first", False)]
+        if sym not in found and any(_tied(f, forward) for f in maxima):
             found.append(sym)
     return found
 
 
 def _tied(expr, forward) -> bool:
     """A max whose two largest arguments are within float rounding (or the step) of each
-    other: a max-pool window with a tie, a kink of the max."""
+    other: a max-pool window with a tie."""
     values = sorted(_value(arg, forward) for arg in expr.args)
     gap = values[-1] - values[-2]
     scale = max(abs(values[-1]), abs(values[-2]))
