@@ -19,12 +19,15 @@ _HOMES = {"Activation": "ops.activations", "Derivation": "core.derivation",
           "Formula": "core.derivation", "Cost": "ops.costs", "Graph": "core.graph",
           "Network": "builders.network", "Recurrent": "builders.recurrent",
           "Attention": "builders.attention",
+          "ConvNet": "builders.convnet", "Conv": "builders.layers", "Pool": "builders.layers",
+          "Norm": "builders.layers", "Dense": "builders.layers",
           "latex": "notation.printing", "text": "notation.printing", "load": "builders.spec",
           "assign": "assignments.assignment", "Assignment": "assignments.assignment"}
 #: The registries, by their short names: ``sb.activations.get("tanh")``.
 _REGISTRIES = {"activations": "ops.activations", "costs": "ops.costs"}
 
-_NAMES = ["activations", "costs", "Activation", "AnswerError", "Assignment", "Attention", "Cost", "Derivation", "Formula",
+_NAMES = ["activations", "costs", "Activation", "AnswerError", "Assignment", "Attention", "Conv", "ConvNet",
+          "Cost", "Dense", "Derivation", "Formula", "Norm", "Pool",
           "Graph", "Network", "PointError", "Recurrent", "RenderError", "SpecError",
           "SymbackpropError", "TooLargeError", "assign", "check_answer", "latex", "load", "render", "text",
           "__version__"]

@@ -135,7 +135,7 @@ def test_a_closed_form_is_a_sympy_expression_and_prints_as_a_formula():
 
 
 PUBLIC = [sb.Derivation, sb.Formula, Values, Batch, CheckReport, Verdict, Step, sb.Network, sb.Graph,
-          sb.Recurrent]
+          sb.Recurrent, sb.ConvNet]
 #: Plumbing the builders and the sweep call; not what a reader of the REPL reaches for.
 INTERNAL = {"reserved", "resolve_values", "values", "depth", "cut", "used", "upstream", "named_adjoint",
             "adjoint_symbol", "gradient_symbol", "gradient_kind"}
@@ -155,7 +155,7 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
 
 @pytest.mark.parametrize("module", ["symbackprop.core.derivation", "symbackprop.numeric.values", "symbackprop.numeric.check",
                                     "symbackprop.answers.verdict", "symbackprop.builders.network", "symbackprop.core.graph",
-                                    "symbackprop.builders.recurrent",
+                                    "symbackprop.builders.recurrent", "symbackprop.builders.convnet",
                                     "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)

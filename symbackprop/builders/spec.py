@@ -172,6 +172,9 @@ def from_dict(data: dict, where: str = "spec"):
     if "attention" in data:
         from .attention_spec import read_attention  # it imports this module's helpers
         return read_attention(data, where)
+    if "input_shape" in data:  # a convolutional network: builders/convspec.py
+        from .convspec import read_convnet
+        return read_convnet(data, where)
     _unknown(where, "", data, TOP_FIELDS)
     title = _title(data, where)
     if "inputs" not in data:

@@ -433,7 +433,9 @@ def _at_kink(argument, net, forward) -> bool:
 
 def kinks(net, forward) -> list:
     """The nodes at a kink: the argument of a ReLU-type activation (a z in a layered
-    network) or, when that argument is an expression, the node that applies it."""
+    network) or, when that argument is an expression, the node that applies it; a node
+    whose max routes to its first arg-max (a max-pool window) and has a tie there (a
+    ``define`` max splits a tie in halves, which its finite difference confirms)."""
     found = []
     for sym in net.defined:
         if sym not in net.used:           # a node the output does not use cannot kink it
@@ -443,7 +445,19 @@ def kinks(net, forward) -> list:
                 at = f.args[0] if f.args[0].is_Symbol else sym
                 if at not in found:
                     found.append(at)
+        maxima = [f for f in net.nodes[sym].expr.atoms(sympy.Max) if getattr(f, "routes_to_first", False)]
+        if sym not in found and any(_tied(f, forward) for f in maxima):
+            found.append(sym)
     return found
+
+
+def _tied(expr, forward) -> bool:
+    """A max whose two largest arguments are within float rounding (or the step) of each
+    other: a max-pool window with a tie."""
+    values = sorted(_value(arg, forward) for arg in expr.args)
+    gap = values[-1] - values[-2]
+    scale = max(abs(values[-1]), abs(values[-2]))
+    return gap <= KINK_RELATIVE * scale or gap < mpmath.mpf(numeric.FD_STEP) * max(1, scale)
 
 
 def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, str]:

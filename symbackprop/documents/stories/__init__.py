@@ -3,7 +3,8 @@ any graph (:mod:`.generic`) is the base; a builder whose structure the lecture t
 otherwise has a story of its own that overrides what differs (:mod:`.layered`: Case 1 /
 Case 2, the amplifier diagram, the vector form; :mod:`.unrolled`: a recurrent net's steps,
 backpropagation through time; :mod:`.gates`: an LSTM's or GRU's cell;
-:mod:`.attention`: one head of self-attention in matrices)."""
+:mod:`.attention`: one head of self-attention in matrices; :mod:`.convolutional`: maps,
+sliding windows, the flipped kernel)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from .generic import GraphStory
 from .layered import LayeredStory
 from .unrolled import RecurrentStory
 from .gates import GatedStory
+from .convolutional import ConvStory
 
 #: The story of each kind of graph; a kind not listed gets the story of any graph.
 STORIES = {"graph": GraphStory, "layered": LayeredStory, "recurrent": RecurrentStory,
-           "gated": GatedStory, "attention": AttentionStory}
+           "gated": GatedStory, "attention": AttentionStory, "convolutional": ConvStory}
 
 
 def build(derivation, *, closed: bool = False, point=None, **extras) -> Document:

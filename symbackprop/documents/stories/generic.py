@@ -242,7 +242,13 @@ class GraphStory:
             tokens.append(breaking.Token(("+ " if i else "") + tex, breaking.width(tex) + (2 if i else 0), i > 0, 0))
         txt = " + ".join("∂%s/∂%s · ∂%s/∂%s" % (unicode_name(c.name), unicode_name(leaf.name),
                                                unicode_name(C), unicode_name(c.name)) for c in consumers)
-        return leaf, Row(partial(C, leaf.name), tuple(breaking.lines(breaking.equals([tokens]))), txt)
+        lhs = partial(C, leaf.name)
+        return leaf, Row(lhs, tuple(breaking.lines(breaking.equals([tokens]), self.split_width(lhs.latex))), txt)
+
+    def split_width(self, lhs: str) -> float:
+        """The width of a line of the chain-rule split (a story whose names are long gives
+        the row's own budget)."""
+        return breaking.LINE_WIDTH
 
     def backward_section(self):
         self.add(Heading("The backward pass"))
