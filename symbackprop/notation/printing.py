@@ -17,6 +17,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from . import accents, greek, scripts
+from .elision import joined
 from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -71,6 +72,9 @@ class Latex(LatexPrinter):
         if "'" in s and "^" not in s:
             return self._add_parens(s) if self._settings["parenthesize_super"] else "{%s}" % s
         return super().parenthesize_super(s)
+
+    def _print_Elided(self, expr):
+        return joined(self._print, expr, r"\cdots")
 
     def _as_ordered_terms(self, expr, order=None):
         """The terms of a sum in printing order, sorted once per sum: a long sum is
@@ -192,6 +196,9 @@ class Text(StrPrinter):
 
     def _print_ActivationPrime(self, expr):
         return "%s′(%s)" % (self._fname(expr), self._print(expr.args[0]))
+
+    def _print_Elided(self, expr):
+        return joined(self._print, expr, "⋯")
 
     def _print_Step(self, expr):
         return "step(%s)" % self._print(expr.args[0])

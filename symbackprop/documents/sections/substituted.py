@@ -235,7 +235,7 @@ def block(*groups) -> Equations:
 
 def worked(story, sub: Substitution, f):
     """A formula's row three ways (see :func:`three_ways`)."""
-    return three_ways(story, sub, M(f.symbol), f.expr, sub.numbers.get(f.symbol))
+    return three_ways(story, sub, M(f.symbol), story.shown(f.expr), sub.numbers.get(f.symbol))
 
 
 def affine_row(sub: Substitution, f):

@@ -56,7 +56,8 @@ class GraphStory:
     descent_section = descent_section
 
     def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
-                 learning_rate=None, hold=None, check: bool = True):
+                 learning_rate=None, hold=None, check: bool = True, full: bool = False):
+        self.full = full
         self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
         self.d = derivation
         self.net = derivation.network
@@ -96,7 +97,16 @@ class GraphStory:
 
     def formula_row(self, f, value=True) -> Row:
         shown = self.value(f.symbol) if value and self.shows_value(f) else None
-        return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr), shown)
+        expr = self.shown(f.expr)
+        return self.row(M(f.symbol), [breaking.tokens(expr)], text(expr), shown)
+
+    def shown(self, expr):
+        """An expression as this document writes it (a story may shorten long sums)."""
+        return expr
+
+    def check_rows(self, rows) -> list:
+        """The rows of the three-way check's table (all, unless a story shows fewer)."""
+        return list(rows)
 
     def shows_value(self, f) -> bool:
         """Whether a formula's row ends in its value: not for a constant (∂C/∂C = 1)."""
