@@ -36,6 +36,7 @@ from ..ops import activations as _activations
 from ..errors import SpecError
 from ..exact import MAX_EXPONENT, exponent_too_large, parse_fraction
 from ..notation.naming import check_name, partial
+from ..notation.written import evaluated
 
 from fractions import Fraction
 
@@ -62,6 +63,9 @@ class Node:
     group: tuple = ()          # softmax only: the outputs of its layer, in order
     partials: dict = field(default_factory=dict, compare=False, repr=False)  # affine, cost: {parent: ∂/∂parent}
     consumers: list = field(default_factory=list, compare=False, repr=False)
+    #: a defined node as its author wrote it, for display: (unevaluated expression,
+    #: {product: factors in order}, {value: decimal as typed}), or None
+    written: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -295,8 +299,10 @@ class Graph:
         """
         return self._leaf(name, "param", "parameter")
 
-    def define(self, name: str, expr) -> sympy.Symbol:
-        """A named node: ``expr`` is a SymPy expression of nodes defined before it.
+    def define(self, name: str, expr, written: tuple | None = None) -> sympy.Symbol:
+        """A named node: ``expr`` is a SymPy expression of nodes defined before it;
+        ``written``, the same formula as its author wrote it (for documents, see
+        :func:`~symbackprop.reading.formula.read_as_written`).
 
             >>> g = sb.Graph()
             >>> x, w = g.input("x"), g.parameter("w")
@@ -320,7 +326,9 @@ class Graph:
         sym = self._symbol(name, "node")
         op = classify(expr)
         act = expr.activation if op == "activation" else None
-        self._add(Node(sym, "node", None, (), expr, activation=act, op=op))
+        if written is not None and evaluated(written[0]) != expr:
+            written = None      # the display must be the same mathematics
+        self._add(Node(sym, "node", None, (), expr, activation=act, op=op, written=written))
         return sym
 
     def output(self, node) -> None:

@@ -24,6 +24,7 @@ from functools import cached_property
 
 from ...errors import TooLargeError
 from ...notation.printing import text, unicode_name
+from ...notation.written import written_latex, written_text
 from .. import breaking
 from ..model import Document, Equations, Figure, Heading, M, Math, Paragraph, Row, S, partial
 from ..numbers import evaluated, number
@@ -214,8 +215,21 @@ class GraphStory:
         self.forward_definitions()
 
     def forward_definitions(self):
-        """Every definition, in order."""
-        self.add(Equations(tuple(self.formula_row(self.d.node(s)) for s in self.net.defined)))
+        """Every definition, in order, as its author wrote it."""
+        self.add(Equations(tuple(self.definition_row(s) for s in self.net.defined)))
+
+    def definition_row(self, s) -> Row:
+        """A definition as written (:mod:`...notation.written`) when it fits on a line,
+        else as the formula SymPy keeps, broken into lines."""
+        f = self.d.node(s)
+        written = self.net.nodes[s].written
+        if written is None:
+            return self.formula_row(f)
+        tex = written_latex(*written)
+        if breaking.width(tex) > breaking.budget(f.symbol.name):
+            return self.formula_row(f)
+        value = self.value(f.symbol) if self.shows_value(f) else None
+        return self.row(M(f.symbol), [[breaking.atom(tex)]], written_text(*written), value)
 
     def chain_rule_section(self):
         C = self.C
