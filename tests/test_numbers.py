@@ -256,7 +256,7 @@ def test_numbers_in_every_format(mazur):
 def test_numbers_on_a_graph():
     text = sb.render(sb.load(ROOT / "examples" / "sigmoid_neuron.toml").backward(), "text", numbers=True)
     section = text[text.index("The numbers, step by step"):]
-    assert "  z = w₂ + w₀·x₀ + w₁·x₁ = (-3) + 2·(-1) + (-3)·(-2) = 1\n" in section
+    assert "  z = w₀·x₀ + w₁·x₁ + w₂ = 2·(-1) + (-3)·(-2) + (-3) = 1\n" in section
     assert "  ∂f/∂f = 1\n" in section                     # a constant: nothing to substitute
     assert "  ∂f/∂z = σ′(z) = 0.196612\n" in section      # a lone amplifier: its value once
     assert "  ∂f/∂w₂ = ∂f/∂z = 0.196612\n" in section

@@ -36,6 +36,7 @@ from ..ops import activations as _activations
 from ..errors import SpecError
 from ..exact import MAX_EXPONENT, exponent_too_large, parse_fraction
 from ..notation.naming import check_name, partial
+from ..notation.quoting import counted
 from ..notation.written import evaluated
 
 from fractions import Fraction
@@ -561,12 +562,19 @@ class Graph:
         for node in self.nodes.values():
             if node.kind in kinds:
                 kinds[node.kind] += 1
-        return (f"Graph({kinds['x']} inputs, {kinds['param']} parameters, "
-                f"{len(self.defined)} defined nodes, output "
+        return (f"Graph({counted(kinds['x'], 'input')}, {counted(kinds['param'], 'parameter')}, "
+                f"{counted(len(self.defined), 'defined node')}, output "
                 f"{self.cost_symbol.name if self.cost_symbol is not None else None})")
 
     def __repr__(self):
         return self.describe()
+
+    def __str__(self):
+        """The definitions, one a line (``print(g)``), as written (see documents.jupyter)."""
+        if not self.defined:
+            return self.describe()
+        from ..documents.jupyter import definitions_text
+        return definitions_text(self)
 
     def _repr_latex_(self):
         if self.cost_symbol is None:

@@ -28,6 +28,9 @@ class _Written:
         super().__init__({**(settings or {}), "order": "none"})
         self.factors = factors
 
+    def _as_ordered_terms(self, expr, order=None):
+        return list(expr.args)          # as typed
+
     def _print_Pow(self, expr):
         if expr.base is sympy.E:                # e^{…} as the exponential it stands for
             return self._print(sympy.exp(expr.exp))

@@ -95,4 +95,4 @@ def read_as_written(text: str, symbols) -> tuple | None:
     return (sides[0], factors, decimals) if len(sides) == 1 else None
 
 
-__all__ = ["Declared", "read_formula", "read_as_written"]
+__all__ = ["Declared", "read_as_written", "read_formula"]
