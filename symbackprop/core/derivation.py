@@ -98,7 +98,7 @@ class Formula:
             >>> sb.Network([2, 2, 2]).backward().dC_db(2, 1).text()
             '∂C/∂b⁽²⁾₁ = δ⁽²⁾₁'
             >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).text(closed=True)
-            '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ - y₁ + w⁽¹⁾₁₁·x₁)'
+            '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ - y₁)'
         """
         from ..notation.printing import affine, text
         node = self._affine_node(closed)

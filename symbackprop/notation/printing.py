@@ -228,7 +228,12 @@ class Text(StrPrinter):
         every output)."""
         if (order or self.order) == "old":
             return super()._as_ordered_terms(expr, "old")
-        return list(_ordered_terms(expr, None))
+        terms = list(_ordered_terms(expr, None))
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        if positive and terms[0] is not positive[0]:      # y - o, not -o + y
+            terms.remove(positive[0])
+            terms.insert(0, positive[0])
+        return terms
 
     def _print_Step(self, expr):
         return "step(%s)" % self._print(expr.args[0])
