@@ -48,3 +48,16 @@ def test_the_mathematics_is_unchanged():
     h1 = (1 - z) * -1 + z * 0.5
     assert v["C"] == pytest.approx(float((h1 - 0.25) ** 2 / 2))
     assert d.check().passed
+
+
+def test_numbers_give_a_value_for_the_amplifier_of_any_argument():
+    spec = {"inputs": ["x"], "parameters": ["w", "b"], "define": ["f = \\sigma(w x + b)", "C = f^2"],
+            "output": "C", "point": {"x": 1, "w": 0.5, "b": 0.25}}
+    page = sb.render(sb.load(spec).backward(), "text", numbers=True, check=False)
+    s = 1 / (1 + 2.718281828459045 ** -0.75)
+    assert f"  ∂C/∂b = σ′(b + w·x)·∂C/∂f = {s * (1 - s):.6g}·{2 * s:.6g} = " in page
+
+
+def test_no_negative_zero():
+    from symbackprop.notation.numerals import rough, short
+    assert (short(-0.0), rough(-0.0), short(-1.5)) == ("0", "0", "-1.5")
