@@ -37,7 +37,7 @@ def test_a_graph_document_shows_its_definitions_as_written():
     page = sb.render(d, "text", check=False)
     assert "  z = σ(w_z·x + u_z·h₀ + b_z) = " in page
     assert "  h₁ = (1 - z)·h₀ + z·x = " in page
-    assert "  C = 1/2·(h₁ - y)² = " in page
+    assert "  C = 1/2·(h₁ - y)² = " in page      # the output node keeps its written form too
     assert r"z &= \sigma\left(w_z x + u_z h_0 + b_z\right) = " in sb.render(d, "latex", check=False)
 
 

@@ -27,6 +27,7 @@ steps or the edges of a circuit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
@@ -352,8 +353,7 @@ class Graph:
         if not any(self.nodes[s].is_leaf for s in reaches):
             raise SpecError(f"the output {sym.name} depends on none of the declared leaves")
         old = self.nodes[sym]
-        self.nodes[sym] = Node(old.symbol, "C", old.layer, old.index, old.expr, old.terms, old.bias,
-                               old.activation, old.op, old.group, old.partials, old.consumers)
+        self.nodes[sym] = dataclasses.replace(old, kind="C", consumers=old.consumers)
         self.cost_symbol = sym
         self._derivation = self._used = None
 
