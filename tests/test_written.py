@@ -61,3 +61,12 @@ def test_numbers_give_a_value_for_the_amplifier_of_any_argument():
 def test_no_negative_zero():
     from symbackprop.notation.numerals import rough, short
     assert (short(-0.0), rough(-0.0), short(-1.5)) == ("0", "0", "-1.5")
+
+
+def test_a_name_unicode_cannot_subscript_gets_a_real_subscript_in_the_picture():
+    from symbackprop.documents.pictures.circuit import _tspans
+    assert _tspans("w_z", 13) == 'w<tspan dy="3.2" font-size="9.4">z</tspan><tspan dy="-3.2"></tspan>'
+    assert _tspans("×w_(zh)", 11).startswith('×w<tspan dy="2.8" font-size="7.9">zh</tspan>')
+    assert _tspans("z₁", 13) == 'z<tspan dy="3.2" font-size="9.4">1</tspan><tspan dy="-3.2"></tspan>'
+    d = sb.load(GATE).backward()
+    assert "w_z" in sb.render(d, "text", check=False)       # the terminal keeps w_z
