@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     _step_arguments(p)
     p.add_argument("--no-check", dest="check", action="store_false",
                    help="the numbers without the three-way check (faster on a large network)")
+    p.add_argument("--full", action="store_true",
+                   help="every neuron of a layer wider than six units (default: neurons 1, 2 and the last)")
     p.set_defaults(run=cmd_derive)
 
     p = sub.add_parser("check", help="check one hand-derived answer")
@@ -433,7 +435,8 @@ def cmd_derive(args) -> int:
     net = load(args.spec, notation=args.notation)
     rate, hold = _step(args)
     document = render(net.backward(), derive_format(args), fragment=args.fragment, closed=args.closed,
-                      numbers=args.numbers, learning_rate=rate, hold=hold, check=args.check)
+                      numbers=args.numbers, learning_rate=rate, hold=hold, check=args.check,
+                      full=args.full)
     if args.output is not None:
         write_atomic(args.output, document)
     else:

@@ -35,7 +35,7 @@ def test_text_tells_the_layers_and_compact_forms(documents):
                  "Computed from the compact forms at the given point, the 34 values agree with the\n"
                  "graph's sums to within 0."):
         assert line in text
-    assert "z⁽¹⁾₁,₁,₁ = b⁽¹⁾₁ + K⁽¹⁾₁,₁,₁,₁·x₁,₁,₁ + K⁽¹⁾₁,₁,₁,₂·x₁,₁,₂" in text
+    assert "z⁽¹⁾₁,₁,₁ = K⁽¹⁾₁,₁,₁,₁·x₁,₁,₁ + K⁽¹⁾₁,₁,₁,₂·x₁,₁,₂" in text   # the sum as written, then the bias
 
 
 def test_latex_has_the_flipped_kernel_and_the_correlation(documents):

@@ -129,7 +129,7 @@ def test_recurrent_builder_matches_the_spec_and_rejects_bad_sizes():
 def test_recurrent_initial_state_adds_the_step_one_w_term():
     rnn = sb.Recurrent(inputs=1, hidden=1, outputs=1, steps=2, h0=[0.5])
     d = rnn.backward()
-    assert str(d.node("z^{(1)}_{1}")) == "z⁽¹⁾₁ = b₁ + U₁₁·x⁽¹⁾₁ + W₁₁·h⁽⁰⁾₁"
+    assert str(d.node("z^{(1)}_{1}")) == "z⁽¹⁾₁ = W₁₁·h⁽⁰⁾₁ + U₁₁·x⁽¹⁾₁ + b₁"   # as written: W h + U x + b
     assert len(d.gradient("W_{11}").uses) == 2
 
 

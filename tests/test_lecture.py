@@ -89,7 +89,7 @@ def test_one_step_formulas_as_latex(lecture):
                                      r"\left(w^{(2)}_{11} \delta^{(2)}_{1} + w^{(2)}_{21} \delta^{(2)}_{2}\right)")
     assert d.dC_dw(2, 1, 1).latex() == r"\frac{\partial C}{\partial w^{(2)}_{11}} = a^{(1)}_{1} \delta^{(2)}_{1}"
     assert d.dC_db(2, 2).latex() == r"\frac{\partial C}{\partial b^{(2)}_{2}} = \delta^{(2)}_{2}"
-    assert d.forward(2, 1).latex() == r"z^{(2)}_{1} = a^{(1)}_{1} w^{(2)}_{11} + a^{(1)}_{2} w^{(2)}_{12} + b^{(2)}_{1}"
+    assert d.forward(2, 1).latex() == r"z^{(2)}_{1} = w^{(2)}_{11} a^{(1)}_{1} + w^{(2)}_{12} a^{(1)}_{2} + b^{(2)}_{1}"   # w·a + b, as documents write it
     assert d.dC_dx(1).latex() == (r"\frac{\partial C}{\partial x_{1}} = "
                                   r"w^{(1)}_{11} \delta^{(1)}_{1} + w^{(1)}_{21} \delta^{(1)}_{2}")
 

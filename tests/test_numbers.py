@@ -256,7 +256,7 @@ def test_numbers_in_every_format(mazur):
 def test_numbers_on_a_graph():
     text = sb.render(sb.load(ROOT / "examples" / "sigmoid_neuron.toml").backward(), "text", numbers=True)
     section = text[text.index("The numbers, step by step"):]
-    assert "  z = w₂ + w₀·x₀ + w₁·x₁ = (-3) + 2·(-1) + (-3)·(-2) = 1\n" in section
+    assert "  z = w₀·x₀ + w₁·x₁ + w₂ = 2·(-1) + (-3)·(-2) + (-3) = 1\n" in section
     assert "  ∂f/∂f = 1\n" in section                     # a constant: nothing to substitute
     assert "  ∂f/∂z = σ′(z) = 0.196612\n" in section      # a lone amplifier: its value once
     assert "  ∂f/∂w₂ = ∂f/∂z = 0.196612\n" in section
@@ -303,7 +303,7 @@ def test_render_options_are_checked(mazur):
     with pytest.raises(RenderError) as exc:
         sb.render(mazur, "latex", numbrs=True)
     assert str(exc.value) == ("unknown option 'numbrs'; the options are: fragment, closed, point, numbers, "
-                              "learning_rate, hold, check")
+                              "learning_rate, hold, check, full")
     with pytest.raises(RenderError, match="give a learning rate too"):
         sb.render(mazur, "text", hold="b_1")
     with pytest.raises(RenderError, match="unknown option 'colour'"):

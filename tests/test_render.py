@@ -73,7 +73,8 @@ def test_a_short_expression_is_one_line():
 def test_a_long_sum_breaks_before_its_terms():
     xs = sympy.symbols("x_{1:13}")
     lines = breaking.lines(breaking.tokens(sympy.Add(*[3 * x for x in xs]), limit=30), limit=30)
-    assert len(lines) == 2     # 28.3 and 28.2 units: each as full as the limit allows
+    assert len(lines) == 3     # in index order, x₁ … x₁₂: 26.2, 24.9 and 5.4 units, the next term never fits
+    assert lines[1].startswith("+ 3 x_{7}") and lines[2] == "+ 3 x_{12}"
     assert all(breaking.width(line) <= 30 for line in lines)
     assert all(line.startswith("+ ") for line in lines[1:])
     assert sorted(" ".join(lines).replace("+ ", "").split()) == sorted(" ".join(

@@ -129,7 +129,7 @@ def test_a_closed_form_is_a_sympy_expression_and_prints_as_a_formula():
     assert isinstance(f.closed, sympy.Expr)
     assert repr(f.closed) == ("x_{1}*(1 - Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*(-y_{1} + "
                               "Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1})")
-    assert f.text(closed=True) == ("∂C/∂w⁽¹⁾₁₁ = x₁·(1 - σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))·(-y₁ + σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))"
+    assert f.text(closed=True) == ("∂C/∂w⁽¹⁾₁₁ = x₁·(1 - σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))·(σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁) - y₁)"
                                    "·σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁)")
     assert f.text() == str(f) == "∂C/∂w⁽¹⁾₁₁ = x₁·δ⁽¹⁾₁"
 

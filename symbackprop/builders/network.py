@@ -279,7 +279,7 @@ class LayeredDerivation(Derivation):
         """z^{(l)}_j = Σ_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j.
 
             >>> print(sb.Network([2, 1]).backward().forward(1, 1))
-            z⁽¹⁾₁ = b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ + w⁽¹⁾₁₂·x₂
+            z⁽¹⁾₁ = w⁽¹⁾₁₁·x₁ + w⁽¹⁾₁₂·x₂ + b⁽¹⁾₁
         """
         return self._by_symbol[self.graph.z(l, j)]
 

@@ -474,7 +474,7 @@ def _define_entries(data: dict, where: str) -> list:
 def _define_nodes(graph: Graph, entries: list, where: str) -> list:
     """Each ``define`` entry read and defined in order; the names defined."""
     from ..reading.lexer import AnswerReadError
-    from ..reading.formula import Declared, read_formula
+    from ..reading.formula import Declared, read_as_written, read_formula
 
     split = [_definition(where, i, entry) for i, entry in enumerate(entries, start=1)]
     later = {}
@@ -490,7 +490,7 @@ def _define_nodes(graph: Graph, entries: list, where: str) -> list:
         except AnswerReadError as exc:
             _fail(where, field, _definition_error(exc, name, i, later, split, offset))
         try:
-            declared.add(graph.define(name, expr))
+            declared.add(graph.define(name, expr, read_as_written(formula, declared)))
         except SpecError as exc:
             _fail(where, field, str(exc))
     return [name for name, _, _ in split]

@@ -35,6 +35,7 @@ from ..ops.activations import ActivationPrime
 from ..errors import SpecError, TooLargeError
 from .graph import expression_size, local_partial, product
 from ..notation.numerals import rough
+from ..notation.quoting import counted
 
 #: Largest expression tree (in nodes) that :attr:`Formula.closed` builds.
 CLOSED_FORM_LIMIT = 200_000
@@ -85,8 +86,10 @@ class Formula:
             >>> sb.Network([2, 2, 2]).backward().dC_dw(2, 1, 1).latex()
             '\\\\frac{\\\\partial C}{\\\\partial w^{(2)}_{11}} = a^{(1)}_{1} \\\\delta^{(2)}_{1}'
         """
-        from ..notation.printing import latex
-        return "%s = %s" % (latex(self.symbol), latex(self.closed if closed else self.expr))
+        from ..notation.printing import affine, latex
+        node = self._affine_node(closed)
+        rhs = affine(node.terms, node.bias) if node else latex(self.closed if closed else self.expr)
+        return "%s = %s" % (latex(self.symbol), rhs)
 
     def text(self, closed: bool = False) -> str:
         """Unicode text of ``symbol = expr``, for a terminal (``closed``: the closed form on
@@ -95,10 +98,19 @@ class Formula:
             >>> sb.Network([2, 2, 2]).backward().dC_db(2, 1).text()
             '∂C/∂b⁽²⁾₁ = δ⁽²⁾₁'
             >>> sb.Network([1, 1], activation="identity").backward().dC_dw(1, 1, 1).text(closed=True)
-            '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ - y₁ + w⁽¹⁾₁₁·x₁)'
+            '∂C/∂w⁽¹⁾₁₁ = x₁·(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁ - y₁)'
         """
-        from ..notation.printing import text
-        return "%s = %s" % (text(self.symbol), text(self.closed if closed else self.expr))
+        from ..notation.printing import affine, text
+        node = self._affine_node(closed)
+        rhs = affine(node.terms, node.bias, tex=False) if node else text(self.closed if closed else self.expr)
+        return "%s = %s" % (text(self.symbol), rhs)
+
+    def _affine_node(self, closed: bool):
+        """The node of z = Σ w·a + b, written in the order of its edges (else None)."""
+        if closed or self.derivation is None:
+            return None
+        node = self.derivation.graph.nodes.get(self.symbol)
+        return node if node is not None and node.op == "affine" and node.bias is not None else None
 
     def _partial(self) -> str | None:
         """For an adjoint named δ: ∂C/∂z, the quantity the name stands for (LaTeX)."""
@@ -512,7 +524,11 @@ class Derivation:
         return len(self.formulas)
 
     def __repr__(self):
-        return f"<Derivation of {self.graph.describe()}: {len(self.formulas)} formulas>"
+        return f"<Derivation of {self.graph.describe()}: {counted(len(self.formulas), 'formula')}>"
+
+    def __str__(self):
+        """The text document (``print(d)``), as :meth:`to_text`."""
+        return self.to_text()
 
     def _repr_latex_(self):
         body = r" \\ ".join(f.latex().replace(" = ", " &= ", 1) for f in self.formulas)
@@ -549,6 +565,16 @@ class Derivation:
         """
         from ..documents import render
         return render(self, "html", **options)
+
+    def to_text(self, **options) -> str:
+        """The derivation as plain Unicode text for a terminal; ``options`` as
+        :func:`symbackprop.render`.
+
+            >>> print(sb.Network([1, 1]).backward().to_text().splitlines()[0])
+            Backpropagation, derived
+        """
+        from ..documents import render
+        return render(self, "text", **options)
 
     def _repr_html_(self):
         return self.to_html(fragment=True)

@@ -27,6 +27,7 @@ steps or the edges of a circuit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
@@ -36,6 +37,8 @@ from ..ops import activations as _activations
 from ..errors import SpecError
 from ..exact import MAX_EXPONENT, exponent_too_large, parse_fraction
 from ..notation.naming import check_name, partial
+from ..notation.quoting import counted
+from ..notation.written import evaluated
 
 from fractions import Fraction
 
@@ -62,6 +65,9 @@ class Node:
     group: tuple = ()          # softmax only: the outputs of its layer, in order
     partials: dict = field(default_factory=dict, compare=False, repr=False)  # affine, cost: {parent: ∂/∂parent}
     consumers: list = field(default_factory=list, compare=False, repr=False)
+    #: a defined node as its author wrote it, for display: (unevaluated expression,
+    #: {product: factors in order}, {value: decimal as typed}), or None
+    written: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -299,8 +305,10 @@ class Graph:
         """
         return self._leaf(name, "param", "parameter")
 
-    def define(self, name: str, expr) -> sympy.Symbol:
-        """A named node: ``expr`` is a SymPy expression of nodes defined before it.
+    def define(self, name: str, expr, written: tuple | None = None) -> sympy.Symbol:
+        """A named node: ``expr`` is a SymPy expression of nodes defined before it;
+        ``written``, the same formula as its author wrote it (for documents, see
+        :func:`~symbackprop.reading.formula.read_as_written`).
 
             >>> g = sb.Graph()
             >>> x, w = g.input("x"), g.parameter("w")
@@ -324,7 +332,9 @@ class Graph:
         sym = self._symbol(name, "node")
         op = classify(expr)
         act = expr.activation if op == "activation" else None
-        self._add(Node(sym, "node", None, (), expr, activation=act, op=op))
+        if written is not None and evaluated(written[0]) != expr:
+            written = None      # the display must be the same mathematics
+        self._add(Node(sym, "node", None, (), expr, activation=act, op=op, written=written))
         return sym
 
     def output(self, node) -> None:
@@ -347,8 +357,7 @@ class Graph:
         if not any(self.nodes[s].is_leaf for s in reaches):
             raise SpecError(f"the output {sym.name} depends on none of the declared leaves")
         old = self.nodes[sym]
-        self.nodes[sym] = Node(old.symbol, "C", old.layer, old.index, old.expr, old.terms, old.bias,
-                               old.activation, old.op, old.group, old.partials, old.consumers)
+        self.nodes[sym] = dataclasses.replace(old, kind="C", consumers=old.consumers)
         self.cost_symbol = sym
         self._derivation = self._used = None
 
@@ -567,12 +576,19 @@ class Graph:
         for node in self.nodes.values():
             if node.kind in kinds:
                 kinds[node.kind] += 1
-        return (f"Graph({kinds['x']} inputs, {kinds['param']} parameters, "
-                f"{len(self.defined)} defined nodes, output "
+        return (f"Graph({counted(kinds['x'], 'input')}, {counted(kinds['param'], 'parameter')}, "
+                f"{counted(len(self.defined), 'defined node')}, output "
                 f"{self.cost_symbol.name if self.cost_symbol is not None else None})")
 
     def __repr__(self):
         return self.describe()
+
+    def __str__(self):
+        """The definitions, one a line (``print(g)``), as written (see documents.jupyter)."""
+        if not self.defined:
+            return self.describe()
+        from ..documents.jupyter import definitions_text
+        return definitions_text(self)
 
     def _repr_latex_(self):
         if self.cost_symbol is None:

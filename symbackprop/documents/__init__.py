@@ -34,7 +34,7 @@ def extensions() -> dict:
 
 #: The options of :func:`render`, with their defaults.
 OPTIONS = {"fragment": False, "closed": False, "point": None, "numbers": False,
-           "learning_rate": None, "hold": None, "check": True}
+           "learning_rate": None, "hold": None, "check": True, "full": False}
 
 
 def render(derivation, format: str = "latex", **options) -> str:
@@ -53,7 +53,9 @@ def render(derivation, format: str = "latex", **options) -> str:
     * ``hold``: parameters the step keeps fixed: names, a comma-separated string, or the
       group words ``weights`` and ``biases`` of a layered network;
     * ``check``: ``False`` shows the numbers without the three-way check (faster on a
-      large network).
+      large network);
+    * ``full``: every neuron of a wide layered network (by default a layer of more than
+      six units shows neurons 1, 2 and the last, see :mod:`.stories.representative`).
 
         >>> import symbackprop as sb
         >>> d = sb.load("examples/shared_bias.toml").backward()

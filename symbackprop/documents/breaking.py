@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..ops.activations import ActivationFunction, ActivationPrime, Softmax
+from ..notation.elision import Elided
 from ..notation.printing import Latex, latex, ordered_factors
 
 #: Width budget of one line, in the rough units of :func:`width` (about 0.6 em: one unit
@@ -126,7 +127,9 @@ class _Cutter:
         if width(tex) <= ATOM_WIDTH:
             return [atom(tex)], 0
         if expr.is_Add:
-            return self._add(expr, depth)
+            return self._add(self.printer._as_ordered_terms(expr), depth)
+        if isinstance(expr, Elided):
+            return self._add(expr.shown, depth, dots=True)
         if expr.is_Mul:
             return self._mul(expr, depth)
         if isinstance(expr, (ActivationFunction, ActivationPrime)) and len(expr.args) == 1:
@@ -191,9 +194,13 @@ class _Cutter:
         tokens, height = self.cut(inner, depth + 1)
         return self._enclose(head, tokens, tail, height)
 
-    def _add(self, expr, depth):
+    def _add(self, terms, depth, dots: bool = False):
+        """The terms of a sum (``dots``: the shown terms of an :class:`Elided`, ``⋯``
+        before the last)."""
         out, height = [], 0
-        for i, term in enumerate(self.printer._as_ordered_terms(expr)):
+        for i, term in enumerate(terms):
+            if dots and i == len(terms) - 1:
+                out.append(Token(r"+ \cdots", 3, True, depth))
             negative = term.could_extract_minus_sign()
             body = -term if negative else term
             tokens, h = self.cut(body, depth)
@@ -224,7 +231,7 @@ class _Cutter:
         for i, factor in enumerate(factors):
             if factor.is_Rational and factor.q != 1:
                 tokens, h = [atom(r"\frac{%d}{%d}" % (factor.p, factor.q))], 0
-            elif factor.is_Add:
+            elif factor.is_Add or isinstance(factor, Elided):
                 tokens, h = self._wrap("", factor, "", depth + 1)
             else:
                 tokens, h = self.cut(factor, depth + 1)

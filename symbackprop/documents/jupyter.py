@@ -11,7 +11,8 @@ import html
 
 from ..core.graph import part
 from ..errors import SymbackpropError
-from ..notation.printing import latex
+from ..notation.printing import affine, latex, text, unicode_name
+from ..notation.written import written_latex, written_text
 from .formats.html import math
 from .pictures import circuit, unrolled
 
@@ -36,9 +37,30 @@ def _values(derivation):
 
 def definitions_latex(graph, environment: str = "aligned") -> str:
     """Every definition of a graph, one a line: ``\\begin{aligned} q &= x + y \\\\ … \\end{aligned}``
-    (MathML from latex2mathml needs ``align*``)."""
-    rows = [r"%s &= %s" % (latex(s), latex(graph.nodes[s].expr)) for s in graph.defined]
+    (MathML from latex2mathml needs ``align*``), as its author wrote it."""
+    rows = [r"%s &= %s" % (latex(s), _written(graph.nodes[s], written_latex, latex)) for s in graph.defined]
     return r"\begin{%s} %s \end{%s}" % (environment, r" \\ ".join(rows), environment)
+
+
+def definitions_text(graph) -> str:
+    """Every definition of a graph, one a line (``print(g)``), as its author wrote it.
+
+        >>> print(sb.load("examples/circuit.toml"))
+        q = x + y
+        f = q·z
+    """
+    return "\n".join("%s = %s" % (unicode_name(s.name), _written(graph.nodes[s], written_text, text))
+                     for s in graph.defined)
+
+
+def _written(node, written, printed) -> str:
+    """A node's formula as written (when the author wrote it; z = Σ w·a + b in the
+    order of its edges), else as printed."""
+    if node.written is not None:
+        return written(*node.written)
+    if node.op == "affine" and node.bias is not None:
+        return affine(node.terms, node.bias, tex=printed is latex)
+    return printed(node.expr)
 
 
 def graph_html(graph) -> str:

@@ -114,6 +114,9 @@ def aligned(block: Equations, newline: str, indent: str = "") -> str:
     rows = []
     for row in block.rows:
         first, *rest = row.lines
+        if not row.lhs.latex:              # a gap: the rows left out
+            rows.append(indent + "& " + first)
+            continue
         rows.append(indent + "%s &= %s" % (row.lhs.latex, first)
                     + "".join(newline + indent + r"&\quad " + line for line in rest))
     return newline.join(rows)

@@ -28,8 +28,9 @@ POINT_DECIMALS = 4
 
 
 def significant(value, digits: int) -> str:
-    """``value`` (any real number) to ``digits`` significant digits: ``0.333333``, ``1e-05``."""
-    return f"{float(value):.{digits}g}"
+    """``value`` (any real number) to ``digits`` significant digits: ``0.333333``, ``1e-05``;
+    never ``-0``."""
+    return f"{float(value) + 0.0:.{digits}g}"      # + 0.0 turns -0.0 into 0.0
 
 
 def short(value) -> str:

@@ -17,6 +17,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from . import accents, greek, scripts
+from .elision import joined
 from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
@@ -72,6 +73,9 @@ class Latex(LatexPrinter):
             return self._add_parens(s) if self._settings["parenthesize_super"] else "{%s}" % s
         return super().parenthesize_super(s)
 
+    def _print_Elided(self, expr):
+        return joined(self._print, expr, r"\cdots")
+
     def _as_ordered_terms(self, expr, order=None):
         """The terms of a sum in printing order, sorted once per sum: a long sum is
         printed whole and then cut term by term (:mod:`documents.breaking`)."""
@@ -101,7 +105,30 @@ class Latex(LatexPrinter):
 
 @functools.lru_cache(maxsize=4096)
 def _ordered_terms(expr, order) -> tuple:
-    return tuple(expr.as_ordered_terms(order=order))
+    """SymPy's order of the terms, with the numbers in names read as numbers (y₂ before
+    y₁₀): the terms are ordered as if every number in a name had four digits."""
+    names = expr.free_symbols
+    if not any(_LONG_NUMBER.search(s.name) for s in names):
+        return tuple(expr.as_ordered_terms(order=order))
+    padded = {s: sympy.Symbol(_NUMBER.sub(lambda m: m.group(0).zfill(4), s.name)) for s in names}
+    renamed = {term.xreplace(padded): term for term in expr.args}
+    if len(renamed) != len(expr.args):
+        return tuple(expr.as_ordered_terms(order=order))
+    return tuple(renamed[t] for t in sympy.Add(*renamed).as_ordered_terms(order=order))
+
+
+_NUMBER = re.compile(r"\d+")
+#: A name whose numbers do not all have one digit: only there does the padding change the order.
+_LONG_NUMBER = re.compile(r"\d\d")
+
+
+def affine(terms, bias, tex: bool = True) -> str:
+    """z = Σ w·a + b in the order of its edges, the bias last, as the lecture writes it
+    (``w_{11} x_{1} + w_{12} x_{2} + b_{1}``; text: ``w₁₁·x₁ + w₁₂·x₂ + b₁``)."""
+    if tex:
+        return " + ".join(["%s %s" % (w.name, a.name) for w, a in terms] + [bias.name])
+    return " + ".join(["%s·%s" % (unicode_name(w.name), unicode_name(a.name)) for w, a in terms]
+                      + [unicode_name(bias.name)])
 
 
 def latex(expr, **settings) -> str:
@@ -195,6 +222,21 @@ class Text(StrPrinter):
     def _print_ActivationPrime(self, expr):
         return "%s′(%s)" % (self._fname(expr), self._print(expr.args[0]))
 
+    def _print_Elided(self, expr):
+        return joined(self._print, expr, "⋯")
+
+    def _as_ordered_terms(self, expr, order=None):
+        """The terms of a sum in the order the LaTeX printer writes them (one order in
+        every output)."""
+        if (order or self.order) == "old":
+            return super()._as_ordered_terms(expr, "old")
+        terms = list(_ordered_terms(expr, None))
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        if positive and terms[0] is not positive[0]:      # y - o, not -o + y
+            terms.remove(positive[0])
+            terms.insert(0, positive[0])
+        return terms
+
     def _print_Step(self, expr):
         return "step(%s)" % self._print(expr.args[0])
 
@@ -250,4 +292,4 @@ def text(expr, **settings) -> str:
     return Text({"order": "none", **settings}).doprint(expr)
 
 
-__all__ = ["latex", "text", "unicode_name", "Latex", "Text", "Softmax", "Step"]
+__all__ = ["affine", "latex", "text", "unicode_name", "Latex", "Text", "Softmax", "Step"]

@@ -81,4 +81,18 @@ def read_formula(text: str, symbols) -> sympy.Expr:
     return sides[0]
 
 
-__all__ = ["Declared", "read_formula"]
+def read_as_written(text: str, symbols) -> tuple | None:
+    """A formula as its author wrote it, for display (:mod:`..notation.written`): (the
+    unevaluated expression, {product: its factors in order}, {value: decimal as typed}),
+    or None when it cannot be read that way."""
+    from .reader import read, written_decimals
+    factors: dict = {}
+    try:
+        sides, _ = read(symbols if isinstance(symbols, Declared) else Declared(symbols), text, factors=factors)
+        decimals = written_decimals(text)
+    except (AnswerReadError, ArithmeticError, TypeError, ValueError):
+        return None
+    return (sides[0], factors, decimals) if len(sides) == 1 else None
+
+
+__all__ = ["Declared", "read_as_written", "read_formula"]

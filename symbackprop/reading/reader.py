@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
+from sympy.core.parameters import evaluate
 
 from ..ops import activations
 from .lexer import AnswerReadError, AnswerShapeError, Token, clip, prepare, quote, tokenize
@@ -115,6 +116,8 @@ class Reader(Sums):
         self.work = 0
         #: for every side of the answer, the number literal it is (as written), or None
         self.literals: list = []
+        #: when reading as written: {product: its factors in the order they were written}
+        self.factors: dict | None = None
 
     def where(self, position: int) -> int:
         """The offset in the typed answer of an offset in the prepared text."""
@@ -272,7 +275,10 @@ class Reader(Sums):
             out.append(value)
         if any(matrices.is_matrix(v) for v in out):
             return matrices.multiply(out, self.error(_SHAPES, tok.position))
-        return sympy.Mul(*out)
+        product = sympy.Mul(*out)
+        if self.factors is not None:
+            self.factors[product] = tuple(out)
+        return product
 
     def signed(self):
         tok = self.peek
@@ -821,13 +827,20 @@ def written_decimals(text: str) -> dict:
     return out
 
 
-def read(vocabulary, text: str, *, literals: list | None = None):
+def read(vocabulary, text: str, *, literals: list | None = None, factors: dict | None = None):
     """The sides of an answer as SymPy expressions, and where each name was written
     (offsets into ``text``). ``literals``, when given, receives for each side the number
-    literal it is, as written (or None)."""
+    literal it is, as written (or None). With ``factors`` (a dict to fill), the sides are
+    read as written: unevaluated, the terms of a sum in their order, and ``factors``
+    receives each product's factors in theirs (SymPy sorts a product's arguments)."""
     reader = Reader(vocabulary, text)
+    reader.factors = factors
     try:
-        parts = reader.read()
+        if factors is not None:
+            with evaluate(False):
+                parts = reader.read()
+        else:
+            parts = reader.read()
     except AnswerReadError as exc:
         if exc.text == reader.text:
             exc.position = reader.where(exc.position)

@@ -62,7 +62,7 @@ class LayeredDeck:
         net, d, sub, story = self.net, self.d, self.sub, self.story
         shown = []
         for l in range(1, net.L + 1):
-            units = range(1, net.sizes[l] + 1)
+            units = [j for j in story.units(l) if j is not None]   # a wide layer: its representatives
             if sub is not None:
                 rows = block([affine_row(sub, d.forward(l, j)) for j in units],
                              [worked(story, sub, d.activation(l, j)) for j in units])
@@ -115,10 +115,10 @@ class LayeredDeck:
         picture = drawing(diagram.backward(net), "The reversed network", REVERSED_HEIGHT, stages)
         lines = [self._values_line("From the cost: ", [(slash("C", g.of.name), story._cost_gradient_value(g.expr)
                                                          if story.values is not None else None)
-                                                        for g in story.cost_gradients()])]
+                                                        for g in story.cost_gradients() if g is not None])]
         for l in range(L, 0, -1):
             lines.append(self._values_line("Layer %d: " % l, [(S(f.symbol.name), story.value(f.symbol))
-                                                               for f in story.layer_deltas(l)]))
+                                                               for f in story.layer_deltas(l) if f is not None]))
         lines.append(self._values_line("The inputs: ", [(slash("C", f.of.name), story.value(f.symbol))
                                                         for f in self.d.select("x")]))
         return fitted("The backward pass: the reversed network", [Shown(picture)] + steps(lines))

@@ -128,7 +128,9 @@ def formula(f, values, closed: bool, fields=GraphFields) -> dict:
 
 
 def document(derivation, *, closed: bool = False, point=None, numbers: bool = False,
-             learning_rate=None, hold=None, check: bool = True) -> dict:
+             learning_rate=None, hold=None, check: bool = True, full: bool = True) -> dict:
+    """The JSON document: every formula, whatever the width (``full`` is accepted and
+    changes nothing: programs read the JSON by name, so it stays complete)."""
     net = derivation.network
     values, report = evaluated(derivation, point, check)
     fields = part(FIELDS, net)

@@ -42,7 +42,8 @@ def heading(block: Heading) -> str:
 
 
 def equations(block: Equations) -> str:
-    return "\n".join("  %s = %s" % (row.lhs.text, row.text) for row in block.rows)
+    return "\n".join("  %s = %s" % (row.lhs.text, row.text) if row.lhs.latex else "  " + row.text
+                     for row in block.rows)
 
 
 def figure(block: Figure) -> str:

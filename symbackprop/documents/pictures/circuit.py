@@ -682,19 +682,42 @@ _SUPER = {raised: _minus(ch) for raised, ch in READ_SUPERSCRIPT.items()}
 _SUB = {lowered: _minus(ch) for lowered, ch in READ_SUBSCRIPT.items()}
 
 
-def _tspans(txt: str, size: float) -> str:
-    """Text with its Unicode superscripts and subscripts set as raised and lowered
-    smaller text (few serif fonts have those glyphs), escaped for SVG."""
-    out, level, i = [], 0, 0      # level: 0 on the line, 1 raised, -1 lowered
-    shift = {1: -0.38 * size, 0: 0.0, -1: 0.25 * size}
+def _levels(txt: str) -> list:
+    """(character, level) pairs: 1 raised, -1 lowered, 0 on the line. A Unicode script
+    character is its plain character raised or lowered; a script Unicode has no glyph for,
+    which the text falls back to as ``w_z`` or ``w_(zh)`` (``^`` likewise), is lowered too."""
+    out, i = [], 0
     while i < len(txt):
         ch = txt[i]
-        new = 1 if ch in _SUPER else -1 if ch in _SUB else 0
+        if ch in "_^" and i + 1 < len(txt) and i > 0:
+            level = -1 if ch == "_" else 1
+            if txt[i + 1] == "(" and ")" in txt[i + 2:]:
+                close = txt.index(")", i + 2)
+                out += [(c, level) for c in txt[i + 2:close]]
+                i = close + 1
+            else:
+                out.append((txt[i + 1], level))
+                i += 2
+            continue
+        out.append((_SUPER[ch], 1) if ch in _SUPER else (_SUB[ch], -1) if ch in _SUB else (ch, 0))
+        i += 1
+    return out
+
+
+def _tspans(txt: str, size: float) -> str:
+    """Text with its superscripts and subscripts set as raised and lowered smaller text
+    (few serif fonts have the Unicode script glyphs, and most letters have none), escaped
+    for SVG."""
+    out, level = [], 0      # level: 0 on the line, 1 raised, -1 lowered
+    shift = {1: -0.38 * size, 0: 0.0, -1: 0.25 * size}
+    pairs = _levels(txt)
+    i = 0
+    while i < len(pairs):
+        new = pairs[i][1]
         j = i
-        table = _SUPER if new == 1 else _SUB if new == -1 else None
-        while j < len(txt) and (1 if txt[j] in _SUPER else -1 if txt[j] in _SUB else 0) == new:
+        while j < len(pairs) and pairs[j][1] == new:
             j += 1
-        run = txt[i:j] if table is None else "".join(table[c] for c in txt[i:j])
+        run = "".join(c for c, _ in pairs[i:j])
         dy = shift[new] - shift[level]
         attrs = ' dy="%s"' % _n(dy) if abs(dy) > 1e-9 else ""
         if new:

@@ -16,6 +16,8 @@ constant has no middle line.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from ...ops.activations import ActivationPrime
@@ -37,12 +39,27 @@ def _prime_values(expr, numbers: dict) -> dict:
     """{σ′(z): its value} for every amplifier of ``expr`` whose argument has a value."""
     out = {}
     for prime in expr.atoms(ActivationPrime):
-        arg = prime.args[0]
-        if arg in numbers:
-            v = numbers[arg]
+        v = _argument_value(prime.args[0], numbers)
+        if v is not None:
             exact = not isinstance(v, float)
             out[prime] = prime_value(prime.activation, v, exact and "exact" in prime.activation.numeric)
     return out
+
+
+def _argument_value(arg, numbers: dict):
+    """The value of σ′'s argument: a named node's, or a formula's of named values (exact
+    when they all are), else None."""
+    if arg in numbers:
+        return numbers[arg]
+    if not arg.free_symbols or not all(s in numbers for s in arg.free_symbols):
+        return None
+    values = {s: numbers[s] for s in arg.free_symbols}
+    if all(not isinstance(v, float) for v in values.values()):
+        exact = arg.xreplace({s: sympy.Rational(str(v)) for s, v in values.items()})
+        if exact.is_Rational:
+            return Fraction(int(exact.p), int(exact.q))
+    value = arg.xreplace({s: sympy.Float(float(v), 30) for s, v in values.items()})
+    return float(value) if value.is_number and value.is_real else None
 
 
 def parenthesized(value, latex: bool, bare: bool = False) -> str:
@@ -235,7 +252,7 @@ def block(*groups) -> Equations:
 
 def worked(story, sub: Substitution, f):
     """A formula's row three ways (see :func:`three_ways`)."""
-    return three_ways(story, sub, M(f.symbol), f.expr, sub.numbers.get(f.symbol))
+    return three_ways(story, sub, M(f.symbol), story.shown(f.expr), sub.numbers.get(f.symbol))
 
 
 def affine_row(sub: Substitution, f):

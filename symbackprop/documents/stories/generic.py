@@ -24,6 +24,7 @@ from functools import cached_property
 
 from ...errors import TooLargeError
 from ...notation.printing import text, unicode_name
+from ...notation.written import written_latex, written_text
 from .. import breaking
 from ..model import Document, Equations, Figure, Heading, M, Math, Paragraph, Row, S, partial
 from ..numbers import evaluated, number
@@ -56,7 +57,8 @@ class GraphStory:
     descent_section = descent_section
 
     def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
-                 learning_rate=None, hold=None, check: bool = True):
+                 learning_rate=None, hold=None, check: bool = True, full: bool = False):
+        self.full = full
         self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
         self.d = derivation
         self.net = derivation.network
@@ -96,7 +98,16 @@ class GraphStory:
 
     def formula_row(self, f, value=True) -> Row:
         shown = self.value(f.symbol) if value and self.shows_value(f) else None
-        return self.row(M(f.symbol), [breaking.tokens(f.expr)], text(f.expr), shown)
+        expr = self.shown(f.expr)
+        return self.row(M(f.symbol), [breaking.tokens(expr)], text(expr), shown)
+
+    def shown(self, expr):
+        """An expression as this document writes it (a story may shorten long sums)."""
+        return expr
+
+    def check_rows(self, rows) -> list:
+        """The rows of the three-way check's table (all, unless a story shows fewer)."""
+        return list(rows)
 
     def shows_value(self, f) -> bool:
         """Whether a formula's row ends in its value: not for a constant (∂C/∂C = 1)."""
@@ -204,8 +215,21 @@ class GraphStory:
         self.forward_definitions()
 
     def forward_definitions(self):
-        """Every definition, in order."""
-        self.add(Equations(tuple(self.formula_row(self.d.node(s)) for s in self.net.defined)))
+        """Every definition, in order, as its author wrote it."""
+        self.add(Equations(tuple(self.definition_row(s) for s in self.net.defined)))
+
+    def definition_row(self, s) -> Row:
+        """A definition as written (:mod:`...notation.written`) when it fits on a line,
+        else as the formula SymPy keeps, broken into lines."""
+        f = self.d.node(s)
+        written = self.net.nodes[s].written
+        if written is None:
+            return self.formula_row(f)
+        tex = written_latex(*written)
+        if breaking.width(tex) > breaking.budget(f.symbol.name):
+            return self.formula_row(f)
+        value = self.value(f.symbol) if self.shows_value(f) else None
+        return self.row(M(f.symbol), [[breaking.atom(tex)]], written_text(*written), value)
 
     def chain_rule_section(self):
         C = self.C

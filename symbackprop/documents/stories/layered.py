@@ -20,6 +20,7 @@ import sympy
 
 from ...ops import activations, costs
 from ...numeric.values import stable
+from ...notation.elision import KEEP, elide
 from ...notation.printing import latex, text, unicode_name
 from ...notation.scripts import superscript
 from .. import breaking, vector
@@ -27,6 +28,7 @@ from ..model import Equations, Figure, Heading, M, Math, Paragraph, Row, S, Tabl
 from ..numbers import bound, number
 from ..pictures import diagram
 from ..sections.substituted import affine_row, block, prime_value, three_ways, worked
+from . import representative
 from .generic import GraphStory
 
 #: Gradients wider than this (in :func:`breaking.width` units) leave the summary table
@@ -59,6 +61,67 @@ class LayeredStory(GraphStory):
     def shows_value(self, f) -> bool:
         return True
 
+    # --- the representative view of a wide network (:mod:`.representative`) -----------
+
+    @property
+    def wide(self) -> bool:
+        return representative.wide(self.net, self.full)
+
+    def units(self, l: int) -> list:
+        """The neurons of layer ``l`` this document shows (None: ⋯)."""
+        return representative.units(self.net.sizes[l], not self.wide)
+
+    def shown(self, expr):
+        return elide(expr, self.term_order) if self.wide else expr
+
+    def term_order(self, term) -> tuple:
+        """Terms of a sum in the order of the indices of their parameters and neurons."""
+        nodes = self.net.nodes
+        places = [(nodes[s].layer or 0, nodes[s].index) for s in term.free_symbols if s in nodes]
+        return (min(places, default=(0, ())), sympy.default_sort_key(term))
+
+    def shows(self, symbol) -> bool:
+        """Whether the gradient of a parameter or input is among the neurons shown."""
+        node = self.net.nodes[symbol]
+        l, index = (node.layer or 0), node.index
+        if len(index) == 2 and index[1] not in self.units(l - 1):
+            return False
+        return index[0] in self.units(l)
+
+    def neuron_rows(self, l: int, row, general=None) -> list:
+        """``row(j)`` for every neuron shown of layer ``l``; for ⋯ a gap, and with
+        ``general`` the general neuron j (``general(names)``: its row, from the formulas of
+        neuron :data:`representative.SAMPLE` renamed) between two gaps."""
+        gap = representative.GAP
+        out = [gap if j is None else row(j) for j in self.units(l)]
+        names = representative.general_names(self.net, l) if general is not None and gap in out else None
+        if names is not None:
+            i = out.index(gap)
+            out[i:i + 1] = [gap, general(names), gap]
+        return out
+
+    def general_row(self, symbol, expr, names) -> Row:
+        """``symbol = expr`` with the names of the general neuron, without a value."""
+        expr = self.shown(expr).xreplace(names)
+        return self.row(M(names.get(symbol, symbol)), [breaking.tokens(expr)], text(expr))
+
+    def general_formula(self, formula):
+        """``general(names)`` for :meth:`neuron_rows`: ``formula(SAMPLE)`` renamed."""
+        def general(names):
+            f = formula(representative.SAMPLE)
+            return self.general_row(f.symbol, f.expr, names)
+        return general
+
+    def gradient_rows(self, formulas) -> list:
+        """The gradients among the neurons shown, a None for each run left out."""
+        return representative.rows(formulas, lambda f: self.shows(f.of), None)
+
+    def check_rows(self, rows) -> list:
+        if not self.wide:
+            return list(rows)
+        names = {s.name: s for s in self.net.leaves}
+        return representative.rows(rows, lambda r: r.name not in names or self.shows(names[r.name]), None)
+
     def network_section(self):
         net = self.net
         self.add(Heading("The network"))
@@ -87,7 +150,8 @@ class LayeredStory(GraphStory):
             self.p("The cost of one example, the %s: " % costs.words(cost), generic, "; for this network")
         else:
             self.p("The cost of one example, the %s, for this network:" % costs.words(cost))
-        cost_row = self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost))
+        cost = self.shown(net.cost)
+        cost_row = self.row(Math("C", "C"), [breaking.tokens(cost)], text(cost))
         self.add(Equations((cost_row,)))
         self.notation_paragraph()
         shared = [p for p in net.parameters if len(net.uses(p)) > 1]
@@ -97,6 +161,8 @@ class LayeredStory(GraphStory):
                 parts += [", " if i else "", S(p.name), " on %d edges" % len(net.uses(p))]
             parts.append("; the gradient of a shared parameter is the sum over its edges.")
             self.p(*parts)
+        if self.wide:
+            self.add(representative.sentence(net, self.report is not None))
 
     def notation_paragraph(self):
         """What the names mean: only the names this document uses."""
@@ -164,22 +230,32 @@ class LayeredStory(GraphStory):
                     r" \frac{\partial C}{\partial u_i}", "∂C/∂s = Σᵢ ∂uᵢ/∂s · ∂C/∂uᵢ"), ".")
 
     def forward_section(self):
-        net, d = self.net, self.d
+        net = self.net
         self.add(Heading("Forward pass"))
         self.p("Every pre-activation and activation, layer by layer",
                " (with its value at the given point)." if self.values else ".")
         for l in range(1, net.L + 1):
-            rows = []
-            for j in range(1, net.sizes[l] + 1):
-                rows.append(self.z_row(l, j))
-            for j in range(1, net.sizes[l] + 1):
-                rows.append(self.formula_row(d.activation(l, j)))
             self.add(Heading("Layer %d (%s)" % (l, activations.words(net.activations[l - 1])), 2),
-                     Equations(tuple(rows)))
-        self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(net.cost)], text(net.cost),
+                     Equations(tuple(self.layer_rows(l))))
+        cost = self.shown(net.cost)
+        self.add(Equations((self.row(Math("C", "C"), [breaking.tokens(cost)], text(cost),
                                      self.value(net.cost_symbol)),)))
         self.forward_figure()
         self.factor_section()
+
+    def layer_rows(self, l: int) -> list:
+        """The z of every neuron shown of layer ``l``, then its a."""
+        d = self.d
+        rows = self.neuron_rows(l, lambda j: self.z_row(l, j),
+                                lambda names: self.z_row(l, representative.SAMPLE, names))
+        return rows + self.neuron_rows(l, lambda j: self.formula_row(d.activation(l, j)),
+                                       self.general_formula(lambda j: d.activation(l, j)))
+
+    def delta_rows(self, l: int) -> list:
+        """∂C/∂z of every neuron shown of layer ``l``."""
+        delta = self.d.dC_dz
+        return self.neuron_rows(l, lambda j: self.formula_row(delta(l, j)),
+                                self.general_formula(lambda j: delta(l, j)))
 
     def forward_figure(self):
         """The forward network, with a table of the weights on the edges it leaves unlabelled."""
@@ -228,7 +304,10 @@ class LayeredStory(GraphStory):
             (("value",) if self.values else ())
         rows = []
         for l in range(1, net.L + 1):
-            for k in range(1, net.sizes[l - 1] + 1):
+            for k in self.units(l - 1):
+                if k is None:
+                    rows.append(representative.gap_cells(len(header)))
+                    continue
                 a = net.a(l - 1, k)
                 weights = list(dict.fromkeys(net.w(l, j, k) for j in range(1, net.sizes[l] + 1)))
                 row = (str(l), _names(weights), S(a.name))
@@ -262,18 +341,25 @@ class LayeredStory(GraphStory):
             blocks.append(Table(header, tuple(rows), "l" * len(header)))
         return blocks, tuple(tabled)
 
-    def z_row(self, l: int, j: int) -> Row:
+    def z_row(self, l: int, j: int, names=None) -> Row:
+        """z = Σ w·a + b in the order of its edges; with ``names``, of the general neuron."""
         net = self.net
         node = net.nodes[net.z(l, j)]
+        names = names or {}
+        terms = tuple((names.get(w, w), names.get(a, a)) for w, a in node.terms)
+        bias, z = names.get(node.bias, node.bias), names.get(node.symbol, node.symbol)
+        if self.wide and len(terms) > KEEP:
+            terms = terms[:2] + (None,) + terms[-1:]
         toks = []
-        for i, (w, a) in enumerate(node.terms):
-            tok = breaking.atom("%s %s" % (w.name, a.name))
+        for i, term in enumerate(terms):
+            tok = breaking.atom(r"\cdots" if term is None else "%s %s" % (term[0].name, term[1].name))
             toks.append(breaking.Token(("+ " if i else "") + tok.latex, tok.width + (2 if i else 0),
                                        i > 0, 0))
-        toks.append(breaking.Token("+ " + node.bias.name, breaking.width(node.bias.name) + 2, True, 0))
-        txt = " + ".join("%s·%s" % (unicode_name(w.name), unicode_name(a.name)) for w, a in node.terms)
-        txt += " + " + unicode_name(node.bias.name)
-        return self.row(S(node.name), [toks], txt, self.value(node.symbol))
+        toks.append(breaking.Token("+ " + bias.name, breaking.width(bias.name) + 2, True, 0))
+        txt = " + ".join("⋯" if term is None else "%s·%s" % (unicode_name(term[0].name), unicode_name(term[1].name))
+                         for term in terms)
+        txt += " + " + unicode_name(bias.name)
+        return self.row(S(z.name), [toks], txt, None if names else self.value(node.symbol))
 
     def backward_section(self):
         self.add(Heading("Backward pass"))
@@ -303,17 +389,16 @@ class LayeredStory(GraphStory):
                Math(r"\frac{\partial C}{\partial z} = \frac{\partial a}{\partial z} "
                     r"\frac{\partial C}{\partial a}", "∂C/∂z = ∂a/∂z · ∂C/∂a"),
                ", and ", partial("C", "a"), " depends only on the cost:")
-        rows = []
-        for g in self.cost_gradients():
-            rows.append(self.row(partial("C", g.of.name), [breaking.tokens(g.expr)], text(g.expr),
-                                 self._cost_gradient_value(g.expr)))
+        L = net.L
+        rows = self.neuron_rows(L, lambda j: self.cost_gradient_row(d.dC_da(L, j)),
+                                self.general_formula(lambda j: d.dC_da(L, j)))
         self.add(Equations(tuple(rows)))
         if not out_act.elementwise:
             self.p("The output activation (", out_act.name, ") is not elementwise: each ",
                    partial("C", "z"), " sums over its full Jacobian ",
                    Math(r"\frac{\partial a_i}{\partial z_j} = a_i (\delta_{ij} - a_j)",
                         "∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ)"), ".")
-        self.add(Equations(tuple(self.formula_row(f) for f in d.select("delta") if f.case == 1)))
+        self.add(Equations(tuple(self.delta_rows(L))))
 
     def hidden_layers(self):
         """Case 2: each hidden layer's ∂C/∂z, one step in the next layer's."""
@@ -324,7 +409,7 @@ class LayeredStory(GraphStory):
                    "the same step to them, recursively, until the output layer is reached. Going "
                    "backward, every ", partial("C", "z"), " on the right is already known.")
             for l in range(net.L - 1, 0, -1):
-                self.add(Equations(tuple(self.formula_row(f) for f in self.layer_deltas(l))))
+                self.add(Equations(tuple(self.delta_rows(l))))
 
     def backward_figure(self):
         backward = diagram.backward(self.net)
@@ -335,14 +420,19 @@ class LayeredStory(GraphStory):
                          "constant ", Math(r"\sigma'(z)", "σ′(z)"), " and puts out ",
                          partial("C", "z"), "." + _compact(backward, ()))))
 
+    def cost_gradient_row(self, g) -> Row:
+        """∂C/∂a of an output, from the cost alone, with its value."""
+        return self.row(partial("C", g.of.name), [breaking.tokens(g.expr)], text(g.expr),
+                        self._cost_gradient_value(g.expr))
+
     def cost_gradients(self) -> list:
-        """∂C/∂a of every output (Formula)."""
+        """∂C/∂a of every output shown (Formula; None for ⋯)."""
         net = self.net
-        return [self.d.dC_da(net.L, j) for j in range(1, net.sizes[net.L] + 1)]
+        return [None if j is None else self.d.dC_da(net.L, j) for j in self.units(net.L)]
 
     def layer_deltas(self, l: int) -> list:
-        """∂C/∂z of every neuron of layer ``l`` (Formula)."""
-        return [self.d.dC_dz(l, j) for j in range(1, self.net.sizes[l] + 1)]
+        """∂C/∂z of every neuron shown of layer ``l`` (Formula; None for ⋯)."""
+        return [None if j is None else self.d.dC_dz(l, j) for j in self.units(l)]
 
     def _cost_gradient_value(self, expr):
         """∂C/∂a at the point, with a written as σ(z) and made stable (a saturated output
@@ -369,7 +459,10 @@ class LayeredStory(GraphStory):
         rows = []
         for l in acts:
             act = net.activations[l - 1]
-            for j in range(1, net.sizes[l] + 1):
+            for j in self.units(l):
+                if j is None:
+                    rows.append(representative.gap_cells(5))
+                    continue
                 z = net.z(l, j)
                 zv = self.values.numbers[z]
                 prime = act.prime(z)
@@ -389,7 +482,10 @@ class LayeredStory(GraphStory):
                " for every bias.")
         header = ("parameter", "gradient") + (("value",) if self.values else ())
         rows, wide = [], []
-        for f in d.gradients:
+        for f in self.gradient_rows(d.gradients):
+            if f is None:
+                rows.append(representative.gap_cells(len(header)))
+                continue
             tex = latex(f.expr)
             if breaking.width(tex) > TABLE_WIDTH:
                 wide.append(f)
@@ -406,7 +502,8 @@ class LayeredStory(GraphStory):
             self.p("In full:")
             self.add(Equations(tuple(self.formula_row(f) for f in wide)))
         self.p("The gradient with respect to the inputs, by the same rule:")
-        self.add(Equations(tuple(self.formula_row(f) for f in d.select("x"))))
+        self.add(Equations(tuple(self.neuron_rows(0, lambda k: self.formula_row(d.dC_dx(k)),
+                                                  self.general_formula(d.dC_dx)))))
         if self.closed:
             self.add(Heading("Closed forms", 2))
             self.add(*self.closed_rows(d.gradients + d.select("x")))
@@ -461,20 +558,28 @@ class LayeredStory(GraphStory):
         net, d = self.net, self.d
         groups = []
         for l in range(1, net.L + 1):
-            groups.append([affine_row(sub, d.forward(l, j)) for j in range(1, net.sizes[l] + 1)])
-            groups.append([worked(self, sub, d.activation(l, j)) for j in range(1, net.sizes[l] + 1)])
+            groups.append(self.neuron_rows(l, partial_row(affine_row, sub, d.forward, l)))
+            groups.append(self.neuron_rows(l, partial_row(worked, sub, d.activation, l, self)))
         return [block(*groups, [worked(self, sub, d.cost)])]
 
     def backward_numbers(self, sub) -> list:
         """∂C/∂a in a block of its own (its wide rows would widen the δ column), then a
         block a layer, as the backward pass; within a block the rows alike."""
-        rows = [three_ways(self, sub, partial("C", g.of.name), g.expr, self._cost_gradient_value(g.expr))
+        gap = representative.GAP
+        rows = [gap if g is None else
+                three_ways(self, sub, partial("C", g.of.name), g.expr, self._cost_gradient_value(g.expr))
                 for g in self.cost_gradients()]
-        return [block(rows)] + [block([worked(self, sub, f) for f in self.layer_deltas(l)])
+        return [block(rows)] + [block([gap if f is None else worked(self, sub, f) for f in self.layer_deltas(l)])
                                 for l in range(self.net.L, 0, -1)]
 
     def worked_gradients(self) -> list:
-        return [f for f in self.d.formulas if f.kind in ("w", "b", "p")]
+        return [f for f in self.d.formulas if f.kind in ("w", "b", "p") and (not self.wide or self.shows(f.of))]
+
+
+def partial_row(write, sub, formula, l, *story):
+    """``j ↦ write(*story, sub, formula(l, j))``, a row function for :meth:`LayeredStory.neuron_rows`."""
+    return lambda j: write(*story, sub, formula(l, j))
+
 
 def _compact(d, tabled) -> str:
     """What a drawing leaves out, and where to find it."""
