@@ -70,7 +70,7 @@ def forward_gradients(net, values: dict, forward: dict, wrt, system: str) -> dic
     as floats in ``mp`` (30 digits) or exact numbers in ``exact``; {} when a local
     partial cannot be compiled (a function without numeric code)."""
     edges = local_partials(net, wrt, system)
-    names = [sympy.Dummy("d%d" % i) for i in range(len(edges))]
+    names = [sympy.Dummy(f"d{i}") for i in range(len(edges))]
     leaves = sorted(set().union(*[d.free_symbols for _, _, d in edges]), key=sympy.default_sort_key)
     try:
         prog = Program(list(zip(names, [d for _, _, d in edges])), leaves, names, system)
