@@ -109,3 +109,15 @@ def test_a_broken_rule_fails_the_symbolic_route(monkeypatch, name, op):
 def test_symbolic_limit_zero_turns_route_b_off():
     report = sb.load(EXAMPLES / "lstm.toml").backward().check(symbolic_limit=0)
     assert report.routes["symbolic"] == 0 and all(r.symbolic is None for r in report.rows)
+
+
+def test_a_local_partial_without_numeric_code_is_reported_not_covered(monkeypatch):
+    from symbackprop.errors import SymbackpropError
+    from symbackprop.numeric import tangents
+
+    def refuse(*args, **kwargs):
+        raise SymbackpropError("cannot compile the formulas to mp code")
+    monkeypatch.setattr(tangents, "Program", refuse)
+    report = sb.load(EXAMPLES / "gru.toml").backward().check()
+    assert report.passed and report.routes["symbolic"] == 1 and "symbolic_forward_mode" not in report.routes
+    assert report.symbolic_note == "1 of 30 gradients; 29 not covered: a local partial has no numeric code"

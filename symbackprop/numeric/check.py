@@ -642,13 +642,17 @@ def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATO
     if large:
         _float_routes(routes, derivation, values, differentiable, directions, seed, rtol, atol)
     chosen, tangent, note = choose_routes(net, wrt, symbolic_limit, sample, seed)
+    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, chosen)
+    routes.tangent = _symbolic_route(derivation, values, recursion, forward, tangent, forward_gradients)
+    routes.symbolic.update(routes.tangent)
+    if len(routes.tangent) < len(tangent):
+        by = f" ({len(routes.tangent)} by {FORWARD_MODE})" if routes.tangent else ""
+        note = (f"{len(routes.symbolic)} of {len(wrt)} gradients{by}; "
+                f"{len(tangent) - len(routes.tangent)} not covered: a local partial has no numeric code")
     if large:
         note += (f"; finite differences: a seeded sample of {len(probed):,} of {len(differentiable):,} "
                  f"gradients at 50 digits (seed {seed}), every gradient at float64, and "
                  f"{directions} seeded random directions at 50 digits")
-    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, chosen)
-    routes.tangent = _symbolic_route(derivation, values, recursion, forward, tangent, forward_gradients)
-    routes.symbolic.update(routes.tangent)
     rows = _checked_rows(routes, derivation, values, wrt, rtol, atol, bound, large)
     counted = [r for r in rows if r.note is None]
     return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in routes.directions),
