@@ -9,8 +9,8 @@ import symbackprop as sb
 from symbackprop.core import graph as core_graph
 from symbackprop.numeric import check as check_module
 from symbackprop.numeric import values as numeric
-from symbackprop.ops.costs import real_diff
 from symbackprop.numeric.tangents import FORWARD_MODE, forward_gradients, local_partials
+from symbackprop.ops.costs import real_diff
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -30,7 +30,7 @@ def _both_routes(name):
 
 @pytest.mark.parametrize("name", ["circuit", "residual", "lecture", "softmax", "rnn", "shared_bias"])
 def test_forward_mode_equals_the_closed_form(name):
-    d, wrt, closed, forward = _both_routes(name)
+    _, wrt, closed, forward = _both_routes(name)
     assert list(forward) == wrt
     for p in wrt:
         assert forward[p] == pytest.approx(closed[p], rel=1e-12, abs=1e-300), p.name
