@@ -9,7 +9,12 @@ Every gradient ∂C/∂p (parameters and inputs) is computed by three independen
     network this is the layer before p), and a parameter is eligible only when that
     closed form has at most :data:`SYMBOLIC_LIMIT` nodes: the tree grows like n^(L+1). When more than
     :data:`SYMBOLIC_ALL` parameters are eligible, a seeded sample of
-    :data:`SYMBOLIC_SAMPLE` is checked and the report says so;
+    :data:`SYMBOLIC_SAMPLE` is checked and the report says so. With at most
+    :data:`SYMBOLIC_ALL` gradients, those whose closed form is above the limit or above
+    :data:`CLOSED_FORM_CHEAP` nodes are differentiated in **forward mode** instead
+    (:mod:`.tangents`: ``sympy.diff`` of each node's own definition, tangents carried
+    forward from the parameter), so every gradient has route (b); the report says which
+    route gave how many (:func:`choose_routes`);
 (c) **finite differences**: central differences of the cost in mpmath at 50 digits
     with the step h·max(1, |p|), h = 10⁻²⁰ (:func:`numeric.finite_differences`): no
     float round-off, at any magnitude of p.
