@@ -62,6 +62,8 @@ def test_gated_cells_have_every_gradient_by_a_symbolic_route(name, count, closed
     assert report.symbolic_note == (f"all {count} gradients: {closed} by the closed-form cost, "
                                     f"{count - closed} by {FORWARD_MODE}")
     assert f"symbolic: {count} ({closed} closed form, {count - closed} {FORWARD_MODE})" in report.coverage
+    assert [r.symbolic_route for r in report.rows].count("closed form") == closed
+    assert [r.symbolic_route for r in report.rows].count("forward mode") == count - closed
     for row in report.rows:
         assert row.symbolic is not None
         assert row.symbolic == pytest.approx(float(row.recursion), rel=1e-12, abs=1e-17), row.name
@@ -78,6 +80,7 @@ def test_closed_form_examples_keep_their_report():
     report = sb.load(EXAMPLES / "lecture.toml").backward().check()
     assert report.symbolic_note == "all 20 gradients"
     assert "symbolic_forward_mode" not in report.routes
+    assert {r.symbolic_route for r in report.rows} == {"closed form"}
     assert report.coverage == "recursion: all 20; symbolic: 20; 50-digit finite differences: 20"
 
 

@@ -131,6 +131,8 @@ class Row:
     noise: float = 0.0           # N(g): the round-off bound of the finite difference
     float_difference: object = None   # the float64 finite difference (a large network)
     float_noise: float = 0.0     # its round-off bound
+    #: which route gave ``symbolic``: "closed form", "forward mode" (:mod:`.tangents`) or None
+    symbolic_route: str | None = None
 
 
 @dataclass
@@ -695,11 +697,15 @@ class _Routes:
                 return 0.0
             return FD_NOISE * cost_scale / max(1, abs(self.forward[p]))
         numbers = self.recursion.numbers
-        return [_row(p.name, numbers[derivation.gradient(p).symbol], self.symbolic.get(p), self.fd.get(p),
+        rows = [_row(p.name, numbers[derivation.gradient(p).symbol], self.symbolic.get(p), self.fd.get(p),
                      rtol, atol, p in self.upstream, scales.get(derivation.gradient(p).symbol), noise(p),
                      unchecked=p not in self.fd and p not in self.symbolic and p not in self.upstream,
                      float_fd=self.float_fd.get(p), float_noise=self.float_noise.get(p, 0.0))
                 for p in wrt]
+        for row, p in zip(rows, wrt):
+            row.symbolic_route = ("forward mode" if p in self.tangent else
+                                  "closed form" if p in self.symbolic else None)
+        return rows
 
 
 def _seeded_sample(wrt, differentiable, size: int, seed: int) -> list:
@@ -782,6 +788,7 @@ def _batch(derivation, reports) -> CheckReport:
                          scale, sum(r.noise for r in column),
                          unchecked=any(r.note == SAMPLED_OUT for r in column),
                          float_fd=total("float_difference"), float_noise=sum(r.float_noise for r in column)))
+        rows[-1].symbolic_route = row.symbolic_route
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
     values = numeric.Batch(derivation.graph, [r.values for r in reports])
