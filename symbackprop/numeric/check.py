@@ -649,13 +649,7 @@ def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATO
     if large:
         _float_routes(routes, derivation, values, differentiable, directions, seed, rtol, atol)
     chosen, tangent, note = choose_routes(net, wrt, symbolic_limit, sample, seed)
-    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, chosen)
-    routes.tangent = _symbolic_route(derivation, values, recursion, forward, tangent, forward_gradients)
-    routes.symbolic.update(routes.tangent)
-    if len(routes.tangent) < len(tangent):
-        by = f" ({len(routes.tangent)} by {FORWARD_MODE})" if routes.tangent else ""
-        note = (f"{len(routes.symbolic)} of {len(wrt)} gradients{by}; "
-                f"{len(tangent) - len(routes.tangent)} not covered: a local partial has no numeric code")
+    note = _symbolic_routes(routes, derivation, values, chosen, tangent, note)
     if large:
         note += (f"; finite differences: a seeded sample of {len(probed):,} of {len(differentiable):,} "
                  f"gradients at 50 digits (seed {seed}), every gradient at float64, and "
@@ -731,6 +725,20 @@ def _float_routes(routes: _Routes, derivation, values, differentiable, direction
     routes.directions = directional(derivation, values, {p: recursion.numbers[derivation.gradient(p).symbol]
                                                          for p in differentiable},
                                     directions, seed, rtol=rtol, atol=atol)
+
+
+def _symbolic_routes(routes: _Routes, derivation, values, closed, tangent, note: str) -> str:
+    """Route (b) by the closed form for ``closed`` and forward mode for ``tangent`` into
+    ``routes``; the note, or what it becomes where forward mode could not compile."""
+    recursion, forward = routes.recursion, routes.forward
+    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, closed)
+    routes.tangent = _symbolic_route(derivation, values, recursion, forward, tangent, forward_gradients)
+    routes.symbolic.update(routes.tangent)
+    if len(routes.tangent) == len(tangent):
+        return note
+    by = f" ({len(routes.tangent)} by {FORWARD_MODE})" if routes.tangent else ""
+    return (f"{len(routes.symbolic)} of {len(closed) + len(tangent)} gradients{by}; "
+            f"{len(tangent) - len(routes.tangent)} not covered: a local partial has no numeric code")
 
 
 def _symbolic_route(derivation, values, recursion, forward, chosen, route=None) -> dict:
