@@ -89,6 +89,9 @@ SYMBOLIC_LIMIT = 5_000
 #: where that covers every gradient: ``sympy.diff`` of a closed form grows faster than
 #: its size (see :func:`choose_routes`).
 CLOSED_FORM_CHEAP = 1_000
+#: Forward mode covers every gradient when gradients × edges is at most this many
+#: multiply-adds (a [8, 8, 8, 8] network: 224 × 448); above, route (b) is sampled.
+FORWARD_WORK = 500_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
 KINK_NOTE = "non-differentiable point (ReLU kink downstream)"
@@ -481,8 +484,11 @@ def choose_routes(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[l
     :data:`SYMBOLIC_DEPTH` deep); with at most :data:`SYMBOLIC_ALL` gradients, forward
     mode (:mod:`.tangents`) covers the others and those whose closed form has more than
     :data:`CLOSED_FORM_CHEAP` nodes (``sympy.diff`` of an attention head's 2,182-node
-    cost took 6 s, forward mode 0.15 s), so every gradient has route (b). More gradients
-    are sampled from the closed-form ones as before; ``limit`` 0 turns route (b) off."""
+    cost took 6 s, forward mode 0.15 s), so every gradient has route (b). With more
+    gradients, while gradients × edges is at most :data:`FORWARD_WORK`, the closed form
+    takes a seeded sample of :data:`SYMBOLIC_SAMPLE` of them and forward mode the rest;
+    beyond, route (b) is a seeded sample of the closed-form ones only. ``limit`` 0 turns
+    route (b) off."""
     sizes = {start: _cost_size(net, start) for start in {net.cut(p) for p in wrt} - {None}}
     top = net.depth[net.cost_symbol]
 
@@ -490,16 +496,20 @@ def choose_routes(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[l
         start = net.cut(p)
         return start is None or (sizes[start] <= most and top - start < SYMBOLIC_DEPTH)
 
-    if 0 < limit and len(wrt) <= SYMBOLIC_ALL:
-        closed = [p for p in wrt if closed_form(p, min(limit, CLOSED_FORM_CHEAP))]
-        forward = [p for p in wrt if p not in closed]
-        return closed, forward, _routes_note(len(wrt), len(closed), len(forward))
+    if 0 < limit and (len(wrt) <= SYMBOLIC_ALL or len(wrt) * _edges(net) <= FORWARD_WORK):
+        cheap = [p for p in wrt if closed_form(p, min(limit, CLOSED_FORM_CHEAP))]
+        closed = cheap if len(cheap) <= SYMBOLIC_ALL else _sample(wrt, cheap, sample, seed)
+        forward = [p for p in wrt if p not in set(closed)]
+        note = _routes_note(len(wrt), len(closed), len(forward))
+        if len(closed) < len(cheap):
+            note = note.replace(" by the closed-form cost", " by the closed-form cost (a seeded sample of "
+                                f"{len(cheap)}, seed {seed})")
+        return closed, forward, note
     eligible = [p for p in wrt if closed_form(p, limit)]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
-        order = {p: i for i, p in enumerate(wrt)}
-        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=order.__getitem__)
+        chosen = _sample(wrt, eligible, sample, seed)
     if len(chosen) == len(wrt):
         return chosen, [], f"all {len(wrt)} gradients"
     note = f"{len(chosen)} of {len(wrt)} gradients"
@@ -509,6 +519,17 @@ def choose_routes(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[l
         note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
                  f"more than {limit} nodes or is nested more than {SYMBOLIC_DEPTH} nodes deep")
     return chosen, [], note
+
+
+def _sample(wrt, eligible, size: int, seed: int) -> list:
+    """A seeded sample of ``size`` of ``eligible``, in the order of ``wrt``."""
+    order = {p: i for i, p in enumerate(wrt)}
+    return sorted(random.Random(seed).sample(eligible, min(size, len(eligible))), key=order.__getitem__)
+
+
+def _edges(net) -> int:
+    """The edges of the nodes the output uses: forward mode's multiply-adds per gradient, at most."""
+    return sum(len(net.nodes[s].expr.free_symbols) for s in net.defined if s in net.used)
 
 
 def _routes_note(total: int, closed: int, forward: int) -> str:
