@@ -203,6 +203,7 @@ def test_closed_form_of_a_deep_network_is_refused_quickly():
 
 def test_large_network_check_samples_the_symbolic_route(monkeypatch):
     import random
+
     from symbackprop.numeric import check as check_module
     net = sb.Network([8, 8, 8, 8])
     rng = random.Random(3)
