@@ -201,18 +201,30 @@ def test_closed_form_of_a_deep_network_is_refused_quickly():
     assert d.dC_db(4, 1).closed_size < f.closed_size
 
 
-def test_large_network_check_samples_the_symbolic_route():
+def test_large_network_check_samples_the_symbolic_route(monkeypatch):
     import random
+
+    from symbackprop.numeric import check as check_module
     net = sb.Network([8, 8, 8, 8])
     rng = random.Random(3)
     point = {s: rng.uniform(-1, 1) for s in net.parameters + net.inputs + net.targets}
-    report = net.backward().check(point)
+    # beyond forward mode's budget: a seeded sample of the closed forms only
+    with monkeypatch.context() as m:
+        m.setattr(check_module, "FORWARD_WORK", 224 * 448 - 1)
+        report = net.backward().check(point)
     assert report.passed
     assert re.fullmatch(r"12 of 224 gradients \(seeded sample of \d+ eligible, seed 0\); \d+ not eligible: "
                         r"their closed-form cost has more than 5000 nodes or is nested more than 40 nodes deep",
                         report.symbolic_note)
     assert sum(r.symbolic is not None for r in report.rows) == 12
     assert all(r.finite_difference is not None for r in report.rows)
+    # within it (224 gradients × 448 edges): a sample by the closed form, the rest in forward mode
+    report = net.backward().check(point)
+    assert report.passed
+    assert re.fullmatch(r"all 224 gradients: 12 by the closed-form cost \(a seeded sample of \d+, seed 0\), "
+                        r"212 by sympy.diff node by node, forward mode", report.symbolic_note)
+    assert [r.symbolic_route for r in report.rows].count("closed form") == 12
+    assert all(r.symbolic is not None for r in report.rows)
 
 
 def test_output_files_keep_permissions_and_devices_stay_devices(tmp_path, run_cli):

@@ -9,7 +9,12 @@ Every gradient ∂C/∂p (parameters and inputs) is computed by three independen
     network this is the layer before p), and a parameter is eligible only when that
     closed form has at most :data:`SYMBOLIC_LIMIT` nodes: the tree grows like n^(L+1). When more than
     :data:`SYMBOLIC_ALL` parameters are eligible, a seeded sample of
-    :data:`SYMBOLIC_SAMPLE` is checked and the report says so;
+    :data:`SYMBOLIC_SAMPLE` is checked and the report says so. With at most
+    :data:`SYMBOLIC_ALL` gradients, those whose closed form is above the limit or above
+    :data:`CLOSED_FORM_CHEAP` nodes are differentiated in **forward mode** instead
+    (:mod:`.tangents`: ``sympy.diff`` of each node's own definition, tangents carried
+    forward from the parameter), so every gradient has route (b); the report says which
+    route gave how many (:func:`choose_routes`);
 (c) **finite differences**: central differences of the cost in mpmath at 50 digits
     with the step h·max(1, |p|), h = 10⁻²⁰ (:func:`numeric.finite_differences`): no
     float round-off, at any magnitude of p.
@@ -70,6 +75,7 @@ from ..ops.activations import ActivationFunction
 from ..ops.costs import real_diffs
 from ..core.graph import expression_size
 from ..notation.numerals import rough, short
+from .tangents import FORWARD_MODE, forward_gradients
 from .values import Program, resolve_point, to_system
 
 RTOL = 1e-9
@@ -79,6 +85,13 @@ ATOL = 0.0
 #: The finite difference's round-off relative to the cost's terms, over the step.
 FD_NOISE = mpmath.mpf("1e-27")
 SYMBOLIC_LIMIT = 5_000
+#: Above this many nodes a closed-form cost is left to forward mode (:mod:`.tangents`)
+#: where that covers every gradient: ``sympy.diff`` of a closed form grows faster than
+#: its size (see :func:`choose_routes`).
+CLOSED_FORM_CHEAP = 1_000
+#: Forward mode covers every gradient when gradients × edges is at most this many
+#: multiply-adds (a [8, 8, 8, 8] network: 224 × 448); above, route (b) is sampled.
+FORWARD_WORK = 500_000
 SYMBOLIC_ALL = 40
 SYMBOLIC_SAMPLE = 12
 KINK_NOTE = "non-differentiable point (ReLU kink downstream)"
@@ -121,6 +134,8 @@ class Row:
     noise: float = 0.0           # N(g): the round-off bound of the finite difference
     float_difference: object = None   # the float64 finite difference (a large network)
     float_noise: float = 0.0     # its round-off bound
+    #: which route gave ``symbolic``: "closed form", "forward mode" (:mod:`.tangents`) or None
+    symbolic_route: str | None = None
 
 
 @dataclass
@@ -180,7 +195,7 @@ class CheckReport:
         n = len(self.rows)
         fd, fl, dirs = (self.routes.get(k, 0) for k in
                         ("finite_differences", "float64_finite_differences", "directional"))
-        text = f"recursion: all {n:,}; symbolic: {self.routes.get('symbolic', 0):,}; "
+        text = f"recursion: all {n:,}; symbolic: {self.routes.get('symbolic', 0):,}{self._forward_mode}; "
         if not fl and not dirs:
             return text + f"50-digit finite differences: {fd:,}"
         worst = max((d.rel_error for d in self.directions), default=0.0)
@@ -189,6 +204,14 @@ class CheckReport:
                 f"float64 finite differences: {fl:,} (rtol {short(FLOAT_RTOL)}); directional check at 50 "
                 f"digits along {dirs} seeded random directions (seed {self.seed}): {verdict}, "
                 f"max rel error {rough(worst)}")
+
+    @property
+    def _forward_mode(self) -> str:
+        """How many of the symbolic route's gradients forward mode gave, in parentheses."""
+        forward, total = self.routes.get("symbolic_forward_mode", 0), self.routes.get("symbolic", 0)
+        if not forward:
+            return ""
+        return f" ({FORWARD_MODE})" if forward == total else f" ({total - forward:,} closed form, {forward:,} {FORWARD_MODE})"
 
     def as_dict(self) -> dict:
         """The ``check`` object of ``eval --json`` (an infinite relative error, a nonzero
@@ -461,25 +484,75 @@ def _tied(expr, forward) -> bool:
 
 
 def choose_symbolic(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, str]:
-    """The gradients route (b) covers, and the sentence that says which."""
+    """The gradients route (b) covers, and the sentence that says which: those of
+    :func:`choose_routes`, closed form and forward mode together."""
+    closed, forward, note = choose_routes(net, wrt, limit, sample, seed)
+    order = {p: i for i, p in enumerate(wrt)}
+    return sorted(closed + forward, key=order.__getitem__), note
+
+
+def choose_routes(net, wrt: list, limit: int, sample: int, seed: int) -> tuple[list, list, str]:
+    """(the gradients by the closed-form cost, those by forward mode, the sentence).
+
+    The closed form where its cost has at most ``limit`` nodes (and is nested less than
+    :data:`SYMBOLIC_DEPTH` deep); with at most :data:`SYMBOLIC_ALL` gradients, forward
+    mode (:mod:`.tangents`) covers the others and those whose closed form has more than
+    :data:`CLOSED_FORM_CHEAP` nodes (``sympy.diff`` of an attention head's 2,182-node
+    cost took 6 s, forward mode 0.15 s), so every gradient has route (b). With more
+    gradients, while gradients × edges is at most :data:`FORWARD_WORK`, the closed form
+    takes a seeded sample of :data:`SYMBOLIC_SAMPLE` of them and forward mode the rest;
+    beyond, route (b) is a seeded sample of the closed-form ones only. ``limit`` 0 turns
+    route (b) off."""
     sizes = {start: _cost_size(net, start) for start in {net.cut(p) for p in wrt} - {None}}
     top = net.depth[net.cost_symbol]
-    eligible = [p for p in wrt if net.cut(p) is None
-                or (sizes[net.cut(p)] <= limit and top - net.cut(p) < SYMBOLIC_DEPTH)]
+
+    def closed_form(p, most):
+        start = net.cut(p)
+        return start is None or (sizes[start] <= most and top - start < SYMBOLIC_DEPTH)
+
+    if 0 < limit and (len(wrt) <= SYMBOLIC_ALL or len(wrt) * _edges(net) <= FORWARD_WORK):
+        cheap = [p for p in wrt if closed_form(p, min(limit, CLOSED_FORM_CHEAP))]
+        closed = cheap if len(cheap) <= SYMBOLIC_ALL else _sample(wrt, cheap, sample, seed)
+        forward = [p for p in wrt if p not in set(closed)]
+        note = _routes_note(len(wrt), len(closed), len(forward))
+        if len(closed) < len(cheap):
+            note = note.replace(" by the closed-form cost", " by the closed-form cost (a seeded sample of "
+                                f"{len(cheap)}, seed {seed})")
+        return closed, forward, note
+    eligible = [p for p in wrt if closed_form(p, limit)]
     if len(eligible) <= SYMBOLIC_ALL:
         chosen = eligible
     else:
-        order = {p: i for i, p in enumerate(wrt)}
-        chosen = sorted(random.Random(seed).sample(eligible, min(sample, len(eligible))), key=order.__getitem__)
+        chosen = _sample(wrt, eligible, sample, seed)
     if len(chosen) == len(wrt):
-        return chosen, f"all {len(wrt)} gradients"
+        return chosen, [], f"all {len(wrt)} gradients"
     note = f"{len(chosen)} of {len(wrt)} gradients"
     if len(chosen) < len(eligible):
         note += f" (seeded sample of {len(eligible)} eligible, seed {seed})"
     if len(eligible) < len(wrt):
         note += (f"; {len(wrt) - len(eligible)} not eligible: their closed-form cost has "
                  f"more than {limit} nodes or is nested more than {SYMBOLIC_DEPTH} nodes deep")
-    return chosen, note
+    return chosen, [], note
+
+
+def _sample(wrt, eligible, size: int, seed: int) -> list:
+    """A seeded sample of ``size`` of ``eligible``, in the order of ``wrt``."""
+    order = {p: i for i, p in enumerate(wrt)}
+    return sorted(random.Random(seed).sample(eligible, min(size, len(eligible))), key=order.__getitem__)
+
+
+def _edges(net) -> int:
+    """The edges of the nodes the output uses: forward mode's multiply-adds per gradient, at most."""
+    return sum(len(net.nodes[s].expr.free_symbols) for s in net.defined if s in net.used)
+
+
+def _routes_note(total: int, closed: int, forward: int) -> str:
+    """all N gradients, and by which route when forward mode took part."""
+    if not forward:
+        return f"all {total} gradients"
+    if not closed:
+        return f"all {total} gradients ({FORWARD_MODE})"
+    return f"all {total} gradients: {closed} by the closed-form cost, {forward} by {FORWARD_MODE}"
 
 
 def _row(name, recursion, symbolic, fd, rtol, atol, at_kink: bool, scale=None, noise=0,
@@ -610,12 +683,12 @@ def check_point(derivation, point=None, *, rtol: float = RTOL, atol: float = ATO
     routes = _Routes(recursion, forward, upstream, fd=numeric.finite_differences(derivation, values, probed))
     if large:
         _float_routes(routes, derivation, values, differentiable, directions, seed, rtol, atol)
-    chosen, note = choose_symbolic(net, wrt, symbolic_limit, sample, seed)
+    chosen, tangent, note = choose_routes(net, wrt, symbolic_limit, sample, seed)
+    note = _symbolic_routes(routes, derivation, values, chosen, tangent, note)
     if large:
         note += (f"; finite differences: a seeded sample of {len(probed):,} of {len(differentiable):,} "
                  f"gradients at 50 digits (seed {seed}), every gradient at float64, and "
                  f"{directions} seeded random directions at 50 digits")
-    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, chosen)
     rows = _checked_rows(routes, derivation, values, wrt, rtol, atol, bound, large)
     counted = [r for r in rows if r.note is None]
     return CheckReport(rows, all(r.ok for r in rows) and all(d.ok for d in routes.directions),
@@ -634,12 +707,16 @@ class _Routes:
     upstream: set              # the leaves upstream of a kink
     fd: dict                   # {leaf: 50-digit finite difference}
     symbolic: dict = field(default_factory=dict)      # {leaf: route (b)}
+    tangent: dict = field(default_factory=dict)       # those of route (b) by forward mode
     float_fd: dict = field(default_factory=dict)      # {leaf: float64 finite difference}
     float_noise: dict = field(default_factory=dict)   # {leaf: its round-off bound}
     directions: list = field(default_factory=list)    # the directional check
 
     def counts(self) -> dict:
-        return {"symbolic": len(self.symbolic), "finite_differences": len(self.fd),
+        """How many gradients each route covered; ``symbolic_forward_mode``, those of
+        ``symbolic`` by forward mode, only where forward mode ran."""
+        forward = {"symbolic_forward_mode": len(self.tangent)} if self.tangent else {}
+        return {"symbolic": len(self.symbolic), **forward, "finite_differences": len(self.fd),
                 "float64_finite_differences": len(self.float_fd), "directional": len(self.directions)}
 
     def rows(self, derivation, wrt, rtol, atol, scales: dict, cost_scale) -> list:
@@ -649,11 +726,15 @@ class _Routes:
                 return 0.0
             return FD_NOISE * cost_scale / max(1, abs(self.forward[p]))
         numbers = self.recursion.numbers
-        return [_row(p.name, numbers[derivation.gradient(p).symbol], self.symbolic.get(p), self.fd.get(p),
+        rows = [_row(p.name, numbers[derivation.gradient(p).symbol], self.symbolic.get(p), self.fd.get(p),
                      rtol, atol, p in self.upstream, scales.get(derivation.gradient(p).symbol), noise(p),
                      unchecked=p not in self.fd and p not in self.symbolic and p not in self.upstream,
                      float_fd=self.float_fd.get(p), float_noise=self.float_noise.get(p, 0.0))
                 for p in wrt]
+        for row, p in zip(rows, wrt):
+            row.symbolic_route = ("forward mode" if p in self.tangent else
+                                  "closed form" if p in self.symbolic else None)
+        return rows
 
 
 def _seeded_sample(wrt, differentiable, size: int, seed: int) -> list:
@@ -681,13 +762,31 @@ def _float_routes(routes: _Routes, derivation, values, differentiable, direction
                                     directions, seed, rtol=rtol, atol=atol)
 
 
-def _symbolic_route(derivation, values, recursion, forward, chosen) -> dict:
+def _symbolic_routes(routes: _Routes, derivation, values, closed, tangent, note: str) -> str:
+    """Route (b) by the closed form for ``closed`` and forward mode for ``tangent`` into
+    ``routes``; the note, or what it becomes where forward mode could not compile."""
+    recursion, forward = routes.recursion, routes.forward
+    routes.symbolic = _symbolic_route(derivation, values, recursion, forward, closed)
+    routes.tangent = _symbolic_route(derivation, values, recursion, forward, tangent, forward_gradients)
+    routes.symbolic.update(routes.tangent)
+    if len(routes.tangent) == len(tangent):
+        return note
+    by = f" ({len(routes.tangent)} by {FORWARD_MODE})" if routes.tangent else ""
+    return (f"{len(routes.symbolic)} of {len(closed) + len(tangent)} gradients{by}; "
+            f"{len(tangent) - len(routes.tangent)} not covered: a local partial has no numeric code")
+
+
+def _symbolic_route(derivation, values, recursion, forward, chosen, route=None) -> dict:
     """Route (b), in mpmath (30 digits) unless exact: its formulas divide by σ and softmax
     values that underflow in floats at large |z|. The layer before a parameter enters it
-    as numbers: exact ones when the point is exact, else the 50-digit forward pass."""
-    if recursion.exact:
-        return symbolic_gradients(derivation, values, recursion.numbers, chosen, "exact")
-    return symbolic_gradients(derivation, values, forward, chosen, "mp")
+    as numbers: exact ones when the point is exact, else the 50-digit forward pass.
+    ``route``: :func:`symbolic_gradients` (the closed form) unless given (forward mode)."""
+    if not chosen:
+        return {}
+    numbers, system = (recursion.numbers, "exact") if recursion.exact else (forward, "mp")
+    if route is None:
+        return symbolic_gradients(derivation, values, numbers, chosen, system)
+    return route(derivation.graph, values, numbers, chosen, system)
 
 
 def _checked_rows(routes: _Routes, derivation, values, wrt, rtol, atol, bound: bool, large: bool) -> list:
@@ -732,6 +831,7 @@ def _batch(derivation, reports) -> CheckReport:
                          scale, sum(r.noise for r in column),
                          unchecked=any(r.note == SAMPLED_OUT for r in column),
                          float_fd=total("float_difference"), float_noise=sum(r.float_noise for r in column)))
+        rows[-1].symbolic_route = row.symbolic_route
     counted = [r for r in rows if r.note is None]
     kinks = [f"{name} (example {n})" for n, r in enumerate(reports, start=1) for name in r.kinks]
     values = numeric.Batch(derivation.graph, [r.values for r in reports])

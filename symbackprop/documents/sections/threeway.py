@@ -1,5 +1,5 @@
-"""The section "Three-way check": every gradient by the recursion, by ``sympy.diff`` of the
-closed-form cost and by finite differences, and whether they agree (a document with
+"""The section "Three-way check": every gradient by the recursion, by ``sympy.diff`` (of the
+closed-form cost, or node by node in forward mode) and by finite differences, and whether they agree (a document with
 values and the check asked for; else nothing)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def check_section(story) -> None:
     story.add(Heading("Three-way check"))
     story.p("Every gradient computed three independent ways: (a) the recursion above, "
             "compiled; (b) ", Math(r"\texttt{sympy.diff}", "sympy.diff"),
-            " of the closed-form cost; (c) central finite differences at 50 digits. ",
+            _differentiated(r.routes), "; (c) central finite differences at 50 digits. ",
             "Result: %s, %d gradients, largest relative difference " % (
                 "passed" if r.passed else "FAILED", len(r.rows)),
             bound(r.max_rel_error), " (tolerance: relative ", number(r.rtol),
@@ -58,6 +58,17 @@ def _footnotes(rows) -> dict:
             count[row.note] = count.get(row.note, 0) + 1
     repeated = [note for note, n in count.items() if n >= REPEATED]
     return {note: i for i, note in enumerate(repeated, start=1)}
+
+
+def _differentiated(routes: dict) -> str:
+    """What route (b) differentiated: the closed-form cost, each node's own definition
+    with tangents carried forward (forward mode), or each where it was used."""
+    forward = routes.get("symbolic_forward_mode", 0)
+    if not forward:
+        return " of the closed-form cost"
+    if forward == routes.get("symbolic", 0):
+        return " of each node's definition, carried forward (forward mode)"
+    return " of the closed-form cost, or of each node's definition carried forward (forward mode)"
 
 
 def _join_names(names) -> list:
