@@ -78,7 +78,7 @@ def test_batchnorm_three_paths_sum_to_the_graph(tmp_path):
     direct, var, mean, total = (float(v) for v in m.groups()[1:])
     assert m.group(1) == "x⁽¹⁾₁,₁,₁"
     assert direct + var + mean == pytest.approx(total, abs=2e-3)
-    assert float(d.evaluate().gradients["x^{(1)}_{1,1,1}"]) == pytest.approx(total, abs=1e-2)
+    assert float(d.evaluate().coupled_examples[0]["gradients"]["x_{1,1,1}"]) == pytest.approx(total, abs=1e-2)
     assert "Layer 1: batchnorm" in text
     assert re.search(r"the\s+18\s+values\s+agree\s+with\s+the\s+graph's\s+sums", text)
 
