@@ -3,14 +3,15 @@ against an independent NumPy implementation written here (convolution forward an
 backward by loops, max-pool routing to the first arg-max, batch norm's textbook backward),
 against torch autograd when installed, and the spec's shape errors word for word."""
 
+import importlib.util
 import json
 
 import numpy as np
 import pytest
 
 import symbackprop as sb
+from symbackprop.codegen.writer import source
 from symbackprop.errors import SpecError
-
 
 # --- an independent reference: loops over every entry ---------------------------------------
 
@@ -248,7 +249,7 @@ def test_batchnorm_eval_json_sums_the_checked_copies(run_cli, tmp_path):
     code, out, err = run_cli("eval", "--json", path)
     assert code == 0, err
     data = json.loads(out)
-    ref_cost, dK, _, _, dx = batchnorm_reference(spec)
+    ref_cost, _, _, _, dx = batchnorm_reference(spec)
     assert list(data)[:2] == ["cost", "nodes"] and list(data)[-2:] == ["check", "examples"]
     assert data["cost"] == pytest.approx(ref_cost, abs=1e-12)
     assert data["gradients"]["x_{1,3,1}"] == pytest.approx(dx[:, 0, 2, 0].sum(), abs=1e-12)
@@ -285,8 +286,6 @@ def test_conv_batch_without_batchnorm_is_a_minibatch(run_cli, tmp_path):
 @pytest.mark.parametrize("batchnorm", [True, False])
 def test_compiled_and_code_keys_match_eval(batchnorm, tmp_path):
     """compile() and the `code` module report eval's gradients under eval's names."""
-    import importlib.util
-    from symbackprop.codegen.writer import source
     spec = batchnorm_spec() if batchnorm else {**cnn_spec(), "points": [{"x": X.tolist(), "y": Y.tolist()}] * 2}
     spec.pop("point", None)
     d = sb.load(spec).backward()

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cmp_to_key
+from types import MappingProxyType
 
 import sympy
 
@@ -220,7 +221,7 @@ class Graph:
     #: A mini-batch built as one graph (its examples coupled, as by a batch norm): each
     #: input's name mapped to its leaves, one per example, in example order ({}: none).
     #: The reported gradient of the name is the sum of its copies' (∂L/∂x = Σₙ ∂L/∂xⁿ).
-    copies: dict = {}
+    copies: Mapping = MappingProxyType({})
     #: The examples' costs Cⁿ of such a graph, in example order (L = Σₙ Cⁿ is the output).
     example_costs: tuple = ()
 
