@@ -356,9 +356,20 @@ def describe_values(net, report) -> list[str]:
         label = unicode_name(r"\frac{\partial %s}{\partial %s}" % (output, r.name))
         lines.append(f"  {label:<{width}}  {short(r.recursion):>13} {sym:>13} {fd:>13}  {mark}"
                      + (f"  ({r.note})" if r.note else ""))
+    lines += _coupled_lines(values)
     lines.append("")
     lines.append(report.summary())
     return lines
+
+
+def _coupled_lines(values) -> list[str]:
+    """A mini-batch built as one graph: each input's gradient summed over its copies."""
+    if getattr(values, "examples", None) is not None or not values.coupled_examples:
+        return []
+    sums = {name: values.gradients[name] for name in values.network.copies}
+    width = max(len(unicode_name(name)) for name in sums)
+    return ["", "Input gradients summed over the examples (∂L/∂x = Σₙ ∂L/∂xⁿ):"] + [
+        f"  {unicode_name(name):<{width}}  {short(g):>13}" for name, g in sums.items()]
 
 
 def cmd_demo(args) -> int:
@@ -384,7 +395,9 @@ def eval_json(report) -> dict:
     net = values.network
     examples = getattr(values, "examples", None)
     if examples is None:
-        return {**_example_json(net, values), "check": report.as_dict()}
+        coupled = [{"cost": float(e["cost"]), "gradients": _floats(e["gradients"])}
+                   for e in values.coupled_examples]
+        return {**_example_json(net, values), "check": report.as_dict(), **({"examples": coupled} if coupled else {})}
     return {"cost": float(values.cost), "gradients": _floats(values.gradients), "check": report.as_dict(),
             "examples": [_example_json(net, v) for v in examples]}
 

@@ -3,14 +3,15 @@ against an independent NumPy implementation written here (convolution forward an
 backward by loops, max-pool routing to the first arg-max, batch norm's textbook backward),
 against torch autograd when installed, and the spec's shape errors word for word."""
 
+import importlib.util
 import json
 
 import numpy as np
 import pytest
 
 import symbackprop as sb
+from symbackprop.codegen.writer import source
 from symbackprop.errors import SpecError
-
 
 # --- an independent reference: loops over every entry ---------------------------------------
 
@@ -113,14 +114,14 @@ def cnn_spec(pool="maxpool", **conv):
             "point": {"x": X.tolist(), "y": Y.tolist()}}
 
 
-def cnn_reference(mode):
-    z = conv_forward(X, K, B, 1, 0)
+def cnn_reference(mode, x=X, y=Y):
+    z = conv_forward(x, K, B, 1, 0)
     a = np.maximum(z, 0)
     p = pool_forward(a, 2, mode)
-    cost, dzd = softmax_ce(W @ p.reshape(-1) + BD, Y)
+    cost, dzd = softmax_ce(W @ p.reshape(-1) + BD, y)
     dp = (W.T @ dzd).reshape(p.shape)
     dz = pool_backward(a, 2, mode, dp) * (z > 0)
-    dK, db, dx = conv_backward(X, K, dz, 1, 0)
+    dK, db, dx = conv_backward(x, K, dz, 1, 0)
     return cost, {"K": dK, "b1": db, "x": dx, "w": np.outer(dzd, p.reshape(-1)), "b3": dzd}
 
 
@@ -198,11 +199,8 @@ def _grid(n):
     return (np.arange(9).reshape(1, 3, 3) * (0.1 + 0.07 * n) - 0.3 * n + np.array(BN_X[n][0][0]).sum()).round(3).tolist()
 
 
-def test_batchnorm_textbook_backward():
-    spec = batchnorm_spec()
-    net = sb.load(spec)
-    assert net.examples == (1, 2, 3) and net.cost_symbol.name == "L"
-    _, grads = gradients(spec)
+def batchnorm_reference(spec):
+    """The batch's cost L, and dK, dγ, dβ and each example's dx, by NumPy (N, …) arrays."""
     xs = np.array([p["x"] for p in spec["points"]])                 # (N, 1, 3, 3)
     Kk, bk = np.array(BN_K), np.array([0.1, -0.2])
     z = np.stack([conv_forward(x, Kk, bk, 1, 0) for x in xs])       # (N, 2, 2, 2)
@@ -216,13 +214,93 @@ def test_batchnorm_textbook_backward():
     dout = out - y                                                  # L = Σₙ ½ (oⁿ − yⁿ)²
     du = (dout[:, None] * Wd).reshape(a.shape) * (1 - a ** 2)
     dz, dgamma, dbeta = batchnorm_backward(z, g, du, 1e-5, (0, 2, 3))
+    dK = sum(conv_backward(x, Kk, d, 1, 0)[0] for x, d in zip(xs, dz))
+    dx = np.stack([conv_backward(x, Kk, d, 1, 0)[2] for x, d in zip(xs, dz)])
+    return float(0.5 * np.sum(dout ** 2)), dK, dgamma, dbeta, dx
+
+
+def test_batchnorm_textbook_backward():
+    spec = batchnorm_spec()
+    net = sb.load(spec)
+    assert net.examples == (1, 2, 3) and net.cost_symbol.name == "L"
+    cost, grads = gradients(spec)
+    ref_cost, dK, dgamma, dbeta, dx = batchnorm_reference(spec)
+    assert cost == pytest.approx(ref_cost, abs=1e-12)
     assert [grads[r"\gamma^{(2)}_{%d}" % c] for c in (1, 2)] == pytest.approx(dgamma, abs=1e-10)
     assert [grads[r"\beta^{(2)}_{%d}" % c] for c in (1, 2)] == pytest.approx(dbeta, abs=1e-10)
-    dK = sum(conv_backward(x, Kk, d, 1, 0)[0] for x, d in zip(xs, dz))
     for (o, c, p, q), v in np.ndenumerate(dK):
         assert grads["K^{(1)}_{%d,%d,%d,%d}" % (o + 1, c + 1, p + 1, q + 1)] == pytest.approx(v, abs=1e-10)
-    dx = conv_backward(xs[1], Kk, dz[1], 1, 0)[2]
-    assert grads["x^{(2)}_{1,2,3}"] == pytest.approx(dx[0, 1, 2], abs=1e-10)
+    # an input's gradient is the sum over the examples, under its own name x_{c,i,j}
+    inputs = {name: v for name, v in grads.items() if name.startswith("x")}
+    assert list(inputs) == ["x_{1,%d,%d}" % (i, j) for i in (1, 2, 3) for j in (1, 2, 3)]
+    for (c, i, j), v in np.ndenumerate(dx.sum(axis=0)):
+        assert inputs["x_{%d,%d,%d}" % (c + 1, i + 1, j + 1)] == pytest.approx(v, abs=1e-10)
+    examples = net.backward().evaluate().coupled_examples
+    assert [float(e["gradients"]["x_{1,2,3}"]) for e in examples] == pytest.approx(dx[:, 0, 1, 2], abs=1e-10)
+    assert sum(float(e["cost"]) for e in examples) == pytest.approx(ref_cost, abs=1e-12)
+
+
+def test_batchnorm_eval_json_sums_the_checked_copies(run_cli, tmp_path):
+    """eval --json: L, the parameters' and inputs' totals, each example's own input gradients;
+    every copy's gradient passes the three-way check and the total is their sum."""
+    spec = batchnorm_spec()
+    path = tmp_path / "bn.json"
+    path.write_text(json.dumps(spec))
+    code, out, err = run_cli("eval", "--json", path)
+    assert code == 0, err
+    data = json.loads(out)
+    ref_cost, _, _, _, dx = batchnorm_reference(spec)
+    assert list(data)[:2] == ["cost", "nodes"] and list(data)[-2:] == ["check", "examples"]
+    assert data["cost"] == pytest.approx(ref_cost, abs=1e-12)
+    assert data["gradients"]["x_{1,3,1}"] == pytest.approx(dx[:, 0, 2, 0].sum(), abs=1e-12)
+    assert not [name for name in data["gradients"] if "^" in name and name.startswith("x")]
+    assert [list(e) for e in data["examples"]] == [["cost", "gradients"]] * 3
+    assert [e["gradients"]["x_{1,3,1}"] for e in data["examples"]] == pytest.approx(dx[:, 0, 2, 0], abs=1e-12)
+    assert sum(e["cost"] for e in data["examples"]) == pytest.approx(data["cost"], rel=1e-14)
+    report = sb.load(spec).backward().check()
+    rows = {r.name: r for r in report.rows}
+    assert report.passed and all(rows["x^{(%d)}_{1,3,1}" % n].ok for n in (1, 2, 3))
+    assert sum(rows["x^{(%d)}_{1,3,1}" % n].recursion for n in (1, 2, 3)) == data["gradients"]["x_{1,3,1}"]
+
+
+def test_conv_batch_without_batchnorm_is_a_minibatch(run_cli, tmp_path):
+    """[[points]] without a batch norm: L = Σₙ Cⁿ, parameters' and inputs' totals, and
+    ``examples`` with each example's own values, as a layered mini-batch."""
+    spec = cnn_spec("avgpool")
+    second = (X[:, ::-1, :] * 0.5).round(3)
+    spec["points"] = [spec.pop("point"), {"x": second.tolist(), "y": [1.0, 0.0, 0.0]}]
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(spec))
+    code, out, err = run_cli("eval", "--json", path)
+    assert code == 0, err
+    data = json.loads(out)
+    refs = [cnn_reference("avg"), cnn_reference("avg", second, np.array([1.0, 0.0, 0.0]))]
+    assert list(data) == ["cost", "gradients", "check", "examples"] and data["check"]["passed"] is True
+    assert data["cost"] == pytest.approx(refs[0][0] + refs[1][0], rel=1e-12)
+    assert data["gradients"]["K^{(1)}_{1,1,2,3}"] == pytest.approx(refs[0][1]["K"][0, 0, 1, 2] + refs[1][1]["K"][0, 0, 1, 2], abs=1e-12)
+    assert data["gradients"]["x_{1,4,2}"] == pytest.approx(refs[0][1]["x"][0, 3, 1] + refs[1][1]["x"][0, 3, 1], abs=1e-12)
+    assert [e["gradients"]["x_{1,4,2}"] for e in data["examples"]] == pytest.approx([r[1]["x"][0, 3, 1] for r in refs], abs=1e-12)
+    assert [e["cost"] for e in data["examples"]] == pytest.approx([r[0] for r in refs], rel=1e-12)
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_compiled_and_code_keys_match_eval(batchnorm, tmp_path):
+    """compile() and the `code` module report eval's gradients under eval's names."""
+    spec = batchnorm_spec() if batchnorm else {**cnn_spec(), "points": [{"x": X.tolist(), "y": Y.tolist()}] * 2}
+    spec.pop("point", None)
+    d = sb.load(spec).backward()
+    expected = {k: float(v) for k, v in d.evaluate().gradients.items()}
+    compiled = d.compile()().gradients
+    assert list(compiled) == list(expected)
+    assert [compiled[k] for k in expected] == pytest.approx(list(expected.values()), abs=1e-12)
+    path = tmp_path / "net.py"
+    path.write_text(source(d, "numpy"))
+    module_spec = importlib.util.spec_from_file_location("net", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    exported = module.evaluate()["gradients"]
+    assert list(exported) == list(expected)
+    assert list(exported.values()) == pytest.approx(list(expected.values()), abs=1e-12)
 
 
 def test_layernorm_against_torch():

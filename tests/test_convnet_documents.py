@@ -78,9 +78,24 @@ def test_batchnorm_three_paths_sum_to_the_graph(tmp_path):
     direct, var, mean, total = (float(v) for v in m.groups()[1:])
     assert m.group(1) == "x⁽¹⁾₁,₁,₁"
     assert direct + var + mean == pytest.approx(total, abs=2e-3)
-    assert float(d.evaluate().gradients["x^{(1)}_{1,1,1}"]) == pytest.approx(total, abs=1e-2)
+    assert float(d.evaluate().coupled_examples[0]["gradients"]["x_{1,1,1}"]) == pytest.approx(total, abs=1e-2)
     assert "Layer 1: batchnorm" in text
     assert re.search(r"the\s+18\s+values\s+agree\s+with\s+the\s+graph's\s+sums", text)
+
+
+def test_documents_sum_an_inputs_copies():
+    """The text document writes ∂L/∂x as the sum of its copies, with eval's value; the JSON
+    document lists each example's own input gradients under x_{c,i,j}."""
+    d = sb.load(EXAMPLES / "batchnorm.toml").backward()
+    values = d.evaluate()
+    text = sb.render(d, "text", check=False)
+    m = re.search(r"∂L/∂x₁,₃,₂ = ∂L/∂x⁽¹⁾₁,₃,₂ \+ ∂L/∂x⁽²⁾₁,₃,₂ = (\S+)\n", text)
+    assert m is not None and float(m.group(1)) == pytest.approx(float(values.gradients["x_{1,3,2}"]), abs=1e-6)
+    data = json.loads(sb.render(d, "json", check=False))
+    assert [e["gradients"]["x_{1,3,2}"] for e in data["examples"]] == pytest.approx(
+        [float(e["gradients"]["x_{1,3,2}"]) for e in values.coupled_examples], abs=1e-15)
+    assert sum(e["gradients"]["x_{1,3,2}"] for e in data["examples"]) == pytest.approx(
+        float(values.gradients["x_{1,3,2}"]), abs=1e-15)
 
 
 def test_large_maps_are_summarized():

@@ -245,6 +245,9 @@ class ConvNet(Graph):
             builder = _BUILDERS[type(layer)]
             current = builder(self, l, layer, self.shapes[l - 1], current)
         self._costs(current)
+        if self.examples != (None,):
+            self.copies = {self.name("x", None, None, i): tuple(self.maps["x", 0, n][i] for n in self.examples)
+                           for i in positions(shape)}
 
     def _activate(self, l, n, index, z, dense=False):
         act = self.activations[l - 1]
@@ -267,6 +270,7 @@ class ConvNet(Graph):
         if self.examples == (None,):
             self.cost_symbol = per_example[0]
             return
+        self.example_costs = tuple(per_example)
         total = sympy.Symbol("L")
         self._add(Node(total, "C", None, (), sympy.Add(*per_example), op="add"))
         self.roles[total] = "total cost"

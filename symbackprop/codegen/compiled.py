@@ -454,11 +454,16 @@ class _Graph(Compiled):
         self._order = {s: i for i, s in enumerate(self._leaves)}
         self._defaults = [float(net.values[s]) if s in net.values else None for s in self._leaves]
         grads = derivation.gradients
-        self.names = [f.of.name for f in grads]
-        self._index = {f.of: i for i, f in enumerate(grads)}
+        # an input's copies in a coupled mini-batch (Graph.copies) report one summed gradient
+        groups = net.sum_copies({f.of.name: [i] for i, f in enumerate(grads)})
+        self.names = list(groups)
+        self._groups = list(groups.values())
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self._index.update({f.of: self._index[f.of.name] for f in grads if f.of.name in self._index})
 
     def _position(self, key):
-        sym = self.graph.symbol(key) if isinstance(key, str) else key
+        sym = key if isinstance(key, str) and key in self._index else (
+            self.graph.symbol(key) if isinstance(key, str) else key)
         if sym not in self._index:
             raise PointError(f"{_shown(key)} has no reported gradient (an input or a parameter)")
         return self._index[sym]
@@ -489,6 +494,7 @@ class _Graph(Compiled):
             grads = self._backward(*args, cache)
         cost = _total(np, self._to_numpy((cost,))[0], size)
         totals = [_total(np, g, size) for g in self._to_numpy(grads)]
+        totals = [math.fsum(totals[i] for i in group) for group in self._groups]
         self._finite(cost, totals)
         return Result(cost, Gradients(self, totals), size)
 

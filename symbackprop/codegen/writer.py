@@ -790,7 +790,8 @@ class _GraphWriter:
             parts = [L.header(), self.helpers.text(), "\n".join(fwd), "\n".join(bwd)]
         else:
             parts = ["\n".join(self._head(shown)), L.header(), self.helpers.text(), "\n".join(self._tables()),
-                     "\n".join(fwd), "\n".join(bwd), _evaluate_common(L), _GRAPH_EVALUATE, _MAIN]
+                     "\n".join(fwd), "\n".join(bwd), _evaluate_common(L),
+                     _COUPLED_EVALUATE if self.net.copies else _GRAPH_EVALUATE, _MAIN]
         return "\n\n\n".join(p for p in parts if p) + "\n"
 
     def _passes(self):
@@ -894,6 +895,10 @@ class _GraphWriter:
                  "PARAMETERS = [%s]" % ", ".join(repr(s.name) for s in net.parameters),
                  "NAMES = LEAVES",
                  "# the spec's values (a list is one value per example of a mini-batch)"]
+        if net.copies:
+            lines[4:4] = ["# each example's copy of an input: evaluate() sums their gradients under its name",
+                          "COPIES = {%s}" % ", ".join(f"{leaf.name!r}: {name!r}" for name, leaves in net.copies.items()
+                                                     for leaf in leaves)]
         return lines + _values_literal(net)
 
 
@@ -930,6 +935,15 @@ _GRAPH_EVALUATE = '''def evaluate(values=None):
         grads = backward(*args, cache)
     return {"cost": _total(C, rows),
             "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}'''
+
+#: evaluate() of a mini-batch built as one graph: an input's copies summed (Graph.copies).
+_COUPLED_EVALUATE = _GRAPH_EVALUATE.replace(
+    '''    return {"cost": _total(C, rows),
+            "gradients": {name: _total(g, rows) for name, g in zip(GRADIENTS, grads)}}''', '''    gradients = {}
+    for name, g in zip(GRADIENTS, grads):
+        key = COPIES.get(name, name)
+        gradients[key] = gradients.get(key, 0.0) + _total(g, rows)
+    return {"cost": _total(C, rows), "gradients": gradients}''')
 
 #: Each kind of graph's writer.
 _WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _RecurrentWriter}

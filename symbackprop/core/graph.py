@@ -30,6 +30,7 @@ from collections.abc import Mapping
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cmp_to_key
+from types import MappingProxyType
 
 import sympy
 
@@ -223,6 +224,12 @@ class Graph:
     #: (None: the check's own limit); a builder whose closed forms are slow to differentiate
     #: per node (gates nested in gates) sets a smaller one.
     symbolic_limit: int | None = None
+    #: A mini-batch built as one graph (its examples coupled, as by a batch norm): each
+    #: input's name mapped to its leaves, one per example, in example order ({}: none).
+    #: The reported gradient of the name is the sum of its copies' (∂L/∂x = Σₙ ∂L/∂xⁿ).
+    copies: Mapping = MappingProxyType({})
+    #: The examples' costs Cⁿ of such a graph, in example order (L = Σₙ Cⁿ is the output).
+    example_costs: tuple = ()
 
     def __init__(self, title: str | None = None, *, values=None):
         from ..notation.quoting import check_title
@@ -563,6 +570,23 @@ class Graph:
             (True, False)
         """
         return bool(self.points) and (point is None or (isinstance(point, Mapping) and not point))
+
+    def sum_copies(self, gradients: dict, add=None) -> dict:
+        """{name: gradient} with each input's copies (:attr:`copies`) replaced by their sum
+        under the input's own name, where its first copy stood; ``add`` adds two values.
+
+            >>> g = sb.load("examples/batchnorm.toml")
+            >>> d = {"b": 1.0, "x^{(1)}_{1,1,1}": 0.5, "x^{(2)}_{1,1,1}": 0.25}
+            >>> g.sum_copies(d)
+            {'b': 1.0, 'x_{1,1,1}': 0.75}
+        """
+        add = add or (lambda a, b: a + b)
+        owner = {leaf.name: name for name, leaves in self.copies.items() for leaf in leaves}
+        out: dict = {}
+        for key, value in gradients.items():
+            name = owner.get(key, key)
+            out[name] = add(out[name], value) if name in out else value
+        return out
 
     # --- display -----------------------------------------------------------------------
 

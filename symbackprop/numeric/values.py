@@ -570,7 +570,28 @@ class Values(_Shown):
             ['w_1', 'w_2', 'b_1']
         """
         d = self.network.backward()
-        return {f.of.name: self.numbers[f.symbol] for f in d.gradients}
+        return self.network.sum_copies({f.of.name: self.numbers[f.symbol] for f in d.gradients})
+
+    @property
+    def coupled_examples(self) -> list:
+        """The examples of a mini-batch built as one graph (:attr:`Graph.copies`, a batch
+        norm's): each example's cost Cⁿ and the gradients ∂L/∂xⁿ of its own copy of every
+        input, under the input's name; [] for any other graph.
+
+            >>> v = sb.load("examples/batchnorm.toml").backward().evaluate()
+            >>> [round(float(e["cost"]), 6) for e in v.coupled_examples]
+            [0.642956, 0.582265]
+            >>> list(v.coupled_examples[1]["gradients"])[0]
+            'x_{1,1,1}'
+        """
+        graph = self.network
+        if not graph.copies:
+            return []
+        d = graph.backward()
+        return [{"cost": self.numbers[cost],
+                 "gradients": {name: self.numbers[d.gradient(leaves[n]).symbol]
+                               for name, leaves in graph.copies.items()}}
+                for n, cost in enumerate(graph.example_costs)]
 
     @property
     def nodes(self) -> dict:

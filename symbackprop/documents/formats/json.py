@@ -149,6 +149,9 @@ def document(derivation, *, closed: bool = False, point=None, numbers: bool = Fa
             batch = report.values
         out["examples"] = [{"cost": float(v.cost), "gradients": {n: float(g) for n, g in v.gradients.items()}}
                            for v in batch.examples]
+    elif values is not None and values.coupled_examples:   # a mini-batch built as one graph
+        out["examples"] = [{"cost": float(e["cost"]), "gradients": {n: float(g) for n, g in e["gradients"].items()}}
+                           for e in values.coupled_examples]
     substituted.annotate(out, derivation, point=point, numbers=numbers)
     if learning_rate is not None:
         out["update"] = derivation.step(learning_rate, hold, point).as_dict()

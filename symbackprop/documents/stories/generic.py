@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import sympy
+
 from ...errors import TooLargeError
 from ...notation.printing import text, unicode_name
 from ...notation.written import written_latex, written_text
@@ -312,9 +314,28 @@ class GraphStory:
         grads = [f for f in self.d.formulas if f.kind in ("w", "b", "p", "x")]
         self.add(Equations(tuple(self.formula_row(f) for f in grads)))
         self.shared_leaves(grads)
+        self.summed_copies()
         if self.closed:
             self.p("In closed form:")
             self.add(*self.closed_rows(grads))
+
+    def summed_copies(self):
+        """A mini-batch built as one graph (:attr:`Graph.copies`): each input's gradient
+        is the sum of its copies' (one per example)."""
+        C = self.C
+        rows = []
+        for name, leaves in self.net.copies.items():
+            grads = [self.d.gradient(leaf).symbol for leaf in leaves]
+            expr = sympy.Add(*grads, evaluate=False)
+            values = [self.value(g) for g in grads]
+            value = None if any(v is None for v in values) else sum(values[1:], values[0])
+            rows.append(self.row(partial(C, name), [breaking.tokens(expr)], text(expr), value))
+        if rows:
+            self.p("The examples are one graph, each with its own copy of every input, so an input's "
+                   "gradient is the sum over its copies, ",
+                   Math(r"\frac{\partial %s}{\partial x} = \sum_{n} \frac{\partial %s}{\partial x^{(n)}}" % (C, C),
+                        "∂%s/∂x = Σₙ ∂%s/∂x⁽ⁿ⁾" % (unicode_name(C), unicode_name(C))), ":")
+            self.add(Equations(tuple(rows)))
 
     def shared_leaves(self, grads):
         """The leaves used in several places, whose gradients sum one term per use."""
