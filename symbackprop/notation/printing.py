@@ -18,7 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from . import accents, greek, scripts
 from .elision import joined
-from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
+from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, Step
 
 
 def _is_adjoint(expr) -> bool:
@@ -239,6 +239,10 @@ class Text(StrPrinter):
 
     def _print_Step(self, expr):
         return "step(%s)" % self._print(expr.args[0])
+
+    def _print_FirstArgmax(self, expr):
+        """𝟙[x = max(x, y, …)]: 1 when x is the (first) maximum of its window."""
+        return "𝟙[%s = max(%s)]" % (self._print(expr.member), ", ".join(self._print(x) for x in expr.window))
 
     def _print_Softmax(self, expr):
         return "softmax%s(%s)" % (_script(str(expr.args[0]), _SUB, "_"),
