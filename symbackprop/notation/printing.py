@@ -18,7 +18,7 @@ from sympy.printing.str import StrPrinter
 
 from . import accents, greek, scripts
 from .elision import joined
-from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, Step
+from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
 
 
 def _is_adjoint(expr) -> bool:
