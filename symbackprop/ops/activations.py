@@ -69,11 +69,11 @@ class Step(sympy.Function):
 
 
 class FirstArgmax(sympy.Function):
-    """𝟙[x_k is the first maximum of the window]: ∂max(window)/∂x_k as PyTorch routes a
+    """𝟏[x_k is the first maximum of the window]: ∂max(window)/∂x_k as PyTorch routes a
     max-pool gradient, ``FirstArgmax(k, *window)`` with k the 1-based position of x_k.
     Its value is the product of steps Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k))
     (:meth:`as_steps`), which every evaluation and every program uses; it prints as the
-    indicator a lecture writes, 𝟙[x_k = max(x_1, …, x_n)]."""
+    indicator a lecture writes, 𝟏[x_k = max(x_1, …, x_n)]."""
 
     @classmethod
     def eval(cls, k, *window):
