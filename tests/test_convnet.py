@@ -339,6 +339,29 @@ def test_max_pool_routes_to_the_first_argmax():
     assert [local_partial(net, node, s).subs(higher) for s in node.group] == [0, 0, 1, 0]
 
 
+def test_max_pool_partial_prints_as_the_first_argmax_indicator():
+    """∂max/∂x_k is the indicator 𝟏[x_k = max(window)] in print, the product of steps in value."""
+    import sympy
+    from symbackprop.answers.evaluate import Undefined, evaluate
+    from symbackprop.core.graph import local_partial
+    from symbackprop.notation.printing import latex, text
+    from symbackprop.ops.activations import FirstArgmax, Step
+    net = sb.ConvNet((1, 2, 2), [sb.Pool(2), sb.Dense(1, "identity")])
+    node = net.nodes[net.a(1, 1, 1, 1)]
+    x11, x12, x21, x22 = node.group
+    partial = local_partial(net, node, x21)
+    assert partial == FirstArgmax(3, x11, x12, x21, x22)
+    assert partial.as_steps() == Step(x21 - x11) * Step(x21 - x12) * (1 - Step(x22 - x21))
+    assert latex(partial) == (r"\mathbf{1}\left[x_{1,2,1} = \max\left(x_{1,1,1}, x_{1,1,2}, x_{1,2,1}, "
+                              r"x_{1,2,2}\right)\right]")
+    assert text(partial) == "𝟏[x₁,₂,₁ = max(x₁,₁,₁, x₁,₁,₂, x₁,₂,₁, x₁,₂,₂)]"
+    point = {x11: 0.5, x12: -1.0, x21: 2.0, x22: 1.5}
+    assert [evaluate(local_partial(net, node, s), point) for s in node.group] == [0, 0, 1, 0]
+    assert partial.subs(point) == 1 and sympy.N(partial.subs({**point, x22: 3.0})) == 0
+    with pytest.raises(Undefined, match="at the jump of step"):
+        evaluate(partial, {**point, x22: 2.0})          # a tie with a later entry: a kink
+
+
 def test_eval_json_and_three_way_check(run_cli, tmp_path):
     path = tmp_path / "cnn.json"
     path.write_text(json.dumps(cnn_spec("maxpool")))

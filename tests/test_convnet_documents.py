@@ -45,6 +45,19 @@ def test_latex_has_the_flipped_kernel_and_the_correlation(documents):
     assert tex.count(r"\begin{tikzpicture}") == 4      # two lines of panels in each of the two figures
 
 
+def test_max_pool_adjoints_are_written_as_the_first_argmax_indicator(documents):
+    """The routing of a max pool as a lecture writes it, 𝟏[a = max(window)], with the value."""
+    window = r"a^{(1)}_{1,1,1}, a^{(1)}_{1,1,2}, a^{(1)}_{1,2,1}, a^{(1)}_{1,2,2}"
+    assert (r"\frac{\partial C}{\partial a^{(1)}_{1,1,2}} &= \mathbf{1}\left[a^{(1)}_{1,1,2} = \max\left("
+            + window + r"\right)\right] \frac{\partial C}{\partial a^{(2)}_{1,1,1}} = 0 \\") in documents["latex"]
+    assert ("  ∂C/∂a⁽¹⁾₁,₂,₂ = 𝟏[a⁽¹⁾₁,₂,₂ = max(a⁽¹⁾₁,₁,₁, a⁽¹⁾₁,₁,₂, a⁽¹⁾₁,₂,₁, a⁽¹⁾₁,₂,₂)]·∂C/∂a⁽²⁾₁,₁,₁ = 0.228803\n"
+            in documents["text"])
+    for fmt in ("latex", "markdown", "text"):
+        assert "step" not in documents[fmt].replace("one step", "")
+    assert documents["markdown"].count(r"\mathbf{1}\left[") == 8
+    assert documents["html"].count("<mn>&#x1D7CF;</mn>") == 8 and 'mathvariant="bold"' not in documents["html"]
+
+
 def test_every_format_has_the_sections(documents):
     for fmt in ("markdown", "html"):
         assert "The compact forms" in documents[fmt] and "The network and its maps" in documents[fmt]

@@ -23,7 +23,7 @@ import math
 import mpmath
 import sympy
 
-from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step
+from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, Step
 
 from ..numeric.programs import KINK, Undefined   # one kink margin, one "no value here" for both
 
@@ -128,6 +128,8 @@ class _Walk:
 
     def _kinked(self, expr):
         """step, max, min, |·| and Heaviside: undefined within :data:`KINK` of a kink."""
+        if isinstance(expr, FirstArgmax):
+            return self.value(expr.as_steps())
         if isinstance(expr, Step):
             t = self.value(expr.args[0])
             if abs(t) < KINK:

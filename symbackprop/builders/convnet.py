@@ -31,7 +31,7 @@ import sympy
 from ..errors import SpecError
 from ..ops import activations as _activations
 from ..ops import costs as _costs
-from ..ops.activations import Step
+from ..ops.activations import FirstArgmax
 from ..core.graph import Graph, Node, affine
 from ..notation.naming import indices
 from .layers import Conv, Dense, Norm, Pool, geometry, output_shape, size
@@ -70,11 +70,10 @@ WindowMax.__name__ = WindowMax.__qualname__ = "Max"
 
 
 def first_argmax(window, k: int):
-    """∂max(window)/∂x_k: 1 when x_k is the first maximum of the window, else 0, as
-    PyTorch routes it: Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k))."""
-    x = window[k]
-    factors = [Step(x - other) for other in window[:k]] + [1 - Step(other - x) for other in window[k + 1:]]
-    return sympy.Mul(*factors)
+    """∂max(window)/∂x_k (k 0-based): 1 when x_k is the first maximum of the window, else
+    0, as PyTorch routes it; a :class:`~..ops.activations.FirstArgmax` whose value is
+    Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k))."""
+    return FirstArgmax(k + 1, *window)
 
 
 class ConvNet(Graph):

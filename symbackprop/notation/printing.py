@@ -240,6 +240,10 @@ class Text(StrPrinter):
     def _print_Step(self, expr):
         return "step(%s)" % self._print(expr.args[0])
 
+    def _print_FirstArgmax(self, expr):
+        """𝟏[x = max(x, y, …)]: 1 when x is the (first) maximum of its window."""
+        return "𝟏[%s = max(%s)]" % (self._print(expr.member), ", ".join(self._print(x) for x in expr.window))
+
     def _print_Softmax(self, expr):
         return "softmax%s(%s)" % (_script(str(expr.args[0]), _SUB, "_"),
                                   ", ".join(self._print(z) for z in expr.args[1:]))

@@ -25,7 +25,7 @@ import math
 
 import sympy
 
-from ..ops.activations import ActivationFunction, ActivationPrime, Softmax, Step, get
+from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, Step, get
 from ..notation.numerals import literal
 
 #: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
@@ -204,6 +204,8 @@ class Programs:
                         else "(1.0 / %s ** %d)" % (root, -exponent.p)), inv
             (base, e), inv = self._parts([expr.base, exponent])
             return "_pow(%s, %s)" % (base, e), inv
+        if isinstance(expr, FirstArgmax):
+            return self._write(expr.as_steps())     # the product of steps it stands for
         if isinstance(expr, Softmax):
             fn = self._function("softmax", lambda: get("softmax").numeric["float"][0])
             parts, inv = self._parts(expr.args[1:])

@@ -469,6 +469,8 @@ def _rational(expr) -> bool:
         return "exact" in expr.activation.numeric and _rational(expr.args[0])
     if isinstance(expr, _activations.Step):
         return _rational(expr.args[0])
+    if isinstance(expr, _activations.FirstArgmax):
+        return _rational(expr.as_steps())
     return False
 
 

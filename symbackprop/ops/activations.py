@@ -68,6 +68,60 @@ class Step(sympy.Function):
         return self.func(self.args[0].evalf(prec_to_dps(prec)))
 
 
+class FirstArgmax(sympy.Function):
+    """𝟏[x_k is the first maximum of the window]: ∂max(window)/∂x_k as PyTorch routes a
+    max-pool gradient, ``FirstArgmax(k, *window)`` with k the 1-based position of x_k.
+    Its value is the product of steps Π_{i<k} step(x_k − x_i) · Π_{i>k} (1 − step(x_i − x_k))
+    (:meth:`as_steps`), which every evaluation and every program uses; it prints as the
+    indicator a lecture writes, 𝟏[x_k = max(x_1, …, x_n)]."""
+
+    @classmethod
+    def eval(cls, k, *window):
+        if all(x.is_Number for x in window):
+            return cls.steps(k, window)
+        return None
+
+    @staticmethod
+    def steps(k, window):
+        """The product of steps for position ``k`` (1-based) of ``window``."""
+        k = int(k) - 1
+        x = window[k]
+        factors = ([Step(x - other) for other in window[:k]]
+                   + [1 - Step(other - x) for other in window[k + 1:]])
+        return sympy.Mul(*factors)
+
+    @property
+    def member(self):
+        """x_k, the window entry the indicator is about."""
+        return self.args[int(self.args[0])]
+
+    @property
+    def window(self) -> tuple:
+        return self.args[1:]
+
+    def as_steps(self):
+        return self.steps(self.args[0], self.window)
+
+    def _eval_is_real(self):
+        return True
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+    def _latex(self, printer, exp=None):
+        members = ", ".join(printer._print(x) for x in self.window)
+        return _power(r"\mathbf{1}\left[%s = \max\left(%s\right)\right]"
+                      % (printer._print(self.member), members), exp)
+
+    def _pythoncode(self, printer):
+        return "(%s)" % printer._print(self.as_steps())
+
+    _mpmathcode = _pythoncode
+
+    def _eval_evalf(self, prec):
+        return self.as_steps().evalf(prec_to_dps(prec))
+
+
 def _step(t):
     return 1.0 if t > 0 else 0.0
 

@@ -39,6 +39,16 @@ _OPERATORS = re.compile(r"(?<!<mo>&#x02061;</mo>)<mi>(ln|log|exp|tanh|sin|cos)</
 
 
 def math(tex: str, display: bool = False) -> str:
+    """MathML of a TeX fragment (:func:`_math`) with a bold digit one (``\\mathbf{1}``,
+    the indicator 𝟏[…]) written as its own character: MathML Core browsers ignore
+    ``mathvariant="bold"`` and would print a plain 1."""
+    return _math(tex, display).replace(_BOLD_ONE, "<mn>&#x1D7CF;</mn>")
+
+
+_BOLD_ONE = '<mn mathvariant="bold">1</mn>'
+
+
+def _math(tex: str, display: bool = False) -> str:
     """MathML of a TeX fragment, as latex2mathml converts it, byte for byte.
 
     A document has thousands of fragments that differ only in their numbers
