@@ -52,6 +52,7 @@ from ..errors import SpecError
 from ..ops import activations
 from ..ops.activations import ActivationPrime
 from ..core.graph import local_partial, part
+from ..builders.layers import geometry
 from ..notation.numerals import short
 from ..notation.printing import text, unicode_name
 from .compare import MIN_POINTS, close
@@ -618,9 +619,143 @@ class _AttentionBuilder(_GraphBuilder):
                      "∂S_ts/∂Q_tk = K_sk/√d_k and ∂S_ts/∂K_sk = Q_tk/√d_k", replacements=unscaled)
 
 
+class _ConvBuilder(_GraphBuilder):
+    """A convolutional net's mistakes: those of any graph, where a term through a norm's
+    mean or variance left out is that path of the batch-norm gradient left out
+    (``batchnorm_missing_mean``, ``batchnorm_missing_variance``) and the partials of the
+    mean and the variance without their 1/N are ``missing_one_over_n``; and, in the
+    target's own sum and then in every adjoint of the cone: the kernel not flipped
+    (``kernel_not_flipped``: K_{p} paired with the δ where K_{k+1−p} belongs, a
+    correlation with the kernel as it is instead of the full convolution with the flipped
+    one), the window offset (``window_offset``: a kernel entry's inputs, or an input's δ
+    map, shifted by one position, the stride or the padding), a max pool's gradient
+    spread over its window (``maxpool_spread``: every member gets δ, or δ/size)."""
+
+    def __init__(self, reference, target):
+        super().__init__(reference, target)
+        self.roles = self.net.roles
+        self.where = {sym: (key, index) for key, entries in self.net.maps.items()
+                      for index, sym in entries.items()}
+
+    def _missing(self, n, c, what, consumers):
+        role = self.roles.get(c)
+        if role == "mean":
+            return ("batchnorm_missing_mean", f"the mean path of the batch norm is left out of {what}: "
+                    f"{_u(n)} feeds the mean {_u(c)}, which every normalized entry of its channel uses")
+        if role == "variance":
+            return ("batchnorm_missing_variance", f"the variance path of the batch norm is left out of "
+                    f"{what}: {_u(n)} feeds the variance {_u(c)}, which every normalized entry uses")
+        return super()._missing(n, c, what, consumers)
+
+    def _wrong_partials(self, n, c, partial):
+        out = []
+        if self.roles.get(c) == "max pool":
+            out += [("maxpool_spread", f"the max pool's gradient is spread over its window: {local} "
+                     f"taken as {text(w)} for every member, not 1 for the maximum only", w)
+                    for w in (sympy.S.One, sympy.Rational(1, len(self.net.nodes[c].group)))
+                    for local in ["∂%s/∂%s" % (_u(c), _u(n))]]
+        if self.roles.get(c) in ("mean", "variance"):
+            count = 1 / local_partial(self.net, self.net.nodes[c], n) if self.roles[c] == "mean" else None
+            if count is None:
+                mean = next(m for m in self.net.nodes[c].expr.free_symbols if self.roles.get(m) == "mean")
+                count = 1 / local_partial(self.net, self.net.nodes[mean], n)
+            out.append(("missing_one_over_n", f"the 1/N of the {self.roles[c]} is left out: "
+                        f"∂{_u(c)}/∂{_u(n)} without its factor 1/{count}", partial * count))
+        return out + super()._wrong_partials(n, c, partial)
+
+    def _everywhere(self):
+        super()._everywhere()
+        sums = [(self.G, self.target.node)] + [(s, self.ref.node_of_adjoint(s)) for s in self.cone
+                                               if s != self.G and self.ref.node_of_adjoint(s) is not None]
+        for code, words, change in self._changes():
+            own, every = {}, {}
+            for s, n in sums:
+                terms = self.terms(n)
+                moved = [d for d in (change(n, c, p, a) for c, p, a in terms) if d is not None]
+                if moved:
+                    every[s] = _add(s, *moved)
+                    if s == self.G:
+                        own[s] = every[s]
+            if own:
+                self.add(code, f"{words}, in ∂{_u(self.net.cost_symbol)}/∂{_u(self.target.node)}",
+                         replacements=own)
+            if len(every) > len(own):
+                self.add(code, f"{words}, in every adjoint of the backward pass", replacements=every)
+        self._offsets()
+        for role, code, words in (("mean", "batchnorm_missing_mean", "the mean path of the batch norm"),
+                                  ("variance", "batchnorm_missing_variance", "the variance path of the batch norm")):
+            left_out = {}
+            for s, n in sums:
+                gone = [p * a for c, p, a in self.terms(n) if self.roles.get(c) == role]
+                if gone:
+                    left_out[s] = _add(s, _mul(sympy.S.NegativeOne, _add(*gone)))
+            if left_out:
+                self.add(code, f"{words} is left out of every adjoint (each input of the norm "
+                         f"feeds its channel's {role})", replacements=left_out)
+
+    def _changes(self):
+        """(code, words, (n, consumer, partial, adjoint) ↦ the term's change or None)."""
+        def flipped(n, c, p, a):
+            if self.roles.get(c) != "pre-activation" or self.roles.get(p) != "kernel":
+                return None
+            (base, l, _), index = self.where[p]
+            size, _, _ = geometry(self.net.layers[l - 1], self.net.shapes[l - 1])
+            other = self.net.maps[base, l, None][index[:2] + tuple(k + 1 - q for k, q in zip(size, index[2:]))]
+            return None if other == p else _mul(_add(other, _mul(sympy.S.NegativeOne, p)), a)
+
+        def spread(share):
+            def change(n, c, p, a):
+                if self.roles.get(c) != "max pool":
+                    return None
+                return _mul(_add(share(self.net.nodes[c]), _mul(sympy.S.NegativeOne, p)), a)
+            return change
+
+        return (("kernel_not_flipped", "the kernel is not flipped: K_{p} meets the δ where K_{k+1−p} "
+                 "belongs (∂C/∂x is the full convolution of δ with the flipped kernel, not a "
+                 "correlation with the kernel as it is)", flipped),
+                ("maxpool_spread", "the max pool's gradient is spread over its window: every "
+                 "member gets the pooled entry's δ, not only the maximum", spread(lambda pool: sympy.S.One)),
+                ("maxpool_spread", "the max pool's gradient is spread over its window: every "
+                 "member gets δ/size, as an average pool's would, not only the maximum", spread(lambda pool: sympy.Rational(1, len(pool.group)))))
+
+    def _offsets(self):
+        """The window offset: a kernel entry's inputs (or an input's δ map) shifted."""
+        n = self.target.node
+        terms = [(c, p, a) for c, p, a in self.terms(n) if self.roles.get(c) == "pre-activation"]
+        kernel = self.roles.get(n) == "kernel"
+        if not terms or not (kernel or self.roles.get(terms[0][1]) == "kernel"):
+            return
+        layer = self.net.nodes[terms[0][0]].layer
+        spec = self.net.layers[layer - 1]
+        _, stride, padding = geometry(spec, self.net.shapes[layer - 1])
+        dims = len(self.net.shapes[layer - 1]) - 1
+        steps = sorted({1, padding, *stride} - {0})
+        for d in range(dims):
+            for step in steps:
+                for sign in (1, -1):
+                    shift = tuple(sign * step if e == d else 0 for e in range(dims))
+                    wrong = [self._shifted(c, p, a, shift, kernel) for c, p, a in terms]
+                    what = "input window" if kernel else "δ map"
+                    self.add("window_offset", f"the window is offset: the {what} is shifted by "
+                             f"{sign * step:+d} along axis {d + 1} (δ paired with the wrong window; "
+                             "check the stride and the padding)", direct=_add(sympy.S.Zero, *wrong))
+
+    def _shifted(self, c, p, a, shift, kernel):
+        """One term p·a with the input p (kernel) or the consumer's δ a (input) shifted."""
+        entry = p if kernel else c
+        (base, l, n), index = self.where[entry]
+        moved = self.net.maps[base, l, n].get(index[:1] + tuple(i + s for i, s in zip(index[1:], shift)))
+        if moved is None:
+            return sympy.S.Zero
+        if kernel:
+            return _mul(moved, a)
+        adjoint = self.contribution(moved)
+        return sympy.S.Zero if adjoint is None else _mul(p, adjoint)
+
+
 #: The builder's kind → the builder of its mistakes.
 BUILDERS = {"graph": _GraphBuilder, "layered": _LayeredBuilder, "recurrent": _RecurrentBuilder,
-            "attention": _AttentionBuilder}
+            "attention": _AttentionBuilder, "convolutional": _ConvBuilder}
 
 
 def _add(*args):

@@ -48,6 +48,20 @@ SENTENCES = {
                              "so the cross terms of its Jacobian are missing.",
     "missing_scale": "A scale factor is missing: the attention scores are divided by √d_k, and "
                      "so is every derivative taken through them.",
+    "kernel_not_flipped": "The kernel is not flipped: the gradient with respect to a convolution's "
+                          "input is the full convolution of the δ map with the kernel rotated by 180°, "
+                          "not a correlation with the kernel as it is.",
+    "window_offset": "The δ map is paired with the wrong window: check which input entries each "
+                     "output position saw, with the stride and the padding.",
+    "maxpool_spread": "A max pool sends the gradient to the maximum of each window only; the other "
+                      "entries of the window get none.",
+    "batchnorm_missing_mean": "The path through the batch mean is missing: every input of the batch "
+                              "norm also moves the mean, which every normalized entry uses.",
+    "batchnorm_missing_variance": "The path through the batch variance is missing: every input of "
+                                  "the batch norm also moves the variance, which every normalized "
+                                  "entry uses.",
+    "missing_one_over_n": "A factor 1/N is missing: the mean and the variance average over the N "
+                          "entries of the batch, and so do their derivatives.",
     "wrong_parameter": "This is the derivative with respect to a different parameter: check "
                        "which weight or bias the question asks about.",
     "wrong_node": "This is the derivative with respect to a different node: check which "

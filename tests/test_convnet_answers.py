@@ -1,0 +1,144 @@
+"""Checking hand-derived answers on convolutional nets: the right answers written from the
+lecture's formulas (∂C/∂K as the sum of input × δ over the windows, ∂C/∂x as the full
+convolution of δ with the flipped kernel, the batch-norm gradient with its mean and
+variance paths) are equivalent; each usual mistake, written as a student would, is named
+with its feedback sentence."""
+
+import json
+
+import pytest
+from conftest import EXAMPLES
+
+import symbackprop as sb
+from symbackprop.answers.feedback import SENTENCES, sentence
+
+CNN = EXAMPLES / "cnn.toml"
+CNN1D = EXAMPLES / "cnn1d.toml"
+BATCHNORM = EXAMPLES / "batchnorm.toml"
+
+
+@pytest.fixture(scope="module")
+def nets():
+    return {path: sb.load(path) for path in (CNN, CNN1D, BATCHNORM)}
+
+
+def d(name, cost="C"):
+    return r"\frac{\partial %s}{\partial %s}" % (cost, name)
+
+
+def total(terms):
+    return " + ".join(terms) if terms else "0"
+
+
+def idx(*index):
+    return ",".join(map(str, index))
+
+
+# --- cnn.toml: input 1×4×4, conv 2×3×3 (stride 1, no padding) → 2×2×2, max pool 2, dense 3 ----
+
+def kernel_gradient(o, p, q, shift=(0, 0)):
+    """∂C/∂K_{o,1,p,q} = Σ_{i,j} x_{1,i+p−1,j+q−1} δ_{o,i,j} (the input window shifted by shift)."""
+    terms = []
+    for i in (1, 2):
+        for j in (1, 2):
+            r, s = i + p - 1 + shift[0], j + q - 1 + shift[1]
+            if 1 <= r <= 4 and 1 <= s <= 4:
+                terms.append(f"x_{{{idx(1, r, s)}}} {d('z^{(1)}_{%s}' % idx(o, i, j))}")
+    return total(terms)
+
+
+def input_gradient(r, s, flip=False, shift=(0, 0)):
+    """∂C/∂x_{1,r,s} = Σ_o Σ_{i,j} K_{o,1,r−i+1,s−j+1} δ_{o,i,j}: the full convolution of δ with
+    the flipped kernel (flip: K_{o,1,3+i−r,3+j−s}, the kernel as it is; shift: δ map moved)."""
+    terms = []
+    for o in (1, 2):
+        for i in (1, 2):
+            for j in (1, 2):
+                p, q = r - i + 1, s - j + 1
+                if not (1 <= p <= 3 and 1 <= q <= 3):
+                    continue
+                if flip:
+                    p, q = 4 - p, 4 - q
+                di, dj = i + shift[0], j + shift[1]
+                if 1 <= di <= 2 and 1 <= dj <= 2:
+                    terms.append(f"K^{{(1)}}_{{{idx(o, 1, p, q)}}} {d('z^{(1)}_{%s}' % idx(o, di, dj))}")
+    return total(terms)
+
+
+# --- batchnorm.toml: two examples of 1×3×3, batch norm over 18 entries, then conv 2×2×2 --------
+
+MEMBERS = [(n, i, j) for n in (1, 2) for i in (1, 2, 3) for j in (1, 2, 3)]
+XHAT = r"\hat{x}^{(1)(%d)}_{1,%d,%d}"
+ROOT = r"\sqrt{\sigma^{2(1)}_{1} + 0.00001}"
+
+
+def norm_input_gradient(mean=True, variance=True, over_n=True):
+    """∂L/∂x^{(1)}_{1,1,1} = (∂L/∂x̂ − (1/N) Σ ∂L/∂x̂ − x̂ (1/N) Σ ∂L/∂x̂ x̂) / √(σ² + ε), N = 18."""
+    own = XHAT % (1, 1, 1)
+    n = r"\frac{1}{18}" if over_n else ""
+    parts = [d(own, "L")]
+    if mean:
+        parts.append(f"- {n} ({total([d(XHAT % m, 'L') for m in MEMBERS])})")
+    if variance:
+        parts.append(f"- {own} {n} ({total([XHAT % m + ' ' + d(XHAT % m, 'L') for m in MEMBERS])})")
+    return r"\frac{1}{%s} (%s)" % (ROOT, " ".join(parts))
+
+
+RIGHT = [
+    pytest.param(CNN, "K^{(1)}_{2,1,2,3}", kernel_gradient(2, 2, 3), id="kernel"),
+    pytest.param(CNN, "b^{(1)}_{2}", total([d("z^{(1)}_{%s}" % idx(2, i, j)) for i in (1, 2) for j in (1, 2)]),
+                 id="conv-bias"),
+    pytest.param(CNN, "x_{1,2,3}", input_gradient(2, 3), id="input"),
+    pytest.param(CNN1D, "K^{(1)}_{1,2,1}", r"x_{2,2} \frac{\partial C}{\partial z^{(1)}_{1,2}}"
+                 r" + x_{2,4} \frac{\partial C}{\partial z^{(1)}_{1,3}}", id="kernel-1d-stride-padding"),
+    pytest.param(CNN1D, "x_{1,2}", r"K^{(1)}_{1,1,3} \frac{\partial C}{\partial z^{(1)}_{1,1}}"
+                 r" + K^{(1)}_{1,1,1} \frac{\partial C}{\partial z^{(1)}_{1,2}}", id="input-1d-stride-padding"),
+    pytest.param(BATCHNORM, r"\gamma^{(1)}_{1}", total([XHAT % m + " " + d("z^{(1)(%d)}_{1,%d,%d}" % m, "L")
+                                                        for m in MEMBERS]), id="gamma"),
+    pytest.param(BATCHNORM, r"\beta^{(1)}_{1}", total([d("z^{(1)(%d)}_{1,%d,%d}" % m, "L") for m in MEMBERS]),
+                 id="beta"),
+    pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(), id="batchnorm-input"),
+]
+
+
+@pytest.mark.parametrize("spec, wrt, answer", RIGHT)
+def test_the_lecture_formulas_are_equivalent(nets, spec, wrt, answer):
+    verdict = sb.check_answer(nets[spec], wrt, answer)
+    assert (verdict.verdict, verdict.diagnosis) == ("equivalent", None)
+
+
+MAX = r"\frac{\partial C}{\partial a^{(2)}_{1,1,1}}"
+
+WRONG = [
+    pytest.param(CNN, "x_{1,2,3}", input_gradient(2, 3, flip=True), "kernel_not_flipped",
+                 "the kernel is not flipped", id="not-flipped"),
+    pytest.param(CNN, "K^{(1)}_{2,1,2,3}", kernel_gradient(2, 2, 3, shift=(1, 0)), "window_offset",
+                 "the input window is shifted by +1 along axis 1", id="kernel-window-offset"),
+    pytest.param(CNN, "K^{(1)}_{1,1,1,1}", kernel_gradient(1, 1, 1, shift=(0, -1)), "window_offset",
+                 "the input window is shifted by -1 along axis 2", id="kernel-window-offset-left"),
+    pytest.param(CNN, "x_{1,2,3}", input_gradient(2, 3, shift=(1, 0)), "window_offset",
+                 "the δ map is shifted by +1 along axis 1", id="input-delta-offset"),
+    pytest.param(CNN1D, "K^{(1)}_{1,2,1}", r"x_{2,1} \frac{\partial C}{\partial z^{(1)}_{1,2}}"
+                 r" + x_{2,3} \frac{\partial C}{\partial z^{(1)}_{1,3}}", "window_offset",
+                 "the input window is shifted by -1 along axis 1", id="window-offset-1d"),
+    pytest.param(CNN, "a^{(1)}_{1,1,2}", MAX, "maxpool_spread", "taken as 1 for every member",
+                 id="maxpool-every-member"),
+    pytest.param(CNN, "a^{(1)}_{1,1,2}", r"\frac{1}{4} " + MAX, "maxpool_spread", "taken as 1/4 for every member",
+                 id="maxpool-divided"),
+    pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(mean=False), "batchnorm_missing_mean",
+                 "the mean path of the batch norm is left out", id="bn-no-mean"),
+    pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(variance=False), "batchnorm_missing_variance",
+                 "the variance path of the batch norm is left out", id="bn-no-variance"),
+    pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(over_n=False), "missing_one_over_n",
+                 "the 1/N of the mean and the variance is left out", id="bn-no-1/N"),
+]
+
+
+@pytest.mark.parametrize("spec, wrt, answer, code, words", WRONG)
+def test_each_mistake_is_named_with_its_feedback(run_cli, spec, wrt, answer, code, words):
+    status, out, err = run_cli("check", spec, "--wrt", wrt, "--answer", answer, "--json")
+    assert (status, err) == (1, "")
+    verdict = json.loads(out)
+    assert (verdict["verdict"], verdict["diagnosis"]) == ("not_equivalent", code)
+    assert words in verdict["explanation"]
+    assert sentence(code) == SENTENCES[code]
