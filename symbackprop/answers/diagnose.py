@@ -655,13 +655,16 @@ class _ConvBuilder(_GraphBuilder):
                     for w in (sympy.S.One, sympy.Rational(1, len(self.net.nodes[c].group)))
                     for local in ["∂%s/∂%s" % (_u(c), _u(n))]]
         if self.roles.get(c) in ("mean", "variance"):
-            count = 1 / local_partial(self.net, self.net.nodes[c], n) if self.roles[c] == "mean" else None
-            if count is None:
-                mean = next(m for m in self.net.nodes[c].expr.free_symbols if self.roles.get(m) == "mean")
-                count = 1 / local_partial(self.net, self.net.nodes[mean], n)
+            count = self._count(c)
             out.append(("missing_one_over_n", f"the 1/N of the {self.roles[c]} is left out: "
                         f"∂{_u(c)}/∂{_u(n)} without its factor 1/{count}", partial * count))
         return out + super()._wrong_partials(n, c, partial)
+
+    def _count(self, c):
+        """N of a norm's mean or variance c: how many entries it averages (the mean's inputs)."""
+        if self.roles[c] == "variance":
+            c = next(m for m in self.net.nodes[c].expr.free_symbols if self.roles.get(m) == "mean")
+        return sympy.Integer(len(self.net.nodes[c].expr.free_symbols))
 
     def _everywhere(self):
         super()._everywhere()
@@ -710,7 +713,14 @@ class _ConvBuilder(_GraphBuilder):
                 return _mul(_add(share(self.net.nodes[c]), _mul(sympy.S.NegativeOne, p)), a)
             return change
 
-        return (("kernel_not_flipped", "the kernel is not flipped: K_{p} meets the δ where K_{k+1−p} "
+        def unaveraged(n, c, p, a):
+            if self.roles.get(c) not in ("mean", "variance"):
+                return None
+            return _mul(self._count(c) - 1, p, a)
+
+        return (("missing_one_over_n", "the 1/N of the batch norm's mean and variance is left out "
+                 "of their partials (∂μ/∂x = 1/N, ∂σ²/∂x = 2(x − μ)/N)", unaveraged),
+                ("kernel_not_flipped", "the kernel is not flipped: K_{p} meets the δ where K_{k+1−p} "
                  "belongs (∂C/∂x is the full convolution of δ with the flipped kernel, not a "
                  "correlation with the kernel as it is)", flipped),
                 ("maxpool_spread", "the max pool's gradient is spread over its window: every "

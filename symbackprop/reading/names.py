@@ -53,6 +53,8 @@ ACCENTS = set(MARKS) - {r"\dot", r"\ddot"}
 MAX_ENTRIES = 2_500
 
 _LAYER = re.compile(r"^[(\[](\d+)[)\]]$")
+# A layer tagged further, as a mini-batch's names are: (2)(1), the example; 2(1), a square.
+_TAGS = re.compile(r"^(\d*)((?:\(\d+\)){2}|(?<=\d)\(\d+\)(?:\(\d+\))?)$")
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,9 @@ def classify_superscript(raw):
     m = _LAYER.match(compact)
     if m:
         return "layer", int(m.group(1))
+    m = _TAGS.match(compact)
+    if m:       # a layer and an example, z^{(2)(1)}, or a square's layer, \sigma^{2(1)}
+        return "layer", (m.group(1),) + tuple(int(t) for t in re.findall(r"\d+", m.group(2)))
     for mark in ("T", r"\top", r"\intercal", r"\mathsfT"):
         m = _LAYER.match(compact[: -len(mark)]) if compact.endswith(mark) else None
         if m:
@@ -582,6 +587,8 @@ class LayeredVocabulary(Vocabulary):
             return None
         base = written.base.replace(r"\mathbf", "")
         layer = written.layer if written.layer is not None else written.number
+        if isinstance(layer, tuple):
+            return None
         if layer is None:
             if base == "x":
                 return sympy.ImmutableMatrix(list(net.inputs))

@@ -394,7 +394,8 @@ class Reader(Sums):
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
-            if named is not None and not (command in GREEK and self.tokens[self.i + 1].kind == "_"):
+            if named is not None and not (command in GREEK and (self.tokens[self.i + 1].kind == "_"
+                                                                or self._tagged_name())):
                 return self.function(named, tok)
             if command in WRAPPERS:
                 word = self._wrapped_word()
@@ -428,6 +429,15 @@ class Reader(Sums):
             elif t.kind == tok.kind:
                 depth -= 1
         return depth <= 0
+
+    def _tagged_name(self) -> bool:
+        """Whether the Greek letter here starts a name with a tagged layer, as a batch
+        norm's variance \\sigma^{2(1)}_{1} (not the function σ)."""
+        try:
+            written, _ = read_written(self.tokens, self.i, self.text, self.bindings)
+        except AnswerReadError:
+            return False
+        return isinstance(written.layer, tuple)
 
     def _wrapped_word(self):
         """The word in \\operatorname{word} (or \\mathrm …) at the current token, if any."""
