@@ -37,7 +37,10 @@ layer's is Case 1 without σ′ — or in one δ), ``wrong_activation_derivative
 cross terms −a_i a_j·∂C/∂a_j); then ``wrong_parameter`` (the answer equals the gradient
 of another parameter: another edge, a bias for a weight …) or, for a z, a, input or
 target, ``wrong_node`` (another node's gradient), read from the values every point
-already holds. Two mistakes at once are reported as ``code+sign_error`` or
+already holds. Convolutional nets (:class:`_ConvBuilder`) add ``kernel_not_flipped``,
+``window_offset``, ``maxpool_spread``, ``batchnorm_missing_mean``,
+``batchnorm_missing_variance`` and ``missing_one_over_n`` to the mistakes of any graph,
+from the graph's maps and roles. Two mistakes at once are reported as ``code+sign_error`` or
 ``code+factor_two``; the fallback is ``constant_factor``.
 """
 
