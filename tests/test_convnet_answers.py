@@ -121,6 +121,9 @@ WRONG = [
     pytest.param(CNN1D, "K^{(1)}_{1,2,1}", r"x_{2,1} \frac{\partial C}{\partial z^{(1)}_{1,2}}"
                  r" + x_{2,3} \frac{\partial C}{\partial z^{(1)}_{1,3}}", "window_offset",
                  "the input window is shifted by -1 along axis 1", id="window-offset-1d"),
+    pytest.param(CNN1D, "K^{(1)}_{1,2,1}", r"x_{2,1} \frac{\partial C}{\partial z^{(1)}_{1,1}}"
+                 r" + x_{2,3} \frac{\partial C}{\partial z^{(1)}_{1,2}} + x_{2,5} \frac{\partial C}{\partial z^{(1)}_{1,3}}",
+                 "window_offset", "the input window is shifted by +1 along axis 1", id="padding-forgotten-1d"),
     pytest.param(CNN, "a^{(1)}_{1,1,2}", MAX, "maxpool_spread", "taken as 1 for every member",
                  id="maxpool-every-member"),
     pytest.param(CNN, "a^{(1)}_{1,1,2}", r"\frac{1}{4} " + MAX, "maxpool_spread", "taken as 1/4 for every member",

@@ -747,22 +747,33 @@ class _ConvBuilder(_GraphBuilder):
             for step in steps:
                 for sign in (1, -1):
                     shift = tuple(sign * step if e == d else 0 for e in range(dims))
-                    wrong = [self._shifted(c, p, a, shift, kernel) for c, p, a in terms]
+                    wrong = (self._windows(layer, padding, stride, shift) if kernel else
+                             [self._shifted(c, p, a, shift) for c, p, a in terms])
                     what = "input window" if kernel else "δ map"
                     self.add("window_offset", f"the window is offset: the {what} is shifted by "
                              f"{sign * step:+d} along axis {d + 1} (δ paired with the wrong window; "
                              "check the stride and the padding)", direct=_add(sympy.S.Zero, *wrong))
 
-    def _shifted(self, c, p, a, shift, kernel):
-        """One term p·a with the input p (kernel) or the consumer's δ a (input) shifted."""
-        entry = p if kernel else c
-        (base, l, n), index = self.where[entry]
+    def _windows(self, l, padding, stride, shift) -> list:
+        """A kernel entry's terms input·δ over every output position, each window moved by
+        shift (an input beyond the edge, or in the padding, gives no term)."""
+        o, c, *p = self.net.nodes[self.target.node].index
+        out = []
+        for n in self.net.examples:
+            zs = self.net.maps["z", l, n]
+            inputs = self.net.maps[self.where[self.net.nodes[next(iter(zs.values()))].terms[0][1]][0]]
+            for (channel, *at), z in zs.items():
+                source = tuple((i - 1) * s + q - padding + d for i, s, q, d in zip(at, stride, p, shift))
+                entry, adjoint = inputs.get((c,) + source), self.contribution(z)
+                if channel == o and entry is not None and adjoint is not None:
+                    out.append(_mul(entry, adjoint))
+        return out
+
+    def _shifted(self, c, p, a, shift):
+        """One term K·δ of an input's sum with the consumer's δ taken from the shifted position."""
+        (base, l, n), index = self.where[c]
         moved = self.net.maps[base, l, n].get(index[:1] + tuple(i + s for i, s in zip(index[1:], shift)))
-        if moved is None:
-            return sympy.S.Zero
-        if kernel:
-            return _mul(moved, a)
-        adjoint = self.contribution(moved)
+        adjoint = None if moved is None else self.contribution(moved)
         return sympy.S.Zero if adjoint is None else _mul(p, adjoint)
 
 
