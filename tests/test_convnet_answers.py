@@ -133,7 +133,7 @@ WRONG = [
     pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(variance=False), "batchnorm_missing_variance",
                  "the variance path of the batch norm is left out", id="bn-no-variance"),
     pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(over_n=False), "missing_one_over_n",
-                 "the 1/N of the batch norm's mean and variance is left out", id="bn-no-1/N"),
+                 "the 1/N of the norm's mean and variance is left out", id="bn-no-1/N"),
 ]
 
 

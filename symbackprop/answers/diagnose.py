@@ -643,10 +643,10 @@ class _ConvBuilder(_GraphBuilder):
     def _missing(self, n, c, what, consumers):
         role = self.roles.get(c)
         if role == "mean":
-            return ("batchnorm_missing_mean", f"the mean path of the batch norm is left out of {what}: "
-                    f"{_u(n)} feeds the mean {_u(c)}, which every normalized entry of its channel uses")
+            return ("batchnorm_missing_mean", f"the mean path of the {self._norm(c)} is left out of {what}: "
+                    f"{_u(n)} feeds the mean {_u(c)}, which every normalized entry uses")
         if role == "variance":
-            return ("batchnorm_missing_variance", f"the variance path of the batch norm is left out of "
+            return ("batchnorm_missing_variance", f"the variance path of the {self._norm(c)} is left out of "
                     f"{what}: {_u(n)} feeds the variance {_u(c)}, which every normalized entry uses")
         return super()._missing(n, c, what, consumers)
 
@@ -662,6 +662,10 @@ class _ConvBuilder(_GraphBuilder):
             out.append(("missing_one_over_n", f"the 1/N of the {self.roles[c]} is left out: "
                         f"∂{_u(c)}/∂{_u(n)} without its factor 1/{count}", partial * count))
         return out + super()._wrong_partials(n, c, partial)
+
+    def _norm(self, c) -> str:
+        """The norm layer of a mean or variance c: "batch norm" or "layer norm"."""
+        return f"{self.net.layers[self.net.nodes[c].layer - 1].mode} norm"
 
     def _count(self, c):
         """N of a norm's mean or variance c: how many entries it averages (the mean's inputs)."""
@@ -688,8 +692,8 @@ class _ConvBuilder(_GraphBuilder):
             if len(every) > len(own):
                 self.add(code, f"{words}, in every adjoint of the backward pass", replacements=every)
         self._offsets()
-        for role, code, words in (("mean", "batchnorm_missing_mean", "the mean path of the batch norm"),
-                                  ("variance", "batchnorm_missing_variance", "the variance path of the batch norm")):
+        for role, code, words in (("mean", "batchnorm_missing_mean", "the mean path of the norm"),
+                                  ("variance", "batchnorm_missing_variance", "the variance path of the norm")):
             left_out = {}
             for s, n in sums:
                 gone = [p * a for c, p, a in self.terms(n) if self.roles.get(c) == role]
@@ -697,7 +701,7 @@ class _ConvBuilder(_GraphBuilder):
                     left_out[s] = _add(s, _mul(sympy.S.NegativeOne, _add(*gone)))
             if left_out:
                 self.add(code, f"{words} is left out of every adjoint (each input of the norm "
-                         f"feeds its channel's {role})", replacements=left_out)
+                         f"feeds the {role} of its group)", replacements=left_out)
 
     def _changes(self):
         """(code, words, (n, consumer, partial, adjoint) ↦ the term's change or None)."""
@@ -721,7 +725,7 @@ class _ConvBuilder(_GraphBuilder):
                 return None
             return _mul(self._count(c) - 1, p, a)
 
-        return (("missing_one_over_n", "the 1/N of the batch norm's mean and variance is left out "
+        return (("missing_one_over_n", "the 1/N of the norm's mean and variance is left out "
                  "of their partials (∂μ/∂x = 1/N, ∂σ²/∂x = 2(x − μ)/N)", unaveraged),
                 ("kernel_not_flipped", "the kernel is not flipped: K_{p} meets the δ where K_{k+1−p} "
                  "belongs (∂C/∂x is the full convolution of δ with the flipped kernel, not a "
@@ -749,6 +753,8 @@ class _ConvBuilder(_GraphBuilder):
                     shift = tuple(sign * step if e == d else 0 for e in range(dims))
                     wrong = (self._windows(layer, padding, stride, shift) if kernel else
                              [self._shifted(c, p, a, shift) for c, p, a in terms])
+                    if not any(w != 0 for w in wrong):
+                        continue            # shifted off the map: nothing left to pair
                     what = "input window" if kernel else "δ map"
                     self.add("window_offset", f"the window is offset: the {what} is shifted by "
                              f"{sign * step:+d} along axis {d + 1} (δ paired with the wrong window; "
