@@ -145,3 +145,25 @@ def test_each_mistake_is_named_with_its_feedback(run_cli, spec, wrt, answer, cod
     assert (verdict["verdict"], verdict["diagnosis"]) == ("not_equivalent", code)
     assert words in verdict["explanation"]
     assert sentence(code) == SENTENCES[code]
+
+
+def test_an_answer_of_zero_is_not_a_window_shifted_off_the_map(nets):
+    # x_{1,4,4} meets only δ_{o,2,2}: a δ map shifted by +1 leaves nothing, which is no mistake
+    verdict = sb.check_answer(nets[CNN], "x_{1,4,4}", "0")
+    assert verdict.verdict == "not_equivalent" and verdict.diagnosis != "window_offset"
+    right = total([f"K^{{(1)}}_{{{o},1,3,3}} {d('z^{(1)}_{%d,2,2}' % o)}" for o in (1, 2)])
+    assert sb.check_answer(nets[CNN], "x_{1,4,4}", right).verdict == "equivalent"
+
+
+@pytest.mark.parametrize("raw, key", [("(1)", ("layer", 1)), ("(1)(2)", ("layer", ("", 1, 2))),
+                                      ("2(1)", ("layer", ("2", 1))), ("2", ("number", 2)),
+                                      ("(1)(2)(3)", ("power", None)), ("2(x)", ("power", None))])
+def test_a_mini_batch_name_tags_its_layer(raw, key):
+    from symbackprop.reading.names import classify_superscript
+    assert classify_superscript(raw) == key
+
+
+def test_a_tagged_name_on_a_layered_net_is_one_error_line(run_cli):
+    status, out, err = run_cli("check", EXAMPLES / "lecture.toml", "--wrt", "w^{(2)}_{11}", "--answer", "a^{(1)(2)}_{1}")
+    assert (status, out) == (2, "")
+    assert err.startswith("error: answer, column 1: unknown name 'a^{(1)(2)}_{1}'; did you mean")
