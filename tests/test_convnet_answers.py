@@ -167,3 +167,17 @@ def test_a_tagged_name_on_a_layered_net_is_one_error_line(run_cli):
     status, out, err = run_cli("check", EXAMPLES / "lecture.toml", "--wrt", "w^{(2)}_{11}", "--answer", "a^{(1)(2)}_{1}")
     assert (status, out) == (2, "")
     assert err.startswith("error: answer, column 1: unknown name 'a^{(1)(2)}_{1}'; did you mean")
+
+
+def test_a_graded_answer_gets_the_mistakes_feedback_sentence(nets):
+    import csv
+    import io
+
+    from symbackprop.answers.feedback import feedback_for
+    from symbackprop.answers.grade import grade, parse_rows
+    out = io.StringIO()
+    csv.writer(out).writerows([("id", "wrt", "answer"), ("1", "x_{1,2,3}", input_gradient(2, 3, flip=True)),
+                               ("2", "x_{1,2,3}", input_gradient(2, 3))])
+    wrong, right = grade(nets[CNN], parse_rows(out.getvalue()))
+    assert feedback_for(wrong) == SENTENCES["kernel_not_flipped"]
+    assert feedback_for(right) == "Correct: your answer equals the derivative asked for."
