@@ -72,9 +72,9 @@ XHAT = r"\hat{x}^{(1)(%d)}_{1,%d,%d}"
 ROOT = r"\sqrt{\sigma^{2(1)}_{1} + 0.00001}"
 
 
-def norm_input_gradient(mean=True, variance=True, over_n=True):
-    """∂L/∂x^{(1)}_{1,1,1} = (∂L/∂x̂ − (1/N) Σ ∂L/∂x̂ − x̂ (1/N) Σ ∂L/∂x̂ x̂) / √(σ² + ε), N = 18."""
-    own = XHAT % (1, 1, 1)
+def norm_input_gradient(mean=True, variance=True, over_n=True, example=1):
+    """∂L/∂x^{(n)}_{1,1,1} = (∂L/∂x̂ − (1/N) Σ ∂L/∂x̂ − x̂ (1/N) Σ ∂L/∂x̂ x̂) / √(σ² + ε), N = 18."""
+    own = XHAT % (example, 1, 1)
     n = r"\frac{1}{18}" if over_n else ""
     parts = [d(own, "L")]
     if mean:
@@ -98,6 +98,10 @@ RIGHT = [
     pytest.param(BATCHNORM, r"\beta^{(1)}_{1}", total([d("z^{(1)(%d)}_{1,%d,%d}" % m, "L") for m in MEMBERS]),
                  id="beta"),
     pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(), id="batchnorm-input"),
+    pytest.param(BATCHNORM, "x_{1,1,1}", norm_input_gradient() + " + " + norm_input_gradient(example=2),
+                 id="batchnorm-summed-input"),
+    pytest.param(BATCHNORM, "x_{1,1,1}", d("x^{(1)}_{1,1,1}", "L") + " + " + d("x^{(2)}_{1,1,1}", "L"),
+                 id="batchnorm-summed-input-by-copies"),
 ]
 
 
@@ -134,6 +138,11 @@ WRONG = [
                  "the variance path of the batch norm is left out", id="bn-no-variance"),
     pytest.param(BATCHNORM, "x^{(1)}_{1,1,1}", norm_input_gradient(over_n=False), "missing_one_over_n",
                  "the 1/N of the norm's mean and variance is left out", id="bn-no-1/N"),
+    pytest.param(BATCHNORM, "x_{1,1,1}", norm_input_gradient(), "missing_consumer",
+                 "an example left out: x₁,₁,₁ is summed over the mini-batch", id="bn-summed-one-example"),
+    pytest.param(BATCHNORM, "x_{1,1,1}", norm_input_gradient(mean=False) + " + "
+                 + norm_input_gradient(mean=False, example=2), "batchnorm_missing_mean",
+                 "the mean path of the norm is left out of every adjoint", id="bn-summed-no-mean"),
 ]
 
 

@@ -478,9 +478,8 @@ class _GraphBuilder(_Mistakes):
             if symbol is None or symbol not in self.ref.defined:
                 continue
             self._sum_mistakes(n, symbol)
-            for c in self.net.nodes[n].consumers:
-                queue.append(c)
-            for c in list(self.net.nodes[n].consumers):
+            queue.extend(c for c, _, _ in self.terms(n))
+            for c in list(self.net.nodes[n].consumers if n in self.net.nodes else ()):
                 if c in self.in_place:                   # written in place: its consumers
                     queue.extend(self.net.nodes[c].consumers)
         del self.candidates[GRAPH_CANDIDATES:]
@@ -640,7 +639,24 @@ class _ConvBuilder(_GraphBuilder):
         self.where = {sym: (key, index) for key, entries in self.net.maps.items()
                       for index, sym in entries.items()}
 
+    #: the lecture's own mistakes, tried before those of any graph that give the same values
+    #: (the mean path left out of every example = one example's mean term with its sign flipped)
+    CODES = ("kernel_not_flipped", "window_offset", "maxpool_spread", "batchnorm_missing_mean",
+             "batchnorm_missing_variance", "missing_one_over_n")
+
+    def build(self):
+        return sorted(super().build(), key=lambda candidate: candidate[0] not in self.CODES)
+
+    def terms(self, n) -> list:
+        """A mini-batch input's summed gradient has one term per example: its copies'."""
+        if n in self.net.nodes:
+            return super().terms(n)
+        return [(leaf, sympy.S.One, self.ref.adjoint(leaf)) for leaf in self.net.copies[n.name]]
+
     def _missing(self, n, c, what, consumers):
+        if n not in self.net.nodes:
+            return ("missing_consumer", f"an example left out: {_u(n)} is summed over the mini-batch, "
+                    f"and the term of its copy {_u(c)} is left out of {what}")
         role = self.roles.get(c)
         if role == "mean":
             return ("batchnorm_missing_mean", f"the mean path of the {self._norm(c)} is left out of {what}: "
@@ -675,7 +691,7 @@ class _ConvBuilder(_GraphBuilder):
 
     def _everywhere(self):
         super()._everywhere()
-        sums = [(self.G, self.target.node)] + [(s, self.ref.node_of_adjoint(s)) for s in self.cone
+        sums = [(self.G, self.target.node)] * (self.target.node in self.net.nodes) + [(s, self.ref.node_of_adjoint(s)) for s in self.cone
                                                if s != self.G and self.ref.node_of_adjoint(s) is not None]
         for code, words, change in self._changes():
             own, every = {}, {}
@@ -738,7 +754,8 @@ class _ConvBuilder(_GraphBuilder):
     def _offsets(self):
         """The window offset: a kernel entry's inputs (or an input's δ map) shifted."""
         n = self.target.node
-        terms = [(c, p, a) for c, p, a in self.terms(n) if self.roles.get(c) == "pre-activation"]
+        terms = [(c, p, a) for c, p, a in (self.terms(n) if n in self.net.nodes else ())
+                 if self.roles.get(c) == "pre-activation"]
         kernel = self.roles.get(n) == "kernel"
         if not terms or not (kernel or self.roles.get(terms[0][1]) == "kernel"):
             return
@@ -963,21 +980,26 @@ def other_gradients(reference, target, same_kind_only: bool) -> list[Mistake]:
     ``wrong_parameter`` for a parameter, ``wrong_node`` otherwise. Cached on the target."""
     if "others" not in target.cache:
         net = reference.net
-        kind = net.nodes[target.node].kind
+        kind = _kind(net, target.node)
         found = []
         output = _u(net.cost_symbol)
         for node, values in reference.gradient_values.items():
-            if node == target.node or (same_kind_only and net.nodes[node].kind != kind):
+            if node == target.node or (same_kind_only and _kind(net, node) != kind):
                 continue
             if _same(values, target.values):
                 continue
-            both = kind == "param" and net.nodes[node].kind == "param"
+            both = kind == "param" and _kind(net, node) == "param"
             what = "another parameter" if both else "another node"
             found.append(Mistake("wrong_parameter" if both else "wrong_node",
                                  f"the derivative with respect to {what}: this is "
                                  f"∂{output}/∂{_u(node)}, not ∂{output}/∂{_u(target.node)}", values))
         target.cache["others"] = found
     return target.cache["others"]
+
+
+def _kind(net, node) -> str:
+    """A node's kind; a mini-batch input's own name (its copies' sum) is an input's."""
+    return net.nodes[node].kind if node in net.nodes else "x"
 
 
 _SCALED = ((-1, "sign_error", "and the sign is wrong"),

@@ -104,8 +104,21 @@ class _LayeredPart(_GraphPart):
         return net.cost_function.name == "cross_entropy" and net.activations[-1].name == "softmax"
 
 
+class _BatchPart(_GraphPart):
+    """A graph whose mini-batch is one graph (:attr:`Graph.copies`, a batch norm's): also
+    each input's summed gradient ∂L/∂x = Σₙ ∂L/∂x⁽ⁿ⁾, under the input's own name."""
+
+    @staticmethod
+    def extras(net, d) -> list:
+        out = _GraphPart.extras(net, d)
+        for name, leaves in net.copies.items():
+            whole = sympy.Symbol(name)
+            out.append((whole, net.gradient_symbol(whole), sympy.Add(*[d.gradient(leaf).symbol for leaf in leaves])))
+        return out
+
+
 #: The builder's kind → what a reference adds to its derivation.
-_PARTS = {"graph": _GraphPart, "layered": _LayeredPart}
+_PARTS = {"graph": _GraphPart, "layered": _LayeredPart, "convolutional": _BatchPart}
 
 
 class Reference:

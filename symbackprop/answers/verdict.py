@@ -162,7 +162,8 @@ def resolve_wrt(ref, wrt):
     try:
         return net.symbol(wrt.strip())
     except SpecError:
-        pass
+        if wrt.strip() in net.copies:        # a mini-batch's input: its copies' summed gradient
+            return sympy.Symbol(wrt.strip())
     layer = _layer(ref, wrt)
     if layer is not None:
         return layer
