@@ -631,7 +631,9 @@ class _ConvBuilder(_GraphBuilder):
     correlation with the kernel as it is instead of the full convolution with the flipped
     one), the window offset (``window_offset``: a kernel entry's inputs, or an input's δ
     map, shifted by one position, the stride or the padding), a max pool's gradient
-    spread over its window (``maxpool_spread``: every member gets δ, or δ/size)."""
+    spread over its window (``maxpool_spread``: every member gets δ, or δ/size). A
+    mini-batch input's own name (its copies' summed gradient) has one term per example;
+    one left out is ``missing_consumer``."""
 
     def __init__(self, reference, target):
         super().__init__(reference, target)
@@ -669,10 +671,10 @@ class _ConvBuilder(_GraphBuilder):
     def _wrong_partials(self, n, c, partial):
         out = []
         if self.roles.get(c) == "max pool":
+            local = "∂%s/∂%s" % (_u(c), _u(n))
             out += [("maxpool_spread", f"the max pool's gradient is spread over its window: {local} "
                      f"taken as {text(w)} for every member, not 1 for the maximum only", w)
-                    for w in (sympy.S.One, sympy.Rational(1, len(self.net.nodes[c].group)))
-                    for local in ["∂%s/∂%s" % (_u(c), _u(n))]]
+                    for w in (sympy.S.One, sympy.Rational(1, len(self.net.nodes[c].group)))]
         if self.roles.get(c) in ("mean", "variance"):
             count = self._count(c)
             out.append(("missing_one_over_n", f"the 1/N of the {self.roles[c]} is left out: "
@@ -691,8 +693,9 @@ class _ConvBuilder(_GraphBuilder):
 
     def _everywhere(self):
         super()._everywhere()
-        sums = [(self.G, self.target.node)] * (self.target.node in self.net.nodes) + [(s, self.ref.node_of_adjoint(s)) for s in self.cone
-                                               if s != self.G and self.ref.node_of_adjoint(s) is not None]
+        own = [(self.G, self.target.node)] if self.target.node in self.net.nodes else []
+        sums = own + [(s, self.ref.node_of_adjoint(s)) for s in self.cone
+                      if s != self.G and self.ref.node_of_adjoint(s) is not None]
         for code, words, change in self._changes():
             own, every = {}, {}
             for s, n in sums:
