@@ -53,6 +53,8 @@ ACCENTS = set(MARKS) - {r"\dot", r"\ddot"}
 MAX_ENTRIES = 2_500
 
 _LAYER = re.compile(r"^[(\[](\d+)[)\]]$")
+#: A superscript naming one of several matrices, W^{(f)}_{11} (a gate's, attention's Q, K, V).
+_TAG = re.compile(r"^\{?\(([A-Za-z])\)\}?$")
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ def read_written(tokens: list[Token], i: int, text: str, bindings: dict | None =
             elif kind == "number":
                 number = value
                 number_first = sub is None
+            elif _tag(raw) and (sub is not None or tokens[j].kind == "_"):
+                base += f"^{{({_tag(raw)})}}"       # W^{(f)}_{11}: a gate's weight
             else:
                 break
             i = j
@@ -259,6 +263,12 @@ def normalize(raw: str, position: int, text: str) -> str:
             raise AnswerReadError(f"unexpected {tok.show()} in a subscript",
                                   position + tok.position, text)
     return "".join(parts)
+
+
+def _tag(raw) -> str | None:
+    """The letter of a superscript such as (f) that names one of several matrices, or None."""
+    m = _TAG.match("".join(raw.split())) if raw is not None else None
+    return m.group(1) if m else None
 
 
 def classify_superscript(raw):
