@@ -85,3 +85,42 @@ def test_check_json_names_the_mistake_with_its_feedback():
     assert data["verdict"] == "not_equivalent"
     assert data["diagnosis"] == "missing_cell_path"
     assert "f⁽ᵗ⁺¹⁾·∂C/∂c⁽ᵗ⁺¹⁾" in data["explanation"]
+
+
+# --- the pictures: only the first k steps ------------------------------------------------
+
+def _columns(circuit) -> list:
+    """The steps drawn: one input box x⁽ᵗ⁾₁ per column."""
+    return sorted(int(it.key[len("x^{("):].split(")")[0]) for it in circuit.items
+                  if it.key.startswith("x^{(") and it.key.endswith("_{1}"))
+
+
+def test_the_pictures_draw_the_first_k_steps(nets):
+    from symbackprop.documents.pictures import unrolled
+    d = nets["lstm"].backward()
+    forward, reverse = unrolled.pictures(d, steps=2)
+    assert _columns(forward) == _columns(reverse) == [1, 2]
+    assert {it.key for it in forward.items if it.key.startswith("cell")} == {"cell1", "cell2"}
+    assert _columns(unrolled.pictures(d)[0]) == [1, 2, 3]
+    assert _columns(unrolled.pictures(d, steps=7)[0]) == [1, 2, 3]
+
+
+def test_derive_steps_says_what_is_left_out_in_the_caption(nets):
+    page = sb.render(nets["gru"].backward(), "text", steps=1, check=False)
+    assert "Only step 1 of 3 is drawn: steps 2 to 3 are left out (the same column again; every " \
+           "step's cost still joins the total)." in " ".join(page.split())
+    assert "Only step" not in sb.render(nets["gru"].backward(), "text", check=False)
+
+
+@pytest.mark.parametrize("spec,steps,fmt,message", [
+    ("lstm", "0", "latex", "error: steps: expected a whole number of steps from 1, got 0"),
+    ("lecture", "2", "latex", "error: --steps applies to a recurrent net (its unrolled pictures); "
+                              "this graph has no time steps"),
+    ("lstm", "2", "json", "error: --steps applies to the documents with pictures, not json"),
+])
+def test_derive_steps_bad_input_is_one_error_line(tmp_path, spec, steps, fmt, message):
+    out = tmp_path / "out.txt"
+    run = subprocess.run([sys.executable, "-m", "symbackprop", "derive", str(ROOT / "examples" / f"{spec}.toml"),
+                          "--steps", steps, "--format", fmt, "-o", str(out)],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert (run.returncode, run.stderr.strip(), out.exists()) == (2, message, False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ...core.graph import local_partial
+from ...errors import RenderError
 from ...notation.printing import latex, unicode_name
 from ..model import Equations, Heading, Math, Row, S, Table, partial
 from ..numbers import number
@@ -29,7 +30,15 @@ class RecurrentStory(GraphStory):
     def pictures(self) -> tuple:
         """The unrolled net, one column per step (:mod:`..pictures.unrolled`)."""
         numbers = getattr(self.values, "numbers", None)
-        return unrolled.pictures(self.d, self.values if numbers is not None else None)
+        return unrolled.pictures(self.d, self.values if numbers is not None else None, steps=self.drawn_steps)
+
+    def steps_drawn(self, steps):
+        """The first ``steps`` steps (all when None or more than the net has)."""
+        if steps is None:
+            return None
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise RenderError(f"steps: expected a whole number of steps from 1, got {steps!r}")
+        return steps if steps < self.d.graph.steps else None
 
     def forward_caption(self) -> tuple:
         g = self.net
@@ -45,6 +54,12 @@ class RecurrentStory(GraphStory):
             parts += [" The state before step 1 is 0 and not drawn."]
         if g.truncate:
             parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
+        if self.drawn_steps:
+            k, T = self.drawn_steps, g.steps
+            drawn = "step 1" if k == 1 else "steps 1 to %d" % k
+            left = "step %d is" % T if k + 1 == T else "steps %d to %d are" % (k + 1, T)
+            parts += [" Only %s of %d %s drawn: %s left out (the same column again; every step's "
+                      "cost still joins the total)." % (drawn, T, "is" if k == 1 else "are", left)]
         if getattr(self.values, "numbers", None) is not None:
             parts.append(" Each box shows its value at the given point.")
         return tuple(parts)
