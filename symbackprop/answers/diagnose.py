@@ -20,7 +20,8 @@ Each kind of network has its builder of mistakes (:data:`BUILDERS`). **Any graph
 (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
 (``missing_consumer``: a consumer forgotten at a fork; in a recurrent net,
 :class:`_RecurrentBuilder`, ``missing_time_step``: a shared weight's term of one step,
-or a hidden state's term from the next step), one local partial written wrong
+or a hidden state's term from the next step; in a gated cell, :class:`_GatedBuilder`,
+also ``missing_cell_path``, ``tanh_c_as_h`` and ``update_gate_one_path``), one local partial written wrong
 (``wrong_local_partial``: left out, or taken with respect to another input of the
 consumer; an activation's left out, ``missing_sigma_prime``, or of the wrong
 activation, ``wrong_activation_derivative``), one term's sign flipped (``sign_error``);
