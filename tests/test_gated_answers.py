@@ -124,3 +124,16 @@ def test_derive_steps_bad_input_is_one_error_line(tmp_path, spec, steps, fmt, me
                           "--steps", steps, "--format", fmt, "-o", str(out)],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     assert (run.returncode, run.stderr.strip(), out.exists()) == (2, message, False)
+
+
+def test_an_answer_summing_over_masked_entries_is_refused_with_the_reason(nets):
+    from symbackprop.errors import SymbackpropError
+    with pytest.raises(SymbackpropError) as exc:
+        check_answer(nets["attention_causal"], "V_{2,1}", r"\sum_{t=1}^{3} A_{t,2} " + D + "O_{t,1}}",
+                     symbolic=False)
+    assert ("unknown name 'A_{t,2}': A_{1,2} is masked: token 1 does not attend to token 2 (the causal "
+            "mask keeps s ≤ t), so a sum over it ignores the mask") in str(exc.value)
+    right = check_answer(nets["attention_causal"], "V_{2,1}", r"\sum_{t=2}^{3} A_{t,2} " + D + "O_{t,1}}",
+                         symbolic=False)
+    assert right.verdict == "equivalent"
+    assert nets["attention"].absent("A", "1,2") is None       # no mask: every entry is a node

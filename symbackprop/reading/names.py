@@ -395,6 +395,9 @@ class Vocabulary:
             if found is not None:
                 return found
         shown = written.shown(text)
+        absent = self.net.absent(written.base, written.sub)
+        if absent:
+            raise AnswerReadError(f"unknown name {quote(shown)}: {absent}", written.position, text)
         hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
         if not hint.startswith("did you mean"):
             hint += self.hint
