@@ -114,8 +114,8 @@ def test_derive_steps_says_what_is_left_out_in_the_caption(nets):
 
 @pytest.mark.parametrize("spec,steps,fmt,message", [
     ("lstm", "0", "latex", "error: steps: expected a whole number of steps from 1, got 0"),
-    ("lecture", "2", "latex", "error: --steps applies to a recurrent net (its unrolled pictures); "
-                              "this graph has no time steps"),
+    ("lecture", "2", "latex", ("error: --steps applies to a recurrent net (its unrolled pictures); "
+                               "this graph has no time steps")),
     ("lstm", "2", "json", "error: --steps applies to the documents with pictures, not json"),
 ])
 def test_derive_steps_bad_input_is_one_error_line(tmp_path, spec, steps, fmt, message):

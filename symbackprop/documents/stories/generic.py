@@ -76,7 +76,6 @@ class GraphStory:
         if steps is not None:
             raise RenderError("--steps applies to a recurrent net (its unrolled pictures); "
                               "this graph has no time steps")
-        return None
 
     def build(self) -> Document:
         for name in self.SECTIONS:

@@ -56,10 +56,10 @@ class RecurrentStory(GraphStory):
             parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
         if self.drawn_steps:
             k, T = self.drawn_steps, g.steps
-            drawn = "step 1" if k == 1 else "steps 1 to %d" % k
-            left = "step %d is" % T if k + 1 == T else "steps %d to %d are" % (k + 1, T)
-            parts += [" Only %s of %d %s drawn: %s left out (the same column again; every step's "
-                      "cost still joins the total)." % (drawn, T, "is" if k == 1 else "are", left)]
+            drawn = f"step 1 of {T} is" if k == 1 else f"steps 1 to {k} of {T} are"
+            left = f"step {T} is" if k + 1 == T else f"steps {k + 1} to {T} are"
+            parts += [f" Only {drawn} drawn: {left} left out (the same column again; every step's "
+                      "cost still joins the total)."]
         if getattr(self.values, "numbers", None) is not None:
             parts.append(" Each box shows its value at the given point.")
         return tuple(parts)
