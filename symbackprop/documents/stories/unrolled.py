@@ -54,12 +54,7 @@ class RecurrentStory(GraphStory):
             parts += [" The state before step 1 is 0 and not drawn."]
         if g.truncate:
             parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
-        if self.drawn_steps:
-            k, T = self.drawn_steps, g.steps
-            drawn = f"step 1 of {T} is" if k == 1 else f"steps 1 to {k} of {T} are"
-            left = f"step {T} is" if k + 1 == T else f"steps {k + 1} to {T} are"
-            parts += [f" Only {drawn} drawn: {left} left out (the same column again; every step's "
-                      "cost still joins the total)."]
+        parts += self.left_out()
         if getattr(self.values, "numbers", None) is not None:
             parts.append(" Each box shows its value at the given point.")
         return tuple(parts)
@@ -72,7 +67,17 @@ class RecurrentStory(GraphStory):
         if getattr(self.values, "numbers", None) is None:
             parts = parts[:2] + [" (unit u). A layer's adjoint collects its own step's output and the next "
                                  "step's wires: backpropagation through time."]
-        return tuple(parts)
+        return tuple(parts + self.left_out())
+
+    def left_out(self) -> list:
+        """The caption's sentence on the steps not drawn (``steps``), or nothing."""
+        if not self.drawn_steps:
+            return []
+        k, T = self.drawn_steps, self.net.steps
+        drawn = f"step 1 of {T} is" if k == 1 else f"steps 1 to {k} of {T} are"
+        left = f"step {T} is" if k + 1 == T else f"steps {k + 1} to {T} are"
+        return [f" Only {drawn} drawn: {left} left out (the same column again; every step's "
+                "cost still joins the total)."]
 
     def forward_definitions(self):
         """The definitions step by step, then the cost."""
