@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the numbers without the three-way check (faster on a large network)")
     p.add_argument("--full", action="store_true",
                    help="every neuron of a layer wider than six units (default: neurons 1, 2 and the last)")
+    p.add_argument("--steps", type=int, metavar="K",
+                   help="a recurrent net's pictures: draw only the first K steps (the formulas keep all)")
     p.set_defaults(run=cmd_derive)
 
     p = sub.add_parser("check", help="check one hand-derived answer")
@@ -449,7 +451,7 @@ def cmd_derive(args) -> int:
     rate, hold = _step(args)
     document = render(net.backward(), derive_format(args), fragment=args.fragment, closed=args.closed,
                       numbers=args.numbers, learning_rate=rate, hold=hold, check=args.check,
-                      full=args.full)
+                      full=args.full, steps=args.steps)
     if args.output is not None:
         write_atomic(args.output, document)
     else:

@@ -303,7 +303,7 @@ def test_render_options_are_checked(mazur):
     with pytest.raises(RenderError) as exc:
         sb.render(mazur, "latex", numbrs=True)
     assert str(exc.value) == ("unknown option 'numbrs'; the options are: fragment, closed, point, numbers, "
-                              "learning_rate, hold, check, full")
+                              "learning_rate, hold, check, full, steps")
     with pytest.raises(RenderError, match="give a learning rate too"):
         sb.render(mazur, "text", hold="b_1")
     with pytest.raises(RenderError, match="unknown option 'colour'"):

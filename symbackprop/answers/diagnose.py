@@ -20,7 +20,8 @@ Each kind of network has its builder of mistakes (:data:`BUILDERS`). **Any graph
 (nearest first, at most :data:`GRAPH_CANDIDATES` candidates) one term left out
 (``missing_consumer``: a consumer forgotten at a fork; in a recurrent net,
 :class:`_RecurrentBuilder`, ``missing_time_step``: a shared weight's term of one step,
-or a hidden state's term from the next step), one local partial written wrong
+or a hidden state's term from the next step; in a gated cell, :class:`_GatedBuilder`,
+also ``missing_cell_path``, ``tanh_c_as_h`` and ``update_gate_one_path``), one local partial written wrong
 (``wrong_local_partial``: left out, or taken with respect to another input of the
 consumer; an activation's left out, ``missing_sigma_prime``, or of the wrong
 activation, ``wrong_activation_derivative``), one term's sign flipped (``sign_error``);
@@ -592,6 +593,113 @@ class _RecurrentBuilder(_GraphBuilder):
                      replacements=truncated)
 
 
+class _GatedBuilder(_RecurrentBuilder):
+    """A gated cell's mistakes (LSTM, GRU): those of a recurrent net, and three read from
+    the nodes' roles. ``missing_cell_path``: a cell state's adjoint without the term
+    f⁽ᵗ⁺¹⁾·∂C/∂c⁽ᵗ⁺¹⁾ from the next cell state (through the forget gate), in one sum or in
+    every one at once; ``tanh_c_as_h``: tanh(c⁽ᵗ⁾) written as h⁽ᵗ⁾ (and tanh′(c⁽ᵗ⁾) as
+    1 − (h⁽ᵗ⁾)²), which forgets the output gate in h⁽ᵗ⁾ = o⁽ᵗ⁾·tanh(c⁽ᵗ⁾);
+    ``update_gate_one_path``: the GRU's update gate z feeds h⁽ᵗ⁾ = z·h⁽ᵗ⁻¹⁾ + (1 − z)·h̃
+    through two paths, ∂h/∂z = h⁽ᵗ⁻¹⁾ − h̃, and the answer keeps one of them."""
+
+    def _role(self, sym):
+        return self.net.roles.get(sym, "")
+
+    def _missing(self, n, c, what, consumers):
+        if self._role(n) == self._role(c) == "cell state":
+            return ("missing_cell_path", self._cell_path_words(f"the term through {_u(c)} is "
+                                                               f"left out of {what}"))
+        return super()._missing(n, c, what, consumers)
+
+    @staticmethod
+    def _cell_path_words(where):
+        return (f"the cell path through the forget gate is missing: {where}; c⁽ᵗ⁾ feeds "
+                "h⁽ᵗ⁾ and c⁽ᵗ⁺¹⁾ = f⁽ᵗ⁺¹⁾ c⁽ᵗ⁾ + …, so ∂C/∂c⁽ᵗ⁾ = f⁽ᵗ⁺¹⁾·∂C/∂c⁽ᵗ⁺¹⁾ + "
+                "o⁽ᵗ⁾ tanh′(c⁽ᵗ⁾)·∂C/∂h⁽ᵗ⁾ (the path that keeps the gradient alive)")
+
+    def _everywhere(self):
+        self._cell_paths()
+        self._tanh_as_h()
+        self._update_paths()
+        super()._everywhere()
+
+    def _adjoint_nodes(self, role):
+        """(adjoint symbol, node) for every node of a role whose adjoint is in the cone."""
+        out = []
+        for s in self.cone:
+            n = self.target.node if s == self.G else self.ref.node_of_adjoint(s)
+            if n is not None and self._role(n) == role:
+                out.append((s, n))
+        return out
+
+    def _cell_paths(self):
+        repl = {}
+        for s, n in self._adjoint_nodes("cell state"):
+            terms = self.terms(n)
+            keep = [p * a for c, p, a in terms if self._role(c) != "cell state"]
+            if len(keep) < len(terms):
+                repl[s] = sympy.Add(*keep)
+        if repl:
+            self.add("missing_cell_path", self._cell_path_words(
+                "every ∂C/∂c⁽ᵗ⁾ is written without f⁽ᵗ⁺¹⁾·∂C/∂c⁽ᵗ⁺¹⁾"), replacements=repl)
+
+    def _tanh_as_h(self):
+        """tanh(c⁽ᵗ⁾) → h⁽ᵗ⁾ and tanh′(c⁽ᵗ⁾) → 1 − (h⁽ᵗ⁾)², read from each h⁽ᵗ⁾ = o·tanh(c⁽ᵗ⁾)."""
+        swap = {}
+        for h, node in self.net.nodes.items():
+            if self._role(h) == "hidden state" and node.expr is not None:
+                for f in node.expr.atoms(sympy.Function):
+                    if len(f.args) == 1 and self._role(f.args[0]) == "cell state":
+                        swap[f] = h
+                        swap[f.args[0]] = h
+        mapping = {}
+        for s in self.cone:
+            for f in self.ref.defined[s].atoms(sympy.Function):
+                if f in swap:
+                    mapping[f] = swap[f]
+                elif (isinstance(f, ActivationPrime) and f.activation.name == "tanh"
+                      and f.args[0] in swap):
+                    mapping[f] = 1 - swap[f.args[0]] ** 2
+        adjoints = [s for s in self.cone if s == self.G or self.ref.node_of_adjoint(s) is not None]
+        repl = {s: _substitute(self.ref.defined[s], mapping) for s in adjoints
+                if self.ref.defined[s].atoms(sympy.Function) & set(mapping)}
+        words = ("tanh(c⁽ᵗ⁾) written as h⁽ᵗ⁾: h⁽ᵗ⁾ = o⁽ᵗ⁾·tanh(c⁽ᵗ⁾) includes the output "
+                 "gate, so ∂C/∂o⁽ᵗ⁾ = tanh(c⁽ᵗ⁾)·∂C/∂h⁽ᵗ⁾ and ∂h⁽ᵗ⁾/∂c⁽ᵗ⁾ = "
+                 "o⁽ᵗ⁾(1 − tanh²(c⁽ᵗ⁾)), not h⁽ᵗ⁾ and o⁽ᵗ⁾(1 − (h⁽ᵗ⁾)²)")
+        self._own_and_everywhere("tanh_c_as_h", words, repl)
+
+    def _own_and_everywhere(self, code, words, repl):
+        """The mistake in the answer's own sum alone (the adjoints it names are right),
+        then in every adjoint at once."""
+        if self.G in repl and len(repl) > 1:
+            self.add(code, f"{words}, in ∂C/∂{_u(self.target.node)}", replacements={self.G: repl[self.G]})
+        own = self.ref.defined[self.G]
+        inner = {a: _substitute(self.ref.defined[a], repl) for a in sorted(own.free_symbols, key=str)
+                 if a in self.ref.defined and self.ref.defined[a].free_symbols & set(repl)}
+        if inner and self.G not in repl:      # a sum over steps whose terms hold the mistake
+            self.add(code, f"{words}, in each term of ∂C/∂{_u(self.target.node)}",
+                     direct=_substitute(own, inner))
+        if repl:
+            self.add(code, words, replacements=repl)
+
+    def _update_paths(self):
+        kept, candidate = {}, {}
+        for s, n in self._adjoint_nodes("update gate"):
+            terms = [(c, a) for c, _, a in self.terms(n) if self._role(c) == "hidden state"]
+            if len(terms) != 1:
+                continue
+            c, a = terms[0]
+            expr = self.net.nodes[c].expr         # z·h⁽ᵗ⁻¹⁾ + (1 − z)·h̃
+            new = expr.subs(n, 0)                 # h̃
+            kept[s] = (sympy.diff(expr, n) + new) * a
+            candidate[s] = -new * a
+        for repl, path in ((kept, "the kept state z·h⁽ᵗ⁻¹⁾ (∂h⁽ᵗ⁾/∂z = h⁽ᵗ⁻¹⁾)"),
+                           (candidate, "the candidate (1 − z)·h̃⁽ᵗ⁾ (∂h⁽ᵗ⁾/∂z = −h̃⁽ᵗ⁾)")):
+            self._own_and_everywhere("update_gate_one_path", "the update gate with one path "
+                                     "only: z⁽ᵗ⁾ feeds h⁽ᵗ⁾ = z·h⁽ᵗ⁻¹⁾ + (1 − z)·h̃⁽ᵗ⁾ twice, so "
+                                     f"∂h⁽ᵗ⁾/∂z = h⁽ᵗ⁻¹⁾ − h̃⁽ᵗ⁾; the answer keeps only {path}", repl)
+
+
 class _AttentionBuilder(_GraphBuilder):
     """An attention head's mistakes: those of any graph, and two made in every adjoint
     at once: the softmax Jacobian taken as its diagonal (``softmax_diagonal_only``: a
@@ -805,7 +913,7 @@ class _ConvBuilder(_GraphBuilder):
 
 #: The builder's kind → the builder of its mistakes.
 BUILDERS = {"graph": _GraphBuilder, "layered": _LayeredBuilder, "recurrent": _RecurrentBuilder,
-            "attention": _AttentionBuilder, "convolutional": _ConvBuilder}
+            "attention": _AttentionBuilder, "convolutional": _ConvBuilder, "gated": _GatedBuilder}
 
 
 def _add(*args):

@@ -111,6 +111,19 @@ class Attention(Graph):
         """
         return self.mask == "causal" and s > t
 
+    def absent(self, base: str, sub: str | None) -> str | None:
+        """Why S_{t,s} or A_{t,s} is no node: masked (an answer summing over it ignores the mask).
+
+            >>> sb.Attention(tokens=3, d_model=2, d_k=2, mask="causal").absent("A", "1,2")
+            'A_{1,2} is masked: token 1 does not attend to token 2 (the causal mask keeps s ≤ t), so a sum over it ignores the mask'
+        """
+        t_s = sub.split(",") if base in ("S", "A") and sub else ()
+        if len(t_s) == 2 and all(i.isdigit() for i in t_s) and self.masked(int(t_s[0]), int(t_s[1])):
+            t, s = t_s
+            return (f"{base}_{{{t},{s}}} is masked: token {t} does not attend to token {s} (the causal "
+                    "mask keeps s ≤ t), so a sum over it ignores the mask")
+        return None
+
     def shape(self, matrix: str) -> tuple:
         """(rows, columns) of a matrix of the head by its name (``"W_Q"``, ``"S"`` …).
 

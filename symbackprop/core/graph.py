@@ -590,6 +590,11 @@ class Graph:
 
     # --- display -----------------------------------------------------------------------
 
+    def absent(self, base: str, sub: str | None) -> str | None:
+        """Why a name of this graph's form is no node (a masked entry), or None: said
+        when an answer names it."""
+        return None
+
     def describe(self) -> str:
         """One line: how many inputs, parameters and defined nodes, and the output.
 

@@ -34,7 +34,7 @@ def extensions() -> dict:
 
 #: The options of :func:`render`, with their defaults.
 OPTIONS = {"fragment": False, "closed": False, "point": None, "numbers": False,
-           "learning_rate": None, "hold": None, "check": True, "full": False}
+           "learning_rate": None, "hold": None, "check": True, "full": False, "steps": None}
 
 
 def render(derivation, format: str = "latex", **options) -> str:
@@ -55,7 +55,9 @@ def render(derivation, format: str = "latex", **options) -> str:
     * ``check``: ``False`` shows the numbers without the three-way check (faster on a
       large network);
     * ``full``: every neuron of a wide layered network (by default a layer of more than
-      six units shows neurons 1, 2 and the last, see :mod:`.stories.representative`).
+      six units shows neurons 1, 2 and the last, see :mod:`.stories.representative`);
+    * ``steps``: draw only the first k steps of an unrolled recurrent net (its pictures;
+      the caption says which steps are left out); the formulas keep every step.
 
         >>> import symbackprop as sb
         >>> d = sb.load("examples/shared_bias.toml").backward()
@@ -78,6 +80,8 @@ def render(derivation, format: str = "latex", **options) -> str:
     if opts["learning_rate"] is None and opts["hold"]:
         raise RenderError("--hold applies to a gradient-descent step: give a learning rate too")
     if module.READS == "derivation":
+        if opts.pop("steps") is not None:
+            raise RenderError(f"--steps applies to the documents with pictures, not {format}")
         return module.render(derivation, **opts)
     from .stories import build
     return module.render(build(derivation, **opts), fragment=fragment)

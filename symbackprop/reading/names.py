@@ -55,6 +55,8 @@ MAX_ENTRIES = 2_500
 _LAYER = re.compile(r"^[(\[](\d+)[)\]]$")
 # A layer tagged further, as a mini-batch's names are: (2)(1), the example; 2(1), a square.
 _TAGS = re.compile(r"^(\d*)((?:\(\d+\)){2}|(?<=\d)\(\d+\)(?:\(\d+\))?)$")
+#: A superscript naming one of several matrices, W^{(f)}_{11} (a gate's, attention's Q, K, V).
+_TAG = re.compile(r"^\{?\(([A-Za-z])\)\}?$")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def read_written(tokens: list[Token], i: int, text: str, bindings: dict | None =
             elif kind == "number":
                 number = value
                 number_first = sub is None
+            elif _tag(raw) and (sub is not None or tokens[j].kind == "_"):
+                base += f"^{{({_tag(raw)})}}"       # W^{(f)}_{11}: a gate's weight
             else:
                 break
             i = j
@@ -263,6 +267,12 @@ def normalize(raw: str, position: int, text: str) -> str:
     return "".join(parts)
 
 
+def _tag(raw) -> str | None:
+    """The letter of a superscript such as (f) that names one of several matrices, or None."""
+    m = _TAG.match("".join(raw.split())) if raw is not None else None
+    return m.group(1) if m else None
+
+
 def classify_superscript(raw):
     """('layer', l) for (l) or [l]; ('primes', n); ('number', n) for a bare integer;
     ('power', None) otherwise."""
@@ -390,6 +400,9 @@ class Vocabulary:
             if found is not None:
                 return found
         shown = written.shown(text)
+        absent = self.net.absent(written.base, written.sub)
+        if absent:
+            raise AnswerReadError(f"unknown name {quote(shown)}: {absent}", written.position, text)
         hint = suggest(shown, self.reference.names(), self.net.what, key=loose)
         if not hint.startswith("did you mean"):
             hint += self.hint

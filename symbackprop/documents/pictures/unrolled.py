@@ -38,8 +38,9 @@ def _name(sym) -> tuple:
 class _Picture:
     """The layout of one unrolled net: bands per column, then wires between them."""
 
-    def __init__(self, derivation, values):
+    def __init__(self, derivation, values, steps=None):
         self.d, self.g, self.values = derivation, derivation.graph, values
+        self.T = min(steps or derivation.graph.steps, derivation.graph.steps)   # the steps drawn
         self.numbers = values.numbers if values is not None else {}
         self.items: dict = {}
         self.wires: list = []
@@ -94,7 +95,7 @@ class _Picture:
 
     def build(self, reverse: bool) -> Circuit:
         g = self.g
-        T = g.steps
+        T = self.T
         columns = {t: self.bands(t) for t in range(1, T + 1)}
         width = max(self._width(syms, band, reverse) for t in columns for band, syms in columns[t])
         heights = {band: self._height(syms, band) for band, syms in columns[1]}
@@ -241,10 +242,11 @@ def _sup(t: int) -> str:
     return superscript(t)
 
 
-def pictures(derivation, values=None) -> tuple:
+def pictures(derivation, values=None, steps=None) -> tuple:
     """The forward and the reversed picture of an unrolled net, with the values (and the
-    adjoints) at the point when ``values`` is given."""
-    return _Picture(derivation, values).build(False), _Picture(derivation, values).build(True)
+    adjoints) at the point when ``values`` is given; ``steps``: only the first k columns."""
+    return (_Picture(derivation, values, steps).build(False),
+            _Picture(derivation, values, steps).build(True))
 
 
 __all__ = ["pictures"]

@@ -24,7 +24,7 @@ from functools import cached_property
 
 import sympy
 
-from ...errors import TooLargeError
+from ...errors import RenderError, TooLargeError
 from ...notation.printing import text, unicode_name
 from ...notation.written import written_latex, written_text
 from .. import breaking
@@ -59,15 +59,23 @@ class GraphStory:
     descent_section = descent_section
 
     def __init__(self, derivation, *, closed: bool = False, point=None, numbers: bool = False,
-                 learning_rate=None, hold=None, check: bool = True, full: bool = False):
+                 learning_rate=None, hold=None, check: bool = True, full: bool = False,
+                 steps: int | None = None):
         self.full = full
         self.numbers, self.learning_rate, self.hold, self.point = numbers, learning_rate, hold, point
         self.d = derivation
         self.net = derivation.network
+        self.drawn_steps = self.steps_drawn(steps)
         self.closed = closed
         self.check = check
         self.blocks: list = []
         self.values, self.report = evaluated(derivation, point, check)
+
+    def steps_drawn(self, steps):
+        """How many steps the pictures draw (``steps``: only an unrolled net's have steps)."""
+        if steps is not None:
+            raise RenderError("--steps applies to a recurrent net (its unrolled pictures); "
+                              "this graph has no time steps")
 
     def build(self) -> Document:
         for name in self.SECTIONS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ...core.graph import local_partial
+from ...errors import RenderError
 from ...notation.printing import latex, unicode_name
 from ..model import Equations, Heading, Math, Row, S, Table, partial
 from ..numbers import number
@@ -29,7 +30,15 @@ class RecurrentStory(GraphStory):
     def pictures(self) -> tuple:
         """The unrolled net, one column per step (:mod:`..pictures.unrolled`)."""
         numbers = getattr(self.values, "numbers", None)
-        return unrolled.pictures(self.d, self.values if numbers is not None else None)
+        return unrolled.pictures(self.d, self.values if numbers is not None else None, steps=self.drawn_steps)
+
+    def steps_drawn(self, steps):
+        """The first ``steps`` steps (all when None or more than the net has)."""
+        if steps is None:
+            return None
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise RenderError(f"steps: expected a whole number of steps from 1, got {steps!r}")
+        return steps if steps < self.d.graph.steps else None
 
     def forward_caption(self) -> tuple:
         g = self.net
@@ -45,6 +54,7 @@ class RecurrentStory(GraphStory):
             parts += [" The state before step 1 is 0 and not drawn."]
         if g.truncate:
             parts += [" A wire marked held carries a held copy: no gradient flows back along it."]
+        parts += self.left_out()
         if getattr(self.values, "numbers", None) is not None:
             parts.append(" Each box shows its value at the given point.")
         return tuple(parts)
@@ -57,7 +67,17 @@ class RecurrentStory(GraphStory):
         if getattr(self.values, "numbers", None) is None:
             parts = parts[:2] + [" (unit u). A layer's adjoint collects its own step's output and the next "
                                  "step's wires: backpropagation through time."]
-        return tuple(parts)
+        return tuple(parts + self.left_out())
+
+    def left_out(self) -> list:
+        """The caption's sentence on the steps not drawn (``steps``), or nothing."""
+        if not self.drawn_steps:
+            return []
+        k, T = self.drawn_steps, self.net.steps
+        drawn = f"step 1 of {T} is" if k == 1 else f"steps 1 to {k} of {T} are"
+        left = f"step {T} is" if k + 1 == T else f"steps {k + 1} to {T} are"
+        return [f" Only {drawn} drawn: {left} left out (the same column again; every step's "
+                "cost still joins the total)."]
 
     def forward_definitions(self):
         """The definitions step by step, then the cost."""
