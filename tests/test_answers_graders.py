@@ -261,7 +261,7 @@ def test_indexed_computes_in_integers_without_eval(raw, bindings, out):
 
 @pytest.mark.parametrize("answer, shown, shown_text", [
     (r"0.5 x_1 \delta^{(1)}_1", r"0.5 x_{1} \delta^{(1)}_{1}", "0.5·x₁·δ⁽¹⁾₁"),
-    (r"x_1 \delta^{(1)}_1 - 0.25", r"x_{1} \delta^{(1)}_{1} - 0.25", "-0.25 + x₁·δ⁽¹⁾₁"),
+    (r"x_1 \delta^{(1)}_1 - 0.25", r"x_{1} \delta^{(1)}_{1} - 0.25", "x₁·δ⁽¹⁾₁ - 0.25"),
     (r"2.5e-1 (x_1 - x_2) \delta^{(1)}_1", r"2.5e-1 \left(x_{1} - x_{2}\right) \delta^{(1)}_{1}",
      "2.5e-1·(x₁ - x₂)·δ⁽¹⁾₁"),
     (r"\frac{1}{2} x_1 \delta^{(1)}_1", r"\frac{x_{1} \delta^{(1)}_{1}}{2}", "1/2·x₁·δ⁽¹⁾₁"),

@@ -171,7 +171,7 @@ def test_truncation_drops_only_the_carried_gradient():
     assert float(b[r"\bar{h}^{(2)}_{1}"]) == pytest.approx(float(a["h^{(2)}_{1}"]), rel=1e-14)
     assert float(a.gradients["V_{11}"]) == pytest.approx(float(b.gradients["V_{11}"]), rel=1e-12)
     assert abs(float(a.gradients["U^{(i)}_{11}"]) - float(b.gradients["U^{(i)}_{11}"])) > 1e-6
-    assert str(cut) == ("Recurrent(cell=lstm, inputs=1, hidden=2, outputs=1, steps=4, truncate=2, "
+    assert repr(cut) == ("Recurrent(cell=lstm, inputs=1, hidden=2, outputs=1, steps=4, truncate=2, "
                         "output_activation=identity, cost=mse)")
 
 
