@@ -62,6 +62,13 @@ SENTENCES = {
                                   "entry uses.",
     "missing_one_over_n": "A factor 1/N is missing: the mean and the variance average over the N "
                           "entries of the batch, and so do their derivatives.",
+    "missing_cell_path": "The path along the cell state is missing: c at one step feeds the next "
+                         "step's cell through the forget gate, so its gradient also collects "
+                         "f times the next cell's gradient.",
+    "tanh_c_as_h": "The output gate multiplies tanh(c), not h: h = o ⊙ tanh(c), so the derivative "
+                   "through the output gate is tanh(c), and through the cell o·(1 − tanh²(c)).",
+    "update_gate_one_path": "The update gate mixes two states: h = z ⊙ h_prev + (1 − z) ⊙ h̃, so its "
+                            "derivative is h_prev − h̃, with both paths.",
     "wrong_parameter": "This is the derivative with respect to a different parameter: check "
                        "which weight or bias the question asks about.",
     "wrong_node": "This is the derivative with respect to a different node: check which "

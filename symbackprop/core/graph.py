@@ -592,7 +592,12 @@ class Graph:
 
     def absent(self, base: str, sub: str | None) -> str | None:
         """Why a name of this graph's form is no node (a masked entry), or None: said
-        when an answer names it."""
+        when an answer names it. A graph has no such names; a builder with them (attention's
+        masked entries) says why.
+
+            >>> print(sb.load("examples/circuit.toml").absent("q", None))
+            None
+        """
         return None
 
     def describe(self) -> str:
