@@ -179,7 +179,9 @@ def test_json_closed_forms(lecture):
     data = json.loads(sb.render(lecture.backward(), "json", closed=True))
     w = next(f for f in data["formulas"] if f["symbol"] == r"\frac{\partial C}{\partial w^{(3)}_{11}}")
     closed = w["closed"]["latex"]
-    assert closed.startswith(r"\left(1 - \sigma\left(b^{(3)}_{1} + w^{(3)}_{11} \sigma\left(")
+    # the affine sums in the lecture's order, w·a + b (SymPy keeps them as b + w·a)
+    assert closed.startswith(r"\left(1 - \sigma\left(w^{(3)}_{11} \sigma\left(w^{(2)}_{11} \sigma\left("
+                             r"w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2} + b^{(1)}_{1}\right)")
     assert "a^{(" not in closed and "delta" not in closed and "z^{(" not in closed
     assert w["closed"]["srepr"] == sympy.srepr(lecture.backward().dC_dw(3, 1, 1).closed)
     assert "closed" not in data["formulas"][0]
@@ -193,9 +195,10 @@ def test_closed_forms_too_long_to_help_are_named_and_shown_one_step(lecture, mon
     assert ("Not in closed form, because fully substituted each would take more than 15 lines, which no "
             r"longer helps a reader: $\delta^{(2)}_{1}$, $\delta^{(2)}_{2}$, $\delta^{(1)}_{1}$, $\delta^{(1)}_{2}$. "
             "Their one-step form, in the quantities computed before them:") in tex
-    assert (r"  \delta^{(3)}_{1} &= \biggl( 1 - \sigma\Bigl( b^{(3)}_{1} + w^{(3)}_{11} \sigma\bigl( "
-            r"b^{(2)}_{1} + w^{(2)}_{11} \sigma\left(b^{(1)}_{1} + w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2}"
-            r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(") in tex
+    assert (r"  \delta^{(3)}_{1} &= \biggl( 1 - \sigma\Bigl( w^{(3)}_{11} \sigma\bigl( "
+            r"w^{(2)}_{11} \sigma\left(w^{(1)}_{11} x_{1} + w^{(1)}_{12} x_{2} + b^{(1)}_{1}"
+            r"\right) \\" "\n" r"  &\quad + w^{(2)}_{12} \sigma\left(w^{(1)}_{21} x_{1} + w^{(1)}_{22} x_{2} "
+            r"+ b^{(1)}_{2}\right) + b^{(2)}_{1} \bigr) \\") in tex
     # a limit on tree nodes skips before building, with the same message
     monkeypatch.setattr(generic, "CLOSED_PRINT_LIMIT", d.dC_dz(3, 1).closed_size)
     small = sb.render(d, "latex", closed=True)

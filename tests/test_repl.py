@@ -122,15 +122,23 @@ def test_dC_da_is_a_formula_like_its_siblings():
 
 
 def test_a_closed_form_is_a_sympy_expression_and_prints_as_a_formula():
-    """f.closed stays a SymPy expression (the REPL shows SymPy's string of it, LaTeX names
-    and all); f.text(closed=True) writes it as the formula, as f.latex(closed=True) does."""
+    """f.closed stays a SymPy expression; the REPL's string of it names the activation as
+    the documents do (σ, not SymPy's class name Sigmoid) with the names a point takes;
+    f.text(closed=True) writes it as the formula, as f.latex(closed=True) does."""
     import sympy
     f = sb.Network([1, 1], activation="sigmoid").backward().dC_dw(1, 1, 1)
     assert isinstance(f.closed, sympy.Expr)
-    assert repr(f.closed) == ("x_{1}*(1 - Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*(-y_{1} + "
-                              "Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*Sigmoid(b^{(1)}_{1} + w^{(1)}_{11}*x_{1})")
-    assert f.text(closed=True) == ("∂C/∂w⁽¹⁾₁₁ = x₁·(1 - σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁))·(σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁) - y₁)"
-                                   "·σ(b⁽¹⁾₁ + w⁽¹⁾₁₁·x₁)")
+    assert repr(f.closed) == ("x_{1}*(1 - σ(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*(-y_{1} + "
+                              "σ(b^{(1)}_{1} + w^{(1)}_{11}*x_{1}))*σ(b^{(1)}_{1} + w^{(1)}_{11}*x_{1})")
+    assert repr(f.expr) == "\\delta^{(1)}_{1}*x_{1}"
+    relu = sb.Network([1, 1, 1], activation="relu").backward()
+    assert str(relu.dC_dz(1, 1).expr) == "\\delta^{(2)}_{1}*w^{(2)}_{11}*ReLU′(z^{(1)}_{1})"
+    assert "step(b^{(1)}_{1} + w^{(1)}_{11}*x_{1})" in str(relu.dC_dw(1, 1, 1).closed)
+    pretty = sympy.pretty(sb.Network([1, 1], activation="tanh").backward().dC_dw(1, 1, 1).closed)
+    assert "tanh" in pretty and "Tanh" not in pretty
+    # the formula writes z as the lecture does, w·x + b
+    assert f.text(closed=True) == ("∂C/∂w⁽¹⁾₁₁ = x₁·(1 - σ(w⁽¹⁾₁₁·x₁ + b⁽¹⁾₁))·(σ(w⁽¹⁾₁₁·x₁ + b⁽¹⁾₁) - y₁)"
+                                   "·σ(w⁽¹⁾₁₁·x₁ + b⁽¹⁾₁)")
     assert f.text() == str(f) == "∂C/∂w⁽¹⁾₁₁ = x₁·δ⁽¹⁾₁"
 
 

@@ -55,7 +55,7 @@ def test_numbers_give_a_value_for_the_amplifier_of_any_argument():
             "output": "C", "point": {"x": 1, "w": 0.5, "b": 0.25}}
     page = sb.render(sb.load(spec).backward(), "text", numbers=True, check=False)
     s = 1 / (1 + 2.718281828459045 ** -0.75)
-    assert f"  ∂C/∂b = σ′(b + w·x)·∂C/∂f = {s * (1 - s):.6g}·{2 * s:.6g} = " in page
+    assert f"  ∂C/∂b = σ′(w·x + b)·∂C/∂f = {s * (1 - s):.6g}·{2 * s:.6g} = " in page
 
 
 def test_no_negative_zero():

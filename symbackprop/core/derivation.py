@@ -93,7 +93,7 @@ class Formula:
 
     def text(self, closed: bool = False) -> str:
         """Unicode text of ``symbol = expr``, for a terminal (``closed``: the closed form on
-        the right; :attr:`closed` itself is a SymPy expression, shown by SymPy's own string).
+        the right; :attr:`closed` itself is a SymPy expression, printed with SymPy's names).
 
             >>> sb.Network([2, 2, 2]).backward().dC_db(2, 1).text()
             '∂C/∂b⁽²⁾₁ = δ⁽²⁾₁'

@@ -80,8 +80,10 @@ class Latex(LatexPrinter):
         """The terms of a sum in printing order, sorted once per sum: a long sum is
         printed whole and then cut term by term (:mod:`documents.breaking`)."""
         order = order or self.order
-        if order in ("old", "none"):
+        if order == "old":
             return super()._as_ordered_terms(expr, order)
+        if order == "none":
+            return list(affine_last(super()._as_ordered_terms(expr, order)))
         return list(_ordered_terms(expr, order))
 
     def _print_Mul(self, expr):
@@ -105,6 +107,23 @@ class Latex(LatexPrinter):
 
 @functools.lru_cache(maxsize=4096)
 def _ordered_terms(expr, order) -> tuple:
+    """SymPy's order of the terms (see :func:`_sorted_terms`), with an affine sum's lone
+    name last: Σ w·a + b as the lecture writes z, in closed forms too (``σ(w x + b)``,
+    not SymPy's ``σ(b + w x)``), where every other term is a product."""
+    return affine_last(_sorted_terms(expr, order))
+
+
+def affine_last(terms) -> tuple:
+    """The terms with the lone name of an affine sum moved last (see :func:`_ordered_terms`)."""
+    terms = tuple(terms)
+    lone = [t for t in terms if t.is_Symbol]
+    if len(lone) == 1 and len(terms) > 1 and all(t.is_Mul and not t.could_extract_minus_sign()
+                                                 for t in terms if t is not lone[0]):
+        return tuple(t for t in terms if t is not lone[0]) + (lone[0],)
+    return terms
+
+
+def _sorted_terms(expr, order) -> tuple:
     """SymPy's order of the terms, with the numbers in names read as numbers (y₂ before
     y₁₀): the terms are ordered as if every number in a name had four digits."""
     names = expr.free_symbols

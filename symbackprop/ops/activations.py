@@ -64,6 +64,9 @@ class Step(sympy.Function):
     def _latex(self, printer, exp=None):
         return _power(r"\operatorname{step}\left(%s\right)" % printer._print(self.args[0]), exp)
 
+    def _sympystr(self, printer):
+        return "step(%s)" % printer._print(self.args[0])
+
     def _eval_evalf(self, prec):
         return self.func(self.args[0].evalf(prec_to_dps(prec)))
 
@@ -113,6 +116,10 @@ class FirstArgmax(sympy.Function):
         return _power(r"\mathbf{1}\left[%s = \max\left(%s\right)\right]"
                       % (printer._print(self.member), members), exp)
 
+    def _sympystr(self, printer):
+        members = ", ".join(printer._print(x) for x in self.window)
+        return "𝟏[%s = max(%s)]" % (printer._print(self.member), members)
+
     def _pythoncode(self, printer):
         return "(%s)" % printer._print(self.as_steps())
 
@@ -152,6 +159,14 @@ class ActivationFunction(sympy.Function):
         name = self.activation.latex if exp is None else "%s^{%s}" % (self.activation.latex, exp)
         return r"%s\left(%s\right)" % (name, printer._print(self.args[0]))
 
+    def _sympystr(self, printer):
+        """σ(z) in SymPy's own string (the REPL's repr of a closed form), as the text
+        documents write it."""
+        return "%s(%s)" % (self.activation.text, printer._print(self.args[0]))
+
+    def _pretty(self, printer):
+        return printer._print_Function(self, func_name=self.activation.text)
+
     def _eval_evalf(self, prec):
         return self.activation.template(self.args[0]).evalf(prec_to_dps(prec))
 
@@ -180,6 +195,12 @@ class ActivationPrime(sympy.Function):
 
     def _latex(self, printer, exp=None):
         return _power(r"%s'\left(%s\right)" % (self.activation.latex, printer._print(self.args[0])), exp)
+
+    def _sympystr(self, printer):
+        return "%s′(%s)" % (self.activation.text, printer._print(self.args[0]))
+
+    def _pretty(self, printer):
+        return printer._print_Function(self, func_name=self.activation.text + "′")
 
     def _eval_evalf(self, prec):
         return self.closed().evalf(prec_to_dps(prec))
@@ -562,6 +583,9 @@ class Softmax(sympy.Function):
     def _latex(self, printer, exp=None):
         zs = ", ".join(printer._print(z) for z in self.args[1:])
         return _power(r"\operatorname{softmax}_{%s}\left(%s\right)" % (self.args[0], zs), exp)
+
+    def _sympystr(self, printer):
+        return "softmax_%s(%s)" % (self.args[0], ", ".join(printer._print(z) for z in self.args[1:]))
 
     def _eval_evalf(self, prec):
         j, zs = int(self.args[0]), self.args[1:]
