@@ -5,6 +5,7 @@ variance paths) are equivalent; each usual mistake, written as a student would, 
 with its feedback sentence."""
 
 import json
+import re
 
 import pytest
 from conftest import EXAMPLES
@@ -190,3 +191,73 @@ def test_a_graded_answer_gets_the_mistakes_feedback_sentence(nets):
     wrong, right = grade(nets[CNN], parse_rows(out.getvalue()))
     assert feedback_for(wrong) == SENTENCES["kernel_not_flipped"]
     assert feedback_for(right) == "Correct: your answer equals the derivative asked for."
+
+
+# --- whole kernels: --wrt K^{(1)}_{o,c} (or K^{(1)} of one channel each) as a matrix ---------
+
+def kernel_matrix(o, transform=lambda p, q: (p, q), env="pmatrix"):
+    """The kernel's gradient written out as a 3×3 matrix of the lecture's sums; ``transform``
+    moves entry (p, q) to another place (a student's rotated or transposed matrix)."""
+    rows = [[None] * 3 for _ in range(3)]
+    for p in (1, 2, 3):
+        for q in (1, 2, 3):
+            r, s = transform(p, q)
+            rows[r - 1][s - 1] = kernel_gradient(o, p, q)
+    return r"\begin{%s} %s \end{%s}" % (env, r" \\ ".join(" & ".join(row) for row in rows), env)
+
+
+def test_a_whole_kernel_written_as_a_matrix_is_checked_entry_by_entry(nets):
+    right = sb.check_answer(nets[CNN], "K^{(1)}_{2,1}", kernel_matrix(2, env="bmatrix"))
+    assert (right.verdict, right.entries, right.diagnosis) == ("equivalent", (9, 9), None)
+    # the other output channel's kernel: every entry names the wrong parameter
+    other = sb.check_answer(nets[CNN], "K^{(1)}_{1,1}", kernel_matrix(2))
+    assert (other.verdict, other.entries) == ("not_equivalent", (0, 9))
+    assert other.wrong_entries[0] == "K^{(1)}_{1,1,1,1}"
+
+
+def test_a_kernel_gradient_rotated_by_180_degrees_is_named(nets):
+    rotated = sb.check_answer(nets[CNN], "K^{(1)}_{1,1}", kernel_matrix(1, lambda p, q: (4 - p, 4 - q)))
+    assert (rotated.verdict, rotated.entries) == ("not_equivalent", (1, 9))      # the centre is right
+    assert rotated.diagnosis == "kernel_gradient_rotated"
+    assert "rotated by 180°" in rotated.explanation and "rotated by 180°" in sentence(rotated.diagnosis)
+    transposed = sb.check_answer(nets[CNN], "K^{(1)}_{1,1}", kernel_matrix(1, lambda p, q: (q, p)))
+    assert (transposed.entries, transposed.diagnosis) == ((3, 9), "wrong_parameter")
+    short = sb.check_answer(nets[CNN], "K^{(1)}_{1,1}", r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}")
+    assert (short.diagnosis, short.reason) == ("wrong_shape", "the answer is a 2×2; K^{(1)}_{1,1} is a 3×3")
+
+
+def test_a_whole_kernel_of_several_channels_asks_for_one_of_them(nets):
+    with pytest.raises(sb.AnswerError, match=r"^wrt: 'K\^\{\(1\)\}' holds 2 × 1 kernels \(output × input "
+                                             r"channels\); write one of them as a matrix, e.g. K\^\{\(1\)\}_\{1,1\}$"):
+        sb.check_answer(nets[CNN], "K^{(1)}", "0")
+    with pytest.raises(sb.AnswerError, match=r"the kernels of layer 1 run over 2 × 1$"):
+        sb.check_answer(nets[CNN], "K^{(1)}_{3,1}", "0")
+
+
+def test_a_one_channel_kernel_and_a_bias_vector_are_whole_answers():
+    net = sb.ConvNet((1, 3, 3), [sb.Conv(1, kernel=2), sb.Dense(1, "identity")])
+    d = net.backward()
+    entry = lambda p, q: " + ".join(f"x_{{1,{i + p - 1},{j + q - 1}}} {d_('z^{(1)}_{1,%d,%d}' % (i, j))}"
+                                     for i in (1, 2) for j in (1, 2))
+    answer = r"\begin{pmatrix} %s & %s \\ %s & %s \end{pmatrix}" % (entry(1, 1), entry(1, 2), entry(2, 1), entry(2, 2))
+    v = sb.check_answer(net, "K^{(1)}", answer)
+    assert (v.verdict, v.entries) == ("equivalent", (4, 4))
+    bias = sb.check_answer(net, "b^{(1)}", r"\begin{pmatrix} %s \end{pmatrix}"
+                           % " + ".join(d_("z^{(1)}_{1,%d,%d}" % (i, j)) for i in (1, 2) for j in (1, 2)))
+    assert (bias.verdict, bias.entries) == ("equivalent", (1, 1))
+    assert d.gradient(net.K(1, 1, 1, 1, 1)).symbol in {f.symbol for f in d.gradients}
+
+
+def d_(name):
+    return d(name)
+
+
+@pytest.mark.parametrize("answer, message", [
+    (r"\begin{pmatrix} 1 & 2 \\ 3 \end{pmatrix}", "the rows of the matrix have different lengths (2, 1)"),
+    (r"\begin{pmatrix} 1 & 2", r"\begin{pmatrix} is never closed by \end{pmatrix}"),
+    (r"\begin{pmatrix} 1 \end{bmatrix}", r"\begin{pmatrix} is closed by another environment"),
+    (r"\begin{cases} 1 \end{cases}", "the environment 'cases' is not read"),
+], ids=["ragged", "unclosed", "mismatched", "cases"])
+def test_a_matrix_written_out_that_cannot_be_read_says_why(nets, answer, message):
+    with pytest.raises(sb.AnswerError, match=re.escape(message)):
+        sb.check_answer(nets[CNN], "K^{(1)}_{1,1}", answer)

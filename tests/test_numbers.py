@@ -246,8 +246,8 @@ def test_numbers_in_every_format(mazur):
     assert "<h2>The numbers, step by step</h2>" in html
     assert html.count("<mn>0.3775</mn>") == sb.render(mazur, "html").count("<mn>0.3775</mn>") + 2
     formulas = {f["symbol"]: f for f in json.loads(sb.render(mazur, "json", numbers=True))["formulas"]}
-    assert formulas["z_{h_1}"]["substituted"] == {"latex": r"0.35 + 0.05 \cdot 0.15 + 0.1 \cdot 0.2",
-                                                  "text": "0.35 + 0.05·0.15 + 0.1·0.2"}
+    assert formulas["z_{h_1}"]["substituted"] == {"latex": r"0.05 \cdot 0.15 + 0.1 \cdot 0.2 + 0.35",
+                                                  "text": "0.05·0.15 + 0.1·0.2 + 0.35"}
     assert formulas[r"\frac{\partial C}{\partial w_5}"]["substituted"]["text"] == "0.59327·0.138499"
     assert formulas[r"\delta_{o_1}"]["substituted"]["text"] == "0.186816·(0.751365 - 0.01)"
     assert "substituted" not in json.loads(sb.render(mazur, "json"))["formulas"][0]

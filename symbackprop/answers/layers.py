@@ -26,6 +26,9 @@ _WHY = {
                            "a column times a row",
     "missing_sigma_prime": "every entry lacks its factor σ′(z)",
     "wrong_shape": "the vector or matrix does not have the size asked for",
+    "kernel_gradient_rotated": "the kernel's gradient is rotated by 180°: ∂C/∂K is the correlation of "
+                               "the layer's input with its δ map (∂C/∂K_{p,q} = Σ δ_{i,j} x_{i+p-1,j+q-1}), "
+                               "not a convolution; the flip belongs to ∂C/∂x",
 }
 
 
@@ -145,17 +148,17 @@ def _flipped(ref, vocabulary, answer, symbols, targets, symbolic) -> bool:
 
 def _whole(ref, layer, vocabulary, answer, symbols, targets, expr, symbolic):
     """The mistake of the whole answer, made on purpose, or None."""
+    if layer.kernel:
+        rotated = sympy.ImmutableMatrix(expr.shape[0], expr.shape[1],
+                                        lambda i, j: expr[expr.shape[0] - 1 - i, expr.shape[1] - 1 - j])
+        return "kernel_gradient_rotated" if _all_right(ref, targets, rotated, symbolic) else None
     if _flipped(ref, vocabulary, answer, symbols, targets, symbolic):
         return "missing_transpose"
     if expr.shape[0] == expr.shape[1] and _all_right(ref, targets, expr.T, symbolic):
         return "outer_product_order" if layer.weights else "missing_transpose"
-    net = ref.net
-    if layer.layer is not None and 1 <= layer.layer <= net.L:
-        act = net.activations[layer.layer - 1]
-        if act.elementwise and not act.is_identity:
-            primes = [act.prime(net.z(layer.layer, i + 1)) for i in range(expr.shape[0])]
-            with_prime = sympy.ImmutableMatrix(expr.shape[0], expr.shape[1],
-                                               lambda i, j: expr[i, j] * primes[i])
-            if _all_right(ref, targets, with_prime, symbolic):
-                return "missing_sigma_prime"
+    primes = vocabulary(ref, "layers").amplifiers(layer.layer, expr.shape[0])
+    if primes is not None:
+        with_prime = sympy.ImmutableMatrix(expr.shape[0], expr.shape[1], lambda i, j: expr[i, j] * primes[i])
+        if _all_right(ref, targets, with_prime, symbolic):
+            return "missing_sigma_prime"
     return None

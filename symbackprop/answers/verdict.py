@@ -195,6 +195,8 @@ class Layer:
     delta: bool
     weights: bool
     layer: int
+    #: whether the entries are one convolution kernel (a rotated answer is then named)
+    kernel: bool = False
 
 
 def _layer(ref, wrt):
@@ -205,7 +207,7 @@ def _layer(ref, wrt):
     try:
         parts, _ = read(layers, wrt)
     except AnswerReadError as exc:
-        if "matrix answers are read up to" in exc.reason:
+        if "matrix answers are read up to" in exc.reason or getattr(exc, "about_whole", False):
             raise AnswerError(f"wrt: {exc.reason}") from None
         return None
     whole = parts[-1]
@@ -223,7 +225,9 @@ def _layer(ref, wrt):
     first = ref.net.nodes[nodes[0]]
     if first.kind not in ("param", "z", "a"):
         return None
-    return Layer(wrt.strip(), sympy.ImmutableMatrix(nodes), delta, nodes.shape[1] > 1, first.layer)
+    kernel = not delta and getattr(layers, "is_kernel", lambda nodes: False)(nodes)
+    return Layer(wrt.strip(), sympy.ImmutableMatrix(nodes), delta, nodes.shape[1] > 1 and not kernel,
+                 first.layer, kernel)
 
 
 def _vocabulary(ref, node):

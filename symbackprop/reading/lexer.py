@@ -132,7 +132,7 @@ _UNICODE = {
     "∑": r"\sum", "∏": r"\prod", "⊙": r"\odot", "∘": r"\circ", "⊤": r"\top",
     "∇": r"\nabla", "≥": r"\geq", "≤": r"\leq", "≈": r"\approx",
 } | COMMANDS      # and every Greek letter (Σ: see tokenize)
-_SINGLE = set("+-*/^_()[]{}',=<>")
+_SINGLE = set("+-*/^_()[]{}',=<>&")
 
 # Unicode super- and subscripts (the tool's own text output: a⁽²⁾₁, δₕ₁): a run of them
 # is read as ^{…} or _{…}.

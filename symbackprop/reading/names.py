@@ -437,6 +437,11 @@ class Vocabulary:
         """A whole layer's vector or matrix for a name without indices; a graph has none."""
         return None
 
+    def amplifiers(self, layer, rows):
+        """σ′(z) of each row of a whole layer's answer (its ``missing_sigma_prime`` is tried
+        with them), or None where the rows have no one amplifier each."""
+        return None
+
     @staticmethod
     def _layer_choices(written):
         if written.layer is not None:
@@ -634,6 +639,15 @@ class LayeredVocabulary(Vocabulary):
                                           for j in range(1, n + 1)])
         return None
 
+    def amplifiers(self, layer, rows):
+        net = self.net
+        if layer is None or not 1 <= layer <= net.L:
+            return None
+        act = net.activations[layer - 1]
+        if not act.elementwise or act.is_identity:
+            return None
+        return [act.prime(net.z(layer, i + 1)) for i in range(rows)]
+
     def output_layer(self):
         if not self.layers:
             return None
@@ -706,8 +720,60 @@ class LayeredVocabulary(Vocabulary):
         return forms
 
 
+def _about_whole(message, position, text) -> AnswerReadError:
+    """An error about a whole parameter named in ``--wrt`` (said as it is, not as an
+    unknown name)."""
+    error = AnswerReadError(message, position, text)
+    error.about_whole = True
+    return error
+
+
+class MapVocabulary(Vocabulary):
+    """A convolutional net's names: besides its nodes' own, a whole parameter by name
+    (when :attr:`layers`): a kernel ``K^{(l)}`` (one input and one output channel; else one
+    of its kernels, ``K^{(l)}_{o,c}``) as a matrix, a 1-D kernel as a column; a bias
+    ``b^{(l)}``, γ, β as a column over the channels; a dense layer's ``W^{(l)}``."""
+
+    names_layers = True
+
+    def layer_object(self, written, text=""):
+        if written.primes or written.layer is None:
+            return None
+        base = "w" if written.base in ("W", r"\mathbf{W}") else written.base
+        entries = self.net.maps.get((base, written.layer, None))
+        if not entries or base not in ("K", "w", "b", r"\gamma", r"\beta"):
+            return None
+        shape = tuple(max(index[axis] for index in entries) for axis in range(len(next(iter(entries)))))
+        fixed = () if written.sub is None else tuple(int(i) for i in re.findall(r"\d+", written.sub))
+        if len(fixed) >= len(shape) or (written.sub is not None and base != "K"):
+            return None             # one entry, named as the node it is
+        if any(not 1 <= i <= n for i, n in zip(fixed, shape)):
+            raise _about_whole(f"{quote(written.shown(text))}: the kernels of layer {written.layer} "
+                                  f"run over {' × '.join(map(str, shape[:len(fixed)]))}",
+                                  written.position, text)
+        rest = shape[len(fixed):]
+        free = [n for n in rest if n > 1]
+        if base == "K" and len(rest) > 2 and len(free) > 2 or len(free) > 2:
+            channels = " × ".join(map(str, shape[:2]))
+            raise _about_whole(f"{quote(written.shown(text))} holds {channels} kernels (output × input "
+                                  f"channels); write one of them as a matrix, e.g. K^{{({written.layer})}}_{{1,1}}",
+                                  written.position, text)
+        if len(rest) > 2:           # K^{(l)} of one input and one output channel: its p × q kernel
+            fixed, rest = fixed + (1,) * (len(rest) - 2), rest[-2:]
+        if rest[0] * (rest[1] if len(rest) > 1 else 1) > MAX_ENTRIES:
+            raise _about_whole(f"{quote(written.shown(text))} has too many entries; vector and "
+                                  f"matrix answers are read up to {MAX_ENTRIES}", written.position, text)
+        cols = rest[1] if len(rest) > 1 else 1
+        return sympy.ImmutableMatrix(rest[0], cols, lambda i, j: entries[fixed + ((i + 1, j + 1) if len(rest) > 1
+                                                                                   else (i + 1,))])
+
+    def is_kernel(self, nodes) -> bool:
+        """Whether the matrix of nodes is one kernel (its mistakes include the flip)."""
+        return self.net.roles.get(nodes[0]) == "kernel"
+
+
 #: The builder's kind → the vocabulary of its names.
-VOCABULARIES = {"graph": Vocabulary, "layered": LayeredVocabulary}
+VOCABULARIES = {"graph": Vocabulary, "layered": LayeredVocabulary, "convolutional": MapVocabulary}
 
 
 def vocabulary(reference, about=None, *, layers: bool = False, flip: bool = False) -> Vocabulary:

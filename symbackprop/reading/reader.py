@@ -46,7 +46,7 @@ from sympy.core.parameters import evaluate
 
 from ..ops import activations
 from .lexer import AnswerReadError, AnswerShapeError, Token, clip, prepare, quote, tokenize
-from .names import GREEK, WRAPPERS, ACCENTS, read_written
+from .names import GREEK, MAX_ENTRIES, WRAPPERS, ACCENTS, read_written
 from . import matrices
 from .dnotation import d_notation
 from .sums import _BIG, MAX_INDEX, MAX_WORK, Sums  # noqa: F401 (limits re-exported)
@@ -59,6 +59,8 @@ MAX_EXPONENT = 64
 #: Largest number, in bits, that a power of numbers may produce.
 MAX_BITS = 4096
 
+#: The matrix environments read as a matrix written out.
+_MATRICES = ("pmatrix", "bmatrix", "matrix", "Bmatrix")
 _FRACS = {r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"}
 _TIMES = {r"\cdot", r"\times", r"\ast"}
 _OPEN = {"(": ")", "[": "]", "{": "}", r"\{": r"\}", r"\lbrack": r"\rbrack", r"\lparen": r"\rparen"}
@@ -226,7 +228,7 @@ class Reader(Sums):
             return True
         if tok.kind == "CMD":
             return tok.text not in _TIMES and tok.text not in _HADAMARD and tok.text not in _COMPARE \
-                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen", r"\approx")
+                and tok.text not in (r"\div", r"\}", r"\rbrack", r"\rparen", r"\approx", "\\\\", r"\end")
         return False
 
     def term(self):
@@ -391,6 +393,8 @@ class Reader(Sums):
                 return self.gradient()
             if command == r"\num":
                 return self.siunitx_number()
+            if command == r"\begin":
+                return self.matrix()
             if command in _INDICATOR and self._indicator_one():
                 return self.indicator()
             named = self.function_named(command)
@@ -458,6 +462,61 @@ class Reader(Sums):
             value = self.expr()
         self.expect(closer, opener)
         return value
+
+    def _environment(self, command: str) -> str:
+        """The name in ``\\begin{name}`` or ``\\end{name}`` (the command already read)."""
+        opener = self.peek
+        self.expect("{")
+        if self.peek.kind != "WORD":
+            raise self.error(f"expected an environment's name after {command}")
+        name = self.peek.text
+        self.i += 1
+        self.expect("}", opener)
+        return name
+
+    def matrix(self):
+        """A matrix written out: ``\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}`` (also
+        bmatrix and matrix); a column is one entry per row."""
+        begin = self.peek
+        self.i += 1
+        kind = self._environment(r"\begin")
+        if kind not in _MATRICES:
+            raise self.error(f"the environment {quote(kind)} is not read; write a matrix as "
+                             r"\begin{pmatrix} … \end{pmatrix} or bmatrix", begin.position)
+        rows, row = [], []
+        while True:
+            if self.peek.kind == "END":
+                raise self.error(rf"\begin{{{kind}}} is never closed by \end{{{kind}}}", begin.position)
+            entry = self.expr()
+            if matrices.is_matrix(entry):
+                raise self.error("a matrix entry is itself a vector or matrix", begin.position)
+            row.append(entry)
+            tok = self.peek
+            if tok.kind == "&":
+                self.i += 1
+                continue
+            if tok.kind == "CMD" and tok.text == "\\\\":
+                self.i += 1
+                rows.append(row)
+                row = []
+                if self.peek.kind == "CMD" and self.peek.text == r"\end":
+                    break
+                continue
+            if tok.kind == "CMD" and tok.text == r"\end":
+                rows.append(row)
+                break
+            if tok.kind == "END":
+                raise self.error(rf"\begin{{{kind}}} is never closed by \end{{{kind}}}", begin.position)
+            raise self.error(f"expected &, \\\\ or \\end{{{kind}}} in the matrix, got {tok.show()}")
+        self.i += 1
+        if self._environment(r"\end") != kind:
+            raise self.error(rf"\begin{{{kind}}} is closed by another environment", begin.position)
+        if any(len(r) != len(rows[0]) for r in rows):
+            sizes = ", ".join(str(len(r)) for r in rows)
+            raise self.error(f"the rows of the matrix have different lengths ({sizes})", begin.position)
+        if len(rows) * len(rows[0]) > MAX_ENTRIES:
+            raise self.error(f"matrix answers are read up to {MAX_ENTRIES} entries", begin.position)
+        return sympy.ImmutableMatrix(rows)
 
     def name(self):
         tok = self.peek
