@@ -116,7 +116,7 @@ def test_causal_rows_leave_out_later_tokens():
     assert [[s is not None for s in row] for row in head.matrices["A"]] == [
         [True, False, False], [True, True, False], [True, True, True]]
     # the second row's softmax is over S_{2,1} and S_{2,2} only, and O_{2,k} sums two terms
-    assert str(head.nodes[head.A(2, 1)].expr) == "Softmax(1, S_{2,1}, S_{2,2})"
+    assert str(head.nodes[head.A(2, 1)].expr) == "softmax_1(S_{2,1}, S_{2,2})"
     assert str(head.nodes[head.entry("O", 2, 1)].expr) == "A_{2,1}*V_{1,1} + A_{2,2}*V_{2,1}"
 
 

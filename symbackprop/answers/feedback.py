@@ -48,7 +48,7 @@ SENTENCES = {
                              "so the cross terms of its Jacobian are missing.",
     "missing_scale": "A scale factor is missing: the attention scores are divided by √d_k, and "
                      "so is every derivative taken through them.",
-    "kernel_gradient_rotated": "Check the orientation: your kernel gradient is rotated by 180°. Ask which "
+    "kernel_gradient_rotated": "Check the orientation: your kernel gradient is rotated by 180°; ask which "
                                "of ∂C/∂K and ∂C/∂x uses the flipped kernel, and which is a correlation "
                                "of the layer's input with its δ map.",
     "kernel_not_flipped": "The kernel is not flipped: the gradient with respect to a convolution's "
