@@ -156,7 +156,8 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
 @pytest.mark.parametrize("module", ["symbackprop.core.derivation", "symbackprop.numeric.values", "symbackprop.numeric.check",
                                     "symbackprop.answers.verdict", "symbackprop.builders.network", "symbackprop.core.graph",
                                     "symbackprop.builders.recurrent", "symbackprop.builders.convnet",
-                                    "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents"])
+                                    "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents",
+                                    "symbackprop.loading"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(importlib.import_module(module), extraglobs={"sb": sb},

@@ -43,7 +43,6 @@ def read_attention(data: dict, where: str) -> Attention:
     values.update(_example(head, data.get("point", {}), "point", where))
     head.values = values
     head.points = _spec._points(where, data, lambda p, f: _example(head, p, f, where), head) or []
-    head.policy = _spec._policy(data, where)
     return head
 
 

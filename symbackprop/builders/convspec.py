@@ -16,7 +16,7 @@ from ..ops import costs
 from ..core.graph import as_number
 from .convnet import ConvNet, positions
 from .layers import Conv, Dense, Norm, Pool, geometry
-from .spec import (POINT_FIELDS, _activation, _count, _fail, _points, _policy, _title, _unknown, _vector)
+from .spec import (POINT_FIELDS, _activation, _count, _fail, _points, _title, _unknown, _vector)
 
 TOP_FIELDS = ("title", "input_shape", "cost", "layers", "point", "points", "grading", "mistakes")
 FIELDS = {"conv": ("type", "channels", "kernel", "stride", "padding", "activation", "K", "b"),
@@ -61,7 +61,6 @@ def read_convnet(data: dict, where: str) -> ConvNet:
         values.update(_example(net, data.get("point", {}), "point", where, None))
         net.values = values
         net.points = _points(where, data, lambda p, f: _example(net, p, f, where, None), net) or []
-    net.policy = _policy(data, where)
     return net
 
 

@@ -7,11 +7,17 @@ net (``[recurrent]``) and any other graph (``define``). ``[[points]]`` instead o
 Every problem is reported as one :class:`SpecError` naming the file and the field
 (``lecture.toml: layers[2].W: expected 2 rows (one per unit), got 3``). The fields are
 those of DESIGN.md; anything else is rejected, so that a typo never passes silently.
+
+The tables a spec carries for the stages after this one (the grader's ``[grading]`` and
+``[[mistakes]]``, a template's ``[exercise]``) are kept as read, as plain data on the
+graph (:class:`Sections`); each stage reads its own (:mod:`symbackprop.loading` runs
+them): input does not depend on grading or assignments.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..ops import costs
@@ -29,8 +35,11 @@ try:  # Python ≥ 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: The grader's policy, in every kind of spec (see :mod:`answers.policy`).
+#: The grader's policy, in every kind of spec (read by :mod:`answers.policy`).
 GRADING = ("grading", "mistakes")
+#: Every table kept for a later stage: the grader's, and a template's ``[exercise]`` (read by
+#: :mod:`assignments.exercise`).
+SECTIONS = GRADING + ("exercise",)
 TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point", "points") + GRADING
 GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", "point",
                 "points") + GRADING
@@ -61,6 +70,17 @@ MAX_DEFINE_CHARACTERS = 100_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
 POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Sections:
+    """A spec's tables for the stages after the reader, as read: ``tables`` maps each of
+    :data:`SECTIONS` the spec gives to its value, ``fields`` are the spec's other fields
+    (what a template's variant rewrites), ``where`` names the spec in messages."""
+
+    where: str
+    tables: dict
+    fields: dict
 
 
 def load(source, *, notation: str | None = None) -> Network:
@@ -161,10 +181,16 @@ def _title(data, where):
 
 def from_dict(data: dict, where: str = "spec"):
     """Validate a spec dict and build its graph (with its values): a :class:`Network`,
-    a :class:`Recurrent` or a :class:`Graph`."""
-    if "exercise" in data:   # a template: the graph, and its exercise read by symbackprop.assignments
-        from ..assignments.exercise import attach
-        return attach(from_dict({k: v for k, v in data.items() if k != "exercise"}, where), data, where)
+    a :class:`Recurrent` or a :class:`Graph`; its :data:`SECTIONS` kept as read in
+    ``graph.sections``."""
+    fields = {k: v for k, v in data.items() if k != "exercise"} if "exercise" in data else data
+    graph = _build(fields, where)
+    graph.sections = Sections(where, {k: data[k] for k in SECTIONS if k in data}, fields)
+    return graph
+
+
+def _build(data: dict, where: str):
+    """The graph of a spec without its ``[exercise]``, by the fields that tell its kind."""
     if "define" in data:
         return _graph(data, where)
     if "recurrent" in data:
@@ -175,6 +201,10 @@ def from_dict(data: dict, where: str = "spec"):
     if "input_shape" in data:  # a convolutional network: builders/convspec.py
         from .convspec import read_convnet
         return read_convnet(data, where)
+    return _layered(data, where)
+
+
+def _layered(data: dict, where: str) -> Network:
     _unknown(where, "", data, TOP_FIELDS)
     title = _title(data, where)
     if "inputs" not in data:
@@ -216,16 +246,7 @@ def from_dict(data: dict, where: str = "spec"):
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
     net.values = _values(net, data, where)
-    net.policy = _policy(data, where)
     return net
-
-
-def _policy(data: dict, where: str):
-    """The grader's policy the spec's ``[grading]`` and ``[[mistakes]]`` set, or None."""
-    if "grading" not in data and "mistakes" not in data:
-        return None
-    from ..answers.policy import from_spec
-    return from_spec(data.get("grading"), data.get("mistakes"), where)
 
 
 def _refuse_large(where, sizes):
@@ -403,7 +424,6 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     values.update(example(data.get("point", {}), "point"))
     rnn.values = values
     rnn.points = _points(where, data, example, rnn) or []
-    rnn.policy = _policy(data, where)
     return rnn
 
 
@@ -433,7 +453,6 @@ def _graph(data: dict, where: str) -> Graph:
 
     graph.values = example(data.get("point", {}), "point")
     graph.points = _points(where, data, example, graph) or []
-    graph.policy = _policy(data, where)
     return graph
 
 

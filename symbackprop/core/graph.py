@@ -230,6 +230,10 @@ class Graph:
     copies: Mapping = MappingProxyType({})
     #: The examples' costs Cⁿ of such a graph, in example order (L = Σₙ Cⁿ is the output).
     example_costs: tuple = ()
+    #: A spec's tables for the stages after its reader (the grader's ``[grading]``, a
+    #: template's ``[exercise]``), kept as read by :mod:`builders.spec`; None for a graph
+    #: built in Python.
+    sections = None
 
     def __init__(self, title: str | None = None, *, values=None):
         from ..notation.quoting import check_title
