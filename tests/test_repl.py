@@ -157,7 +157,7 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
                                     "symbackprop.answers.verdict", "symbackprop.builders.network", "symbackprop.core.graph",
                                     "symbackprop.builders.recurrent", "symbackprop.builders.convnet",
                                     "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents",
-                                    "symbackprop.loading"])
+                                    "symbackprop.loading", "symbackprop.answers.outcome"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(importlib.import_module(module), extraglobs={"sb": sb},

@@ -310,29 +310,3 @@ def test_eval_names_the_missing_values_before_deriving(tmp_path, run_cli, monkey
                                             "W_{14}, W_{15}, W_{16}, W_{21}, W_{22} and 260 more; "
                                             "give them in the spec or in the point\n")
 
-
-def _imported(path):
-    """The modules a file imports, at its top and inside its functions (relative imports
-    resolved against the package)."""
-    import ast
-    package = "symbackprop." + ".".join(path.relative_to(path.parents[1]).parts[:-1])
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
-            out.add(".".join(base + ([node.module] if node.module else [])))
-    return out
-
-
-def test_the_builders_import_no_later_stage():
-    """Input does not depend on grading: the builders and the spec reader import nothing
-    of answers, assignments, the loader, the server or the command line (imports inside
-    functions counted)."""
-    from conftest import ROOT
-    later = ("symbackprop.answers", "symbackprop.assignments", "symbackprop.loading",
-             "symbackprop.serve", "symbackprop.cli")
-    found = {path.name: sorted(m for m in _imported(path) if m.startswith(later))
-             for path in sorted((ROOT / "symbackprop" / "builders").glob("*.py"))}
-    assert {name: mods for name, mods in found.items() if mods} == {}

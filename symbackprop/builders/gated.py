@@ -26,7 +26,7 @@ import sympy
 
 from ..core.graph import Node, affine
 from ..notation.naming import indices
-from .recurrent import Recurrent
+from .recurrent import Recurrent, register_cell
 
 
 class GatedRecurrent(Recurrent):
@@ -126,6 +126,7 @@ class GatedRecurrent(Recurrent):
     __repr__ = describe
 
 
+@register_cell
 class LSTM(GatedRecurrent):
     """A long short-term memory cell unrolled over ``steps`` (``Recurrent(..., cell="lstm")``);
     ``c0`` gives the initial cell state. The hidden ``activation`` is not used: the
@@ -156,6 +157,7 @@ class LSTM(GatedRecurrent):
         return {"h": hs, "c": cs}
 
 
+@register_cell
 class GRU(GatedRecurrent):
     """A gated recurrent unit unrolled over ``steps`` (``Recurrent(..., cell="gru")``), as
     in d2l: the reset gate multiplies h⁽ᵗ⁻¹⁾ before W^{(h)} (PyTorch's GRUCell applies r
@@ -184,8 +186,4 @@ class GRU(GatedRecurrent):
         return {"h": hs}
 
 
-#: The gated cells by name (``Recurrent(..., cell=name)``; "elman" is :class:`Recurrent`).
-CELLS = {"lstm": LSTM, "gru": GRU}
-
-
-__all__ = ["CELLS", "GRU", "LSTM", "GatedRecurrent"]
+__all__ = ["GRU", "LSTM", "GatedRecurrent"]

@@ -32,6 +32,16 @@ MAX_UNITS = 100
 #: hidden): each is a term of the graph and of the derivation (100 steps of 2-6-2, 6,000
 #: uses: derive 48 s of CPU; 100 units over 100 steps did not finish building).
 MAX_WEIGHT_USES = 5_000
+#: The gated cells by name (``Recurrent(..., cell=name)``; "elman" is :class:`Recurrent`
+#: itself): each a subclass that :mod:`.gated` registers here with :func:`register_cell`.
+#: The builders package imports :mod:`.gated`, so the table is full wherever Recurrent is.
+CELLS: dict = {}
+
+
+def register_cell(cls):
+    """Class decorator: ``Recurrent(..., cell=cls.cell)`` builds a ``cls``."""
+    CELLS[cls.cell] = cls
+    return cls
 
 
 class Recurrent(Graph):
@@ -58,7 +68,6 @@ class Recurrent(Graph):
     def __new__(cls, *args, cell: str = "elman", **kwargs):
         """``Recurrent(..., cell="lstm")`` is an :class:`~.gated.LSTM` (``"gru"``: a GRU)."""
         if cls is Recurrent and cell != "elman":
-            from .gated import CELLS
             if cell not in CELLS:
                 raise SpecError(f"cell must be one of: elman, {', '.join(CELLS)}; got {_shown(cell)}")
             cls = CELLS[cell]
