@@ -109,7 +109,7 @@ def test_dC_da_is_a_formula_like_its_siblings():
     d = net.backward()
     out, hidden = d.dC_da(2, 1), d.dC_da(1, 2)
     assert isinstance(out, sb.Formula) and isinstance(hidden, sb.Formula)
-    assert (out.kind, out.layer, out.index, out.of) == ("da", 2, (1,), net.a(2, 1))
+    assert (out.kind, net.layer_of[out.of], out.index, out.of) == ("da", 2, (1,), net.a(2, 1))
     assert out.latex() == r"\frac{\partial C}{\partial a^{(2)}_{1}} = a^{(2)}_{1} - y_{1}"
     assert str(hidden) == "∂C/∂a⁽¹⁾₂ = w⁽²⁾₁₂·δ⁽²⁾₁ + w⁽²⁾₂₂·δ⁽²⁾₂"
     assert d.dC_da(2, 1) is out

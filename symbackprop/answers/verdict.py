@@ -120,7 +120,8 @@ def _layer(ref, wrt):
     first = ref.net.nodes[nodes[0]]
     if first.kind not in ("param", "z", "a"):
         return None
-    return Layer(wrt.strip(), sympy.ImmutableMatrix(nodes), delta, nodes.shape[1] > 1, first.layer)
+    return Layer(wrt.strip(), sympy.ImmutableMatrix(nodes), delta, nodes.shape[1] > 1,
+                 ref.net.layer_of.get(nodes[0]))
 
 
 def _vocabulary(ref, node):

@@ -62,13 +62,13 @@ class GatedRecurrent(Recurrent):
         name = r"s^{(%d)}_{%s,%d}" % (t, g, j)
         s = self._symbol(name, "pre-activation")
         expr, partials = affine(terms, self.b(j, g))
-        self._add(Node(s, "node", None, (t, j), expr, tuple(terms), self.b(j, g), op="affine", partials=partials))
+        self._add(Node(s, "node", (t, j), expr, tuple(terms), self.b(j, g), op="affine", partials=partials))
         self._table["s_" + g, (t, j)] = s
         self._named.add(s)
         self.roles[s] = "sum of gate " + g
         act = self._gate_activation(g)
         sym = self._symbol(self._name(letter or g, t, j), "activation")
-        self._add(Node(sym, "node", None, (t, j), act.func(s), activation=act, op="activation"))
+        self._add(Node(sym, "node", (t, j), act.func(s), activation=act, op="activation"))
         self._table["gate " + g, (t, j)] = sym
         self._named.add(sym)
         self.roles[sym] = self._gate_what(g)
@@ -89,7 +89,7 @@ class GatedRecurrent(Recurrent):
         """A state node (c⁽ᵗ⁾, h⁽ᵗ⁾, the GRU's g⁽ᵗ⁾): a sum or product of gates and states."""
         from ..core.graph import classify
         sym = self._symbol(self._name(letter, t, j), "activation")
-        self._add(Node(sym, "node", None, (t, j), expr, op=classify(expr)))
+        self._add(Node(sym, "node", (t, j), expr, op=classify(expr)))
         self._table[letter, (t, j)] = sym
         self._named.add(sym)
         self.roles[sym] = what
