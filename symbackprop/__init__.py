@@ -21,7 +21,7 @@ _HOMES = {"Activation": "ops.activations", "Derivation": "core.derivation",
           "Attention": "builders.attention",
           "ConvNet": "builders.convnet", "Conv": "builders.layers", "Pool": "builders.layers",
           "Norm": "builders.layers", "Dense": "builders.layers",
-          "latex": "notation.printing", "text": "notation.printing", "load": "builders.spec",
+          "latex": "notation.printing", "text": "notation.printing", "load": "loading",
           "assign": "assignments.assignment", "Assignment": "assignments.assignment"}
 #: The registries, by their short names: ``sb.activations.get("tanh")``.
 _REGISTRIES = {"activations": "ops.activations", "costs": "ops.costs"}

@@ -23,9 +23,9 @@ LECTURE_SPEC = Path(__file__).parent / "data" / "lecture.toml"
 
 
 def load(*args, **kwargs):
-    """:func:`symbackprop.builders.spec.load`, imported on first use (with SymPy), inside
+    """:func:`symbackprop.loading.load`, imported on first use (with SymPy), inside
     :func:`main`, where Ctrl-C is one line."""
-    from .builders.spec import load as load_spec
+    from .loading import load as load_spec
     return load_spec(*args, **kwargs)
 
 

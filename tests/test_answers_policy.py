@@ -245,6 +245,28 @@ def test_bad_grading_in_the_spec_exits_2(run_cli, tmp_path, extra, message):
     assert err.startswith(f"error: {spec}: {message}")
 
 
+@pytest.mark.parametrize("command", [["eval"], ["derive", "--format", "text"]])
+def test_bad_grading_stops_every_command_that_reads_the_spec(run_cli, tmp_path, command):
+    spec = _spec(tmp_path, '\n[grading]\nfeedback = "none"\n')
+    code, out, err = run_cli(command[0], spec, *command[1:])
+    assert (code, out) == (2, "")
+    assert err == (f"error: {spec}: grading.feedback: expected one of full, diagnosis, verdict, "
+                   "got 'none'\n")
+
+
+def test_the_spec_reader_keeps_the_grading_table_as_read(tmp_path):
+    """The input stage reads no policy: it keeps [grading] and [[mistakes]] as plain data,
+    and the loader (symbackprop.load) has answers.policy read them."""
+    from symbackprop.builders import spec as reader
+    path = _spec(tmp_path, '\n[grading]\nfeedback = "none"\n')
+    net = reader.load(path)
+    assert net.sections.tables == {"grading": {"feedback": "none"}}
+    assert net.sections.where == str(path)
+    assert not hasattr(net, "policy")
+    with pytest.raises(sb.SymbackpropError, match="grading.feedback: expected one of"):
+        sb.load(path)
+
+
 def test_grading_table_sets_the_defaults_and_the_command_line_wins(run_cli, tmp_path):
     spec = _spec(tmp_path, '\n[grading]\nabs_tol = 0.001\nclosed = true\nfeedback = "verdict"\n')
     net = sb.load(spec)

@@ -516,3 +516,26 @@ def test_a_tie_of_max_and_min_splits_the_adjoint_in_halves(op):
     assert all(abs(r.finite_difference - 0.5) < 1e-30 for r in report.rows)
     chosen = {"x": 1.0, "y": 0.0} if op is sympy.Max else {"x": 0.0, "y": 1.0}
     assert d.evaluate({"x": 3, "y": 2}).gradients == chosen
+
+
+def test_nodes_and_formulas_carry_no_layer_the_builder_keeps_it():
+    """Only a builder with layers knows them: Node and Formula have no layer field; the
+    layered net's ``layer_of`` gives each node's layer (0: the inputs), which its names
+    also say (w^{(2)}_{12} is in layer 2); a free graph and a recurrent net have none."""
+    import dataclasses
+    import re
+    from symbackprop.core.derivation import Formula
+    from symbackprop.core.graph import Node
+    assert "layer" not in {f.name for f in dataclasses.fields(Node)}
+    assert "layer" not in {f.name for f in dataclasses.fields(Formula)}
+    net = sb.load(EXAMPLES / "lecture.toml")
+    for sym, node in net.nodes.items():
+        written = re.search(r"\^\{\((\d+)\)\}", sym.name)
+        expected = int(written.group(1)) if written else (0 if node.kind == "x" else None)
+        assert net.layer_of.get(sym) == expected, sym
+    assert net.layer_of[net.x(1)] == 0 and net.cost_symbol not in net.layer_of
+    graph = sb.load(EXAMPLES / "circuit.toml")
+    rnn = sb.Recurrent(1, 1, 1, 2)
+    assert dict(graph.layer_of) == {} == dict(rnn.layer_of)
+    conv = sb.ConvNet((1, 3, 3), [sb.Conv(1, kernel=2), sb.Dense(1, "identity")])
+    assert conv.layer_of[conv.z(1, 1, 1, 1)] == 1 and conv.layer_of[conv.w(2, 1, 1)] == 2

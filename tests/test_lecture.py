@@ -78,7 +78,7 @@ def test_gradients_match_an_independent_implementation(lecture):
 
 def test_cases_are_tagged_from_the_output_layer_backwards(lecture):
     deltas = lecture.backward().select("delta")
-    assert [(f.layer, f.index[0], f.case) for f in deltas] == [
+    assert [(lecture.layer_of[f.of], f.index[0], f.case) for f in deltas] == [
         (3, 1, 1), (3, 2, 1), (2, 1, 2), (2, 2, 2), (1, 1, 2), (1, 2, 2)]
 
 
@@ -105,7 +105,7 @@ def test_formula_fields(lecture):
     f = d.dC_dw(2, 1, 1)
     assert f.symbol == sympy.Symbol(r"\frac{\partial C}{\partial w^{(2)}_{11}}")
     assert f.expr == lecture.a(1, 1) * lecture.delta(2, 1)
-    assert f.case is None and f.kind == "w" and f.layer == 2 and f.index == (1, 1)
+    assert f.case is None and f.kind == "w" and lecture.layer_of[f.of] == 2 and f.index == (1, 1)
     assert d.dC_dz(1, 2).case == 2
 
 

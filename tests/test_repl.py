@@ -109,7 +109,7 @@ def test_dC_da_is_a_formula_like_its_siblings():
     d = net.backward()
     out, hidden = d.dC_da(2, 1), d.dC_da(1, 2)
     assert isinstance(out, sb.Formula) and isinstance(hidden, sb.Formula)
-    assert (out.kind, out.layer, out.index, out.of) == ("da", 2, (1,), net.a(2, 1))
+    assert (out.kind, net.layer_of[out.of], out.index, out.of) == ("da", 2, (1,), net.a(2, 1))
     assert out.latex() == r"\frac{\partial C}{\partial a^{(2)}_{1}} = a^{(2)}_{1} - y_{1}"
     assert str(hidden) == "∂C/∂a⁽¹⁾₂ = w⁽²⁾₁₂·δ⁽²⁾₁ + w⁽²⁾₂₂·δ⁽²⁾₂"
     assert d.dC_da(2, 1) is out
@@ -164,7 +164,8 @@ def test_every_public_method_has_a_docstring_with_an_example(cls):
 @pytest.mark.parametrize("module", ["symbackprop.core.derivation", "symbackprop.numeric.values", "symbackprop.numeric.check",
                                     "symbackprop.answers.verdict", "symbackprop.builders.network", "symbackprop.core.graph",
                                     "symbackprop.builders.recurrent", "symbackprop.builders.convnet",
-                                    "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents"])
+                                    "symbackprop.numeric.update", "symbackprop.documents.summaries", "symbackprop.documents",
+                                    "symbackprop.loading", "symbackprop.answers.outcome"])
 def test_the_docstring_examples_run(module, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(importlib.import_module(module), extraglobs={"sb": sb},

@@ -309,3 +309,4 @@ def test_eval_names_the_missing_values_before_deriving(tmp_path, run_cli, monkey
     assert run_cli("eval", path) == (2, "", f"error: {path}: no value for W_{{11}}, W_{{12}}, W_{{13}}, "
                                             "W_{14}, W_{15}, W_{16}, W_{21}, W_{22} and 260 more; "
                                             "give them in the spec or in the point\n")
+

@@ -13,7 +13,8 @@ A linear pipeline, one module per stage:
 * :mod:`compare`: the verdict, with a counterexample;
 * :mod:`diagnose`: the name of the mistake;
 * :mod:`verdict`: all of the above for one answer (:func:`check_answer`), and
-  :mod:`layers` for a whole layer's answer, entry by entry;
+  :mod:`layers` for a whole layer's answer, entry by entry; both return an
+  :mod:`outcome` (:class:`Verdict`);
 * :mod:`policy`: the teacher's settings (tolerance, closed forms, credit, feedback,
   their own mistakes);
 * :mod:`grade` and :mod:`report`: a CSV of answers → a CSV, JSON or HTML report.
@@ -21,6 +22,7 @@ A linear pipeline, one module per stage:
 
 from ..reading.lexer import AnswerReadError
 from .policy import Policy, Tolerance
-from .verdict import Verdict, check_answer, read_answer
+from .outcome import Verdict
+from .verdict import check_answer, read_answer
 
 __all__ = ["AnswerReadError", "Policy", "Tolerance", "Verdict", "check_answer", "read_answer"]

@@ -140,9 +140,9 @@ class _LayeredBuilder(_Mistakes):
         layer and the next (a mistake deeper down is caught by the network-wide variants)."""
         net, node = self.net, self.net.nodes[self.target.node]
         if node.kind == "param":
-            first = min(net.nodes[z].layer for z, _ in net.uses(self.target.node))
+            first = min(net.layer_of.get(z) for z, _ in net.uses(self.target.node))
         elif node.kind in ("z", "a"):
-            first = node.layer
+            first = net.layer_of.get(node.symbol)
         elif node.kind == "x":
             first = 1
         else:
@@ -239,7 +239,7 @@ class _LayeredBuilder(_Mistakes):
                  replacements=everywhere)
         layers: dict = {}
         for s, z in deltas:
-            layers.setdefault(z.layer, []).append(s)
+            layers.setdefault(self.net.layer_of.get(z.symbol), []).append(s)
         if len(layers) > 1:
             for l in sorted(layers, reverse=True):
                 where = ("the output layer" if l == self.net.L else f"layer {l}")
@@ -250,7 +250,7 @@ class _LayeredBuilder(_Mistakes):
                          f"out of every δ of layer {l} ({names}){case}",
                          replacements={s: everywhere[s] for s in layers[l]})
         for s, z in deltas:
-            if z.layer in self.near:
+            if self.net.layer_of.get(z.symbol) in self.near:
                 self.add("missing_sigma_prime", f"missing σ′ factor: σ′({_u(z.symbol)}) is left "
                          f"out of {_u(s)}", replacements={s: self._swapped(s, lambda p: sympy.S.One)
                                                           or everywhere[s]})
@@ -277,7 +277,7 @@ class _LayeredBuilder(_Mistakes):
                 self.add("wrong_activation_derivative", explanation, replacements=repl)
                 if len(repl) > 1:
                     for s, changed in repl.items():
-                        if self.net.nodes[self.ref.node_of_adjoint(s)].layer not in self.near:
+                        if self.net.layer_of.get(self.ref.node_of_adjoint(s)) not in self.near:
                             continue
                         fast = self._swapped(s, lambda p: alternative(p.args[0]))
                         self.add("wrong_activation_derivative", f"{explanation}, in {_u(s)}",
@@ -288,7 +288,7 @@ class _LayeredBuilder(_Mistakes):
         uses = net.uses(self.target.node)
         z, factor = uses[0]
         delta = self.ref.adjoint(z)
-        zl, (j,) = net.nodes[z].layer, net.nodes[z].index
+        zl, (j,) = net.layer_of.get(z), net.nodes[z].index
         if factor == 1:       # a bias: ∂z/∂b = 1
             for k in range(1, net.sizes[zl - 1] + 1):
                 a_k = self.activation_symbol(zl - 1, k)
@@ -311,7 +311,7 @@ class _LayeredBuilder(_Mistakes):
         if len(node.index) != 2:
             return
         j, k = node.index
-        other = self.weight(node.layer, k, j)
+        other = self.weight(self.net.layer_of.get(node.symbol), k, j)
         if other is not None and other != self.target.node and other in self.ref.adjoints:
             self.add("transposed_index", f"transposed weight index: this is ∂C/∂{_u(other)} "
                      f"(w_kj for w_jk)", direct=self.ref.adjoint(other))
@@ -321,7 +321,7 @@ class _LayeredBuilder(_Mistakes):
         for sym, node in self.net.nodes.items():
             if node.kind == "param" and len(node.index) == 2:
                 j, k = node.index
-                other = self.weight(node.layer, k, j)
+                other = self.weight(self.net.layer_of.get(node.symbol), k, j)
                 if other is not None and other != sym:
                     swap[sym] = other
         if not swap:
@@ -347,7 +347,7 @@ class _LayeredBuilder(_Mistakes):
 
     def _missing_terms(self):
         adjoint_symbols = set(self.ref.adjoints.values())
-        sums = [s for s, z in self.deltas() if z.layer in self.near]
+        sums = [s for s, z in self.deltas() if self.net.layer_of.get(z.symbol) in self.near]
         if self.net.nodes[self.target.node].kind in ("x", "a"):
             sums.append(self.G)
         for s in sums:
@@ -372,9 +372,9 @@ class _LayeredBuilder(_Mistakes):
         net = self.net
         if node.kind == "param":
             z, factor = net.uses(self.target.node)[0]
-            zl, (j,) = net.nodes[z].layer, net.nodes[z].index
+            zl, (j,) = net.layer_of.get(z), net.nodes[z].index
             for l in range(1, net.L + 1):
-                if l == node.layer:
+                if l == net.layer_of.get(node.symbol):
                     continue
                 other = (self.weight(l, *node.index) if len(node.index) == 2
                          else self.bias(l, node.index[0]))
@@ -397,7 +397,7 @@ class _LayeredBuilder(_Mistakes):
         elif node.kind in ("z", "a"):
             j = node.index[0]
             for l in range(1, net.L + 1):
-                if l == node.layer:
+                if l == net.layer_of.get(node.symbol):
                     continue
                 other = net.z(l, j) if node.kind == "z" and j <= net.sizes[l] else None
                 if node.kind == "a" and j <= net.sizes[l]:
@@ -407,7 +407,7 @@ class _LayeredBuilder(_Mistakes):
                              f"this is ∂C/∂{_u(other)}", direct=self.ref.adjoint(other))
 
     def _output_signs(self):
-        outputs = [(s, z) for s, z in self.deltas() if z.layer == self.net.L]
+        outputs = [(s, z) for s, z in self.deltas() if self.net.layer_of.get(z.symbol) == self.net.L]
         if len(outputs) < 2:
             return
         for s, z in outputs:
@@ -422,7 +422,7 @@ class _LayeredBuilder(_Mistakes):
         net = self.net
         repl = {}
         for s, z in self.deltas():
-            a = net.a(z.layer, z.index[0])
+            a = net.a(net.layer_of.get(z.symbol), z.index[0])
             if net.nodes[a].activation.name != "softmax" or a not in self.ref.adjoints:
                 continue
             repl[s] = a * (1 - a) * self.ref.adjoint(a)
@@ -791,7 +791,7 @@ class _ConvBuilder(_GraphBuilder):
 
     def _norm(self, c) -> str:
         """The norm layer of a mean or variance c: "batch norm" or "layer norm"."""
-        return f"{self.net.layers[self.net.nodes[c].layer - 1].mode} norm"
+        return f"{self.net.layers[self.net.layer_of[c] - 1].mode} norm"
 
     def _count(self, c):
         """N of a norm's mean or variance c: how many entries it averages (the mean's inputs)."""
@@ -870,7 +870,7 @@ class _ConvBuilder(_GraphBuilder):
         kernel = self.roles.get(n) == "kernel"
         if not terms or not (kernel or self.roles.get(terms[0][1]) == "kernel"):
             return
-        layer = self.net.nodes[terms[0][0]].layer
+        layer = self.net.layer_of.get(terms[0][0])
         spec = self.net.layers[layer - 1]
         _, stride, padding = geometry(spec, self.net.shapes[layer - 1])
         dims = len(self.net.shapes[layer - 1]) - 1

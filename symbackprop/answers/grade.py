@@ -43,7 +43,8 @@ from .feedback import feedback_for
 from ..reading.lexer import AnswerReadError, quote
 from .policy import DEFAULT, Policy, Tolerance, form_cell, policy_of, tolerance_cell
 from .reference import reference
-from .verdict import Verdict, check_answer, prepare, resolve_wrt
+from .outcome import Verdict
+from .verdict import check_answer, prepare, resolve_wrt
 
 COLUMNS = ("id", "wrt", "answer")
 #: Columns read when present.

@@ -16,6 +16,7 @@ import sympy
 from ..notation.printing import latex, text
 from .compare import compare
 from .diagnose import diagnose
+from .outcome import Verdict
 from ..reading.lexer import AnswerReadError, AnswerShapeError, AnswerUndecided
 from ..reading.matrices import is_matrix, shape
 from ..reading.reader import read
@@ -39,7 +40,6 @@ def matrix_text(m) -> str:
 
 
 def check_layer(ref, layer, answer: str, *, symbolic: bool = True, vocabulary):
-    from .verdict import Verdict
     targets = [[ref.target(layer.nodes[i, j]) for j in range(layer.nodes.shape[1])]
                for i in range(layer.nodes.shape[0])]
     rows, cols = layer.nodes.shape

@@ -132,8 +132,14 @@ DEFAULT = Policy()
 
 
 def policy_of(net) -> Policy:
-    """The policy of a network's spec (``[grading]``, ``[[mistakes]]``), else the default."""
-    return getattr(net, "policy", None) or DEFAULT
+    """The policy of a network's spec (``[grading]``, ``[[mistakes]]``), else the default:
+    as :func:`symbackprop.load` read it, else read now from the tables the spec reader
+    kept (a graph the spec reader built alone)."""
+    policy = getattr(net, "policy", None)
+    sections = getattr(net, "sections", None)
+    if policy is None and sections is not None:
+        policy = of_sections(sections)
+    return policy or DEFAULT
 
 
 # --- values as the command line, the spec and the answers file write them ----------------
@@ -241,6 +247,15 @@ def _shown(value) -> str:
 
 GRADING_FIELDS = ("rel_tol", "abs_tol", "closed", "credit", "feedback")
 MISTAKE_FIELDS = ("name", "wrt", "answer", "feedback", "credit")
+
+
+def of_sections(sections) -> Policy | None:
+    """The policy of a spec's :class:`~symbackprop.builders.spec.Sections` (its
+    ``[grading]`` and ``[[mistakes]]`` as read), or None when it sets neither."""
+    tables = sections.tables
+    if "grading" not in tables and "mistakes" not in tables:
+        return None
+    return from_spec(tables.get("grading"), tables.get("mistakes"), sections.where)
 
 
 def from_spec(grading, mistakes, where: str) -> Policy:

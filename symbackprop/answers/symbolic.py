@@ -52,7 +52,7 @@ class Normalizer:
         zmap = {}
         for sym, node in self.net.nodes.items():
             if node.kind == "a" and node.activation.elementwise:
-                z = self.net.z(node.layer, node.index[0])
+                z = self.net.z(self.net.layer_of[sym], node.index[0])
                 zmap[(node.activation.func, sympy.expand(self.symbol(z)))] = sym
         return zmap
 

@@ -15,7 +15,7 @@ __all__ = ["Assignment", "assign"]
 
 def __getattr__(name):
     """``Assignment`` and ``assign`` from :mod:`.assignment`, imported on first use (the
-    spec reader imports :mod:`.exercise` only)."""
+    loader imports :mod:`.exercise` only)."""
     if name in __all__:
         from . import assignment
         return getattr(assignment, name)

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import SpecError, SymbackpropError
 from ..notation.quoting import clip
 from . import specfile, variants
+from .exercise import of_sections as exercise_of
 from .roster import parse_roster, read_roster
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -50,10 +51,9 @@ class Assignment:
     network built from the variant's spec (``nets``)."""
 
     def __init__(self, spec, roster):
-        from ..builders.spec import load
-        self.template = load(spec)
+        self.template = _template(spec)
         self.where = "spec" if isinstance(spec, dict) else clip(str(spec), None)
-        exercise = getattr(self.template, "exercise", None)
+        exercise = self.template.exercise
         if exercise is None:
             raise SpecError(f"{self.where}: no [exercise] section: a template for assign needs one "
                             "(questions, and the grids to vary)")
@@ -184,6 +184,18 @@ class Assignment:
         """
         from .checks import right_value
         return right_value(self.nets[student], question)
+
+
+def _template(spec):
+    """The template's graph, its sections read as :func:`symbackprop.load` reads them: a
+    bad ``[grading]`` stops ``assign`` before any variant is drawn (each variant's spec
+    carries it), then the ``[exercise]`` (None without one)."""
+    from ..answers.policy import policy_of
+    from ..builders.spec import load
+    graph = load(spec)
+    policy_of(graph)
+    graph.exercise = exercise_of(graph, graph.sections)
+    return graph
 
 
 def _roster(roster) -> list:

@@ -18,8 +18,8 @@ when it wants no adjoints) or as a number at the student's values (``kind = "num
 ``tolerance``: a number is absolute, as Moodle's, ``"1%"`` relative; without one a number
 is judged to the digits written). The grids (``parameters``, ``inputs``, ``targets``)
 list what each variant redraws; a leaf of a group not listed keeps the template's value.
-The spec reader hands the section here (:func:`attach`): every problem is one
-:class:`SpecError` naming ``exercise.…``.
+The spec reader keeps the section as read and the loader hands it here
+(:func:`of_sections`): every problem is one :class:`SpecError` naming ``exercise.…``.
 """
 
 from __future__ import annotations
@@ -109,11 +109,13 @@ def tolerance_json(tolerance):
     return tolerance.abs
 
 
-def attach(net, data: dict, where: str):
-    """The graph a template spec built from ``data``, with its exercise read."""
-    spec = {k: v for k, v in data.items() if k != "exercise"}
-    net.exercise = read(data["exercise"], where, net, spec)
-    return net
+def of_sections(net, sections) -> Exercise | None:
+    """The exercise of the template spec ``net`` was built from: its ``[exercise]`` table
+    as the spec reader kept it (``sections``, a :class:`~symbackprop.builders.spec.Sections`),
+    checked; None for a spec without one."""
+    if "exercise" not in sections.tables:
+        return None
+    return read(sections.tables["exercise"], sections.where, net, sections.fields)
 
 
 def read(table, where: str, net=None, spec=None) -> Exercise:

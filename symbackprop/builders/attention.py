@@ -261,7 +261,7 @@ class Attention(Graph):
 
     def _leaf(self, matrix, name, kind, what, i, k):
         sym = self._symbol(name, what)
-        self._add(Node(sym, kind, None, (i, k)))
+        self._add(Node(sym, kind, (i, k)))
         self.roles[sym] = (matrix, i, k)
         return sym
 
@@ -272,7 +272,7 @@ class Attention(Graph):
     def _node(self, matrix, i, k, expr, **extra):
         sym = self._symbol("%s_{%d,%d}" % (matrix, i, k), "node")
         op = extra.pop("op", None) or classify(expr)
-        self._add(Node(sym, "node", None, (i, k), expr, op=op, **extra))
+        self._add(Node(sym, "node", (i, k), expr, op=op, **extra))
         self.roles[sym] = (matrix, i, k)
         return sym
 
@@ -314,7 +314,7 @@ class Attention(Graph):
         row = [self._symbol("A_{%d,%d}" % (t, s), "node") for s in range(1, len(kept) + 1)]
         softmax = _activations.get("softmax")
         for s, a in enumerate(row, start=1):
-            self._add(Node(a, "node", None, (t, s), softmax.func(s, *kept), activation=softmax,
+            self._add(Node(a, "node", (t, s), softmax.func(s, *kept), activation=softmax,
                            op="softmax", group=tuple(row)))
             self.roles[a] = ("A", t, s)
         return tuple(row) + (None,) * (len(scores) - len(kept))
@@ -342,9 +342,9 @@ class Attention(Graph):
         names = [self._symbol("a_{%d,%d}" % (t, j), "node") for j in range(1, len(zs) + 1)]
         for j, (a, z) in enumerate(zip(names, zs), start=1):
             if act.elementwise:
-                node = Node(a, "node", None, (t, j), act.func(z), activation=act, op="activation")
+                node = Node(a, "node", (t, j), act.func(z), activation=act, op="activation")
             else:
-                node = Node(a, "node", None, (t, j), act.func(j, *zs), activation=act, op="softmax",
+                node = Node(a, "node", (t, j), act.func(j, *zs), activation=act, op="softmax",
                             group=tuple(names))
             self._add(node)
             self.roles[a] = ("a", t, j)
@@ -356,11 +356,11 @@ class Attention(Graph):
             cost = self.cost_function(list(row), list(ys))
             partials = {o: self.cost_function.partial(cost, o, y) for o, y in zip(row, ys)}
             sym = self._symbol("C^{(%d)}" % t, "token cost")
-            self._add(Node(sym, "node", None, (t,), cost, op="cost", partials=partials))
+            self._add(Node(sym, "node", (t,), cost, op="cost", partials=partials))
             self.roles[sym] = ("C", t, 1)
             step_costs.append(sym)
         total = sympy.Symbol("C")
-        self._add(Node(total, "C", None, (), sympy.Add(*step_costs), op="add"))
+        self._add(Node(total, "C", (), sympy.Add(*step_costs), op="add"))
         self.cost_symbol = total
 
     # --- names of the derivation ----------------------------------------------------------

@@ -9,31 +9,32 @@ from __future__ import annotations
 from ..core.graph import as_number
 from ..errors import SpecError
 from ..ops import costs
-from . import spec as _spec
 from .attention import SHAPES, Attention
+from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_matrix, read_points,
+                     read_title, read_vector, refuse_unknown, shown)
 
-ATTENTION_FIELDS = ("title", "cost", "attention", "point", "points") + _spec.GRADING
+ATTENTION_FIELDS = ("title", "cost", "attention", "point", "points") + GRADING
 ATTENTION_TABLE = ("tokens", "d_model", "d_k", "d_v", "W_Q", "W_K", "W_V", "mask", "outputs", "W_O", "b_O",
                    "output_activation")
 
 
 def read_attention(data: dict, where: str) -> Attention:
     """The head of a spec with an ``[attention]`` table, with its values and examples."""
-    _spec._unknown(where, "", data, ATTENTION_FIELDS)
-    title = _spec._title(data, where)
+    refuse_unknown(where, "", data, ATTENTION_FIELDS)
+    title = read_title(data, where)
     table = data["attention"]
     if not isinstance(table, dict):
-        _spec._fail(where, "attention", "expected a table")
-    _spec._unknown(where, "attention.", table, ATTENTION_TABLE)
+        fail(where, "attention", "expected a table")
+    refuse_unknown(where, "attention.", table, ATTENTION_TABLE)
     sizes = _sizes(table, where)
     mask = table.get("mask")
     if mask is not None and mask != "causal":
-        _spec._fail(where, "attention.mask", f"expected \"causal\" (or no mask), got {_spec._clip(mask)}")
-    out_act = _spec._activation(where, "attention.output_activation", table.get("output_activation", "identity"))
+        fail(where, "attention.mask", f"expected \"causal\" (or no mask), got {shown(mask)}")
+    out_act = read_activation(where, "attention.output_activation", table.get("output_activation", "identity"))
     try:
         cost = costs.get(data.get("cost", "mse"))
     except SpecError as exc:
-        _spec._fail(where, "cost", str(exc))
+        fail(where, "cost", str(exc))
     try:
         head = Attention(sizes["tokens"], sizes["d_model"], sizes["d_k"], sizes["d_v"], mask=mask,
                          outputs=sizes.get("outputs"), output_activation=out_act, cost=cost, title=title)
@@ -42,8 +43,7 @@ def read_attention(data: dict, where: str) -> Attention:
     values = _weights(head, table, sizes, where)
     values.update(_example(head, data.get("point", {}), "point", where))
     head.values = values
-    head.points = _spec._points(where, data, lambda p, f: _example(head, p, f, where), head) or []
-    head.policy = _spec._policy(data, where)
+    head.points = read_points(where, data, lambda p, f: _example(head, p, f, where), head) or []
     return head
 
 
@@ -52,16 +52,16 @@ def _sizes(table: dict, where: str) -> dict:
     sizes = {}
     for key in ("tokens", "d_model", "d_k"):
         if key not in table:
-            _spec._fail(where, f"attention.{key}", "missing")
-        sizes[key] = _spec._count(where, f"attention.{key}", table[key])
-    sizes["d_v"] = _spec._count(where, "attention.d_v", table["d_v"]) if "d_v" in table else sizes["d_k"]
+            fail(where, f"attention.{key}", "missing")
+        sizes[key] = read_count(where, f"attention.{key}", table[key])
+    sizes["d_v"] = read_count(where, "attention.d_v", table["d_v"]) if "d_v" in table else sizes["d_k"]
     if "outputs" in table:
-        sizes["outputs"] = _spec._count(where, "attention.outputs", table["outputs"])
+        sizes["outputs"] = read_count(where, "attention.outputs", table["outputs"])
     elif "W_O" in table or "b_O" in table:
         given = table.get("W_O", table.get("b_O"))
         if not isinstance(given, list) or not given:
-            _spec._fail(where, "attention.W_O" if "W_O" in table else "attention.b_O",
-                        f"expected a non-empty list, got {_spec._clip(given)}")
+            fail(where, "attention.W_O" if "W_O" in table else "attention.b_O",
+                        f"expected a non-empty list, got {shown(given)}")
         sizes["outputs"] = len(given)
     return sizes
 
@@ -74,8 +74,8 @@ def _sized(where: str, field: str, label: str, value, rows: tuple, cols: tuple) 
         if len(value) != rows[1] or widths != [cols[1]]:
             got = f"{len(value)} × {widths[0]}" if len(widths) == 1 else \
                 f"{len(value)} rows of {' or '.join(map(str, widths))} entries"
-            _spec._fail(where, field, f"{label} is {rows[0]} × {cols[0]} = {rows[1]} × {cols[1]}, got {got}")
-    return _spec._matrix(where, field, value, rows[1], cols[1], as_number, (rows[0], cols[0]))
+            fail(where, field, f"{label} is {rows[0]} × {cols[0]} = {rows[1]} × {cols[1]}, got {got}")
+    return read_matrix(where, field, value, rows[1], cols[1], as_number, (rows[0], cols[0]))
 
 
 def _weights(head: Attention, table: dict, sizes: dict, where: str) -> dict:
@@ -88,7 +88,7 @@ def _weights(head: Attention, table: dict, sizes: dict, where: str) -> dict:
                 for k, v in enumerate(row, start=1):
                     values[head.entry(name, i, k)] = v
     if "b_O" in table:
-        for j, v in enumerate(_spec._vector(where, "attention.b_O", table["b_O"], sizes["outputs"]), start=1):
+        for j, v in enumerate(read_vector(where, "attention.b_O", table["b_O"], sizes["outputs"]), start=1):
             values[head.b_O(j)] = v
     return values
 
@@ -96,8 +96,8 @@ def _weights(head: Attention, table: dict, sizes: dict, where: str) -> dict:
 def _example(head: Attention, point, field: str, where: str) -> dict:
     """x (tokens × d_model) and y (tokens × d_v, or tokens × outputs) of one example."""
     if not isinstance(point, dict):
-        _spec._fail(where, field, "expected a table with x and y (one row per token)")
-    _spec._unknown(where, field + ".", point, _spec.POINT_FIELDS)
+        fail(where, field, "expected a table with x and y (one row per token)")
+    refuse_unknown(where, field + ".", point, POINT_FIELDS)
     out = {}
     width = {"x": ("d_model", head.d_model),
              "y": ("outputs", head.outputs) if head.outputs is not None else ("d_v", head.d_v)}

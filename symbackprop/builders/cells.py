@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..core.graph import as_number
 from ..errors import SpecError
 from ..notation.quoting import clip
-from .gated import CELLS
+from .recurrent import CELLS
 
 #: Each cell's gate letters, in the order of its spec keys.
 GATES = {"elman": (), **{name: tuple(g for g, _, _ in cls.gates) for name, cls in CELLS.items()}}

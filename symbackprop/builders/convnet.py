@@ -116,6 +116,7 @@ class ConvNet(Graph):
         _refuse_large(self.shapes, self.layers, len(self.examples))
         self.maps: dict = {}
         self.roles: dict = {}
+        self.layer_of: dict = {}
         self._build()
         self.values = values or {}
 
@@ -224,14 +225,16 @@ class ConvNet(Graph):
 
     def _leaf(self, base, l, n, index, kind, role, dense=False):
         sym = self._symbol(self.name(base, l if base not in ("x", "y") else None, n, index, dense), role)
-        self._add(Node(sym, kind, l, index))
+        self._add(Node(sym, kind, index))
+        self.layer_of[sym] = l
         self.maps.setdefault((base, l, n), {})[index] = sym
         self.roles[sym] = role
         return sym
 
     def _node(self, base, l, n, index, expr, role, dense=False, **fields):
         sym = self._symbol(self.name(base, l, n, index, dense), "node")
-        self._add(Node(sym, "node", l, index, expr, **fields))
+        self._add(Node(sym, "node", index, expr, **fields))
+        self.layer_of[sym] = l
         self.maps.setdefault((base, l, n), {})[index] = sym
         self.roles[sym] = role
         return sym
@@ -263,7 +266,7 @@ class ConvNet(Graph):
             name = "C" if n is None else "C^{(%d)}" % n
             kind = "C" if n is None else "node"
             sym = sympy.Symbol(name)
-            self._add(Node(sym, kind, None, (), cost, op="cost", partials=partials))
+            self._add(Node(sym, kind, (), cost, op="cost", partials=partials))
             self.roles[sym] = "cost"
             per_example.append(sym)
         if self.examples == (None,):
@@ -271,7 +274,7 @@ class ConvNet(Graph):
             return
         self.example_costs = tuple(per_example)
         total = sympy.Symbol("L")
-        self._add(Node(total, "C", None, (), sympy.Add(*per_example), op="add"))
+        self._add(Node(total, "C", (), sympy.Add(*per_example), op="add"))
         self.roles[total] = "total cost"
         self.cost_symbol = total
 
@@ -279,7 +282,7 @@ class ConvNet(Graph):
         """An adjoint of its own for every map entry and statistic; the last layer's outputs
         and the examples' costs are written in place (as ∂C/∂a in a layered network)."""
         role = self.roles.get(sym)
-        last = self.nodes[sym].layer == len(self.layers) and role == "activation"
+        last = self.layer_of.get(sym) == len(self.layers) and role == "activation"
         return role != "cost" and not last
 
     def reserved(self) -> dict:

@@ -16,9 +16,10 @@ from ..ops import costs
 from ..core.graph import as_number
 from .convnet import ConvNet, positions
 from .layers import Conv, Dense, Norm, Pool, geometry
-from .spec import (POINT_FIELDS, _activation, _count, _fail, _points, _policy, _title, _unknown, _vector)
+from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_points, read_title,
+                     read_vector, refuse_unknown)
 
-TOP_FIELDS = ("title", "input_shape", "cost", "layers", "point", "points", "grading", "mistakes")
+TOP_FIELDS = ("title", "input_shape", "cost", "layers", "point", "points") + GRADING
 FIELDS = {"conv": ("type", "channels", "kernel", "stride", "padding", "activation", "K", "b"),
           "maxpool": ("type", "kernel", "stride"), "avgpool": ("type", "kernel", "stride"),
           "batchnorm": ("type", "gamma", "beta", "eps", "activation"),
@@ -28,61 +29,60 @@ FIELDS = {"conv": ("type", "channels", "kernel", "stride", "padding", "activatio
 
 def read_convnet(data: dict, where: str) -> ConvNet:
     """The :class:`ConvNet` of a spec with ``input_shape``, with its values and examples."""
-    _unknown(where, "", data, TOP_FIELDS)
+    refuse_unknown(where, "", data, TOP_FIELDS)
     shape = data["input_shape"]
     if not isinstance(shape, list) or len(shape) not in (2, 3):
-        _fail(where, "input_shape", f"expected [channels, rows, cols] or [channels, length], got {shape!r}"[:120])
-    shape = tuple(_count(where, f"input_shape[{i}]", s) for i, s in enumerate(shape, start=1))
+        fail(where, "input_shape", f"expected [channels, rows, cols] or [channels, length], got {shape!r}"[:120])
+    shape = tuple(read_count(where, f"input_shape[{i}]", s) for i, s in enumerate(shape, start=1))
     entries = data.get("layers")
     if not isinstance(entries, list) or not entries:
-        _fail(where, "layers", "expected at least one [[layers]] table")
+        fail(where, "layers", "expected at least one [[layers]] table")
     layers = [_layer(where, l, entry) for l, entry in enumerate(entries, start=1)]
     try:
         cost = costs.get(data.get("cost", "mse"))
     except SpecError as exc:
-        _fail(where, "cost", str(exc))
+        fail(where, "cost", str(exc))
     batch = any(isinstance(layer, Norm) and layer.mode == "batch" for layer in layers)
     points = data.get("points")
     if batch and (not isinstance(points, list) or not points):
-        _fail(where, "points", "a batch norm normalizes over the examples of a mini-batch: give [[points]] "
+        fail(where, "points", "a batch norm normalizes over the examples of a mini-batch: give [[points]] "
                                "(two or more examples), not [point]")
     try:
-        net = ConvNet(shape, layers, cost, examples=len(points) if batch else None, title=_title(data, where))
+        net = ConvNet(shape, layers, cost, examples=len(points) if batch else None, title=read_title(data, where))
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
     values = _parameters(net, entries, where)
     if batch:
         if "point" in data:
-            _fail(where, "point", "a batch norm spec gives its examples as [[points]] only")
+            fail(where, "point", "a batch norm spec gives its examples as [[points]] only")
         for n, point in enumerate(points, start=1):
             values.update(_example(net, point, f"points[{n}]", where, n))
         net.values = values
     else:
         values.update(_example(net, data.get("point", {}), "point", where, None))
         net.values = values
-        net.points = _points(where, data, lambda p, f: _example(net, p, f, where, None), net) or []
-    net.policy = _policy(data, where)
+        net.points = read_points(where, data, lambda p, f: _example(net, p, f, where, None), net) or []
     return net
 
 
 def _layer(where, l, entry):
     field = f"layers[{l}]"
     if not isinstance(entry, dict):
-        _fail(where, field, "expected a table")
+        fail(where, field, "expected a table")
     kind = entry.get("type", "dense")
     if kind not in FIELDS:
-        _fail(where, f"{field}.type", f"unknown layer type {str(kind)[:40]!r}; expected one of: {', '.join(FIELDS)}")
-    _unknown(where, field + ".", entry, FIELDS[kind])
+        fail(where, f"{field}.type", f"unknown layer type {str(kind)[:40]!r}; expected one of: {', '.join(FIELDS)}")
+    refuse_unknown(where, field + ".", entry, FIELDS[kind])
     act = entry.get("activation", "sigmoid" if kind == "dense" else "identity")
     if "activation" in FIELDS[kind]:
-        act = _activation(where, f"{field}.activation", act)
+        act = read_activation(where, f"{field}.activation", act)
     if kind == "conv":
         if "channels" not in entry:
-            _fail(where, f"{field}.channels", "missing")
+            fail(where, f"{field}.channels", "missing")
         padding = entry.get("padding", 0)
         if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
-            _fail(where, f"{field}.padding", f"expected a whole number ≥ 0, got {str(padding)[:40]}")
-        return Conv(_count(where, f"{field}.channels", entry["channels"]), _ints(where, field, entry, "kernel", 3),
+            fail(where, f"{field}.padding", f"expected a whole number ≥ 0, got {str(padding)[:40]}")
+        return Conv(read_count(where, f"{field}.channels", entry["channels"]), _ints(where, field, entry, "kernel", 3),
                     _ints(where, field, entry, "stride", 1), padding, act)
     if kind in ("maxpool", "avgpool"):
         stride = _ints(where, field, entry, "stride", None)
@@ -91,11 +91,11 @@ def _layer(where, l, entry):
         eps = entry.get("eps", "1/100000")
         value = as_number(eps, f"{where}: {field}.eps")
         if value <= 0:
-            _fail(where, f"{field}.eps", f"expected a positive number, got {eps}")
+            fail(where, f"{field}.eps", f"expected a positive number, got {eps}")
         return Norm(kind[:-4], str(value), act)
     if "units" not in entry:
-        _fail(where, f"{field}.units", "missing")
-    return Dense(_count(where, f"{field}.units", entry["units"]), act)
+        fail(where, f"{field}.units", "missing")
+    return Dense(read_count(where, f"{field}.units", entry["units"]), act)
 
 
 def _ints(where, field, entry, key, default):
@@ -104,9 +104,9 @@ def _ints(where, field, entry, key, default):
         return None
     items = value if isinstance(value, list) else [value]
     if not items or len(items) > 2:
-        _fail(where, f"{field}.{key}", f"expected a positive whole number or a list of 1 or 2, got {str(value)[:40]}")
+        fail(where, f"{field}.{key}", f"expected a positive whole number or a list of 1 or 2, got {str(value)[:40]}")
     for i, v in enumerate(items, start=1):
-        _count(where, f"{field}.{key}" + (f"[{i}]" if isinstance(value, list) else ""), v)
+        read_count(where, f"{field}.{key}" + (f"[{i}]" if isinstance(value, list) else ""), v)
     return tuple(items) if isinstance(value, list) else value
 
 
@@ -121,7 +121,7 @@ def _nested(where, field, value, shape, per):
             return
         if not isinstance(v, list) or len(v) != shape[depth]:
             got = f"{len(v)} entries" if isinstance(v, list) else str(v)[:40]
-            _fail(where, name, f"expected {shape[depth]} entries (one per {per[depth]}), got {got}; "
+            fail(where, name, f"expected {shape[depth]} entries (one per {per[depth]}), got {got}; "
                                f"the whole shape is {'×'.join(map(str, shape))}")
         for i, item in enumerate(v, start=1):
             walk(item, depth + 1, at + (i,))
@@ -141,7 +141,7 @@ def _parameters(net, entries, where) -> dict:
                 for index, v in _nested(where, f"{field}.K", entry["K"], (after[0], before[0]) + kernel, per).items():
                     values[net.K(l, *index)] = v
             if "b" in entry:
-                for j, v in enumerate(_vector(where, f"{field}.b", entry["b"], after[0]), start=1):
+                for j, v in enumerate(read_vector(where, f"{field}.b", entry["b"], after[0]), start=1):
                     values[net.b(l, j)] = v
         elif isinstance(layer, Dense):
             flat = len(positions(before))
@@ -150,21 +150,21 @@ def _parameters(net, entries, where) -> dict:
                                          ("unit", "flattened entry of the layer before")).items():
                     values[net.w(l, j, k)] = v
             if "b" in entry:
-                for j, v in enumerate(_vector(where, f"{field}.b", entry["b"], layer.units), start=1):
+                for j, v in enumerate(read_vector(where, f"{field}.b", entry["b"], layer.units), start=1):
                     values[net.b(l, j)] = v
         elif isinstance(layer, Norm):
             count = before[0] if layer.mode == "batch" else len(positions(before))
             for key, name in (("gamma", net.gamma), ("beta", net.beta)):
                 if key in entry:
-                    for j, v in enumerate(_vector(where, f"{field}.{key}", entry[key], count), start=1):
+                    for j, v in enumerate(read_vector(where, f"{field}.{key}", entry[key], count), start=1):
                         values[name(l, j)] = v
     return values
 
 
 def _example(net, point, field, where, n) -> dict:
     if not isinstance(point, dict):
-        _fail(where, field, "expected a table with x and y")
-    _unknown(where, field + ".", point, POINT_FIELDS)
+        fail(where, field, "expected a table with x and y")
+    refuse_unknown(where, field + ".", point, POINT_FIELDS)
     out = {}
     shape = net.shapes[0]
     per = ("channel", "row", "column") if len(shape) == 3 else ("channel", "position")
@@ -173,7 +173,7 @@ def _example(net, point, field, where, n) -> dict:
             out[net.x(*index, n=n)] = v
     if "y" in point:
         outputs = len(positions(net.shapes[-1]))
-        for j, v in enumerate(_vector(where, f"{field}.y", point["y"], outputs), start=1):
+        for j, v in enumerate(read_vector(where, f"{field}.y", point["y"], outputs), start=1):
             out[net.y(j, n=n)] = v
     return out
 

@@ -26,7 +26,7 @@ import sympy
 
 from ..core.graph import Node, affine
 from ..notation.naming import indices
-from .recurrent import Recurrent
+from .recurrent import Recurrent, register_cell
 
 
 class GatedRecurrent(Recurrent):
@@ -62,13 +62,13 @@ class GatedRecurrent(Recurrent):
         name = r"s^{(%d)}_{%s,%d}" % (t, g, j)
         s = self._symbol(name, "pre-activation")
         expr, partials = affine(terms, self.b(j, g))
-        self._add(Node(s, "node", None, (t, j), expr, tuple(terms), self.b(j, g), op="affine", partials=partials))
+        self._add(Node(s, "node", (t, j), expr, tuple(terms), self.b(j, g), op="affine", partials=partials))
         self._table["s_" + g, (t, j)] = s
         self._named.add(s)
         self.roles[s] = "sum of gate " + g
         act = self._gate_activation(g)
         sym = self._symbol(self._name(letter or g, t, j), "activation")
-        self._add(Node(sym, "node", None, (t, j), act.func(s), activation=act, op="activation"))
+        self._add(Node(sym, "node", (t, j), act.func(s), activation=act, op="activation"))
         self._table["gate " + g, (t, j)] = sym
         self._named.add(sym)
         self.roles[sym] = self._gate_what(g)
@@ -89,7 +89,7 @@ class GatedRecurrent(Recurrent):
         """A state node (c⁽ᵗ⁾, h⁽ᵗ⁾, the GRU's g⁽ᵗ⁾): a sum or product of gates and states."""
         from ..core.graph import classify
         sym = self._symbol(self._name(letter, t, j), "activation")
-        self._add(Node(sym, "node", None, (t, j), expr, op=classify(expr)))
+        self._add(Node(sym, "node", (t, j), expr, op=classify(expr)))
         self._table[letter, (t, j)] = sym
         self._named.add(sym)
         self.roles[sym] = what
@@ -126,6 +126,7 @@ class GatedRecurrent(Recurrent):
     __repr__ = describe
 
 
+@register_cell
 class LSTM(GatedRecurrent):
     """A long short-term memory cell unrolled over ``steps`` (``Recurrent(..., cell="lstm")``);
     ``c0`` gives the initial cell state. The hidden ``activation`` is not used: the
@@ -156,6 +157,7 @@ class LSTM(GatedRecurrent):
         return {"h": hs, "c": cs}
 
 
+@register_cell
 class GRU(GatedRecurrent):
     """A gated recurrent unit unrolled over ``steps`` (``Recurrent(..., cell="gru")``), as
     in d2l: the reset gate multiplies h⁽ᵗ⁻¹⁾ before W^{(h)} (PyTorch's GRUCell applies r
@@ -184,8 +186,4 @@ class GRU(GatedRecurrent):
         return {"h": hs}
 
 
-#: The gated cells by name (``Recurrent(..., cell=name)``; "elman" is :class:`Recurrent`).
-CELLS = {"lstm": LSTM, "gru": GRU}
-
-
-__all__ = ["CELLS", "GRU", "LSTM", "GatedRecurrent"]
+__all__ = ["GRU", "LSTM", "GatedRecurrent"]

@@ -87,9 +87,10 @@ class Network(Graph):
 
     def _build(self) -> None:
         n = self.notation
-        self._x = [self._add(Node(self._symbol(n.x(k), "input"), "x", 0, (k,))).symbol
+        self.layer_of = {}
+        self._x = [self._at(0, Node(self._symbol(n.x(k), "input"), "x", (k,))).symbol
                    for k in range(1, self.sizes[0] + 1)]
-        self._y = [self._add(Node(self._symbol(n.y(j), "target"), "y", None, (j,))).symbol
+        self._y = [self._add(Node(self._symbol(n.y(j), "target"), "y", (j,))).symbol
                    for j in range(1, self.sizes[-1] + 1)]
         self._w, self._b, self._z, self._a, self._delta = {}, {}, {}, {}, {}
         self._param_uses: dict[sympy.Symbol, list] = {}
@@ -100,14 +101,14 @@ class Network(Graph):
             for j in range(1, self.sizes[l] + 1):
                 terms = []
                 for k in range(1, self.sizes[l - 1] + 1):
-                    w = self._add(Node(self._symbol(n.w(l, j, k), "parameter"), "param", l, (j, k))).symbol
+                    w = self._at(l, Node(self._symbol(n.w(l, j, k), "parameter"), "param", (j, k))).symbol
                     self._w[l, j, k] = w
                     terms.append((w, prev[k - 1]))
-                b = self._add(Node(self._symbol(n.b(l, j), "parameter"), "param", l, (j,))).symbol
+                b = self._at(l, Node(self._symbol(n.b(l, j), "parameter"), "param", (j,))).symbol
                 self._b[l, j] = b
                 z = self._symbol(n.z(l, j), "pre-activation")
                 expr, partials = affine(terms, b)
-                self._add(Node(z, "z", l, (j,), expr, tuple(terms), b, op="affine", partials=partials))
+                self._at(l, Node(z, "z", (j,), expr, tuple(terms), b, op="affine", partials=partials))
                 self._z[l, j] = z
                 self._delta[l, j] = self._symbol(n.delta(l, j), "∂C/∂z symbol")
                 zs.append(z)
@@ -117,16 +118,23 @@ class Network(Graph):
             layer_a = [self._symbol(n.a(l, j), "activation") for j in range(1, len(zs) + 1)]
             for j, (z, a) in enumerate(zip(zs, layer_a), start=1):
                 if act.elementwise:
-                    self._add(Node(a, "a", l, (j,), act.func(z), activation=act, op="activation"))
+                    self._at(l, Node(a, "a", (j,), act.func(z), activation=act, op="activation"))
                 else:
-                    self._add(Node(a, "a", l, (j,), act.func(j, *zs), activation=act, op="softmax",
+                    self._at(l, Node(a, "a", (j,), act.func(j, *zs), activation=act, op="softmax",
                                    group=tuple(layer_a)))
                 self._a[l, j] = a
             prev = layer_a
         cost = self.cost_function(prev, self._y)
         partials = {a: self.cost_function.partial(cost, a, y) for a, y in zip(prev, self._y)}
-        self._add(Node(sympy.Symbol("C"), "C", None, (), cost, op="cost", partials=partials))
+        self._add(Node(sympy.Symbol("C"), "C", (), cost, op="cost", partials=partials))
         self.cost_symbol = sympy.Symbol("C")
+
+    def _at(self, l: int, node: Node) -> Node:
+        """``node`` added in layer ``l`` (:attr:`layer_of`); a shared parameter keeps the
+        layer of its first use."""
+        added = self._add(node)
+        self.layer_of.setdefault(added.symbol, l)
+        return added
 
     # --- the public symbols ------------------------------------------------------------
 
@@ -230,7 +238,7 @@ class Network(Graph):
 
     def adjoint_symbol(self, sym: sympy.Symbol) -> sympy.Symbol:
         node = self.nodes[sym]
-        return self.delta(node.layer, node.index[0])
+        return self.delta(self.layer_of[sym], node.index[0])
 
     def gradient_symbol(self, leaf: sympy.Symbol) -> sympy.Symbol:
         return sympy.Symbol(Notation.gradient(leaf.name))
@@ -316,7 +324,7 @@ class LayeredDerivation(Derivation):
         if a not in self._in_place:
             raise SpecError(f"∂C/∂a is defined for layers 1 … {net.L}, not layer {l}; "
                             "for an input use dC_dx")
-        return self._in_place_formula(a, sympy.Symbol(Notation.gradient(a.name)), "da", l, (j,))
+        return self._in_place_formula(a, sympy.Symbol(Notation.gradient(a.name)), "da", (j,))
 
     def dC_dw(self, l: int, j: int, k: int) -> Formula:
         """∂C/∂w^{(l)}_{jk} = Σ over its edges of (∂z/∂w)·δ.

@@ -32,6 +32,16 @@ MAX_UNITS = 100
 #: hidden): each is a term of the graph and of the derivation (100 steps of 2-6-2, 6,000
 #: uses: derive 48 s of CPU; 100 units over 100 steps did not finish building).
 MAX_WEIGHT_USES = 5_000
+#: The gated cells by name (``Recurrent(..., cell=name)``; "elman" is :class:`Recurrent`
+#: itself): each a subclass that :mod:`.gated` registers here with :func:`register_cell`.
+#: The builders package imports :mod:`.gated`, so the table is full wherever Recurrent is.
+CELLS: dict = {}
+
+
+def register_cell(cls):
+    """Class decorator: ``Recurrent(..., cell=cls.cell)`` builds a ``cls``."""
+    CELLS[cls.cell] = cls
+    return cls
 
 
 class Recurrent(Graph):
@@ -58,7 +68,6 @@ class Recurrent(Graph):
     def __new__(cls, *args, cell: str = "elman", **kwargs):
         """``Recurrent(..., cell="lstm")`` is an :class:`~.gated.LSTM` (``"gru"``: a GRU)."""
         if cls is Recurrent and cell != "elman":
-            from .gated import CELLS
             if cell not in CELLS:
                 raise SpecError(f"cell must be one of: elman, {', '.join(CELLS)}; got {_shown(cell)}")
             cls = CELLS[cell]
@@ -256,13 +265,13 @@ class Recurrent(Graph):
             cost = self.cost_function(os, ys)
             partials = {o: self.cost_function.partial(cost, o, y) for o, y in zip(os, ys)}
             sym = self._symbol("C^{(%d)}" % t, "step cost")
-            self._add(Node(sym, "node", None, (t,), cost, op="cost", partials=partials))
+            self._add(Node(sym, "node", (t,), cost, op="cost", partials=partials))
             self._table["C", (t,)] = sym
             step_costs.append(sym)
             if self.truncate and t % self.truncate == 0 and t < self.steps:
                 state = self._held(t, state)
         total = sympy.Symbol("C")
-        self._add(Node(total, "C", None, (), sympy.Add(*step_costs), op="add"))
+        self._add(Node(total, "C", (), sympy.Add(*step_costs), op="add"))
         self.cost_symbol = total
 
     #: The state a step hands to the next: h (and the LSTM's cell c).
@@ -270,7 +279,7 @@ class Recurrent(Graph):
 
     def _leaf(self, base, key, kind, what, name=None):
         sym = self._symbol(name or (self._name(base, *key) if kind != "param" else self._name(base, None, *key)), what)
-        self._add(Node(sym, kind, None, key))
+        self._add(Node(sym, kind, key))
         self._table[base, key] = sym
         return sym
 
@@ -376,14 +385,14 @@ class Recurrent(Graph):
     def _affine(self, base, t, j, terms, bias):
         sym = self._symbol(self._name(base, t, j), "pre-activation")
         expr, partials = affine(terms, bias)
-        self._add(Node(sym, "node", None, (t, j), expr, tuple(terms), bias, op="affine", partials=partials))
+        self._add(Node(sym, "node", (t, j), expr, tuple(terms), bias, op="affine", partials=partials))
         self._table[base, (t, j)] = sym
         self._named.add(sym)
         return sym
 
     def _unit(self, base, t, j, z, act, letter=None):
         sym = self._symbol(self._name(letter or base, t, j), "activation")
-        self._add(Node(sym, "node", None, (t, j), act.func(z), activation=act, op="activation"))
+        self._add(Node(sym, "node", (t, j), act.func(z), activation=act, op="activation"))
         self._table[base, (t, j)] = sym
         if base != "o":
             self._named.add(sym)
@@ -395,7 +404,7 @@ class Recurrent(Graph):
             return [self._unit("o", t, j, q, act, self.output_letter) for j, q in enumerate(qs, start=1)]
         os = [self._symbol(self._name(self.output_letter, t, j), "activation") for j in range(1, len(qs) + 1)]
         for j, o in enumerate(os, start=1):
-            self._add(Node(o, "node", None, (t, j), act.func(j, *qs), activation=act, op="softmax",
+            self._add(Node(o, "node", (t, j), act.func(j, *qs), activation=act, op="softmax",
                            group=tuple(os)))
             self._table["o", (t, j)] = o
         return os

@@ -7,19 +7,29 @@ net (``[recurrent]``) and any other graph (``define``). ``[[points]]`` instead o
 Every problem is reported as one :class:`SpecError` naming the file and the field
 (``lecture.toml: layers[2].W: expected 2 rows (one per unit), got 3``). The fields are
 those of DESIGN.md; anything else is rejected, so that a typo never passes silently.
+
+The tables a spec carries for the stages after this one (the grader's ``[grading]`` and
+``[[mistakes]]``, a template's ``[exercise]``) are kept as read, as plain data on the
+graph (:class:`Sections`); each stage reads its own (:mod:`symbackprop.loading` runs
+them): input does not depend on grading or assignments.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..ops import costs
 from ..errors import SpecError
 from ..io import read_text
 from ..notation.naming import NOTATIONS, check_name
-from ..notation.quoting import check_title, clip
+from ..notation.quoting import clip
 from ..core.graph import Graph, as_number
+from .attention_spec import read_attention
+from .convspec import read_convnet
+from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_matrix,
+                     read_names, read_points, read_title, read_vector, refuse_unknown, shown)
 from .network import Network
 from .recurrent import Recurrent
 from . import cells
@@ -29,19 +39,15 @@ try:  # Python ≥ 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: The grader's policy, in every kind of spec (see :mod:`answers.policy`).
-GRADING = ("grading", "mistakes")
+#: Every table kept for a later stage: the grader's, and a template's ``[exercise]`` (read by
+#: :mod:`assignments.exercise`).
+SECTIONS = GRADING + ("exercise",)
 TOP_FIELDS = ("title", "inputs", "targets", "cost", "notation", "layers", "point", "points") + GRADING
 GRAPH_FIELDS = ("title", "inputs", "targets", "parameters", "define", "output", "point",
                 "points") + GRADING
 RECURRENT_FIELDS = ("title", "cost", "recurrent", "point", "points") + GRADING
 RECURRENT_TABLE = ("inputs", "hidden", "outputs", "steps", "activation", "output_activation",
                    "W", "U", "V", "b", "c", "h0") + cells.FIELDS
-#: Most examples in a mini-batch.
-MAX_POINTS = 10_000
-#: Most gradients checked over a mini-batch, examples × gradients: the three-way check
-#: runs for each example (10 examples of a 16-16-16-16-16 net, 10,880, took 36 s).
-MAX_BATCH_GRADIENTS = 10_000
 #: Most weights and output units of a layered spec (the Python API allows more, see
 #: :data:`network.MAX_WEIGHTS`): every weight is a compiled definition and lines of the
 #: document (on a shared machine, derive of 1-5000-1, 10,000 weights, took 55 s; of
@@ -59,8 +65,18 @@ MAX_DEPTH_WEIGHTS = 20_000
 MAX_DEFINITIONS = 2_000
 MAX_DEFINE_CHARACTERS = 100_000
 LAYER_FIELDS = ("units", "activation", "W", "b", "weight_names", "bias_names", "neuron_names")
-POINT_FIELDS = ("x", "y")
 MAX_SPEC_BYTES = 20_000_000
+
+
+@dataclass(frozen=True)
+class Sections:
+    """A spec's tables for the stages after the reader, as read: ``tables`` maps each of
+    :data:`SECTIONS` the spec gives to its value, ``fields`` are the spec's other fields
+    (what a template's variant rewrites), ``where`` names the spec in messages."""
+
+    where: str
+    tables: dict
+    fields: dict
 
 
 def load(source, *, notation: str | None = None) -> Network:
@@ -106,91 +122,46 @@ def _reason(exc: Exception) -> str:
     return str(exc).split(";")[0]
 
 
-def _fail(where: str, field: str, message: str):
-    raise SpecError(f"{where}: {field}: {message}")
-
-
-def _unknown(where: str, prefix: str, table: dict, allowed) -> None:
-    extra = sorted(set(table) - set(allowed))
-    if extra:
-        _fail(where, prefix + clip(extra[0]), f"unknown field; expected one of: {', '.join(allowed)}")
-
-
-def _count(where, field, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        _fail(where, field, f"expected a positive whole number, got {_clip(repr(value))}")
-    return value
-
-
-def _names(where, field, value, n) -> list:
-    if not isinstance(value, list):
-        _fail(where, field, f"expected a list of {n} names, got {_clip(repr(value))}")
-    if len(value) != n:
-        _fail(where, field, f"expected {n} names, got {len(value)}")
-    return [check_name(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
-
-
-def _vector(where, field, value, n) -> list:
-    if not isinstance(value, list):
-        _fail(where, field, f"expected a list of {n} numbers, got {_clip(repr(value))}")
-    if len(value) != n:
-        _fail(where, field, f"expected {n} numbers, got {len(value)}")
-    return [as_number(v, f"{where}: {field}[{i}]") for i, v in enumerate(value, start=1)]
-
-
-def _matrix(where, field, value, rows, cols, item, per=("unit", "unit of the previous layer")) -> list:
-    """A list of ``rows`` lists of ``cols`` items; ``per`` says what a row and an entry
-    stand for in messages."""
-    if not isinstance(value, list):
-        _fail(where, field, f"expected {rows} rows of {cols}, got {_clip(value)}")
-    if len(value) != rows:
-        _fail(where, field, f"expected {rows} rows (one per {per[0]}), got {len(value)}")
-    out = []
-    for j, row in enumerate(value, start=1):
-        if not isinstance(row, list) or len(row) != cols:
-            if not isinstance(row, list):
-                _fail(where, f"{field}[{j}]", f"expected a list of {cols} (one per {per[1]}), got {_clip(row)}")
-            _fail(where, f"{field}[{j}]", f"expected {cols} entries (one per {per[1]}), got {len(row)}")
-        out.append([item(v, f"{where}: {field}[{j}][{k}]") for k, v in enumerate(row, start=1)])
-    return out
-
-
-def _title(data, where):
-    return check_title(data.get("title"), f"{where}: title")
-
-
 def from_dict(data: dict, where: str = "spec"):
     """Validate a spec dict and build its graph (with its values): a :class:`Network`,
-    a :class:`Recurrent` or a :class:`Graph`."""
-    if "exercise" in data:   # a template: the graph, and its exercise read by symbackprop.assignments
-        from ..assignments.exercise import attach
-        return attach(from_dict({k: v for k, v in data.items() if k != "exercise"}, where), data, where)
+    a :class:`Recurrent` or a :class:`Graph`; its :data:`SECTIONS` kept as read in
+    ``graph.sections``."""
+    fields = {k: v for k, v in data.items() if k != "exercise"} if "exercise" in data else data
+    graph = _build(fields, where)
+    graph.sections = Sections(where, {k: data[k] for k in SECTIONS if k in data}, fields)
+    return graph
+
+
+def _build(data: dict, where: str):
+    """The graph of a spec without its ``[exercise]``, by the fields that tell its kind."""
     if "define" in data:
         return _graph(data, where)
     if "recurrent" in data:
         return _recurrent(data, where)
     if "attention" in data:
-        from .attention_spec import read_attention  # it imports this module's helpers
         return read_attention(data, where)
-    if "input_shape" in data:  # a convolutional network: builders/convspec.py
-        from .convspec import read_convnet
+    if "input_shape" in data:  # a convolutional network
         return read_convnet(data, where)
-    _unknown(where, "", data, TOP_FIELDS)
-    title = _title(data, where)
+    return _layered(data, where)
+
+
+def _layered(data: dict, where: str) -> Network:
+    refuse_unknown(where, "", data, TOP_FIELDS)
+    title = read_title(data, where)
     if "inputs" not in data:
-        _fail(where, "inputs", "missing: give a count or a list of names")
+        fail(where, "inputs", "missing: give a count or a list of names")
     inputs = data["inputs"]
     input_names = None
     if isinstance(inputs, list):
         if not inputs:
-            _fail(where, "inputs", "expected at least one input")
-        input_names = _names(where, "inputs", inputs, len(inputs))
+            fail(where, "inputs", "expected at least one input")
+        input_names = read_names(where, "inputs", inputs, len(inputs))
         n_in = len(inputs)
     else:
-        n_in = _count(where, "inputs", inputs)
+        n_in = read_count(where, "inputs", inputs)
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
-        _fail(where, "layers", "expected at least one [[layers]] table")
+        fail(where, "layers", "expected at least one [[layers]] table")
     sizes, acts, names = [n_in], [], {}
     for l, layer in enumerate(layers, start=1):
         units, act, own = _layer(where, l, layer, sizes[-1], last=l == len(layers))
@@ -200,15 +171,15 @@ def from_dict(data: dict, where: str = "spec"):
             names[l] = own
     targets = data.get("targets")
     if targets is not None:
-        targets = _names(where, "targets", targets, sizes[-1])
+        targets = read_names(where, "targets", targets, sizes[-1])
     cost = data.get("cost", "mse")
     try:
         cost = costs.get(cost)
     except SpecError as exc:
-        _fail(where, "cost", str(exc))
+        fail(where, "cost", str(exc))
     notation = data.get("notation", "layered")
     if notation not in NOTATIONS:
-        _fail(where, "notation", f"unknown notation {_clip(repr(notation))}; expected one of: {', '.join(NOTATIONS)}")
+        fail(where, "notation", f"unknown notation {shown(repr(notation))}; expected one of: {', '.join(NOTATIONS)}")
     _refuse_large(where, sizes)
     try:
         net = Network(sizes, acts, cost, notation=notation, inputs=input_names, targets=targets,
@@ -216,16 +187,7 @@ def from_dict(data: dict, where: str = "spec"):
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
     net.values = _values(net, data, where)
-    net.policy = _policy(data, where)
     return net
-
-
-def _policy(data: dict, where: str):
-    """The grader's policy the spec's ``[grading]`` and ``[[mistakes]]`` set, or None."""
-    if "grading" not in data and "mistakes" not in data:
-        return None
-    from ..answers.policy import from_spec
-    return from_spec(data.get("grading"), data.get("mistakes"), where)
 
 
 def _refuse_large(where, sizes):
@@ -245,59 +207,27 @@ def _refuse_large(where, sizes):
                         f"limit of {MAX_DEPTH_WEIGHTS:,} for layers × weights")
 
 
-def _points(where, data, read_one, net):
-    """``[point]`` into the graph's values, or ``[[points]]`` into its examples (refused at
-    once above :data:`MAX_POINTS` examples or :data:`MAX_BATCH_GRADIENTS` gradients)."""
-    if "point" in data and "points" in data:
-        _fail(where, "points", "give [point] (one example) or [[points]] (a mini-batch), not both")
-    if "points" not in data:
-        return None
-    points = data["points"]
-    if not isinstance(points, list) or not points:
-        _fail(where, "points", "expected at least one [[points]] table")
-    if len(points) > MAX_POINTS:
-        _fail(where, "points", f"{len(points):,} examples, above the limit of {MAX_POINTS:,}")
-    gradients = len(net.parameters) + (len(net.inputs) if net.reports_inputs else 0)
-    if len(points) * gradients > MAX_BATCH_GRADIENTS:
-        _fail(where, "points", f"{len(points):,} examples × {gradients:,} gradients = "
-                               f"{len(points) * gradients:,} to check, above the limit of {MAX_BATCH_GRADIENTS:,}")
-    out = []
-    for n, point in enumerate(points, start=1):
-        if not isinstance(point, dict):
-            _fail(where, f"points[{n}]", "expected a table")
-        out.append(read_one(point, f"points[{n}]"))
-    return out
-
-
 def _layer(where: str, l: int, layer, prev: int, *, last: bool):
     """One [[layers]] table: its width, its activation and its own names."""
     field = f"layers[{l}]"
     if not isinstance(layer, dict):
-        _fail(where, field, "expected a table")
-    _unknown(where, field + ".", layer, LAYER_FIELDS)
+        fail(where, field, "expected a table")
+    refuse_unknown(where, field + ".", layer, LAYER_FIELDS)
     if "units" not in layer:
-        _fail(where, f"{field}.units", "missing")
-    units = _count(where, f"{field}.units", layer["units"])
-    act = _activation(where, f"{field}.activation", layer.get("activation", "sigmoid"))
+        fail(where, f"{field}.units", "missing")
+    units = read_count(where, f"{field}.units", layer["units"])
+    act = read_activation(where, f"{field}.activation", layer.get("activation", "sigmoid"))
     if not act.elementwise and not last:
-        _fail(where, f"{field}.activation", f"{act.name} is only supported on the output layer")
+        fail(where, f"{field}.activation", f"{act.name} is only supported on the output layer")
     own = {}
     if "weight_names" in layer:
-        own["weights"] = _matrix(where, f"{field}.weight_names", layer["weight_names"], units, prev,
+        own["weights"] = read_matrix(where, f"{field}.weight_names", layer["weight_names"], units, prev,
                                  check_name)
     if "bias_names" in layer:
-        own["biases"] = _names(where, f"{field}.bias_names", layer["bias_names"], units)
+        own["biases"] = read_names(where, f"{field}.bias_names", layer["bias_names"], units)
     if "neuron_names" in layer:
-        own["neurons"] = _names(where, f"{field}.neuron_names", layer["neuron_names"], units)
+        own["neurons"] = read_names(where, f"{field}.neuron_names", layer["neuron_names"], units)
     return units, act, own
-
-
-def _activation(where, field, value):
-    from ..ops import activations
-    try:
-        return activations.get(value)
-    except SpecError as exc:
-        _fail(where, field, str(exc))
 
 
 def _values(net: Network, data: dict, where: str) -> dict:
@@ -305,7 +235,7 @@ def _values(net: Network, data: dict, where: str) -> dict:
 
     def put(sym, value, field):
         if sym in values and values[sym] != value:
-            _fail(where, field, f"{sym.name} is shared, but {origin[sym]} gives it {_show(values[sym])} "
+            fail(where, field, f"{sym.name} is shared, but {origin[sym]} gives it {_show(values[sym])} "
                                 f"and {field} gives {_show(value)}")
         values[sym] = value
         origin.setdefault(sym, field)
@@ -313,29 +243,29 @@ def _values(net: Network, data: dict, where: str) -> dict:
     for l, layer in enumerate(data["layers"], start=1):
         units, prev = net.sizes[l], net.sizes[l - 1]
         if "W" in layer:
-            W = _matrix(where, f"layers[{l}].W", layer["W"], units, prev, as_number)
+            W = read_matrix(where, f"layers[{l}].W", layer["W"], units, prev, as_number)
             for j in range(units):
                 for k in range(prev):
                     put(net.w(l, j + 1, k + 1), W[j][k], f"layers[{l}].W[{j + 1}][{k + 1}]")
         if "b" in layer:
-            b = _vector(where, f"layers[{l}].b", layer["b"], units)
+            b = read_vector(where, f"layers[{l}].b", layer["b"], units)
             for j in range(units):
                 put(net.b(l, j + 1), b[j], f"layers[{l}].b[{j + 1}]")
     def example(point, field):
         if not isinstance(point, dict):
-            _fail(where, field, "expected a table with x and y")
-        _unknown(where, field + ".", point, POINT_FIELDS)
+            fail(where, field, "expected a table with x and y")
+        refuse_unknown(where, field + ".", point, POINT_FIELDS)
         out = {}
         if "x" in point:
-            for k, v in enumerate(_vector(where, f"{field}.x", point["x"], net.sizes[0])):
+            for k, v in enumerate(read_vector(where, f"{field}.x", point["x"], net.sizes[0])):
                 out[net.x(k + 1)] = v
         if "y" in point:
-            for j, v in enumerate(_vector(where, f"{field}.y", point["y"], net.sizes[-1])):
+            for j, v in enumerate(read_vector(where, f"{field}.y", point["y"], net.sizes[-1])):
                 out[net.y(j + 1)] = v
         return out
 
     values.update(example(data.get("point", {}), "point"))
-    net.points = _points(where, data, example, net) or []
+    net.points = read_points(where, data, example, net) or []
     return values
 
 
@@ -346,26 +276,26 @@ def _show(value) -> str:
 # --- a recurrent net -----------------------------------------------------------------------
 
 def _recurrent(data: dict, where: str) -> Recurrent:
-    _unknown(where, "", data, RECURRENT_FIELDS)
-    title = _title(data, where)
+    refuse_unknown(where, "", data, RECURRENT_FIELDS)
+    title = read_title(data, where)
     table = data["recurrent"]
     if not isinstance(table, dict):
-        _fail(where, "recurrent", "expected a table")
-    _unknown(where, "recurrent.", table, RECURRENT_TABLE)
+        fail(where, "recurrent", "expected a table")
+    refuse_unknown(where, "recurrent.", table, RECURRENT_TABLE)
     sizes = {}
     for key in ("inputs", "hidden", "outputs", "steps"):
         if key not in table:
-            _fail(where, f"recurrent.{key}", "missing")
-        sizes[key] = _count(where, f"recurrent.{key}", table[key])
-    act = _activation(where, "recurrent.activation", table.get("activation", "tanh"))
-    out_act = _activation(where, "recurrent.output_activation", table.get("output_activation", "identity"))
+            fail(where, f"recurrent.{key}", "missing")
+        sizes[key] = read_count(where, f"recurrent.{key}", table[key])
+    act = read_activation(where, "recurrent.activation", table.get("activation", "tanh"))
+    out_act = read_activation(where, "recurrent.output_activation", table.get("output_activation", "identity"))
     cost = data.get("cost", "mse")
     try:
         cost = costs.get(cost)
     except SpecError as exc:
-        _fail(where, "cost", str(exc))
+        fail(where, "cost", str(exc))
     n_in, n_h, n_out, T = sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"]
-    h0 = _vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
+    h0 = read_vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
     options = cells.options(where, table, n_h)
     try:
         rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title, **options)
@@ -377,23 +307,23 @@ def _recurrent(data: dict, where: str) -> Recurrent:
               "V": (n_out, n_h, rnn.V, ("output", "hidden unit"))}
     for key, (rows, cols, name, per) in shapes.items():
         if key in table:
-            M = _matrix(where, f"recurrent.{key}", table[key], rows, cols, as_number, per)
+            M = read_matrix(where, f"recurrent.{key}", table[key], rows, cols, as_number, per)
             for j in range(rows):
                 for k in range(cols):
                     values[name(j + 1, k + 1)] = M[j][k]
     for key, n, name in (("b", n_h, rnn.b), ("c", n_out, rnn.c)):
         if key in table:
-            for j, v in enumerate(_vector(where, f"recurrent.{key}", table[key], n), start=1):
+            for j, v in enumerate(read_vector(where, f"recurrent.{key}", table[key], n), start=1):
                 values[name(j)] = v
 
     def example(point, field):
         if not isinstance(point, dict):
-            _fail(where, field, "expected a table with x and y (one row per step)")
-        _unknown(where, field + ".", point, POINT_FIELDS)
+            fail(where, field, "expected a table with x and y (one row per step)")
+        refuse_unknown(where, field + ".", point, POINT_FIELDS)
         out = {}
         for key, n, name in (("x", n_in, rnn.x), ("y", n_out, rnn.y)):
             if key in point:
-                rows = _matrix(where, f"{field}.{key}", point[key], T, n, as_number,
+                rows = read_matrix(where, f"{field}.{key}", point[key], T, n, as_number,
                                ("step", "input" if key == "x" else "output"))
                 for t in range(T):
                     for k in range(n):
@@ -402,16 +332,15 @@ def _recurrent(data: dict, where: str) -> Recurrent:
 
     values.update(example(data.get("point", {}), "point"))
     rnn.values = values
-    rnn.points = _points(where, data, example, rnn) or []
-    rnn.policy = _policy(data, where)
+    rnn.points = read_points(where, data, example, rnn) or []
     return rnn
 
 
 # --- any graph: define -----------------------------------------------------------------
 
 def _graph(data: dict, where: str) -> Graph:
-    _unknown(where, "", data, GRAPH_FIELDS)
-    graph = Graph(_title(data, where))
+    refuse_unknown(where, "", data, GRAPH_FIELDS)
+    graph = Graph(read_title(data, where))
     entries = _define_entries(data, where)
     _declare_leaves(graph, data, where)
     defined = _define_nodes(graph, entries, where)
@@ -419,7 +348,7 @@ def _graph(data: dict, where: str) -> Graph:
 
     def example(point, field):
         if not isinstance(point, dict):
-            _fail(where, field, "expected a table of values by name")
+            fail(where, field, "expected a table of values by name")
         out = {}
         for key, value in point.items():
             try:
@@ -427,13 +356,12 @@ def _graph(data: dict, where: str) -> Graph:
             except SpecError:
                 sym = None
             if sym is None or not graph.nodes[sym].is_leaf:
-                _fail(where, f"{field}.{_clip(key, 60)}", "not a declared input, target or parameter")
+                fail(where, f"{field}.{shown(key, 60)}", "not a declared input, target or parameter")
             out[sym] = as_number(value, f"{where}: {field}.{clip(key)}")
         return out
 
     graph.values = example(data.get("point", {}), "point")
-    graph.points = _points(where, data, example, graph) or []
-    graph.policy = _policy(data, where)
+    graph.points = read_points(where, data, example, graph) or []
     return graph
 
 
@@ -443,11 +371,11 @@ def _declare_leaves(graph: Graph, data: dict, where: str) -> None:
                            ("parameters", graph.parameter)):
         if field not in data:
             if field == "inputs":
-                _fail(where, field, "missing: give the list of input names")
+                fail(where, field, "missing: give the list of input names")
             continue
         names = data[field]
         if not isinstance(names, list):
-            _fail(where, field, f"expected a list of names, got {_clip(names)}")
+            fail(where, field, f"expected a list of names, got {shown(names)}")
         for i, name in enumerate(names, start=1):
             try:
                 declare(check_name(name, f"{where}: {field}[{i}]"))
@@ -461,12 +389,12 @@ def _define_entries(data: dict, where: str) -> list:
     :data:`MAX_DEFINE_CHARACTERS` characters (before any node is built)."""
     entries = data.get("define")
     if not isinstance(entries, list) or not entries:
-        _fail(where, "define", "expected a list of \"name = formula\" strings")
+        fail(where, "define", "expected a list of \"name = formula\" strings")
     if len(entries) > MAX_DEFINITIONS:
-        _fail(where, "define", f"{len(entries):,} definitions, above the limit of {MAX_DEFINITIONS:,}")
+        fail(where, "define", f"{len(entries):,} definitions, above the limit of {MAX_DEFINITIONS:,}")
     characters = sum(len(e) for e in entries if isinstance(e, str))
     if characters > MAX_DEFINE_CHARACTERS:
-        _fail(where, "define", f"{characters:,} characters of definitions, above the limit of "
+        fail(where, "define", f"{characters:,} characters of definitions, above the limit of "
                                f"{MAX_DEFINE_CHARACTERS:,}")
     return entries
 
@@ -484,48 +412,48 @@ def _define_nodes(graph: Graph, entries: list, where: str) -> list:
     for i, (name, formula, offset) in enumerate(split, start=1):
         field = f"define[{i}]"
         if later[name] != i:
-            _fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
+            fail(where, field, f"'{name}' is defined twice (first in define[{later[name]}])")
         try:
             expr = read_formula(formula, declared)
         except AnswerReadError as exc:
-            _fail(where, field, _definition_error(exc, name, i, later, split, offset))
+            fail(where, field, _definition_error(exc, name, i, later, split, offset))
         try:
             declared.add(graph.define(name, expr, read_as_written(formula, declared)))
         except SpecError as exc:
-            _fail(where, field, str(exc))
+            fail(where, field, str(exc))
     return [name for name, _, _ in split]
 
 
 def _set_output(graph: Graph, output, where: str) -> None:
     """The spec's ``output`` (by default the last definition)."""
     if not isinstance(output, str):
-        _fail(where, "output", f"expected the name of a defined node, got {_clip(output)}")
+        fail(where, "output", f"expected the name of a defined node, got {shown(output)}")
     try:
         sym = graph.symbol(output)
     except SpecError:
-        _fail(where, "output", f"'{_clip(output, 60)}' is not one of the defined nodes")
+        fail(where, "output", f"'{shown(output, 60)}' is not one of the defined nodes")
     try:
         graph.output(sym)
     except SpecError as exc:
-        _fail(where, "output", str(exc))
+        fail(where, "output", str(exc))
 
 
 def _definition(where, i, entry):
     """("name", "formula", offset of the formula in the entry) of one define entry."""
     field = f"define[{i}]"
     if not isinstance(entry, str):
-        _fail(where, field, f"expected a string \"name = formula\", got {_clip(entry)}")
+        fail(where, field, f"expected a string \"name = formula\", got {shown(entry)}")
     if len(entry) > 10_000:
-        _fail(where, field, f"the entry is {len(entry):,} characters long; the limit is 10,000")
+        fail(where, field, f"the entry is {len(entry):,} characters long; the limit is 10,000")
     if "=" not in entry:
-        _fail(where, field, "expected \"name = formula\" (no '=' found)")
+        fail(where, field, "expected \"name = formula\" (no '=' found)")
     lhs, formula = entry.split("=", 1)
     name = lhs.strip()
     if not name:
-        _fail(where, field, "the name before '=' is missing")
+        fail(where, field, "the name before '=' is missing")
     check_name(name, f"{where}: {field}")
     if not formula.strip():
-        _fail(where, field, f"the formula of '{name}' after '=' is empty")
+        fail(where, field, f"the formula of '{name}' after '=' is empty")
     return name, formula, len(lhs) + 1
 
 
@@ -572,5 +500,3 @@ def _cycle(split, start, first):
     return None
 
 
-def _clip(value, limit: int = 40) -> str:
-    return clip(repr(value) if not isinstance(value, str) else value, limit)

@@ -56,7 +56,6 @@ class Formula:
     expr: sympy.Expr
     kind: str
     of: sympy.Symbol
-    layer: int | None = None
     index: tuple = ()
     case: int | None = None
     uses: tuple = ()
@@ -179,7 +178,7 @@ class Derivation:
         out: list[Formula] = []
         for sym in graph.defined:
             node = graph.nodes[sym]
-            out.append(self._formula(sym, node.expr, node.kind, sym, node.layer, node.index))
+            out.append(self._formula(sym, node.expr, node.kind, sym, node.index))
         order, unused = self._sweep_order()
         for sym in order:
             f = self._adjoint_formula(sym)
@@ -189,7 +188,7 @@ class Derivation:
             if graph.named_adjoint(sym):
                 node = graph.nodes[sym]
                 out.append(self._formula(graph.adjoint_symbol(sym), sympy.S.Zero, "delta", sym,
-                                         node.layer, node.index))
+                                         node.index))
         leaves = [p for p in graph.parameters] + [x for x in graph.inputs]
         for leaf in leaves:
             out.append(self._gradient(leaf))
@@ -212,8 +211,8 @@ class Derivation:
         order = sorted((s for s in defined if height[s] is not None), key=lambda s: (height[s], position[s]))
         return order, [s for s in defined if height[s] is None]
 
-    def _formula(self, symbol, expr, kind, of, layer=None, index=(), case=None, uses=()):
-        f = Formula(symbol, expr, kind, of, layer, index, case, uses, self)
+    def _formula(self, symbol, expr, kind, of, index=(), case=None, uses=()):
+        f = Formula(symbol, expr, kind, of, index, case, uses, self)
         self._by_symbol[symbol] = f
         return f
 
@@ -263,7 +262,7 @@ class Derivation:
                 return None
             symbol = graph.adjoint_symbol(sym)
             self._adjoint_symbol[sym] = symbol
-            return self._formula(symbol, sympy.S.One, "delta", sym, None, ())
+            return self._formula(symbol, sympy.S.One, "delta", sym, ())
         expr, feeds = self._sum_over_consumers(sym)
         if not graph.named_adjoint(sym):
             self._in_place[sym] = expr
@@ -275,7 +274,7 @@ class Derivation:
         self._adjoint[sym] = symbol
         self._adjoint_symbol[sym] = symbol
         self._feeds_output[sym] = False
-        return self._formula(symbol, expr, "delta", sym, node.layer, node.index, 1 if feeds else 2)
+        return self._formula(symbol, expr, "delta", sym, node.index, 1 if feeds else 2)
 
     def _gradient(self, leaf) -> Formula:
         graph = self.graph
@@ -286,7 +285,7 @@ class Derivation:
                 uses.append((local_partial(graph, graph.nodes[c], leaf), self._adjoint[c]))
         terms = [product(factor, delta) for factor, delta in uses]
         return self._formula(graph.gradient_symbol(leaf), sympy.Add(*terms), graph.gradient_kind(leaf),
-                             leaf, node.layer, node.index, None, tuple(uses))
+                             leaf, node.index, None, tuple(uses))
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -349,12 +348,12 @@ class Derivation:
         _layered_lookup, ("forward", "activation", "dC_dz", "dC_da", "dC_dw", "dC_db", "dC_dx"))
     del _layered_lookup
 
-    def _in_place_formula(self, node: sympy.Symbol, symbol: sympy.Symbol, kind: str, layer=None,
+    def _in_place_formula(self, node: sympy.Symbol, symbol: sympy.Symbol, kind: str,
                          index=()) -> Formula:
         """``symbol = ∂C/∂node`` for a node written in place (its sum over its consumers,
         :attr:`written_in_place`), made once; it is not one of :attr:`formulas`."""
         if node not in self._extra:
-            self._extra[node] = Formula(symbol, self._in_place[node], kind, node, layer, index,
+            self._extra[node] = Formula(symbol, self._in_place[node], kind, node, index,
                                         None, (), self)
         return self._extra[node]
 

@@ -51,12 +51,12 @@ RESERVED = {"e": "Euler's number"}
 class Node:
     """One named scalar. ``kind`` is x, y or param for a leaf; z, a or C in a layered
     network; ``node`` (or C for the output) in any other graph. ``op`` picks the rule of
-    its local partials; ``layer`` and ``index`` locate it where a builder has layers
-    (1-based); ``expr`` is its one-step definition (None for a leaf)."""
+    its local partials; ``index`` is its position in the builder's structure (1-based: a
+    neuron, a step and a unit …; its layer, where the builder has layers, is in the
+    builder's :attr:`Graph.layer_of`); ``expr`` is its one-step definition (None for a leaf)."""
 
     symbol: sympy.Symbol
     kind: str
-    layer: int | None
     index: tuple
     expr: sympy.Expr | None = None
     terms: tuple = ()          # affine only: ((weight, input), …) in order
@@ -230,6 +230,14 @@ class Graph:
     copies: Mapping = MappingProxyType({})
     #: The examples' costs Cⁿ of such a graph, in example order (L = Σₙ Cⁿ is the output).
     example_costs: tuple = ()
+    #: A builder with layers (the layered and the convolutional net): each node's layer by
+    #: symbol (0: the inputs), which the lookups by (l, j), the lecture's story and the
+    #: layered mistakes read; no entry where a graph has no layers.
+    layer_of: Mapping = MappingProxyType({})
+    #: A spec's tables for the stages after its reader (the grader's ``[grading]``, a
+    #: template's ``[exercise]``), kept as read by :mod:`builders.spec`; None for a graph
+    #: built in Python.
+    sections = None
 
     def __init__(self, title: str | None = None, *, values=None):
         from ..notation.quoting import check_title
@@ -283,7 +291,7 @@ class Graph:
     def _leaf(self, name, kind, what) -> sympy.Symbol:
         self._open()
         check_name(name, what)
-        return self._add(Node(self._symbol(name, what), kind, None, ())).symbol
+        return self._add(Node(self._symbol(name, what), kind, ())).symbol
 
     def input(self, name: str) -> sympy.Symbol:
         """A leaf whose value comes with each example (an input x).
@@ -341,7 +349,7 @@ class Graph:
         act = expr.activation if op == "activation" else None
         if written is not None and evaluated(written[0]) != expr:
             written = None      # the display must be the same mathematics
-        self._add(Node(sym, "node", None, (), expr, activation=act, op=op, written=written))
+        self._add(Node(sym, "node", (), expr, activation=act, op=op, written=written))
         return sym
 
     def output(self, node) -> None:

@@ -437,6 +437,11 @@ class Vocabulary:
         """A whole layer's vector or matrix for a name without indices; a graph has none."""
         return None
 
+    def is_kernel(self, nodes) -> bool:
+        """Whether a whole answer's nodes are one convolution kernel (a rotated answer is
+        then named); a graph has none."""
+        return False
+
     def amplifiers(self, layer, rows):
         """σ′(z) of each row of a whole layer's answer (its ``missing_sigma_prime`` is tried
         with them), or None where the rows have no one amplifier each."""
@@ -488,7 +493,7 @@ class Vocabulary:
         if base in ("z", "net"):
             return z
         if base in ("a", "out"):
-            return self.net.a(node.layer, node.index[0])
+            return self.net.a(self.net.layer_of[z], node.index[0])
         return self.reference.adjoint(z)
 
     # --- functions of names -------------------------------------------------------------
@@ -567,19 +572,20 @@ class LayeredVocabulary(Vocabulary):
             zs = [node_symbol]
         elif node.kind == "a":
             zs = [s for s, n in net.nodes.items()
-                  if n.kind == "z" and n.layer == node.layer and n.index == node.index]
+                  if n.kind == "z" and net.layer_of.get(s) == net.layer_of.get(node_symbol)
+                  and n.index == node.index]
         elif node.kind == "param":
             zs = sorted({z for z, _ in net.uses(node_symbol)}, key=lambda z: self._position(z))
         if len(zs) == 1:
             self.neuron = zs[0]
             z = net.nodes[zs[0]]
-            a = net.a(z.layer, z.index[0])
+            a = net.a(net.layer_of[zs[0]], z.index[0])
             self.next = sorted((c for c in net.nodes[a].consumers if net.nodes[c].kind == "z"),
                                key=lambda s: self._position(s))
 
     def _position(self, z):
         node = self.net.nodes[z]
-        return (node.layer, node.index)
+        return (self.net.layer_of.get(z), node.index)
 
     def lookup(self, base, layer, sub, where=None, text=""):
         if base == "C" and layer is None and sub is None:
@@ -670,7 +676,7 @@ class LayeredVocabulary(Vocabulary):
         z = self._neuron_of(argument)
         if z is not None:
             node = net.nodes[z]
-            act = net.nodes[net.a(node.layer, node.index[0])].activation
+            act = net.nodes[net.a(net.layer_of[z], node.index[0])].activation
             if act.elementwise:
                 return act
         distinct = {a.name: a for a in net.activations if a.elementwise}
@@ -678,7 +684,7 @@ class LayeredVocabulary(Vocabulary):
             return next(iter(distinct.values()))
         if self.neuron is not None:
             node = net.nodes[self.neuron]
-            act = net.nodes[net.a(node.layer, node.index[0])].activation
+            act = net.nodes[net.a(net.layer_of[self.neuron], node.index[0])].activation
             if act.elementwise:
                 return act
         return activations.get("sigmoid")
@@ -711,8 +717,8 @@ class LayeredVocabulary(Vocabulary):
             key = sympy.expand(node.expr)
             if key in forms and forms[key] is not None:
                 other = net.nodes[forms[key]]
-                same = (net.nodes[net.a(other.layer, other.index[0])].activation.describe()
-                        == net.nodes[net.a(node.layer, node.index[0])].activation.describe())
+                same = (net.nodes[net.a(net.layer_of[forms[key]], other.index[0])].activation.describe()
+                        == net.nodes[net.a(net.layer_of[sym], node.index[0])].activation.describe())
                 if not same:
                     forms[key] = None
                 continue

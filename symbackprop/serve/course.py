@@ -89,7 +89,7 @@ def load_course(path) -> Course:
     where = Path(path)
     if where.is_dir():
         return _assignment(where)
-    from ..builders.spec import load
+    from ..loading import load
     net = load(where)
     questions = tuple(Question(n.name, n.name) for n, node in net.nodes.items() if node.kind == "param")
     return Course(net.title or where.name, where, questions, {}, output=net.cost_symbol.name)

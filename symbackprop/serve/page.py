@@ -50,7 +50,7 @@ def picture(spec, numbered: bool = False) -> str:
     """The network's figure: its forward picture as the HTML document draws it (its first
     figure); ``numbered`` (a student's variant): drawn with the student's own numbers as
     their sheet draws it, and every input's and target's value listed below."""
-    from ..builders.spec import load
+    from ..loading import load
     from ..documents.model import Figure
     from ..documents.stories import build
     net = load(spec)

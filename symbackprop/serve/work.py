@@ -33,7 +33,7 @@ def network(spec: str):
     from ..answers.policy import policy_of
     from ..answers.reference import reference
     from ..answers.verdict import prepare
-    from ..builders.spec import load
+    from ..loading import load
     net = load(spec)
     prepare(net, policy_of(net))
     reference(net)      # the derived formulas' values at the points: built before the first check

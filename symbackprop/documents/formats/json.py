@@ -100,7 +100,8 @@ FIELDS = {"graph": GraphFields, "layered": NetworkFields, "attention": Attention
 
 def formula(f, values, closed: bool, fields=GraphFields) -> dict:
     neuron = f.index[0] if f.index and f.kind != "x" else None
-    out = {"symbol": f.symbol.name, "kind": f.kind, "of": f.of.name, "layer": f.layer,
+    out = {"symbol": f.symbol.name, "kind": f.kind, "of": f.of.name,
+           "layer": f.derivation.graph.layer_of.get(f.of),
            "neuron": neuron}
     if f.kind == "w":
         out["input"] = f.index[1]

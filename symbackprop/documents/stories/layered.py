@@ -77,13 +77,14 @@ class LayeredStory(GraphStory):
     def term_order(self, term) -> tuple:
         """Terms of a sum in the order of the indices of their parameters and neurons."""
         nodes = self.net.nodes
-        places = [(nodes[s].layer or 0, nodes[s].index) for s in term.free_symbols if s in nodes]
+        layer_of = self.net.layer_of
+        places = [(layer_of.get(s) or 0, nodes[s].index) for s in term.free_symbols if s in nodes]
         return (min(places, default=(0, ())), sympy.default_sort_key(term))
 
     def shows(self, symbol) -> bool:
         """Whether the gradient of a parameter or input is among the neurons shown."""
         node = self.net.nodes[symbol]
-        l, index = (node.layer or 0), node.index
+        l, index = (self.net.layer_of.get(symbol) or 0), node.index
         if len(index) == 2 and index[1] not in self.units(l - 1):
             return False
         return index[0] in self.units(l)
