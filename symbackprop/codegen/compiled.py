@@ -517,8 +517,20 @@ def _shown(key) -> str:
     return quote(key.name if hasattr(key, "name") else str(key), 40)
 
 
+def _steps(derivation, namespace, backend):
+    """A recurrent net's arrays (:class:`.cells.Steps`), or node by node where its code is."""
+    from .cells import Steps, written_with_arrays
+    return (Steps if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
+
+
+def _tokens(derivation, namespace, backend):
+    """An attention head's arrays (:class:`.attention.Tokens`), or node by node where its code is."""
+    from .attention import Tokens, written_with_arrays
+    return (Tokens if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
+
+
 #: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
-_PARTS = {"graph": _Graph, "layered": _Layered}
+_PARTS = {"graph": _Graph, "layered": _Layered, "recurrent": _steps, "attention": _tokens}
 
 
 __all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]
