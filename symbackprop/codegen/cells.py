@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
-from .writer import (Helpers, Lang, OutputLayer, _RecurrentWriter, _preamble, _printer, comment)
+from .writer import Helpers, Lang, OutputLayer, _RecurrentWriter, _preamble, _printer, comment
 
 #: The output layer's identifiers: a_out, z_out, delta_out (see :class:`OutputLayer`).
 OUT = "_out"
@@ -137,12 +137,18 @@ class CellWriter(OutputLayer):
                 "    # each step's output's term of ∂C/∂h^(t): Σ_j V_jk δq^(t)_j",
                 f"    dh_out = (delta{OUT} @ V).reshape(x.shape[0], x.shape[1], V.shape[1])"]
         grads = [n for n in params[:-2]]
-        bwd += [f"    {', '.join('d' + n for n in grads)} = {', '.join(f'{xp}.zeros_like({n})' for n in grads)}"]
+        for first in range(0, len(grads), 3):    # each gate's W, U, b: sums over the steps, from 0
+            group = grads[first:first + 3]
+            bwd.append(f"    {', '.join('d' + n for n in group)} = {', '.join(f'{xp}.zeros_like({n})' for n in group)}")
         bwd += ["    dh_next = dc_next = None",
                 "    for t in reversed(range(x.shape[1])):"]
         bwd += ["        " + line for line in cell.backward()]
         bwd.append(f"    return {', '.join('d' + n for n in params)}")
         return fwd, bwd
+
+    def _case1(self, act, Lh) -> str:
+        return (f"Case 1, each step's output: δq^(t) = ∂C^(t)/∂o^(t) ⊙ {act.text}′(q^(t))" if act.elementwise
+                else "Case 1, each step's output: δq^(t) through the softmax Jacobian at q^(t)")
 
     def cut(self) -> str:
         """The condition under which no gradient flows from step t (0-based) to step t − 1."""
