@@ -211,8 +211,9 @@ class Arrays(Compiled):
             total[idx.ravel()] = np.asarray(g, dtype=float).ravel()
         return total
 
-    def _inputs(self, given: dict, size: int) -> list:
-        """forward()'s input arrays: the defaults in every row, the given entries in place."""
+    def _inputs(self, given: dict, size: int, missing: list) -> list:
+        """forward()'s input arrays: the defaults in every row, the given entries in place
+        (the leaves that have no value added to ``missing``)."""
         np = self._np
         out = []
         for slot, based in enumerate(self._bases):
@@ -224,12 +225,11 @@ class Arrays(Compiled):
             array = np.empty((size,) + base.shape, dtype=float)
             array[:] = base
             for idx, value in entries:
+                if type(value) is not float and not np.isfinite(value).all():
+                    raise PointError("point: the arrays along the batch axis must hold finite numbers")
                 array[(slice(None),) + idx] = value
             if np.isnan(array).any():
-                missing = [s.name for idx, s in np.ndenumerate(symbols) if np.isnan(array[(slice(None),) + idx]).any()]
-                self._missing(missing)
-            if entries and not np.isfinite(array).all():
-                raise PointError("point: the arrays along the batch axis must hold finite numbers")
+                missing += [s for idx, s in np.ndenumerate(symbols) if np.isnan(array[(slice(None),) + idx]).any()]
             out.append(array)
         return out
 
@@ -249,10 +249,12 @@ class Arrays(Compiled):
             else:
                 slot, idx = place
                 given.setdefault(slot, []).append((idx, value))
-        inputs = self._inputs(given, size)
+        missing: list = []
+        inputs = self._inputs(given, size, missing)
         p = self._p0 if p is None else p
-        if np.isnan(p).any():
-            self._missing([name for name, v in zip(self.names, p) if v != v])
+        if missing or np.isnan(p).any():
+            missing = set(missing) | {s for s, v in zip(self._index, p) if v != v}
+            self._missing([s.name for s in self.graph.leaves if s in missing])
         params = [p[idx] for idx in self._pidx]
         if self._to is not None:
             inputs = [None if a is None else self._to(a) for a in inputs]
