@@ -209,7 +209,9 @@ def _arrays(fn, point):
     given = {}
     for sym, kind, place, value in entries:
         if place is not None and kind != "param":
-            given.setdefault(place[0], []).append((place[1], value))
+            flat, values = given.setdefault(place[0], ([], []))
+            flat.append(place[1])
+            values.append(value)
     inputs = fn._inputs(given, size, [])
     params = [fn._p0[idx] for idx in fn._pidx]
     if fn._to is not None:

@@ -245,3 +245,17 @@ def test_a_missing_value_is_named():
         d.compile()({"x^{(1)}_{1}": 0.5})
     assert str(compiled.value) == str(expected.value)
     assert str(compiled.value).startswith("no value for W^{(f)}_{11}, W^{(f)}_{12}")
+
+
+def test_a_batch_entry_that_is_not_finite_is_refused():
+    d = NETS["attention"].backward()
+    with pytest.raises(PointError, match="finite"):
+        d.compile()({"x_{1,1}": np.array([0.5, np.nan])})
+
+
+def test_a_batch_of_one_example_is_that_example():
+    d = NETS["lstm"].backward()
+    out = d.compile()({"x^{(1)}_{1}": np.array([0.25]), "y^{(2)}_{1}": -0.5})
+    expected = d.evaluate({"x^{(1)}_{1}": 0.25, "y^{(2)}_{1}": -0.5})
+    assert out.size == 1
+    assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)

@@ -180,8 +180,8 @@ class Arrays(Compiled):
             symbols = np.empty(_shape(table), dtype=object)
             _fill(symbols, table)
             base = np.full(symbols.shape, nan)
-            for idx, sym in np.ndenumerate(symbols):
-                self._where[sym] = (slot, idx)
+            for flat, (idx, sym) in enumerate(np.ndenumerate(symbols)):
+                self._where[sym] = (slot, flat)
                 base[idx] = float(values.get(sym, nan))
             self._bases.append((base, symbols))
         self._p0 = np.array([float(values.get(f.of, nan)) for f in grads], dtype=float)
@@ -213,7 +213,8 @@ class Arrays(Compiled):
 
     def _inputs(self, given: dict, size: int, missing: list) -> list:
         """forward()'s input arrays: the defaults in every row, the given entries in place
-        (the leaves that have no value added to ``missing``)."""
+        (``given``: slot → (flat positions, values)); the leaves that have no value are
+        added to ``missing``."""
         np = self._np
         out = []
         for slot, based in enumerate(self._bases):
@@ -221,13 +222,19 @@ class Arrays(Compiled):
                 out.append(None)
                 continue
             base, symbols = based
-            entries = given.get(slot, ())
             array = np.empty((size,) + base.shape, dtype=float)
             array[:] = base
-            for idx, value in entries:
-                if type(value) is not float and not np.isfinite(value).all():
+            if slot in given:
+                flat, values = given[slot]
+                if all(type(v) is float for v in values):
+                    columns = np.array(values)
+                else:
+                    columns = np.empty((size, len(values)))
+                    for j, v in enumerate(values):
+                        columns[:, j] = v
+                if not np.isfinite(columns).all():
                     raise PointError("point: the arrays along the batch axis must hold finite numbers")
-                array[(slice(None),) + idx] = value
+                array.reshape(size, -1)[:, flat] = columns
             if np.isnan(array).any():
                 missing += [s for idx, s in np.ndenumerate(symbols) if np.isnan(array[(slice(None),) + idx]).any()]
             out.append(array)
@@ -247,8 +254,9 @@ class Arrays(Compiled):
                     p = self._p0.copy()
                 p[place] = value
             else:
-                slot, idx = place
-                given.setdefault(slot, []).append((idx, value))
+                flat, values = given.setdefault(place[0], ([], []))
+                flat.append(place[1])
+                values.append(value)
         missing: list = []
         inputs = self._inputs(given, size, missing)
         p = self._p0 if p is None else p
