@@ -159,8 +159,8 @@ class CellWriter(OutputLayer):
         k = self.net.truncate
         if not k:
             return ["# ∂C/∂h^(t-1) for the step before (none before step 1 without h0)"]
-        return [f"# truncate = {k}: the steps after a multiple of {k} read the held copies h̄ (values of",
-                "# h), so nothing flows back past them; otherwise ∂C/∂h^(t-1) for the step before"]
+        return [f"# truncate = {k}: t counts from 0 here, so this step reads the held copies h̄ (the values",
+                f"# of h, no gradient) when t is a multiple of {k}; otherwise ∂C/∂h^(t-1) for the step before"]
 
 
 def _reads(lines, name) -> bool:
@@ -178,7 +178,8 @@ class _Cell:
         self.pair = writer.helpers.need("sigmoid_pair")
 
     def collect(self) -> list:
-        return ["# BPTT: ∂C/∂h^(t) collects a term from step t's output and one from step t + 1",
+        return ["# (h and cell are the state before this step: h^(t-1), c^(t-1))",
+                "# BPTT: ∂C/∂h^(t) collects a term from step t's output and one from step t + 1",
                 "dh = dh_out[:, t] if dh_next is None else dh_out[:, t] + dh_next"]
 
 
