@@ -228,10 +228,8 @@ class Arrays(Compiled):
                 flat, values = given[slot]
                 if all(type(v) is float for v in values):
                     columns = np.array(values)
-                else:
-                    columns = np.empty((size, len(values)))
-                    for j, v in enumerate(values):
-                        columns[:, j] = v
+                else:     # one row per name (contiguous), placed as columns in one copy
+                    columns = np.stack([np.full(size, v) if type(v) is float else v for v in values]).T
                 if not np.isfinite(columns).all():
                     raise PointError("point: the arrays along the batch axis must hold finite numbers")
                 array.reshape(size, -1)[:, flat] = columns
