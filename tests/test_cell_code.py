@@ -13,7 +13,10 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
+import sympy  # noqa: E402
+
 import symbackprop as sb  # noqa: E402
+from symbackprop.ops import activations  # noqa: E402
 from symbackprop.cli import main  # noqa: E402
 from symbackprop.codegen.writer import source  # noqa: E402
 from symbackprop.errors import PointError  # noqa: E402
@@ -70,11 +73,17 @@ def _built():
     nets["elman-silu-truncate2"] = sb.Recurrent(2, 3, 2, 5, activation="silu", truncate=2, h0=[0.1, 0.2, -0.3])
     nets["elman-sigmoid-softmax"] = sb.Recurrent(2, 3, 2, 4, activation="sigmoid", output_activation="softmax",
                                                  cost="binary_cross_entropy")
+    swish = activations.Activation.custom("swish", lambda t: t * sympy.tanh(t))
+    nets["elman-custom-softplus-sse"] = sb.Recurrent(2, 3, 2, 3, activation=swish, output_activation="softplus",
+                                                     cost="sse")
+    nets["elman-leaky-relu"] = sb.Recurrent(2, 3, 1, 3, activation={"name": "leaky_relu", "alpha": 0.2})
+    nets["gru-tanh-sse"] = sb.Recurrent(2, 3, 2, 3, cell="gru", output_activation="tanh", cost="sse")
     for mask in (None, "causal"):
         tag = mask or "nomask"
         nets[f"attention-{tag}"] = sb.Attention(4, 3, 2, 3, mask=mask)
         nets[f"attention-{tag}-dense"] = sb.Attention(4, 3, 2, 3, mask=mask, outputs=2,
                                                       output_activation="sigmoid", cost="binary_cross_entropy")
+    nets["attention-nomask-relu-sse"] = sb.Attention(3, 2, 2, 2, outputs=2, output_activation="relu", cost="sse")
     nets["attention-causal-softmax"] = sb.Attention(4, 3, 2, 2, mask="causal", outputs=3,
                                                     output_activation="softmax", cost="cross_entropy")
     return {name: _randomised(net, seed) for seed, (name, net) in enumerate(sorted(nets.items()))}
