@@ -268,3 +268,31 @@ def test_a_batch_of_one_example_is_that_example():
     expected = d.evaluate({"x^{(1)}_{1}": 0.25, "y^{(2)}_{1}": -0.5})
     assert out.size == 1
     assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)
+
+
+def test_a_mini_batch_spec_runs_its_examples(tmp_path):
+    """[[points]] on a truncated LSTM: compiled and exported, the totals of evaluate()'s examples
+    (each example with its own held copies)."""
+    text = (EXAMPLES / "lstm.toml").read_text(encoding="utf-8")
+    text = text.replace("steps = 3\n", "steps = 3\ntruncate = 2\n").replace(
+        "[point]\nx = [[1.0], [0.5], [-1.0]]\ny = [[0.5], [0.2], [0.1]]\n",
+        "[[points]]\nx = [[1.0], [0.5], [-1.0]]\ny = [[0.5], [0.2], [0.1]]\n"
+        "[[points]]\nx = [[0.2], [-0.5], [0.3]]\ny = [[0.1], [0.4], [-0.1]]\n")
+    spec = tmp_path / "batch.toml"
+    spec.write_text(text, encoding="utf-8")
+    net = sb.load(spec)
+    assert len(net.points) == 2 and net.truncate == 2
+    d = net.backward()
+    expected = d.evaluate()
+    out = d.compile()()
+    assert out.size == 2
+    assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)
+    module = tmp_path / "module.py"
+    assert main(["code", str(spec), "-o", str(module)]) == 0
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    done = subprocess.run([sys.executable, "-I", "-c", RUNNER, str(module)], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(done.stdout)
+    assert_matches(exported["cost"], exported["gradients"], expected.cost,
+                   {k: float(v) for k, v in expected.gradients.items()})
