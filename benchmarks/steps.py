@@ -4,7 +4,7 @@ An unrolled net has one node per unit and step, so building it and deriving its 
 pass (``backward()``: every adjoint and gradient as a one-step formula) should grow
 linearly with the steps. For an LSTM (and a GRU and an Elman net) of ``--hidden`` units and
 ``--inputs`` inputs it prints, at 10, 20, 40 and 80 steps, the time to build the net and the
-time of ``backward()`` (best of ``--repeat`` runs, SymPy's cache cleared before each), and
+time of ``backward()`` (CPU time, best of ``--repeat`` runs, SymPy's cache cleared before each), and
 the ratio per doubling of the steps (2.0 is linear).
 
     python benchmarks/steps.py [--hidden 2] [--inputs 1] [--repeat 3] [--cells lstm,gru,elman]
@@ -21,18 +21,18 @@ from symbackprop.builders import recurrent
 
 def timed(cell, steps, hidden, inputs):
     clear_cache()
-    start = time.perf_counter()
+    start = time.process_time()
     net = sb.Recurrent(inputs, hidden, 1, steps, cell=cell)
-    built = time.perf_counter()
+    built = time.process_time()
     net.backward()
-    return built - start, time.perf_counter() - built
+    return built - start, time.process_time() - built
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=2)
     parser.add_argument("--inputs", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cells", default="lstm,gru,elman")
     parser.add_argument("--steps", default="10,20,40,80")
     args = parser.parse_args()
