@@ -31,9 +31,6 @@ class Layout:
     parameters: tuple
     ignored: tuple = ()
 
-    def arguments(self) -> list:
-        return [name for name, _ in self.inputs] + [name for name, _ in self.parameters]
-
 
 def _names(table):
     """A table of symbols as the same nesting of their names."""
