@@ -263,8 +263,13 @@ LIMITS = [
                  "21 layers × 2,100 weights = 44,100, above the limit of 20,000 for layers × weights", "_add",
                  id="depth"),
     pytest.param({"recurrent": {"inputs": 20, "hidden": 20, "outputs": 20, "steps": 100}},
-                 "recurrent: 100 steps × 1,200 weights = 120,000 weight uses, above the limit of 5,000",
-                 "_add", id="recurrent"),
+                 "recurrent: 100 steps × 1,200 weights = 120,000 weight uses, above the limit of 5,000 for a spec "
+                 "(every command documents or checks the net node by node; from Python, sb.Recurrent builds up to "
+                 "100,000 for d.compile())", "_add", id="recurrent"),
+    pytest.param({"attention": {"tokens": 32, "d_model": 16, "d_k": 16}},
+                 "attention: the head has 57,344 products, above the limit of 20,000 for a spec (every command "
+                 "documents or checks the head node by node; from Python, sb.Attention builds up to 70,000 for "
+                 "d.compile())", "_add", id="attention"),
     pytest.param(_batch(10), "points: 10 examples × 1,088 gradients = 10,880 to check, above the limit "
                              "of 10,000", "backward", id="mini-batch"),
     pytest.param({"inputs": ["x"], "define": [f"v_{{{n}}} = x" for n in range(1, 2002)]},

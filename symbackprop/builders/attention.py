@@ -31,8 +31,12 @@ from ..ops import costs as _costs
 #: Most tokens, and most columns of any of the matrices.
 MAX_TOKENS = 32
 MAX_WIDTH = 32
-#: Most products of the graph (every Σ's terms): each is a term of the derivation.
-MAX_TERMS = 20_000
+#: Most products of the graph (every Σ's terms): each is a term of the derivation. Built
+#: from Python for compiled code (``d.compile()``): 32 tokens × 16 dimensions, 57,344
+#: products, builds, derives and compiles in seconds (benchmarks/cells.py).
+MAX_TERMS = 70_000
+#: Most products of a spec file's head: every command documents it or checks it three ways.
+MAX_SPEC_TERMS = 20_000
 #: The masks a spec may ask for.
 MASKS = (None, "causal")
 
@@ -75,9 +79,7 @@ class Attention(Graph):
             top = MAX_TOKENS if name == "tokens" else MAX_WIDTH
             if n > top:
                 raise SpecError(f"{name} {n} is above the limit of {top:,}")
-        terms = tokens * (d_model * (2 * d_k + d_v) + tokens * (d_k + d_v) + (outputs or 0) * d_v)
-        if terms > MAX_TERMS:
-            raise SpecError(f"the head has {terms:,} products, above the limit of {MAX_TERMS:,}")
+        self.check_size(tokens, d_model, d_k, d_v, outputs, MAX_TERMS)
         if mask not in MASKS:
             raise SpecError(f"mask: expected \"causal\" or no mask, got {mask!r}")
         self.sizes = sizes
@@ -91,6 +93,19 @@ class Attention(Graph):
         self.roles: dict[sympy.Symbol, tuple] = {}
         self._build()
         self.values = values or {}
+
+    @staticmethod
+    def check_size(tokens, d_model, d_k, d_v, outputs, limit, where: str = "") -> None:
+        """Refuse a head of more than ``limit`` products (:data:`MAX_TERMS`), from its sizes.
+
+            >>> sb.Attention.check_size(3, 2, 2, 2, None, limit=10)
+            Traceback (most recent call last):
+            ...
+            symbackprop.errors.SpecError: the head has 72 products, above the limit of 10
+        """
+        terms = tokens * (d_model * (2 * d_k + d_v) + tokens * (d_k + d_v) + (outputs or 0) * d_v)
+        if terms > limit:
+            raise SpecError(f"{where}the head has {terms:,} products, above the limit of {limit:,}")
 
     def _check_cost(self):
         needs = self.cost_function.needs
@@ -388,4 +403,4 @@ class Attention(Graph):
     __repr__ = describe
 
 
-__all__ = ["MASKS", "MAX_TERMS", "MAX_TOKENS", "MAX_WIDTH", "SHAPES", "Attention"]
+__all__ = ["MASKS", "MAX_SPEC_TERMS", "MAX_TERMS", "MAX_TOKENS", "MAX_WIDTH", "SHAPES", "Attention"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..core.graph import as_number
 from ..errors import SpecError
 from ..ops import costs
-from .attention import SHAPES, Attention
+from .attention import MAX_SPEC_TERMS, MAX_TERMS, MAX_TOKENS, MAX_WIDTH, SHAPES, Attention
 from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_matrix, read_points,
                      read_title, read_vector, refuse_unknown, shown)
 
@@ -35,6 +35,13 @@ def read_attention(data: dict, where: str) -> Attention:
         cost = costs.get(data.get("cost", "mse"))
     except SpecError as exc:
         fail(where, "cost", str(exc))
+    if all(n <= (MAX_TOKENS if key == "tokens" else MAX_WIDTH) for key, n in sizes.items()):
+        try:
+            Attention.check_size(sizes["tokens"], sizes["d_model"], sizes["d_k"], sizes["d_v"], sizes.get("outputs"),
+                                 MAX_SPEC_TERMS, f"{where}: attention: ")
+        except SpecError as exc:
+            raise SpecError(f"{exc} for a spec (every command documents or checks the head node by node; "
+                            f"from Python, sb.Attention builds up to {MAX_TERMS:,} for d.compile())") from None
     try:
         head = Attention(sizes["tokens"], sizes["d_model"], sizes["d_k"], sizes["d_v"], mask=mask,
                          outputs=sizes.get("outputs"), output_activation=out_act, cost=cost, title=title)

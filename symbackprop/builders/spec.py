@@ -31,7 +31,8 @@ from .convspec import read_convnet
 from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_matrix,
                      read_names, read_points, read_title, read_vector, refuse_unknown, shown)
 from .network import Network
-from .recurrent import Recurrent
+from .gated import CELLS
+from .recurrent import MAX_SPEC_WEIGHT_USES, MAX_STEPS, MAX_UNITS, MAX_WEIGHT_USES, Recurrent
 from . import cells
 
 try:  # Python ≥ 3.11
@@ -297,6 +298,16 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     n_in, n_h, n_out, T = sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"]
     h0 = read_vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
     options = cells.options(where, table, n_h)
+    cell = CELLS.get(options["cell"], Recurrent)
+    for key, n in sizes.items():   # a size's own limit first, then the whole net's
+        if n > (MAX_STEPS if key == "steps" else MAX_UNITS):
+            break
+    else:
+        try:
+            cell.check_size(n_in, n_h, n_out, T, MAX_SPEC_WEIGHT_USES, f"{where}: recurrent: ")
+        except SpecError as exc:
+            raise SpecError(f"{exc} for a spec (every command documents or checks the net node by node; "
+                            f"from Python, sb.Recurrent builds up to {MAX_WEIGHT_USES:,} for d.compile())") from None
     try:
         rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title, **options)
     except SpecError as exc:

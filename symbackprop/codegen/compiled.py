@@ -8,8 +8,9 @@ point on a mini-batch spec it runs the spec's examples, as :meth:`Derivation.eva
 
 The code is the module :mod:`codegen` writes for ``symbackprop code`` (without the
 spec's values), executed once: a layered network runs layer by layer with matrices (the
-vector form δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)} ⊙ σ′(z^{(l)})), any other graph its sweep's
-definitions, each vectorised over the batch. Compile time is linear in the number of
+vector form δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)} ⊙ σ′(z^{(l)})), a recurrent net a loop over
+its steps and an attention head its matrix form (their layouts: :mod:`.arrays`), any
+other graph its sweep's definitions, each vectorised over the batch. Compile time is linear in the number of
 nodes. A parameter takes one number (it is shared by every example of a batch).
 
 ``backend="torch"`` runs the PyTorch module, and ``"jax"`` the NumPy one over
@@ -517,8 +518,20 @@ def _shown(key) -> str:
     return quote(key.name if hasattr(key, "name") else str(key), 40)
 
 
+def _steps(derivation, namespace, backend):
+    """A recurrent net's arrays (:class:`.cells.Steps`), or node by node where its code is."""
+    from .cells import Steps, written_with_arrays
+    return (Steps if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
+
+
+def _tokens(derivation, namespace, backend):
+    """An attention head's arrays (:class:`.attention.Tokens`), or node by node where its code is."""
+    from .attention import Tokens, written_with_arrays
+    return (Tokens if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
+
+
 #: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
-_PARTS = {"graph": _Graph, "layered": _Layered}
+_PARTS = {"graph": _Graph, "layered": _Layered, "recurrent": _steps, "attention": _tokens}
 
 
 __all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]

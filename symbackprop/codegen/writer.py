@@ -12,7 +12,9 @@ The module does not import symbackprop. It has
   examples whose cost and gradients are summed (L = Σₙ Cⁿ); a parameter takes one number.
 
 A layered network is written layer by layer with matrices (δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)}
-⊙ σ′(z^{(l)})); any other graph node by node, vectorised over the batch. Identifiers are
+⊙ σ′(z^{(l)})), a recurrent net as a loop over its steps (:mod:`.cells`) and an attention
+head in matrix form (:mod:`.attention`), each with arrays along the batch; any other graph
+node by node, vectorised over the batch. Identifiers are
 derived from the math names (a mapping comment lists them); user text reaches the source
 only in escaped one-line comments and in ``repr`` string literals, and never on the first two
 lines (where Python reads an encoding declaration). Numbers use the stable
@@ -517,7 +519,75 @@ def _total(value, rows):
     return float({xp}.sum(value)) if value.ndim else float(value) * rows'''
 
 
-class _LayeredWriter:
+class OutputLayer:
+    """The output layer's activation, cost and Case 1 in matrix form (one row per example),
+    shared by every writer with matrices: ``a{Lh} = f(z{Lh})``, ``C`` from the cost
+    registry's :class:`costs.OutputCode` and ``delta{Lh}`` = ∂C/∂z. A writer using it has
+    ``helpers`` and ``lang``, and (for a cost without code) ``_custom_cost``."""
+
+    def _activated(self, l, act):
+        """``a{l}`` from ``z{l}`` (and ``abar{l}`` = 1 − a for a sigmoid): the lines and the
+        names they add to the cache."""
+        form = _form(act)
+        if form == "sigmoid":
+            return ([f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
+                     "  # a = σ(z) and 1 − a = σ(−z), 1 − a not computed as a difference"],
+                    [f"z{l}", f"a{l}", f"abar{l}"])
+        if form == "softmax":
+            return [f"    a{l} = {self.helpers.need('softmax')}(z{l})"], [f"z{l}", f"a{l}"]
+        return [f"    a{l} = {self.helpers.activation(act)}(z{l})"], [f"z{l}", f"a{l}"]
+
+    def _case1(self, act, Lh) -> str:
+        """The comment over the output layer's δ."""
+        return f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}"
+
+    def _output(self, Lh, act, cost):
+        """The cost's lines (forward) and Case 1's lines (backward) for the output layer:
+        (forward lines, names they add to the cache, backward lines). A registry cost
+        brings its code for the output activation's form; any other is printed."""
+        form = _form(act)
+        fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
+        back = ["    " + comment(self._case1(act, Lh))]
+        code = cost.code.get(form, cost.code.get("elementwise"))
+        if code is None:
+            fwd += self._custom_cost(Lh, cost)
+            return fwd, ["g"], back + self._delta_from_g(form, act, Lh, "g")
+        names = self._output_names(Lh)
+        for helper in code.helpers:
+            self.helpers.need(helper)
+        fwd += ["    " + line.format(**names) for line in code.before]
+        note = f"  # {code.note}" if code.note else ""
+        fwd.append(f"    C = {code.scale}{self.lang.total(code.summand.format(**names))}{note}")
+        extra = [name.format(**names) for name in code.cache]
+        if code.grad is None:
+            return fwd, extra, back + ["    " + line.format(**names) for line in code.delta]
+        g = code.grad.format(**names)
+        if form == "softmax":   # the Jacobian reads ∂C/∂a twice: one name for it
+            back.append(f"    g = {g}  # ∂C/∂a")
+            g = "g"
+        return fwd, extra, back + self._delta_from_g(form, act, Lh, g)
+
+    def _output_names(self, Lh) -> dict:
+        """What a cost's :class:`costs.OutputCode` may name, at output layer ``Lh``."""
+        return {"a": f"a{Lh}", "z": f"z{Lh}", "abar": f"abar{Lh}", "e": f"e{Lh}", "delta": f"delta{Lh}",
+                "y_sum": self.lang.rowsum("y"), "xp": self.lang.xp}
+
+    def _prime_text(self, act, l):
+        if not act.elementwise:
+            return f"the softmax Jacobian at z^({l})"
+        return f"{act.text}′(z^({l}))"
+
+    def _delta_from_g(self, form, act, Lh, g):
+        """δ at the output layer from ∂C/∂a (``g``): through f′(z), or the softmax Jacobian."""
+        a, z = f"a{Lh}", f"z{Lh}"
+        if form == "softmax":
+            return ["    # through the full Jacobian: δ_k = Σ_j ∂C/∂a_j · a_j([j = k] − a_k)",
+                    f"    delta{Lh} = {a} * ({g} - {self.lang.rowsum(f'{g} * {a}')})"]
+        f = self.helpers.activation(act)
+        return [f"    delta{Lh} = {g} * {f}_prime({z})"]
+
+
+class _LayeredWriter(OutputLayer):
     """A layered network, layer by layer with matrices: one row per example."""
 
     def __init__(self, derivation, lang: Lang):
@@ -619,61 +689,8 @@ class _LayeredWriter:
         lines = [comment(f"layer {l} ({act.describe()}): z^({l}) = W^({l}) a^({l - 1}) + b^({l}), "
                          f"a^({l}) = {act.text}(z^({l}))").replace("# ", "    # ", 1),
                  f"    z{l} = a{l - 1} @ W{l}.T + b{l}"]
-        form = _form(act)
-        if form == "sigmoid":
-            lines.append(f"    a{l}, abar{l} = {self.helpers.need('sigmoid_pair')}(z{l})"
-                         "  # a = σ(z) and 1 − a = σ(−z), 1 − a not computed as a difference")
-            return lines, [f"z{l}", f"a{l}", f"abar{l}"]
-        if form == "softmax":
-            lines.append(f"    a{l} = {self.helpers.need('softmax')}(z{l})")
-        else:
-            lines.append(f"    a{l} = {self._act(l)}(z{l})")
-        return lines, [f"z{l}", f"a{l}"]
-
-    def _output(self, Lh, act, cost):
-        """The cost's lines (forward) and Case 1's lines (backward) for the output layer:
-        (forward lines, names they add to the cache, backward lines). A registry cost
-        brings its code for the output activation's form; any other is printed."""
-        form = _form(act)
-        fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
-        back = ["    " + comment(f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}")]
-        code = cost.code.get(form, cost.code.get("elementwise"))
-        if code is None:
-            fwd += self._custom_cost(Lh, cost)
-            return fwd, ["g"], back + self._delta_from_g(form, act, Lh, "g")
-        names = self._output_names(Lh)
-        for helper in code.helpers:
-            self.helpers.need(helper)
-        fwd += ["    " + line.format(**names) for line in code.before]
-        note = f"  # {code.note}" if code.note else ""
-        fwd.append(f"    C = {code.scale}{self.lang.total(code.summand.format(**names))}{note}")
-        extra = [name.format(**names) for name in code.cache]
-        if code.grad is None:
-            return fwd, extra, back + ["    " + line.format(**names) for line in code.delta]
-        g = code.grad.format(**names)
-        if form == "softmax":   # the Jacobian reads ∂C/∂a twice: one name for it
-            back.append(f"    g = {g}  # ∂C/∂a")
-            g = "g"
-        return fwd, extra, back + self._delta_from_g(form, act, Lh, g)
-
-    def _output_names(self, Lh) -> dict:
-        """What a cost's :class:`costs.OutputCode` may name, at output layer ``Lh``."""
-        return {"a": f"a{Lh}", "z": f"z{Lh}", "abar": f"abar{Lh}", "e": f"e{Lh}", "delta": f"delta{Lh}",
-                "y_sum": self.lang.rowsum("y"), "xp": self.lang.xp}
-
-    def _prime_text(self, act, l):
-        if not act.elementwise:
-            return f"the softmax Jacobian at z^({l})"
-        return f"{act.text}′(z^({l}))"
-
-    def _delta_from_g(self, form, act, Lh, g):
-        """δ at the output layer from ∂C/∂a (``g``): through f′(z), or the softmax Jacobian."""
-        a, z = f"a{Lh}", f"z{Lh}"
-        if form == "softmax":
-            return ["    # through the full Jacobian: δ_k = Σ_j ∂C/∂a_j · a_j([j = k] − a_k)",
-                    f"    delta{Lh} = {a} * ({g} - {self.lang.rowsum(f'{g} * {a}')})"]
-        f = self.helpers.activation(act)
-        return [f"    delta{Lh} = {g} * {f}_prime({z})"]
+        activated, kept = self._activated(l, act)
+        return lines + activated, kept
 
     def _custom_cost(self, Lh, cost):
         """A cost without code: its SymPy expression and ∂C/∂a_j (``g``), printed column by column."""
@@ -945,8 +962,20 @@ _COUPLED_EVALUATE = _GRAPH_EVALUATE.replace(
         gradients[key] = gradients.get(key, 0.0) + _total(g, rows)
     return {"cost": _total(C, rows), "gradients": gradients}''')
 
+def _cells(derivation, lang: Lang):
+    """A recurrent net (Elman, LSTM, GRU): a loop over the steps with arrays (:mod:`.cells`)."""
+    from .cells import writer
+    return writer(derivation, lang)
+
+
+def _attention(derivation, lang: Lang):
+    """An attention head: matrices along a batch axis (:mod:`.attention`)."""
+    from .attention import writer
+    return writer(derivation, lang)
+
+
 #: Each kind of graph's writer.
-_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _RecurrentWriter}
+_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _cells, "attention": _attention}
 
 
 __all__ = ["LANGS", "Names", "comment", "identifier", "source"]
