@@ -31,8 +31,7 @@ from .convspec import read_convnet
 from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_matrix,
                      read_names, read_points, read_title, read_vector, refuse_unknown, shown)
 from .network import Network
-from .gated import CELLS
-from .recurrent import MAX_SPEC_WEIGHT_USES, MAX_STEPS, MAX_UNITS, MAX_WEIGHT_USES, Recurrent
+from .recurrent import CELLS, MAX_SPEC_WEIGHT_USES, MAX_STEPS, MAX_UNITS, MAX_WEIGHT_USES, Recurrent
 from . import cells
 
 try:  # Python ≥ 3.11
