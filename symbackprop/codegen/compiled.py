@@ -517,8 +517,14 @@ def _shown(key) -> str:
     return quote(key.name if hasattr(key, "name") else str(key), 40)
 
 
+def _convolutional(derivation, namespace, backend):
+    """A convolutional network's layout (:mod:`.conv`, which builds on this module)."""
+    from .conv import compiled
+    return compiled(derivation, namespace, backend)
+
+
 #: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
-_PARTS = {"graph": _Graph, "layered": _Layered}
+_PARTS = {"graph": _Graph, "layered": _Layered, "convolutional": _convolutional}
 
 
 __all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]

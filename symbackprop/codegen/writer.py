@@ -517,7 +517,74 @@ def _total(value, rows):
     return float({xp}.sum(value)) if value.ndim else float(value) * rows'''
 
 
-class _LayeredWriter:
+class OutputLayer:
+    """The cost and Case 1 at an output layer of rows (one per example), shared by the
+    writers that keep layers as arrays: the cost registry's code for the output
+    activation's form. Needs ``net``, ``lang`` and ``helpers``."""
+
+    def _output(self, Lh, act, cost):
+        """The cost's lines (forward) and Case 1's lines (backward) for the output layer:
+        (forward lines, names they add to the cache, backward lines). A registry cost
+        brings its code for the output activation's form; any other is printed."""
+        form = _form(act)
+        fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
+        back = ["    " + comment(f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}")]
+        code = cost.code.get(form, cost.code.get("elementwise"))
+        if code is None:
+            fwd += self._custom_cost(Lh, cost)
+            return fwd, ["g"], back + self._delta_from_g(form, act, Lh, "g")
+        names = self._output_names(Lh)
+        for helper in code.helpers:
+            self.helpers.need(helper)
+        fwd += ["    " + line.format(**names) for line in code.before]
+        note = f"  # {code.note}" if code.note else ""
+        fwd.append(f"    C = {code.scale}{self.lang.total(code.summand.format(**names))}{note}")
+        extra = [name.format(**names) for name in code.cache]
+        if code.grad is None:
+            return fwd, extra, back + ["    " + line.format(**names) for line in code.delta]
+        g = code.grad.format(**names)
+        if form == "softmax":   # the Jacobian reads ∂C/∂a twice: one name for it
+            back.append(f"    g = {g}  # ∂C/∂a")
+            g = "g"
+        return fwd, extra, back + self._delta_from_g(form, act, Lh, g)
+
+    def _output_names(self, Lh) -> dict:
+        """What a cost's :class:`costs.OutputCode` may name, at output layer ``Lh``."""
+        return {"a": f"a{Lh}", "z": f"z{Lh}", "abar": f"abar{Lh}", "e": f"e{Lh}", "delta": f"delta{Lh}",
+                "y_sum": self.lang.rowsum("y"), "xp": self.lang.xp}
+
+    def _prime_text(self, act, l):
+        if not act.elementwise:
+            return f"the softmax Jacobian at z^({l})"
+        return f"{act.text}′(z^({l}))"
+
+    def _delta_from_g(self, form, act, Lh, g):
+        """δ at the output layer from ∂C/∂a (``g``): through f′(z), or the softmax Jacobian."""
+        a, z = f"a{Lh}", f"z{Lh}"
+        if form == "softmax":
+            return ["    # through the full Jacobian: δ_k = Σ_j ∂C/∂a_j · a_j([j = k] − a_k)",
+                    f"    delta{Lh} = {a} * ({g} - {self.lang.rowsum(f'{g} * {a}')})"]
+        f = self.helpers.activation(act)
+        return [f"    delta{Lh} = {g} * {f}_prime({z})"]
+
+    def _custom_cost(self, Lh, cost):
+        """A cost without code: its SymPy expression and ∂C/∂a_j (``g``), printed column by column."""
+        net, L = self.net, self.lang
+        node = net.nodes[net.cost_symbol]
+        names = {}
+        for j, (a, y) in enumerate(zip(net.outputs, net.targets)):
+            names[a] = f"a{Lh}[:, {j}]"
+            names[y] = f"y[:, {j}]"
+        printer = _printer(names, self.helpers, L)
+        lines = [f"    C = {L.total(printer.code(node.expr) + f' + 0.0 * a{Lh}[:, 0]')}"]
+        cols = ", ".join(f"{printer.code(node.partials[a])} + 0.0 * a{Lh}[:, {j}]"
+                         for j, a in enumerate(net.outputs))
+        stack = "np.stack([%s], axis=1)" if L.name == "numpy" else "torch.stack([%s], dim=1)"
+        lines.append("    g = " + stack % cols + "  # ∂C/∂a_j, one column per output")
+        return lines
+
+
+class _LayeredWriter(OutputLayer):
     """A layered network, layer by layer with matrices: one row per example."""
 
     def __init__(self, derivation, lang: Lang):
@@ -629,67 +696,6 @@ class _LayeredWriter:
         else:
             lines.append(f"    a{l} = {self._act(l)}(z{l})")
         return lines, [f"z{l}", f"a{l}"]
-
-    def _output(self, Lh, act, cost):
-        """The cost's lines (forward) and Case 1's lines (backward) for the output layer:
-        (forward lines, names they add to the cache, backward lines). A registry cost
-        brings its code for the output activation's form; any other is printed."""
-        form = _form(act)
-        fwd = [comment(f"the cost: {cost.text}").replace("# ", "    # ", 1)]
-        back = ["    " + comment(f"Case 1, the output layer {Lh}: δ^({Lh}) = ∂C/∂a^({Lh}) ⊙ {self._prime_text(act, Lh)}")]
-        code = cost.code.get(form, cost.code.get("elementwise"))
-        if code is None:
-            fwd += self._custom_cost(Lh, cost)
-            return fwd, ["g"], back + self._delta_from_g(form, act, Lh, "g")
-        names = self._output_names(Lh)
-        for helper in code.helpers:
-            self.helpers.need(helper)
-        fwd += ["    " + line.format(**names) for line in code.before]
-        note = f"  # {code.note}" if code.note else ""
-        fwd.append(f"    C = {code.scale}{self.lang.total(code.summand.format(**names))}{note}")
-        extra = [name.format(**names) for name in code.cache]
-        if code.grad is None:
-            return fwd, extra, back + ["    " + line.format(**names) for line in code.delta]
-        g = code.grad.format(**names)
-        if form == "softmax":   # the Jacobian reads ∂C/∂a twice: one name for it
-            back.append(f"    g = {g}  # ∂C/∂a")
-            g = "g"
-        return fwd, extra, back + self._delta_from_g(form, act, Lh, g)
-
-    def _output_names(self, Lh) -> dict:
-        """What a cost's :class:`costs.OutputCode` may name, at output layer ``Lh``."""
-        return {"a": f"a{Lh}", "z": f"z{Lh}", "abar": f"abar{Lh}", "e": f"e{Lh}", "delta": f"delta{Lh}",
-                "y_sum": self.lang.rowsum("y"), "xp": self.lang.xp}
-
-    def _prime_text(self, act, l):
-        if not act.elementwise:
-            return f"the softmax Jacobian at z^({l})"
-        return f"{act.text}′(z^({l}))"
-
-    def _delta_from_g(self, form, act, Lh, g):
-        """δ at the output layer from ∂C/∂a (``g``): through f′(z), or the softmax Jacobian."""
-        a, z = f"a{Lh}", f"z{Lh}"
-        if form == "softmax":
-            return ["    # through the full Jacobian: δ_k = Σ_j ∂C/∂a_j · a_j([j = k] − a_k)",
-                    f"    delta{Lh} = {a} * ({g} - {self.lang.rowsum(f'{g} * {a}')})"]
-        f = self.helpers.activation(act)
-        return [f"    delta{Lh} = {g} * {f}_prime({z})"]
-
-    def _custom_cost(self, Lh, cost):
-        """A cost without code: its SymPy expression and ∂C/∂a_j (``g``), printed column by column."""
-        net, L = self.net, self.lang
-        node = net.nodes[net.cost_symbol]
-        names = {}
-        for j, (a, y) in enumerate(zip(net.outputs, net.targets)):
-            names[a] = f"a{Lh}[:, {j}]"
-            names[y] = f"y[:, {j}]"
-        printer = _printer(names, self.helpers, L)
-        lines = [f"    C = {L.total(printer.code(node.expr) + f' + 0.0 * a{Lh}[:, 0]')}"]
-        cols = ", ".join(f"{printer.code(node.partials[a])} + 0.0 * a{Lh}[:, {j}]"
-                         for j, a in enumerate(net.outputs))
-        stack = "np.stack([%s], axis=1)" if L.name == "numpy" else "torch.stack([%s], dim=1)"
-        lines.append("    g = " + stack % cols + "  # ∂C/∂a_j, one column per output")
-        return lines
 
     # --- backward: δ from the output layer back, then the gradients ----------------------
 
@@ -945,8 +951,15 @@ _COUPLED_EVALUATE = _GRAPH_EVALUATE.replace(
         gradients[key] = gradients.get(key, 0.0) + _total(g, rows)
     return {"cost": _total(C, rows), "gradients": gradients}''')
 
+def _convolutional(derivation, lang: Lang):
+    """A convolutional network's writer (:mod:`.conv`, which builds on this module)."""
+    from .conv import writer
+    return writer(derivation, lang)
+
+
 #: Each kind of graph's writer.
-_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _RecurrentWriter}
+_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _RecurrentWriter,
+            "convolutional": _convolutional}
 
 
 __all__ = ["LANGS", "Names", "comment", "identifier", "source"]
