@@ -629,8 +629,8 @@ class ConvArrays(Compiled):
         params = [s for _, syms, _ in layout.params for s in syms]
         self._splits = np.cumsum([len(syms) for _, syms, _ in layout.params])[:-1]
         self._input_shape = tuple(net.shapes[0])
-        self._examples = len(layout.inputs)
-        self._entries = len(layout.inputs[0])
+        self._count = len(layout.inputs)
+        self._width = len(layout.inputs[0])
         self._leaves = {}
         for i, s in enumerate(params):
             self._leaves[s] = ("p", i)
@@ -655,11 +655,11 @@ class ConvArrays(Compiled):
             self._index.update({s: self._index[name] for s in syms})
         # every entry of [parameter gradients …, input gradients of each example …] → the
         # reported name it adds to (the last slot: not reported)
-        slot = np.full(len(params) + self._examples * self._entries, len(self.names), dtype=np.intp)
+        slot = np.full(len(params) + self._count * self._width, len(self.names), dtype=np.intp)
         for i, syms in enumerate(groups.values()):
             for s in syms:
                 place = self._leaves[s]
-                slot[place[1] if place[0] == "p" else len(params) + place[1] * self._entries + place[2]] = i
+                slot[place[1] if place[0] == "p" else len(params) + place[1] * self._width + place[2]] = i
         self._slot = slot
 
     def _place(self, sym, kind):
