@@ -124,26 +124,42 @@ class _Ops:
         return f"np.cumsum({expr}, axis=-1)" if self.numpy else f"torch.cumsum({expr}, dim=-1)"
 
 
-_INDEX_HELPERS = '''def window_index(n_out, kernel, stride):
-    """i·s + p: the position of the (padded) map that tap p of window i reads (windows × taps)."""
-    return {xp}.arange(n_out)[:, None] * stride + {xp}.arange(kernel)[None, :]
+_INDEX_HELPERS = '''def window_index(sizes, kernel, stride):
+    """Tap p of window i reads position i·s + p along each axis: those positions of a map of
+    ``sizes``, flat (row-major), one per (window, tap), windows first."""
+    dims = len(sizes)
+    outs = [(n - k) // s + 1 for n, k, s in zip(sizes, kernel, stride)]
+    flat = 0
+    for t in range(dims):
+        shape = [1] * (2 * dims)
+        shape[t], shape[dims + t] = outs[t], kernel[t]
+        at = {xp}.arange(outs[t])[:, None] * stride[t] + {xp}.arange(kernel[t])[None, :]
+        flat = flat * sizes[t] + at.reshape(shape)
+    return flat.reshape(-1)
 
 
-def source_index(n_in, n_out, kernel, stride, padding):
-    """For position r of the map and tap p, the window i with i·s + p = r + padding, or n_out
-    (a zero slot) where none reads r through p: the dilated δ map under the flipped kernel."""
-    r = {xp}.arange(n_in)[:, None] + padding - {xp}.arange(kernel)[None, :]
-    return {xp}.where((r >= 0) & (r % stride == 0) & (r // stride < n_out), r // stride, n_out)'''
-
-
-def _shaped(expr: str, dims: int, axis: int, length: int, tap_length: int | None) -> str:
-    """An index array reshaped to broadcast: ``length`` along position axis ``axis`` and
-    ``tap_length`` along its tap axis (positions first, then taps)."""
-    shape = [1] * (2 * dims)
-    shape[axis] = length
-    if tap_length is not None:
-        shape[dims + axis] = tap_length
-    return f"{expr}.reshape({tuple(shape)})"
+def source_index(sizes, kernel, stride, padding):
+    """For each position r of a map of ``sizes`` and each tap p, the (window, tap) entry
+    that reads r through p (i·s + p = r + padding along each axis), flat, or the last slot
+    (a zero) where no window does: the dilated δ map under the flipped kernel."""
+    dims = len(sizes)
+    outs = [(n + 2 * padding - k) // s + 1 for n, k, s in zip(sizes, kernel, stride)]
+    flat = valid = 0
+    for t in range(dims):
+        shape = [1] * (2 * dims)
+        shape[t], shape[dims + t] = sizes[t], kernel[t]
+        r = {xp}.arange(sizes[t])[:, None] + padding - {xp}.arange(kernel[t])[None, :]
+        ok = ((r >= 0) & (r % stride[t] == 0) & (r // stride[t] < outs[t])).reshape(shape)
+        flat = flat * outs[t] + {xp}.where(ok, r.reshape(shape) // stride[t], 0)
+        valid = ok if t == 0 else valid & ok
+    for t in range(dims):
+        shape = [1] * (2 * dims)
+        shape[dims + t] = kernel[t]
+        flat = flat * kernel[t] + {xp}.arange(kernel[t]).reshape(shape)
+    slots = 1
+    for n in outs + list(kernel):
+        slots *= n
+    return {xp}.where(valid, flat, slots).reshape(-1)'''
 
 
 class ConvWriter(OutputLayer):
@@ -358,39 +374,32 @@ def evaluate(values=None):
             lines.append(f"    a{l} = {self.helpers.activation(act)}(z{l})  # a^({l}) = {act.text}(z^({l}))")
         return lines
 
-    def _windows(self, l, layer, padding: int) -> tuple:
-        """The index arrays of layer l's windows (forward) and of the window that reads each
-        entry (backward), defined once in the module: (names of the window indices, names
-        of the source indices)."""
-        before, after = self.net.shapes[l - 1], self.net.shapes[l]
+    def _windows(self, l, layer, padding: int) -> None:
+        """The index arrays of layer l, defined once in the module: ``WIN<l>``, the flat
+        position of the (padded) map each window's taps read (forward), and ``SRC<l>``, the
+        (window, tap) entry that reads each position through each tap (backward)."""
+        before = self.net.shapes[l - 1]
         kernel, stride, _ = geometry(layer, before)
-        dims = len(kernel)
-        xp = self.lang.xp
-        win = [f"WIN{l}_{t + 1}" for t in range(dims)]
-        src = [f"SRC{l}_{t + 1}" for t in range(dims)] + [f"TAP{l}_{t + 1}" for t in range(dims)]
-        axes = "i, j" if dims == 2 else "i"
-        self._indices.append(comment(f"layer {l}'s windows: the position i·s + p − padding of the map read by tap "
-                                     f"p of window {axes} (stride {_shape(stride)}, padding {padding}), and back, "
-                                     "the window that reads each position through each tap"))
-        for t in range(dims):
-            self._indices.append(f"{win[t]} = " + _shaped(f"window_index({after[t + 1]}, {kernel[t]}, {stride[t]})",
-                                                          dims, t, after[t + 1], kernel[t]))
-        for t in range(dims):
-            self._indices.append(f"{src[t]} = " + _shaped(
-                f"source_index({before[t + 1]}, {after[t + 1]}, {kernel[t]}, {stride[t]}, {padding})",
-                dims, t, before[t + 1], kernel[t]))
-        for t in range(dims):
-            shape = [1] * (2 * dims)
-            shape[dims + t] = kernel[t]
-            self._indices.append(f"{src[dims + t]} = {xp}.arange({kernel[t]}).reshape({tuple(shape)})")
-        return win, src
+        sizes = tuple(n + 2 * padding for n in before[1:])
+        self._indices += [
+            comment(f"layer {l}'s windows: tap p of window i reads position i·s + p of the map"
+                    + (f" padded by {padding}" if padding else "") + "; and back, the window and tap "
+                    "that read each position (the last slot, a zero, where none does)"),
+            f"WIN{l} = window_index({sizes}, {tuple(kernel)}, {tuple(stride)})",
+            f"SRC{l} = source_index({tuple(before[1:])}, {tuple(kernel)}, {tuple(stride)}, {padding})"]
+
+    def _take(self, expr: str, index: str) -> str:
+        """Entries of the last axis of ``expr`` at ``index`` (a 1-D index array)."""
+        if self.ops.numpy:
+            return f"np.take({expr}, {index}, axis=2)"
+        return f"torch.index_select({expr}, 2, {index})"
 
     def _conv(self, l, layer) -> list:
         ops = self.ops
         before, after = self.net.shapes[l - 1], self.net.shapes[l]
         kernel, stride, padding = geometry(layer, before)
         dims = len(kernel)
-        win, _ = self._windows(l, layer, padding)
+        self._windows(l, layer, padding)
         act = self.net.activations[l - 1]
         at = ",".join(f"{i}·s+{p}−pad" for i, p in zip("ij", "pq")) if dims == 2 else "i·s+p−pad"
         sub = "o,i,j" if dims == 2 else "o,i"
@@ -404,14 +413,14 @@ def evaluate(values=None):
             lines.append(f"    pad{l} = " + ops.pad(source, [(0, 0), (0, 0)] + [(padding, padding)] * dims)
                          + "  # zeros on every side")
             source = f"pad{l}"
-        lines.append(f"    cols{l} = {source}[:, :, {', '.join(win)}]  # (example, c, {sub[2:]}, {taps}): each "
-                     "output entry's window")
-        positions_axes = list(range(2, 2 + dims))
+        flat = size(tuple(n + 2 * padding for n in before[1:]))
+        window = (-1, before[0]) + tuple(after[1:]) + tuple(kernel)
+        lines.append(f"    cols{l} = {self._take(f'{source}.reshape((-1, {before[0]}, {flat}))', f'WIN{l}')}"
+                     f".reshape({window})  # (example, c, {sub[2:]}, {taps}): each output entry's window")
         z = ops.permute(ops.tensordot(f"cols{l}", f"K{l}", [1] + [2 + dims + t for t in range(dims)],
                                       list(range(1, 2 + dims))), [0, dims + 1] + [1 + t for t in range(dims)])
         lines.append(f"    z{l} = {z} + b{l}.reshape({(after[0],) + (1,) * dims})")
         self._keep(f"cols{l}")
-        del positions_axes
         return lines
 
     def _pool(self, l, layer) -> list:
@@ -419,7 +428,7 @@ def evaluate(values=None):
         before, after = self.net.shapes[l - 1], self.net.shapes[l]
         kernel, stride, _ = geometry(layer, before)
         dims = len(kernel)
-        win, _ = self._windows(l, layer, 0)
+        self._windows(l, layer, 0)
         n = size(kernel)
         at = "c,i·s+p,j·s+q" if dims == 2 else "c,i·s+p"
         sub = "c,i,j" if dims == 2 else "c,i"
@@ -431,12 +440,13 @@ def evaluate(values=None):
             head = (f"layer {l} (average pool {_shape(kernel)}, stride {_shape(stride)}): a^({l})_{{{sub}}} = "
                     f"(1/{n}) Σ over the window of a^({l - 1})_{{{at}}}")
         lines = ["    " + comment(head),
-                 f"    win{l} = a{l - 1}[:, :, {', '.join(win)}].reshape({grid})  # each window's entries in row-major order"]
+                 f"    win{l} = {self._take(f'a{l - 1}.reshape((-1, {before[0]}, {size(before[1:])}))', f'WIN{l}')}"
+                 f".reshape({grid})  # each window's entries in row-major order"]
         if layer.mode == "max":
             lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', -1)}",
                       "    # the first arg-max of each window, as the graph's first_argmax: at a tie, the first entry",
                       f"    top{l} = win{l} == a{l}[..., None]",
-                      f"    first{l} = (top{l} & ({ops.cumsum(f'top{l}')} == 1)) * 1.0"]
+                      f"    first{l} = top{l} & ({ops.cumsum(f'top{l}')} == 1)"]
             self._keep(f"first{l}")
         else:
             lines.append(f"    a{l} = {ops.reduce(f'win{l}', 'sum', -1)} / {n}")
@@ -521,20 +531,19 @@ def evaluate(values=None):
         f = self.helpers.activation(act)
         return [f"    delta{l} = da{l} * {f}_prime(z{l})  # δ^({l}) = ∂C/∂a^({l}) ⊙ {act.text}′(z^({l})), the amplifier"]
 
-    def _collect(self, l, layer, dwin: str, target: str, padding: int) -> list:
+    def _collect(self, l, layer, dwin: str, target: str) -> list:
         """``target`` = each entry of the map before layer l summed over the window
         products (``dwin``: example, channel, positions, taps) that read it."""
         before = self.net.shapes[l - 1]
         kernel, _, _ = geometry(layer, before)
-        dims = len(kernel)
-        src = [f"SRC{l}_{t + 1}" for t in range(dims)] + [f"TAP{l}_{t + 1}" for t in range(dims)]
-        padded = self.ops.pad(dwin, [(0, 0), (0, 0)] + [(0, 1)] * dims + [(0, 0)] * dims)
-        summed = self.ops.reduce(f"{padded}[:, :, {', '.join(src)}]", "sum", tuple(range(-dims, 0)))
-        return [f"    {target} = {summed}"]
+        entries = size(self.net.shapes[l][1:]) * size(kernel)
+        padded = self.ops.pad(f"{dwin}.reshape((-1, {before[0]}, {entries}))", [(0, 0), (0, 0), (0, 1)])
+        taken = f"{self._take(padded, f'SRC{l}')}.reshape({(-1,) + tuple(before) + (size(kernel),)})"
+        return [f"    {target} = {self.ops.reduce(taken, 'sum', -1)}"]
 
     def _conv_back(self, l, layer) -> list:
         ops = self.ops
-        before, after = self.net.shapes[l - 1], self.net.shapes[l]
+        before = self.net.shapes[l - 1]
         kernel, stride, padding = geometry(layer, before)
         dims = len(kernel)
         pos = list(range(2, 2 + dims))
@@ -558,23 +567,19 @@ def evaluate(values=None):
                  f"    dcols{l} = " + ops.permute(ops.tensordot(f"delta{l}", f"K{l}", [1], [0]),
                                                   [0, dims + 1] + [1 + t for t in range(dims)]
                                                   + [dims + 2 + t for t in range(dims)])]
-        del after
-        return lines + self._collect(l, layer, f"dcols{l}", f"da{l - 1}", padding)
+        return lines + self._collect(l, layer, f"dcols{l}", f"da{l - 1}")
 
     def _pool_back(self, l, layer) -> list:
-        after = self.net.shapes[l]
         kernel, _, _ = geometry(layer, self.net.shapes[l - 1])
         n = size(kernel)
-        window = (-1,) + tuple(after) + tuple(kernel)
         if layer.mode == "max":
             lines = ["    " + comment(f"max pool {l}: ∂C/∂a^({l})_{{c,i,j}} goes to the first arg-max of its window, "
                                        "0 to the other entries"),
-                     f"    dwin{l} = (first{l} * da{l}[..., None]).reshape({window})"]
+                     f"    dwin{l} = first{l} * da{l}[..., None]"]
         else:
             lines = ["    " + comment(f"average pool {l}: every entry of the window gets ∂C/∂a^({l}) / {n}"),
-                     f"    dwin{l} = {self.lang.xp}.broadcast_to(da{l}[..., None] / {n}, da{l}.shape + ({n},))"
-                     f".reshape({window})"]
-        return lines + self._collect(l, layer, f"dwin{l}", f"da{l - 1}", 0)
+                     f"    dwin{l} = {self.lang.xp}.broadcast_to(da{l}[..., None] / {n}, da{l}.shape + ({n},))"]
+        return lines + self._collect(l, layer, f"dwin{l}", f"da{l - 1}")
 
     def _norm_back(self, l, layer) -> list:
         ops = self.ops
