@@ -121,41 +121,43 @@ class _Ops:
         return f"torch.nn.functional.pad({expr}, {tuple(flat)})"
 
     def cumsum(self, expr: str) -> str:
-        return f"np.cumsum({expr}, axis=-1)" if self.numpy else f"torch.cumsum({expr}, dim=-1)"
+        """Running sums over the taps (axis 2)."""
+        return f"np.cumsum({expr}, axis=2)" if self.numpy else f"torch.cumsum({expr}, dim=2)"
 
 
 _INDEX_HELPERS = '''def window_index(sizes, kernel, stride):
     """Tap p of window i reads position i·s + p along each axis: those positions of a map of
-    ``sizes``, flat (row-major), one per (window, tap), windows first."""
+    ``sizes``, flat (row-major), one per (tap, window), taps first (each tap's slice of the
+    windows is then one contiguous block)."""
     dims = len(sizes)
     outs = [(n - k) // s + 1 for n, k, s in zip(sizes, kernel, stride)]
     flat = 0
     for t in range(dims):
         shape = [1] * (2 * dims)
-        shape[t], shape[dims + t] = outs[t], kernel[t]
-        at = {xp}.arange(outs[t])[:, None] * stride[t] + {xp}.arange(kernel[t])[None, :]
+        shape[t], shape[dims + t] = kernel[t], outs[t]
+        at = {xp}.arange(kernel[t])[:, None] + {xp}.arange(outs[t])[None, :] * stride[t]
         flat = flat * sizes[t] + at.reshape(shape)
     return flat.reshape(-1)
 
 
 def source_index(sizes, kernel, stride, padding):
-    """For each position r of a map of ``sizes`` and each tap p, the (window, tap) entry
+    """For each tap p and each position r of a map of ``sizes``, the (tap, window) entry
     that reads r through p (i·s + p = r + padding along each axis), flat, or the last slot
     (a zero) where no window does: the dilated δ map under the flipped kernel."""
     dims = len(sizes)
     outs = [(n + 2 * padding - k) // s + 1 for n, k, s in zip(sizes, kernel, stride)]
-    flat = valid = 0
+    flat = 0
     for t in range(dims):
         shape = [1] * (2 * dims)
-        shape[t], shape[dims + t] = sizes[t], kernel[t]
-        r = {xp}.arange(sizes[t])[:, None] + padding - {xp}.arange(kernel[t])[None, :]
+        shape[t] = kernel[t]
+        flat = flat * kernel[t] + {xp}.arange(kernel[t]).reshape(shape)
+    for t in range(dims):
+        shape = [1] * (2 * dims)
+        shape[t], shape[dims + t] = kernel[t], sizes[t]
+        r = {xp}.arange(sizes[t])[None, :] + padding - {xp}.arange(kernel[t])[:, None]
         ok = ((r >= 0) & (r % stride[t] == 0) & (r // stride[t] < outs[t])).reshape(shape)
         flat = flat * outs[t] + {xp}.where(ok, r.reshape(shape) // stride[t], 0)
         valid = ok if t == 0 else valid & ok
-    for t in range(dims):
-        shape = [1] * (2 * dims)
-        shape[dims + t] = kernel[t]
-        flat = flat * kernel[t] + {xp}.arange(kernel[t]).reshape(shape)
     slots = 1
     for n in outs + list(kernel):
         slots *= n
@@ -414,11 +416,11 @@ def evaluate(values=None):
                          + "  # zeros on every side")
             source = f"pad{l}"
         flat = size(tuple(n + 2 * padding for n in before[1:]))
-        window = (-1, before[0]) + tuple(after[1:]) + tuple(kernel)
+        window = (-1, before[0]) + tuple(kernel) + tuple(after[1:])
         lines.append(f"    cols{l} = {self._take(f'{source}.reshape((-1, {before[0]}, {flat}))', f'WIN{l}')}"
-                     f".reshape({window})  # (example, c, {sub[2:]}, {taps}): each output entry's window")
-        z = ops.permute(ops.tensordot(f"cols{l}", f"K{l}", [1] + [2 + dims + t for t in range(dims)],
-                                      list(range(1, 2 + dims))), [0, dims + 1] + [1 + t for t in range(dims)])
+                     f".reshape({window})  # (example, c, {taps}, {sub[2:]}): each output entry's window")
+        z = ops.permute(ops.tensordot(f"cols{l}", f"K{l}", list(range(1, 2 + dims)), list(range(1, 2 + dims))),
+                        [0, dims + 1] + [1 + t for t in range(dims)])
         lines.append(f"    z{l} = {z} + b{l}.reshape({(after[0],) + (1,) * dims})")
         self._keep(f"cols{l}")
         return lines
@@ -432,7 +434,7 @@ def evaluate(values=None):
         n = size(kernel)
         at = "c,i·s+p,j·s+q" if dims == 2 else "c,i·s+p"
         sub = "c,i,j" if dims == 2 else "c,i"
-        grid = (-1,) + tuple(after) + (n,)
+        grid = (-1, before[0], n) + tuple(after[1:])
         if layer.mode == "max":
             head = (f"layer {l} (max pool {_shape(kernel)}, stride {_shape(stride)}): a^({l})_{{{sub}}} = "
                     f"max over the window of a^({l - 1})_{{{at}}}")
@@ -441,15 +443,15 @@ def evaluate(values=None):
                     f"(1/{n}) Σ over the window of a^({l - 1})_{{{at}}}")
         lines = ["    " + comment(head),
                  f"    win{l} = {self._take(f'a{l - 1}.reshape((-1, {before[0]}, {size(before[1:])}))', f'WIN{l}')}"
-                 f".reshape({grid})  # each window's entries in row-major order"]
+                 f".reshape({grid})  # (example, c, tap, {sub[2:]}): the taps in row-major order"]
         if layer.mode == "max":
-            lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', -1)}",
+            lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', 2)}",
                       "    # the first arg-max of each window, as the graph's first_argmax: at a tie, the first entry",
-                      f"    top{l} = win{l} == a{l}[..., None]",
+                      f"    top{l} = win{l} == a{l}[:, :, None]",
                       f"    first{l} = top{l} & ({ops.cumsum(f'top{l}')} == 1)"]
             self._keep(f"first{l}")
         else:
-            lines.append(f"    a{l} = {ops.reduce(f'win{l}', 'sum', -1)} / {n}")
+            lines.append(f"    a{l} = {ops.reduce(f'win{l}', 'sum', 2)} / {n}")
         self._keep(f"a{l}")
         return lines
 
@@ -533,13 +535,13 @@ def evaluate(values=None):
 
     def _collect(self, l, layer, dwin: str, target: str) -> list:
         """``target`` = each entry of the map before layer l summed over the window
-        products (``dwin``: example, channel, positions, taps) that read it."""
+        products (``dwin``: example, channel, taps, positions) that read it."""
         before = self.net.shapes[l - 1]
         kernel, _, _ = geometry(layer, before)
         entries = size(self.net.shapes[l][1:]) * size(kernel)
         padded = self.ops.pad(f"{dwin}.reshape((-1, {before[0]}, {entries}))", [(0, 0), (0, 0), (0, 1)])
-        taken = f"{self._take(padded, f'SRC{l}')}.reshape({(-1,) + tuple(before) + (size(kernel),)})"
-        return [f"    {target} = {self.ops.reduce(taken, 'sum', -1)}"]
+        taken = f"{self._take(padded, f'SRC{l}')}.reshape({(-1, before[0], size(kernel)) + tuple(before[1:])})"
+        return [f"    {target} = {self.ops.reduce(taken, 'sum', 2)}"]
 
     def _conv_back(self, l, layer) -> list:
         ops = self.ops
@@ -559,14 +561,14 @@ def evaluate(values=None):
         dilated = ", dilated by the stride" if any(s > 1 for s in stride) else ""
         lines = ["    " + comment(f"conv layer {l}: ∂C/∂K^({l})_{{{taps}}} = {k_text}: the correlation of the input "
                                    "with the δ map"),
-                 f"    dK{l} = " + ops.tensordot(f"delta{l}", f"cols{l}", [0] + pos, [0] + pos),
+                 f"    dK{l} = " + ops.tensordot(f"delta{l}", f"cols{l}", [0] + pos, [0] + [p + dims for p in pos]),
                  "    " + comment(f"∂C/∂b^({l})_o = Σ_n Σ over the positions of δ^({l})_o"),
                  f"    db{l} = " + ops.reduce(f"delta{l}", "sum", [0] + pos),
                  "    " + comment(f"∂C/∂a^({l - 1})_{{{x_sub}}} = {x_text}: the full convolution of the δ map{dilated} "
                                    "with the flipped kernel; each entry collects the window products δ·K that read it"),
                  f"    dcols{l} = " + ops.permute(ops.tensordot(f"delta{l}", f"K{l}", [1], [0]),
-                                                  [0, dims + 1] + [1 + t for t in range(dims)]
-                                                  + [dims + 2 + t for t in range(dims)])]
+                                                  [0, dims + 1] + [dims + 2 + t for t in range(dims)]
+                                                  + [1 + t for t in range(dims)])]
         return lines + self._collect(l, layer, f"dcols{l}", f"da{l - 1}")
 
     def _pool_back(self, l, layer) -> list:
@@ -575,10 +577,11 @@ def evaluate(values=None):
         if layer.mode == "max":
             lines = ["    " + comment(f"max pool {l}: ∂C/∂a^({l})_{{c,i,j}} goes to the first arg-max of its window, "
                                        "0 to the other entries"),
-                     f"    dwin{l} = first{l} * da{l}[..., None]"]
+                     f"    dwin{l} = first{l} * da{l}[:, :, None]"]
         else:
             lines = ["    " + comment(f"average pool {l}: every entry of the window gets ∂C/∂a^({l}) / {n}"),
-                     f"    dwin{l} = {self.lang.xp}.broadcast_to(da{l}[..., None] / {n}, da{l}.shape + ({n},))"]
+                     f"    dwin{l} = {self.lang.xp}.broadcast_to(da{l}[:, :, None] / {n}, "
+                     f"da{l}.shape[:2] + ({n},) + da{l}.shape[2:])"]
         return lines + self._collect(l, layer, f"dwin{l}", f"da{l - 1}")
 
     def _norm_back(self, l, layer) -> list:
