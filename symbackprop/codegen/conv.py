@@ -380,6 +380,8 @@ def evaluate(values=None):
         """The index arrays of layer l, defined once in the module: ``WIN<l>``, the flat
         position of the (padded) map each window's taps read (forward), and ``SRC<l>``, the
         (window, tap) entry that reads each position through each tap (backward)."""
+        if not self.ops.numpy:      # PyTorch: unfold and fold
+            return
         before = self.net.shapes[l - 1]
         kernel, stride, _ = geometry(layer, before)
         sizes = tuple(n + 2 * padding for n in before[1:])
@@ -389,6 +391,31 @@ def evaluate(values=None):
                     "that read each position (the last slot, a zero, where none does)"),
             f"WIN{l} = window_index({sizes}, {tuple(kernel)}, {tuple(stride)})",
             f"SRC{l} = source_index({tuple(before[1:])}, {tuple(kernel)}, {tuple(stride)}, {padding})"]
+
+    def _unfold_args(self, l, layer, padding: int) -> str:
+        """PyTorch's im2col (``unfold``) and its transpose (``fold``) arguments for layer l:
+        a 1-D map is a 2-D map of one row."""
+        kernel, stride, _ = geometry(layer, self.net.shapes[l - 1])
+        if len(kernel) == 1:
+            kernel, stride, pad = (1,) + tuple(kernel), (1,) + tuple(stride), (0, padding)
+        else:
+            kernel, stride, pad = tuple(kernel), tuple(stride), (padding, padding)
+        return f"kernel_size={kernel}, padding={pad}, stride={stride}"
+
+    def _gather(self, l, layer, source: str, padding: int) -> str:
+        """Every window of the map ``source`` (layer l's input), (example, channel, taps,
+        positions): an index array into the padded map (NumPy), ``unfold`` (PyTorch)."""
+        before, after = self.net.shapes[l - 1], self.net.shapes[l]
+        kernel = geometry(layer, before)[0]
+        shape = (-1, before[0]) + tuple(kernel) + tuple(after[1:])
+        if self.ops.numpy:
+            if padding:
+                source = self.ops.pad(source, [(0, 0), (0, 0)] + [(padding, padding)] * len(kernel))
+            flat = size(tuple(n + 2 * padding for n in before[1:]))
+            return f"{self._take(f'{source}.reshape((-1, {before[0]}, {flat}))', f'WIN{l}')}.reshape({shape})"
+        if len(kernel) == 1:
+            source = f"{source}[:, :, None, :]"
+        return f"torch.nn.functional.unfold({source}, {self._unfold_args(l, layer, padding)}).reshape({shape})"
 
     def _take(self, expr: str, index: str) -> str:
         """Entries of the last axis of ``expr`` at ``index`` (a 1-D index array)."""
@@ -410,15 +437,9 @@ def evaluate(values=None):
                                    f"{_shape(stride)}, padding {padding}, {act.describe()}): z^({l})_{{{sub}}} = "
                                    f"b_o + Σ_c Σ_{{{taps}}} K^({l})_{{o,c,{taps}}} a^({l - 1})_{{c,{at}}}, "
                                    "every window at once")]
-        source = f"a{l - 1}"
-        if padding:
-            lines.append(f"    pad{l} = " + ops.pad(source, [(0, 0), (0, 0)] + [(padding, padding)] * dims)
-                         + "  # zeros on every side")
-            source = f"pad{l}"
-        flat = size(tuple(n + 2 * padding for n in before[1:]))
-        window = (-1, before[0]) + tuple(kernel) + tuple(after[1:])
-        lines.append(f"    cols{l} = {self._take(f'{source}.reshape((-1, {before[0]}, {flat}))', f'WIN{l}')}"
-                     f".reshape({window})  # (example, c, {taps}, {sub[2:]}): each output entry's window")
+        padded = f", the map padded by {padding} zeros on every side" if padding else ""
+        lines.append(f"    cols{l} = {self._gather(l, layer, f'a{l - 1}', padding)}  # (example, c, {taps}, "
+                     f"{sub[2:]}): each output entry's window{padded}")
         z = ops.permute(ops.tensordot(f"cols{l}", f"K{l}", list(range(1, 2 + dims)), list(range(1, 2 + dims))),
                         [0, dims + 1] + [1 + t for t in range(dims)])
         lines.append(f"    z{l} = {z} + b{l}.reshape({(after[0],) + (1,) * dims})")
@@ -442,8 +463,8 @@ def evaluate(values=None):
             head = (f"layer {l} (average pool {_shape(kernel)}, stride {_shape(stride)}): a^({l})_{{{sub}}} = "
                     f"(1/{n}) Σ over the window of a^({l - 1})_{{{at}}}")
         lines = ["    " + comment(head),
-                 f"    win{l} = {self._take(f'a{l - 1}.reshape((-1, {before[0]}, {size(before[1:])}))', f'WIN{l}')}"
-                 f".reshape({grid})  # (example, c, tap, {sub[2:]}): the taps in row-major order"]
+                 f"    win{l} = {self._gather(l, layer, f'a{l - 1}', 0)}.reshape({grid})  # (example, c, tap, "
+                 f"{sub[2:]}): the taps in row-major order"]
         if layer.mode == "max":
             lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', 2)}",
                       "    # the first arg-max of each window, as the graph's first_argmax: at a tie, the first entry",
@@ -533,12 +554,17 @@ def evaluate(values=None):
         f = self.helpers.activation(act)
         return [f"    delta{l} = da{l} * {f}_prime(z{l})  # δ^({l}) = ∂C/∂a^({l}) ⊙ {act.text}′(z^({l})), the amplifier"]
 
-    def _collect(self, l, layer, dwin: str, target: str) -> list:
+    def _collect(self, l, layer, dwin: str, target: str, padding: int) -> list:
         """``target`` = each entry of the map before layer l summed over the window
         products (``dwin``: example, channel, taps, positions) that read it."""
         before = self.net.shapes[l - 1]
         kernel, _, _ = geometry(layer, before)
         entries = size(self.net.shapes[l][1:]) * size(kernel)
+        if not self.ops.numpy:      # PyTorch's col2im, the transpose of unfold
+            rows = f"{dwin}.reshape((-1, {before[0] * size(kernel)}, {size(self.net.shapes[l][1:])}))"
+            out = (1,) + tuple(before[1:]) if len(kernel) == 1 else tuple(before[1:])
+            folded = f"torch.nn.functional.fold({rows}, output_size={out}, {self._unfold_args(l, layer, padding)})"
+            return [f"    {target} = {folded}" + (f".reshape({(-1,) + tuple(before)})" if len(kernel) == 1 else "")]
         padded = self.ops.pad(f"{dwin}.reshape((-1, {before[0]}, {entries}))", [(0, 0), (0, 0), (0, 1)])
         taken = f"{self._take(padded, f'SRC{l}')}.reshape({(-1, before[0], size(kernel)) + tuple(before[1:])})"
         return [f"    {target} = {self.ops.reduce(taken, 'sum', 2)}"]
@@ -569,7 +595,7 @@ def evaluate(values=None):
                  f"    dcols{l} = " + ops.permute(ops.tensordot(f"delta{l}", f"K{l}", [1], [0]),
                                                   [0, dims + 1] + [dims + 2 + t for t in range(dims)]
                                                   + [1 + t for t in range(dims)])]
-        return lines + self._collect(l, layer, f"dcols{l}", f"da{l - 1}")
+        return lines + self._collect(l, layer, f"dcols{l}", f"da{l - 1}", padding)
 
     def _pool_back(self, l, layer) -> list:
         kernel, _, _ = geometry(layer, self.net.shapes[l - 1])
@@ -582,7 +608,7 @@ def evaluate(values=None):
             lines = ["    " + comment(f"average pool {l}: every entry of the window gets ∂C/∂a^({l}) / {n}"),
                      f"    dwin{l} = {self.lang.xp}.broadcast_to(da{l}[:, :, None] / {n}, "
                      f"da{l}.shape[:2] + ({n},) + da{l}.shape[2:])"]
-        return lines + self._collect(l, layer, f"dwin{l}", f"da{l - 1}")
+        return lines + self._collect(l, layer, f"dwin{l}", f"da{l - 1}", 0)
 
     def _norm_back(self, l, layer) -> list:
         ops = self.ops
