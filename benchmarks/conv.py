@@ -9,8 +9,9 @@ Every route computes the cost and the gradients of every parameter and of the in
   10 targets, numbers or columns of a batch), and its forward() and backward() alone on
   the arrays;
 * our compiled PyTorch callable, where torch is installed;
-* a hand-written NumPy implementation (im2col by a sliding-window view, max-pool masks,
-  ∂C/∂x as the full convolution of δ with the flipped kernel);
+* a hand-written NumPy implementation for this net (channels last, im2col by a
+  sliding-window view, the pool's taps as strided slices, ∂C/∂x by adding each kernel tap's
+  window products back);
 * torch autograd (``conv2d``, ``max_pool2d``, ``linear``, ``cross_entropy``).
 
 Each at one example and at a batch of 256 (median CPU time per call, one thread, the
@@ -57,32 +58,43 @@ def arrays(net):
 
 
 def hand_backprop(x, y, K, b, W, c):
-    """Hand-written NumPy: x (rows, 1, n, n), y (rows, 10); the cost summed over the rows
-    and ∂C/∂K, ∂C/∂b, ∂C/∂W, ∂C/∂c, ∂C/∂x."""
-    rows = x.shape[0]
-    cols = sliding_window_view(x, (3, 3), axis=(2, 3))                      # (rows, 1, m, m, 3, 3)
-    z = np.tensordot(cols, K, axes=((1, 4, 5), (1, 2, 3))).transpose(0, 3, 1, 2) + b[:, None, None]
+    """Hand-written NumPy as one would write it for this net: x (rows, 1, n, n), y (rows,
+    10); channels last, im2col by a sliding-window view and one matrix product, the pool's
+    four taps as strided slices, ∂C/∂x by adding each tap's window products back (a loop
+    over the 9 taps). Returns the cost summed over the rows and ∂C/∂K, ∂C/∂b, ∂C/∂W,
+    ∂C/∂c, ∂C/∂x."""
+    rows, n = x.shape[0], x.shape[2]
+    m = n - 2
+    cols = sliding_window_view(x[:, 0], (3, 3), axis=(1, 2)).reshape(rows * m * m, 9)
+    z = (cols @ K.reshape(8, 9).T + b).reshape(rows, m, m, 8)                # (rows, i, j, o)
     a = np.maximum(z, 0.0)
-    m = a.shape[2] // 2
-    win = a.reshape(rows, 8, m, 2, m, 2).transpose(0, 1, 2, 4, 3, 5).reshape(rows, 8, m, m, 4)
-    p = win.max(axis=-1)
-    top = win == p[..., None]
-    first = top & (np.cumsum(top, axis=-1) == 1)
-    h = p.reshape(rows, -1)
+    taps = [a[:, p::2, q::2] for p in (0, 1) for q in (0, 1)]                # the window in row-major order
+    pooled = np.maximum(np.maximum(taps[0], taps[1]), np.maximum(taps[2], taps[3]))
+    firsts, taken = [], np.zeros(pooled.shape, dtype=bool)
+    for tap in taps:                                                         # the first arg-max of each window
+        first = (tap == pooled) & ~taken
+        taken |= first
+        firsts.append(first)
+    h = pooled.transpose(0, 3, 1, 2).reshape(rows, -1)                      # (channel, row, col) order
     s = h @ W.T + c
     s = s - s.max(axis=1, keepdims=True)
     logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
     C = -np.sum(y * logp)
     d = np.exp(logp) * y.sum(axis=1, keepdims=True) - y
     dW, dc = d.T @ h, d.sum(axis=0)
-    dp = (d @ W).reshape(rows, 8, m, m)
-    da = (first * dp[..., None]).reshape(rows, 8, m, m, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(rows, 8, 2 * m, 2 * m)
-    dz = da * (z > 0)
-    dK = np.tensordot(dz, cols, axes=((0, 2, 3), (0, 2, 3)))
-    db = dz.sum(axis=(0, 2, 3))
-    full = sliding_window_view(np.pad(dz, ((0, 0), (0, 0), (2, 2), (2, 2))), (3, 3), axis=(2, 3))
-    dx = np.tensordot(full, K[:, :, ::-1, ::-1], axes=((1, 4, 5), (0, 2, 3))).transpose(0, 3, 1, 2)
-    return C, dK, db, dW, dc, dx
+    dp = (d @ W).reshape(rows, 8, m // 2, m // 2).transpose(0, 2, 3, 1)
+    da = np.zeros_like(a)
+    for (p, q), first in zip([(0, 0), (0, 1), (1, 0), (1, 1)], firsts):
+        da[:, p::2, q::2] = first * dp
+    dz = (da * (z > 0)).reshape(-1, 8)
+    dK = (dz.T @ cols).reshape(8, 1, 3, 3)
+    db = dz.sum(axis=0)
+    dcols = (dz @ K.reshape(8, 9)).reshape(rows, m, m, 9)
+    dx = np.zeros((rows, n, n))
+    for p in range(3):
+        for q in range(3):
+            dx[:, p:p + m, q:q + m] += dcols[..., 3 * p + q]
+    return C, dK, db, dW, dc, dx[:, None]
 
 
 def torch_autograd(K, b, W, c):
@@ -126,7 +138,7 @@ def compare(d, rows, repeat, number, seed=1):
     x = rng.uniform(0, 1, (rows,) + net.shapes[0])
     y = np.eye(10)[rng.integers(0, 10, rows)]
     K, b, W, c = arrays(net)
-    C_hand, dK, *_ = hand_backprop(x, y, K, b, W, c)
+    C_hand, dK, *_, dx = hand_backprop(x, y, K, b, W, c)
     flat = x.reshape(rows, -1)
     if rows == 1:
         point = {net.x(*i).name: float(flat[0, k]) for k, i in enumerate(positions(net.shapes[0]))}
@@ -152,6 +164,8 @@ def compare(d, rows, repeat, number, seed=1):
         assert abs(out.cost - C_hand) <= 1e-9 * abs(C_hand), (name, out.cost, C_hand)
         g = out.gradients[net.K(1, 2, 1, 2, 3).name]
         assert abs(g - dK[1, 0, 1, 2]) <= 1e-9 * max(abs(g), 1e-12), (name, g, dK[1, 0, 1, 2])
+        g, want = out.gradients[net.x(1, 5, 7).name], dx[:, 0, 4, 6].sum()
+        assert abs(g - want) <= 1e-9 * max(abs(g), 1e-12), (name, g, want)
     autograd = torch_autograd(K, b, W, c)
     if autograd is not None:
         C_torch, _ = autograd(x, y)
