@@ -120,9 +120,6 @@ class _Ops:
         flat = [v for pair in reversed(pairs) for v in pair]
         return f"torch.nn.functional.pad({expr}, {tuple(flat)})"
 
-    def cumsum(self, expr: str) -> str:
-        """Running sums over the taps (axis 2)."""
-        return f"np.cumsum({expr}, axis=2)" if self.numpy else f"torch.cumsum({expr}, dim=2)"
 
 
 _INDEX_HELPERS = '''def window_index(sizes, kernel, stride):
@@ -467,9 +464,12 @@ def evaluate(values=None):
                  f"{sub[2:]}): the taps in row-major order"]
         if layer.mode == "max":
             lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', 2)}",
-                      "    # the first arg-max of each window, as the graph's first_argmax: at a tie, the first entry",
-                      f"    top{l} = win{l} == a{l}[:, :, None]",
-                      f"    first{l} = top{l} & ({ops.cumsum(f'top{l}')} == 1)"]
+                      "    # the first arg-max of each window, as the graph's first_argmax: at a tie, the first entry"]
+            if ops.numpy:       # argmax returns the first of equal maxima
+                lines.append(f"    first{l} = np.arange({n}).reshape({(n,) + (1,) * dims}) == win{l}.argmax(axis=2)[:, :, None]")
+            else:               # the maxima with no maximum before them (argmax along an inner axis is slow)
+                lines += [f"    top{l} = win{l} == a{l}[:, :, None]",
+                          f"    first{l} = top{l} & (torch.cumsum(top{l}, dim=2) == 1)"]
             self._keep(f"first{l}")
         else:
             lines.append(f"    a{l} = {ops.reduce(f'win{l}', 'sum', 2)} / {n}")
