@@ -399,12 +399,14 @@ def evaluate(values=None):
             kernel, stride, pad = tuple(kernel), tuple(stride), (padding, padding)
         return f"kernel_size={kernel}, padding={pad}, stride={stride}"
 
-    def _gather(self, l, layer, source: str, padding: int) -> str:
+    def _gather(self, l, layer, source: str, padding: int, flat_taps: bool = False) -> str:
         """Every window of the map ``source`` (layer l's input), (example, channel, taps,
-        positions): an index array into the padded map (NumPy), ``unfold`` (PyTorch)."""
+        positions), with one tap axis if ``flat_taps``: an index array into the padded map
+        (NumPy), ``unfold`` (PyTorch)."""
         before, after = self.net.shapes[l - 1], self.net.shapes[l]
         kernel = geometry(layer, before)[0]
-        shape = (-1, before[0]) + tuple(kernel) + tuple(after[1:])
+        taps = (size(kernel),) if flat_taps else tuple(kernel)
+        shape = (-1, before[0]) + taps + tuple(after[1:])
         if self.ops.numpy:
             if padding:
                 source = self.ops.pad(source, [(0, 0), (0, 0)] + [(padding, padding)] * len(kernel))
@@ -415,10 +417,8 @@ def evaluate(values=None):
         return f"torch.nn.functional.unfold({source}, {self._unfold_args(l, layer, padding)}).reshape({shape})"
 
     def _take(self, expr: str, index: str) -> str:
-        """Entries of the last axis of ``expr`` at ``index`` (a 1-D index array)."""
-        if self.ops.numpy:
-            return f"np.take({expr}, {index}, axis=2)"
-        return f"torch.index_select({expr}, 2, {index})"
+        """NumPy: entries of the last axis of ``expr`` at ``index`` (a 1-D index array)."""
+        return f"np.take({expr}, {index}, axis=2)"
 
     def _conv(self, l, layer) -> list:
         ops = self.ops
@@ -434,7 +434,7 @@ def evaluate(values=None):
                                    f"{_shape(stride)}, padding {padding}, {act.describe()}): z^({l})_{{{sub}}} = "
                                    f"b_o + Σ_c Σ_{{{taps}}} K^({l})_{{o,c,{taps}}} a^({l - 1})_{{c,{at}}}, "
                                    "every window at once")]
-        padded = f", the map padded by {padding} zeros on every side" if padding else ""
+        padded = f", the map padded with {padding} zero{'s' if padding > 1 else ''} on every side" if padding else ""
         lines.append(f"    cols{l} = {self._gather(l, layer, f'a{l - 1}', padding)}  # (example, c, {taps}, "
                      f"{sub[2:]}): each output entry's window{padded}")
         z = ops.permute(ops.tensordot(f"cols{l}", f"K{l}", list(range(1, 2 + dims)), list(range(1, 2 + dims))),
@@ -445,14 +445,13 @@ def evaluate(values=None):
 
     def _pool(self, l, layer) -> list:
         ops = self.ops
-        before, after = self.net.shapes[l - 1], self.net.shapes[l]
+        before = self.net.shapes[l - 1]
         kernel, stride, _ = geometry(layer, before)
         dims = len(kernel)
         self._windows(l, layer, 0)
         n = size(kernel)
         at = "c,i·s+p,j·s+q" if dims == 2 else "c,i·s+p"
         sub = "c,i,j" if dims == 2 else "c,i"
-        grid = (-1, before[0], n) + tuple(after[1:])
         if layer.mode == "max":
             head = (f"layer {l} (max pool {_shape(kernel)}, stride {_shape(stride)}): a^({l})_{{{sub}}} = "
                     f"max over the window of a^({l - 1})_{{{at}}}")
@@ -460,7 +459,7 @@ def evaluate(values=None):
             head = (f"layer {l} (average pool {_shape(kernel)}, stride {_shape(stride)}): a^({l})_{{{sub}}} = "
                     f"(1/{n}) Σ over the window of a^({l - 1})_{{{at}}}")
         lines = ["    " + comment(head),
-                 f"    win{l} = {self._gather(l, layer, f'a{l - 1}', 0)}.reshape({grid})  # (example, c, tap, "
+                 f"    win{l} = {self._gather(l, layer, f'a{l - 1}', 0, flat_taps=True)}  # (example, c, tap, "
                  f"{sub[2:]}): the taps in row-major order"]
         if layer.mode == "max":
             lines += [f"    a{l} = {ops.reduce(f'win{l}', 'max', 2)}",
@@ -584,7 +583,7 @@ def evaluate(values=None):
             x_text = f"Σ_o Σ_p K^({l})_{{o,c,p}} δ^({l})_{{o,(r+pad−p)/s}}"
             x_sub = "c,r"
         taps = "o,c,p,q" if dims == 2 else "o,c,p"
-        dilated = ", dilated by the stride" if any(s > 1 for s in stride) else ""
+        dilated = " (dilated by the stride)" if any(s > 1 for s in stride) else ""
         lines = ["    " + comment(f"conv layer {l}: ∂C/∂K^({l})_{{{taps}}} = {k_text}: the correlation of the input "
                                    "with the δ map"),
                  f"    dK{l} = " + ops.tensordot(f"delta{l}", f"cols{l}", [0] + pos, [0] + [p + dims for p in pos]),
