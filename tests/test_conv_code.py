@@ -19,7 +19,7 @@ from symbackprop.builders.convnet import positions
 from symbackprop.codegen.conv import ConvArrays
 from symbackprop.codegen.writer import source
 from symbackprop.errors import PointError
-from symbackprop.ops.costs import REGISTRY
+from symbackprop.ops.costs import REGISTRY, Cost
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BACKENDS = ["numpy"] + [name for name in ("torch", "jax") if importlib.util.find_spec(name)]
@@ -258,3 +258,19 @@ def test_missing_values_name_the_leaves():
     with pytest.raises(PointError, match=r"no value for x_\{1,1,1\}"):
         fn()
     assert fn({f"x_{{1,{i},{j}}}": 0.1 * i - 0.05 * j for i in (1, 2, 3) for j in (1, 2, 3)}).size == 1
+
+
+def test_a_cost_without_code_is_written_node_by_node():
+    """A cost the registry has no array code for (built in Python): the node-by-node
+    writer and layout, with the same numbers as evaluate()."""
+    quartic = Cost("quartic", lambda a, y: sum((ai - yi) ** 4 for ai, yi in zip(a, y)), r"C = \sum_j (a_j - y_j)^4")
+    net = sb.ConvNet((1, 3, 3), [sb.Conv(1, kernel=2, activation="tanh"), sb.Dense(1, "identity")], cost=quartic)
+    rng = np.random.default_rng(3)
+    net.values = {s: float(v) for s, v in zip(net.leaves, rng.normal(size=len(net.leaves)))}
+    d = net.backward()
+    fn = d.compile()
+    assert not isinstance(fn, ConvArrays)
+    expected = d.evaluate()
+    assert fn().cost == pytest.approx(float(expected.cost), rel=1e-10)
+    _close([fn().gradients[k] for k in expected.gradients], [float(v) for v in expected.gradients.values()])
+    assert "forward(" in source(d) and "PARAMETER_ARRAYS" not in source(d)

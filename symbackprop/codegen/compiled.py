@@ -8,8 +8,9 @@ point on a mini-batch spec it runs the spec's examples, as :meth:`Derivation.eva
 
 The code is the module :mod:`codegen` writes for ``symbackprop code`` (without the
 spec's values), executed once: a layered network runs layer by layer with matrices (the
-vector form δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)} ⊙ σ′(z^{(l)})), any other graph its sweep's
-definitions, each vectorised over the batch. Compile time is linear in the number of
+vector form δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)} ⊙ σ′(z^{(l)})), a convolutional net with arrays
+along its channels and positions (:mod:`.conv`), any other graph its sweep's definitions,
+each vectorised over the batch. Compile time is linear in the number of
 nodes. A parameter takes one number (it is shared by every example of a batch).
 
 ``backend="torch"`` runs the PyTorch module, and ``"jax"`` the NumPy one over

@@ -12,7 +12,8 @@ The module does not import symbackprop. It has
   examples whose cost and gradients are summed (L = Σₙ Cⁿ); a parameter takes one number.
 
 A layered network is written layer by layer with matrices (δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)}
-⊙ σ′(z^{(l)})); any other graph node by node, vectorised over the batch. Identifiers are
+⊙ σ′(z^{(l)})), a convolutional net layer by layer with arrays (:mod:`.conv`); any other
+graph node by node, vectorised over the batch. Identifiers are
 derived from the math names (a mapping comment lists them); user text reaches the source
 only in escaped one-line comments and in ``repr`` string literals, and never on the first two
 lines (where Python reads an encoding declaration). Numbers use the stable
