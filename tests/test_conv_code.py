@@ -274,3 +274,33 @@ def test_a_cost_without_code_is_written_node_by_node():
     assert fn().cost == pytest.approx(float(expected.cost), rel=1e-10)
     _close([fn().gradients[k] for k in expected.gradients], [float(v) for v in expected.gradients.values()])
     assert "forward(" in source(d) and "PARAMETER_ARRAYS" not in source(d)
+
+
+@pytest.mark.parametrize("layer, n, message", [
+    ({"type": "conv", "channels": 8, "kernel": 3, "activation": "relu"}, 24,
+     "34,848 weight uses (kernel entries × window positions and dense weights, over 1 examples), above the "
+     "limit of 20,000"),
+    ({"units": 1}, 72, "the network has 5,185 parameters, above the limit of 5,000")])
+def test_a_spec_above_the_limits_is_one_error_line(run_cli, tmp_path, monkeypatch, layer, n, message):
+    """Every command of a spec derives and checks each weight use: a spec stops at the
+    lower limits, before anything is built; the Python builder takes the net."""
+    from symbackprop.builders import convnet
+    monkeypatch.setattr(convnet.ConvNet, "_build", lambda self: pytest.fail("built"))
+    spec = {"input_shape": [1, n, n], "cost": "mse", "layers": [layer]}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(spec))
+    why = " for a spec (its commands derive and check every use; sb.ConvNet builds larger nets for compile())"
+    for command in (("eval",), ("derive", "--format", "text"), ("code",), ("check", "--wrt", "b^{(1)}_{1}",
+                                                                          "--answer", "0")):
+        assert run_cli(*command, path) == (2, "", f"error: {path}: {message}{why}\n")
+    layers = [sb.Conv(8, kernel=3) if layer.get("type") == "conv" else sb.Dense(1)]
+    convnet.refuse_large(convnet.map_shapes((1, n, n), layers), layers, 1)     # within the builder's limits
+
+
+def test_the_lecture_cnn_at_28_by_28_is_within_the_builders_limits():
+    from symbackprop.builders.convnet import map_shapes, refuse_large
+    from symbackprop.errors import SpecError
+    layers = [sb.Conv(8, kernel=3, activation="relu"), sb.Pool(2), sb.Dense(10, "softmax")]
+    refuse_large(map_shapes((1, 28, 28), layers), layers, 1)
+    with pytest.raises(SpecError, match="^the network has 23,210 parameters, above the limit of 20,000$"):
+        refuse_large(map_shapes((1, 36, 36), layers), layers, 1)
