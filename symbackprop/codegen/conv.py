@@ -27,6 +27,7 @@ on the number of layers only. A cost without registry code is written node by no
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 
 from ..builders.convnet import positions
 from ..builders.layers import Conv, Dense, Norm, Pool, geometry, size
@@ -699,10 +700,10 @@ class ConvArrays(Compiled):
         return self._leaves[sym]
 
     def _position(self, key):
-        if key in self._index:
+        if isinstance(key, str) and key in self._index:
             return self._index[key]
         sym = self.graph.symbol(key) if isinstance(key, str) else key
-        if sym not in self._index:
+        if not isinstance(sym, Hashable) or sym not in self._index:
             raise PointError(f"{key!r} has no reported gradient (an input or a parameter)"[:200])
         return self._index[sym]
 
