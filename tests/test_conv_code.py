@@ -214,6 +214,22 @@ def test_a_coupled_batch_takes_its_examples_by_name(derived):
                                                 rel=1e-10)
 
 
+def test_the_module_takes_a_batch_of_coupled_batches(derived, tmp_path):
+    """The `code` module's evaluate(values=…) with an array for one example's input: as compile()."""
+    d = derived["batchnorm"]
+    path = tmp_path / "bn.py"
+    path.write_text(source(d, "numpy"))
+    spec = importlib.util.spec_from_file_location("bn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    values = {"x^{(2)}_{1,2,2}": [0.1, 0.4], "K^{(2)}_{1,1,1,2}": 0.2}
+    out = module.evaluate(values)
+    expected = d.compile()({k: np.asarray(v) for k, v in values.items()})
+    assert out["cost"] == pytest.approx(expected.cost, rel=1e-12)
+    assert list(out["gradients"]) == list(expected.gradients)
+    _close(list(out["gradients"].values()), [expected.gradients[k] for k in expected.gradients], rel=1e-12)
+
+
 def _square_net(n):
     spec = _spec([1, n, n], [
         {"type": "conv", "channels": 2, "kernel": 3, "padding": 1, "activation": "relu"},
