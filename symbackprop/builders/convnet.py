@@ -32,15 +32,19 @@ from ..errors import SpecError
 from ..ops import activations as _activations
 from ..ops import costs as _costs
 from ..ops.activations import FirstArgmax
-from ..core.graph import Graph, Node, affine
+from ..core.graph import Graph, Node, affine, rule
 from ..notation.naming import indices
 from .layers import Conv, Dense, Norm, Pool, geometry, output_shape, size
 
 #: Most weight uses (kernel entries × window positions + dense weights, over the examples):
-#: each is a term of the graph and of the derivation.
-MAX_WEIGHT_USES = 20_000
+#: each is a term of the graph and of the derivation. From Python, for compile(): the
+#: lecture's 1×28×28 net (conv 8×3×3, max pool 2, dense 10: 62,192 uses, 13,610
+#: parameters) builds in about 4 s and derives in 5–10 s on a shared machine, and compiles
+#: in 0.3 s. A spec has the lower limits of :mod:`convspec` (its commands write and check
+#: every use).
+MAX_WEIGHT_USES = 100_000
 #: Most parameters.
-MAX_PARAMETERS = 5_000
+MAX_PARAMETERS = 20_000
 #: Most examples of a batch-norm mini-batch (one graph).
 MAX_EXAMPLES = 16
 
@@ -76,6 +80,14 @@ def first_argmax(window, k: int):
     return FirstArgmax(k + 1, *window)
 
 
+@rule("window max")
+def _window_max(graph, consumer, node):
+    """m = max(window): ∂m/∂x_k read off the window (:func:`first_argmax`), the partial
+    WindowMax.fdiff gives, without SymPy's derivative machinery (a third of the sweep's
+    time on a 28×28 input)."""
+    return first_argmax(consumer.group, consumer.group.index(node))
+
+
 class ConvNet(Graph):
     """A network of :class:`~.layers.Conv`, :class:`~.layers.Pool`, :class:`~.layers.Norm`
     and :class:`~.layers.Dense` layers on an input of ``input_shape`` ((channels, rows,
@@ -97,7 +109,7 @@ class ConvNet(Graph):
                  title: str | None = None, values=None):
         super().__init__(title)
         self.layers = tuple(layers)
-        self.shapes = _shapes(tuple(input_shape), self.layers)
+        self.shapes = map_shapes(tuple(input_shape), self.layers)
         if any(isinstance(layer, Norm) and layer.mode == "batch" for layer in self.layers) and examples is None:
             raise SpecError("a batch norm normalizes over the examples of a mini-batch: give [[points]] "
                             "(examples=N), not one [point]")
@@ -113,7 +125,7 @@ class ConvNet(Graph):
         self.cost_function = _costs.get(cost)
         self.epsilons = tuple(sympy.Rational(str(layer.eps)) if isinstance(layer, Norm) else None
                               for layer in self.layers)
-        _refuse_large(self.shapes, self.layers, len(self.examples))
+        refuse_large(self.shapes, self.layers, len(self.examples))
         self.maps: dict = {}
         self.roles: dict = {}
         self.layer_of: dict = {}
@@ -310,7 +322,8 @@ def positions(shape):
     return list(itertools.product(*(range(1, s + 1) for s in shape)))
 
 
-def _shapes(input_shape, layers) -> tuple:
+def map_shapes(input_shape, layers) -> tuple:
+    """The shape of every map, the input's first (one error naming a layer that does not fit)."""
     if len(input_shape) not in (2, 3) or any(isinstance(s, bool) or not isinstance(s, int) or s < 1
                                              for s in input_shape):
         raise SpecError(f"input_shape: expected [channels, rows, cols] or [channels, length] of positive "
@@ -323,7 +336,11 @@ def _shapes(input_shape, layers) -> tuple:
     return tuple(shapes)
 
 
-def _refuse_large(shapes, layers, examples) -> None:
+def refuse_large(shapes, layers, examples, max_uses=None, max_parameters=None, why="") -> None:
+    """One error when the net has more weight uses or parameters than the limits
+    (:data:`MAX_WEIGHT_USES`, :data:`MAX_PARAMETERS` unless given); ``why`` ends it."""
+    max_uses = MAX_WEIGHT_USES if max_uses is None else max_uses
+    max_parameters = MAX_PARAMETERS if max_parameters is None else max_parameters
     uses = params = 0
     for layer, before, after in zip(layers, shapes, shapes[1:]):
         if isinstance(layer, Conv):
@@ -333,11 +350,11 @@ def _refuse_large(shapes, layers, examples) -> None:
         elif isinstance(layer, Dense):
             params += after[0] * (size(before) + 1)
             uses += after[0] * size(before)
-    if params > MAX_PARAMETERS:
-        raise SpecError(f"the network has {params:,} parameters, above the limit of {MAX_PARAMETERS:,}")
-    if uses * examples > MAX_WEIGHT_USES:
+    if params > max_parameters:
+        raise SpecError(f"the network has {params:,} parameters, above the limit of {max_parameters:,}{why}")
+    if uses * examples > max_uses:
         raise SpecError(f"{uses * examples:,} weight uses (kernel entries × window positions and dense "
-                        f"weights, over {examples} examples), above the limit of {MAX_WEIGHT_USES:,}")
+                        f"weights, over {examples} examples), above the limit of {max_uses:,}{why}")
 
 
 # --- one builder per layer type -------------------------------------------------------------
@@ -376,7 +393,7 @@ def _pool(net, l, layer, before, current):
             window = tuple(current[n][(c,) + tuple((i - 1) * s + q for i, s, q in zip(at, stride, p))]
                            for p in positions(kernel))
             if layer.mode == "max":
-                out[n][index] = net._node("a", l, n, index, WindowMax(*window), "max pool", op="expr",
+                out[n][index] = net._node("a", l, n, index, WindowMax(*window), "max pool", op="window max",
                                           group=window)
             else:
                 expr = sympy.Mul(sympy.Rational(1, len(window)), sympy.Add(*window))
@@ -448,4 +465,4 @@ def _dense(net, l, layer, before, current):
 
 _BUILDERS = {Conv: _conv, Pool: _pool, Norm: _norm, Dense: _dense}
 
-__all__ = ["ConvNet", "norm_groups", "positions", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "WindowMax", "first_argmax"]
+__all__ = ["ConvNet", "map_shapes", "norm_groups", "positions", "refuse_large", "MAX_EXAMPLES", "MAX_PARAMETERS", "MAX_WEIGHT_USES", "WindowMax", "first_argmax"]

@@ -14,10 +14,18 @@ from __future__ import annotations
 from ..errors import SpecError
 from ..ops import costs
 from ..core.graph import as_number
-from .convnet import ConvNet, positions
+from .convnet import ConvNet, map_shapes, positions, refuse_large
 from .layers import Conv, Dense, Norm, Pool, geometry
 from .fields import (GRADING, POINT_FIELDS, fail, read_activation, read_count, read_points, read_title,
                      read_vector, refuse_unknown)
+
+#: Most weight uses and parameters of a spec (the Python builder takes more, see
+#: :data:`convnet.MAX_WEIGHT_USES`): every command derives and checks each use. On a shared
+#: machine, a 1×14×14 net (conv 8×3×3, max pool 2, dense 10: 13,248 uses) took 17 s to
+#: derive to HTML and 11 s to check an answer; the same at 1×28×28 (62,192 uses) 67 s and
+#: 1.1 GB to check one answer.
+MAX_WEIGHT_USES = 20_000
+MAX_PARAMETERS = 5_000
 
 TOP_FIELDS = ("title", "input_shape", "cost", "layers", "point", "points") + GRADING
 FIELDS = {"conv": ("type", "channels", "kernel", "stride", "padding", "activation", "K", "b"),
@@ -48,6 +56,9 @@ def read_convnet(data: dict, where: str) -> ConvNet:
         fail(where, "points", "a batch norm normalizes over the examples of a mini-batch: give [[points]] "
                                "(two or more examples), not [point]")
     try:
+        refuse_large(map_shapes(shape, layers), layers, len(points) if batch else 1, MAX_WEIGHT_USES, MAX_PARAMETERS,
+                     " for a spec (its commands derive and check every use; sb.ConvNet builds larger nets for "
+                     "compile())")
         net = ConvNet(shape, layers, cost, examples=len(points) if batch else None, title=read_title(data, where))
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None

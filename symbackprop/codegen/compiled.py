@@ -9,7 +9,8 @@ point on a mini-batch spec it runs the spec's examples, as :meth:`Derivation.eva
 The code is the module :mod:`codegen` writes for ``symbackprop code`` (without the
 spec's values), executed once: a layered network runs layer by layer with matrices (the
 vector form δ^{(l)} = (W^{(l+1)})ᵀ δ^{(l+1)} ⊙ σ′(z^{(l)})), a recurrent net a loop over
-its steps and an attention head its matrix form (their layouts: :mod:`.arrays`), any
+its steps and an attention head its matrix form (their layouts: :mod:`.arrays`), a
+convolutional net with arrays along its channels and positions (:mod:`.conv`), any
 other graph its sweep's definitions, each vectorised over the batch. Compile time is linear in the number of
 nodes. A parameter takes one number (it is shared by every example of a batch).
 
@@ -530,8 +531,15 @@ def _tokens(derivation, namespace, backend):
     return (Tokens if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
 
 
+def _convolutional(derivation, namespace, backend):
+    """A convolutional network's layout (:mod:`.conv`, which builds on this module)."""
+    from .conv import compiled
+    return compiled(derivation, namespace, backend)
+
+
 #: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
-_PARTS = {"graph": _Graph, "layered": _Layered, "recurrent": _steps, "attention": _tokens}
+_PARTS = {"graph": _Graph, "layered": _Layered, "recurrent": _steps, "attention": _tokens,
+          "convolutional": _convolutional}
 
 
 __all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]

@@ -974,8 +974,15 @@ def _attention(derivation, lang: Lang):
     return writer(derivation, lang)
 
 
+def _convolutional(derivation, lang: Lang):
+    """A convolutional network's writer (:mod:`.conv`, which builds on this module)."""
+    from .conv import writer
+    return writer(derivation, lang)
+
+
 #: Each kind of graph's writer.
-_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _cells, "attention": _attention}
+_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _cells, "attention": _attention,
+            "convolutional": _convolutional}
 
 
 __all__ = ["LANGS", "Names", "comment", "identifier", "source"]
