@@ -26,16 +26,15 @@ log-softmax, log-sigmoid). The same source, without the spec's values, is what
 from __future__ import annotations
 
 import keyword
-import math
 import re
 
 import sympy
-from sympy.printing.pycode import PythonCodePrinter
 
 from ..ops import activations as _activations
 from ..errors import SpecError
 from ..core.graph import part
 from ..notation.numerals import literal
+from ..numeric.compiler import ArrayPrinter
 from ..numeric.values import stable_definitions
 from ..notation.printing import text as _text
 
@@ -303,111 +302,9 @@ def _doc(text: str) -> str:
 
 # --- printing expressions ------------------------------------------------------------------
 
-class _Printer(PythonCodePrinter):
-    """Python code of one expression in the generated module's identifiers, vectorised:
-    every function goes to the array module or a helper, a long sum is one flat ``sum``."""
-
-    def __init__(self, names: dict, helpers: Helpers, lang: Lang):
-        super().__init__({"fully_qualified_modules": False, "allow_unknown_functions": False})
-        self._names = names
-        self._helpers = helpers
-        self._lang = lang
-
-    def code(self, expr) -> str:
-        return self.doprint(expr)
-
-    def _module_format(self, fqn, register=True):
-        """math.tanh, math.sin … from the array module (np.tanh, torch.tanh)."""
-        if fqn.startswith("math."):
-            return self._lang.xp + "." + fqn[len("math."):]
-        return super()._module_format(fqn, register)
-
-    def _print_Symbol(self, expr):
-        try:
-            return self._names[expr]
-        except KeyError:
-            raise SpecError(f"cannot write code for the symbol {expr.name!r}: it has no value") from None
-
-    _print_Dummy = _print_Symbol
-
-    def _print_Add(self, expr, order=None):
-        if len(expr.args) <= 32:
-            return super()._print_Add(expr, order)
-        return "sum((%s,))" % ", ".join(self._print(t) for t in expr.args)
-
-    def _print_Float(self, expr):
-        return literal(expr)
-
-    def _print_Exp1(self, expr):
-        return repr(math.e)
-
-    def _print_Pi(self, expr):
-        return repr(math.pi)
-
-    def _print_Pow(self, expr, rational=False):
-        base, exp = expr.args
-        if expr.is_number:   # a constant such as √2 (torch.sqrt takes no int): its float
-            return literal(expr)
-        if exp == sympy.S.Half:
-            return "%s.sqrt(%s)" % (self._lang.xp, self._print(base))
-        if exp == -1:
-            return "1/%s" % self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"])
-        return "%s**%s" % (self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"]),
-                           self.parenthesize(exp, sympy.printing.precedence.PRECEDENCE["Pow"]))
-
-    def _print_exp(self, expr):
-        return "%s.exp(%s)" % (self._lang.xp, self._print(expr.args[0]))
-
-    def _print_log(self, expr):
-        return "%s.log(%s)" % (self._lang.xp, self._print(expr.args[0]))
-
-    def _nested(self, fn, args):
-        out = self._print(args[-1])
-        for arg in reversed(args[:-1]):
-            out = "%s.%s(%s, %s)" % (self._lang.xp, fn, self._print(arg), out)
-        return out
-
-    def _print_Max(self, expr):
-        return self._nested("maximum", expr.args)
-
-    def _print_Min(self, expr):
-        return self._nested("minimum", expr.args)
-
-    def _print_Piecewise(self, expr):
-        out = None
-        for value, cond in reversed(expr.args):
-            if cond == sympy.true:
-                out = self._print(value)
-            else:
-                out = "%s.where(%s, %s, %s)" % (self._lang.xp, self._print(cond), self._print(value),
-                                                out if out is not None else "float('nan')")
-        return out
-
-    def _print_Heaviside(self, expr):
-        """H(x): 1 for x > 0, 0 for x < 0, H(0) as SymPy gives it (½ unless stated)."""
-        x = self._print(expr.args[0])
-        h0 = expr.args[1] if len(expr.args) > 1 else sympy.S.Half
-        return "((%s > 0) * 1.0 + (%s == 0) * %s)" % (x, x, literal(h0))
-
-    def _print_Function(self, expr):
-        cls = type(expr)
-        args = ", ".join(self._print(a) for a in expr.args)
-        if isinstance(expr, _activations.ActivationFunction):
-            return "%s(%s)" % (self._helpers.activation(cls.activation), args)
-        if isinstance(expr, _activations.ActivationPrime):
-            return "%s_prime(%s)" % (self._helpers.activation(cls.activation), args)
-        special = {_activations.Step: "step", _activations.LogSigmoid: "log_sigmoid",
-                   _activations.Softmax: "softmax_entry", _activations.SoftmaxComplement: "softmax_complement_entry",
-                   _activations.LogSoftmax: "log_softmax_entry",
-                   _activations.LogSoftmaxComplement: "log_softmax_complement_entry"}
-        for kind, helper in special.items():
-            if isinstance(expr, kind):
-                return "%s(%s)" % (self._helpers.need(helper), args)
-        raise SpecError(f"cannot write code for the function {cls.__name__}")
-
-
 def _printer(names, helpers, lang):
-    return _Printer(names, helpers, lang)
+    """The printer of one expression in the module's identifiers (:mod:`numeric.compiler`)."""
+    return ArrayPrinter(names, helpers, lang)
 
 
 # --- the module ---------------------------------------------------------------------------

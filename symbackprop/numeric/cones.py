@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy
 
 from . import values as numeric
-from ..ops.activations import ActivationFunction
+from .compiler import expression_function
 
 
 class Cones:
@@ -189,31 +189,9 @@ SUM_TERMS = 4
 
 
 def _compile(nodes, system: str) -> dict:
-    """{key: f(*parents)} for each (key, expr, parents) in ``system``: an activation of
-    one symbol is the registry's own function; any other expression is compiled
-    (:class:`numeric.Program`)."""
-    out = {}
-    for i, expr, parents in nodes:
-        if expr.is_Symbol:                       # identity(z) is z
-            out[i] = _same
-            continue
-        act = getattr(expr, "activation", None)
-        if isinstance(expr, ActivationFunction) and expr.args[0].is_Symbol and system in act.numeric:
-            out[i] = act.numeric[system][0]
-            continue
-        plain = [sympy.Symbol("p%d" % k) for k in range(len(parents))]
-        body = expr.xreplace(dict(zip(parents, plain)))
-        program = numeric.Program([(sympy.Symbol("v"), body)], plain, [sympy.Symbol("v")], system)
-        out[i] = _first(program.function)
-    return out
-
-
-def _first(fn):
-    return lambda *args: fn(*args)[0]
-
-
-def _same(value):
-    return value
+    """{key: f(*parents)} for each (key, expr, parents) in ``system``
+    (:func:`compiler.expression_function`)."""
+    return {key: expression_function(expr, parents, system) for key, expr, parents in nodes}
 
 
 __all__ = ["Cones"]
