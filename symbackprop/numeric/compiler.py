@@ -394,9 +394,9 @@ class ArrayPrinter(_FlatSums):
 
 
 def expression_function(expr, parents, system: str):
-    """f(*values of ``parents``) computing ``expr`` in ``system``: a symbol is its value,
-    an activation of one symbol the registry's own function, anything else a compiled
-    :class:`Program`."""
+    """f(*values of ``parents``, the free symbols of ``expr``) computing ``expr`` in
+    ``system``: a symbol is its value, an activation of one symbol the registry's own
+    function, anything else a compiled :class:`Program`."""
     if expr.is_Symbol:                       # identity(z) is z
         return _same
     act = getattr(expr, "activation", None)
