@@ -218,7 +218,7 @@ def test_spec_text_is_never_evaluated(tmp_path, run_cli):
 
 def test_compiled_code_holds_only_plain_names():
     """A symbol that is neither an argument nor defined is refused, never pasted into code."""
-    from symbackprop.numeric.values import Program
+    from symbackprop.numeric.compiler import Program
     x, y, v = sympy.symbols("x y v")
     with pytest.raises(sb.SymbackpropError, match=r"^cannot compile the formulas: print\(1\) is neither an "
                                                   r"argument nor defined before it is used$"):
@@ -236,12 +236,12 @@ def test_no_generic_text_to_code_route_in_the_package():
             assert "parse_expr(" not in code and "parse_latex(" not in code, where
             # compiled.py runs the module codegen.py writes (user text there only in escaped
             # comments and repr literals: see test_code.py::test_user_text_cannot_inject_code);
-            # programs.py compiles the diagnosis's candidate mistakes and numeric/values.py the
+            # programs.py compiles the diagnosis's candidate mistakes and numeric/compiler.py the
             # derivation's definitions: code each writes itself from expression trees
-            # (values.py renames every symbol p<i>, v<i> first; never user text)
+            # (compiler.py renames every symbol p<i>, v<i> first; never user text)
             forbidden = r"(?<!def )\beval\(|__import__\(" if path.name == "compiled.py" \
                 else r"(?<!def )\beval\(|\bexec\(|__import__\("
-            if path.name not in ("programs.py", "values.py") or "exec(compile(" not in code:
+            if path.name not in ("programs.py", "compiler.py") or "exec(compile(" not in code:
                 assert re.search(forbidden, code) is None, where
             assert "sympify(" not in code or "strict=True" in code, where
             assert "nsimplify(" not in code or path.name == "diagnose.py", where
