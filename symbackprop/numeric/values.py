@@ -3,8 +3,8 @@
 The one-step definitions of a derivation, in the order they are defined, become the
 body of one generated Python function (``lambdify`` with the definitions passed as its
 common subexpressions): each z, a, δ and gradient is computed once, from values already
-computed. Symbols are renamed to plain identifiers first, since LaTeX names are not
-Python names. Three number systems:
+computed (the function is written by :mod:`.compiler`, which renames symbols to plain
+identifiers first, since LaTeX names are not Python names). Three number systems:
 
 * ``float``: stable float code (σ without overflow, softmax shifted by its maximum);
 * ``mp``: mpmath at the working precision: the 50-digit forward pass and finite
