@@ -20,10 +20,12 @@ function (each definition computed once: the definitions are its common
 subexpressions); :class:`Program` is that function over named leaves, and
 :func:`expression_function` one expression of its parents, as the cones use it.
 
-The diagnosis of answers (:mod:`.programs`) keeps a writer of its own: its code is
-guarded (no value at a kink, a logarithm of a number ≤ 0 …), sums are added in the
-order of their arguments, and invariant subexpressions are shared across hundreds of
-programs; its numbers are defined by that order, not the printers'.
+The diagnosis of answers (:mod:`.programs`) writes guarded float code: a function has
+no value at a kink or outside its domain (a logarithm of a number ≤ 0 …). Its functions
+are here (:data:`GUARDED`, :func:`guarded_name`, :func:`guarded_activation`); its layout
+is its own (values by index, invariant subexpressions shared by hundreds of programs,
+each returned with a flag), and it adds a sum in the order of its arguments where the
+printers order the terms as SymPy does, so its numbers are defined by its own writer.
 """
 
 from __future__ import annotations
@@ -393,6 +395,104 @@ class ArrayPrinter(_FlatSums):
         raise SpecError(f"cannot write code for the function {cls.__name__}")
 
 
+# --- guarded float code (the diagnosis of answers, :mod:`.programs`) ----------------------
+
+#: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
+KINK = 1e-7
+
+
+class Undefined(Exception):
+    """The expression has no (usable) value at this point."""
+
+
+def _kinked(fn, what):
+    """``fn`` with no value within :data:`KINK` of its kink at 0."""
+    def checked(t):
+        if abs(t) < KINK:
+            raise Undefined(f"at the kink of {what}")
+        return fn(t)
+    return checked
+
+
+def _log(t):
+    if t <= 0:
+        raise Undefined("logarithm of a number ≤ 0")
+    return math.log(t)
+
+
+def _sqrt(t):
+    if t < 0:
+        raise Undefined("square root of a negative number")
+    return math.sqrt(t)
+
+
+def _power(base, e):
+    if base < 0:
+        raise Undefined("a negative number to a fractional power")
+    if base == 0 and e <= 0:
+        raise Undefined("0 to a power ≤ 0")
+    return base ** e
+
+
+def _step(t):
+    if abs(t) < KINK:
+        raise Undefined("at the jump of step")
+    return 1 if t > 0 else 0
+
+
+def _max(*items):
+    items = sorted(items)
+    if len(items) > 1 and items[-1] - items[-2] < KINK:
+        raise Undefined("at the kink of max/min")
+    return items[-1]
+
+
+def _min(*items):
+    items = sorted(items)
+    if len(items) > 1 and items[1] - items[0] < KINK:
+        raise Undefined("at the kink of max/min")
+    return items[0]
+
+
+def _abs(t):
+    if abs(t) < KINK:
+        raise Undefined("at the kink of |·|")
+    return abs(t)
+
+
+#: The guarded code's own names: every function undefined where its argument is outside
+#: its domain or at its kink (the writer in :mod:`.programs` adds the activations').
+GUARDED = {"_Undefined": Undefined, "_isfinite": math.isfinite, "_sum": sum,
+           "_prod": math.prod, "_exp": math.exp, "_log": _log, "_tanh": math.tanh,
+           "_sqrt": _sqrt, "_pow": _power, "_step": _step, "_max": _max,
+           "_min": _min, "_abs": _abs, "_nan": math.nan}
+
+#: A function of one of these classes, and its name in :data:`GUARDED` (log, Step and
+#: Heaviside of one argument only).
+_GUARDED_CALLS = ((sympy.exp, "_exp"), (sympy.log, "_log"), (sympy.tanh, "_tanh"),
+                  ((_activations.Step, sympy.Heaviside), "_step"), (sympy.Max, "_max"),
+                  (sympy.Min, "_min"), (sympy.Abs, "_abs"))
+_ONE_ARGUMENT = (sympy.log, _activations.Step, sympy.Heaviside)
+
+
+def guarded_name(expr) -> str | None:
+    """The name in :data:`GUARDED` of the function ``expr`` applies; None if it has none."""
+    if isinstance(expr, _ONE_ARGUMENT) and len(expr.args) != 1:
+        return None
+    for kind, name in _GUARDED_CALLS:
+        if isinstance(expr, kind):
+            return name
+    return None
+
+
+def guarded_activation(act, prime: bool):
+    """The registry's float function of ``act`` (its derivative with ``prime``), undefined
+    at the kink of a kinked activation."""
+    f, fp = act.numeric["float"]
+    fn = fp if prime else f
+    return _kinked(fn, act.name) if act.kinked else fn
+
+
 def expression_function(expr, parents, system: str):
     """f(*values of ``parents``, the free symbols of ``expr``) computing ``expr`` in
     ``system``: a symbol is its value, an activation of one symbol the registry's own
@@ -416,5 +516,6 @@ def _same(value):
     return value
 
 
-__all__ = ["ArrayPrinter", "ExactPrinter", "FloatPrinter", "MpPrinter", "PRINTERS", "Program",
-           "expression_function", "function", "namespace", "printer_for"]
+__all__ = ["ArrayPrinter", "ExactPrinter", "FloatPrinter", "GUARDED", "KINK", "MpPrinter", "PRINTERS", "Program",
+           "Undefined", "expression_function", "function", "guarded_activation", "guarded_name",
+           "namespace", "printer_for"]

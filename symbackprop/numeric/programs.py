@@ -23,18 +23,9 @@ from __future__ import annotations
 
 import math
 
-import sympy
-
-from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, Step, get
+from ..ops.activations import ActivationFunction, ActivationPrime, FirstArgmax, Softmax, get
 from ..notation.numerals import literal
-
-#: A ReLU, step, max, min or |·| argument closer than this to its kink makes a point unusable.
-KINK = 1e-7
-
-
-class Undefined(Exception):
-    """The expression has no (usable) value at this point."""
-
+from .compiler import GUARDED, KINK, Undefined, guarded_activation, guarded_name
 
 #: Sums and products with more terms than this are written as one call on a tuple (flat
 #: code: Python's compiler recurses once per binary operator).
@@ -43,60 +34,6 @@ _FLAT = 8
 
 class _Uncompiled(Exception):
     """An expression the code writer has no form for: the tree walk evaluates it."""
-
-
-def _kinked(fn, what):
-    def checked(t):
-        if abs(t) < KINK:
-            raise Undefined(f"at the kink of {what}")
-        return fn(t)
-    return checked
-
-
-def _log(t):
-    if t <= 0:
-        raise Undefined("logarithm of a number ≤ 0")
-    return math.log(t)
-
-
-def _sqrt(t):
-    if t < 0:
-        raise Undefined("square root of a negative number")
-    return math.sqrt(t)
-
-
-def _power(base, e):
-    if base < 0:
-        raise Undefined("a negative number to a fractional power")
-    if base == 0 and e <= 0:
-        raise Undefined("0 to a power ≤ 0")
-    return base ** e
-
-
-def _step(t):
-    if abs(t) < KINK:
-        raise Undefined("at the jump of step")
-    return 1 if t > 0 else 0
-
-
-def _max(*items):
-    items = sorted(items)
-    if len(items) > 1 and items[-1] - items[-2] < KINK:
-        raise Undefined("at the kink of max/min")
-    return items[-1]
-
-
-def _min(*items):
-    items = sorted(items)
-    if len(items) > 1 and items[1] - items[0] < KINK:
-        raise Undefined("at the kink of max/min")
-    return items[0]
-
-
-def _abs(t):
-    if abs(t) < KINK:
-        raise Undefined("at the kink of |·|")
-    return abs(t)
 
 
 class Programs:
@@ -120,10 +57,7 @@ class Programs:
         self._shared: dict = {}           # symbol → function computing its own definition
         self._shared_code: list[str] = []
         self._tails: dict = {}
-        self._namespace = {"_Undefined": Undefined, "_isfinite": math.isfinite, "_sum": sum,
-                           "_prod": math.prod, "_exp": math.exp, "_log": _log, "_tanh": math.tanh,
-                           "_sqrt": _sqrt, "_pow": _power, "_step": _step, "_max": _max,
-                           "_min": _min, "_abs": _abs, "_nan": math.nan}
+        self._namespace = dict(GUARDED)
         self._functions: dict = {}
         self._blocks: list[str] = []
         self._walked: dict[int, tuple] = {}   # program number → (steps, result) for the tree walk
@@ -213,28 +147,11 @@ class Programs:
         if isinstance(expr, (ActivationFunction, ActivationPrime)):
             act = expr.activation
             prime = isinstance(expr, ActivationPrime)
-
-            def make():
-                f, fp = act.numeric["float"]
-                fn = fp if prime else f
-                return _kinked(fn, act.name) if act.kinked else fn
-            name = self._function((act.name, id(act), prime), make)
-        elif isinstance(expr, sympy.exp):
-            name = "_exp"
-        elif isinstance(expr, sympy.log) and len(expr.args) == 1:
-            name = "_log"
-        elif isinstance(expr, sympy.tanh):
-            name = "_tanh"
-        elif isinstance(expr, (Step, sympy.Heaviside)) and len(expr.args) == 1:
-            name = "_step"
-        elif isinstance(expr, sympy.Max):
-            name = "_max"
-        elif isinstance(expr, sympy.Min):
-            name = "_min"
-        elif isinstance(expr, sympy.Abs):
-            name = "_abs"
+            name = self._function((act.name, id(act), prime), lambda: guarded_activation(act, prime))
         else:
-            raise _Uncompiled(expr)
+            name = guarded_name(expr)
+            if name is None:
+                raise _Uncompiled(expr)
         parts, inv = self._parts(expr.args)
         return "%s(%s)" % (name, ", ".join(parts)), inv
 
@@ -406,3 +323,4 @@ def _finite(r) -> bool:
         return False
 
 
+__all__ = ["KINK", "Programs", "Undefined"]
