@@ -282,11 +282,7 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     if not isinstance(table, dict):
         fail(where, "recurrent", "expected a table")
     refuse_unknown(where, "recurrent.", table, RECURRENT_TABLE)
-    sizes = {}
-    for key in ("inputs", "hidden", "outputs", "steps"):
-        if key not in table:
-            fail(where, f"recurrent.{key}", "missing")
-        sizes[key] = read_count(where, f"recurrent.{key}", table[key])
+    sizes = _recurrent_sizes(table, where)
     act = read_activation(where, "recurrent.activation", table.get("activation", "tanh"))
     out_act = read_activation(where, "recurrent.output_activation", table.get("output_activation", "identity"))
     cost = data.get("cost", "mse")
@@ -297,21 +293,49 @@ def _recurrent(data: dict, where: str) -> Recurrent:
     n_in, n_h, n_out, T = sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"]
     h0 = read_vector(where, "recurrent.h0", table["h0"], n_h) if "h0" in table else None
     options = cells.options(where, table, n_h)
-    cell = CELLS.get(options["cell"], Recurrent)
-    for key, n in sizes.items():   # a size's own limit first, then the whole net's
-        if n > (MAX_STEPS if key == "steps" else MAX_UNITS):
-            break
-    else:
-        try:
-            cell.check_size(n_in, n_h, n_out, T, MAX_SPEC_WEIGHT_USES, f"{where}: recurrent: ")
-        except SpecError as exc:
-            raise SpecError(f"{exc} for a spec (every command documents or checks the net node by node; "
-                            f"from Python, sb.Recurrent builds up to {MAX_WEIGHT_USES:,} for d.compile())") from None
+    _refuse_large_recurrent(CELLS.get(options["cell"], Recurrent), sizes, where)
     try:
         rnn = Recurrent(n_in, n_h, n_out, T, act, out_act, cost, h0=h0, title=title, **options)
     except SpecError as exc:
         raise SpecError(f"{where}: recurrent: {exc}") from None
-    values = {**rnn.values, **cells.gate_values(where, table, rnn)}
+    values = {**rnn.values, **cells.gate_values(where, table, rnn), **_recurrent_parameters(rnn, table, where)}
+
+    def example(point, field):
+        return _recurrent_example(rnn, point, field, where)
+
+    values.update(example(data.get("point", {}), "point"))
+    rnn.values = values
+    rnn.points = read_points(where, data, example, rnn) or []
+    return rnn
+
+
+def _recurrent_sizes(table: dict, where: str) -> dict:
+    sizes = {}
+    for key in ("inputs", "hidden", "outputs", "steps"):
+        if key not in table:
+            fail(where, f"recurrent.{key}", "missing")
+        sizes[key] = read_count(where, f"recurrent.{key}", table[key])
+    return sizes
+
+
+def _refuse_large_recurrent(cell, sizes: dict, where: str) -> None:
+    """A spec's net above :data:`MAX_SPEC_WEIGHT_USES`, refused from its sizes before it is
+    built (a size above its own limit is refused by the builder, with that size named)."""
+    for key, n in sizes.items():   # a size's own limit first, then the whole net's
+        if n > (MAX_STEPS if key == "steps" else MAX_UNITS):
+            return
+    try:
+        cell.check_size(sizes["inputs"], sizes["hidden"], sizes["outputs"], sizes["steps"],
+                        MAX_SPEC_WEIGHT_USES, f"{where}: recurrent: ")
+    except SpecError as exc:
+        raise SpecError(f"{exc} for a spec (every command documents or checks the net node by node; "
+                        f"from Python, sb.Recurrent builds up to {MAX_WEIGHT_USES:,} for d.compile())") from None
+
+
+def _recurrent_parameters(rnn, table: dict, where: str) -> dict:
+    """The values of W, U, V, b and c the ``[recurrent]`` table gives."""
+    values = {}
+    n_in, n_h, n_out = rnn.sizes
     shapes = {"W": (n_h, n_h, rnn.W, ("hidden unit", "hidden unit")),
               "U": (n_h, n_in, rnn.U, ("hidden unit", "input")),
               "V": (n_out, n_h, rnn.V, ("output", "hidden unit"))}
@@ -325,25 +349,23 @@ def _recurrent(data: dict, where: str) -> Recurrent:
         if key in table:
             for j, v in enumerate(read_vector(where, f"recurrent.{key}", table[key], n), start=1):
                 values[name(j)] = v
+    return values
 
-    def example(point, field):
-        if not isinstance(point, dict):
-            fail(where, field, "expected a table with x and y (one row per step)")
-        refuse_unknown(where, field + ".", point, POINT_FIELDS)
-        out = {}
-        for key, n, name in (("x", n_in, rnn.x), ("y", n_out, rnn.y)):
-            if key in point:
-                rows = read_matrix(where, f"{field}.{key}", point[key], T, n, as_number,
+
+def _recurrent_example(rnn, point, field: str, where: str) -> dict:
+    """One example's inputs and targets (one row per step) by name."""
+    if not isinstance(point, dict):
+        fail(where, field, "expected a table with x and y (one row per step)")
+    refuse_unknown(where, field + ".", point, POINT_FIELDS)
+    out = {}
+    for key, n, name in (("x", rnn.sizes[0], rnn.x), ("y", rnn.sizes[2], rnn.y)):
+        if key in point:
+            rows = read_matrix(where, f"{field}.{key}", point[key], rnn.steps, n, as_number,
                                ("step", "input" if key == "x" else "output"))
-                for t in range(T):
-                    for k in range(n):
-                        out[name(t + 1, k + 1)] = rows[t][k]
-        return out
-
-    values.update(example(data.get("point", {}), "point"))
-    rnn.values = values
-    rnn.points = read_points(where, data, example, rnn) or []
-    return rnn
+            for t in range(rnn.steps):
+                for k in range(n):
+                    out[name(t + 1, k + 1)] = rows[t][k]
+    return out
 
 
 # --- any graph: define -----------------------------------------------------------------
