@@ -260,6 +260,17 @@ class Compiled:
             raise PointError("the network cannot be evaluated at this point: a value is not finite "
                              "(the values are too large for floating point)")
 
+    def _run(self, inputs: list, params: list):
+        """The compiled forward() and backward() on the backend's arrays (an input may be
+        None): the cost as a float and the gradient arrays as NumPy arrays."""
+        if self._to is not None:
+            inputs = [None if a is None else self._to(a) for a in inputs]
+            params = [self._to(a) for a in params]
+        with self._np.errstate(all="ignore"):
+            cost, cache = self._forward(*inputs, *params)
+            grads = self._backward(*inputs, *params, cache)
+        return float(cost), self._to_numpy(grads)
+
     def _to_numpy(self, arrays):
         if self._to is None:
             return arrays
@@ -268,6 +279,16 @@ class Compiled:
 
     def __repr__(self):
         return f"<Compiled {self.backend} code of {self.graph.describe()}>"
+
+    def _position(self, key):
+        """Where a parameter's gradient sits: a name (``_by_name``) or a symbol (``_index``)."""
+        i = self._by_name.get(key) if isinstance(key, str) else None
+        if i is not None:
+            return i
+        sym = self.graph.symbol(key) if isinstance(key, str) else key
+        if sym not in self._index:
+            raise PointError(f"{_shown(key)} is not a parameter of this network")
+        return self._index[sym]
 
 
 class _Layered(Compiled):
@@ -308,15 +329,6 @@ class _Layered(Compiled):
         for widx, bidx in zip(self._widx, self._bidx):
             out += [p[widx], p[bidx]]
         return out
-
-    def _position(self, key):
-        i = self._by_name.get(key) if isinstance(key, str) else None
-        if i is not None:
-            return i
-        sym = self.graph.symbol(key) if isinstance(key, str) else key
-        if sym not in self._index:
-            raise PointError(f"{_shown(key)} is not a parameter of this network")
-        return self._index[sym]
 
     def _flatten(self, arrays):
         """Every parameter's gradient, in order: each layer's dW and db added at the
@@ -359,13 +371,7 @@ class _Layered(Compiled):
             missing += [s.name for s, v in zip(net.targets, y[0]) if v != v]
             missing += [s.name for s, v in zip(self._params, q) if v != v]
             self._missing(missing)
-        if self._to is not None:
-            x, y, params = self._to(x), self._to(y), [self._to(a) for a in params]
-        with np.errstate(all="ignore"):
-            cost, cache = self._forward(x, y, *params)
-            grads = self._backward(x, y, *params, cache)
-        cost = float(cost)
-        grads = self._to_numpy(grads)
+        cost, grads = self._run([x, y], params)
         self._finite(cost, grads)
         return Result(cost, Gradients(self, grads), size)
 
