@@ -2,6 +2,7 @@
 numbers of d.evaluate() (the derivation's own, three-way checked elsewhere), for one point
 and for a batch, with a loop over the steps rather than one line per node."""
 
+import importlib.util
 import json
 import os
 import random
@@ -191,6 +192,22 @@ def test_the_standalone_module_gives_the_same_numbers(name, lang, tmp_path):
     assert close(batch["cost"], sum(float(v.cost) for v in singles))
     for g in batch["gradients"]:
         assert close(batch["gradients"][g], sum(float(v.gradients[g]) for v in singles)), g
+
+
+@pytest.mark.parametrize("lang", ["numpy", "torch"])
+def test_the_module_refuses_batch_arrays_of_different_lengths(lang, tmp_path):
+    """Two inputs with 3 and 2 examples: one ValueError naming both lengths, not a
+    broadcasting error from inside forward()."""
+    pytest.importorskip(lang)
+    net = NETS["lstm-initial-truncate2"]
+    module = tmp_path / f"lengths_{lang}.py"
+    module.write_text(source(net.backward(), lang), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(module.stem, module)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    x1, x2 = (s.name for s in net.inputs[:2])
+    with pytest.raises(ValueError, match=r"^the arrays along the batch axis have different lengths: \[2, 3\]$"):
+        loaded.evaluate({x1: [0.1, 0.2, 0.3], x2: [0.4, 0.5]})
 
 
 def test_the_module_as_a_script_prints_the_evaluated_json(tmp_path, capsys):

@@ -509,8 +509,11 @@ def _array(value):
 
 
 def _rows(arrays):
-    """The batch size: the length of the arrays given (1 for numbers only)."""
-    return max([int(a.shape[0]) for a in arrays if a.ndim] + [1])
+    """The batch size: the length of the arrays given, which must agree (1 for numbers only)."""
+    sizes = sorted({{int(a.shape[0]) for a in arrays if a.ndim}})
+    if len(sizes) > 1:
+        raise ValueError(f"the arrays along the batch axis have different lengths: {{sizes}}")
+    return sizes[0] if sizes else 1
 
 
 def _total(value, rows):
