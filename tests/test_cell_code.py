@@ -313,3 +313,9 @@ def test_a_mini_batch_spec_runs_its_examples(tmp_path):
     exported = json.loads(done.stdout)
     assert_matches(exported["cost"], exported["gradients"], expected.cost,
                    {k: float(v) for k, v in expected.gradients.items()})
+
+
+def test_c0_on_a_cell_without_one_is_one_error_naming_the_cell():
+    with pytest.raises(sb.SpecError) as exc:
+        sb.Recurrent(2, 2, 1, 3, c0=[1.0, 2.0])
+    assert str(exc.value) == "c0 is the initial cell state of an LSTM; an elman cell has none"
