@@ -319,3 +319,20 @@ def test_c0_on_a_cell_without_one_is_one_error_naming_the_cell():
     with pytest.raises(sb.SpecError) as exc:
         sb.Recurrent(2, 2, 1, 3, c0=[1.0, 2.0])
     assert str(exc.value) == "c0 is the initial cell state of an LSTM; an elman cell has none"
+
+
+@pytest.mark.parametrize("name", ["lstm-initial-truncate2", "attention-causal-dense"])
+def test_new_values_are_the_compiled_codes_defaults(name):
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.Recurrent(2, 3, 2, 4, cell="lstm", truncate=2, h0=[0.3, -0.2, 0.5], c0=[-0.4, 0.1, 0.2]) \
+        if name.startswith("lstm") else sb.Attention(4, 3, 2, 3, mask="causal", outputs=2,
+                                                     output_activation="sigmoid", cost="binary_cross_entropy")
+    _randomised(net, 1)
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    _randomised(net, 2)
+    expected = d.evaluate()
+    assert not close(before, expected.cost)
+    out = fn()
+    assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)

@@ -346,3 +346,20 @@ def test_a_graph_of_elementary_functions_and_custom_activations():
     exported = namespace["evaluate"]()
     assert close(exported["cost"], d.evaluate().cost)
     assert exported["gradients"].keys() == {"w", "x", "y"}
+
+
+@pytest.mark.parametrize("stem", ["lecture", "circuit"])
+def test_new_values_are_the_compiled_codes_defaults(stem):
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.load(Path(__file__).parent.parent / "examples" / f"{stem}.toml")
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    leaf = next(s for s in net.leaves if s in net.values)
+    net.values = {**net.values, leaf: float(net.values[leaf]) + 0.5}
+    expected = d.evaluate()
+    assert not close(before, float(expected.cost))
+    out = fn()
+    assert close(out.cost, float(expected.cost))
+    for name, g in expected.gradients.items():
+        assert close(out.gradients[name], float(g)), name

@@ -340,3 +340,16 @@ def test_a_title_of_two_lines_is_one_error_line_naming_the_spec_once(run_cli, tm
     assert run_cli("code", path) == (2, "", f"error: {path}: title: expected one line of text (at most 200 "
                                             "characters, no control characters); character 2 is a control "
                                             "character (U+000A)\n")
+
+
+def test_new_values_are_the_compiled_codes_defaults():
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.load(CASES["conv1d_stride2_pad1"])
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    net.values = {**net.values, net.x(1, 2): 2.5, net.parameters[0]: -0.75}
+    expected = d.evaluate()
+    assert fn().cost != pytest.approx(before)
+    assert fn().cost == pytest.approx(float(expected.cost), rel=1e-10)
+    _close([fn().gradients[k] for k in expected.gradients], [float(v) for v in expected.gradients.values()])

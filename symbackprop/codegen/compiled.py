@@ -130,6 +130,7 @@ class Compiled:
         self._slots: dict = {}
         self._examples_of = None    # (points, values) the cached examples were made from
         self._examples_cached: list = []
+        self._values_of = self.graph.values     # the defaults below are read from these
         if backend == "torch":
             import torch
             self._to = lambda a: torch.as_tensor(a, dtype=torch.float64)
@@ -234,6 +235,8 @@ class Compiled:
     def _point(self, point) -> list:
         """[(symbol, kind, position, float or array)] given by the call; the spec's examples
         when no point is given on a mini-batch spec."""
+        if self.graph.values is not self._values_of:   # new values (net.values = …): new defaults
+            self.__init__(self.derivation, self._ns, self.backend)
         if self.graph.runs_examples(point):
             made_from = (self.graph.points, self.graph.values)   # new values: new examples
             if self._examples_of is None or any(a is not b for a, b in zip(made_from, self._examples_of)):
