@@ -105,6 +105,18 @@ class Gradients(Mapping):
             self._values = self._owner._flatten(self._arrays)
         return float(self._values[self._owner._position(key)])
 
+    def __contains__(self, key):
+        """``key in gradients``: False for a name without a gradient (as a dict says), where
+        ``gradients[key]`` names the reason."""
+        try:
+            self._owner._position(key)
+        except (SymbackpropError, TypeError):
+            return False
+        return True
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
     def __iter__(self):
         return iter(self._owner.names)
 
