@@ -77,7 +77,7 @@ def evaluate_text(lang) -> str:
     """_merged, _array … (as every exported module has them) and the evaluate() that fills
     forward()'s arrays from the tables and names the gradient arrays' entries."""
     xp = lang.xp
-    stack = "np.stack(arrays, axis=axis)" if lang.name == "numpy" else "torch.stack(arrays, dim=axis)"
+    stack = lang.stack("arrays", "axis")
     return _evaluate_common(lang) + f'''
 
 

@@ -61,12 +61,6 @@ class AttentionWriter(arrays.ArrayWriter):
             "# Arrays (identifier: its first and last names; ARRAYS and MATRICES list them all):"]
         return lines + arrays.names_comment(self.layout)
 
-    def _sum_rows(self, expr: str) -> str:
-        """Σ over the last axis, kept as a column."""
-        if self.lang.name == "numpy":
-            return f"({expr}).sum(axis=-1, keepdims=True)"
-        return f"({expr}).sum(dim=-1, keepdim=True)"
-
     def _passes(self):
         net = self.net
         dense = net.outputs is not None
@@ -129,7 +123,7 @@ class AttentionWriter(arrays.ArrayWriter):
                 "    dA = dO @ V.swapaxes(-1, -2)",
                 "    # the softmax Jacobian ∂A_ts/∂S_ts' = A_ts(δ_ss' − A_ts'): dS = A ⊙ (dA − rowsum(dA ⊙ A))"
                 + (" (a masked entry has A = 0, so dS = 0)" if self.net.mask else ""),
-                f"    dS = A * (dA - {self._sum_rows('dA * A')})",
+                f"    dS = A * (dA - {self.lang.rowsum('dA * A', -1)})",
                 "    # dQ = dS K / √d_k, dK = dSᵀ Q / √d_k",
                 f"    dQ = (dS @ K) * {scale}",
                 f"    dK = (dS.swapaxes(-1, -2) @ Q) * {scale}",

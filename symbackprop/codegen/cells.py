@@ -95,7 +95,7 @@ class CellWriter(arrays.ArrayWriter):
         cell = {"elman": _Elman, "lstm": _LSTM, "gru": _GRU}[net.cell](self)
         params = [name for name, _ in self.layout.parameters]
         args = ", ".join(["x", "y", "h0", "c0"] + params)
-        stack = "np.stack(hs, axis=1)" if L.name == "numpy" else "torch.stack(hs, dim=1)"
+        stack = L.stack("hs", 1)
         fwd = [f"def forward({args}):",
                '    """The forward pass over the steps, one row per example (x: examples × steps × inputs;',
                '    h0, c0: the initial state, None where it is 0): the cost C, summed over the steps and',

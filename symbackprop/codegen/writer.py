@@ -121,12 +121,16 @@ class Lang:
     def header(self) -> str:
         return "import numpy as np" if self.name == "numpy" else "import torch"
 
-    def rowsum(self, expr: str) -> str:
-        if self.name == "numpy":
-            expr = expr if expr.isidentifier() else f"({expr})"
-            return f"{expr}.sum(axis=1, keepdims=True)"
+    def rowsum(self, expr: str, axis: int = 1) -> str:
+        """Σ along ``axis``, kept as an axis of length 1."""
         expr = expr if expr.isidentifier() else f"({expr})"
-        return f"{expr}.sum(dim=1, keepdim=True)"
+        if self.name == "numpy":
+            return f"{expr}.sum(axis={axis}, keepdims=True)"
+        return f"{expr}.sum(dim={axis}, keepdim=True)"
+
+    def stack(self, items: str, axis) -> str:
+        """``items`` (a list's text) stacked along a new ``axis``."""
+        return f"np.stack({items}, axis={axis})" if self.name == "numpy" else f"torch.stack({items}, dim={axis})"
 
     def colsum(self, expr: str) -> str:
         return f"{expr}.sum(axis=0)" if self.name == "numpy" else f"{expr}.sum(dim=0)"
@@ -707,8 +711,7 @@ class _LayeredWriter(OutputLayer):
         lines = [f"    C = {L.total(printer.code(node.expr) + f' + 0.0 * a{Lh}[:, 0]')}"]
         cols = ", ".join(f"{printer.code(node.partials[a])} + 0.0 * a{Lh}[:, {j}]"
                          for j, a in enumerate(net.outputs))
-        stack = "np.stack([%s], axis=1)" if L.name == "numpy" else "torch.stack([%s], dim=1)"
-        lines.append("    g = " + stack % cols + "  # ∂C/∂a_j, one column per output")
+        lines.append("    g = " + L.stack(f"[{cols}]", 1) + "  # ∂C/∂a_j, one column per output")
         return lines
 
     # --- backward: δ from the output layer back, then the gradients ----------------------
