@@ -353,3 +353,15 @@ def test_new_values_are_the_compiled_codes_defaults():
     assert fn().cost != pytest.approx(before)
     assert fn().cost == pytest.approx(float(expected.cost), rel=1e-10)
     _close([fn().gradients[k] for k in expected.gradients], [float(v) for v in expected.gradients.values()])
+
+
+def test_a_tensor_that_requires_grad_is_one_point_error(derived):
+    torch = pytest.importorskip("torch")
+    fn = derived["conv1d_stride2_pad1"].compile()
+    with pytest.raises(PointError) as exc:
+        fn({"x_{1,1}": torch.tensor([1.0, 2.0], requires_grad=True)})
+    # the reason in brackets is torch's own words
+    assert re.fullmatch(r"point value of x_\{1,1\}: a Tensor that NumPy cannot read \(.*requires grad.*\)",
+                        str(exc.value)), str(exc.value)
+    plain = fn({"x_{1,1}": torch.tensor([1.0, 2.0])})
+    assert plain.cost == pytest.approx(fn({"x_{1,1}": np.array([1.0, 2.0])}).cost, rel=1e-15)

@@ -197,6 +197,9 @@ class Compiled:
             except (TypeError, ValueError, OverflowError):
                 raise PointError(f"point value of {sym.name}: expected numbers, got "
                                  f"{type(value).__name__} with other entries") from None
+            except RuntimeError as exc:     # a tensor that requires grad, or on a device
+                raise PointError(f"point value of {sym.name}: a {type(value).__name__} that NumPy cannot read "
+                                 f"({str(exc)[:120]})") from None
             if array.ndim == 0:
                 value = float(array)
             else:
