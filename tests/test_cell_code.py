@@ -336,3 +336,18 @@ def test_new_values_are_the_compiled_codes_defaults(name):
     assert not close(before, expected.cost)
     out = fn()
     assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)
+
+
+def test_a_module_at_values_too_large_says_so_in_one_line(tmp_path):
+    """x = 1e308 overflows the scores (∞ − ∞ in the softmax): the script's stderr is one
+    error line, with no NumPy warning before it."""
+    spec = {"cost": "mse", "attention": {"tokens": 3, "d_model": 2, "d_k": 2, "d_v": 2,
+                                         "W_Q": [[0.5, -0.3], [0.2, 0.8]], "W_K": [[0.4, 0.1], [-0.6, 0.3]],
+                                         "W_V": [[1.0, -0.5], [0.3, 0.7]]},
+            "point": {"x": [[1e308, 1e308]] * 3, "y": [[0.5, 0.0], [0.0, 0.5], [1.0, 0.5]]}}
+    path, module = tmp_path / "huge.json", tmp_path / "huge.py"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    assert main(["code", str(path), "-o", str(module)]) == 0
+    done = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", "error: a value is not finite (the values are too large for floating point)\n")

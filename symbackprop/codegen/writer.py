@@ -480,8 +480,9 @@ def _evaluate_common(L: Lang) -> str:
     xp = L.xp
     if L.name == "numpy":
         array = "np.asarray(value, dtype=float)"
-        quiet = 'np.errstate(over="ignore", under="ignore")'
-        quiet_doc = "e^{−z} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that."
+        quiet = 'np.errstate(over="ignore", under="ignore", invalid="ignore")'
+        quiet_doc = ("e^{−z} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that; values\n"
+                     "    too large give ∞ − ∞ = nan, which the result shows (and the script names as not finite).")
     else:
         array = "torch.as_tensor(value, dtype=torch.float64)"
         quiet = "torch.no_grad()"
