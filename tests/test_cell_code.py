@@ -2,6 +2,7 @@
 numbers of d.evaluate() (the derivation's own, three-way checked elsewhere), for one point
 and for a batch, with a loop over the steps rather than one line per node."""
 
+import importlib.util
 import json
 import os
 import random
@@ -193,6 +194,22 @@ def test_the_standalone_module_gives_the_same_numbers(name, lang, tmp_path):
         assert close(batch["gradients"][g], sum(float(v.gradients[g]) for v in singles)), g
 
 
+@pytest.mark.parametrize("lang", ["numpy", "torch"])
+def test_the_module_refuses_batch_arrays_of_different_lengths(lang, tmp_path):
+    """Two inputs with 3 and 2 examples: one ValueError naming both lengths, not a
+    broadcasting error from inside forward()."""
+    pytest.importorskip(lang)
+    net = NETS["lstm-initial-truncate2"]
+    module = tmp_path / f"lengths_{lang}.py"
+    module.write_text(source(net.backward(), lang), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(module.stem, module)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    x1, x2 = (s.name for s in net.inputs[:2])
+    with pytest.raises(ValueError, match=r"^the arrays along the batch axis have different lengths: \[2, 3\]$"):
+        loaded.evaluate({x1: [0.1, 0.2, 0.3], x2: [0.4, 0.5]})
+
+
 def test_the_module_as_a_script_prints_the_evaluated_json(tmp_path, capsys):
     module = tmp_path / "module.py"
     assert main(["code", str(EXAMPLES / "lstm.toml"), "-o", str(module)]) == 0
@@ -296,3 +313,41 @@ def test_a_mini_batch_spec_runs_its_examples(tmp_path):
     exported = json.loads(done.stdout)
     assert_matches(exported["cost"], exported["gradients"], expected.cost,
                    {k: float(v) for k, v in expected.gradients.items()})
+
+
+def test_c0_on_a_cell_without_one_is_one_error_naming_the_cell():
+    with pytest.raises(sb.SpecError) as exc:
+        sb.Recurrent(2, 2, 1, 3, c0=[1.0, 2.0])
+    assert str(exc.value) == "c0 is the initial cell state of an LSTM; an elman cell has none"
+
+
+@pytest.mark.parametrize("name", ["lstm-initial-truncate2", "attention-causal-dense"])
+def test_new_values_are_the_compiled_codes_defaults(name):
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.Recurrent(2, 3, 2, 4, cell="lstm", truncate=2, h0=[0.3, -0.2, 0.5], c0=[-0.4, 0.1, 0.2]) \
+        if name.startswith("lstm") else sb.Attention(4, 3, 2, 3, mask="causal", outputs=2,
+                                                     output_activation="sigmoid", cost="binary_cross_entropy")
+    _randomised(net, 1)
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    _randomised(net, 2)
+    expected = d.evaluate()
+    assert not close(before, expected.cost)
+    out = fn()
+    assert_matches(out.cost, out.gradients, expected.cost, expected.gradients)
+
+
+def test_a_module_at_values_too_large_says_so_in_one_line(tmp_path):
+    """x = 1e308 overflows the scores (∞ − ∞ in the softmax): the script's stderr is one
+    error line, with no NumPy warning before it."""
+    spec = {"cost": "mse", "attention": {"tokens": 3, "d_model": 2, "d_k": 2, "d_v": 2,
+                                         "W_Q": [[0.5, -0.3], [0.2, 0.8]], "W_K": [[0.4, 0.1], [-0.6, 0.3]],
+                                         "W_V": [[1.0, -0.5], [0.3, 0.7]]},
+            "point": {"x": [[1e308, 1e308]] * 3, "y": [[0.5, 0.0], [0.0, 0.5], [1.0, 0.5]]}}
+    path, module = tmp_path / "huge.json", tmp_path / "huge.py"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    assert main(["code", str(path), "-o", str(module)]) == 0
+    done = subprocess.run([sys.executable, str(module)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1, "", "error: a value is not finite (the values are too large for floating point)\n")

@@ -346,3 +346,36 @@ def test_a_graph_of_elementary_functions_and_custom_activations():
     exported = namespace["evaluate"]()
     assert close(exported["cost"], d.evaluate().cost)
     assert exported["gradients"].keys() == {"w", "x", "y"}
+
+
+@pytest.mark.parametrize("stem", ["lecture", "circuit"])
+def test_new_values_are_the_compiled_codes_defaults(stem):
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.load(Path(__file__).parent.parent / "examples" / f"{stem}.toml")
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    leaf = next(s for s in net.leaves if s in net.values)
+    net.values = {**net.values, leaf: float(net.values[leaf]) + 0.5}
+    expected = d.evaluate()
+    assert not close(before, float(expected.cost))
+    out = fn()
+    assert close(out.cost, float(expected.cost))
+    for name, g in expected.gradients.items():
+        assert close(out.gradients[name], float(g)), name
+
+
+def test_gradients_answer_in_and_get_as_a_dict_does():
+    """`key in out.gradients` and `.get` are False and None for a name without a gradient,
+    while out.gradients[key] names the reason; their values are evaluate()'s."""
+    net = sb.load(Path(__file__).parent.parent / "examples" / "lecture.toml")
+    d = net.backward()
+    grads = d.compile()().gradients
+    expected = d.evaluate().gradients
+    name = next(iter(expected))
+    assert name in grads and net.symbol(name) in grads
+    assert grads.get(name) == pytest.approx(float(expected[name]), rel=1e-12)
+    for key in ("nope", "x_{1}", 3, ["a"]):
+        assert key not in grads and grads.get(key, "none") == "none"
+    with pytest.raises(sb.PointError, match=r"^'x_\{1\}' is not a parameter of this network$"):
+        grads["x_{1}"]

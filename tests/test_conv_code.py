@@ -318,3 +318,50 @@ def test_the_lecture_cnn_at_28_by_28_is_within_the_builders_limits():
     refuse_large(map_shapes((1, 28, 28), layers), layers, 1)
     with pytest.raises(SpecError, match="^the network has 23,210 parameters, above the limit of 20,000$"):
         refuse_large(map_shapes((1, 36, 36), layers), layers, 1)
+
+
+@pytest.mark.parametrize("title", ['"""; raise SystemExit(3) #', "# coding: latin-1", "^^5c \\N{DIGIT ONE} '''"],
+                         ids=["triple-quote", "coding", "tex-escape"])
+def test_a_hostile_title_stays_a_comment_of_the_module(derived, title, tmp_path, run_cli):
+    """The title reaches the module's head as text: the module runs and prints evaluate()."""
+    spec = dict(CASES["conv1d_stride2_pad1"], title=title)
+    path, out = tmp_path / "net.json", tmp_path / "net.py"
+    path.write_text(json.dumps(spec))
+    assert run_cli("code", path, "-o", out)[0] == 0
+    run = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    expected = derived["conv1d_stride2_pad1"].evaluate()
+    assert json.loads(run.stdout)["cost"] == pytest.approx(float(expected.cost), rel=1e-12)
+
+
+def test_a_title_of_two_lines_is_one_error_line_naming_the_spec_once(run_cli, tmp_path):
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(dict(CASES["conv1d_stride2_pad1"], title="a\nb")))
+    assert run_cli("code", path) == (2, "", f"error: {path}: title: expected one line of text (at most 200 "
+                                            "characters, no control characters); character 2 is a control "
+                                            "character (U+000A)\n")
+
+
+def test_new_values_are_the_compiled_codes_defaults():
+    """net.values = … after compile(): the names not given take the new values, as in evaluate()."""
+    net = sb.load(CASES["conv1d_stride2_pad1"])
+    d = net.backward()
+    fn = d.compile()
+    before = fn().cost
+    net.values = {**net.values, net.x(1, 2): 2.5, net.parameters[0]: -0.75}
+    expected = d.evaluate()
+    assert fn().cost != pytest.approx(before)
+    assert fn().cost == pytest.approx(float(expected.cost), rel=1e-10)
+    _close([fn().gradients[k] for k in expected.gradients], [float(v) for v in expected.gradients.values()])
+
+
+def test_a_tensor_that_requires_grad_is_one_point_error(derived):
+    torch = pytest.importorskip("torch")
+    fn = derived["conv1d_stride2_pad1"].compile()
+    with pytest.raises(PointError) as exc:
+        fn({"x_{1,1}": torch.tensor([1.0, 2.0], requires_grad=True)})
+    # the reason in brackets is torch's own words
+    assert re.fullmatch(r"point value of x_\{1,1\}: a Tensor that NumPy cannot read \(.*requires grad.*\)",
+                        str(exc.value)), str(exc.value)
+    plain = fn({"x_{1,1}": torch.tensor([1.0, 2.0])})
+    assert plain.cost == pytest.approx(fn({"x_{1,1}": np.array([1.0, 2.0])}).cost, rel=1e-15)

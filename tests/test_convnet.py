@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+import sympy
 
 import symbackprop as sb
 from symbackprop.codegen.writer import source
@@ -386,6 +387,19 @@ def test_shape_errors(change, message):
     with pytest.raises(SpecError) as exc:
         sb.load(cnn_spec(**change))
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("eps, message", [
+    (float("nan"), "layers[2].eps: expected a finite number, got nan"),
+    (-1, "layers[2].eps: expected a positive number, got -1"),
+    (0, "layers[2].eps: expected a positive number, got 0")])
+def test_a_norm_from_python_takes_a_positive_eps_as_the_spec_does(eps, message):
+    """Python's Norm is checked as a spec's ``eps``: the shift keeps 1/√(σ² + ε) finite."""
+    with pytest.raises(SpecError) as exc:
+        sb.ConvNet((1, 4, 4), [sb.Conv(1, kernel=3), sb.Norm("layer", eps=eps), sb.Dense(1)])
+    assert str(exc.value) == message
+    net = sb.ConvNet((1, 4, 4), [sb.Conv(1, kernel=3), sb.Norm("layer", eps=0.001), sb.Dense(1)])
+    assert net.epsilons[1] == sympy.Rational(1, 1000)
 
 
 def test_batchnorm_needs_a_batch():

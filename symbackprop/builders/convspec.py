@@ -55,11 +55,12 @@ def read_convnet(data: dict, where: str) -> ConvNet:
     if batch and (not isinstance(points, list) or not points):
         fail(where, "points", "a batch norm normalizes over the examples of a mini-batch: give [[points]] "
                                "(two or more examples), not [point]")
+    title = read_title(data, where)     # its message names the spec already
     try:
         refuse_large(map_shapes(shape, layers), layers, len(points) if batch else 1, MAX_WEIGHT_USES, MAX_PARAMETERS,
                      " for a spec (its commands derive and check every use; sb.ConvNet builds larger nets for "
                      "compile())")
-        net = ConvNet(shape, layers, cost, examples=len(points) if batch else None, title=read_title(data, where))
+        net = ConvNet(shape, layers, cost, examples=len(points) if batch else None, title=title)
     except SpecError as exc:
         raise SpecError(f"{where}: {exc}") from None
     values = _parameters(net, entries, where)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
+from ..core.graph import as_number
 from ..errors import SpecError
 
 #: The smallest variance shift of both norms unless given (as PyTorch).
@@ -102,6 +103,9 @@ def check_layer(layer, field: str) -> None:
         raise SpecError(f"{field}.mode: expected 'max' or 'avg', got {layer.mode!r}"[:160])
     if isinstance(layer, Norm) and layer.mode not in ("batch", "layer"):
         raise SpecError(f"{field}.mode: expected 'batch' or 'layer', got {layer.mode!r}"[:160])
+    if isinstance(layer, Norm) and as_number(layer.eps, f"{field}.eps") <= 0:
+        # the variance shift keeps 1/√(σ² + ε) finite on a constant map, as the spec reader says
+        raise SpecError(f"{field}.eps: expected a positive number, got {layer.eps!r}"[:160])
 
 
 def output_shape(layer, shape: tuple, field: str) -> tuple:

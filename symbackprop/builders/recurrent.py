@@ -92,7 +92,7 @@ class Recurrent(Graph):
         if truncate is not None and (isinstance(truncate, bool) or not isinstance(truncate, int) or truncate < 1):
             raise SpecError(f"truncate must be a positive whole number of steps, got {truncate!r}")
         if c0 is not None and "c" not in self.state_letters:
-            raise SpecError(f"c0 is the initial cell state of an LSTM; a {self.cell} cell has none")
+            raise SpecError(f"c0 is the initial cell state of an LSTM; an {self.cell} cell has none")
         self.sizes = (inputs, hidden, outputs)
         self.steps = steps
         self.truncate = truncate if truncate is not None and truncate < steps else None

@@ -11,11 +11,12 @@ so the module that ``symbackprop code`` writes and ``d.compile()`` map names the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import PointError
-from .compiled import Compiled, Gradients, Result, _shown
-from .writer import _MAIN, _evaluate_common, _values_literal, comment
+from .compiled import Compiled, Gradients, Result
+from .writer import _MAIN, Helpers, OutputLayer, _evaluate_common, _printer, _values_literal, comment
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def evaluate_text(lang) -> str:
     """_merged, _array … (as every exported module has them) and the evaluate() that fills
     forward()'s arrays from the tables and names the gradient arrays' entries."""
     xp = lang.xp
-    stack = "np.stack(arrays, axis=axis)" if lang.name == "numpy" else "torch.stack(arrays, dim=axis)"
+    stack = lang.stack("arrays", "axis")
     return _evaluate_common(lang) + f'''
 
 
@@ -138,6 +139,31 @@ def module(head: list, lang, helpers: str, layout: Layout, derivation, forward: 
     return "\n\n\n".join(p for p in parts if p) + "\n"
 
 
+def reads(lines, name) -> bool:
+    """Whether one of ``lines`` reads the identifier ``name`` (what the cache must keep)."""
+    return any(re.search(r"\b%s\b" % name, line) for line in lines)
+
+
+class ArrayWriter(OutputLayer):
+    """A module whose forward() and backward() take the arrays of a :class:`Layout`:
+    ``layout`` (a function of the graph) gives them; a subclass writes ``_head()`` and
+    ``_passes()`` (the forward and backward lines)."""
+
+    layout = None
+
+    def __init__(self, derivation, lang):
+        self.d = derivation
+        self.net = derivation.graph
+        self.lang = lang
+        self.helpers = Helpers(lang, lambda names: _printer(names, self.helpers, lang))
+        self.layout = type(self).layout(self.net)
+
+    def module(self, standalone: bool) -> str:
+        forward, backward = self._passes()
+        return module(self._head(), self.lang, self.helpers.text(), self.layout, self.d,
+                      forward, backward, standalone)
+
+
 def names_comment(layout: Layout) -> list:
     """The head's list of arrays: each identifier and the names of its first and last entries."""
     lines = []
@@ -190,15 +216,6 @@ class Arrays(Compiled):
 
     def _place(self, sym, kind):
         return self._index[sym] if kind == "param" else self._where[sym]
-
-    def _position(self, key):
-        i = self._by_name.get(key) if isinstance(key, str) else None
-        if i is not None:
-            return i
-        sym = self.graph.symbol(key) if isinstance(key, str) else key
-        if sym not in self._index:
-            raise PointError(f"{_shown(key)} is not a parameter of this network")
-        return self._index[sym]
 
     def _flatten(self, arrays):
         """Every parameter's gradient, in order, read off the gradient matrices."""
@@ -259,14 +276,7 @@ class Arrays(Compiled):
             missing = set(missing) | {s for s, v in zip(self._index, p) if v != v}
             self._missing([s.name for s in self.graph.leaves if s in missing])
         params = [p[idx] for idx in self._pidx]
-        if self._to is not None:
-            inputs = [None if a is None else self._to(a) for a in inputs]
-            params = [self._to(a) for a in params]
-        with np.errstate(all="ignore"):
-            cost, cache = self._forward(*inputs, *params)
-            grads = self._backward(*inputs, *params, cache)
-        cost = float(cost)
-        grads = self._to_numpy(grads)
+        cost, grads = self._run(inputs, params)
         self._finite(cost, grads)
         return Result(cost, Gradients(self, grads), size)
 

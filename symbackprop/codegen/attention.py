@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
-from .writer import Helpers, Lang, OutputLayer, _GraphWriter, _preamble, _printer
+from .writer import Lang, _GraphWriter, _preamble
 from ..notation.numerals import literal
 from ..ops import activations as _activations
 
@@ -46,20 +46,10 @@ def writer(derivation, lang: Lang):
     return AttentionWriter(derivation, lang)
 
 
-class AttentionWriter(OutputLayer):
+class AttentionWriter(arrays.ArrayWriter):
     """An attention head's module: the forward and backward passes as matrix products."""
 
-    def __init__(self, derivation, lang: Lang):
-        self.d = derivation
-        self.net = derivation.graph
-        self.lang = lang
-        self.helpers = Helpers(lang, lambda names: _printer(names, self.helpers, lang))
-        self.layout = layout(self.net)
-
-    def module(self, standalone: bool) -> str:
-        forward, backward = self._passes()
-        return arrays.module(self._head(), self.lang, self.helpers.text(), self.layout, self.d,
-                             forward, backward, standalone)
+    layout = staticmethod(layout)
 
     def _head(self) -> list:
         lines = _preamble(self.lang, self.net) + [
@@ -71,21 +61,15 @@ class AttentionWriter(OutputLayer):
             "# Arrays (identifier: its first and last names; ARRAYS and MATRICES list them all):"]
         return lines + arrays.names_comment(self.layout)
 
-    def _sum_rows(self, expr: str) -> str:
-        """Σ over the last axis, kept as a column."""
-        if self.lang.name == "numpy":
-            return f"({expr}).sum(axis=-1, keepdims=True)"
-        return f"({expr}).sum(dim=-1, keepdim=True)"
-
     def _passes(self):
-        net, L = self.net, self.lang
+        net = self.net
         dense = net.outputs is not None
         params = [name for name, _ in self.layout.parameters]
         args = ", ".join(["x", "y"] + params)
         scale = literal(1 / net.d_k ** 0.5)
         if net.mask == "causal":
             softmax = self._masked_softmax()
-            weights = [f"    # A = softmax of each row of S over s ≤ t (the causal mask: the later tokens left out)",
+            weights = ["    # A = softmax of each row of S over s ≤ t (the causal mask: the later tokens left out)",
                        f"    A = {softmax}(S)"]
         else:
             weights = ["    # A = softmax of each row of S: A_ts = e^{S_ts} / Σ_s' e^{S_ts'}",
@@ -112,9 +96,15 @@ class AttentionWriter(OutputLayer):
                     f"    z{OUT} = a{OUT} = O.reshape(-1, O.shape[-1])"]
             kept = [f"z{OUT}", f"a{OUT}"]
         cost_lines, extra, delta_lines = self._output(OUT, act, net.cost_function)
-        fwd += [f"    y = y.reshape(-1, y.shape[-1])"] + cost_lines
-        cache = ["Q", "K", "V", "A", "O"] + [n for n in kept + extra if _reads(delta_lines, n)]
+        fwd += ["    y = y.reshape(-1, y.shape[-1])"] + cost_lines
+        cache = ["Q", "K", "V", "A", "O"] + [n for n in kept + extra if arrays.reads(delta_lines, n)]
         fwd.append(f"    return C, ({', '.join(cache)},)")
+        return fwd, self._backward(args, params, cache, delta_lines)
+
+    def _backward(self, args: str, params: list, cache: list, delta_lines: list) -> list:
+        """backward(): the output layer's δ (``delta_lines``), then the matrix form."""
+        L, dense = self.lang, self.net.outputs is not None
+        scale = literal(1 / self.net.d_k ** 0.5)
         bwd = [f"def backward({args}, cache):",
                '    """The backward pass in matrix form (the derivation\'s sums over entries), each weight\'s',
                '    gradient summed over the tokens and the examples."""',
@@ -132,8 +122,8 @@ class AttentionWriter(OutputLayer):
                 "    dV = A.swapaxes(-1, -2) @ dO",
                 "    dA = dO @ V.swapaxes(-1, -2)",
                 "    # the softmax Jacobian ∂A_ts/∂S_ts' = A_ts(δ_ss' − A_ts'): dS = A ⊙ (dA − rowsum(dA ⊙ A))"
-                + (" (a masked entry has A = 0, so dS = 0)" if net.mask else ""),
-                f"    dS = A * (dA - {self._sum_rows('dA * A')})",
+                + (" (a masked entry has A = 0, so dS = 0)" if self.net.mask else ""),
+                f"    dS = A * (dA - {self.lang.rowsum('dA * A', -1)})",
                 "    # dQ = dS K / √d_k, dK = dSᵀ Q / √d_k",
                 f"    dQ = (dS @ K) * {scale}",
                 f"    dK = (dS.swapaxes(-1, -2) @ Q) * {scale}",
@@ -143,7 +133,7 @@ class AttentionWriter(OutputLayer):
                 "    dW_K = X.T @ dK.reshape(-1, dK.shape[-1])",
                 "    dW_V = X.T @ dV.reshape(-1, dV.shape[-1])",
                 f"    return {', '.join('d' + n for n in params)}"]
-        return fwd, bwd
+        return bwd
 
     def _case1(self, act, Lh) -> str:
         if self.net.outputs is None:
@@ -156,11 +146,6 @@ class AttentionWriter(OutputLayer):
         if name not in self.helpers.sources:
             self.helpers.sources[name] = _CAUSAL[self.lang.name]
         return name
-
-
-def _reads(lines, name) -> bool:
-    import re
-    return any(re.search(r"\b%s\b" % name, line) for line in lines)
 
 
 _CAUSAL = {

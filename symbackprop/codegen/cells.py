@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
-from .writer import Helpers, Lang, OutputLayer, _RecurrentWriter, _preamble, _printer, comment
+from .writer import Lang, _RecurrentWriter, _preamble, comment
 
 #: The output layer's identifiers: a_out, z_out, delta_out (see :class:`OutputLayer`).
 OUT = "_out"
@@ -63,20 +63,10 @@ def writer(derivation, lang: Lang):
     return CellWriter(derivation, lang)
 
 
-class CellWriter(OutputLayer):
+class CellWriter(arrays.ArrayWriter):
     """A recurrent net's module: forward() and backward() loop over the steps."""
 
-    def __init__(self, derivation, lang: Lang):
-        self.d = derivation
-        self.net = derivation.graph
-        self.lang = lang
-        self.helpers = Helpers(lang, lambda names: _printer(names, self.helpers, lang))
-        self.layout = layout(self.net)
-
-    def module(self, standalone: bool) -> str:
-        forward, backward = self._passes()
-        return arrays.module(self._head(), self.lang, self.helpers.text(), self.layout, self.d,
-                             forward, backward, standalone)
+    layout = staticmethod(layout)
 
     # --- the text ---------------------------------------------------------------------------
 
@@ -105,7 +95,7 @@ class CellWriter(OutputLayer):
         cell = {"elman": _Elman, "lstm": _LSTM, "gru": _GRU}[net.cell](self)
         params = [name for name, _ in self.layout.parameters]
         args = ", ".join(["x", "y", "h0", "c0"] + params)
-        stack = "np.stack(hs, axis=1)" if L.name == "numpy" else "torch.stack(hs, dim=1)"
+        stack = L.stack("hs", 1)
         fwd = [f"def forward({args}):",
                '    """The forward pass over the steps, one row per example (x: examples × steps × inputs;',
                '    h0, c0: the initial state, None where it is 0): the cost C, summed over the steps and',
@@ -115,7 +105,7 @@ class CellWriter(OutputLayer):
                "    for t in range(x.shape[1]):",
                "        xt = x[:, t]"]
         fwd += ["        " + line for line in cell.forward()]
-        fwd += [f"    # the outputs of every step at once, one row per (example, step): q^(t) = V h^(t) + c,",
+        fwd += ["    # the outputs of every step at once, one row per (example, step): q^(t) = V h^(t) + c,",
                 f"    # o^(t) = {net.output_activation.text}(q^(t)), C = Σ_t C^(t)",
                 f"    a_h = {stack}.reshape(-1, V.shape[1])",
                 f"    z{OUT} = a_h @ V.T + c"]
@@ -123,7 +113,7 @@ class CellWriter(OutputLayer):
         fwd += activated
         cost_lines, extra, delta_lines = self._output(OUT, net.output_activation, net.cost_function)
         fwd += ["    y = y.reshape(-1, V.shape[0])"] + cost_lines
-        cache = ["steps", "a_h"] + [n for n in kept + extra if n != f"z{OUT}" or _reads(delta_lines, n)]
+        cache = ["steps", "a_h"] + [n for n in kept + extra if n != f"z{OUT}" or arrays.reads(delta_lines, n)]
         fwd.append(f"    return C, ({', '.join(cache)},)")
         bwd = [f"def backward({args}, cache):",
                '    """Backpropagation through time: the outputs\' δ, then the steps from the last one back,',
@@ -161,11 +151,6 @@ class CellWriter(OutputLayer):
             return ["# ∂C/∂h^(t-1) for the step before (none before step 1 without h0)"]
         return [f"# truncate = {k}: t counts from 0 here, so this step reads the held copies h̄ (the values",
                 f"# of h, no gradient) when t is a multiple of {k}; otherwise ∂C/∂h^(t-1) for the step before"]
-
-
-def _reads(lines, name) -> bool:
-    import re
-    return any(re.search(r"\b%s\b" % name, line) for line in lines)
 
 
 class _Cell:

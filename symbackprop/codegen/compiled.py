@@ -105,6 +105,18 @@ class Gradients(Mapping):
             self._values = self._owner._flatten(self._arrays)
         return float(self._values[self._owner._position(key)])
 
+    def __contains__(self, key):
+        """``key in gradients``: False for a name without a gradient (as a dict says), where
+        ``gradients[key]`` names the reason."""
+        try:
+            self._owner._position(key)
+        except (SymbackpropError, TypeError):
+            return False
+        return True
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
     def __iter__(self):
         return iter(self._owner.names)
 
@@ -130,6 +142,7 @@ class Compiled:
         self._slots: dict = {}
         self._examples_of = None    # (points, values) the cached examples were made from
         self._examples_cached: list = []
+        self._values_of = self.graph.values     # the defaults below are read from these
         if backend == "torch":
             import torch
             self._to = lambda a: torch.as_tensor(a, dtype=torch.float64)
@@ -184,6 +197,9 @@ class Compiled:
             except (TypeError, ValueError, OverflowError):
                 raise PointError(f"point value of {sym.name}: expected numbers, got "
                                  f"{type(value).__name__} with other entries") from None
+            except RuntimeError as exc:     # a tensor that requires grad, or on a device
+                raise PointError(f"point value of {sym.name}: a {type(value).__name__} that NumPy cannot read "
+                                 f"({str(exc)[:120]})") from None
             if array.ndim == 0:
                 value = float(array)
             else:
@@ -234,6 +250,8 @@ class Compiled:
     def _point(self, point) -> list:
         """[(symbol, kind, position, float or array)] given by the call; the spec's examples
         when no point is given on a mini-batch spec."""
+        if self.graph.values is not self._values_of:   # new values (net.values = …): new defaults
+            self.__init__(self.derivation, self._ns, self.backend)
         if self.graph.runs_examples(point):
             made_from = (self.graph.points, self.graph.values)   # new values: new examples
             if self._examples_of is None or any(a is not b for a, b in zip(made_from, self._examples_of)):
@@ -260,6 +278,17 @@ class Compiled:
             raise PointError("the network cannot be evaluated at this point: a value is not finite "
                              "(the values are too large for floating point)")
 
+    def _run(self, inputs: list, params: list):
+        """The compiled forward() and backward() on the backend's arrays (an input may be
+        None): the cost as a float and the gradient arrays as NumPy arrays."""
+        if self._to is not None:
+            inputs = [None if a is None else self._to(a) for a in inputs]
+            params = [self._to(a) for a in params]
+        with self._np.errstate(all="ignore"):
+            cost, cache = self._forward(*inputs, *params)
+            grads = self._backward(*inputs, *params, cache)
+        return float(cost), self._to_numpy(grads)
+
     def _to_numpy(self, arrays):
         if self._to is None:
             return arrays
@@ -268,6 +297,16 @@ class Compiled:
 
     def __repr__(self):
         return f"<Compiled {self.backend} code of {self.graph.describe()}>"
+
+    def _position(self, key):
+        """Where a parameter's gradient sits: a name (``_by_name``) or a symbol (``_index``)."""
+        i = self._by_name.get(key) if isinstance(key, str) else None
+        if i is not None:
+            return i
+        sym = self.graph.symbol(key) if isinstance(key, str) else key
+        if sym not in self._index:
+            raise PointError(f"{_shown(key)} is not a parameter of this network")
+        return self._index[sym]
 
 
 class _Layered(Compiled):
@@ -308,15 +347,6 @@ class _Layered(Compiled):
         for widx, bidx in zip(self._widx, self._bidx):
             out += [p[widx], p[bidx]]
         return out
-
-    def _position(self, key):
-        i = self._by_name.get(key) if isinstance(key, str) else None
-        if i is not None:
-            return i
-        sym = self.graph.symbol(key) if isinstance(key, str) else key
-        if sym not in self._index:
-            raise PointError(f"{_shown(key)} is not a parameter of this network")
-        return self._index[sym]
 
     def _flatten(self, arrays):
         """Every parameter's gradient, in order: each layer's dW and db added at the
@@ -359,13 +389,7 @@ class _Layered(Compiled):
             missing += [s.name for s, v in zip(net.targets, y[0]) if v != v]
             missing += [s.name for s, v in zip(self._params, q) if v != v]
             self._missing(missing)
-        if self._to is not None:
-            x, y, params = self._to(x), self._to(y), [self._to(a) for a in params]
-        with np.errstate(all="ignore"):
-            cost, cache = self._forward(x, y, *params)
-            grads = self._backward(x, y, *params, cache)
-        cost = float(cost)
-        grads = self._to_numpy(grads)
+        cost, grads = self._run([x, y], params)
         self._finite(cost, grads)
         return Result(cost, Gradients(self, grads), size)
 

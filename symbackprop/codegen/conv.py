@@ -740,13 +740,7 @@ class ConvArrays(Compiled):
         x = x.reshape((-1,) + self._input_shape)
         y = y.reshape((x.shape[0], -1))
         params = [a.reshape(shape) for a, shape in zip(np.split(p, self._splits), self._shapes)]
-        if self._to is not None:
-            x, y, params = self._to(x), self._to(y), [self._to(a) for a in params]
-        with np.errstate(all="ignore"):
-            cost, cache = self._forward(x, y, *params)
-            grads = self._backward(x, y, *params, cache)
-        cost = float(cost)
-        grads = self._to_numpy(grads)
+        cost, grads = self._run([x, y], params)
         dx = np.asarray(grads[-1], dtype=float).reshape(size, -1).sum(axis=0)
         flat = np.concatenate([np.asarray(g, dtype=float).ravel() for g in grads[:-1]] + [dx])
         totals = np.bincount(self._slot, weights=flat, minlength=len(self.names) + 1)[:-1]

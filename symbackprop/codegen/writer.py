@@ -120,12 +120,16 @@ class Lang:
     def header(self) -> str:
         return "import numpy as np" if self.name == "numpy" else "import torch"
 
-    def rowsum(self, expr: str) -> str:
-        if self.name == "numpy":
-            expr = expr if expr.isidentifier() else f"({expr})"
-            return f"{expr}.sum(axis=1, keepdims=True)"
+    def rowsum(self, expr: str, axis: int = 1) -> str:
+        """Σ along ``axis``, kept as an axis of length 1."""
         expr = expr if expr.isidentifier() else f"({expr})"
-        return f"{expr}.sum(dim=1, keepdim=True)"
+        if self.name == "numpy":
+            return f"{expr}.sum(axis={axis}, keepdims=True)"
+        return f"{expr}.sum(dim={axis}, keepdim=True)"
+
+    def stack(self, items: str, axis) -> str:
+        """``items`` (a list's text) stacked along a new ``axis``."""
+        return f"np.stack({items}, axis={axis})" if self.name == "numpy" else f"torch.stack({items}, dim={axis})"
 
     def colsum(self, expr: str) -> str:
         return f"{expr}.sum(axis=0)" if self.name == "numpy" else f"{expr}.sum(dim=0)"
@@ -373,8 +377,9 @@ def _evaluate_common(L: Lang) -> str:
     xp = L.xp
     if L.name == "numpy":
         array = "np.asarray(value, dtype=float)"
-        quiet = 'np.errstate(over="ignore", under="ignore")'
-        quiet_doc = "e^{−z} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that."
+        quiet = 'np.errstate(over="ignore", under="ignore", invalid="ignore")'
+        quiet_doc = ("e^{−z} may overflow to ∞ where σ(z) is 0 to the last digit: no warning for that; values\n"
+                     "    too large give ∞ − ∞ = nan, which the result shows (and the script names as not finite).")
     else:
         array = "torch.as_tensor(value, dtype=torch.float64)"
         quiet = "torch.no_grad()"
@@ -406,8 +411,11 @@ def _array(value):
 
 
 def _rows(arrays):
-    """The batch size: the length of the arrays given (1 for numbers only)."""
-    return max([int(a.shape[0]) for a in arrays if a.ndim] + [1])
+    """The batch size: the length of the arrays given, which must agree (1 for numbers only)."""
+    sizes = sorted({{int(a.shape[0]) for a in arrays if a.ndim}})
+    if len(sizes) > 1:
+        raise ValueError(f"the arrays along the batch axis have different lengths: {{sizes}}")
+    return sizes[0] if sizes else 1
 
 
 def _total(value, rows):
@@ -601,8 +609,7 @@ class _LayeredWriter(OutputLayer):
         lines = [f"    C = {L.total(printer.code(node.expr) + f' + 0.0 * a{Lh}[:, 0]')}"]
         cols = ", ".join(f"{printer.code(node.partials[a])} + 0.0 * a{Lh}[:, {j}]"
                          for j, a in enumerate(net.outputs))
-        stack = "np.stack([%s], axis=1)" if L.name == "numpy" else "torch.stack([%s], dim=1)"
-        lines.append("    g = " + stack % cols + "  # ∂C/∂a_j, one column per output")
+        lines.append("    g = " + L.stack(f"[{cols}]", 1) + "  # ∂C/∂a_j, one column per output")
         return lines
 
     # --- backward: δ from the output layer back, then the gradients ----------------------
