@@ -556,7 +556,7 @@ def cmd_grade(args) -> int:
 
 def cmd_code(args) -> int:
     """The derivation as a module that runs without symbackprop: forward, backward, evaluate."""
-    from .codegen.writer import source
+    from .codegen.kinds import source
     from .io import write_atomic
     if args.output is not None and not args.output.lower().endswith(".py"):
         raise SymbackpropError(f"-o {clip(args.output, None)}: the module is Python source; "

@@ -19,7 +19,7 @@ import sympy  # noqa: E402
 import symbackprop as sb  # noqa: E402
 from symbackprop.ops import activations  # noqa: E402
 from symbackprop.cli import main  # noqa: E402
-from symbackprop.codegen.writer import source  # noqa: E402
+from symbackprop.codegen import source  # noqa: E402
 from symbackprop.errors import PointError  # noqa: E402
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

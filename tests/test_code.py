@@ -14,7 +14,7 @@ pytest.importorskip("numpy")
 
 import symbackprop as sb  # noqa: E402
 from symbackprop.cli import main  # noqa: E402
-from symbackprop.codegen.writer import Names, comment, identifier, source  # noqa: E402
+from symbackprop.codegen import Names, comment, identifier, source  # noqa: E402
 
 EXAMPLES = sorted(p for p in (Path(__file__).parent.parent / "examples").glob("*.toml"))
 WITH_VALUES = [p for p in EXAMPLES if p.stem != "wide"]

@@ -340,7 +340,7 @@ def test_a_graph_of_elementary_functions_and_custom_activations():
     for name in ("w", "x", "y"):
         assert close(out.gradients[name], sum(float(v.gradients[name]) for v in singles))
     # the exported module of the same graph gives the same numbers
-    from symbackprop.codegen.writer import source
+    from symbackprop.codegen import source
     namespace = {}
     exec(compile(source(d), "<module>", "exec"), namespace)
     exported = namespace["evaluate"]()

@@ -17,7 +17,7 @@ import pytest
 import symbackprop as sb
 from symbackprop.builders.convnet import positions
 from symbackprop.codegen.conv import ConvArrays
-from symbackprop.codegen.writer import source
+from symbackprop.codegen import source
 from symbackprop.errors import PointError
 from symbackprop.ops.costs import REGISTRY, Cost
 

@@ -11,7 +11,7 @@ import pytest
 import sympy
 
 import symbackprop as sb
-from symbackprop.codegen.writer import source
+from symbackprop.codegen import source
 from symbackprop.errors import SpecError
 
 # --- an independent reference: loops over every entry ---------------------------------------

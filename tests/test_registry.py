@@ -116,7 +116,7 @@ def registries(monkeypatch):
 
 
 def _module_values(d, lang="numpy"):
-    from symbackprop.codegen.writer import source
+    from symbackprop.codegen import source
     namespace = {"__name__": "exported"}
     exec(compile(source(d, lang), "<exported>", "exec"), namespace)
     return namespace["evaluate"]()
@@ -140,7 +140,7 @@ def test_one_register_call_gives_words_answers_numbers_and_exported_code(registr
     out = _module_values(d)
     assert out["cost"] == pytest.approx(2.0, rel=1e-12)
     assert out["gradients"]["w^{(1)}_{11}"] == pytest.approx(2 / 3, rel=1e-12)
-    from symbackprop.codegen.writer import source
+    from symbackprop.codegen import source
     assert 'def softsign_prime(z):\n    """softsign′(z) = 1/(1 + |z|)²"""\n    return 1.0 / (1.0 + np.abs(z)) ** 2' \
         in source(d)
     verdict = sb.check_answer(net, "w^{(1)}_{11}", r"x_1 \operatorname{softsign}'(z^{(1)}_1) w^{(2)}_{11} (a^{(2)}_1 - y_1)")
@@ -158,7 +158,7 @@ def test_a_registered_cost_brings_its_output_code_and_falls_back_to_its_elementw
     net = sb.Network([1, 1], activation="sigmoid", cost="quartic", values={
         "w^{(1)}_{11}": 0, "b^{(1)}_{1}": 0, "x_{1}": 1, "y_{1}": 1})
     d = net.backward()
-    from symbackprop.codegen.writer import source
+    from symbackprop.codegen import source
     text = source(d)
     assert "    C = 0.25 * np.sum((a1 - y) ** 4)\n" in text
     assert "    delta1 = (a1 - y) ** 3 * sigmoid_prime(z1)\n" in text

@@ -130,7 +130,7 @@ def evaluate(values=None):
 
 def module(head: list, lang, helpers: str, layout: Layout, derivation, forward: list, backward: list,
            standalone: bool) -> str:
-    """The module's text (see :func:`.writer.source`)."""
+    """The module's text (see :func:`.kinds.source`)."""
     if not standalone:
         parts = [lang.header(), helpers, "\n".join(forward), "\n".join(backward)]
     else:

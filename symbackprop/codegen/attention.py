@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
+from .compiled import _Graph
 from .writer import Lang, _GraphWriter, _preamble
 from ..notation.numerals import literal
 from ..ops import activations as _activations
@@ -40,7 +41,7 @@ def layout(net) -> Layout:
 
 
 def writer(derivation, lang: Lang):
-    """The writer of an attention head (the part :data:`.writer._WRITERS` picks)."""
+    """The writer of an attention head (the part :data:`.kinds.WRITERS` picks)."""
     if not written_with_arrays(derivation.graph):
         return _GraphWriter(derivation, lang)
     return AttentionWriter(derivation, lang)
@@ -172,4 +173,10 @@ class Tokens(arrays.Arrays):
     layout = staticmethod(layout)
 
 
-__all__ = ["AttentionWriter", "Tokens", "layout", "writer", "written_with_arrays"]
+def compiled(derivation, namespace, backend):
+    """The compiled layout of its code (the part :data:`.kinds.LAYOUTS` picks)."""
+    layout = Tokens if written_with_arrays(derivation.graph) else _Graph
+    return layout(derivation, namespace, backend)
+
+
+__all__ = ["compiled", "AttentionWriter", "Tokens", "layout", "writer", "written_with_arrays"]

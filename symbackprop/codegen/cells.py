@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
+from .compiled import _Graph
 from .writer import Lang, _RecurrentWriter, _preamble, comment
 
 #: The output layer's identifiers: a_out, z_out, delta_out (see :class:`OutputLayer`).
@@ -57,7 +58,7 @@ def layout(net) -> Layout:
 
 
 def writer(derivation, lang: Lang):
-    """The writer of a recurrent net (the part :data:`.writer._WRITERS` picks)."""
+    """The writer of a recurrent net (the part :data:`.kinds.WRITERS` picks)."""
     if not written_with_arrays(derivation.graph):
         return _RecurrentWriter(derivation, lang)
     return CellWriter(derivation, lang)
@@ -294,4 +295,10 @@ class Steps(arrays.Arrays):
     layout = staticmethod(layout)
 
 
-__all__ = ["CellWriter", "Steps", "layout", "writer", "written_with_arrays"]
+def compiled(derivation, namespace, backend):
+    """The compiled layout of its code (the part :data:`.kinds.LAYOUTS` picks)."""
+    layout = Steps if written_with_arrays(derivation.graph) else _Graph
+    return layout(derivation, namespace, backend)
+
+
+__all__ = ["compiled", "CellWriter", "Steps", "layout", "writer", "written_with_arrays"]

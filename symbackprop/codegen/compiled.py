@@ -20,20 +20,18 @@ nodes. A parameter takes one number (it is shared by every example of a batch).
 
 from __future__ import annotations
 
-import builtins
 import functools
 import math
-import weakref
 from collections.abc import Hashable, Mapping
 
 from ..errors import PointError, SpecError, SymbackpropError
-from ..core.graph import as_number, part
+from ..core.graph import as_number
 from ..notation.quoting import counted
 
 BACKENDS = ("numpy", "torch", "jax")
 
 
-def _require(backend: str):
+def require(backend: str):
     """The array module of a backend, or one error naming the missing package."""
     if backend not in BACKENDS:
         shown = repr(backend) if len(repr(backend)) <= 40 else repr(backend)[:37] + "..."
@@ -52,31 +50,6 @@ def _require(backend: str):
         raise SymbackpropError(f"the {backend} backend needs the package {package}, which is not "
                                f"installed (pip install {package})") from None
     return module
-
-
-#: {derivation: {backend: Compiled}}: each derivation compiled once per backend.
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def compile_derivation(derivation, backend: str = "numpy") -> "Compiled":
-    """The derivation as a :class:`Compiled` callable (see the module's docstring),
-    compiled once per derivation and backend."""
-    _require(backend)
-    done = _COMPILED.setdefault(derivation, {})
-    if backend not in done:
-        done[backend] = _compile(derivation, backend)
-    return done[backend]
-
-
-def _compile(derivation, backend: str) -> "Compiled":
-    from .writer import source
-    lang = "torch" if backend == "torch" else "numpy"
-    text = source(derivation, lang, standalone=False)
-    if backend == "jax":
-        text = text.replace("import numpy as np", "import jax.numpy as np", 1)
-    namespace: dict = {"__name__": "symbackprop_compiled"}
-    exec(builtins.compile(text, f"<symbackprop {backend} code>", "exec"), namespace)
-    return part(_PARTS, derivation.graph)(derivation, namespace, backend)
 
 
 class Result:
@@ -543,27 +516,4 @@ def _shown(key) -> str:
     return quote(key.name if hasattr(key, "name") else str(key), 40)
 
 
-def _steps(derivation, namespace, backend):
-    """A recurrent net's arrays (:class:`.cells.Steps`), or node by node where its code is."""
-    from .cells import Steps, written_with_arrays
-    return (Steps if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
-
-
-def _tokens(derivation, namespace, backend):
-    """An attention head's arrays (:class:`.attention.Tokens`), or node by node where its code is."""
-    from .attention import Tokens, written_with_arrays
-    return (Tokens if written_with_arrays(derivation.graph) else _Graph)(derivation, namespace, backend)
-
-
-def _convolutional(derivation, namespace, backend):
-    """A convolutional network's layout (:mod:`.conv`, which builds on this module)."""
-    from .conv import compiled
-    return compiled(derivation, namespace, backend)
-
-
-#: The compiled code's array layout for each kind of graph (see :func:`graph.part`).
-_PARTS = {"graph": _Graph, "layered": _Layered, "recurrent": _steps, "attention": _tokens,
-          "convolutional": _convolutional}
-
-
-__all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "compile_derivation"]
+__all__ = ["BACKENDS", "Compiled", "Gradients", "Result", "require"]

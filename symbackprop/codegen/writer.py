@@ -31,8 +31,6 @@ import re
 import sympy
 
 from ..ops import activations as _activations
-from ..errors import SpecError
-from ..core.graph import part
 from ..notation.numerals import literal
 from ..numeric.compiler import ArrayPrinter
 from ..numeric.values import stable_definitions
@@ -312,15 +310,6 @@ def _printer(names, helpers, lang):
 
 
 # --- the module ---------------------------------------------------------------------------
-
-def source(derivation, lang: str = "numpy", *, standalone: bool = True) -> str:
-    """The module's text: with ``standalone``, the exported module (names, the spec's
-    values, ``evaluate``); without, only the helpers, ``forward`` and ``backward``, which
-    :mod:`compiled` runs."""
-    if lang not in LANGS:
-        raise SpecError(f"unknown language {lang!r}; expected one of: {', '.join(LANGS)}")
-    return part(_WRITERS, derivation.graph)(derivation, Lang(lang)).module(standalone)
-
 
 def _preamble(L: Lang, net) -> list:
     """The module's first lines. The first two are the same for every spec, so no title or
@@ -866,27 +855,4 @@ _COUPLED_EVALUATE = _GRAPH_EVALUATE.replace(
         gradients[key] = gradients.get(key, 0.0) + _total(g, rows)
     return {"cost": _total(C, rows), "gradients": gradients}''')
 
-def _cells(derivation, lang: Lang):
-    """A recurrent net (Elman, LSTM, GRU): a loop over the steps with arrays (:mod:`.cells`)."""
-    from .cells import writer
-    return writer(derivation, lang)
-
-
-def _attention(derivation, lang: Lang):
-    """An attention head: matrices along a batch axis (:mod:`.attention`)."""
-    from .attention import writer
-    return writer(derivation, lang)
-
-
-def _convolutional(derivation, lang: Lang):
-    """A convolutional network's writer (:mod:`.conv`, which builds on this module)."""
-    from .conv import writer
-    return writer(derivation, lang)
-
-
-#: Each kind of graph's writer.
-_WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": _cells, "attention": _attention,
-            "convolutional": _convolutional}
-
-
-__all__ = ["LANGS", "Names", "comment", "identifier", "source"]
+__all__ = ["LANGS", "Lang", "Names", "comment", "identifier"]

@@ -490,7 +490,7 @@ class Derivation:
             >>> fn({"x_{1}": [0.1, 0.2]}).size
             2
         """
-        from ..codegen.compiled import compile_derivation
+        from ..codegen.kinds import compile_derivation
         return compile_derivation(self, backend)
 
     def check(self, point=None, **options):
