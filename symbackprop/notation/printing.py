@@ -114,9 +114,10 @@ def _ordered_terms(expr, order) -> tuple:
 
 
 def affine_last(terms) -> tuple:
-    """The terms with the lone name of an affine sum moved last (see :func:`_ordered_terms`)."""
+    """The terms with the lone name of an affine sum moved last (see :func:`_ordered_terms`);
+    an adjoint is no bias: a sum of adjoints keeps its order."""
     terms = tuple(terms)
-    lone = [t for t in terms if t.is_Symbol]
+    lone = [t for t in terms if t.is_Symbol and not _is_adjoint(t)]
     if len(lone) == 1 and len(terms) > 1 and all(t.is_Mul and not t.could_extract_minus_sign()
                                                  for t in terms if t is not lone[0]):
         return tuple(t for t in terms if t is not lone[0]) + (lone[0],)
@@ -222,6 +223,9 @@ class Text(StrPrinter):
     :class:`Latex`."""
 
     _default_settings = {**StrPrinter._default_settings, "decimals": {}}
+    #: our functions' ``_sympystr`` (SymPy's own string of them: the REPL's) is not this
+    #: printer's: it writes them with Unicode scripts by its ``_print_X`` methods
+    printmethod = "_symbackprop_text"
 
     def _print_Rational(self, expr):
         written = self._settings["decimals"].get(abs(expr))
