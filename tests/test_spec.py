@@ -234,12 +234,12 @@ def test_no_generic_text_to_code_route_in_the_package():
             code = line.split("#")[0]
             where = f"{path.name}:{number}"
             assert "parse_expr(" not in code and "parse_latex(" not in code, where
-            # compiled.py runs the module codegen.py writes (user text there only in escaped
+            # kinds.py runs the module the code writers write (user text there only in escaped
             # comments and repr literals: see test_code.py::test_user_text_cannot_inject_code);
             # programs.py compiles the diagnosis's candidate mistakes and numeric/compiler.py the
             # derivation's definitions: code each writes itself from expression trees
             # (compiler.py renames every symbol p<i>, v<i> first; never user text)
-            forbidden = r"(?<!def )\beval\(|__import__\(" if path.name == "compiled.py" \
+            forbidden = r"(?<!def )\beval\(|__import__\(" if path.name == "kinds.py" \
                 else r"(?<!def )\beval\(|\bexec\(|__import__\("
             if path.name not in ("programs.py", "compiler.py") or "exec(compile(" not in code:
                 assert re.search(forbidden, code) is None, where
