@@ -17,17 +17,11 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
-from .compiled import _Graph
-from .writer import Lang, _GraphWriter, _preamble
+from .writer import _preamble
 from ..notation.numerals import literal
 from ..ops import activations as _activations
 
 OUT = "_out"
-
-
-def written_with_arrays(graph) -> bool:
-    """Whether the head's code is written with arrays: its cost has code for the output layer."""
-    return bool(graph.cost_function.code)
 
 
 def layout(net) -> Layout:
@@ -38,13 +32,6 @@ def layout(net) -> Layout:
     if net.outputs is not None:
         params += [("W_O", m["W_O"]), ("b_O", [row[0] for row in m["b_O"]])]
     return Layout((("x", m["X"]), ("y", m["Y"])), tuple(params))
-
-
-def writer(derivation, lang: Lang):
-    """The writer of an attention head (the part :data:`.kinds.WRITERS` picks)."""
-    if not written_with_arrays(derivation.graph):
-        return _GraphWriter(derivation, lang)
-    return AttentionWriter(derivation, lang)
 
 
 class AttentionWriter(arrays.ArrayWriter):
@@ -173,10 +160,4 @@ class Tokens(arrays.Arrays):
     layout = staticmethod(layout)
 
 
-def compiled(derivation, namespace, backend):
-    """The compiled layout of its code (the part :data:`.kinds.LAYOUTS` picks)."""
-    layout = Tokens if written_with_arrays(derivation.graph) else _Graph
-    return layout(derivation, namespace, backend)
-
-
-__all__ = ["compiled", "AttentionWriter", "Tokens", "layout", "writer", "written_with_arrays"]
+__all__ = ["AttentionWriter", "Tokens", "layout"]

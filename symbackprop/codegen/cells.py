@@ -23,16 +23,10 @@ from __future__ import annotations
 
 from . import arrays
 from .arrays import Layout
-from .compiled import _Graph
-from .writer import Lang, _RecurrentWriter, _preamble, comment
+from .writer import _preamble, comment
 
 #: The output layer's identifiers: a_out, z_out, delta_out (see :class:`OutputLayer`).
 OUT = "_out"
-
-
-def written_with_arrays(graph) -> bool:
-    """Whether the net's code is written with arrays: its cost has code for the output layer."""
-    return bool(graph.cost_function.code)
 
 
 def layout(net) -> Layout:
@@ -55,13 +49,6 @@ def layout(net) -> Layout:
     params += [("V", [[net.V(j, k) for k in range(1, n_h + 1)] for j in range(1, n_out + 1)]),
                ("c", [net.c(j) for j in range(1, n_out + 1)])]
     return Layout(tuple(inputs), tuple(params), tuple(net.held))
-
-
-def writer(derivation, lang: Lang):
-    """The writer of a recurrent net (the part :data:`.kinds.WRITERS` picks)."""
-    if not written_with_arrays(derivation.graph):
-        return _RecurrentWriter(derivation, lang)
-    return CellWriter(derivation, lang)
 
 
 class CellWriter(arrays.ArrayWriter):
@@ -295,10 +282,4 @@ class Steps(arrays.Arrays):
     layout = staticmethod(layout)
 
 
-def compiled(derivation, namespace, backend):
-    """The compiled layout of its code (the part :data:`.kinds.LAYOUTS` picks)."""
-    layout = Steps if written_with_arrays(derivation.graph) else _Graph
-    return layout(derivation, namespace, backend)
-
-
-__all__ = ["compiled", "CellWriter", "Steps", "layout", "writer", "written_with_arrays"]
+__all__ = ["CellWriter", "Steps", "layout"]

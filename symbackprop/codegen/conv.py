@@ -33,29 +33,9 @@ from ..builders.convnet import positions
 from ..builders.layers import Conv, Dense, Norm, Pool, geometry, size
 from ..notation.numerals import literal
 from ..errors import PointError
-from .compiled import Compiled, Gradients, Result, _Graph
-from .writer import (Helpers, Lang, OutputLayer, _GraphWriter, _MAIN, _evaluate_common, _form, _preamble,
+from .compiled import Compiled, Gradients, Result
+from .writer import (Helpers, Lang, OutputLayer, _MAIN, _evaluate_common, _form, _preamble,
                      _printer, comment)
-
-
-def supported(net) -> bool:
-    """Whether the network is written as arrays: its cost has registry code (any other
-    cost is printed node by node from its expression)."""
-    return bool(net.cost_function.code)
-
-
-def writer(derivation, lang: Lang):
-    """The writer of a convolutional network's module (see the module's docstring)."""
-    if supported(derivation.graph):
-        return ConvWriter(derivation, lang)
-    return _GraphWriter(derivation, lang)
-
-
-def compiled(derivation, namespace, backend):
-    """The compiled layout of a convolutional network's code."""
-    if supported(derivation.graph):
-        return ConvArrays(derivation, namespace, backend)
-    return _Graph(derivation, namespace, backend)
 
 
 class Layout:
@@ -748,4 +728,4 @@ class ConvArrays(Compiled):
         return Result(cost, Gradients(self, totals), size)
 
 
-__all__ = ["ConvArrays", "ConvWriter", "Layout", "compiled", "supported", "writer"]
+__all__ = ["ConvArrays", "ConvWriter", "Layout"]

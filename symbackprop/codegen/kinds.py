@@ -16,15 +16,25 @@ from ..core.graph import part
 from ..errors import SpecError
 from . import attention, cells, conv
 from .compiled import Compiled, _Graph, _Layered, require
-from .writer import LANGS, Lang, _GraphWriter, _LayeredWriter
+from .writer import LANGS, Lang, _GraphWriter, _LayeredWriter, _RecurrentWriter
+
+def _arrays(arrays, nodes):
+    """The part written with arrays where the graph's cost has registry code for the output
+    layer (any other cost is printed node by node from its expression, by ``nodes``)."""
+    def chosen(derivation, *args):
+        return (arrays if derivation.graph.cost_function.code else nodes)(derivation, *args)
+    return chosen
+
 
 #: Each kind of graph's writer: ``writer(derivation, lang)`` with ``.module(standalone)``.
-WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter, "recurrent": cells.writer,
-           "attention": attention.writer, "convolutional": conv.writer}
+WRITERS = {"graph": _GraphWriter, "layered": _LayeredWriter,
+           "recurrent": _arrays(cells.CellWriter, _RecurrentWriter),
+           "attention": _arrays(attention.AttentionWriter, _GraphWriter),
+           "convolutional": _arrays(conv.ConvWriter, _GraphWriter)}
 
 #: The compiled code's array layout for each kind of graph.
-LAYOUTS = {"graph": _Graph, "layered": _Layered, "recurrent": cells.compiled,
-           "attention": attention.compiled, "convolutional": conv.compiled}
+LAYOUTS = {"graph": _Graph, "layered": _Layered, "recurrent": _arrays(cells.Steps, _Graph),
+           "attention": _arrays(attention.Tokens, _Graph), "convolutional": _arrays(conv.ConvArrays, _Graph)}
 
 
 def source(derivation, lang: str = "numpy", *, standalone: bool = True) -> str:
