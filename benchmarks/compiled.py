@@ -24,12 +24,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import random  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import symbackprop as sb  # noqa: E402
+from timing import paired_times  # noqa: E402
 import symbackprop.builders.network  # noqa: E402
 
 
@@ -117,18 +117,6 @@ def jax_grad(Ws, bs):
         return float(C), grads
     return run
 
-
-def paired_times(fns, repeat, number):
-    """Median CPU time per call of each function, timed in turns (A, B, A, B …) so that
-    both see the same load on a shared machine."""
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, times):
-            start = time.process_time()
-            for _ in range(number):
-                fn()
-            out.append((time.process_time() - start) / number)
-    return [statistics.median(t) for t in times]
 
 
 def compare(sizes, rows, repeat, number, seed=1):

@@ -27,13 +27,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 
 import symbackprop as sb  # noqa: E402
+from timing import paired_times  # noqa: E402
 from symbackprop.builders.convnet import positions  # noqa: E402
 
 
@@ -116,18 +116,6 @@ def torch_autograd(K, b, W, c):
         return float(C.detach()), grads
     return run
 
-
-def paired_times(fns, repeat, number):
-    """Median CPU time per call of each function, timed in turns (A, B, A, B …) so that
-    every route sees the same load on a shared machine."""
-    times = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, times):
-            start = time.process_time()
-            for _ in range(number):
-                fn()
-            out.append((time.process_time() - start) / number)
-    return [statistics.median(t) for t in times]
 
 
 def compare(d, rows, repeat, number, seed=1):
